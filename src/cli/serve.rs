@@ -1,0 +1,34 @@
+//! `golive fake serve`: the embedded fakes in the foreground until Ctrl-C.
+
+use clap::Args;
+
+use crate::config::ConfigError;
+use crate::exit;
+use crate::fake::{Fakes, Scenario};
+
+/// `golive fake serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The behaviour the fakes play.
+    #[arg(long, value_enum, default_value = "healthy", value_name = "NAME")]
+    scenario: Scenario,
+}
+
+/// Runs `golive fake serve`.
+pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
+    let fakes =
+        Fakes::start(args.scenario).await.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?;
+    println!("golive fakes running (scenario {}):", args.scenario.name());
+    println!("  axys-like API        {}", fakes.axys.uri());
+    println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
+    println!("  secrets folder       {}", fakes.dir().display());
+    println!();
+    println!("{}", fakes.config_toml());
+    println!("Save the lines above as golive.toml and run `golive verify --env fake-axys`. Ctrl-C stops the fakes.");
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("golive: cannot wait for Ctrl-C ({e}); stopping");
+    }
+    drop(fakes);
+    eprintln!("golive: fakes stopped");
+    Ok(exit::OK)
+}

@@ -1,0 +1,106 @@
+//! `golive verify`: run the plan, render stdout and `--report` files, exit.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::EnvArgs;
+use super::targets::resolve;
+use crate::config::{ConfigError, env::parse_duration};
+use crate::exit;
+use crate::plan::{Plan, Selection};
+use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
+use crate::runner::{self, RunOptions};
+
+/// What makes `verify` exit 1 besides failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Warnings count as failures (exit 1).
+    Warn,
+}
+
+/// `golive verify` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day"
+)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    target: EnvArgs,
+    /// Run only this probe (and what it depends on); repeatable.
+    #[arg(long, value_name = "ID")]
+    only: Vec<String>,
+    /// Never run this probe; probes that need it are skipped; repeatable.
+    #[arg(long, value_name = "ID")]
+    skip: Vec<String>,
+    /// Run only probes with this tag; repeatable (any tag matches).
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
+    /// How many probes run at once.
+    #[arg(long, value_name = "N", default_value_t = runner::DEFAULT_JOBS, value_parser = parse_jobs)]
+    jobs: usize,
+    /// Deadline of each probe that sets none itself, e.g. 10s or 500ms [default: 10s].
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    timeout: Option<Duration>,
+    /// Also exit 1 when a probe warns.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+    /// The format written to stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Also write FORMAT to PATH, e.g. junit=golive.xml; repeatable.
+    #[arg(long, value_name = "FORMAT=PATH")]
+    report: Vec<ReportTarget>,
+    /// Run probes that change data on the partner's side (tagged `mutating`).
+    #[arg(long)]
+    allow_mutations: bool,
+    /// No live progress line on stderr.
+    #[arg(long)]
+    no_progress: bool,
+}
+
+fn parse_jobs(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a number of jobs from 1 to 1024")),
+    }
+}
+
+/// Runs `golive verify`.
+pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
+    let resolved = resolve(&args.target).await?;
+    let demo = resolved.fakes.is_some();
+    let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
+    let plan = Plan::build(&args.target.env, resolved.targets, &selection)?;
+    let opts = RunOptions {
+        jobs: args.jobs,
+        timeout: args.timeout,
+        // The demo's fakes exist to be changed: its mutating probes always run.
+        allow_mutations: args.allow_mutations || demo,
+    };
+    let progress = Progress::new(!args.no_progress && args.format == Format::Human);
+    let summary = runner::run(&plan, &opts, &mut |event| progress.on_event(&event)).await;
+    drop(resolved.fakes);
+    write_reports(&summary, &args.report)?;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("golive: cannot write the report to stdout: {e}");
+        }
+    }
+    Ok(exit::for_summary(&summary, args.fail_on == Some(FailOn::Warn)))
+}
+
+/// Writes every `--report FORMAT=PATH` from the same run.
+fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> Result<(), ConfigError> {
+    for target in reports {
+        let path: &PathBuf = &target.path;
+        let mut buf = Vec::new();
+        target.format.render(summary, &mut buf, false).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
+            ConfigError::usage(format!("cannot write the {:?} report to {}: {e}", target.format, path.display()))
+                .help("check that the folder exists and is writable")
+        })?;
+    }
+    Ok(())
+}

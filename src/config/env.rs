@@ -1,0 +1,292 @@
+//! The validated environment: what probes see, never raw configuration.
+//!
+//! [`load`] reads `golive.toml`, picks one `[env.NAME]` and validates every
+//! value with an error that points at it.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use toml::Spanned;
+
+use super::error::{ConfigError, SourceFile, from_toml};
+use super::pack::Pack;
+use super::raw::{RawConfig, RawEnv, RawWebhook};
+use super::secret::SecretRef;
+use crate::redact::Redactor;
+
+/// The built-in environment backed by the embedded fakes.
+pub const DEMO_ENV: &str = "demo";
+
+/// A secret value together with where it came from.
+#[derive(Clone)]
+pub struct Secret {
+    /// The value; never printed.
+    pub value: SecretString,
+    /// Where it came from, safe to print.
+    pub source: SecretRef,
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secret({})", self.source)
+    }
+}
+
+/// The merchant's webhook endpoint.
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    /// Where events are delivered.
+    pub url: reqwest::Url,
+    /// The signature scheme name.
+    pub scheme: String,
+    /// The signing secret.
+    pub secret: Secret,
+}
+
+/// One validated environment.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The environment's name, e.g. `staging`.
+    pub name: String,
+    /// The pack names or paths this environment runs.
+    pub pack: String,
+    /// The partner API's base URL.
+    pub base_url: Option<reqwest::Url>,
+    /// The API key.
+    pub api_key: Option<Secret>,
+    /// Client certificate chain (PEM).
+    pub client_cert: Option<PathBuf>,
+    /// Client private key (PEM).
+    pub client_key: Option<PathBuf>,
+    /// Roots to trust instead of the system's.
+    pub ca_bundle: Option<PathBuf>,
+    /// Calling IPs.
+    pub calling_ips: Vec<IpAddr>,
+    /// Nameservers.
+    pub nameservers: Vec<SocketAddr>,
+    /// Partner account id.
+    pub account_id: Option<String>,
+    /// Partner organization id.
+    pub organization_id: Option<String>,
+    /// Temporal API key.
+    pub temporal_api_key: Option<Secret>,
+    /// Webhook endpoint.
+    pub webhook: Option<Webhook>,
+    /// Merchant website.
+    pub website_url: Option<reqwest::Url>,
+    /// Default probe deadline.
+    pub timeout: Option<Duration>,
+    /// Extra interpolation values.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Environment {
+    /// The value of `${name}` in a pack, if this environment has one.
+    pub fn var(&self, name: &str) -> Option<String> {
+        let url = |u: &Option<reqwest::Url>| u.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string());
+        match name {
+            "base_url" => url(&self.base_url),
+            "website_url" => url(&self.website_url),
+            "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
+            "account_id" => self.account_id.clone(),
+            "organization_id" => self.organization_id.clone(),
+            "env" => Some(self.name.clone()),
+            other => self.vars.get(other).cloned(),
+        }
+    }
+
+    /// Every secret of this environment, for redaction.
+    pub fn redactor(&self) -> Redactor {
+        let mut r = Redactor::new();
+        for s in [&self.api_key, &self.temporal_api_key].into_iter().flatten() {
+            r.add(&s.value);
+        }
+        if let Some(w) = &self.webhook {
+            r.add(&w.secret.value);
+        }
+        r
+    }
+}
+
+/// Where the configuration file is looked for when `--config` is not given.
+pub const DEFAULT_CONFIG: &str = "golive.toml";
+
+/// Reads `path`, validates environment `name` and loads its pack.
+pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError> {
+    if !path.exists() {
+        return Err(ConfigError::in_file(path, format!("no configuration file at {}", path.display()))
+            .help(format!("create {} with an [env.{name}] table (see the README's configuration reference), or pass --config PATH", path.display()))
+            .help("`golive verify --env demo` runs without any configuration"));
+    }
+    let file = SourceFile::read(path, "configuration file")?;
+    let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let Some((key, env)) = raw.env.into_iter().find(|(k, _)| k.get_ref() == name) else {
+        return Err(unknown_env(&file, name));
+    };
+    let base = path.parent().unwrap_or(Path::new(""));
+    let env = env.into_inner();
+    let pack_span = env.pack.span();
+    let env = Validator { file: &file, base }.env(key.into_inner(), env)?;
+    let pack = super::pack::load(&env.pack, Some((&file, pack_span)))?;
+    Ok((env, pack))
+}
+
+fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
+    let raw: Result<RawConfig, _> = toml::from_str(&file.text);
+    let mut known: Vec<String> = raw.map(|r| r.env.into_keys().map(Spanned::into_inner).collect()).unwrap_or_default();
+    known.insert(0, format!("{DEMO_ENV} (built in)"));
+    let names: Vec<&str> = known.iter().map(|k| k.split(' ').next().unwrap_or(k)).collect();
+    ConfigError::in_file(&file.path, format!("unknown environment `{name}` in {}", file.path.display()))
+        .suggest(name, names.iter().copied())
+        .help(format!("known environments: {}", known.join(", ")))
+}
+
+struct Validator<'a> {
+    file: &'a SourceFile,
+    base: &'a Path,
+}
+
+impl Validator<'_> {
+    fn env(&self, name: String, raw: RawEnv) -> Result<Environment, ConfigError> {
+        Ok(Environment {
+            name,
+            pack: raw.pack.into_inner(),
+            base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
+            api_key: raw.api_key.map(|s| self.secret("api_key", s)).transpose()?,
+            client_cert: raw.client_cert.map(|p| self.file_path("client_cert", p)).transpose()?,
+            client_key: raw.client_key.map(|p| self.file_path("client_key", p)).transpose()?,
+            ca_bundle: raw.ca_bundle.map(|p| self.file_path("ca_bundle", p)).transpose()?,
+            calling_ips: raw.calling_ips.into_iter().map(|ip| self.ip(ip)).collect::<Result<_, _>>()?,
+            nameservers: raw.nameservers.into_iter().map(|ns| self.nameserver(ns)).collect::<Result<_, _>>()?,
+            account_id: raw.account_id.map(Spanned::into_inner),
+            organization_id: raw.organization_id.map(Spanned::into_inner),
+            temporal_api_key: raw.temporal_api_key.map(|s| self.secret("temporal_api_key", s)).transpose()?,
+            webhook: raw.webhook.map(|w| self.webhook(w.into_inner())).transpose()?,
+            website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
+            timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
+            vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
+        })
+    }
+
+    fn url(&self, key: &str, raw: Spanned<String>) -> Result<reqwest::Url, ConfigError> {
+        let span = raw.span();
+        let bad = |why: String| {
+            ConfigError::at(self.file, span.clone(), format!("invalid URL in `{key}`: {why}"))
+                .help("write the full URL with its scheme, e.g. https://staging.api.example.com/v2")
+        };
+        let url = reqwest::Url::parse(raw.get_ref()).map_err(|e| bad(e.to_string()))?;
+        match url.scheme() {
+            "http" | "https" => Ok(url),
+            other => Err(bad(format!("scheme `{other}` is not http or https"))),
+        }
+    }
+
+    fn file_path(&self, key: &str, raw: Spanned<String>) -> Result<PathBuf, ConfigError> {
+        let path = self.base.join(raw.get_ref());
+        if !path.is_file() {
+            let what = if path.is_dir() { "is a directory, not a file" } else { "not found" };
+            return Err(ConfigError::at(self.file, raw.span(), format!("`{key}` file {what}: {}", path.display()))
+                .label("relative paths are resolved against the folder of this file")
+                .help(format!("check the path, or remove `{key}` if this environment does not use it")));
+        }
+        Ok(path)
+    }
+
+    fn ip(&self, raw: Spanned<String>) -> Result<IpAddr, ConfigError> {
+        raw.get_ref().trim().parse().map_err(|_| {
+            ConfigError::at(self.file, raw.span(), format!("`{}` is not an IP address", raw.get_ref()))
+                .help("calling_ips lists IPv4 or IPv6 addresses, e.g. [\"203.0.113.10\", \"2001:db8::10\"]")
+        })
+    }
+
+    fn nameserver(&self, raw: Spanned<String>) -> Result<SocketAddr, ConfigError> {
+        let text = raw.get_ref().trim();
+        text.parse::<SocketAddr>().or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53))).map_err(|_| {
+            ConfigError::at(self.file, raw.span(), format!("`{text}` is not a nameserver address"))
+                .help("write IP or IP:PORT, e.g. \"192.0.2.53\" or \"[2001:db8::53]:53\"")
+        })
+    }
+
+    fn duration(&self, key: &str, raw: &Spanned<String>) -> Result<Duration, ConfigError> {
+        parse_duration(raw.get_ref()).map_err(|why| {
+            ConfigError::at(self.file, raw.span(), format!("invalid duration in `{key}`: {why}"))
+                .help("write durations like 500ms, 10s or 2m")
+        })
+    }
+
+    fn webhook(&self, raw: RawWebhook) -> Result<Webhook, ConfigError> {
+        Ok(Webhook {
+            url: self.url("webhook.url", raw.url)?,
+            scheme: raw.scheme.into_inner(),
+            secret: self.secret("webhook.secret", raw.secret)?,
+        })
+    }
+
+    fn secret(&self, key: &str, raw: Spanned<toml::Value>) -> Result<Secret, ConfigError> {
+        let span = raw.span();
+        let example_var = key.replace('.', "_").to_uppercase();
+        let how = format!(
+            "write `{key} = {{ env = \"{example_var}\" }}` (an environment variable) or `{key} = {{ file = \"secrets/{}\" }}`",
+            key.replace('.', "_")
+        );
+        let source = match raw.get_ref() {
+            toml::Value::String(_) => {
+                // Never show the literal: mask it in the snippet we print.
+                let masked =
+                    SourceFile { path: self.file.path.clone(), text: mask(&self.file.text, span.clone()).into() };
+                return Err(ConfigError::at(
+                    &masked,
+                    span,
+                    format!("`{key}` is a literal secret; secrets must not be written in the configuration file"),
+                )
+                .label("secret value (hidden)")
+                .help(how));
+            }
+            toml::Value::Table(t) => match (t.get("env"), t.get("file"), t.len()) {
+                (Some(toml::Value::String(var)), None, 1) => SecretRef::Env(var.clone()),
+                (None, Some(toml::Value::String(p)), 1) => SecretRef::File(PathBuf::from(p)).relative_to(self.base),
+                _ => {
+                    return Err(ConfigError::at(
+                        self.file,
+                        span,
+                        format!("`{key}` must name exactly one source: `env` or `file`"),
+                    )
+                    .help(how));
+                }
+            },
+            _ => return Err(ConfigError::at(self.file, span, format!("`{key}` must be a secret reference")).help(how)),
+        };
+        let value = source.resolve().map_err(|e| {
+            ConfigError::at(self.file, span.clone(), format!("cannot read secret `{key}`: {e}")).help(match &source {
+                SecretRef::Env(var) => {
+                    format!("set {var} in the environment (e.g. from your secrets manager), or point `{key}` at a file")
+                }
+                SecretRef::File(_) => "check the path; it is resolved against the folder of this file".to_string(),
+            })
+        })?;
+        Ok(Secret { value, source })
+    }
+}
+
+/// Replaces every character of a quoted value with `*`, keeping the quotes and
+/// the length, so spans stay right and the value never reaches a terminal.
+fn mask(text: &str, span: std::ops::Range<usize>) -> String {
+    text.char_indices()
+        .map(|(i, c)| {
+            let inside = i > span.start && i + c.len_utf8() < span.end;
+            if inside && c != '\n' { '*' } else { c }
+        })
+        .collect()
+}
+
+/// Parses a duration such as `500ms`, `10s` or `2m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}`: {e}"))?;
+    if d.is_zero() {
+        return Err(format!("`{text}` is zero; a deadline must be positive"));
+    }
+    Ok(d)
+}

@@ -1,0 +1,206 @@
+//! Configuration errors that point at the line: file, line, column, the line
+//! itself with a caret, and a suggestion when one is close.
+//!
+//! Rendering goes through annotate-snippets (the renderer rustc's own
+//! diagnostics use), plain in tests and pipes, styled on a terminal.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+/// A usage or configuration error: golive ran nothing and exits 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file at fault, as the user named it (or as resolved from a relative path).
+    pub path: Option<PathBuf>,
+    /// The file's text, when the error points into it.
+    pub source: Option<Arc<str>>,
+    /// The byte range at fault.
+    pub span: Option<Range<usize>>,
+    /// The headline.
+    pub message: String,
+    /// A label under the caret.
+    pub label: Option<String>,
+    /// Hints: a suggestion, how to write it instead, the known values.
+    pub help: Vec<String>,
+}
+
+impl ConfigError {
+    /// An error not tied to any file (a bad command-line value).
+    pub fn usage(message: impl Into<String>) -> Self {
+        ConfigError { path: None, source: None, span: None, message: message.into(), label: None, help: Vec::new() }
+    }
+
+    /// An error about a whole file.
+    pub fn in_file(path: &Path, message: impl Into<String>) -> Self {
+        ConfigError { path: Some(path.to_path_buf()), ..ConfigError::usage(message) }
+    }
+
+    /// An error at a span of a file's text.
+    pub fn at(file: &SourceFile, span: Range<usize>, message: impl Into<String>) -> Self {
+        ConfigError {
+            path: Some(file.path.clone()),
+            source: Some(file.text.clone()),
+            span: Some(span),
+            ..ConfigError::usage(message)
+        }
+    }
+
+    /// Adds a label under the caret.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Adds a hint.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help.push(help.into());
+        self
+    }
+
+    /// Adds "did you mean `x`?" when a known value is close to `got`.
+    pub fn suggest<'a>(self, got: &str, known: impl IntoIterator<Item = &'a str>) -> Self {
+        match closest(got, known) {
+            Some(best) => self.help(format!("did you mean `{best}`?")),
+            None => self,
+        }
+    }
+
+    /// The 1-based line and column of the span's start.
+    pub fn line_col(&self) -> Option<(usize, usize)> {
+        let (text, span) = (self.source.as_ref()?, self.span.as_ref()?);
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Some((line, col))
+    }
+
+    /// The message as rustc would print it: `error: ...`, `--> file:line:col`,
+    /// the line with a caret, then `= help:` lines.
+    pub fn render(&self, styled: bool) -> String {
+        let path = self.path.as_ref().map(|p| p.display().to_string());
+        let mut group = Group::with_title(Level::ERROR.primary_title(&self.message));
+        match (&self.source, &self.span, &path) {
+            (Some(text), Some(span), _) => {
+                let span = clamp(span.clone(), text);
+                let mut snippet = Snippet::source(&**text).path(path.as_deref()).fold(true);
+                snippet = snippet.annotation(AnnotationKind::Primary.span(span).label(self.label.as_deref()));
+                group = group.element(snippet);
+            }
+            (_, _, Some(p)) => group = group.element(Origin::path(p.as_str())),
+            _ => {}
+        }
+        let group: Group<'_> = self.help.iter().fold(group, |g, h| g.element(Level::HELP.message(h.as_str())));
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        renderer.render(&[group]).to_string()
+    }
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A file's path and text, kept so errors can point into it.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as shown to the user.
+    pub path: PathBuf,
+    /// The whole text.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// Reads a file, with an error that says what to do when it cannot.
+    pub fn read(path: &Path, what: &str) -> Result<SourceFile, ConfigError> {
+        if path.is_dir() {
+            return Err(ConfigError::in_file(path, format!("{what} {} is a directory, not a file", path.display())));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::in_file(path, format!("cannot read {what} {}: {}", path.display(), io_reason(&e)))
+        })?;
+        Ok(SourceFile { path: path.to_path_buf(), text: text.into() })
+    }
+
+    /// A file known by name whose text is embedded in the binary.
+    pub fn embedded(name: &str, text: &'static str) -> SourceFile {
+        SourceFile { path: PathBuf::from(name), text: text.into() }
+    }
+}
+
+/// A short, lower-case reason for an I/O error, without the OS error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "not valid UTF-8 text".to_string(),
+        kind => kind.to_string(),
+    }
+}
+
+/// The known value closest to `got`, if it is close enough to be a typo.
+pub fn closest<'a>(got: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(got, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+fn clamp(span: Range<usize>, text: &str) -> Range<usize> {
+    let start = span.start.min(text.len());
+    let end = span.end.clamp(start, text.len());
+    start..end
+}
+
+/// Turns a toml parse or type error into a [`ConfigError`] at its span, with
+/// "did you mean" for unknown keys. `context` names the table, e.g. "environment `staging`".
+pub fn from_toml(file: &SourceFile, err: &toml::de::Error) -> ConfigError {
+    let message = err.message().trim().to_string();
+    let span = err.span().unwrap_or(0..0);
+    if let Some((key, expected)) = parse_unknown_field(&message) {
+        let known: Vec<&str> = expected.iter().map(String::as_str).collect();
+        return ConfigError::at(file, span, format!("unknown key `{key}`"))
+            .label("not a key golive knows here")
+            .suggest(&key, known.iter().copied())
+            .help(format!("known keys here: {}", known.join(", ")));
+    }
+    if let Some(field) = message.strip_prefix("missing field ") {
+        return ConfigError::at(file, span, format!("missing key {field}")).help(format!("add {field} to this table"));
+    }
+    ConfigError::at(file, span, message)
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" message.
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (key, rest) = rest.split_once('`')?;
+    let expected = rest.split('`').skip(1).step_by(2).map(str::to_string).collect();
+    Some((key.to_string(), expected))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_serde_unknown_field_message() {
+        let (key, expected) =
+            parse_unknown_field("unknown field `base_ur`, expected one of `pack`, `base_url`").unwrap();
+        assert_eq!(key, "base_ur");
+        assert_eq!(expected, ["pack", "base_url"]);
+    }
+
+    #[test]
+    fn line_and_column_are_one_based() {
+        let file = SourceFile::embedded("x.toml", "a = 1\nbb = 2\n");
+        let err = ConfigError::at(&file, 7..8, "boom");
+        assert_eq!(err.line_col(), Some((2, 2)));
+    }
+}

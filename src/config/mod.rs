@@ -1,0 +1,18 @@
+//! Configuration: `golive.toml` environments and runbook packs.
+//!
+//! Two stages: raw serde types close to the file ([`raw`], and the raw half of
+//! [`pack`]) and validated types ([`Environment`], [`Pack`]) with parsed URLs,
+//! addresses, durations and resolved secrets. Probes only see validated types.
+//! Every error is a [`ConfigError`] that points at file, line and column.
+
+pub mod env;
+pub mod error;
+pub mod interpolate;
+pub mod pack;
+pub mod raw;
+pub mod secret;
+
+pub use env::{DEFAULT_CONFIG, DEMO_ENV, Environment, Secret, Webhook};
+pub use error::{ConfigError, SourceFile};
+pub use pack::{ApiKeyAuth, DiagnosisRule, Pack, ProbeSpec};
+pub use secret::SecretRef;

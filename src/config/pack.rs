@@ -1,0 +1,346 @@
+//! Runbook packs: probes as data, loaded from `probes/*.toml` (embedded) or a path.
+//!
+//! A pack holds what golive knows about one partner's runbook: the probes, their
+//! runbook references, how the API key is sent, and the diagnoses (status, body
+//! text or error class → cause and fix) from the runbook's blocker table. The
+//! engine stays partner-neutral; this module only checks the pack's shape, that
+//! every kind exists, ids are unique, dependencies exist and have no cycle.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use toml::Spanned;
+
+use super::env::parse_duration;
+use super::error::{ConfigError, SourceFile, from_toml};
+use crate::probe::ProbeKind;
+use crate::report::{Diagnosis, RunbookRef, Signals};
+
+/// The packs compiled into the binary: name and text.
+pub const BUILT_IN: &[(&str, &str)] =
+    &[("axys", include_str!("../../probes/axys.toml")), ("paymentsai", include_str!("../../probes/paymentsai.toml"))];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    pack: RawMeta,
+    auth: Option<ApiKeyAuth>,
+    #[serde(default)]
+    diagnosis: Vec<RawDiagnosis>,
+    #[serde(default)]
+    probe: Vec<Spanned<RawProbe>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    name: String,
+    title: String,
+    runbook: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDiagnosis {
+    when: Matcher,
+    cause: String,
+    fix: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunbookRef {
+    section: String,
+    item: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProbe {
+    id: Spanned<String>,
+    kind: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    depends_on: Vec<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    #[serde(default)]
+    runbook: Vec<RawRunbookRef>,
+    #[serde(default)]
+    diagnosis: Vec<RawDiagnosis>,
+    params: Option<Spanned<toml::Table>>,
+}
+
+/// How a pack's partner wants the API key sent, e.g. `X-API-Key: <key>` or
+/// `Authorization: ApiKey <key>`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyAuth {
+    /// The header name.
+    pub header: String,
+    /// What precedes the key in the header value.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+/// When a pack diagnosis applies: every given condition must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Matcher {
+    /// The HTTP status.
+    pub status: Option<u16>,
+    /// Text the response body contains.
+    pub body_contains: Option<String>,
+    /// The error class (`timeout`, `connect`, `tls`, ...).
+    pub error_class: Option<String>,
+}
+
+impl Matcher {
+    fn matches(&self, s: &Signals) -> bool {
+        let status = self.status.is_none_or(|want| s.http_status == Some(want));
+        let body =
+            self.body_contains.as_ref().is_none_or(|want| s.body.as_ref().is_some_and(|b| b.contains(want.as_str())));
+        let class = self.error_class.as_ref().is_none_or(|want| s.error_class.as_ref() == Some(want));
+        status && body && class && *self != Matcher::default()
+    }
+}
+
+/// A diagnosis rule: a match and the cause and fix it implies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnosisRule {
+    /// When it applies.
+    pub when: Matcher,
+    /// Cause and fix.
+    pub cause: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl DiagnosisRule {
+    /// The diagnosis of the first rule that matches the signals.
+    pub fn first_match<'a>(rules: impl IntoIterator<Item = &'a DiagnosisRule>, s: &Signals) -> Option<Diagnosis> {
+        rules.into_iter().find(|r| r.when.matches(s)).map(|r| Diagnosis { cause: r.cause.clone(), fix: r.fix.clone() })
+    }
+}
+
+/// One declared probe of a pack, before it is bound to an environment.
+#[derive(Debug, Clone)]
+pub struct ProbeSpec {
+    /// Unique id.
+    pub id: String,
+    /// Its kind.
+    pub kind: ProbeKind,
+    /// Human title.
+    pub title: String,
+    /// Tags; `mutating` marks a probe that changes data.
+    pub tags: Vec<String>,
+    /// Ids of probes that must pass (or warn) first.
+    pub depends_on: Vec<String>,
+    /// Its own deadline, overriding `--timeout`.
+    pub timeout: Option<Duration>,
+    /// The runbook items it proves.
+    pub runbook: Vec<RunbookRef>,
+    /// Its own diagnoses, tried before the pack's.
+    pub diagnoses: Vec<DiagnosisRule>,
+    /// Kind-specific parameters, not yet interpolated.
+    pub params: toml::Table,
+    /// Where the probe is declared, for errors.
+    pub span: Range<usize>,
+    /// Where its params are declared, for errors.
+    pub params_span: Range<usize>,
+}
+
+impl ProbeSpec {
+    /// Whether the probe changes data on the other side.
+    pub fn mutating(&self) -> bool {
+        self.kind.mutating() || self.tags.iter().any(|t| t == "mutating")
+    }
+}
+
+/// A loaded, checked pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// The pack's name.
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// The runbook it automates.
+    pub runbook: String,
+    /// How to send the API key.
+    pub auth: Option<ApiKeyAuth>,
+    /// Pack-wide diagnoses.
+    pub diagnoses: Vec<DiagnosisRule>,
+    /// The probes, in file order.
+    pub probes: Vec<ProbeSpec>,
+    /// The file it came from, for errors.
+    pub source: SourceFile,
+    /// SHA-256 of the pack text, for evidence.
+    pub sha256: String,
+}
+
+/// Loads a pack by built-in name or path. `from` is the configuration file and
+/// the span of its `pack` value, for errors and relative paths.
+pub fn load(name_or_path: &str, from: Option<(&SourceFile, Range<usize>)>) -> Result<Pack, ConfigError> {
+    if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
+        return parse(SourceFile::embedded(&format!("probes/{name_or_path}.toml"), text));
+    }
+    let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains('/');
+    if !looks_like_path {
+        let known: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+        let msg = format!("unknown pack `{name_or_path}`");
+        let err = match &from {
+            Some((file, span)) => ConfigError::at(file, span.clone(), msg),
+            None => ConfigError::usage(msg),
+        };
+        return Err(err
+            .suggest(name_or_path, known.iter().copied())
+            .help(format!("built-in packs: {}; or give the path of a pack file ending in .toml", known.join(", "))));
+    }
+    let base = from.as_ref().and_then(|(f, _)| f.path.parent()).unwrap_or(Path::new(""));
+    let path = base.join(name_or_path);
+    parse(SourceFile::read(&path, "pack file")?)
+}
+
+/// Parses and checks a pack's text.
+pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
+    let raw: RawPack = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let runbook = raw.pack.runbook.clone();
+    let mut probes = Vec::with_capacity(raw.probe.len());
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    for spanned in raw.probe {
+        let span = spanned.span();
+        let p = spanned.into_inner();
+        if let Some(first) = seen.get(p.id.get_ref()) {
+            let (line, _) = ConfigError::at(&file, first.clone(), "").line_col().unwrap_or((0, 0));
+            return Err(ConfigError::at(&file, p.id.span(), format!("duplicate probe id `{}`", p.id.get_ref()))
+                .label(format!("first declared on line {line}"))
+                .help("give every probe of a pack its own id"));
+        }
+        seen.insert(p.id.get_ref().clone(), p.id.span());
+        let kind = ProbeKind::from_name(p.kind.get_ref()).ok_or_else(|| {
+            ConfigError::at(&file, p.kind.span(), format!("unknown probe kind `{}`", p.kind.get_ref()))
+                .suggest(p.kind.get_ref(), ProbeKind::ALL.iter().map(|k| k.name()))
+                .help(format!("kinds this golive implements: {}", ProbeKind::names().join(", ")))
+        })?;
+        let timeout = p
+            .timeout
+            .map(|t| {
+                parse_duration(t.get_ref()).map_err(|why| {
+                    ConfigError::at(&file, t.span(), format!("invalid duration in `timeout`: {why}"))
+                        .help("write durations like 500ms, 10s or 2m")
+                })
+            })
+            .transpose()?;
+        let (params, params_span) = match p.params {
+            Some(t) => (t.get_ref().clone(), t.span()),
+            None => (toml::Table::new(), span.clone()),
+        };
+        let mut tags = p.tags;
+        if kind.mutating() && !tags.iter().any(|t| t == "mutating") {
+            tags.push("mutating".to_string());
+        }
+        probes.push((
+            p.depends_on,
+            ProbeSpec {
+                id: p.id.into_inner(),
+                kind,
+                title: p.title,
+                tags,
+                depends_on: Vec::new(),
+                timeout,
+                runbook: p
+                    .runbook
+                    .into_iter()
+                    .map(|r| RunbookRef { runbook: runbook.clone(), section: r.section, item: r.item })
+                    .collect(),
+                diagnoses: rules(p.diagnosis),
+                params,
+                span,
+                params_span,
+            },
+        ));
+    }
+    for (deps, spec) in &mut probes {
+        for dep in deps.iter() {
+            if !seen.contains_key(dep.get_ref()) {
+                return Err(ConfigError::at(
+                    &file,
+                    dep.span(),
+                    format!("`{}` depends on unknown probe `{}`", spec.id, dep.get_ref()),
+                )
+                .suggest(dep.get_ref(), seen.keys().map(String::as_str)));
+            }
+        }
+        spec.depends_on = deps.iter().map(|d| d.get_ref().clone()).collect();
+    }
+    let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
+    check_cycles(&file, &probes)?;
+    let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
+    Ok(Pack {
+        name: raw.pack.name,
+        title: raw.pack.title,
+        runbook,
+        auth: raw.auth,
+        diagnoses: rules(raw.diagnosis),
+        probes,
+        source: file,
+        sha256,
+    })
+}
+
+fn rules(raw: Vec<RawDiagnosis>) -> Vec<DiagnosisRule> {
+    raw.into_iter().map(|d| DiagnosisRule { when: d.when, cause: d.cause, fix: d.fix }).collect()
+}
+
+/// Rejects dependency cycles, naming the whole cycle.
+fn check_cycles(file: &SourceFile, probes: &[ProbeSpec]) -> Result<(), ConfigError> {
+    let index: BTreeMap<&str, usize> = probes.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
+    // 0 = unvisited, 1 = on the current path, 2 = done.
+    let mut state = vec![0u8; probes.len()];
+    fn visit(
+        i: usize,
+        probes: &[ProbeSpec],
+        index: &BTreeMap<&str, usize>,
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        state[i] = 1;
+        path.push(i);
+        for dep in &probes[i].depends_on {
+            let j = index[dep.as_str()];
+            if state[j] == 1 {
+                let start = path.iter().position(|&k| k == j).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(j);
+                return Some(cycle);
+            }
+            if state[j] == 0 {
+                if let Some(c) = visit(j, probes, index, state, path) {
+                    return Some(c);
+                }
+            }
+        }
+        path.pop();
+        state[i] = 2;
+        None
+    }
+    for i in 0..probes.len() {
+        if state[i] == 0 {
+            if let Some(cycle) = visit(i, probes, &index, &mut state, &mut Vec::new()) {
+                let names: Vec<&str> = cycle.iter().map(|&k| probes[k].id.as_str()).collect();
+                return Err(ConfigError::at(
+                    file,
+                    probes[cycle[0]].span.clone(),
+                    format!("dependency cycle: {}", names.join(" → ")),
+                )
+                .help("remove one of these depends_on entries so the probes can run in order"));
+            }
+        }
+    }
+    Ok(())
+}

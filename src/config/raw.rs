@@ -1,0 +1,70 @@
+//! Raw `golive.toml` types: close to the file, unknown keys rejected.
+//!
+//! Nothing here is validated beyond TOML types; [`super::env`] turns these into
+//! an [`super::Environment`] with parsed URLs, addresses, durations and resolved
+//! secrets, pointing at the exact span when something is wrong.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// The whole configuration file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[env.NAME]` tables.
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, Spanned<RawEnv>>,
+}
+
+/// One `[env.NAME]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEnv {
+    /// A built-in pack name or a path to a pack file.
+    pub pack: Spanned<String>,
+    /// The partner API's base URL.
+    pub base_url: Option<Spanned<String>>,
+    /// The API key, a secret reference.
+    pub api_key: Option<Spanned<toml::Value>>,
+    /// PEM client certificate chain, leaf first.
+    pub client_cert: Option<Spanned<String>>,
+    /// PEM private key of the client certificate (a path; its contents are secret).
+    pub client_key: Option<Spanned<String>>,
+    /// Roots to trust instead of the system's.
+    pub ca_bundle: Option<Spanned<String>>,
+    /// The static IPs the integration calls from.
+    #[serde(default)]
+    pub calling_ips: Vec<Spanned<String>>,
+    /// Nameservers to use instead of the system resolver.
+    #[serde(default)]
+    pub nameservers: Vec<Spanned<String>>,
+    /// The partner account id.
+    pub account_id: Option<Spanned<String>>,
+    /// The partner organization id.
+    pub organization_id: Option<Spanned<String>>,
+    /// A one-time temporal API key, a secret reference.
+    pub temporal_api_key: Option<Spanned<toml::Value>>,
+    /// The merchant's webhook endpoint.
+    pub webhook: Option<Spanned<RawWebhook>>,
+    /// The merchant's public website, for compliance checks.
+    pub website_url: Option<Spanned<String>>,
+    /// Default probe deadline for this environment, e.g. "10s".
+    pub timeout: Option<Spanned<String>>,
+    /// Extra values a pack may interpolate as `${name}`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, Spanned<String>>,
+}
+
+/// The `webhook = { url, scheme, secret }` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    /// The merchant endpoint that receives events.
+    pub url: Spanned<String>,
+    /// The signature scheme, e.g. "paymentsai".
+    pub scheme: Spanned<String>,
+    /// The signing secret, a secret reference.
+    pub secret: Spanned<toml::Value>,
+}

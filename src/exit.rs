@@ -1,0 +1,39 @@
+//! Exit codes: the one place that says what each process exit status means.
+//!
+//! CI gates rely on these numbers; they are part of golive's contract
+//! (DESIGN.md, "Contracts other code relies on").
+
+use crate::report::{RunSummary, Status};
+
+/// No probe failed or errored (warnings allowed unless `--fail-on warn`).
+pub const OK: u8 = 0;
+/// At least one probe failed: the thing checked is wrong.
+pub const FAIL: u8 = 1;
+/// Usage or configuration error: nothing was run.
+pub const USAGE: u8 = 2;
+/// At least one probe could not reach a verdict (timeout, network down), none failed.
+pub const ERROR: u8 = 3;
+
+/// The exit code a finished run maps to.
+pub fn for_summary(summary: &RunSummary, fail_on_warn: bool) -> u8 {
+    let counts = &summary.summary;
+    if counts.fail > 0 || (fail_on_warn && counts.warn > 0) {
+        FAIL
+    } else if counts.error > 0 {
+        ERROR
+    } else {
+        OK
+    }
+}
+
+/// The exit code of a single status, for commands that check one thing
+/// (`golive cert inspect`, `golive webhook verify`).
+pub fn for_status(status: Status, fail_on_warn: bool) -> u8 {
+    match status {
+        Status::Pass | Status::Skip => OK,
+        Status::Warn if fail_on_warn => FAIL,
+        Status::Warn => OK,
+        Status::Fail => FAIL,
+        Status::Error => ERROR,
+    }
+}

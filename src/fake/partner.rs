@@ -1,0 +1,76 @@
+//! Wiremock partner APIs with Axys-like and PaymentsAI-like behaviour.
+
+use std::time::Duration;
+
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use super::{DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, Scenario};
+
+/// The body Axys answers to an authenticated `GET /cardholders` with no cardholders.
+pub fn axys_empty_list() -> serde_json::Value {
+    json!({"status": "success", "items": [], "total": 0, "limit": 50, "offset": 0})
+}
+
+fn error(code: u16, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(code).set_body_json(json!({"status": "error", "code": code, "message": message}))
+}
+
+/// What a broken scenario answers to every request, if it overrides the API.
+fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
+    match scenario {
+        Scenario::Healthy | Scenario::IpNotAllowlisted => None,
+        Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
+        Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
+        Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
+    }
+}
+
+/// Mounts the Axys-like API (`/v2/...`, `X-API-Key`).
+pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) {
+    if let Some(answer) = broken(scenario) {
+        Mock::given(method("GET")).respond_with(answer).mount(server).await;
+        return;
+    }
+    if scenario == Scenario::IpNotAllowlisted {
+        Mock::given(path("/v2/cardholders"))
+            .respond_with(error(403, "No Authorised IPs configured"))
+            .mount(server)
+            .await;
+        return;
+    }
+    Mock::given(method("GET"))
+        .and(path("/v2/cardholders"))
+        .and(header("X-API-Key", api_key))
+        .respond_with(ResponseTemplate::new(200).set_body_json(axys_empty_list()))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(error(401, "Invalid API key"))
+        .with_priority(10)
+        .mount(server)
+        .await;
+}
+
+/// Mounts the PaymentsAI-like API (`/v1/...`, `Authorization: ApiKey ...`).
+pub async fn mount_paymentsai(server: &MockServer, scenario: Scenario, api_key: &str) {
+    if let Some(answer) = broken(scenario) {
+        Mock::given(method("GET")).respond_with(answer).mount(server).await;
+        return;
+    }
+    let account = format!("/v1/accounts/{DEMO_ACCOUNT_ID}");
+    Mock::given(method("GET"))
+        .and(path(account.as_str()))
+        .and(header("Authorization", format!("ApiKey {api_key}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": DEMO_ACCOUNT_ID,
+            "organizationId": DEMO_ORGANIZATION_ID,
+            "status": "active"
+        })))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(path(account.as_str())).respond_with(error(401, "Unauthorized")).with_priority(10).mount(server).await;
+}

@@ -1,0 +1,18 @@
+//! golive: verifies that a payment integration is ready to go live.
+//!
+//! The library holds everything; `main.rs` only parses the command line, calls
+//! [`cli::run`] and maps the outcome to an exit code. The flow is
+//! configuration ([`config`]) ► plan ([`plan`]) ► runner ([`runner`]) ► report
+//! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
+//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`].
+
+pub mod cli;
+pub mod config;
+pub mod exit;
+pub mod fake;
+pub mod net;
+pub mod plan;
+pub mod probe;
+pub mod redact;
+pub mod report;
+pub mod runner;

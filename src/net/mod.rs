@@ -1,0 +1,98 @@
+//! Network clients shared by the probes of one run: built once per target,
+//! reused by every probe, so connections and TLS sessions are pooled.
+
+pub mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::OnceCell;
+
+use crate::config::Environment;
+
+/// Bodies larger than this are cut when read: reads are always bounded.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The clients of one target (environment + pack), built lazily and once.
+pub struct Clients {
+    env: Arc<Environment>,
+    http: OnceCell<Result<reqwest::Client, String>>,
+}
+
+impl Clients {
+    /// Clients for an environment; nothing is built until first use.
+    pub fn new(env: Arc<Environment>) -> Self {
+        Clients { env, http: OnceCell::new() }
+    }
+
+    /// The HTTP client: the environment's roots and client identity, no
+    /// redirects (a redirect is an answer to report, not to follow), no proxy.
+    pub async fn http(&self) -> Result<&reqwest::Client, String> {
+        let result = self
+            .http
+            .get_or_init(|| async {
+                let env = self.env.clone();
+                tokio::task::spawn_blocking(move || build_http(&env))
+                    .await
+                    .map_err(|e| format!("building the HTTP client failed: {e}"))?
+            })
+            .await;
+        result.as_ref().map_err(Clone::clone)
+    }
+}
+
+fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
+    let tls = tls::client_config(env, true)?;
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("building the HTTP client failed: {e}"))
+}
+
+/// Reads a response body up to [`MAX_BODY_BYTES`]; says whether it was cut.
+pub async fn read_body(mut response: reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body, false))
+}
+
+/// A stable class for an HTTP client error, for diagnoses and reports.
+pub fn error_class(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        if format!("{e:?}").contains("Connection refused") { "connection-refused" } else { "connect" }
+    } else if e.is_body() || e.is_decode() {
+        "body"
+    } else if e.is_request() {
+        "request"
+    } else {
+        "http"
+    }
+}
+
+/// An HTTP client error as one line with its causes, e.g.
+/// "error sending request: tcp connect error: Connection refused".
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}

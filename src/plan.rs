@@ -1,0 +1,178 @@
+//! The plan: which probes run, bound to which environment, in what order.
+//!
+//! `--only`, `--skip` and `--tag` select probes; the dependencies of a selected
+//! probe are pulled in (a probe cannot be judged without what it needs), unless
+//! the user excluded them with `--skip`, in which case the dependent is skipped
+//! naming the excluded dependency. Parameters are interpolated with the
+//! environment's values here, so a probe only ever sees validated input.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use crate::config::interpolate::interpolate_value;
+use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
+use crate::net::Clients;
+use crate::probe::{BuildContext, Probe};
+use crate::redact::Redactor;
+
+/// Which probes the user asked for.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Only these ids (and what they depend on); empty means all.
+    pub only: Vec<String>,
+    /// Never these ids.
+    pub skip: Vec<String>,
+    /// Only probes with at least one of these tags; empty means all.
+    pub tags: Vec<String>,
+}
+
+/// An environment bound to a pack, with the clients its probes share.
+pub struct Target {
+    /// The environment.
+    pub env: Arc<Environment>,
+    /// The pack.
+    pub pack: Arc<Pack>,
+    /// Clients shared by every probe of this target.
+    pub clients: Arc<Clients>,
+}
+
+/// One probe ready to run.
+pub struct PlannedProbe {
+    /// Its declaration.
+    pub spec: ProbeSpec,
+    /// The index of its target in [`Plan::targets`].
+    pub target: usize,
+    /// The runnable probe.
+    pub probe: Arc<dyn Probe>,
+    /// Indices (in [`Plan::probes`]) of the probes it depends on.
+    pub deps: Vec<usize>,
+    /// Dependencies the user excluded with `--skip`.
+    pub excluded_deps: Vec<String>,
+    /// Whether it runs only because a selected probe depends on it.
+    pub pulled_in: bool,
+    /// Its diagnoses, then its pack's.
+    pub diagnoses: Vec<DiagnosisRule>,
+}
+
+/// The whole plan of a run.
+pub struct Plan {
+    /// The environment's name as the user gave it.
+    pub env_name: String,
+    /// Environments bound to packs.
+    pub targets: Vec<Target>,
+    /// Probes in declaration order.
+    pub probes: Vec<PlannedProbe>,
+}
+
+impl Plan {
+    /// Builds the plan for `targets` with the user's selection.
+    pub fn build(env_name: &str, targets: Vec<(Environment, Pack)>, sel: &Selection) -> Result<Plan, ConfigError> {
+        let targets: Vec<Target> = targets
+            .into_iter()
+            .map(|(env, pack)| {
+                let env = Arc::new(env);
+                Target { clients: Arc::new(Clients::new(env.clone())), env, pack: Arc::new(pack) }
+            })
+            .collect();
+        let all: Vec<(usize, &ProbeSpec)> =
+            targets.iter().enumerate().flat_map(|(t, target)| target.pack.probes.iter().map(move |p| (t, p))).collect();
+        let mut owner: HashMap<&str, usize> = HashMap::new();
+        for (t, spec) in &all {
+            if let Some(first) = owner.insert(spec.id.as_str(), *t) {
+                return Err(ConfigError::usage(format!(
+                    "probe id `{}` is declared by both pack `{}` and pack `{}`",
+                    spec.id, targets[first].pack.name, targets[*t].pack.name
+                ))
+                .help("probe ids must be unique across the packs of one run; rename one of them"));
+            }
+        }
+        let known: Vec<&str> = all.iter().map(|(_, s)| s.id.as_str()).collect();
+        for id in sel.only.iter().chain(&sel.skip) {
+            if !owner.contains_key(id.as_str()) {
+                return Err(ConfigError::usage(format!("no probe has the id `{id}`"))
+                    .suggest(id, known.iter().copied())
+                    .help("`golive list --env ENV` shows every probe id"));
+            }
+        }
+        let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
+        let tagged = |s: &ProbeSpec| sel.tags.is_empty() || s.tags.iter().any(|t| sel.tags.contains(t));
+        let chosen = |s: &ProbeSpec| (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s);
+        // Selected probes, then their dependencies (transitively), minus --skip.
+        let by_id: HashMap<&str, &ProbeSpec> = all.iter().map(|(_, s)| (s.id.as_str(), *s)).collect();
+        let mut wanted: BTreeSet<&str> = all
+            .iter()
+            .filter(|(_, s)| chosen(s) && !skipped.contains(s.id.as_str()))
+            .map(|(_, s)| s.id.as_str())
+            .collect();
+        let directly: BTreeSet<&str> = wanted.clone();
+        let mut stack: Vec<&str> = wanted.iter().copied().collect();
+        while let Some(id) = stack.pop() {
+            for dep in &by_id[id].depends_on {
+                if !skipped.contains(dep.as_str()) && wanted.insert(dep.as_str()) {
+                    stack.push(dep.as_str());
+                }
+            }
+        }
+        let mut probes = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (t, spec) in all.iter().filter(|(_, s)| wanted.contains(s.id.as_str())) {
+            let target = &targets[*t];
+            let probe = bind(spec, &target.env, &target.pack)?;
+            index.insert(spec.id.clone(), probes.len());
+            let mut diagnoses = spec.diagnoses.clone();
+            diagnoses.extend(target.pack.diagnoses.iter().cloned());
+            probes.push(PlannedProbe {
+                spec: (*spec).clone(),
+                target: *t,
+                probe,
+                deps: Vec::new(),
+                excluded_deps: spec.depends_on.iter().filter(|d| skipped.contains(d.as_str())).cloned().collect(),
+                pulled_in: !directly.contains(spec.id.as_str()),
+                diagnoses,
+            });
+        }
+        for p in &mut probes {
+            p.deps = p.spec.depends_on.iter().filter_map(|d| index.get(d).copied()).collect();
+        }
+        Ok(Plan { env_name: env_name.to_string(), targets, probes })
+    }
+
+    /// A redactor that knows every secret of every target.
+    pub fn redactor(&self) -> Redactor {
+        let mut r = Redactor::new();
+        for t in &self.targets {
+            r.extend(&t.env.redactor());
+        }
+        r
+    }
+
+    /// The names of the packs in this plan.
+    pub fn pack_names(&self) -> Vec<String> {
+        self.targets.iter().map(|t| t.pack.name.clone()).collect()
+    }
+}
+
+/// Interpolates a probe's parameters and builds it; errors point at the pack.
+fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
+    let mut params = toml::Value::Table(spec.params.clone());
+    let lookup = |name: &str| env.var(name);
+    interpolate_value(&mut params, &lookup).map_err(|name| {
+        ConfigError::at(
+            &pack.source,
+            spec.params_span.clone(),
+            format!("probe `{}` uses `${{{name}}}`, which environment `{}` does not set", spec.id, env.name),
+        )
+        .help(format!("set `{name}` in [env.{}] of golive.toml, or under [env.{}.vars]", env.name, env.name))
+    })?;
+    let params = match params {
+        toml::Value::Table(t) => t,
+        _ => toml::Table::new(),
+    };
+    spec.kind.build(params, &BuildContext { env, pack }).map_err(|why| {
+        ConfigError::at(
+            &pack.source,
+            spec.params_span.clone(),
+            format!("probe `{}` ({}): {why}", spec.id, spec.kind.name()),
+        )
+    })
+}

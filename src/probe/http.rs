@@ -1,0 +1,200 @@
+//! Probe kind `http`: one request with an expected status and JSON assertions,
+//! sent with the environment's client certificate and API key when set.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+use reqwest::header::{HeaderName, HeaderValue};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::assert::{Assertion, RawAssertion};
+use super::{BuildContext, Probe, ProbeContext};
+use crate::config::ApiKeyAuth;
+use crate::net;
+use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    #[serde(default = "default_method")]
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    json: Option<toml::Value>,
+    body: Option<String>,
+    #[serde(default = "default_status")]
+    expect_status: u16,
+    #[serde(default = "default_true")]
+    auth: bool,
+    #[serde(default)]
+    assert: Vec<RawAssertion>,
+}
+
+fn default_method() -> String {
+    "GET".to_string()
+}
+fn default_status() -> u16 {
+    200
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A built `http` probe.
+struct HttpProbe {
+    method: reqwest::Method,
+    url: reqwest::Url,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<(Vec<u8>, &'static str)>,
+    expect_status: u16,
+    auth: Option<ApiKeyAuth>,
+    assertions: Vec<Assertion>,
+}
+
+/// Builds an `http` probe from its parameters.
+pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let method = reqwest::Method::from_bytes(p.method.to_uppercase().as_bytes())
+        .map_err(|_| format!("`{}` is not an HTTP method", p.method))?;
+    let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;
+    let headers = p
+        .headers
+        .iter()
+        .map(|(k, v)| {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
+            let value = HeaderValue::from_str(v).map_err(|_| format!("header `{k}` has an invalid value"))?;
+            Ok((name, value))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let body = match (p.json, p.body) {
+        (Some(_), Some(_)) => return Err("give either `json` or `body`, not both".to_string()),
+        (Some(json), None) => Some((serde_json::to_vec(&json).map_err(|e| e.to_string())?, "application/json")),
+        (None, Some(raw)) => Some((raw.into_bytes(), "text/plain")),
+        (None, None) => None,
+    };
+    let assertions = p.assert.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>()?;
+    Ok(Arc::new(HttpProbe {
+        method,
+        url,
+        headers,
+        body,
+        expect_status: p.expect_status,
+        auth: if p.auth { cx.pack.auth.clone() } else { None },
+        assertions,
+    }))
+}
+
+#[async_trait]
+impl Probe for HttpProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let target = format!("{} {}", self.method, self.url);
+        out.fact("request", target.clone());
+        let client = match cx.clients.http().await {
+            Ok(c) => c,
+            Err(e) => {
+                out.check(Check::new("client", Status::Error, e));
+                out.signals.error_class = Some("client-setup".to_string());
+                return out;
+            }
+        };
+        let mut request = client.request(self.method.clone(), self.url.clone()).timeout(cx.remaining());
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        if let Some((bytes, content_type)) = &self.body {
+            request = request.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes.clone());
+        }
+        if let (Some(auth), Some(key)) = (&self.auth, &cx.env.api_key) {
+            let mut value = HeaderValue::from_str(&format!("{}{}", auth.prefix, key.value.expose_secret()))
+                .unwrap_or_else(|_| HeaderValue::from_static("invalid-api-key"));
+            value.set_sensitive(true);
+            request = request.header(auth.header.as_str(), value);
+        }
+        let started = Instant::now();
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let class = net::error_class(&e);
+                out.check(Check::new("request", Status::Error, format!("{target}: {}", net::error_chain(&e))));
+                out.signals.error_class = Some(class.to_string());
+                out.diagnosis = Some(transport_diagnosis(class, &self.url));
+                return out;
+            }
+        };
+        out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
+        let status = response.status().as_u16();
+        out.signals.http_status = Some(status);
+        out.fact("status", status);
+        let body_started = Instant::now();
+        let (body, cut) = match net::read_body(response).await {
+            Ok(b) => b,
+            Err(e) => {
+                out.check(Check::new(
+                    "body",
+                    Status::Error,
+                    format!("{target}: reading the body failed: {}", net::error_chain(&e)),
+                ));
+                out.signals.error_class = Some(net::error_class(&e).to_string());
+                return out;
+            }
+        };
+        out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+        out.fact("body_bytes", body.len());
+        let text = String::from_utf8_lossy(&body).into_owned();
+        out.signals.body = Some(text.chars().take(4096).collect());
+        let excerpt: String = text.chars().take(200).collect();
+        let status_ok = status == self.expect_status;
+        let message = if status_ok {
+            format!("{target} answered {status}")
+        } else {
+            format!("{target} answered {status}, expected {}: {excerpt}", self.expect_status)
+        };
+        out.check(
+            Check::new("status", if status_ok { Status::Pass } else { Status::Fail }, message)
+                .with_values(self.expect_status.to_string(), status.to_string()),
+        );
+        if self.assertions.is_empty() || !status_ok {
+            // Assertions on an error body would only repeat the status finding.
+            return out;
+        }
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(doc) => {
+                for a in &self.assertions {
+                    out.check(a.check(&doc));
+                }
+            }
+            Err(e) => {
+                let why =
+                    if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
+                out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
+            }
+        }
+        out
+    }
+}
+
+/// What a transport failure most likely means, partner-neutral.
+fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(0);
+    match class {
+        "timeout" => Diagnosis {
+            cause: format!("{host}:{port} did not answer before the deadline"),
+            fix: "check that the service is up and reachable from here (firewall, allowlist), or raise --timeout"
+                .into(),
+        },
+        "connection-refused" => Diagnosis {
+            cause: format!("nothing accepts connections at {host}:{port}"),
+            fix: "check base_url (host and port) and that the service is running".into(),
+        },
+        _ => Diagnosis {
+            cause: format!("the request to {host}:{port} failed before any HTTP answer"),
+            fix: "check base_url, DNS, the network path and the TLS settings (ca_bundle, client_cert)".into(),
+        },
+    }
+}

@@ -1,0 +1,92 @@
+//! Probe kinds: one file per kind, one variant per kind in [`ProbeKind`].
+//!
+//! Adding a kind means a new file here with a `build` function and a type that
+//! implements [`Probe`], plus one variant in [`ProbeKind`] (and its three match
+//! arms below). The runner and the renderers never change for a new kind.
+
+mod assert;
+mod http;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+
+use crate::config::{Environment, Pack};
+use crate::net::Clients;
+use crate::report::Outcome;
+
+/// The single list of probe kinds golive implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProbeKind {
+    /// One HTTP request with an expected status and JSON assertions.
+    Http,
+}
+
+impl ProbeKind {
+    /// Every kind, in the order `--help` and errors list them.
+    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http];
+
+    /// The kind's name exactly as packs and reports write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeKind::Http => "http",
+        }
+    }
+
+    /// Whether every probe of this kind changes data on the other side.
+    pub fn mutating(self) -> bool {
+        match self {
+            ProbeKind::Http => false,
+        }
+    }
+
+    /// Builds a runnable probe from interpolated parameters.
+    pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+        match self {
+            ProbeKind::Http => http::build(params, cx),
+        }
+    }
+
+    /// The kind named `name`, if golive implements it.
+    pub fn from_name(name: &str) -> Option<ProbeKind> {
+        Self::ALL.iter().copied().find(|k| k.name() == name)
+    }
+
+    /// Every kind's name.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|k| k.name()).collect()
+    }
+}
+
+/// What a kind's `build` may look at.
+pub struct BuildContext<'a> {
+    /// The environment the probe is bound to.
+    pub env: &'a Environment,
+    /// The pack it comes from.
+    pub pack: &'a Pack,
+}
+
+/// What a running probe may use.
+pub struct ProbeContext {
+    /// The environment.
+    pub env: Arc<Environment>,
+    /// Clients shared by every probe of the target.
+    pub clients: Arc<Clients>,
+    /// When the runner will stop waiting for this probe.
+    pub deadline: Instant,
+}
+
+impl ProbeContext {
+    /// Time left before the deadline (never zero, so timers stay valid).
+    pub fn remaining(&self) -> std::time::Duration {
+        self.deadline.saturating_duration_since(Instant::now()).max(std::time::Duration::from_millis(1))
+    }
+}
+
+/// A runnable probe: returns structure, never a bool.
+#[async_trait]
+pub trait Probe: Send + Sync + 'static {
+    /// Runs the probe. Errors are outcomes with `error` checks, not panics.
+    async fn run(&self, cx: &ProbeContext) -> Outcome;
+}

@@ -1,0 +1,101 @@
+//! The human renderer: grouped by runbook section, one line per probe, and for
+//! every probe that did not pass its findings, cause and fix.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{ProbeReport, RunSummary, Status};
+
+fn style(status: Status) -> Style {
+    let colour = match status {
+        Status::Pass => AnsiColor::Green,
+        Status::Warn => AnsiColor::Yellow,
+        Status::Fail => AnsiColor::Red,
+        Status::Error => AnsiColor::Magenta,
+        Status::Skip => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(colour.into())).bold()
+}
+
+struct Painter {
+    colour: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.colour { format!("{style}{text}{style:#}") } else { text.to_string() }
+    }
+}
+
+/// Writes the human report. `colour` adds ANSI styles (the caller decides:
+/// only on a terminal, never with `NO_COLOR`).
+pub fn render(summary: &RunSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+    let p = Painter { colour };
+    let bold = Style::new().bold();
+    let dim = Style::new().dimmed();
+    writeln!(
+        out,
+        "{}",
+        p.paint(
+            bold,
+            &format!("golive {} · env {} · packs {}", summary.golive_version, summary.env, summary.packs.join(", "))
+        )
+    )?;
+    let width = summary.probes.iter().map(|r| r.id.chars().count()).max().unwrap_or(0);
+    for (section, probes) in summary.by_section() {
+        writeln!(out)?;
+        writeln!(out, "{}", p.paint(bold, &section))?;
+        for r in probes {
+            probe(&p, out, r, width)?;
+        }
+    }
+    let c = &summary.summary;
+    writeln!(out)?;
+    let counts = [
+        (Status::Pass, c.pass),
+        (Status::Warn, c.warn),
+        (Status::Fail, c.fail),
+        (Status::Error, c.error),
+        (Status::Skip, c.skip),
+    ]
+    .iter()
+    .map(|(s, n)| if *n > 0 { p.paint(style(*s), &format!("{n} {s}")) } else { format!("{n} {s}") })
+    .collect::<Vec<_>>()
+    .join(", ");
+    writeln!(
+        out,
+        "{} {} probes: {counts} {}",
+        p.paint(bold, "Summary:"),
+        c.total(),
+        p.paint(dim, &format!("in {} ms", summary.duration_ms))
+    )
+}
+
+fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io::Result<()> {
+    let tag = format!("{:<5}", r.status.as_str().to_uppercase());
+    let dim = Style::new().dimmed();
+    let line = format!("  {} {:<width$}  {}", p.paint(style(r.status), &tag), r.id, r.title);
+    match (&r.reason, r.status) {
+        (Some(reason), _) => writeln!(out, "{line} {}", p.paint(dim, &format!("— {reason}")))?,
+        (None, _) => writeln!(out, "{line} {}", p.paint(dim, &format!("({} ms)", r.duration_ms)))?,
+    }
+    if r.status == Status::Pass {
+        return Ok(());
+    }
+    let indent = " ".repeat(9);
+    for check in r.findings() {
+        let mark = match check.status {
+            Status::Warn => "!",
+            Status::Fail => "✗",
+            Status::Error => "?",
+            Status::Pass | Status::Skip => "-",
+        };
+        writeln!(out, "{indent}{} {}", p.paint(style(check.status), mark), check.message)?;
+    }
+    if let Some(d) = &r.diagnosis {
+        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "cause:"), d.cause)?;
+        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "fix:  "), d.fix)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,74 @@
+//! The report model and its renderers: one small file per output format.
+//!
+//! Every renderer writes a [`RunSummary`] to any `io::Write`, so tests capture
+//! it. The model is redacted before it reaches a renderer (see [`crate::redact`]).
+
+mod human;
+mod json;
+mod junit;
+mod markdown;
+mod model;
+pub mod progress;
+
+use std::io;
+use std::str::FromStr;
+
+pub use human::render as render_human;
+pub use json::render as render_json;
+pub use junit::render as render_junit;
+pub use markdown::render as render_markdown;
+pub use model::*;
+
+/// An output format for `--format` and `--report FORMAT=PATH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable report grouped by runbook section (the default).
+    Human,
+    /// The versioned JSON document (`"schema": 1`).
+    Json,
+    /// JUnit XML for CI test reporters.
+    Junit,
+    /// Markdown for a CI job summary or a pull-request comment.
+    Markdown,
+}
+
+impl Format {
+    /// Renders the summary in this format. `colour` only affects `human`.
+    pub fn render(self, summary: &RunSummary, out: &mut dyn io::Write, colour: bool) -> io::Result<()> {
+        match self {
+            Format::Human => render_human(summary, out, colour),
+            Format::Json => render_json(summary, out),
+            Format::Junit => render_junit(summary, out),
+            Format::Markdown => render_markdown(summary, out),
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        <Format as clap::ValueEnum>::from_str(s, true)
+            .map_err(|_| format!("unknown format `{s}`: use human, json, junit or markdown"))
+    }
+}
+
+/// A `--report FORMAT=PATH` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    /// The format.
+    pub format: Format,
+    /// Where to write it.
+    pub path: std::path::PathBuf,
+}
+
+impl FromStr for ReportTarget {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (format, path) =
+            s.split_once('=').ok_or_else(|| format!("`{s}` is not FORMAT=PATH, e.g. junit=golive.xml"))?;
+        if path.is_empty() {
+            return Err(format!("`{s}` has no path after `=`, e.g. junit=golive.xml"));
+        }
+        Ok(ReportTarget { format: format.parse()?, path: path.into() })
+    }
+}

@@ -1,0 +1,297 @@
+//! The report model: what a run produced, computed once, rendered many ways.
+//!
+//! Renderers only read these types; probes only produce [`Outcome`]s, which the
+//! runner turns into [`ProbeReport`]s.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The verdict of a check, a probe or a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The thing checked is right.
+    Pass,
+    /// Right for now, but needs attention (e.g. a certificate expiring soon).
+    Warn,
+    /// The thing checked is wrong.
+    Fail,
+    /// No verdict could be reached (timeout, network down, panic).
+    Error,
+    /// Not run, with a reason (a dependency did not pass, a mutation not allowed).
+    Skip,
+}
+
+impl Status {
+    /// The lower-case name used in every output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skip => "skip",
+        }
+    }
+
+    /// How much this status weighs when checks are combined into a probe verdict:
+    /// a failure outweighs an error (the exit code prefers "wrong" over "unknown").
+    fn weight(self) -> u8 {
+        match self {
+            Status::Skip => 0,
+            Status::Pass => 1,
+            Status::Warn => 2,
+            Status::Error => 3,
+            Status::Fail => 4,
+        }
+    }
+
+    /// The combined verdict of several checks: the heaviest status wins; no
+    /// checks at all is an `error` (a probe that checked nothing proved nothing).
+    pub fn combine(statuses: impl IntoIterator<Item = Status>) -> Status {
+        statuses.into_iter().max_by_key(|s| s.weight()).unwrap_or(Status::Error)
+    }
+
+    /// Whether a dependent probe may run after a dependency ended with this status.
+    pub fn satisfies_dependency(self) -> bool {
+        match self {
+            Status::Pass | Status::Warn => true,
+            Status::Fail | Status::Error | Status::Skip => false,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a probe checked, with what it expected and what it saw.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Short name of the check, e.g. `status` or `$.items`.
+    pub name: String,
+    /// The verdict of this check alone.
+    pub status: Status,
+    /// A sentence saying what was found.
+    pub message: String,
+    /// What the check expected, when that is a value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What the check saw, when that is a value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+}
+
+impl Check {
+    /// A check with a status and message and no expected/actual values.
+    pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
+        Check { name: name.into(), status, message: message.into(), expected: None, actual: None }
+    }
+
+    /// Adds the expected and actual values.
+    pub fn with_values(mut self, expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+}
+
+/// Why a probe did not pass and what to do about it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnosis {
+    /// The most likely cause, in the runbook's words where it has them.
+    pub cause: String,
+    /// What to do.
+    pub fix: String,
+}
+
+/// A timed phase of a probe (dns, connect, tls, request).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    /// The phase name.
+    pub name: String,
+    /// How long it took.
+    pub duration_ms: u64,
+}
+
+/// The runbook item a probe proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunbookRef {
+    /// The runbook's name, e.g. `axys-program-launch`.
+    pub runbook: String,
+    /// The section, e.g. `Phase 3: Production verification`.
+    pub section: String,
+    /// The item's text.
+    pub item: String,
+}
+
+/// What the runner observed that a pack diagnosis may match on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signals {
+    /// The HTTP status of the response that decided the verdict.
+    pub http_status: Option<u16>,
+    /// The (bounded, redacted) body of that response.
+    pub body: Option<String>,
+    /// A stable error class, e.g. `timeout`, `connect`, `tls`, `unknown-ca`.
+    pub error_class: Option<String>,
+}
+
+/// What a probe kind returns: structure, never a bool.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Every check made, in order.
+    pub checks: Vec<Check>,
+    /// Timed phases.
+    pub phases: Vec<Phase>,
+    /// Typed facts (TLS subject, days left, ...), shown in reports and evidence.
+    pub facts: BTreeMap<String, serde_json::Value>,
+    /// The probe kind's own diagnosis, used when no pack diagnosis matches.
+    pub diagnosis: Option<Diagnosis>,
+    /// What pack diagnoses may match on.
+    pub signals: Signals,
+}
+
+impl Outcome {
+    /// Adds a check.
+    pub fn check(&mut self, check: Check) -> &mut Self {
+        self.checks.push(check);
+        self
+    }
+
+    /// Records a fact.
+    pub fn fact(&mut self, key: &str, value: impl Into<serde_json::Value>) -> &mut Self {
+        self.facts.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// The verdict of all checks.
+    pub fn status(&self) -> Status {
+        Status::combine(self.checks.iter().map(|c| c.status))
+    }
+}
+
+/// The report of one probe, as every renderer sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeReport {
+    /// The probe id, unique in the run.
+    pub id: String,
+    /// The probe kind exactly as the pack names it.
+    pub kind: String,
+    /// The pack the probe comes from.
+    pub pack: String,
+    /// A human title.
+    pub title: String,
+    /// The verdict.
+    pub status: Status,
+    /// Wall time of the probe.
+    pub duration_ms: u64,
+    /// Why it was skipped, for `skip`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Every check.
+    pub checks: Vec<Check>,
+    /// Timed phases.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub phases: Vec<Phase>,
+    /// Typed facts.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub facts: BTreeMap<String, serde_json::Value>,
+    /// Cause and fix, for a probe that did not pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+    /// The runbook items this probe proves.
+    pub runbook: Vec<RunbookRef>,
+    /// The probe's tags.
+    pub tags: Vec<String>,
+}
+
+/// Counts of probes by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Probes that passed.
+    pub pass: usize,
+    /// Probes that warned.
+    pub warn: usize,
+    /// Probes that failed.
+    pub fail: usize,
+    /// Probes that reached no verdict.
+    pub error: usize,
+    /// Probes that were skipped.
+    pub skip: usize,
+}
+
+impl Counts {
+    /// Counts the statuses of the given probes.
+    pub fn of<'a>(probes: impl IntoIterator<Item = &'a ProbeReport>) -> Counts {
+        let mut counts = Counts::default();
+        for probe in probes {
+            match probe.status {
+                Status::Pass => counts.pass += 1,
+                Status::Warn => counts.warn += 1,
+                Status::Fail => counts.fail += 1,
+                Status::Error => counts.error += 1,
+                Status::Skip => counts.skip += 1,
+            }
+        }
+        counts
+    }
+
+    /// Total number of probes.
+    pub fn total(&self) -> usize {
+        self.pass + self.warn + self.fail + self.error + self.skip
+    }
+}
+
+/// The version of the JSON report document.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole run: the stable, versioned document behind `--format json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSummary {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// golive's version.
+    pub golive_version: String,
+    /// The environment name.
+    pub env: String,
+    /// The packs that were run.
+    pub packs: Vec<String>,
+    /// When the run started, RFC 3339.
+    pub started_at: String,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+    /// Counts by status.
+    pub summary: Counts,
+    /// Every probe, in plan order.
+    pub probes: Vec<ProbeReport>,
+}
+
+impl ProbeReport {
+    /// The checks that did not pass: what a reader must look at.
+    pub fn findings(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status != Status::Pass)
+    }
+
+    /// The runbook section this probe is grouped under.
+    pub fn section(&self) -> String {
+        self.runbook.first().map_or_else(|| "Other checks".to_string(), |r| format!("{} › {}", r.runbook, r.section))
+    }
+}
+
+impl RunSummary {
+    /// Probes grouped by runbook section, sections in order of first appearance.
+    pub fn by_section(&self) -> Vec<(String, Vec<&ProbeReport>)> {
+        let mut groups: Vec<(String, Vec<&ProbeReport>)> = Vec::new();
+        for p in &self.probes {
+            let section = p.section();
+            match groups.iter_mut().find(|(s, _)| *s == section) {
+                Some((_, list)) => list.push(p),
+                None => groups.push((section, vec![p])),
+            }
+        }
+        groups
+    }
+}

@@ -1,0 +1,294 @@
+//! The runner: concurrent execution with a bound, per-probe deadlines and
+//! dependency skips. It never prints; it emits [`RunEvent`]s and returns the
+//! [`RunSummary`].
+//!
+//! A probe that panics or overruns its deadline becomes `error` and never takes
+//! the run down; a probe whose dependency did not pass (or warn) is `skip`,
+//! naming that dependency.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use tokio::task::JoinSet;
+
+use crate::config::DiagnosisRule;
+use crate::plan::Plan;
+use crate::probe::ProbeContext;
+use crate::redact::Redactor;
+use crate::report::{Check, Counts, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
+
+/// The deadline of a probe when neither the pack, `--timeout` nor the environment sets one.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many probes run at once by default.
+pub const DEFAULT_JOBS: usize = 16;
+
+/// How to run a plan.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// At most this many probes at once.
+    pub jobs: usize,
+    /// `--timeout`: overrides the environment's default, not a probe's own.
+    pub timeout: Option<Duration>,
+    /// Whether mutating probes may run.
+    pub allow_mutations: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions { jobs: DEFAULT_JOBS, timeout: None, allow_mutations: false }
+    }
+}
+
+/// What happened, for reporters to show; the runner itself never prints.
+#[derive(Debug)]
+pub enum RunEvent<'a> {
+    /// The run started with this many probes.
+    RunStarted {
+        /// The environment name.
+        env: &'a str,
+        /// Number of probes.
+        total: usize,
+    },
+    /// A probe started.
+    ProbeStarted {
+        /// Its id.
+        id: &'a str,
+    },
+    /// A probe finished (or was skipped).
+    ProbeFinished {
+        /// Its report.
+        report: &'a ProbeReport,
+    },
+    /// The run finished.
+    RunFinished {
+        /// The whole summary.
+        summary: &'a RunSummary,
+    },
+}
+
+struct Finished {
+    index: usize,
+    outcome: Result<Outcome, String>,
+    elapsed: Duration,
+}
+
+/// Runs a plan to completion.
+pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEvent<'_>)) -> RunSummary {
+    let started_at = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let redactor = plan.redactor();
+    let n = plan.probes.len();
+    on_event(RunEvent::RunStarted { env: &plan.env_name, total: n });
+
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut waiting_on: Vec<usize> = vec![0; n];
+    for (i, p) in plan.probes.iter().enumerate() {
+        waiting_on[i] = p.deps.len();
+        for &d in &p.deps {
+            dependents[d].push(i);
+        }
+    }
+    let mut reports: Vec<Option<ProbeReport>> = vec![None; n];
+    let mut ready: Vec<usize> = Vec::new();
+    for (i, p) in plan.probes.iter().enumerate() {
+        if let Some(dep) = p.excluded_deps.first() {
+            finish(
+                plan,
+                &redactor,
+                &mut reports,
+                on_event,
+                skip(plan, i, format!("needs `{dep}`, which was excluded by --skip")),
+            );
+        } else if p.spec.mutating() && !opts.allow_mutations {
+            let reason = "changes data on the partner's side; pass --allow-mutations to run it".to_string();
+            finish(plan, &redactor, &mut reports, on_event, skip(plan, i, reason));
+        } else if waiting_on[i] == 0 {
+            ready.push(i);
+        }
+    }
+    // Probes already decided (skipped) release or skip their dependents too.
+    let decided: Vec<usize> = (0..n).filter(|&i| reports[i].is_some()).collect();
+    for i in decided {
+        release(plan, &redactor, &mut reports, on_event, &dependents, &mut waiting_on, &mut ready, i);
+    }
+    ready.reverse();
+
+    let mut running: JoinSet<Finished> = JoinSet::new();
+    loop {
+        while running.len() < opts.jobs.max(1) {
+            let Some(i) = ready.pop() else { break };
+            if reports[i].is_some() {
+                continue;
+            }
+            on_event(RunEvent::ProbeStarted { id: &plan.probes[i].spec.id });
+            spawn(plan, opts, i, &mut running);
+        }
+        let Some(joined) = running.join_next().await else { break };
+        let done = match joined {
+            Ok(done) => done,
+            // Tasks catch their own panics; a join error means the runtime is going away.
+            Err(e) => {
+                tracing_fallback(&e);
+                break;
+            }
+        };
+        let i = done.index;
+        let report = probe_report(plan, i, done.outcome, done.elapsed);
+        finish(plan, &redactor, &mut reports, on_event, report);
+        release(plan, &redactor, &mut reports, on_event, &dependents, &mut waiting_on, &mut ready, i);
+        ready.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    let probes: Vec<ProbeReport> = reports
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| skip(plan, i, "the run ended before this probe could start".into())))
+        .collect();
+    let summary = RunSummary {
+        schema: SCHEMA_VERSION,
+        golive_version: env!("CARGO_PKG_VERSION").to_string(),
+        env: plan.env_name.clone(),
+        packs: plan.pack_names(),
+        started_at: started_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+        duration_ms: clock.elapsed().as_millis() as u64,
+        summary: Counts::of(&probes),
+        probes,
+    };
+    on_event(RunEvent::RunFinished { summary: &summary });
+    summary
+}
+
+fn tracing_fallback(_e: &tokio::task::JoinError) {}
+
+fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finished>) {
+    let planned = &plan.probes[i];
+    let target = &plan.targets[planned.target];
+    let timeout = planned.spec.timeout.or(opts.timeout).or(target.env.timeout).unwrap_or(DEFAULT_TIMEOUT);
+    let probe = planned.probe.clone();
+    let cx = ProbeContext {
+        env: target.env.clone(),
+        clients: Arc::clone(&target.clients),
+        deadline: Instant::now() + timeout,
+    };
+    running.spawn(async move {
+        let started = Instant::now();
+        let work = AssertUnwindSafe(async { tokio::time::timeout(timeout, probe.run(&cx)).await }).catch_unwind();
+        let outcome = match work.await {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout))),
+            Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
+        };
+        Finished { index: i, outcome, elapsed: started.elapsed() }
+    });
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Marks the dependents of a finished probe: runnable when it passed or warned,
+/// skipped (naming it) otherwise; skips cascade.
+#[allow(clippy::too_many_arguments)]
+fn release(
+    plan: &Plan,
+    redactor: &Redactor,
+    reports: &mut [Option<ProbeReport>],
+    on_event: &mut dyn FnMut(RunEvent<'_>),
+    dependents: &[Vec<usize>],
+    waiting_on: &mut [usize],
+    ready: &mut Vec<usize>,
+    done: usize,
+) {
+    let mut stack = vec![done];
+    while let Some(d) = stack.pop() {
+        let status = reports[d].as_ref().map_or(Status::Skip, |r| r.status);
+        for &j in &dependents[d] {
+            if reports[j].is_some() {
+                continue;
+            }
+            if status.satisfies_dependency() {
+                waiting_on[j] -= 1;
+                if waiting_on[j] == 0 {
+                    ready.push(j);
+                }
+            } else {
+                let verb = match status {
+                    Status::Fail => "failed",
+                    Status::Error => "reached no verdict",
+                    Status::Skip => "was skipped",
+                    Status::Pass | Status::Warn => "passed",
+                };
+                let reason = format!("needs `{}`, which {verb}", plan.probes[d].spec.id);
+                finish(plan, redactor, reports, on_event, skip(plan, j, reason));
+                stack.push(j);
+            }
+        }
+    }
+}
+
+fn finish(
+    plan: &Plan,
+    redactor: &Redactor,
+    reports: &mut [Option<ProbeReport>],
+    on_event: &mut dyn FnMut(RunEvent<'_>),
+    mut report: ProbeReport,
+) {
+    redactor.redact_report(&mut report);
+    let i = plan.probes.iter().position(|p| p.spec.id == report.id).unwrap_or(0);
+    on_event(RunEvent::ProbeFinished { report: &report });
+    reports[i] = Some(report);
+}
+
+fn base_report(plan: &Plan, i: usize) -> ProbeReport {
+    let p = &plan.probes[i];
+    ProbeReport {
+        id: p.spec.id.clone(),
+        kind: p.spec.kind.name().to_string(),
+        pack: plan.targets[p.target].pack.name.clone(),
+        title: p.spec.title.clone(),
+        status: Status::Skip,
+        duration_ms: 0,
+        reason: None,
+        checks: Vec::new(),
+        phases: Vec::new(),
+        facts: Default::default(),
+        diagnosis: None,
+        runbook: p.spec.runbook.clone(),
+        tags: p.spec.tags.clone(),
+    }
+}
+
+fn skip(plan: &Plan, i: usize, reason: String) -> ProbeReport {
+    ProbeReport { reason: Some(reason), ..base_report(plan, i) }
+}
+
+fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, String>, elapsed: Duration) -> ProbeReport {
+    let outcome = outcome.unwrap_or_else(|why| {
+        let mut o = Outcome::default();
+        let class = if why.contains("deadline") { "timeout" } else { "panic" };
+        o.check(Check::new("deadline", Status::Error, why));
+        o.signals.error_class = Some(class.to_string());
+        o
+    });
+    let status = outcome.status();
+    let diagnosis = match status {
+        Status::Pass | Status::Skip => None,
+        Status::Warn | Status::Fail | Status::Error => {
+            DiagnosisRule::first_match(&plan.probes[i].diagnoses, &outcome.signals).or(outcome.diagnosis)
+        }
+    };
+    ProbeReport {
+        status,
+        duration_ms: elapsed.as_millis() as u64,
+        checks: outcome.checks,
+        phases: outcome.phases,
+        facts: outcome.facts,
+        diagnosis,
+        ..base_report(plan, i)
+    }
+}
