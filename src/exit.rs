@@ -37,3 +37,32 @@ pub fn for_status(status: Status, fail_on_warn: bool) -> u8 {
         Status::Error => ERROR,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Counts;
+
+    fn summary(counts: Counts) -> RunSummary {
+        RunSummary {
+            schema: 1,
+            golive_version: String::new(),
+            env: "t".into(),
+            packs: vec![],
+            started_at: String::new(),
+            duration_ms: 0,
+            summary: counts,
+            probes: vec![],
+        }
+    }
+
+    #[test]
+    fn fail_outranks_error_and_warn_counts_only_when_asked() {
+        let warn = summary(Counts { pass: 1, warn: 1, ..Counts::default() });
+        assert_eq!(for_summary(&warn, false), OK);
+        assert_eq!(for_summary(&warn, true), FAIL);
+        assert_eq!(for_summary(&summary(Counts { error: 1, ..Counts::default() }), false), ERROR);
+        assert_eq!(for_summary(&summary(Counts { error: 1, fail: 1, ..Counts::default() }), false), FAIL);
+        assert_eq!(for_summary(&summary(Counts { skip: 3, ..Counts::default() }), false), OK);
+    }
+}

@@ -135,13 +135,17 @@ pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError>
 }
 
 fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
-    let raw: Result<RawConfig, _> = toml::from_str(&file.text);
-    let mut known: Vec<String> = raw.map(|r| r.env.into_keys().map(Spanned::into_inner).collect()).unwrap_or_default();
-    known.insert(0, format!("{DEMO_ENV} (built in)"));
-    let names: Vec<&str> = known.iter().map(|k| k.split(' ').next().unwrap_or(k)).collect();
-    ConfigError::in_file(&file.path, format!("unknown environment `{name}` in {}", file.path.display()))
-        .suggest(name, names.iter().copied())
-        .help(format!("known environments: {}", known.join(", ")))
+    let keys: Vec<Spanned<String>> =
+        toml::from_str::<RawConfig>(&file.text).map(|r| r.env.into_keys().collect()).unwrap_or_default();
+    let mut known: Vec<&str> = vec![DEMO_ENV];
+    known.extend(keys.iter().map(|k| k.get_ref().as_str()));
+    let message = format!("unknown environment `{name}`");
+    let err = match keys.first() {
+        Some(first) => ConfigError::at(file, first.span(), message).label("environments are declared as [env.NAME]"),
+        None => ConfigError::in_file(&file.path, message),
+    };
+    err.suggest(name, known.iter().copied())
+        .help(format!("known environments: {} (built in), {}", DEMO_ENV, known[1..].join(", ")))
 }
 
 struct Validator<'a> {

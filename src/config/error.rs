@@ -11,8 +11,13 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 /// A usage or configuration error: golive ran nothing and exits 2.
+/// Boxed, so `Result<_, ConfigError>` stays small on the happy path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub struct ConfigError(Box<ErrorDetail>);
+
+/// What a [`ConfigError`] says and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorDetail {
     /// The file at fault, as the user named it (or as resolved from a relative path).
     pub path: Option<PathBuf>,
     /// The file's text, when the error points into it.
@@ -30,33 +35,40 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error not tied to any file (a bad command-line value).
     pub fn usage(message: impl Into<String>) -> Self {
-        ConfigError { path: None, source: None, span: None, message: message.into(), label: None, help: Vec::new() }
+        ConfigError(Box::new(ErrorDetail {
+            path: None,
+            source: None,
+            span: None,
+            message: message.into(),
+            label: None,
+            help: Vec::new(),
+        }))
     }
 
     /// An error about a whole file.
     pub fn in_file(path: &Path, message: impl Into<String>) -> Self {
-        ConfigError { path: Some(path.to_path_buf()), ..ConfigError::usage(message) }
+        let mut err = ConfigError::usage(message);
+        err.0.path = Some(path.to_path_buf());
+        err
     }
 
     /// An error at a span of a file's text.
     pub fn at(file: &SourceFile, span: Range<usize>, message: impl Into<String>) -> Self {
-        ConfigError {
-            path: Some(file.path.clone()),
-            source: Some(file.text.clone()),
-            span: Some(span),
-            ..ConfigError::usage(message)
-        }
+        let mut err = ConfigError::in_file(&file.path, message);
+        err.0.source = Some(file.text.clone());
+        err.0.span = Some(span);
+        err
     }
 
     /// Adds a label under the caret.
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.0.label = Some(label.into());
         self
     }
 
     /// Adds a hint.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help.push(help.into());
+        self.0.help.push(help.into());
         self
     }
 
@@ -95,6 +107,13 @@ impl ConfigError {
         let group: Group<'_> = self.help.iter().fold(group, |g, h| g.element(Level::HELP.message(h.as_str())));
         let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&[group]).to_string()
+    }
+}
+
+impl std::ops::Deref for ConfigError {
+    type Target = ErrorDetail;
+    fn deref(&self) -> &ErrorDetail {
+        &self.0
     }
 }
 

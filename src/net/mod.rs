@@ -82,17 +82,37 @@ pub fn error_class(e: &reqwest::Error) -> &'static str {
     }
 }
 
-/// An HTTP client error as one line with its causes, e.g.
-/// "error sending request: tcp connect error: Connection refused".
-pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
+/// An HTTP client error as one short line that says what happened, e.g.
+/// "cannot connect: Connection refused" or "no answer before the deadline".
+pub fn describe(e: &reqwest::Error) -> String {
+    let chain = causes(e);
+    let innermost = chain.last().cloned().unwrap_or_default();
+    if e.is_timeout() {
+        "no answer before the deadline".to_string()
+    } else if e.is_connect() {
+        format!("cannot connect: {innermost}")
+    } else {
+        // Drop reqwest's generic wrappers; keep what names the cause.
+        let useful: Vec<String> =
+            chain.into_iter().filter(|c| !c.starts_with("error sending request") && !c.starts_with("client error")).collect();
+        if useful.is_empty() { innermost } else { useful.join(": ") }
+    }
+}
+
+/// The texts of an error and its sources, without repeats or OS error numbers.
+pub fn causes(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        let text = match text.find(" (os error ") {
+            Some(i) => text[..i].to_string(),
+            None => text,
+        };
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
-        source = s.source();
+        next = err.source();
     }
-    parts.join(": ")
+    parts
 }

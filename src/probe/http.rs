@@ -120,7 +120,7 @@ impl Probe for HttpProbe {
             Ok(r) => r,
             Err(e) => {
                 let class = net::error_class(&e);
-                out.check(Check::new("request", Status::Error, format!("{target}: {}", net::error_chain(&e))));
+                out.check(Check::new("request", Status::Error, format!("{target}: {}", net::describe(&e))));
                 out.signals.error_class = Some(class.to_string());
                 out.diagnosis = Some(transport_diagnosis(class, &self.url));
                 return out;
@@ -137,7 +137,7 @@ impl Probe for HttpProbe {
                 out.check(Check::new(
                     "body",
                     Status::Error,
-                    format!("{target}: reading the body failed: {}", net::error_chain(&e)),
+                    format!("{target}: reading the body failed: {}", net::describe(&e)),
                 ));
                 out.signals.error_class = Some(net::error_class(&e).to_string());
                 return out;

@@ -4,4 +4,8 @@
 
 mod support;
 
+mod cli;
+mod config_errors;
+mod renderers;
 mod runner;
+mod secrets;

@@ -1,0 +1,120 @@
+//! The binary end to end: the demo, exit codes, formats, report files, help.
+
+use crate::support::{golive, golive_in, stderr, stdout};
+
+#[test]
+fn demo_passes_with_exit_0_and_valid_json() {
+    let out = golive(&["verify", "--env", "demo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
+    assert_eq!(doc["schema"], 1);
+    let probes = doc["probes"].as_array().expect("probes");
+    assert!(!probes.is_empty());
+    for p in probes {
+        assert_eq!(p["status"], "pass", "{p:#}");
+    }
+    assert!(doc["packs"].as_array().is_some_and(|p| p.len() == 2), "both packs run: {doc:#}");
+}
+
+#[test]
+fn list_shows_every_demo_probe_with_its_runbook_reference() {
+    let verify = golive(&["verify", "--env", "demo", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&verify.stdout).expect("JSON");
+    let out = golive(&["list", "--env", "demo"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(text.starts_with("ID"), "{text}");
+    for p in doc["probes"].as_array().expect("probes") {
+        let id = p["id"].as_str().expect("id");
+        let line = text.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} listed:\n{text}"));
+        let section = p["runbook"][0]["section"].as_str().expect("runbook section");
+        assert!(line.contains(section), "{line}");
+    }
+}
+
+#[test]
+fn a_failing_scenario_exits_1_with_the_runbook_diagnosis() {
+    let out = golive(&["verify", "--env", "demo", "--scenario", "ip-not-allowlisted"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL  axys-auth"), "{text}");
+    assert!(text.contains("IP is not allowlisted, or its PTR record is not set"), "{text}");
+}
+
+#[test]
+fn errors_without_failures_exit_3() {
+    let out = golive(&["verify", "--env", "demo", "--scenario", "partner-hangs", "--timeout", "300ms"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no answer before the deadline"), "{}", stdout(&out));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(golive(&["verify"]).status.code(), Some(2));
+    assert_eq!(golive(&["verify", "--env", "demo", "--jobs", "0"]).status.code(), Some(2));
+    assert_eq!(golive(&["verify", "--env", "demo", "--timeout", "soon"]).status.code(), Some(2));
+    assert_eq!(golive(&["verify", "--env", "demo", "--report", "junit"]).status.code(), Some(2));
+    let only = golive(&["verify", "--env", "demo", "--only", "axys-auht"]);
+    assert_eq!(only.status.code(), Some(2));
+    assert!(stderr(&only).contains("did you mean `axys-auth`?"), "{}", stderr(&only));
+    let scenario = golive(&["verify", "--env", "staging", "--scenario", "partner-down"]);
+    assert_eq!(scenario.status.code(), Some(2));
+    assert!(stderr(&scenario).contains("--scenario only applies to --env demo"));
+}
+
+#[test]
+fn report_files_are_written_from_the_same_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let junit = dir.path().join("golive.xml");
+    let md = dir.path().join("summary.md");
+    let json = dir.path().join("run.json");
+    let args = [
+        "verify".to_string(),
+        "--env".into(),
+        "demo".into(),
+        "--scenario".into(),
+        "ip-not-allowlisted".into(),
+        "--report".into(),
+        format!("junit={}", junit.display()),
+        "--report".into(),
+        format!("markdown={}", md.display()),
+        "--report".into(),
+        format!("json={}", json.display()),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = golive(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert!(xml.contains("<failure"), "{xml}");
+    assert!(std::fs::read_to_string(&md).expect("markdown written").contains("❌"));
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("JSON");
+    assert_eq!(doc["summary"]["fail"], 1);
+}
+
+#[test]
+fn a_report_path_that_cannot_be_written_is_a_clear_error() {
+    let out = golive(&["verify", "--env", "demo", "--report", "junit=/nonexistent-dir/golive.xml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot write the Junit report to /nonexistent-dir/golive.xml"), "{}", stderr(&out));
+}
+
+#[test]
+fn every_command_has_help_and_completions_work() {
+    for cmd in [&["--help"][..], &["verify", "--help"], &["list", "--help"], &["fake", "serve", "--help"]] {
+        let out = golive(cmd);
+        assert_eq!(out.status.code(), Some(0), "{cmd:?}");
+        assert!(stdout(&out).contains("Usage:"), "{cmd:?}");
+    }
+    let out = golive(&["completions", "bash"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("golive"));
+}
+
+#[test]
+fn no_colour_when_not_a_terminal_even_without_no_color() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_golive"));
+    let out = cmd.args(["verify", "--env", "demo"]).current_dir(dir).env_remove("NO_COLOR").output().expect("runs");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    let _ = golive_in(dir, &["--version"], &[]);
+}
