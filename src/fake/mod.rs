@@ -5,6 +5,8 @@
 //! be demonstrated. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
+pub mod certs;
+pub mod mtls_front;
 mod partner;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +23,18 @@ pub enum Scenario {
     Healthy,
     /// Axys answers 403 "No Authorised IPs configured" (IP not allowlisted, or PTR not set).
     IpNotAllowlisted,
+    /// The configured private key does not belong to the program certificate.
+    WrongKey,
+    /// The program certificate expired yesterday.
+    CertExpired,
+    /// The program certificate expires in 10 days.
+    CertExpiringSoon,
+    /// The program certificate is signed by a CA the partner does not trust.
+    UntrustedCa,
+    /// The environment has no client certificate at all.
+    NoClientCert,
+    /// The partner's front never asks for a client certificate.
+    MtlsNotEnforced,
     /// Both partners reject the API key with 401.
     ApiKeyRejected,
     /// Both partner APIs answer 500.
@@ -40,8 +54,10 @@ impl Scenario {
 pub struct Fakes {
     /// The scenario they play.
     pub scenario: Scenario,
-    /// The Axys-like partner API.
+    /// The Axys-like partner API behind its mTLS front.
     pub axys: MockServer,
+    /// The mTLS front of the Axys-like API.
+    pub axys_front: mtls_front::Front,
     /// The PaymentsAI-like partner API.
     pub paymentsai: MockServer,
     secrets: DemoSecrets,
@@ -54,6 +70,8 @@ struct DemoSecrets {
     pai_api_key: SecretString,
 }
 
+/// The domain the demo's program certificate is issued for.
+pub const DEMO_DOMAIN: &str = "api.golive-demo.test";
 /// The PaymentsAI-like account of the demo.
 pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
 /// The PaymentsAI-like organization of the demo.
@@ -80,7 +98,8 @@ impl Fakes {
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
         let paymentsai = MockServer::start().await;
         partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
-        let fakes = Fakes { scenario, axys, paymentsai, secrets, dir };
+        let axys_front = start_axys_front(scenario, &axys, dir.path()).await?;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -109,11 +128,15 @@ impl Fakes {
     /// The environments of the demo: one per pack, pointing at these fakes.
     pub fn environments(&self) -> Vec<Environment> {
         let url = |server: &MockServer, path: &str| reqwest::Url::parse(&format!("{}{path}", server.uri())).ok();
+        let with_cert = self.scenario != Scenario::NoClientCert;
         let axys = Environment {
             name: crate::config::DEMO_ENV.to_string(),
             pack: "axys".to_string(),
-            base_url: url(&self.axys, "/v2"),
+            base_url: reqwest::Url::parse(&format!("https://{}/v2", self.axys_front.addr)).ok(),
             api_key: Some(self.secret("axys_api_key", &self.secrets.axys_api_key)),
+            client_cert: with_cert.then(|| self.dir.path().join(PROGRAM_CERT)),
+            client_key: with_cert.then(|| self.dir.path().join(PROGRAM_KEY)),
+            ca_bundle: Some(self.dir.path().join(PARTNER_CA)),
             ..Environment::default()
         };
         let paymentsai = Environment {
@@ -141,6 +164,13 @@ impl Fakes {
             if let Some(k) = &env.api_key {
                 out.push_str(&format!("api_key = {}\n", k.source));
             }
+            for (key, path) in
+                [("client_cert", &env.client_cert), ("client_key", &env.client_key), ("ca_bundle", &env.ca_bundle)]
+            {
+                if let Some(p) = path {
+                    out.push_str(&format!("{key} = \"{}\"\n", p.display()));
+                }
+            }
             for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
                 if let Some(v) = value {
                     out.push_str(&format!("{key} = \"{v}\"\n"));
@@ -149,6 +179,61 @@ impl Fakes {
         }
         out
     }
+}
+
+/// File names of the demo's certificates in the fakes' folder.
+const PROGRAM_CERT: &str = "axys-program.crt";
+const PROGRAM_KEY: &str = "axys-program.key";
+const PARTNER_CA: &str = "axys-partner-ca.pem";
+
+/// Makes the demo's PKI for a scenario, writes the client's files and starts
+/// the Axys-like mTLS front before the wiremock API.
+async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path) -> Result<mtls_front::Front, String> {
+    use certs::{Authority, LeafSpec};
+    let partner_root = Authority::new("golive fake partner root CA")?;
+    let program_ca = Authority::new("golive fake program CA")?;
+    let server = partner_root.leaf(&LeafSpec::server(&["127.0.0.1", "localhost"]))?;
+    let names = [DEMO_DOMAIN];
+    let mut leaf = LeafSpec::client(DEMO_DOMAIN, &names);
+    match scenario {
+        Scenario::CertExpired => (leaf.valid_from_days, leaf.valid_until_days) = (-91, -1),
+        Scenario::CertExpiringSoon => (leaf.valid_from_days, leaf.valid_until_days) = (-80, 10),
+        _ => {}
+    }
+    let signer =
+        if scenario == Scenario::UntrustedCa { Authority::new("golive fake untrusted CA")? } else { program_ca };
+    let mut client = signer.leaf(&leaf)?;
+    if scenario == Scenario::WrongKey {
+        client.key_pem = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .map_err(|e| format!("key generation failed: {e}"))?
+            .serialize_pem();
+    }
+    std::fs::write(dir.join(PROGRAM_CERT), &client.cert_pem)
+        .map_err(|e| format!("cannot write {PROGRAM_CERT}: {e}"))?;
+    write_private(&dir.join(PROGRAM_KEY), client.key_pem.as_bytes())?;
+    std::fs::write(dir.join(PARTNER_CA), partner_root.cert_pem())
+        .map_err(|e| format!("cannot write {PARTNER_CA}: {e}"))?;
+    let program_ca_pem = if scenario == Scenario::UntrustedCa {
+        Authority::new("golive fake program CA")?.cert_pem()
+    } else {
+        signer.cert_pem()
+    };
+    let client_auth = match scenario {
+        Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
+        _ => mtls_front::ClientAuth::Required(program_ca_pem),
+    };
+    let allowlist = match scenario {
+        Scenario::IpNotAllowlisted => vec![],
+        _ => vec![std::net::IpAddr::from([127, 0, 0, 1])],
+    };
+    mtls_front::start(mtls_front::FrontConfig {
+        server,
+        client_auth,
+        allowlist,
+        upstream: upstream.uri(),
+        versions: rustls::DEFAULT_VERSIONS,
+    })
+    .await
 }
 
 /// Writes a file only its owner can read (0600 on Unix).

@@ -20,7 +20,14 @@ fn error(code: u16, message: &str) -> ResponseTemplate {
 /// What a broken scenario answers to every request, if it overrides the API.
 fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
     match scenario {
-        Scenario::Healthy | Scenario::IpNotAllowlisted => None,
+        Scenario::Healthy
+        | Scenario::IpNotAllowlisted
+        | Scenario::WrongKey
+        | Scenario::CertExpired
+        | Scenario::CertExpiringSoon
+        | Scenario::UntrustedCa
+        | Scenario::NoClientCert
+        | Scenario::MtlsNotEnforced => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
@@ -31,13 +38,6 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
 pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) {
     if let Some(answer) = broken(scenario) {
         Mock::given(method("GET")).respond_with(answer).mount(server).await;
-        return;
-    }
-    if scenario == Scenario::IpNotAllowlisted {
-        Mock::given(path("/v2/cardholders"))
-            .respond_with(error(403, "No Authorised IPs configured"))
-            .mount(server)
-            .await;
         return;
     }
     Mock::given(method("GET"))

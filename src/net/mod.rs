@@ -1,6 +1,7 @@
 //! Network clients shared by the probes of one run: built once per target,
 //! reused by every probe, so connections and TLS sessions are pooled.
 
+pub mod handshake;
 pub mod tls;
 
 use std::sync::Arc;
@@ -93,8 +94,10 @@ pub fn describe(e: &reqwest::Error) -> String {
         format!("cannot connect: {innermost}")
     } else {
         // Drop reqwest's generic wrappers; keep what names the cause.
-        let useful: Vec<String> =
-            chain.into_iter().filter(|c| !c.starts_with("error sending request") && !c.starts_with("client error")).collect();
+        let useful: Vec<String> = chain
+            .into_iter()
+            .filter(|c| !c.starts_with("error sending request") && !c.starts_with("client error"))
+            .collect();
         if useful.is_empty() { innermost } else { useful.join(": ") }
     }
 }

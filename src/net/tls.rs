@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use rustls::ClientConfig;
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
+use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
@@ -68,14 +70,11 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     })
 }
 
-/// The rustls client configuration for an environment: its roots and, when
-/// `with_identity` and the environment has one, its client certificate.
-pub fn client_config(env: &Environment, with_identity: bool) -> Result<ClientConfig, String> {
+/// The verifier of server certificates for an environment: its `ca_bundle`
+/// when set, the platform's trusted roots otherwise.
+pub fn server_verifier(env: &Environment) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let provider = provider();
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS setup: {e}"))?;
-    let builder = match &env.ca_bundle {
+    match &env.ca_bundle {
         Some(path) => {
             let mut roots = rustls::RootCertStore::empty();
             for cert in load_certs(path)? {
@@ -86,20 +85,70 @@ pub fn client_config(env: &Environment, with_identity: bool) -> Result<ClientCon
             let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
                 .map_err(|e| format!("ca_bundle {}: {e}", path.display()))?;
-            builder.with_webpki_verifier(verifier)
+            Ok(verifier)
         }
-        None => {
-            let verifier = rustls_platform_verifier::Verifier::new(provider)
-                .map_err(|e| format!("cannot load the system's trusted roots: {e}"))?;
-            builder.dangerous().with_custom_certificate_verifier(Arc::new(verifier))
-        }
+        None => Ok(Arc::new(
+            rustls_platform_verifier::Verifier::new(provider)
+                .map_err(|e| format!("cannot load the system's trusted roots: {e}"))?,
+        )),
+    }
+}
+
+/// The environment's client identity (certificate chain and key), when it has one.
+pub fn client_identity(env: &Environment) -> Result<Option<Arc<CertifiedKey>>, String> {
+    let (Some(cert), Some(key)) = (&env.client_cert, &env.client_key) else { return Ok(None) };
+    let certs = load_certs(cert)?;
+    let signing = provider()
+        .key_provider
+        .load_private_key(load_key(key)?)
+        .map_err(|e| format!("key file {}: unsupported key: {e}", key.display()))?;
+    Ok(Some(Arc::new(CertifiedKey::new(certs, signing))))
+}
+
+/// A client configuration with this verifier and identity, for HTTP/1.1 and h2.
+pub fn config_with(
+    verifier: Arc<dyn ServerCertVerifier>,
+    identity: Option<Arc<CertifiedKey>>,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, String> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS setup: {e}"))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity {
+        Some(id) => builder.with_client_cert_resolver(Arc::new(FixedIdentity(id))),
+        None => builder.with_no_client_auth(),
     };
-    let mut config = match (&env.client_cert, &env.client_key, with_identity) {
-        (Some(cert), Some(key), true) => builder
-            .with_client_auth_cert(load_certs(cert)?, load_key(key)?)
-            .map_err(|e| format!("client certificate {} and key {}: {e}", cert.display(), key.display()))?,
-        _ => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(config)
+}
+
+/// The rustls client configuration for an environment: its roots and, when
+/// `with_identity` and the environment has one, its client certificate.
+pub fn client_config(env: &Environment, with_identity: bool) -> Result<ClientConfig, String> {
+    let identity = if with_identity { client_identity(env)? } else { None };
+    if let Some(id) = &identity {
+        id.keys_match().map_err(|e| {
+            format!(
+                "client_key does not belong to client_cert ({}): {e:?}",
+                env.client_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+            )
+        })?;
+    }
+    config_with(server_verifier(env)?, identity, &[b"h2", b"http/1.1"])
+}
+
+/// Sends the same client identity whenever a server asks.
+#[derive(Debug)]
+struct FixedIdentity(Arc<CertifiedKey>);
+
+impl rustls::client::ResolvesClientCert for FixedIdentity {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[rustls::SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
 }

@@ -44,55 +44,69 @@ fn default_true() -> bool {
     true
 }
 
+/// One HTTP request and what its answer must be: shared by `http` and `mtls`.
+pub(super) struct RequestSpec {
+    pub(super) method: reqwest::Method,
+    pub(super) url: reqwest::Url,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(super) body: Option<(Vec<u8>, &'static str)>,
+    pub(super) expect_status: u16,
+    pub(super) auth: Option<ApiKeyAuth>,
+    pub(super) assertions: Vec<Assertion>,
+}
+
 /// A built `http` probe.
 struct HttpProbe {
-    method: reqwest::Method,
-    url: reqwest::Url,
-    headers: Vec<(HeaderName, HeaderValue)>,
-    body: Option<(Vec<u8>, &'static str)>,
-    expect_status: u16,
-    auth: Option<ApiKeyAuth>,
-    assertions: Vec<Assertion>,
+    spec: RequestSpec,
 }
 
 /// Builds an `http` probe from its parameters.
 pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
-    let method = reqwest::Method::from_bytes(p.method.to_uppercase().as_bytes())
-        .map_err(|_| format!("`{}` is not an HTTP method", p.method))?;
-    let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;
-    let headers = p
-        .headers
-        .iter()
-        .map(|(k, v)| {
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
-            let value = HeaderValue::from_str(v).map_err(|_| format!("header `{k}` has an invalid value"))?;
-            Ok((name, value))
+    Ok(Arc::new(HttpProbe { spec: RequestSpec::parse(params, cx)? }))
+}
+
+impl RequestSpec {
+    /// Parses request parameters: method, url, headers, json or body,
+    /// expect_status, auth, assert.
+    pub(super) fn parse(params: toml::Table, cx: &BuildContext<'_>) -> Result<RequestSpec, String> {
+        let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+        let method = reqwest::Method::from_bytes(p.method.to_uppercase().as_bytes())
+            .map_err(|_| format!("`{}` is not an HTTP method", p.method))?;
+        let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;
+        let headers = p
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| format!("`{k}` is not a header name"))?;
+                let value = HeaderValue::from_str(v).map_err(|_| format!("header `{k}` has an invalid value"))?;
+                Ok((name, value))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let body = match (p.json, p.body) {
+            (Some(_), Some(_)) => return Err("give either `json` or `body`, not both".to_string()),
+            (Some(json), None) => Some((serde_json::to_vec(&json).map_err(|e| e.to_string())?, "application/json")),
+            (None, Some(raw)) => Some((raw.into_bytes(), "text/plain")),
+            (None, None) => None,
+        };
+        let assertions = p.assert.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>()?;
+        Ok(RequestSpec {
+            method,
+            url,
+            headers,
+            body,
+            expect_status: p.expect_status,
+            auth: if p.auth { cx.pack.auth.clone() } else { None },
+            assertions,
         })
-        .collect::<Result<Vec<_>, String>>()?;
-    let body = match (p.json, p.body) {
-        (Some(_), Some(_)) => return Err("give either `json` or `body`, not both".to_string()),
-        (Some(json), None) => Some((serde_json::to_vec(&json).map_err(|e| e.to_string())?, "application/json")),
-        (None, Some(raw)) => Some((raw.into_bytes(), "text/plain")),
-        (None, None) => None,
-    };
-    let assertions = p.assert.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>()?;
-    Ok(Arc::new(HttpProbe {
-        method,
-        url,
-        headers,
-        body,
-        expect_status: p.expect_status,
-        auth: if p.auth { cx.pack.auth.clone() } else { None },
-        assertions,
-    }))
+    }
 }
 
 #[async_trait]
 impl Probe for HttpProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let spec = &self.spec;
         let mut out = Outcome::default();
-        let target = format!("{} {}", self.method, self.url);
+        let target = format!("{} {}", spec.method, spec.url);
         out.fact("request", target.clone());
         let client = match cx.clients.http().await {
             Ok(c) => c,
@@ -102,18 +116,15 @@ impl Probe for HttpProbe {
                 return out;
             }
         };
-        let mut request = client.request(self.method.clone(), self.url.clone()).timeout(cx.remaining());
-        for (name, value) in &self.headers {
+        let mut request = client.request(spec.method.clone(), spec.url.clone()).timeout(cx.remaining());
+        for (name, value) in &spec.headers {
             request = request.header(name, value);
         }
-        if let Some((bytes, content_type)) = &self.body {
+        if let Some((bytes, content_type)) = &spec.body {
             request = request.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes.clone());
         }
-        if let (Some(auth), Some(key)) = (&self.auth, &cx.env.api_key) {
-            let mut value = HeaderValue::from_str(&format!("{}{}", auth.prefix, key.value.expose_secret()))
-                .unwrap_or_else(|_| HeaderValue::from_static("invalid-api-key"));
-            value.set_sensitive(true);
-            request = request.header(auth.header.as_str(), value);
+        if let Some((name, value)) = api_key_header(spec.auth.as_ref(), &cx.env) {
+            request = request.header(name, value);
         }
         let started = Instant::now();
         let response = match request.send().await {
@@ -122,14 +133,12 @@ impl Probe for HttpProbe {
                 let class = net::error_class(&e);
                 out.check(Check::new("request", Status::Error, format!("{target}: {}", net::describe(&e))));
                 out.signals.error_class = Some(class.to_string());
-                out.diagnosis = Some(transport_diagnosis(class, &self.url));
+                out.diagnosis = Some(transport_diagnosis(class, &spec.url));
                 return out;
             }
         };
         out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
         let status = response.status().as_u16();
-        out.signals.http_status = Some(status);
-        out.fact("status", status);
         let body_started = Instant::now();
         let (body, cut) = match net::read_body(response).await {
             Ok(b) => b,
@@ -144,38 +153,66 @@ impl Probe for HttpProbe {
             }
         };
         out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
-        out.fact("body_bytes", body.len());
-        let text = String::from_utf8_lossy(&body).into_owned();
-        out.signals.body = Some(text.chars().take(4096).collect());
-        let excerpt: String = text.chars().take(200).collect();
-        let status_ok = status == self.expect_status;
-        let message = if status_ok {
-            format!("{target} answered {status}")
-        } else {
-            format!("{target} answered {status}, expected {}: {excerpt}", self.expect_status)
-        };
-        out.check(
-            Check::new("status", if status_ok { Status::Pass } else { Status::Fail }, message)
-                .with_values(self.expect_status.to_string(), status.to_string()),
-        );
-        if self.assertions.is_empty() || !status_ok {
-            // Assertions on an error body would only repeat the status finding.
-            return out;
-        }
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(doc) => {
-                for a in &self.assertions {
-                    out.check(a.check(&doc));
-                }
-            }
-            Err(e) => {
-                let why =
-                    if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
-                out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
-            }
-        }
+        judge(&mut out, &target, status, &body, cut, spec.expect_status, &spec.assertions);
         out
     }
+}
+
+/// Judges an HTTP answer: the status check, then (when the status is right)
+/// every JSON assertion. Records the body for pack diagnoses.
+pub(super) fn judge(
+    out: &mut Outcome,
+    target: &str,
+    status: u16,
+    body: &[u8],
+    cut: bool,
+    expect_status: u16,
+    assertions: &[Assertion],
+) {
+    out.signals.http_status = Some(status);
+    out.fact("status", status);
+    out.fact("body_bytes", body.len());
+    let text = String::from_utf8_lossy(body).into_owned();
+    out.signals.body = Some(text.chars().take(4096).collect());
+    let excerpt: String = text.chars().take(200).collect();
+    let status_ok = status == expect_status;
+    let message = if status_ok {
+        format!("{target} answered {status}")
+    } else {
+        format!("{target} answered {status}, expected {expect_status}: {excerpt}")
+    };
+    out.check(
+        Check::new("status", if status_ok { Status::Pass } else { Status::Fail }, message)
+            .with_values(expect_status.to_string(), status.to_string()),
+    );
+    if assertions.is_empty() || !status_ok {
+        // Assertions on an error body would only repeat the status finding.
+        return;
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(doc) => {
+            for a in assertions {
+                out.check(a.check(&doc));
+            }
+        }
+        Err(e) => {
+            let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
+            out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
+        }
+    }
+}
+
+/// The API key header of a pack's auth scheme, marked sensitive so no debug
+/// output shows it.
+pub(super) fn api_key_header(
+    auth: Option<&ApiKeyAuth>,
+    env: &crate::config::Environment,
+) -> Option<(HeaderName, HeaderValue)> {
+    let (auth, key) = (auth?, env.api_key.as_ref()?);
+    let name = HeaderName::from_bytes(auth.header.as_bytes()).ok()?;
+    let mut value = HeaderValue::from_str(&format!("{}{}", auth.prefix, key.value.expose_secret())).ok()?;
+    value.set_sensitive(true);
+    Some((name, value))
 }
 
 /// What a transport failure most likely means, partner-neutral.

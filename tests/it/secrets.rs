@@ -15,15 +15,23 @@ async fn canary_secrets_appear_in_no_output() {
     let server = MockServer::start().await;
     // A careless partner error that echoes the key back.
     Mock::given(path("/v2/cardholders"))
-        .respond_with(ResponseTemplate::new(401).set_body_string(format!("{{\"message\":\"Invalid API key {API_KEY}\"}}")))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_string(format!("{{\"message\":\"Invalid API key {API_KEY}\"}}")),
+        )
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("webhook.secret"), WEBHOOK).expect("write secret");
     std::fs::write(
+        dir.path().join("pack.toml"),
+        "[pack]\nname = \"canary\"\ntitle = \"Canary\"\nrunbook = \"canary\"\n[auth]\nheader = \"X-API-Key\"\n\
+         [[probe]]\nid = \"auth\"\nkind = \"http\"\ntitle = \"Auth\"\n[probe.params]\nurl = \"${base_url}/cardholders\"\n",
+    )
+    .expect("write pack");
+    std::fs::write(
         dir.path().join("golive.toml"),
         format!(
-            "[env.staging]\npack = \"axys\"\nbase_url = \"{}/v2\"\napi_key = {{ env = \"CANARY_API_KEY\" }}\n\
+            "[env.staging]\npack = \"pack.toml\"\nbase_url = \"{}/v2\"\napi_key = {{ env = \"CANARY_API_KEY\" }}\n\
              temporal_api_key = {{ env = \"CANARY_TEMPORAL\" }}\n\
              webhook = {{ url = \"{}/hooks\", scheme = \"paymentsai\", secret = {{ file = \"webhook.secret\" }} }}\n",
             server.uri(),
@@ -36,8 +44,19 @@ async fn canary_secrets_appear_in_no_output() {
         let out = golive_in(
             dir.path(),
             &[
-                "verify", "--env", "staging", "--format", format, "--report", "json=r.json", "--report",
-                "junit=r.xml", "--report", "markdown=r.md", "--report", "human=r.txt",
+                "verify",
+                "--env",
+                "staging",
+                "--format",
+                format,
+                "--report",
+                "json=r.json",
+                "--report",
+                "junit=r.xml",
+                "--report",
+                "markdown=r.md",
+                "--report",
+                "human=r.txt",
             ],
             &envs,
         );

@@ -1,0 +1,324 @@
+//! Probe kind `mtls`: the handshake with the client identity through
+//! tokio-rustls directly, then one HTTP/1.1 request over that connection.
+//!
+//! Every rejection is classified (certificate required, unknown CA, bad or
+//! expired certificate, a TLS 1.3 alert on the first read, an nginx-style
+//! HTTP 400 about the certificate), the CA names the server accepts are
+//! compared with the client certificate's issuer, a server that never asks
+//! for a certificate is flagged as "mTLS not enforced", and each phase is timed.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+
+use super::http::{RequestSpec, api_key_header, judge};
+use super::{BuildContext, Probe, ProbeContext};
+use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
+use crate::net::{self, tls};
+use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+
+/// What a server that never asks for a client certificate gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum NotEnforced {
+    Warn,
+    Fail,
+}
+
+/// A built `mtls` probe.
+struct MtlsProbe {
+    request: RequestSpec,
+    not_enforced: Status,
+}
+
+/// Builds an `mtls` probe: the request parameters of `http`, plus
+/// `not_enforced = "warn" | "fail"`.
+pub fn build(mut params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    let not_enforced = match params.remove("not_enforced") {
+        None => NotEnforced::Warn,
+        Some(v) => v.try_into().map_err(|e: toml::de::Error| format!("not_enforced: {}", e.message()))?,
+    };
+    let request = RequestSpec::parse(params, cx)?;
+    if request.url.scheme() != "https" {
+        return Err(format!("mtls needs an https URL, got `{}`", request.url));
+    }
+    let not_enforced = match not_enforced {
+        NotEnforced::Warn => Status::Warn,
+        NotEnforced::Fail => Status::Fail,
+    };
+    Ok(Arc::new(MtlsProbe { request, not_enforced }))
+}
+
+fn phase(out: &mut Outcome, name: &str, d: std::time::Duration) {
+    out.phases.push(Phase { name: name.to_string(), duration_ms: d.as_millis() as u64 });
+}
+
+#[async_trait]
+impl Probe for MtlsProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let url = &self.request.url;
+        let target = format!("{} {url}", self.request.method);
+        out.fact("request", target.clone());
+        let env = cx.env.clone();
+        let loaded = tokio::task::spawn_blocking(move || -> Result<_, String> {
+            let identity = tls::client_identity(&env)?;
+            let issuer = identity.as_ref().and_then(|id| id.cert.first()).map(|leaf| issuer_of(leaf));
+            Ok((tls::server_verifier(&env)?, identity, issuer))
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        let (verifier, identity, issuer) = match loaded {
+            Ok(v) => v,
+            Err(e) => {
+                out.check(Check::new("client identity", Status::Error, e));
+                out.signals.error_class = Some("client-setup".into());
+                return out;
+            }
+        };
+        if identity.is_none() {
+            out.check(Check::new(
+                "client certificate",
+                Status::Warn,
+                "no client_cert/client_key configured: the handshake is made without a client certificate",
+            ));
+        }
+        if let Some(issuer) = &issuer {
+            out.fact("client_cert_issuer", issuer.clone());
+        }
+        let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
+        let port = url.port_or_known_default().unwrap_or(443);
+        let observed = Arc::new(Mutex::new(Observed::default()));
+        let mut timings = Timings::default();
+        let connect = handshake::connect(&host, port, verifier, identity, observed.clone(), &mut timings);
+        let connected = tokio::time::timeout(cx.remaining(), connect).await;
+        phase(&mut out, "dns", timings.dns);
+        phase(&mut out, "connect", timings.connect);
+        let stream = match connected {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(failure)) => {
+                record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
+                reject(&mut out, failure, "handshake");
+                return out;
+            }
+            Err(_) => {
+                record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
+                let message = format!("no TLS handshake with {host}:{port} before the deadline (does it speak TLS?)");
+                reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "handshake");
+                return out;
+            }
+        };
+        phase(&mut out, "tls", timings.tls);
+        let (_, conn) = stream.get_ref();
+        out.fact("tls_version", conn.protocol_version().map_or_else(String::new, |v| format!("{v:?}")));
+        out.fact(
+            "cipher_suite",
+            conn.negotiated_cipher_suite().map_or_else(String::new, |c| format!("{:?}", c.suite())),
+        );
+        out.check(Check::new("handshake", Status::Pass, format!("TLS handshake with {host}:{port} completed")));
+        record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, true);
+        let started = Instant::now();
+        let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
+        phase(&mut out, "request", started.elapsed());
+        match answer {
+            Ok(Ok((status, body, cut))) => {
+                judge(&mut out, &target, status, &body, cut, self.request.expect_status, &self.request.assertions);
+                if status == 400 && String::from_utf8_lossy(&body).to_lowercase().contains("certificate") {
+                    out.signals.error_class = Some("client-cert-http-400".into());
+                    out.diagnosis = Some(Diagnosis {
+                        cause: "the server finished the handshake but answered HTTP 400 about the client certificate (nginx does this when none, or an unverified one, was sent)".into(),
+                        fix: "check that client_cert and client_key are set and that the certificate is issued by a CA the server accepts".into(),
+                    });
+                }
+            }
+            Ok(Err(e)) => {
+                let rejection = Rejection::of_error(&*e);
+                let message = match rejection {
+                    Rejection::CertificateRequired
+                    | Rejection::UnknownCa
+                    | Rejection::BadCertificate
+                    | Rejection::CertificateExpired
+                    | Rejection::HandshakeFailure => format!(
+                        "the server rejected the client certificate right after the handshake (a TLS 1.3 alert on the first read): {}",
+                        handshake::describe_tls(&*e)
+                    ),
+                    _ => format!("{target}: {}", net::causes(&*e).join(": ")),
+                };
+                reject(&mut out, Failure { rejection, message }, "request");
+            }
+            Err(_) => reject(
+                &mut out,
+                Failure { rejection: Rejection::Timeout, message: format!("{target}: no answer before the deadline") },
+                "request",
+            ),
+        }
+        out
+    }
+}
+
+type SendError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl MtlsProbe {
+    /// Sends the request over the established TLS connection (HTTP/1.1).
+    async fn send(
+        &self,
+        stream: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+        host: &str,
+        cx: &ProbeContext,
+    ) -> Result<(u16, Vec<u8>, bool), SendError> {
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let driver = tokio::spawn(conn);
+        let url = &self.request.url;
+        let path = match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_string(),
+        };
+        let authority = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_string(),
+        };
+        let mut builder = hyper::Request::builder()
+            .method(self.request.method.as_str())
+            .uri(path)
+            .header(hyper::header::HOST, authority)
+            .header(hyper::header::USER_AGENT, concat!("golive/", env!("CARGO_PKG_VERSION")));
+        for (name, value) in &self.request.headers {
+            builder = builder.header(name.as_str(), value.as_bytes());
+        }
+        if let Some((name, value)) = api_key_header(self.request.auth.as_ref(), &cx.env) {
+            builder = builder.header(name.as_str(), value);
+        }
+        let body = match &self.request.body {
+            Some((bytes, content_type)) => {
+                builder = builder.header(hyper::header::CONTENT_TYPE, *content_type);
+                Bytes::from(bytes.clone())
+            }
+            None => Bytes::new(),
+        };
+        let response = sender.send_request(builder.body(Full::new(body))?).await?;
+        let status = response.status().as_u16();
+        let collected = Limited::new(response.into_body(), net::MAX_BODY_BYTES).collect().await;
+        driver.abort();
+        match collected {
+            Ok(b) => Ok((status, b.to_bytes().to_vec(), false)),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => Ok((status, Vec::new(), true)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The issuer of a DER certificate as text, in the same form as the CA names
+/// a server sends.
+fn issuer_of(der: &[u8]) -> String {
+    x509_parser::parse_x509_certificate(der).map_or_else(|_| String::new(), |(_, c)| c.issuer().to_string())
+}
+
+/// Checks what the server revealed: whether it asked for a client
+/// certificate, and whether our issuer is among the CA names it accepts.
+fn record_observed(
+    out: &mut Outcome,
+    observed: &Mutex<Observed>,
+    issuer: Option<&str>,
+    not_enforced: Status,
+    done: bool,
+) {
+    let Ok(o) = observed.lock() else { return };
+    out.fact("client_cert_requested", o.cert_requested);
+    out.fact("acceptable_client_cas", o.acceptable_cas.clone());
+    if let Some(leaf) = o.server_chain.first() {
+        if let Ok((_, c)) = x509_parser::parse_x509_certificate(leaf) {
+            out.fact("server_subject", c.subject().to_string());
+        }
+    }
+    if done && !o.cert_requested {
+        out.check(Check::new(
+            "mtls enforced",
+            not_enforced,
+            "mTLS not enforced: the server completed the handshake without asking for a client certificate",
+        ));
+        out.diagnosis.get_or_insert(Diagnosis {
+            cause: "the endpoint does not require a client certificate, so anyone can reach it without the program certificate".into(),
+            fix: "check that base_url points at the mTLS endpoint of the partner (not a public or test host)".into(),
+        });
+    }
+    if let (true, Some(issuer)) = (o.cert_requested, issuer) {
+        if !o.acceptable_cas.is_empty() && !o.acceptable_cas.iter().any(|ca| ca == issuer) {
+            out.check(
+                Check::new(
+                    "client CA",
+                    Status::Fail,
+                    format!(
+                        "the server accepts client certificates issued by {}; yours is issued by {issuer}",
+                        o.acceptable_cas.join("; ")
+                    ),
+                )
+                .with_values(o.acceptable_cas.join("; "), issuer.to_string()),
+            );
+        }
+    }
+}
+
+/// Records a rejection as a check with its class and a partner-neutral diagnosis.
+fn reject(out: &mut Outcome, failure: Failure, name: &str) {
+    let status = if failure.rejection.is_verdict() { Status::Fail } else { Status::Error };
+    out.check(Check::new(name, status, failure.message));
+    out.signals.error_class = Some(failure.rejection.class().to_string());
+    out.diagnosis = Some(diagnosis(failure.rejection));
+}
+
+fn diagnosis(r: Rejection) -> Diagnosis {
+    let (cause, fix) = match r {
+        Rejection::CertificateRequired => (
+            "the server requires a client certificate and none was sent",
+            "set client_cert and client_key to the program certificate and its key",
+        ),
+        Rejection::UnknownCa => (
+            "the server does not trust the issuer of the client certificate (unknown CA)",
+            "use the certificate the partner signed for this environment; staging and production CAs differ",
+        ),
+        Rejection::BadCertificate => (
+            "the server rejected the client certificate (bad certificate: wrong key, usage or signature)",
+            "check that client_key belongs to client_cert and that the certificate allows clientAuth",
+        ),
+        Rejection::CertificateExpired => (
+            "the server says the client certificate has expired",
+            "renew the program certificate and deploy the new one",
+        ),
+        Rejection::HandshakeFailure => (
+            "the server aborted the TLS handshake",
+            "check the client certificate and key pair, and that the production certificate is deployed",
+        ),
+        Rejection::ServerUntrusted => (
+            "the server's certificate is not trusted by this machine",
+            "set ca_bundle to the partner's CA, or check that base_url is the partner's host",
+        ),
+        Rejection::HostnameMismatch => (
+            "the server's certificate is not valid for this host name",
+            "check the host in base_url against the partner's documentation",
+        ),
+        Rejection::ServerCertExpired => {
+            ("the server's certificate has expired or is not yet valid", "tell the partner, or check the clock here")
+        }
+        Rejection::NotTls => {
+            ("whatever answered does not speak TLS", "check the port in base_url and that it is https")
+        }
+        Rejection::ConnectionRefused => {
+            ("nothing accepts connections at that address", "check base_url (host and port) and that the service is up")
+        }
+        Rejection::Dns => ("the host name does not resolve", "check the host in base_url and the DNS of this machine"),
+        Rejection::Timeout => (
+            "no answer before the deadline",
+            "check that the host is reachable from here (firewall, allowlist), or raise --timeout",
+        ),
+        Rejection::Connect | Rejection::Other => {
+            ("the connection failed", "check base_url, the network path and the TLS settings")
+        }
+    };
+    Diagnosis { cause: cause.into(), fix: fix.into() }
+}
