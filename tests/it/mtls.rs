@@ -1,0 +1,256 @@
+//! The `mtls` probe against a real tokio-rustls front (certificates made by
+//! rcgen at test time) in front of wiremock: every rejection class, in TLS 1.2
+//! and TLS 1.3, and the HTTP outcomes behind the handshake.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use golive::config::Environment;
+use golive::fake::certs::{Authority, Identity, LeafSpec};
+use golive::fake::mtls_front::{self, ClientAuth, Front, FrontConfig};
+use golive::plan::Selection;
+use golive::report::{ProbeReport, Status};
+use golive::runner::RunOptions;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{pack_from, run_pack};
+
+const PACK: &str = r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t"
+[auth]
+header = "X-API-Key"
+
+[[diagnosis]]
+when = { status = 403, body_contains = "No Authorised IPs configured" }
+cause = "IP not allowlisted, or PTR record not set"
+fix = "Re-check the allowlist"
+
+[[probe]]
+id = "auth"
+kind = "mtls"
+title = "Auth test"
+timeout = "2s"
+[probe.params]
+url = "${base_url}/cardholders"
+assert = [{ path = "$.status", equals = "success" }]
+"#;
+
+static TLS12_ONLY: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+
+struct Pki {
+    partner: Authority,
+    program: Authority,
+    server: Identity,
+}
+
+fn pki() -> Pki {
+    let partner = Authority::new("test partner root").expect("ca");
+    let program = Authority::new("test program CA").expect("ca");
+    let server = partner.leaf(&LeafSpec::server(&["127.0.0.1", "localhost"])).expect("server leaf");
+    Pki { partner, program, server }
+}
+
+async fn upstream() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success", "items": []})))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn front(pki: &Pki, upstream: &MockServer, client_auth: ClientAuth, v12_only: bool) -> Front {
+    mtls_front::start(FrontConfig {
+        server: pki.server.clone(),
+        client_auth,
+        allowlist: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        upstream: upstream.uri(),
+        versions: if v12_only { TLS12_ONLY } else { rustls::DEFAULT_VERSIONS },
+    })
+    .await
+    .expect("front starts")
+}
+
+fn env(dir: &Path, base_url: &str, pki: &Pki, client: Option<&Identity>) -> Environment {
+    std::fs::write(dir.join("ca.pem"), pki.partner.cert_pem()).expect("write ca");
+    let mut env = Environment {
+        name: "test".into(),
+        pack: "t".into(),
+        base_url: Some(reqwest::Url::parse(base_url).expect("url")),
+        ca_bundle: Some(dir.join("ca.pem")),
+        ..Environment::default()
+    };
+    if let Some(id) = client {
+        std::fs::write(dir.join("client.crt"), &id.cert_pem).expect("write cert");
+        std::fs::write(dir.join("client.key"), &id.key_pem).expect("write key");
+        env.client_cert = Some(dir.join("client.crt"));
+        env.client_key = Some(dir.join("client.key"));
+    }
+    env
+}
+
+async fn probe(env: Environment) -> ProbeReport {
+    let summary = run_pack(env, pack_from(PACK), &Selection::default(), &RunOptions::default()).await;
+    summary.probes.into_iter().next().expect("one probe")
+}
+
+fn ecdsa_client(ca: &Authority, valid_until_days: i64) -> Identity {
+    let names = ["api.example.test"];
+    let mut spec = LeafSpec::client("api.example.test", &names);
+    spec.rsa = false;
+    spec.valid_until_days = valid_until_days;
+    if valid_until_days < 0 {
+        spec.valid_from_days = valid_until_days - 30;
+    }
+    ca.leaf(&spec).expect("client leaf")
+}
+
+fn class(r: &ProbeReport) -> String {
+    format!("{:?} / {:?}", r.status, r.checks.iter().map(|c| &c.message).collect::<Vec<_>>())
+}
+
+/// Runs one rejection case in TLS 1.2 and in TLS 1.3 and checks the class.
+async fn rejected_in_both_versions(client: impl Fn(&Pki) -> Option<Identity>, expected_text: &str) {
+    for v12 in [true, false] {
+        let pki = pki();
+        let up = upstream().await;
+        let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), v12).await;
+        let dir = tempfile::tempdir().expect("dir");
+        let id = client(&pki);
+        let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, id.as_ref())).await;
+        assert_eq!(r.status, Status::Fail, "TLS 1.2 only: {v12}: {}", class(&r));
+        assert!(
+            r.checks.iter().any(|c| c.message.contains(expected_text)),
+            "TLS 1.2 only: {v12}: expected `{expected_text}` in {}",
+            class(&r)
+        );
+        let tls13_note = r.checks.iter().any(|c| c.message.contains("TLS 1.3 alert on the first read"));
+        assert_eq!(tls13_note, !v12, "the TLS 1.3 post-handshake path is named as such: {}", class(&r));
+        assert!(r.diagnosis.is_some(), "{}", class(&r));
+    }
+}
+
+#[tokio::test]
+async fn no_client_cert_is_certificate_required() {
+    rejected_in_both_versions(|_| None, "CertificateRequired").await;
+}
+
+#[tokio::test]
+async fn a_cert_from_another_ca_is_unknown_ca_and_the_accepted_ca_is_named() {
+    rejected_in_both_versions(|_| Some(ecdsa_client(&Authority::new("rogue CA").expect("ca"), 30)), "UnknownCA").await;
+    rejected_in_both_versions(
+        |_| Some(ecdsa_client(&Authority::new("rogue CA").expect("ca"), 30)),
+        "the server accepts client certificates issued by CN=test program CA",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_expired_client_cert_is_certificate_expired() {
+    rejected_in_both_versions(|pki| Some(ecdsa_client(&pki.program, -1)), "CertificateExpired").await;
+}
+
+#[tokio::test]
+async fn a_valid_rsa_client_cert_passes_with_phases_and_facts() {
+    let pki = pki();
+    let up = upstream().await;
+    let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let names = ["api.example.test"];
+    let id = pki.program.leaf(&LeafSpec::client("api.example.test", &names)).expect("leaf");
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
+    assert_eq!(r.status, Status::Pass, "{}", class(&r));
+    let phases: Vec<&str> = r.phases.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(phases, ["dns", "connect", "tls", "request"]);
+    assert_eq!(r.facts["client_cert_requested"], true);
+    assert_eq!(r.facts["acceptable_client_cas"][0], "CN=test program CA, O=golive fakes");
+}
+
+#[tokio::test]
+async fn a_server_that_never_asks_for_a_cert_is_mtls_not_enforced() {
+    let pki = pki();
+    let up = upstream().await;
+    let f = front(&pki, &up, ClientAuth::NotRequested, false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let id = ecdsa_client(&pki.program, 30);
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
+    assert_eq!(r.status, Status::Warn, "{}", class(&r));
+    assert!(r.checks.iter().any(|c| c.message.starts_with("mTLS not enforced")), "{}", class(&r));
+}
+
+#[tokio::test]
+async fn an_nginx_style_400_about_the_certificate_is_named() {
+    let pki = pki();
+    let up = upstream().await;
+    let f = front(&pki, &up, ClientAuth::OptionalThen400(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, None)).await;
+    assert_eq!(r.status, Status::Fail, "{}", class(&r));
+    assert!(r.diagnosis.as_ref().is_some_and(|d| d.cause.contains("HTTP 400 about the client certificate")), "{r:#?}");
+}
+
+#[tokio::test]
+async fn http_401_and_the_403_allowlist_are_diagnosed() {
+    let pki = pki();
+    let up = MockServer::start().await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "Invalid API key"})))
+        .mount(&up)
+        .await;
+    let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let id = ecdsa_client(&pki.program, 30);
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
+    assert_eq!(r.status, Status::Fail);
+    assert!(r.checks.iter().any(|c| c.actual.as_deref() == Some("401")), "{}", class(&r));
+
+    let blocked = mtls_front::start(FrontConfig {
+        server: pki.server.clone(),
+        client_auth: ClientAuth::Required(pki.program.cert_pem()),
+        allowlist: vec![],
+        upstream: up.uri(),
+        versions: rustls::DEFAULT_VERSIONS,
+    })
+    .await
+    .expect("front");
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", blocked.addr.port()), &pki, Some(&id))).await;
+    assert_eq!(r.status, Status::Fail);
+    assert_eq!(r.diagnosis.expect("diagnosis").cause, "IP not allowlisted, or PTR record not set");
+}
+
+#[tokio::test]
+async fn a_server_that_accepts_tcp_and_never_speaks_tls_is_an_error_at_the_deadline() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let _hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept().await {
+            held.push(s);
+        }
+    });
+    let pki = pki();
+    let dir = tempfile::tempdir().expect("dir");
+    let started = Instant::now();
+    let r = probe(env(dir.path(), &format!("https://127.0.0.1:{port}/v2"), &pki, None)).await;
+    assert!(started.elapsed() < Duration::from_secs(5), "no hang past the 2 s deadline");
+    assert_eq!(r.status, Status::Error, "{}", class(&r));
+    assert!(r.checks.iter().any(|c| c.message.contains("before the deadline")), "{}", class(&r));
+}
+
+#[tokio::test]
+async fn an_untrusted_server_certificate_is_named() {
+    let pki = pki();
+    let up = upstream().await;
+    let f = front(&pki, &up, ClientAuth::NotRequested, false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut e = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, None);
+    std::fs::write(dir.path().join("other.pem"), Authority::new("other root").expect("ca").cert_pem()).expect("w");
+    e.ca_bundle = Some(dir.path().join("other.pem"));
+    let r = probe(e).await;
+    assert_eq!(r.status, Status::Fail, "{}", class(&r));
+    assert!(r.diagnosis.expect("diagnosis").cause.contains("not trusted"));
+}
