@@ -88,7 +88,7 @@ impl Redactor {
             fix(&mut d.cause);
             fix(&mut d.fix);
         }
-        for value in report.facts.values_mut() {
+        for value in report.facts.values_mut().chain(report.trace.iter_mut()) {
             self.redact_json(value);
         }
     }

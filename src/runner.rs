@@ -17,6 +17,7 @@ use crate::config::DiagnosisRule;
 use crate::plan::Plan;
 use crate::probe::ProbeContext;
 use crate::redact::Redactor;
+use crate::report::trace::Trace;
 use crate::report::{Check, Counts, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
 
 /// The deadline of a probe when neither the pack, `--timeout` nor the environment sets one.
@@ -72,6 +73,7 @@ struct Finished {
     index: usize,
     outcome: Result<Outcome, String>,
     elapsed: Duration,
+    trace: Vec<serde_json::Value>,
 }
 
 /// Runs a plan to completion.
@@ -135,7 +137,8 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
             }
         };
         let i = done.index;
-        let report = probe_report(plan, i, done.outcome, done.elapsed);
+        let mut report = probe_report(plan, i, done.outcome, done.elapsed);
+        report.trace = done.trace;
         finish(plan, &redactor, &mut reports, on_event, report);
         release(plan, &redactor, &mut reports, on_event, &dependents, &mut waiting_on, &mut ready, i);
         ready.sort_unstable_by(|a, b| b.cmp(a));
@@ -170,7 +173,9 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
         env: target.env.clone(),
         clients: Arc::clone(&target.clients),
         deadline: Instant::now() + timeout,
+        trace: Trace::default(),
     };
+    let trace = cx.trace.clone();
     running.spawn(async move {
         let started = Instant::now();
         let work = AssertUnwindSafe(async { tokio::time::timeout(timeout, probe.run(&cx)).await }).catch_unwind();
@@ -179,7 +184,7 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
             Ok(Err(_)) => Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout))),
             Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
         };
-        Finished { index: i, outcome, elapsed: started.elapsed() }
+        Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
     });
 }
 
@@ -260,6 +265,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
+        trace: Vec::new(),
     }
 }
 

@@ -117,21 +117,34 @@ impl Probe for HttpProbe {
             }
         };
         let mut request = client.request(spec.method.clone(), spec.url.clone()).timeout(cx.remaining());
-        for (name, value) in &spec.headers {
-            request = request.header(name, value);
-        }
+        let mut sent: Vec<(HeaderName, HeaderValue)> = spec.headers.clone();
         if let Some((bytes, content_type)) = &spec.body {
-            request = request.header(reqwest::header::CONTENT_TYPE, *content_type).body(bytes.clone());
+            sent.push((reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
+            request = request.body(bytes.clone());
         }
-        if let Some((name, value)) = api_key_header(spec.auth.as_ref(), &cx.env) {
+        sent.extend(api_key_header(spec.auth.as_ref(), &cx.env));
+        for (name, value) in &sent {
             request = request.header(name, value);
         }
+        let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
+            method: spec.method.as_str(),
+            url: spec.url.as_str(),
+            request_headers: trace_headers(sent.iter().map(|(n, v)| (n, v))),
+            request_body: spec.body.as_ref().map(|(b, _)| b.as_slice()),
+            status,
+            response_headers,
+            response_body,
+            error,
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
         let started = Instant::now();
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
                 let class = net::error_class(&e);
-                out.check(Check::new("request", Status::Error, format!("{target}: {}", net::describe(&e))));
+                let why = net::describe(&e);
+                trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
+                out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
                 out.signals.error_class = Some(class.to_string());
                 out.diagnosis = Some(transport_diagnosis(class, &spec.url));
                 return out;
@@ -139,20 +152,20 @@ impl Probe for HttpProbe {
         };
         out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
         let status = response.status().as_u16();
+        let response_headers = trace_headers(response.headers());
         let body_started = Instant::now();
         let (body, cut) = match net::read_body(response).await {
             Ok(b) => b,
             Err(e) => {
-                out.check(Check::new(
-                    "body",
-                    Status::Error,
-                    format!("{target}: reading the body failed: {}", net::describe(&e)),
-                ));
+                let why = format!("reading the body failed: {}", net::describe(&e));
+                trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started));
+                out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
                 out.signals.error_class = Some(net::error_class(&e).to_string());
                 return out;
             }
         };
         out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+        trace_exchange(cx, exchange(Some(status), response_headers, Some(&body), None, started));
         judge(&mut out, &target, status, &body, cut, spec.expect_status, &spec.assertions);
         out
     }
@@ -234,4 +247,56 @@ fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
             fix: "check base_url, DNS, the network path and the TLS settings (ca_bundle, client_cert)".into(),
         },
     }
+}
+
+/// One HTTP exchange as the evidence trace records it.
+pub(super) struct Exchange<'a> {
+    pub(super) method: &'a str,
+    pub(super) url: &'a str,
+    pub(super) request_headers: Vec<(String, String)>,
+    pub(super) request_body: Option<&'a [u8]>,
+    pub(super) status: Option<u16>,
+    pub(super) response_headers: Vec<(String, String)>,
+    pub(super) response_body: Option<&'a [u8]>,
+    pub(super) error: Option<String>,
+    pub(super) duration_ms: u64,
+}
+
+/// Headers for the trace: sensitive values (marked so, or credentials by name) masked.
+pub(super) fn trace_headers<'h>(
+    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
+) -> Vec<(String, String)> {
+    const CREDENTIALS: &[&str] = &["authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization"];
+    headers
+        .into_iter()
+        .map(|(name, value)| {
+            let shown = if value.is_sensitive() || CREDENTIALS.contains(&name.as_str()) {
+                crate::redact::MASK.to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_string(), shown)
+        })
+        .collect()
+}
+
+/// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text).
+pub(super) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
+    const MAX: usize = 64 * 1024;
+    let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(&b[..b.len().min(MAX)]).into_owned());
+    cx.trace.record(
+        "http",
+        serde_json::json!({
+            "method": x.method,
+            "url": x.url,
+            "request": { "headers": x.request_headers, "body": text(x.request_body) },
+            "response": x.status.map(|s| serde_json::json!({
+                "status": s,
+                "headers": x.response_headers,
+                "body": text(x.response_body),
+            })),
+            "error": x.error,
+            "duration_ms": x.duration_ms,
+        }),
+    );
 }

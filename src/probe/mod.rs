@@ -80,6 +80,8 @@ pub struct ProbeContext {
     pub clients: Arc<Clients>,
     /// When the runner will stop waiting for this probe.
     pub deadline: Instant,
+    /// Where the probe records what it saw, for evidence.
+    pub trace: crate::report::trace::Trace,
 }
 
 impl ProbeContext {

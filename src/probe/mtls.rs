@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::http::{RequestSpec, api_key_header, judge};
+use super::http::{Exchange, RequestSpec, api_key_header, judge, trace_exchange, trace_headers};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -104,12 +104,14 @@ impl Probe for MtlsProbe {
             Ok(Ok(stream)) => stream,
             Ok(Err(failure)) => {
                 record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
+                trace_tls(cx, &out, &host, port, Some(&failure.message));
                 reject(&mut out, failure, "handshake");
                 return out;
             }
             Err(_) => {
                 record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
                 let message = format!("no TLS handshake with {host}:{port} before the deadline (does it speak TLS?)");
+                trace_tls(cx, &out, &host, port, Some(&message));
                 reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "handshake");
                 return out;
             }
@@ -123,11 +125,24 @@ impl Probe for MtlsProbe {
         );
         out.check(Check::new("handshake", Status::Pass, format!("TLS handshake with {host}:{port} completed")));
         record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, true);
+        trace_tls(cx, &out, &host, port, None);
         let started = Instant::now();
         let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
         phase(&mut out, "request", started.elapsed());
+        let exchange = |status, request_headers, response_headers, body, error| Exchange {
+            method: self.request.method.as_str(),
+            url: url.as_str(),
+            request_headers,
+            request_body: self.request.body.as_ref().map(|(b, _)| b.as_slice()),
+            status,
+            response_headers,
+            response_body: body,
+            error,
+            duration_ms: started.elapsed().as_millis() as u64,
+        };
         match answer {
-            Ok(Ok((status, body, cut))) => {
+            Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
+                trace_exchange(cx, exchange(Some(status), request_headers, response_headers, Some(&body), None));
                 judge(&mut out, &target, status, &body, cut, self.request.expect_status, &self.request.assertions);
                 if status == 400 && String::from_utf8_lossy(&body).to_lowercase().contains("certificate") {
                     out.signals.error_class = Some("client-cert-http-400".into());
@@ -138,6 +153,7 @@ impl Probe for MtlsProbe {
                 }
             }
             Ok(Err(e)) => {
+                trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(net::causes(&*e).join(": "))));
                 let rejection = Rejection::of_error(&*e);
                 let message = match rejection {
                     Rejection::CertificateRequired
@@ -164,6 +180,15 @@ impl Probe for MtlsProbe {
 
 type SendError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// An HTTP answer over the mTLS connection, with what the trace needs.
+struct Answer {
+    status: u16,
+    request_headers: Vec<(String, String)>,
+    response_headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    cut: bool,
+}
+
 impl MtlsProbe {
     /// Sends the request over the established TLS connection (HTTP/1.1).
     async fn send(
@@ -171,7 +196,7 @@ impl MtlsProbe {
         stream: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
         host: &str,
         cx: &ProbeContext,
-    ) -> Result<(u16, Vec<u8>, bool), SendError> {
+    ) -> Result<Answer, SendError> {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         let driver = tokio::spawn(conn);
         let url = &self.request.url;
@@ -201,15 +226,19 @@ impl MtlsProbe {
             }
             None => Bytes::new(),
         };
-        let response = sender.send_request(builder.body(Full::new(body))?).await?;
+        let request = builder.body(Full::new(body))?;
+        let request_headers = trace_headers(request.headers());
+        let response = sender.send_request(request).await?;
         let status = response.status().as_u16();
+        let response_headers = trace_headers(response.headers());
         let collected = Limited::new(response.into_body(), net::MAX_BODY_BYTES).collect().await;
         driver.abort();
-        match collected {
-            Ok(b) => Ok((status, b.to_bytes().to_vec(), false)),
-            Err(e) if e.is::<http_body_util::LengthLimitError>() => Ok((status, Vec::new(), true)),
-            Err(e) => Err(e),
-        }
+        let (body, cut) = match collected {
+            Ok(b) => (b.to_bytes().to_vec(), false),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => (Vec::new(), true),
+            Err(e) => return Err(e),
+        };
+        Ok(Answer { status, request_headers, response_headers, body, cut })
     }
 }
 
@@ -231,11 +260,6 @@ fn record_observed(
     let Ok(o) = observed.lock() else { return };
     out.fact("client_cert_requested", o.cert_requested);
     out.fact("acceptable_client_cas", o.acceptable_cas.clone());
-    if let Some(leaf) = o.server_chain.first() {
-        if let Ok((_, c)) = x509_parser::parse_x509_certificate(leaf) {
-            out.fact("server_subject", c.subject().to_string());
-        }
-    }
     if done && !o.cert_requested {
         out.check(Check::new(
             "mtls enforced",
@@ -262,6 +286,24 @@ fn record_observed(
             );
         }
     }
+}
+
+/// Records the handshake in the evidence trace, from the facts gathered.
+fn trace_tls(cx: &ProbeContext, out: &Outcome, host: &str, port: u16, failure: Option<&str>) {
+    let fact = |k: &str| out.facts.get(k).cloned().unwrap_or(serde_json::Value::Null);
+    cx.trace.record(
+        "tls",
+        serde_json::json!({
+            "host": host,
+            "port": port,
+            "version": fact("tls_version"),
+            "cipher_suite": fact("cipher_suite"),
+            "server_chain": fact("server_chain"),
+            "client_cert_requested": fact("client_cert_requested"),
+            "acceptable_client_cas": fact("acceptable_client_cas"),
+            "failure": failure,
+        }),
+    );
 }
 
 /// Records a rejection as a check with its class and a partner-neutral diagnosis.

@@ -9,6 +9,7 @@ mod junit;
 mod markdown;
 mod model;
 pub mod progress;
+pub mod trace;
 
 use std::io;
 use std::str::FromStr;

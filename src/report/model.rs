@@ -206,6 +206,10 @@ pub struct ProbeReport {
     pub runbook: Vec<RunbookRef>,
     /// The probe's tags.
     pub tags: Vec<String>,
+    /// Every request, DNS answer, handshake and state transition the probe saw
+    /// (redacted); written to the evidence folder, not to the report.
+    #[serde(skip)]
+    pub trace: Vec<serde_json::Value>,
 }
 
 /// Counts of probes by status.
