@@ -3,6 +3,7 @@
 //! Commands return an exit code (see [`crate::exit`]); they print, the library
 //! below them never does.
 
+mod key;
 mod list;
 mod serve;
 mod targets;
@@ -40,6 +41,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show the plan (probes, dependencies, tags, runbook items) without running it.
     List(list::ListArgs),
+    /// API keys: the one-time Temporal → Permanent exchange.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
     /// Run the embedded fakes.
     #[command(subcommand)]
     Fake(FakeCommand),
@@ -96,6 +100,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
         match cli.command {
             Command::Verify(args) => verify::run(args).await,
             Command::List(args) => list::run(args).await,
+            Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());

@@ -73,6 +73,12 @@ pub struct Environment {
     pub organization_id: Option<String>,
     /// Temporal API key.
     pub temporal_api_key: Option<Secret>,
+    /// The account secret for the key exchange.
+    pub account_secret: Option<Secret>,
+    /// Where the key exchange writes the permanent credential.
+    pub permanent_key_file: Option<PathBuf>,
+    /// golive's local state file; `None` means the default location.
+    pub state_file: Option<PathBuf>,
     /// Webhook endpoint.
     pub webhook: Option<Webhook>,
     /// Merchant website.
@@ -98,10 +104,15 @@ impl Environment {
         }
     }
 
+    /// The state file to use: the configured one, or the default location.
+    pub fn state_path(&self) -> PathBuf {
+        self.state_file.clone().unwrap_or_else(crate::apikey::state::default_path)
+    }
+
     /// Every secret of this environment, for redaction.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        for s in [&self.api_key, &self.temporal_api_key].into_iter().flatten() {
+        for s in [&self.api_key, &self.temporal_api_key, &self.account_secret].into_iter().flatten() {
             r.add(&s.value);
         }
         if let Some(w) = &self.webhook {
@@ -171,6 +182,9 @@ impl Validator<'_> {
             account_id: raw.account_id.map(Spanned::into_inner),
             organization_id: raw.organization_id.map(Spanned::into_inner),
             temporal_api_key: raw.temporal_api_key.map(|s| self.secret("temporal_api_key", s)).transpose()?,
+            account_secret: raw.account_secret.map(|s| self.secret("account_secret", s)).transpose()?,
+            permanent_key_file: raw.permanent_key_file.map(|p| self.base.join(p.get_ref())),
+            state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
             webhook: raw.webhook.map(|w| self.webhook(w.into_inner())).transpose()?,
             website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
             timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,

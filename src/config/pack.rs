@@ -29,6 +29,8 @@ pub const BUILT_IN: &[(&str, &str)] =
 struct RawPack {
     pack: RawMeta,
     auth: Option<ApiKeyAuth>,
+    secret_policy: Option<crate::apikey::SecretPolicy>,
+    key_exchange: Option<crate::apikey::ExchangeSpec>,
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
     #[serde(default)]
@@ -173,6 +175,10 @@ pub struct Pack {
     pub runbook: String,
     /// How to send the API key.
     pub auth: Option<ApiKeyAuth>,
+    /// The partner's policy for account secrets.
+    pub secret_policy: Option<crate::apikey::SecretPolicy>,
+    /// How the one-time temporal key exchange is done.
+    pub key_exchange: Option<crate::apikey::ExchangeSpec>,
     /// Pack-wide diagnoses.
     pub diagnoses: Vec<DiagnosisRule>,
     /// The probes, in file order.
@@ -286,6 +292,8 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         title: raw.pack.title,
         runbook,
         auth: raw.auth,
+        secret_policy: raw.secret_policy,
+        key_exchange: raw.key_exchange,
         diagnoses: rules(raw.diagnosis),
         probes,
         source: file,

@@ -46,6 +46,12 @@ pub struct RawEnv {
     pub organization_id: Option<Spanned<String>>,
     /// A one-time temporal API key, a secret reference.
     pub temporal_api_key: Option<Spanned<toml::Value>>,
+    /// The account secret chosen for the key exchange, a secret reference.
+    pub account_secret: Option<Spanned<toml::Value>>,
+    /// Where the key exchange writes the permanent credential (must not exist yet).
+    pub permanent_key_file: Option<Spanned<String>>,
+    /// golive's local state (secret history, key age); default: the user's state folder.
+    pub state_file: Option<Spanned<String>>,
     /// The merchant's webhook endpoint.
     pub webhook: Option<Spanned<RawWebhook>>,
     /// The merchant's public website, for compliance checks.

@@ -6,6 +6,7 @@
 //! private temporary folder, referenced as files, never printed.
 
 pub mod certs;
+pub mod exchange;
 pub mod mtls_front;
 mod partner;
 
@@ -60,6 +61,8 @@ pub struct Fakes {
     pub axys_front: mtls_front::Front,
     /// The PaymentsAI-like partner API.
     pub paymentsai: MockServer,
+    /// The PaymentsAI-like key exchange, with its call counter.
+    pub pai_exchange: exchange::ExchangeFake,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -68,6 +71,8 @@ pub struct Fakes {
 struct DemoSecrets {
     axys_api_key: SecretString,
     pai_api_key: SecretString,
+    pai_temporal_key: SecretString,
+    pai_account_secret: SecretString,
 }
 
 /// The domain the demo's program certificate is issued for.
@@ -78,7 +83,11 @@ pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
 pub const DEMO_ORGANIZATION_ID: &str = "org_demo01";
 
 fn random_token(prefix: &str) -> Result<SecretString, String> {
-    let mut bytes = [0u8; 16];
+    random_hex(prefix, 16)
+}
+
+fn random_hex(prefix: &str, len: usize) -> Result<SecretString, String> {
+    let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for demo secrets: {e}"))?;
     Ok(SecretString::from(format!("{prefix}{}", hex::encode(bytes))))
 }
@@ -89,6 +98,9 @@ impl Fakes {
         let secrets = DemoSecrets {
             axys_api_key: random_token("demo_axys_")?,
             pai_api_key: random_token(&format!("{DEMO_ACCOUNT_ID}_demo_pai_"))?,
+            pai_temporal_key: random_token("tmp_")?,
+            // Within the partner's policy: 12 to 30 characters, an uppercase letter.
+            pai_account_secret: random_hex("Demo-", 8)?,
         };
         let dir = tempfile::Builder::new()
             .prefix("golive-fakes-")
@@ -98,8 +110,15 @@ impl Fakes {
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
         let paymentsai = MockServer::start().await;
         partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
+        let pai_exchange = exchange::mount(
+            &paymentsai,
+            DEMO_ACCOUNT_ID,
+            secrets.pai_temporal_key.expose_secret(),
+            exchange::ExchangeMode::Normal,
+        )
+        .await;
         let axys_front = start_axys_front(scenario, &axys, dir.path()).await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, secrets, dir };
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -146,6 +165,10 @@ impl Fakes {
             api_key: Some(self.secret("pai_api_key", &self.secrets.pai_api_key)),
             account_id: Some(DEMO_ACCOUNT_ID.to_string()),
             organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
+            temporal_api_key: Some(self.secret("pai_temporal_key", &self.secrets.pai_temporal_key)),
+            account_secret: Some(self.secret("pai_account_secret", &self.secrets.pai_account_secret)),
+            permanent_key_file: Some(self.dir.path().join("pai-permanent.key")),
+            state_file: Some(self.dir.path().join("state.json")),
             ..Environment::default()
         };
         vec![axys, paymentsai]

@@ -104,71 +104,76 @@ impl RequestSpec {
 #[async_trait]
 impl Probe for HttpProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
-        let spec = &self.spec;
         let mut out = Outcome::default();
-        let target = format!("{} {}", spec.method, spec.url);
-        out.fact("request", target.clone());
-        let client = match cx.clients.http().await {
-            Ok(c) => c,
-            Err(e) => {
-                out.check(Check::new("client", Status::Error, e));
-                out.signals.error_class = Some("client-setup".to_string());
-                return out;
-            }
-        };
-        let mut request = client.request(spec.method.clone(), spec.url.clone()).timeout(cx.remaining());
-        let mut sent: Vec<(HeaderName, HeaderValue)> = spec.headers.clone();
-        if let Some((bytes, content_type)) = &spec.body {
-            sent.push((reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
-            request = request.body(bytes.clone());
-        }
-        sent.extend(api_key_header(spec.auth.as_ref(), &cx.env));
-        for (name, value) in &sent {
-            request = request.header(name, value);
-        }
-        let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
-            method: spec.method.as_str(),
-            url: spec.url.as_str(),
-            request_headers: trace_headers(sent.iter().map(|(n, v)| (n, v))),
-            request_body: spec.body.as_ref().map(|(b, _)| b.as_slice()),
-            status,
-            response_headers,
-            response_body,
-            error,
-            duration_ms: started.elapsed().as_millis() as u64,
-        };
-        let started = Instant::now();
-        let response = match request.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                let class = net::error_class(&e);
-                let why = net::describe(&e);
-                trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
-                out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
-                out.signals.error_class = Some(class.to_string());
-                out.diagnosis = Some(transport_diagnosis(class, &spec.url));
-                return out;
-            }
-        };
-        out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
-        let status = response.status().as_u16();
-        let response_headers = trace_headers(response.headers());
-        let body_started = Instant::now();
-        let (body, cut) = match net::read_body(response).await {
-            Ok(b) => b,
-            Err(e) => {
-                let why = format!("reading the body failed: {}", net::describe(&e));
-                trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started));
-                out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
-                out.signals.error_class = Some(net::error_class(&e).to_string());
-                return out;
-            }
-        };
-        out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
-        trace_exchange(cx, exchange(Some(status), response_headers, Some(&body), None, started));
-        judge(&mut out, &target, status, &body, cut, spec.expect_status, &spec.assertions);
+        perform(&self.spec, cx, &mut out).await;
         out
     }
+}
+
+/// Sends the request of `spec` with the environment's client and judges the
+/// answer into `out` (checks, phases, facts, signals, trace).
+pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {
+    let target = format!("{} {}", spec.method, spec.url);
+    out.fact("request", target.clone());
+    let client = match cx.clients.http().await {
+        Ok(c) => c,
+        Err(e) => {
+            out.check(Check::new("client", Status::Error, e));
+            out.signals.error_class = Some("client-setup".to_string());
+            return;
+        }
+    };
+    let mut request = client.request(spec.method.clone(), spec.url.clone()).timeout(cx.remaining());
+    let mut sent: Vec<(HeaderName, HeaderValue)> = spec.headers.clone();
+    if let Some((bytes, content_type)) = &spec.body {
+        sent.push((reqwest::header::CONTENT_TYPE, HeaderValue::from_static(content_type)));
+        request = request.body(bytes.clone());
+    }
+    sent.extend(api_key_header(spec.auth.as_ref(), &cx.env));
+    for (name, value) in &sent {
+        request = request.header(name, value);
+    }
+    let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
+        method: spec.method.as_str(),
+        url: spec.url.as_str(),
+        request_headers: trace_headers(sent.iter().map(|(n, v)| (n, v))),
+        request_body: spec.body.as_ref().map(|(b, _)| b.as_slice()),
+        status,
+        response_headers,
+        response_body,
+        error,
+        duration_ms: started.elapsed().as_millis() as u64,
+    };
+    let started = Instant::now();
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            let class = net::error_class(&e);
+            let why = net::describe(&e);
+            trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
+            out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
+            out.signals.error_class = Some(class.to_string());
+            out.diagnosis = Some(transport_diagnosis(class, &spec.url));
+            return;
+        }
+    };
+    out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
+    let status = response.status().as_u16();
+    let response_headers = trace_headers(response.headers());
+    let body_started = Instant::now();
+    let (body, cut) = match net::read_body(response).await {
+        Ok(b) => b,
+        Err(e) => {
+            let why = format!("reading the body failed: {}", net::describe(&e));
+            trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started));
+            out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
+            out.signals.error_class = Some(net::error_class(&e).to_string());
+            return;
+        }
+    };
+    out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    trace_exchange(cx, exchange(Some(status), response_headers, Some(&body), None, started));
+    judge(out, &target, status, &body, cut, spec.expect_status, &spec.assertions);
 }
 
 /// Judges an HTTP answer: the status check, then (when the status is right)

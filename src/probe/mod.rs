@@ -4,6 +4,8 @@
 //! implements [`Probe`], plus one variant in [`ProbeKind`] (and its three match
 //! arms below). The runner and the renderers never change for a new kind.
 
+mod apikey;
+mod apikey_exchange;
 mod assert;
 mod http;
 mod mtls;
@@ -24,24 +26,32 @@ pub enum ProbeKind {
     Http,
     /// A handshake with the client certificate that explains itself, then one request.
     Mtls,
+    /// The configured API key: its shape, an authenticated read, its age.
+    ApiKey,
+    /// The one-time Temporal → Permanent key exchange (mutating).
+    ApiKeyExchange,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http, ProbeKind::Mtls];
+    pub const ALL: &'static [ProbeKind] =
+        &[ProbeKind::Http, ProbeKind::Mtls, ProbeKind::ApiKey, ProbeKind::ApiKeyExchange];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
         match self {
             ProbeKind::Http => "http",
             ProbeKind::Mtls => "mtls",
+            ProbeKind::ApiKey => "apikey",
+            ProbeKind::ApiKeyExchange => "apikey-exchange",
         }
     }
 
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http | ProbeKind::Mtls => false,
+            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey => false,
+            ProbeKind::ApiKeyExchange => true,
         }
     }
 
@@ -50,6 +60,8 @@ impl ProbeKind {
         match self {
             ProbeKind::Http => http::build(params, cx),
             ProbeKind::Mtls => mtls::build(params, cx),
+            ProbeKind::ApiKey => apikey::build(params, cx),
+            ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
         }
     }
 

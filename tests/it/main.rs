@@ -4,6 +4,7 @@
 
 mod support;
 
+mod apikey;
 mod cli;
 mod config_errors;
 mod mtls;

@@ -1,0 +1,170 @@
+//! `golive key exchange`: the one-time Temporal → Permanent API key exchange.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use secrecy::SecretString;
+
+use super::EnvArgs;
+use super::targets::resolve;
+use crate::apikey::{ExchangeError, ExchangeInput, exchange};
+use crate::config::{ConfigError, SecretRef};
+use crate::exit;
+use crate::net::Clients;
+
+/// `golive key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Exchange the one-time Temporal API key for the Permanent API key (once; never retried).
+    #[command(after_help = "The secret comes from --secret-env, --secret-file, the environment's account_secret, \
+or a no-echo prompt on a terminal; never from the command line itself. The permanent key is written to a new \
+0600 file and never printed.")]
+    Exchange(ExchangeArgs),
+}
+
+/// `golive key exchange` options.
+#[derive(Debug, Args)]
+pub struct ExchangeArgs {
+    #[command(flatten)]
+    target: EnvArgs,
+    /// Read the chosen secret from this environment variable.
+    #[arg(long, value_name = "VAR", conflicts_with = "secret_file")]
+    secret_env: Option<String>,
+    /// Read the chosen secret from this file.
+    #[arg(long, value_name = "PATH")]
+    secret_file: Option<PathBuf>,
+    /// Where to write the permanent credential (a new file; never overwritten).
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Do not ask for confirmation (for CI).
+    #[arg(long)]
+    yes: bool,
+    /// Deadline of the exchange request.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = crate::config::env::parse_duration)]
+    timeout: Duration,
+}
+
+/// Runs a `golive key` subcommand.
+pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
+    let KeyCommand::Exchange(args) = cmd;
+    let resolved = resolve(&args.target).await?;
+    let (env, pack) = resolved.targets.iter().find(|(_, p)| p.key_exchange.is_some()).ok_or_else(|| {
+        ConfigError::usage(format!("the pack of environment `{}` describes no key exchange", args.target.env))
+    })?;
+    let spec = pack.key_exchange.as_ref().ok_or_else(|| ConfigError::usage("no key exchange"))?;
+    let account = env.account_id.clone().ok_or_else(|| {
+        ConfigError::usage(format!("environment `{}` has no account_id", env.name))
+            .help("add account_id = \"...\" to it")
+    })?;
+    let out = args
+        .out
+        .clone()
+        .or_else(|| env.permanent_key_file.clone())
+        .unwrap_or_else(|| PathBuf::from(format!("{account}.permanent-api-key")));
+    if std::fs::symlink_metadata(&out).is_ok() {
+        return Err(ConfigError::usage(format!(
+            "{} exists already; golive never overwrites a key file",
+            out.display()
+        ))
+        .help("choose another --out; nothing was sent"));
+    }
+    let secret = secret(&args, env.account_secret.as_ref().map(|s| &s.value))?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !args.yes {
+        if !interactive {
+            return Err(ConfigError::usage("the key exchange can be done only once and needs confirmation")
+                .help("pass --yes to confirm without a terminal (CI)"));
+        }
+        eprint!("Exchange the temporal key of account {account} now? It works only once. [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("golive: nothing was sent");
+            return Ok(exit::USAGE);
+        }
+    }
+    let clients = Clients::new(std::sync::Arc::new(env.clone()));
+    let client = clients.http().await.map_err(ConfigError::usage)?;
+    let state_path = env.state_path();
+    let input = ExchangeInput {
+        env,
+        spec,
+        policy: pack.secret_policy.as_ref(),
+        pack: &pack.name,
+        secret: &secret,
+        out: &out,
+        state_path: &state_path,
+        client,
+        timeout: args.timeout,
+    };
+    match exchange(input).await {
+        Ok(done) => {
+            println!(
+                "The temporal key was exchanged. The permanent credential is in {} (mode 0600).",
+                done.out.display()
+            );
+            println!("Header shape: {}", done.header_shape);
+            if let Some(w) = &done.state_warning {
+                eprintln!("golive: warning: the secret history was not updated: {w}");
+            }
+            match done.verified {
+                Ok(s) if (200..300).contains(&s) => {
+                    println!("Verified: an authenticated read with the new key answered {s}.");
+                    Ok(exit::OK)
+                }
+                Ok(s) => {
+                    eprintln!(
+                        "golive: an authenticated read with the new key answered {s}; keep the key file and contact the partner"
+                    );
+                    Ok(exit::FAIL)
+                }
+                Err(e) => {
+                    eprintln!("golive: the new key could not be verified ({e}); keep the key file");
+                    Ok(exit::ERROR)
+                }
+            }
+        }
+        Err(e) => {
+            eprintln!("golive: {e}");
+            Ok(match e {
+                ExchangeError::Missing(_)
+                | ExchangeError::OutExists(_)
+                | ExchangeError::OutUnwritable(_)
+                | ExchangeError::Policy(_)
+                | ExchangeError::Reused(_) => exit::USAGE,
+                ExchangeError::Timeout | ExchangeError::Transport(_) | ExchangeError::ServerError(_) => exit::ERROR,
+                ExchangeError::TemporalKeyRefused(_) | ExchangeError::Rejected(..) | ExchangeError::BadAnswer(_) => {
+                    exit::FAIL
+                }
+            })
+        }
+    }
+}
+
+/// The chosen secret: from a flag's reference, the environment, or a prompt.
+fn secret(args: &ExchangeArgs, configured: Option<&SecretString>) -> Result<SecretString, ConfigError> {
+    let from_ref = |r: SecretRef| r.resolve().map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")));
+    if let Some(var) = &args.secret_env {
+        return from_ref(SecretRef::Env(var.clone()));
+    }
+    if let Some(path) = &args.secret_file {
+        return from_ref(SecretRef::File(path.clone()));
+    }
+    if let Some(s) = configured {
+        return Ok(s.clone());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(ConfigError::usage("no secret for the exchange")
+            .help("pass --secret-env VAR or --secret-file PATH, or set account_secret in golive.toml (a prompt needs a terminal)"));
+    }
+    let first = rpassword::prompt_password("Secret for the account (not shown): ")
+        .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))?;
+    let again = rpassword::prompt_password("Again: ")
+        .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))?;
+    if first != again {
+        return Err(ConfigError::usage("the two secrets differ; nothing was sent"));
+    }
+    Ok(SecretString::from(first))
+}

@@ -1,0 +1,124 @@
+//! Probe kind `apikey-exchange` (mutating): the one-time Temporal → Permanent
+//! key exchange of [`crate::apikey`], run by `verify` only with
+//! `--allow-mutations` (and in the demo). Never retried.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{BuildContext, Probe, ProbeContext};
+use crate::apikey::{ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, exchange};
+use crate::report::{Check, Diagnosis, Outcome, Status};
+
+/// A built `apikey-exchange` probe.
+struct ExchangeProbe {
+    spec: ExchangeSpec,
+    policy: Option<SecretPolicy>,
+    pack: String,
+}
+
+/// Builds the probe from the pack's `[key_exchange]` and `[secret_policy]`; it takes no parameters.
+pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    if let Some(key) = params.keys().next() {
+        return Err(format!("unknown parameter `{key}`: apikey-exchange is described by the pack's [key_exchange]"));
+    }
+    let spec = cx.pack.key_exchange.clone().ok_or("the pack has no [key_exchange] table describing the exchange")?;
+    Ok(Arc::new(ExchangeProbe { spec, policy: cx.pack.secret_policy.clone(), pack: cx.pack.name.clone() }))
+}
+
+#[async_trait]
+impl Probe for ExchangeProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let env = &cx.env;
+        let (Some(secret), Some(target)) = (&env.account_secret, &env.permanent_key_file) else {
+            out.check(Check::new(
+                "configuration",
+                Status::Error,
+                format!(
+                    "environment `{}` needs account_secret = {{ env = \"VAR\" }} and permanent_key_file = \"path\" for the exchange",
+                    env.name
+                ),
+            ));
+            return out;
+        };
+        let client = match cx.clients.http().await {
+            Ok(c) => c,
+            Err(e) => {
+                out.check(Check::new("client", Status::Error, e));
+                return out;
+            }
+        };
+        let state_path = env.state_path();
+        let input = ExchangeInput {
+            env,
+            spec: &self.spec,
+            policy: self.policy.as_ref(),
+            pack: &self.pack,
+            secret: &secret.value,
+            out: target,
+            state_path: &state_path,
+            client,
+            timeout: cx.remaining(),
+        };
+        cx.trace.record("http", serde_json::json!({
+            "method": self.spec.method,
+            "url": self.spec.url,
+            "note": "one-time key exchange; request and response bodies are withheld because they hold the secret and the new key",
+        }));
+        match exchange(input).await {
+            Ok(done) => {
+                out.check(Check::new(
+                    "exchange",
+                    Status::Pass,
+                    "the temporal key was exchanged once for a permanent key",
+                ));
+                out.check(Check::new(
+                    "saved",
+                    Status::Pass,
+                    format!("the permanent credential was written to {} (mode 0600)", done.out.display()),
+                ));
+                out.fact("header_shape", done.header_shape.clone());
+                let verify = match done.verified {
+                    Ok(s) if (200..300).contains(&s) => Check::new(
+                        "verify",
+                        Status::Pass,
+                        format!("an authenticated read with the new key answered {s}"),
+                    ),
+                    Ok(s) => Check::new(
+                        "verify",
+                        Status::Fail,
+                        format!("an authenticated read with the new key answered {s}"),
+                    ),
+                    Err(e) => Check::new(
+                        "verify",
+                        Status::Error,
+                        format!("the authenticated read with the new key failed: {e}"),
+                    ),
+                };
+                out.check(verify);
+                if let Some(w) = done.state_warning {
+                    out.check(Check::new("state", Status::Warn, format!("the secret history was not updated: {w}")));
+                }
+            }
+            Err(e) => {
+                let status = match &e {
+                    ExchangeError::Timeout | ExchangeError::Transport(_) | ExchangeError::ServerError(_) => {
+                        Status::Error
+                    }
+                    _ => Status::Fail,
+                };
+                out.check(Check::new("exchange", status, e.to_string()));
+                out.fact("request_sent", e.sent());
+                if let ExchangeError::TemporalKeyRefused(s) = e {
+                    out.signals.http_status = Some(s);
+                    out.diagnosis = Some(Diagnosis {
+                        cause: "the temporal key was already used or has expired".into(),
+                        fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved".into(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,184 @@
+//! API keys: the one-time exchange happens at most once whatever goes wrong,
+//! writes a new 0600 file, refuses policy violations and reused secrets before
+//! any request; the `apikey` probe checks shape and explains 401/403; no key
+//! or secret appears in any output.
+
+use std::path::Path;
+use std::time::Duration;
+
+use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, exchange};
+use golive::config::{Environment, Secret, SecretRef, pack};
+use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
+use secrecy::SecretString;
+use wiremock::MockServer;
+
+use crate::support::{golive_in, stderr, stdout};
+
+const ACCOUNT: &str = "acc_test_42";
+const TEMPORAL: &str = "CANARY-temporal-key-5b1c";
+const SECRET: &str = "CANARY-Secret-9";
+
+fn secret(value: &str) -> Secret {
+    Secret { value: SecretString::from(value.to_string()), source: SecretRef::Env("TEST".into()) }
+}
+
+fn env(server: &MockServer, dir: &Path) -> Environment {
+    Environment {
+        name: "production".into(),
+        pack: "paymentsai".into(),
+        base_url: Some(reqwest::Url::parse(&server.uri()).expect("url")),
+        account_id: Some(ACCOUNT.into()),
+        temporal_api_key: Some(secret(TEMPORAL)),
+        state_file: Some(dir.join("state.json")),
+        ..Environment::default()
+    }
+}
+
+async fn run(
+    server: &MockServer,
+    dir: &Path,
+    secret_value: &str,
+    out: &str,
+    timeout: Duration,
+) -> Result<Exchanged, ExchangeError> {
+    let pack = pack::load("paymentsai", None).expect("built-in pack");
+    let env = env(server, dir);
+    let client = reqwest::Client::new();
+    let secret = SecretString::from(secret_value.to_string());
+    let out = dir.join(out);
+    exchange(ExchangeInput {
+        env: &env,
+        spec: pack.key_exchange.as_ref().expect("pack describes the exchange"),
+        policy: pack.secret_policy.as_ref(),
+        pack: &pack.name,
+        secret: &secret,
+        out: &out,
+        state_path: &dir.join("state.json"),
+        client: &client,
+        timeout,
+    })
+    .await
+}
+
+async fn fake_with(mode: ExchangeMode) -> (MockServer, ExchangeFake) {
+    let server = MockServer::start().await;
+    let fake = fake::mount(&server, ACCOUNT, TEMPORAL, mode).await;
+    (server, fake)
+}
+
+const T: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn a_policy_violation_sends_nothing() {
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let err = run(&server, dir.path(), "Short", "key", T).await.expect_err("refused");
+    assert!(matches!(&err, ExchangeError::Policy(v) if v.len() == 1), "{err}");
+    assert!(err.to_string().contains("at least 12 are required"), "{err}");
+    assert_eq!(fake.count(), 0);
+    assert!(!dir.path().join("key").exists());
+}
+
+#[tokio::test]
+async fn a_successful_exchange_writes_a_0600_file_once_and_a_second_is_refused_by_the_partner() {
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let done = run(&server, dir.path(), SECRET, "key", T).await.expect("exchanged");
+    assert_eq!(fake.count(), 1);
+    assert_eq!(done.verified, Ok(200), "the new credential works for an authenticated read");
+    let written = std::fs::read_to_string(dir.path().join("key")).expect("key file");
+    assert_eq!(written.trim(), format!("{ACCOUNT}_{}_{}", fake.api_key, fake.api_key_id));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("key")).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    assert!(!done.header_shape.contains(&fake.api_key), "the shape never shows the key");
+    // The same output again: refused locally, nothing sent, nothing overwritten.
+    let again = run(&server, dir.path(), "Another-Secret-1", "key", T).await.expect_err("exists");
+    assert!(matches!(again, ExchangeError::OutExists(_)));
+    assert_eq!(fake.count(), 1);
+    // A new output: the partner says the temporal key is dead.
+    let again = run(&server, dir.path(), "Another-Secret-1", "key2", T).await.expect_err("used");
+    assert!(matches!(again, ExchangeError::TemporalKeyRefused(401)), "{again}");
+    assert!(again.to_string().contains("temporal key was already used or has expired"), "{again}");
+    assert_eq!(fake.count(), 2);
+    assert!(!dir.path().join("key2").exists());
+    assert_eq!(std::fs::read_to_string(dir.path().join("key")).expect("key").trim(), written.trim());
+}
+
+#[tokio::test]
+async fn a_timeout_is_reported_as_unknown_state_and_not_retried() {
+    let (server, fake) = fake_with(ExchangeMode::Slow(Duration::from_secs(3))).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let err = run(&server, dir.path(), SECRET, "key", Duration::from_millis(300)).await.expect_err("timeout");
+    assert_eq!(err, ExchangeError::Timeout);
+    assert!(err.to_string().contains("may or may not have been exchanged"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.count(), 1);
+}
+
+#[tokio::test]
+async fn a_5xx_is_not_retried() {
+    let (server, fake) = fake_with(ExchangeMode::Fails(503)).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let err = run(&server, dir.path(), SECRET, "key", T).await.expect_err("5xx");
+    assert_eq!(err, ExchangeError::ServerError(503));
+    assert!(err.to_string().contains("does not retry"));
+    assert_eq!(fake.count(), 1);
+}
+
+#[tokio::test]
+async fn a_reused_secret_is_refused_before_any_request() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    run(&server, dir.path(), SECRET, "key", T).await.expect("first exchange");
+    assert_eq!(fake.count(), 1);
+    let (server2, fake2) = fake_with(ExchangeMode::Normal).await;
+    let err = run(&server2, dir.path(), SECRET, "key2", T).await.expect_err("reused");
+    assert_eq!(err, ExchangeError::Reused(4));
+    assert_eq!(fake2.count(), 0);
+    let state = std::fs::read_to_string(dir.path().join("state.json")).expect("state");
+    assert!(!state.contains(SECRET), "the state holds hashes, never the secret");
+}
+
+#[tokio::test]
+async fn key_exchange_cli_and_probe_leak_no_key_or_secret() {
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        format!(
+            "[env.production]\npack = \"paymentsai\"\nbase_url = \"{}\"\naccount_id = \"{ACCOUNT}\"\norganization_id = \"org_01\"\n\
+             temporal_api_key = {{ env = \"T_KEY\" }}\naccount_secret = {{ env = \"T_SECRET\" }}\n\
+             permanent_key_file = \"permanent.key\"\nstate_file = \"state.json\"\napi_key = {{ env = \"T_API\" }}\n",
+            server.uri()
+        ),
+    )
+    .expect("config");
+    let envs = [("T_KEY", TEMPORAL), ("T_SECRET", SECRET), ("T_API", "CANARY-wrong-api-key")];
+    let refused = golive_in(dir.path(), &["key", "exchange", "--env", "production"], &envs);
+    assert_eq!(refused.status.code(), Some(2), "no terminal and no --yes: refused");
+    assert_eq!(fake.count(), 0);
+    let cli = golive_in(dir.path(), &["key", "exchange", "--env", "production", "--yes"], &envs);
+    assert_eq!(cli.status.code(), Some(0), "{}", stderr(&cli));
+    assert_eq!(fake.count(), 1);
+    let probe = golive_in(
+        dir.path(),
+        &["verify", "--env", "production", "--allow-mutations", "--format", "json", "--report", "junit=r.xml"],
+        &envs,
+    );
+    let mut all = format!("{}{}{}{}", stdout(&cli), stderr(&cli), stdout(&probe), stderr(&probe));
+    all.push_str(&std::fs::read_to_string(dir.path().join("r.xml")).expect("junit"));
+    for canary in [TEMPORAL, SECRET, &fake.api_key, "CANARY"] {
+        assert_eq!(all.matches(canary).count(), 0, "{canary} leaked:\n{all}");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&probe)).expect("json");
+    let exchange =
+        doc["probes"].as_array().expect("probes").iter().find(|p| p["kind"] == "apikey-exchange").expect("ran");
+    assert_eq!(exchange["status"], "fail", "the permanent key file exists: {exchange:#}");
+    let api = doc["probes"].as_array().expect("probes").iter().find(|p| p["kind"] == "apikey").expect("ran");
+    assert_eq!(api["status"], "fail", "the wrong key has the wrong shape: {api:#}");
+    assert!(api["checks"][0]["message"].as_str().expect("msg").contains("<accountId>_<apiKey>_<apiKeyId>"));
+}
