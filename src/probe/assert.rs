@@ -1,14 +1,20 @@
-//! JSON assertions (RFC 9535 JSONPath via serde_json_path), shared by every kind
-//! that checks a JSON body.
+//! Assertions on an HTTP answer: JSON (RFC 9535 JSONPath via serde_json_path),
+//! headers and the raw body; shared by every kind that checks an answer.
+//!
+//! An assertion may use `${name}` of values captured by earlier steps; it is
+//! then compiled when it runs, after a dry compile at load time proved its
+//! shape.
 
-use serde::Deserialize;
+use regex::Regex;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
+use crate::config::interpolate::interpolate_value;
 use crate::report::{Check, Status};
 
 /// A JSON type name, as assertions write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     /// A string.
@@ -58,79 +64,217 @@ impl JsonType {
     }
 }
 
-/// An assertion as a pack writes it: `{ path = "$.status", equals = "success" }`.
-#[derive(Debug, Clone, Deserialize)]
+/// An assertion as a pack writes it: a target (`path`, `header`, or neither
+/// for the raw body) and exactly one expectation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawAssertion {
-    /// The JSONPath.
-    pub path: String,
-    /// The value it must equal.
+    /// A JSONPath into the JSON body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// A response header name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// Equal to this value.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equals: Option<toml::Value>,
-    /// Whether it must (or must not) exist.
+    /// Present (true) or absent (false).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exists: Option<bool>,
-    /// The JSON type it must have.
-    #[serde(rename = "type")]
+    /// Of this JSON type.
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub json_type: Option<JsonType>,
+    /// Matches this regular expression (strings, numbers, headers, the body).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matches: Option<String>,
+    /// An array, string or object of this length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub length: Option<usize>,
+    /// Equal to one of these values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub one_of: Option<Vec<toml::Value>>,
+}
+
+/// What an assertion looks at.
+#[derive(Debug, Clone)]
+enum Target {
+    Json(String, JsonPath),
+    Header(String),
+    Body,
 }
 
 /// What an assertion expects.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Expect {
-    /// Equal to this value.
+#[derive(Debug, Clone)]
+enum Expect {
     Equals(Value),
-    /// Present (true) or absent (false).
     Exists(bool),
-    /// Of this type.
     Type(JsonType),
+    Matches(Regex),
+    Length(usize),
+    OneOf(Vec<Value>),
 }
 
-/// A checked, compiled assertion.
+/// A compiled assertion.
 #[derive(Debug, Clone)]
-pub struct Assertion {
-    path_text: String,
-    path: JsonPath,
+struct Compiled {
+    target: Target,
     expect: Expect,
 }
 
+/// A checked assertion, compiled now or (when it uses captured values) when it runs.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    raw: RawAssertion,
+    compiled: Option<Compiled>,
+}
+
+/// The parts of an HTTP answer an assertion can look at.
+pub struct Answer<'a> {
+    /// Response headers (lower-case names).
+    pub headers: &'a [(String, String)],
+    /// The raw body.
+    pub body: &'a [u8],
+    /// The body as JSON, when it is JSON.
+    pub json: Option<&'a Value>,
+}
+
+fn json(v: toml::Value) -> Result<Value, String> {
+    serde_json::to_value(v).map_err(|e| e.to_string())
+}
+
+fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
+    let what = raw.path.as_deref().or(raw.header.as_deref()).unwrap_or("body");
+    let target = match (&raw.path, &raw.header) {
+        (Some(p), None) => {
+            Target::Json(p.clone(), JsonPath::parse(p).map_err(|e| format!("invalid JSONPath `{p}`: {e}"))?)
+        }
+        (None, Some(h)) => Target::Header(h.to_lowercase()),
+        (None, None) => Target::Body,
+        (Some(_), Some(_)) => return Err(format!("assertion on `{what}`: give `path` or `header`, not both")),
+    };
+    let mut expects = Vec::new();
+    if let Some(v) = raw.equals.clone() {
+        expects.push(Expect::Equals(json(v)?));
+    }
+    if let Some(b) = raw.exists {
+        expects.push(Expect::Exists(b));
+    }
+    if let Some(t) = raw.json_type {
+        expects.push(Expect::Type(t));
+    }
+    if let Some(re) = &raw.matches {
+        expects
+            .push(Expect::Matches(Regex::new(re).map_err(|e| format!("assertion on `{what}`: invalid regex: {e}"))?));
+    }
+    if let Some(n) = raw.length {
+        expects.push(Expect::Length(n));
+    }
+    if let Some(list) = raw.one_of.clone() {
+        expects.push(Expect::OneOf(list.into_iter().map(json).collect::<Result<_, _>>()?));
+    }
+    let expect = match (expects.len(), expects.pop()) {
+        (1, Some(e)) => e,
+        _ => {
+            return Err(format!(
+                "assertion on `{what}` needs exactly one of `equals`, `exists`, `type`, `matches`, `length`, `one_of`"
+            ));
+        }
+    };
+    if !matches!(target, Target::Json(..))
+        && !matches!(expect, Expect::Matches(_) | Expect::Exists(_) | Expect::Equals(_))
+    {
+        return Err(format!("assertion on `{what}`: headers and the body take `equals`, `exists` or `matches`"));
+    }
+    Ok(Compiled { target, expect })
+}
+
+fn render(raw: &RawAssertion, vars: &dyn Fn(&str) -> Option<String>) -> Result<RawAssertion, String> {
+    let mut value = toml::Value::try_from(raw).map_err(|e| e.to_string())?;
+    interpolate_value(&mut value, vars).map_err(|name| format!("`${{{name}}}` has no value yet"))?;
+    value.try_into().map_err(|e: toml::de::Error| e.message().to_string())
+}
+
 impl Assertion {
-    /// Compiles a raw assertion; the error names the path and what is wrong.
+    /// Compiles a raw assertion; the error names the target and what is wrong.
     pub fn compile(raw: RawAssertion) -> Result<Assertion, String> {
-        let path = JsonPath::parse(&raw.path).map_err(|e| format!("invalid JSONPath `{}`: {e}", raw.path))?;
-        let expect = match (raw.equals, raw.exists, raw.json_type) {
-            (Some(v), None, None) => {
-                Expect::Equals(serde_json::to_value(v).map_err(|e| format!("assertion on `{}`: {e}", raw.path))?)
-            }
-            (None, Some(b), None) => Expect::Exists(b),
-            (None, None, Some(t)) => Expect::Type(t),
-            _ => return Err(format!("assertion on `{}` needs exactly one of `equals`, `exists` or `type`", raw.path)),
-        };
-        Ok(Assertion { path_text: raw.path, path, expect })
+        let uses_vars = toml::Value::try_from(&raw).map(|v| v.to_string().contains("${")).unwrap_or(false);
+        if uses_vars {
+            // Prove the shape with placeholder values; compile for real when it runs.
+            compile(&render(&raw, &|_| Some("0".to_string()))?)?;
+            Ok(Assertion { raw, compiled: None })
+        } else {
+            let compiled = compile(&raw)?;
+            Ok(Assertion { raw, compiled: Some(compiled) })
+        }
     }
 
-    /// Evaluates the assertion against a JSON document.
-    pub fn check(&self, doc: &Value) -> Check {
-        let found = self.path.query(doc).all();
-        let first = found.first().copied();
-        let shown = |v: Option<&Value>| v.map_or_else(|| "(absent)".to_string(), compact);
-        let (ok, expected, actual) = match &self.expect {
-            Expect::Equals(want) => (first == Some(want), compact(want), shown(first)),
-            Expect::Exists(want) => {
-                (first.is_some() == *want, if *want { "present" } else { "absent" }.to_string(), shown(first))
-            }
-            Expect::Type(t) => (
-                first.is_some_and(|v| t.accepts(v)),
-                t.name().to_string(),
-                first.map_or_else(|| "(absent)".to_string(), |v| JsonType::of(v).name().to_string()),
-            ),
-        };
-        let message = if ok {
-            format!("{} is {actual}", self.path_text)
-        } else {
-            format!("{}: expected {expected}, got {actual}", self.path_text)
-        };
-        let status = if ok { Status::Pass } else { Status::Fail };
-        Check::new(self.path_text.clone(), status, message).with_values(expected, actual)
+    /// Whether the assertion looks into a JSON body.
+    pub fn needs_json(&self) -> bool {
+        self.raw.path.is_some()
     }
+
+    /// Evaluates the assertion against an answer.
+    pub fn check(&self, answer: &Answer<'_>, vars: &dyn Fn(&str) -> Option<String>) -> Check {
+        let compiled = match &self.compiled {
+            Some(c) => c.clone(),
+            None => match render(&self.raw, vars).and_then(|r| compile(&r)) {
+                Ok(c) => c,
+                Err(e) => return Check::new("assertion", Status::Fail, e),
+            },
+        };
+        evaluate(&compiled, answer)
+    }
+}
+
+fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
+    let (name, found): (String, Vec<Value>) = match &c.target {
+        Target::Json(text, path) => {
+            let found = answer.json.map(|doc| path.query(doc).all().into_iter().cloned().collect()).unwrap_or_default();
+            (text.clone(), found)
+        }
+        Target::Header(h) => {
+            let found = answer.headers.iter().filter(|(n, _)| n == h).map(|(_, v)| Value::String(v.clone())).collect();
+            (format!("header {h}"), found)
+        }
+        Target::Body => ("body".to_string(), vec![Value::String(String::from_utf8_lossy(answer.body).into_owned())]),
+    };
+    let first = found.first();
+    let shown = |v: Option<&Value>| v.map_or_else(|| "(absent)".to_string(), compact);
+    let text_of = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let (ok, expected, actual) = match &c.expect {
+        Expect::Equals(want) => (first == Some(want), compact(want), shown(first)),
+        Expect::Exists(want) => {
+            (first.is_some() == *want, if *want { "present" } else { "absent" }.to_string(), shown(first))
+        }
+        Expect::Type(t) => (
+            first.is_some_and(|v| t.accepts(v)),
+            t.name().to_string(),
+            first.map_or_else(|| "(absent)".to_string(), |v| JsonType::of(v).name().to_string()),
+        ),
+        Expect::Matches(re) => {
+            let actual = if matches!(c.target, Target::Body) { "the body".to_string() } else { shown(first) };
+            (first.is_some_and(|v| re.is_match(&text_of(v))), format!("matching /{}/", re.as_str()), actual)
+        }
+        Expect::Length(n) => {
+            let len = first.and_then(|v| match v {
+                Value::Array(a) => Some(a.len()),
+                Value::String(s) => Some(s.chars().count()),
+                Value::Object(o) => Some(o.len()),
+                _ => None,
+            });
+            (len == Some(*n), format!("length {n}"), len.map_or_else(|| shown(first), |l| format!("length {l}")))
+        }
+        Expect::OneOf(list) => (
+            first.is_some_and(|v| list.contains(v)),
+            format!("one of {}", list.iter().map(compact).collect::<Vec<_>>().join(", ")),
+            shown(first),
+        ),
+    };
+    let message = if ok { format!("{name} is {actual}") } else { format!("{name}: expected {expected}, got {actual}") };
+    Check::new(name, if ok { Status::Pass } else { Status::Fail }, message).with_values(expected, actual)
 }
 
 /// A value as one short line of JSON.

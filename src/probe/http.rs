@@ -10,7 +10,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::assert::{Assertion, RawAssertion};
+use super::assert::{Answer, Assertion, RawAssertion};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
 use crate::net;
@@ -172,8 +172,9 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         }
     };
     out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
-    trace_exchange(cx, exchange(Some(status), response_headers, Some(&body), None, started));
-    judge(out, &target, status, &body, cut, spec.expect_status, &spec.assertions);
+    let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+    judge(out, &target, &answer, spec.expect_status, &spec.assertions);
+    trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started));
 }
 
 /// Judges an HTTP answer: the status check, then (when the status is right)
@@ -181,12 +182,11 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
 pub(super) fn judge(
     out: &mut Outcome,
     target: &str,
-    status: u16,
-    body: &[u8],
-    cut: bool,
+    answer: &Judged<'_>,
     expect_status: u16,
     assertions: &[Assertion],
 ) {
+    let Judged { status, headers, body, cut, vars } = *answer;
     out.signals.http_status = Some(status);
     out.fact("status", status);
     out.fact("body_bytes", body.len());
@@ -207,17 +207,31 @@ pub(super) fn judge(
         // Assertions on an error body would only repeat the status finding.
         return;
     }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(doc) => {
-            for a in assertions {
-                out.check(a.check(&doc));
-            }
-        }
-        Err(e) => {
-            let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
-            out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
-        }
+    let doc = serde_json::from_slice::<serde_json::Value>(body);
+    if let (Err(e), true) = (&doc, assertions.iter().any(Assertion::needs_json)) {
+        let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
+        out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
+        return;
     }
+    let answer = Answer { headers, body, json: doc.as_ref().ok() };
+    for a in assertions {
+        out.check(a.check(&answer, vars));
+    }
+}
+
+/// An HTTP answer to judge.
+#[derive(Clone, Copy)]
+pub(super) struct Judged<'a> {
+    pub(super) status: u16,
+    pub(super) headers: &'a [(String, String)],
+    pub(super) body: &'a [u8],
+    pub(super) cut: bool,
+    pub(super) vars: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// No captured values: for single-request kinds.
+pub(super) fn no_vars(_: &str) -> Option<String> {
+    None
 }
 
 /// The API key header of a pack's auth scheme, marked sensitive so no debug

@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::http::{Exchange, RequestSpec, api_key_header, judge, trace_exchange, trace_headers};
+use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange, trace_headers};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -142,8 +142,12 @@ impl Probe for MtlsProbe {
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
-                trace_exchange(cx, exchange(Some(status), request_headers, response_headers, Some(&body), None));
-                judge(&mut out, &target, status, &body, cut, self.request.expect_status, &self.request.assertions);
+                let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+                judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
+                trace_exchange(
+                    cx,
+                    exchange(Some(status), request_headers, response_headers.clone(), Some(&body), None),
+                );
                 if status == 400 && String::from_utf8_lossy(&body).to_lowercase().contains("certificate") {
                     out.signals.error_class = Some("client-cert-http-400".into());
                     out.diagnosis = Some(Diagnosis {
