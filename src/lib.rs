@@ -16,3 +16,4 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod webhook;

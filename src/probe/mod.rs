@@ -6,6 +6,7 @@
 
 mod assert;
 mod http;
+mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -21,23 +22,26 @@ use crate::report::Outcome;
 pub enum ProbeKind {
     /// One HTTP request with an expected status and JSON assertions.
     Http,
+    /// Signed and forged deliveries to the merchant's webhook endpoint.
+    Webhook,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http];
+    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http, ProbeKind::Webhook];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
         match self {
             ProbeKind::Http => "http",
+            ProbeKind::Webhook => "webhook",
         }
     }
 
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http => false,
+            ProbeKind::Http | ProbeKind::Webhook => false,
         }
     }
 
@@ -45,6 +49,7 @@ impl ProbeKind {
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
         match self {
             ProbeKind::Http => http::build(params, cx),
+            ProbeKind::Webhook => webhook::build(params, cx),
         }
     }
 
