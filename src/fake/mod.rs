@@ -6,13 +6,19 @@
 //! private temporary folder, referenced as files, never printed.
 
 mod partner;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
 
-use crate::config::{Environment, Secret, SecretRef};
+use crate::config::{Environment, Secret, SecretRef, Webhook};
+
+/// The scheme the demo's merchant receiver verifies: PaymentsAI's.
+fn pai_webhook_scheme() -> Result<crate::webhook::Scheme, String> {
+    crate::webhook::scheme::from_name("paymentsai")
+}
 
 /// A behaviour of the fakes: healthy, or broken in one named way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,6 +33,8 @@ pub enum Scenario {
     PartnerDown,
     /// The partner APIs answer after 30 s: probes reach their deadline.
     PartnerHangs,
+    /// The merchant's webhook receiver answers 200 to everything, forgeries included.
+    WebhookAcceptsAnything,
 }
 
 impl Scenario {
@@ -44,6 +52,8 @@ pub struct Fakes {
     pub axys: MockServer,
     /// The PaymentsAI-like partner API.
     pub paymentsai: MockServer,
+    /// The merchant's webhook receiver (PaymentsAI scheme).
+    pub webhook: MockServer,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -52,6 +62,7 @@ pub struct Fakes {
 struct DemoSecrets {
     axys_api_key: SecretString,
     pai_api_key: SecretString,
+    webhook_secret: SecretString,
 }
 
 /// The PaymentsAI-like account of the demo.
@@ -71,6 +82,7 @@ impl Fakes {
         let secrets = DemoSecrets {
             axys_api_key: random_token("demo_axys_")?,
             pai_api_key: random_token(&format!("{DEMO_ACCOUNT_ID}_demo_pai_"))?,
+            webhook_secret: random_token("demo_pai_whsec_")?,
         };
         let dir = tempfile::Builder::new()
             .prefix("golive-fakes-")
@@ -80,7 +92,12 @@ impl Fakes {
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
         let paymentsai = MockServer::start().await;
         partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
-        let fakes = Fakes { scenario, axys, paymentsai, secrets, dir };
+        let behaviour = match scenario {
+            Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
+            _ => webhook::Behaviour::Verifying,
+        };
+        let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
+        let fakes = Fakes { scenario, axys, paymentsai, webhook, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -95,8 +112,11 @@ impl Fakes {
     }
 
     fn write_secret_files(&self) -> Result<(), String> {
-        for (name, value) in [("axys_api_key", &self.secrets.axys_api_key), ("pai_api_key", &self.secrets.pai_api_key)]
-        {
+        for (name, value) in [
+            ("axys_api_key", &self.secrets.axys_api_key),
+            ("pai_api_key", &self.secrets.pai_api_key),
+            ("webhook_secret", &self.secrets.webhook_secret),
+        ] {
             write_private(&self.secret_file(name), value.expose_secret().as_bytes())?;
         }
         Ok(())
@@ -123,6 +143,11 @@ impl Fakes {
             api_key: Some(self.secret("pai_api_key", &self.secrets.pai_api_key)),
             account_id: Some(DEMO_ACCOUNT_ID.to_string()),
             organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
+            webhook: webhook::url(&self.webhook).ok().map(|url| Webhook {
+                url,
+                scheme: pai_webhook_scheme().ok(),
+                secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
+            }),
             ..Environment::default()
         };
         vec![axys, paymentsai]
@@ -145,6 +170,13 @@ impl Fakes {
                 if let Some(v) = value {
                     out.push_str(&format!("{key} = \"{v}\"\n"));
                 }
+            }
+            if let Some(w) = &env.webhook {
+                let scheme = w.scheme.as_ref().map_or("paymentsai", |s| s.name.as_str());
+                out.push_str(&format!(
+                    "webhook = {{ url = \"{}\", scheme = \"{scheme}\", secret = {} }}\n",
+                    w.url, w.secret.source
+                ));
             }
         }
         out

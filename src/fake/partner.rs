@@ -20,7 +20,7 @@ fn error(code: u16, message: &str) -> ResponseTemplate {
 /// What a broken scenario answers to every request, if it overrides the API.
 fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
     match scenario {
-        Scenario::Healthy | Scenario::IpNotAllowlisted => None,
+        Scenario::Healthy | Scenario::IpNotAllowlisted | Scenario::WebhookAcceptsAnything => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),

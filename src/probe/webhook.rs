@@ -135,8 +135,7 @@ impl Probe for WebhookProbe {
                     continue;
                 }
             };
-            out.phases
-                .push(Phase { name: case.check_name().replace(' ', "-"), duration_ms: elapsed.as_millis() as u64 });
+            out.phases.push(Phase { name: case.slug().to_string(), duration_ms: elapsed.as_millis() as u64 });
             latencies.push((*case, elapsed));
             if *case == Case::Signed {
                 out.signals.http_status = Some(answer.status);

@@ -46,6 +46,20 @@ impl Case {
         }
     }
 
+    /// The name of the case's timed phase.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Case::Signed => "signed",
+            Case::WrongSecret => "wrong-secret",
+            Case::TamperedBody => "tampered-body",
+            Case::MissingSignature => "missing-signature",
+            Case::MalformedSignature => "malformed-signature",
+            Case::StaleTimestamp => "stale-timestamp",
+            Case::FutureTimestamp => "future-timestamp",
+            Case::Replay => "replay",
+        }
+    }
+
     /// How a verdict names the case.
     pub fn label(self) -> &'static str {
         match self {
