@@ -7,6 +7,7 @@ mod list;
 mod serve;
 mod targets;
 mod verify;
+mod webhook;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -40,6 +41,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show the plan (probes, dependencies, tags, runbook items) without running it.
     List(list::ListArgs),
+    /// Sign or verify a webhook delivery as PaymentsAI, Standard Webhooks, Stripe or GitHub would.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Run the embedded fakes.
     #[command(subcommand)]
     Fake(FakeCommand),
@@ -97,6 +101,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Verify(args) => verify::run(args).await,
             Command::List(args) => list::run(args).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
+            Command::Webhook(command) => webhook::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
                 Ok(exit::OK)
