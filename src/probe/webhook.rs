@@ -119,7 +119,9 @@ impl Probe for WebhookProbe {
         let mut latencies: Vec<(Case, Duration)> = Vec::new();
         for (case, delivery) in &plan {
             let started = Instant::now();
-            let sent = send(client, &webhook.url, delivery, cx.remaining()).await;
+            // Stop just before the runner's deadline so the report says which delivery hung.
+            let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
+            let sent = send(client, &webhook.url, delivery, budget).await;
             let elapsed = started.elapsed();
             let answer = match sent {
                 Ok(a) => a,
