@@ -238,3 +238,20 @@ fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_deliveries_warn_and_name_the_case() {
+        let limit = Duration::from_millis(100);
+        let fast = [(Case::Signed, Duration::from_millis(5)), (Case::WrongSecret, Duration::from_millis(7))];
+        assert_eq!(latency_check(&fast, limit).status, Status::Pass);
+        let slow = [(Case::Signed, Duration::from_millis(5)), (Case::Replay, Duration::from_millis(250))];
+        let check = latency_check(&slow, limit);
+        assert_eq!(check.status, Status::Warn);
+        assert_eq!(check.message, "slower than 100ms: replayed event (250 ms)");
+        assert!(slow_diagnosis(&slow, limit).is_some() && slow_diagnosis(&fast, limit).is_none());
+    }
+}

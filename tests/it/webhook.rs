@@ -348,3 +348,30 @@ fn an_unknown_scheme_in_golive_toml_points_at_it() {
     assert!(err.contains("unknown webhook scheme `strpe` (did you mean `stripe`?)"), "{err}");
     assert!(err.contains("golive.toml:3:"), "{err}");
 }
+
+#[tokio::test]
+async fn a_pack_can_define_the_scheme_and_the_expected_status() {
+    // The environment names no scheme: the pack's custom definition applies.
+    let pack_scheme =
+        "scheme = { header = \"X-Shop-Sig\", algorithm = \"sha512\", prefix = \"v=\" }\nexpect_status = 204\n";
+    let text = pack_text("").replace("id_field = ", &format!("{pack_scheme}id_field = "));
+    let scheme =
+        scheme::from_toml(&toml::from_str("header = \"X-Shop-Sig\"\nalgorithm = \"sha512\"\nprefix = \"v=\"").unwrap())
+            .unwrap();
+    let secret = SecretString::from("pack-defined-scheme-secret".to_string());
+    let server = receiver::start(&scheme, &secret, Behaviour::Answers204).await.unwrap();
+    let env = Environment {
+        name: "test".into(),
+        pack: "test".into(),
+        webhook: Some(Webhook {
+            url: receiver::url(&server).unwrap(),
+            scheme: None,
+            secret: Secret { value: secret, source: SecretRef::Env("S".into()) },
+        }),
+        ..Environment::default()
+    };
+    let summary = run_pack(env, pack_from(&text), &Selection::default(), &RunOptions::default()).await;
+    let report = &summary.probes[0];
+    assert_eq!(report.status, Status::Pass, "{report:#?}");
+    assert_eq!(report.facts["scheme"], "custom");
+}
