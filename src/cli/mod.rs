@@ -8,6 +8,7 @@ mod list;
 mod serve;
 mod targets;
 mod verify;
+mod webhook;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -44,6 +45,9 @@ enum Command {
     /// API keys: the one-time Temporal → Permanent exchange.
     #[command(subcommand)]
     Key(key::KeyCommand),
+    /// Sign or verify a webhook delivery as PaymentsAI, Standard Webhooks, Stripe or GitHub would.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
     /// Run the embedded fakes.
     #[command(subcommand)]
     Fake(FakeCommand),
@@ -102,6 +106,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::List(args) => list::run(args).await,
             Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
+            Command::Webhook(command) => webhook::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

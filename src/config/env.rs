@@ -40,8 +40,8 @@ impl std::fmt::Debug for Secret {
 pub struct Webhook {
     /// Where events are delivered.
     pub url: reqwest::Url,
-    /// The signature scheme name.
-    pub scheme: String,
+    /// The signature scheme; `None` leaves it to the pack.
+    pub scheme: Option<crate::webhook::Scheme>,
     /// The signing secret.
     pub secret: Secret,
 }
@@ -241,8 +241,17 @@ impl Validator<'_> {
     fn webhook(&self, raw: RawWebhook) -> Result<Webhook, ConfigError> {
         Ok(Webhook {
             url: self.url("webhook.url", raw.url)?,
-            scheme: raw.scheme.into_inner(),
+            scheme: raw.scheme.map(|s| self.webhook_scheme(s)).transpose()?,
             secret: self.secret("webhook.secret", raw.secret)?,
+        })
+    }
+
+    fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<crate::webhook::Scheme, ConfigError> {
+        crate::webhook::scheme::from_toml(raw.get_ref()).map_err(|why| {
+            ConfigError::at(self.file, raw.span(), format!("invalid `webhook.scheme`: {why}")).help(format!(
+                "write a built-in name ({}) or a table such as {{ header = \"X-Signature\", algorithm = \"sha256\", encoding = \"hex\" }}",
+                crate::webhook::scheme::known_names()
+            ))
         })
     }
 

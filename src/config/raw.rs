@@ -69,8 +69,9 @@ pub struct RawEnv {
 pub struct RawWebhook {
     /// The merchant endpoint that receives events.
     pub url: Spanned<String>,
-    /// The signature scheme, e.g. "paymentsai".
-    pub scheme: Spanned<String>,
+    /// The signature scheme: a preset name, e.g. "paymentsai", or a table
+    /// defining a custom scheme; when absent, the pack's scheme applies.
+    pub scheme: Option<Spanned<toml::Value>>,
     /// The signing secret, a secret reference.
     pub secret: Spanned<toml::Value>,
 }

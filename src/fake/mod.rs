@@ -9,13 +9,19 @@ pub mod certs;
 pub mod exchange;
 pub mod mtls_front;
 mod partner;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
 
-use crate::config::{Environment, Secret, SecretRef};
+use crate::config::{Environment, Secret, SecretRef, Webhook};
+
+/// The scheme the demo's merchant receiver verifies: PaymentsAI's.
+fn pai_webhook_scheme() -> Result<crate::webhook::Scheme, String> {
+    crate::webhook::scheme::from_name("paymentsai")
+}
 
 /// A behaviour of the fakes: healthy, or broken in one named way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +48,8 @@ pub enum Scenario {
     PartnerDown,
     /// The partner APIs answer after 30 s: probes reach their deadline.
     PartnerHangs,
+    /// The merchant's webhook receiver answers 200 to everything, forgeries included.
+    WebhookAcceptsAnything,
 }
 
 impl Scenario {
@@ -63,6 +71,8 @@ pub struct Fakes {
     pub paymentsai: MockServer,
     /// The PaymentsAI-like key exchange, with its call counter.
     pub pai_exchange: exchange::ExchangeFake,
+    /// The merchant's webhook receiver (PaymentsAI scheme).
+    pub webhook: MockServer,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -73,6 +83,7 @@ struct DemoSecrets {
     pai_api_key: SecretString,
     pai_temporal_key: SecretString,
     pai_account_secret: SecretString,
+    webhook_secret: SecretString,
 }
 
 /// The domain the demo's program certificate is issued for.
@@ -101,6 +112,7 @@ impl Fakes {
             pai_temporal_key: random_token("tmp_")?,
             // Within the partner's policy: 12 to 30 characters, an uppercase letter.
             pai_account_secret: random_hex("Demo-", 8)?,
+            webhook_secret: random_token("demo_pai_whsec_")?,
         };
         let dir = tempfile::Builder::new()
             .prefix("golive-fakes-")
@@ -118,7 +130,12 @@ impl Fakes {
         )
         .await;
         let axys_front = start_axys_front(scenario, &axys, dir.path()).await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, secrets, dir };
+        let behaviour = match scenario {
+            Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
+            _ => webhook::Behaviour::Verifying,
+        };
+        let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -133,8 +150,11 @@ impl Fakes {
     }
 
     fn write_secret_files(&self) -> Result<(), String> {
-        for (name, value) in [("axys_api_key", &self.secrets.axys_api_key), ("pai_api_key", &self.secrets.pai_api_key)]
-        {
+        for (name, value) in [
+            ("axys_api_key", &self.secrets.axys_api_key),
+            ("pai_api_key", &self.secrets.pai_api_key),
+            ("webhook_secret", &self.secrets.webhook_secret),
+        ] {
             write_private(&self.secret_file(name), value.expose_secret().as_bytes())?;
         }
         Ok(())
@@ -169,6 +189,11 @@ impl Fakes {
             account_secret: Some(self.secret("pai_account_secret", &self.secrets.pai_account_secret)),
             permanent_key_file: Some(self.dir.path().join("pai-permanent.key")),
             state_file: Some(self.dir.path().join("state.json")),
+            webhook: webhook::url(&self.webhook).ok().map(|url| Webhook {
+                url,
+                scheme: pai_webhook_scheme().ok(),
+                secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
+            }),
             ..Environment::default()
         };
         vec![axys, paymentsai]
@@ -198,6 +223,13 @@ impl Fakes {
                 if let Some(v) = value {
                     out.push_str(&format!("{key} = \"{v}\"\n"));
                 }
+            }
+            if let Some(w) = &env.webhook {
+                let scheme = w.scheme.as_ref().map_or("paymentsai", |s| s.name.as_str());
+                out.push_str(&format!(
+                    "webhook = {{ url = \"{}\", scheme = \"{scheme}\", secret = {} }}\n",
+                    w.url, w.secret.source
+                ));
             }
         }
         out

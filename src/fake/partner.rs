@@ -27,7 +27,8 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
         | Scenario::CertExpiringSoon
         | Scenario::UntrustedCa
         | Scenario::NoClientCert
-        | Scenario::MtlsNotEnforced => None,
+        | Scenario::MtlsNotEnforced
+        | Scenario::WebhookAcceptsAnything => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),

@@ -9,6 +9,7 @@ mod apikey_exchange;
 mod assert;
 mod http;
 mod mtls;
+mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,12 +31,14 @@ pub enum ProbeKind {
     ApiKey,
     /// The one-time Temporal → Permanent key exchange (mutating).
     ApiKeyExchange,
+    /// Signed and forged deliveries to the merchant's webhook endpoint.
+    Webhook,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
     pub const ALL: &'static [ProbeKind] =
-        &[ProbeKind::Http, ProbeKind::Mtls, ProbeKind::ApiKey, ProbeKind::ApiKeyExchange];
+        &[ProbeKind::Http, ProbeKind::Mtls, ProbeKind::ApiKey, ProbeKind::ApiKeyExchange, ProbeKind::Webhook];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
@@ -44,13 +47,14 @@ impl ProbeKind {
             ProbeKind::Mtls => "mtls",
             ProbeKind::ApiKey => "apikey",
             ProbeKind::ApiKeyExchange => "apikey-exchange",
+            ProbeKind::Webhook => "webhook",
         }
     }
 
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey => false,
+            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -62,6 +66,7 @@ impl ProbeKind {
             ProbeKind::Mtls => mtls::build(params, cx),
             ProbeKind::ApiKey => apikey::build(params, cx),
             ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
+            ProbeKind::Webhook => webhook::build(params, cx),
         }
     }
 

@@ -1,0 +1,183 @@
+//! `golive webhook sign|verify`: sign a body as a sender would, or check a
+//! delivery as a correct receiver would, with the same code as the probe.
+//!
+//! The secret comes only from `--secret-env VAR` or `--secret-file PATH`, never
+//! from the command line, and is never printed.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::config::{ConfigError, SecretRef};
+use crate::exit;
+use crate::webhook::{Key, Scheme, Stamp, scheme, sign, verify};
+
+/// `golive webhook` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Print the headers to send with the body read from stdin.
+    #[command(
+        after_help = "Example:\n  golive webhook sign --scheme paymentsai --secret-env WEBHOOK_SECRET < event.json"
+    )]
+    Sign(SignArgs),
+    /// Check a delivery (body on stdin): exit 0 when valid, 1 with the reason when not.
+    #[command(
+        after_help = "Example:\n  golive webhook verify --scheme github --secret-file secret.txt --header 'X-Hub-Signature-256: sha256=...' < body"
+    )]
+    Verify(VerifyArgs),
+}
+
+/// Where the secret comes from: exactly one of the two.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SecretArgs {
+    /// Read the secret from this environment variable.
+    #[arg(long, value_name = "VAR")]
+    secret_env: Option<String>,
+    /// Read the secret from this file (trailing newlines are trimmed).
+    #[arg(long, value_name = "PATH")]
+    secret_file: Option<PathBuf>,
+}
+
+/// `golive webhook sign` options.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The scheme: paymentsai, standard-webhooks, stripe, github, or a .toml file defining one.
+    #[arg(long, value_name = "SCHEME")]
+    scheme: String,
+    #[command(flatten)]
+    secret: SecretArgs,
+    /// The delivery id, for schemes that send one [default: a random id].
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// The timestamp in Unix seconds, for schemes that send one [default: now].
+    #[arg(long, value_name = "TS", allow_negative_numbers = true)]
+    timestamp: Option<i64>,
+}
+
+/// `golive webhook verify` options.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The scheme: paymentsai, standard-webhooks, stripe, github, or a .toml file defining one.
+    #[arg(long, value_name = "SCHEME")]
+    scheme: String,
+    #[command(flatten)]
+    secret: SecretArgs,
+    /// A header of the delivery, `Name: value`; repeatable.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    headers: Vec<String>,
+    /// Judge timestamps as of this Unix time, e.g. to check a recorded delivery [default: now].
+    #[arg(long, value_name = "TS")]
+    now: Option<i64>,
+}
+
+/// Runs a `golive webhook` subcommand.
+pub fn run(command: WebhookCommand) -> Result<u8, ConfigError> {
+    match command {
+        WebhookCommand::Sign(args) => run_sign(args),
+        WebhookCommand::Verify(args) => run_verify(args),
+    }
+}
+
+fn run_sign(args: SignArgs) -> Result<u8, ConfigError> {
+    let scheme = load_scheme(&args.scheme)?;
+    let key = load_key(&scheme, &args.secret)?;
+    let body = read_stdin()?;
+    let id = match (args.id, &scheme.id_header) {
+        (Some(id), _) => id,
+        (None, Some(_)) => sign::random_id(),
+        (None, None) => String::new(),
+    };
+    let stamp = Stamp { id, timestamp: args.timestamp.unwrap_or_else(sign::now) };
+    let mut stdout = std::io::stdout().lock();
+    for (name, value) in sign::headers(&scheme, &key, &stamp, &body) {
+        if writeln!(stdout, "{name}: {value}").is_err() {
+            break;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn run_verify(args: VerifyArgs) -> Result<u8, ConfigError> {
+    let scheme = load_scheme(&args.scheme)?;
+    let key = load_key(&scheme, &args.secret)?;
+    let headers = parse_headers(&args.headers)?;
+    let body = read_stdin()?;
+    match verify::verify(&scheme, &key, &headers, &body, args.now.unwrap_or_else(sign::now)) {
+        Ok(v) => {
+            let mut about = Vec::new();
+            if let Some(id) = v.id {
+                about.push(format!("id {id}"));
+            }
+            if let Some(t) = v.timestamp {
+                about.push(format!("timestamp {t}"));
+            }
+            let about = if about.is_empty() { String::new() } else { format!(" ({})", about.join(", ")) };
+            println!("valid: the {} signature matches the body{about}", scheme.name);
+            Ok(exit::OK)
+        }
+        Err(why) => {
+            eprintln!("invalid: {why}");
+            Ok(exit::FAIL)
+        }
+    }
+}
+
+/// A preset name, or a `.toml` file holding a scheme table.
+fn load_scheme(text: &str) -> Result<Scheme, ConfigError> {
+    if !text.ends_with(".toml") {
+        return scheme::from_name(text).map_err(|why| {
+            ConfigError::usage(format!("--scheme: {why}")).help("or give the path of a .toml file defining a scheme")
+        });
+    }
+    let path = PathBuf::from(text);
+    let file = crate::config::SourceFile::read(&path, "scheme file")?;
+    let value: toml::Value = toml::from_str(&file.text).map_err(|e| crate::config::error::from_toml(&file, &e))?;
+    scheme::from_toml(&value).map_err(|why| ConfigError::in_file(&path, format!("invalid scheme in {text}: {why}")))
+}
+
+fn load_key(scheme: &Scheme, args: &SecretArgs) -> Result<Key, ConfigError> {
+    let source = match (&args.secret_env, &args.secret_file) {
+        (Some(var), _) => SecretRef::Env(var.clone()),
+        (None, Some(path)) => SecretRef::File(path.clone()),
+        (None, None) => return Err(ConfigError::usage("give --secret-env VAR or --secret-file PATH")),
+    };
+    let secret = source.resolve().map_err(|e| {
+        ConfigError::usage(format!("cannot read the webhook secret: {e}")).help(match &source {
+            SecretRef::Env(var) => format!("export {var} (e.g. from your secrets manager), or use --secret-file PATH"),
+            SecretRef::File(_) => "check the path, or use --secret-env VAR".to_string(),
+        })
+    })?;
+    Key::from_secret(scheme, &secret).map_err(|why| ConfigError::usage(format!("{source}: {why}")))
+}
+
+fn parse_headers(lines: &[String]) -> Result<http::HeaderMap, ConfigError> {
+    let mut map = http::HeaderMap::new();
+    for line in lines {
+        let bad = |why: &str| {
+            ConfigError::usage(format!("--header `{line}`: {why}"))
+                .help("write --header 'Name: value', e.g. --header 'x-pai-signature: 3f1a...'")
+        };
+        let (name, value) = line.split_once(':').ok_or_else(|| bad("no `:` between name and value"))?;
+        let name = http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad("not a header name"))?;
+        let value = http::HeaderValue::from_str(value.trim()).map_err(|_| bad("not a valid header value"))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
+/// The body exactly as bytes: nothing trimmed, nothing re-encoded.
+fn read_stdin() -> Result<Vec<u8>, ConfigError> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("golive: reading the body from stdin (end it with Ctrl-D), e.g. `< event.json`");
+    }
+    let mut body = Vec::new();
+    stdin
+        .lock()
+        .read_to_end(&mut body)
+        .map_err(|e| ConfigError::usage(format!("cannot read the body from stdin: {e}")))?;
+    Ok(body)
+}

@@ -1,0 +1,257 @@
+//! Probe kind `webhook`: proves the merchant's endpoint accepts a correctly
+//! signed event and rejects forged ones (wrong secret, tampered body, missing or
+//! malformed signature, stale or future timestamp), with one check per delivery.
+//!
+//! An endpoint that answers 200 to everything passes a naive check; this probe
+//! exists to catch it. Signing lives in [`crate::webhook`]; the secret never
+//! reaches a check, a fact or a diagnosis.
+
+mod cases;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use super::{BuildContext, Probe, ProbeContext};
+use crate::net;
+use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::webhook::{Key, Scheme, scheme};
+use cases::{Case, Delivery, Event, Verdicts};
+
+/// The latency above which a delivery warns, unless the pack says otherwise.
+const DEFAULT_LATENCY_LIMIT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    /// The sample event: a TOML table (sent as JSON) or a string (sent as is).
+    event: toml::Value,
+    /// A top-level JSON field set to a fresh id in every delivery, e.g. `deduplicationId`.
+    id_field: Option<String>,
+    /// The status a valid delivery must get, overriding the scheme's rule.
+    expect_status: Option<u16>,
+    /// Slower deliveries warn, e.g. `5s`.
+    latency_limit: Option<String>,
+    /// The scheme the partner signs with (a preset name or a custom table),
+    /// used when the environment's `webhook.scheme` does not say.
+    scheme: Option<toml::Value>,
+}
+
+/// A built `webhook` probe.
+struct WebhookProbe {
+    event: Event,
+    scheme: Option<Scheme>,
+    expect_status: Option<u16>,
+    latency_limit: Duration,
+}
+
+/// Builds a `webhook` probe from its parameters.
+pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let scheme = p.scheme.as_ref().map(scheme::from_toml).transpose().map_err(|e| format!("`scheme`: {e}"))?;
+    let latency_limit = match &p.latency_limit {
+        Some(t) => crate::config::env::parse_duration(t).map_err(|why| format!("`latency_limit`: {why}"))?,
+        None => DEFAULT_LATENCY_LIMIT,
+    };
+    if p.expect_status.is_some_and(|s| !(100..600).contains(&s)) {
+        return Err("`expect_status` must be an HTTP status (100 to 599)".into());
+    }
+    Ok(Arc::new(WebhookProbe {
+        event: Event::from_toml(p.event, p.id_field)?,
+        scheme,
+        expect_status: p.expect_status,
+        latency_limit,
+    }))
+}
+
+fn not_configured(out: &mut Outcome, env: &str, why: &str, fix: String) {
+    out.check(Check::new("configuration", Status::Error, format!("environment `{env}`: {why}")));
+    out.signals.error_class = Some("not-configured".into());
+    out.diagnosis = Some(Diagnosis { cause: format!("the webhook probe cannot run: {why}"), fix });
+}
+
+#[async_trait]
+impl Probe for WebhookProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let env = &cx.env.name;
+        let Some(webhook) = &cx.env.webhook else {
+            let fix = format!(
+                "add `webhook = {{ url = \"https://merchant.example/webhooks\", scheme = \"paymentsai\", secret = {{ env = \"WEBHOOK_SECRET\" }} }}` to [env.{env}] of golive.toml"
+            );
+            not_configured(&mut out, env, "no webhook endpoint is configured", fix);
+            return out;
+        };
+        let Some(scheme) = webhook.scheme.clone().or_else(|| self.scheme.clone()) else {
+            let fix = format!("set `scheme` in the webhook of [env.{env}]: one of {}", scheme::known_names());
+            not_configured(&mut out, env, "neither the environment nor the pack names a webhook scheme", fix);
+            return out;
+        };
+        let key = match Key::from_secret(&scheme, &webhook.secret.value) {
+            Ok(k) => k,
+            Err(why) => {
+                let fix = format!("check the secret at {} (webhook.secret)", webhook.secret.source);
+                not_configured(&mut out, env, &why, fix);
+                return out;
+            }
+        };
+        let client = match cx.clients.http().await {
+            Ok(c) => c,
+            Err(e) => {
+                out.check(Check::new("client", Status::Error, e));
+                out.signals.error_class = Some("client-setup".into());
+                return out;
+            }
+        };
+        out.fact("url", webhook.url.as_str());
+        out.fact("scheme", scheme.name.as_str());
+        let expect = self.expect_status.or(scheme.expect_status);
+        let plan = match cases::plan(&scheme, &key, &self.event) {
+            Ok(p) => p,
+            Err(e) => {
+                out.check(Check::new("setup", Status::Error, e));
+                return out;
+            }
+        };
+        let mut verdicts = Verdicts::default();
+        let mut latencies: Vec<(Case, Duration)> = Vec::new();
+        for (case, delivery) in &plan {
+            let started = Instant::now();
+            // Stop just before the runner's deadline so the report says which delivery hung.
+            let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
+            let sent = send(client, &webhook.url, delivery, budget).await;
+            let elapsed = started.elapsed();
+            let answer = match sent {
+                Ok(a) => a,
+                Err(e) => {
+                    let class = net::error_class(&e);
+                    let message = format!("{}: POST {} failed: {}", case.label(), webhook.url, net::describe(&e));
+                    out.check(Check::new(case.check_name(), Status::Error, message));
+                    if *case == Case::Signed {
+                        out.signals.error_class = Some(class.to_string());
+                        out.diagnosis = Some(transport_diagnosis(class, &webhook.url));
+                        return out;
+                    }
+                    continue;
+                }
+            };
+            out.phases.push(Phase { name: case.slug().to_string(), duration_ms: elapsed.as_millis() as u64 });
+            latencies.push((*case, elapsed));
+            if *case == Case::Signed {
+                out.signals.http_status = Some(answer.status);
+                out.fact("status", answer.status);
+            }
+            out.check(verdicts.judge(*case, &answer, expect, &scheme));
+        }
+        out.check(latency_check(&latencies, self.latency_limit));
+        out.fact("accepted_forgeries", verdicts.accepted_labels());
+        out.diagnosis = verdicts.diagnosis(&scheme, expect).or_else(|| slow_diagnosis(&latencies, self.latency_limit));
+        out
+    }
+}
+
+/// What the endpoint answered to one delivery.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
+    /// The start of the body, for messages.
+    pub excerpt: String,
+}
+
+async fn send(
+    client: &reqwest::Client,
+    url: &reqwest::Url,
+    d: &Delivery,
+    timeout: Duration,
+) -> Result<Answer, reqwest::Error> {
+    let mut request = client
+        .post(url.clone())
+        .timeout(timeout)
+        .header(reqwest::header::CONTENT_TYPE, d.content_type)
+        .body(d.body.clone());
+    for (name, value) in &d.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let location =
+        response.headers().get(reqwest::header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let (body, _) = net::read_body(response).await?;
+    let excerpt = String::from_utf8_lossy(&body).chars().take(120).collect::<String>().trim().to_string();
+    Ok(Answer { status, location, excerpt })
+}
+
+fn latency_check(latencies: &[(Case, Duration)], limit: Duration) -> Check {
+    let limit_text = humantime::format_duration(limit).to_string();
+    let Some((slowest, max)) = latencies.iter().max_by_key(|(_, d)| *d) else {
+        return Check::new("latency", Status::Error, "no delivery got an answer");
+    };
+    let slow: Vec<String> = latencies
+        .iter()
+        .filter(|(_, d)| *d > limit)
+        .map(|(c, d)| format!("{} ({} ms)", c.label(), d.as_millis()))
+        .collect();
+    let ms = format!("{} ms", max.as_millis());
+    if slow.is_empty() {
+        Check::new(
+            "latency",
+            Status::Pass,
+            format!("slowest delivery {ms} ({}), under the limit of {limit_text}", slowest.label()),
+        )
+        .with_values(format!("<= {limit_text}"), ms)
+    } else {
+        Check::new("latency", Status::Warn, format!("slower than {limit_text}: {}", slow.join(", ")))
+            .with_values(format!("<= {limit_text}"), ms)
+    }
+}
+
+fn slow_diagnosis(latencies: &[(Case, Duration)], limit: Duration) -> Option<Diagnosis> {
+    latencies.iter().any(|(_, d)| *d > limit).then(|| Diagnosis {
+        cause: format!(
+            "the endpoint takes longer than {} to answer; the sender may time out and retry",
+            humantime::format_duration(limit)
+        ),
+        fix: "answer as soon as the event is verified and stored; do the work afterwards (queue it)".into(),
+    })
+}
+
+fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
+    let host = url.host_str().unwrap_or("?");
+    let port = url.port_or_known_default().unwrap_or(0);
+    match class {
+        "timeout" => Diagnosis {
+            cause: format!("the webhook endpoint {host}:{port} did not answer before the deadline"),
+            fix: "check that the endpoint is up and answers quickly (store the event, answer, then process it)".into(),
+        },
+        "connection-refused" => Diagnosis {
+            cause: format!("nothing accepts connections at {host}:{port}"),
+            fix: "check webhook.url (host and port) and that the endpoint is deployed and running".into(),
+        },
+        _ => Diagnosis {
+            cause: format!("the delivery to {host}:{port} failed before any HTTP answer"),
+            fix: "check webhook.url, DNS, the network path and the endpoint's TLS certificate".into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_deliveries_warn_and_name_the_case() {
+        let limit = Duration::from_millis(100);
+        let fast = [(Case::Signed, Duration::from_millis(5)), (Case::WrongSecret, Duration::from_millis(7))];
+        assert_eq!(latency_check(&fast, limit).status, Status::Pass);
+        let slow = [(Case::Signed, Duration::from_millis(5)), (Case::Replay, Duration::from_millis(250))];
+        let check = latency_check(&slow, limit);
+        assert_eq!(check.status, Status::Warn);
+        assert_eq!(check.message, "slower than 100ms: replayed event (250 ms)");
+        assert!(slow_diagnosis(&slow, limit).is_some() && slow_diagnosis(&fast, limit).is_none());
+    }
+}
