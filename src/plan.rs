@@ -155,7 +155,9 @@ impl Plan {
 /// Interpolates a probe's parameters and builds it; errors point at the pack.
 fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
     let mut params = toml::Value::Table(spec.params.clone());
-    let lookup = |name: &str| env.var(name);
+    // Values captured by earlier steps are filled in when the probe runs.
+    let captured = crate::probe::steps::capture_names(&spec.params);
+    let lookup = |name: &str| env.var(name).or_else(|| captured.contains(name).then(|| format!("${{{name}}}")));
     interpolate_value(&mut params, &lookup).map_err(|name| {
         ConfigError::at(
             &pack.source,

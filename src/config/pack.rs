@@ -31,6 +31,7 @@ struct RawPack {
     auth: Option<ApiKeyAuth>,
     secret_policy: Option<crate::apikey::SecretPolicy>,
     key_exchange: Option<crate::apikey::ExchangeSpec>,
+    masking: Option<Masking>,
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
     #[serde(default)]
@@ -88,6 +89,14 @@ pub struct ApiKeyAuth {
     /// What precedes the key in the header value.
     #[serde(default)]
     pub prefix: String,
+}
+
+/// Response fields whose values are masked in every output (PAN, CVV, keys).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Masking {
+    /// JSON field names, matched case-insensitively at any depth.
+    pub fields: Vec<String>,
 }
 
 /// When a pack diagnosis applies: every given condition must hold.
@@ -179,6 +188,8 @@ pub struct Pack {
     pub secret_policy: Option<crate::apikey::SecretPolicy>,
     /// How the one-time temporal key exchange is done.
     pub key_exchange: Option<crate::apikey::ExchangeSpec>,
+    /// Response fields masked in every output.
+    pub masking: Option<Masking>,
     /// Pack-wide diagnoses.
     pub diagnoses: Vec<DiagnosisRule>,
     /// The probes, in file order.
@@ -294,6 +305,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         auth: raw.auth,
         secret_policy: raw.secret_policy,
         key_exchange: raw.key_exchange,
+        masking: raw.masking,
         diagnoses: rules(raw.diagnosis),
         probes,
         source: file,

@@ -1,9 +1,10 @@
-//! Probe kind `http`: one request with an expected status and JSON assertions,
-//! sent with the environment's client certificate and API key when set.
+//! Probe kind `http`: one request, or ordered steps with captures, polling and
+//! cleanup (see [`super::steps`]), sent with the environment's client
+//! certificate and API key when set. Also the request helpers other kinds share.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use reqwest::header::{HeaderName, HeaderValue};
@@ -11,6 +12,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::assert::{Answer, Assertion, RawAssertion};
+use super::steps::{RawStep, Run, Step};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
 use crate::net;
@@ -55,14 +57,53 @@ pub(super) struct RequestSpec {
     pub(super) assertions: Vec<Assertion>,
 }
 
-/// A built `http` probe.
+/// A built `http` probe: ordered steps, then cleanup steps that always run.
 struct HttpProbe {
-    spec: RequestSpec,
+    steps: Vec<Step>,
+    cleanup: Vec<Step>,
+    auth: Option<ApiKeyAuth>,
+    sensitive: Vec<String>,
 }
 
-/// Builds an `http` probe from its parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Flow {
+    steps: Vec<RawStep>,
+    #[serde(default)]
+    cleanup: Vec<RawStep>,
+}
+
+/// Builds an `http` probe: either one request (method, url, ... at the top)
+/// or `steps = [...]` with optional `cleanup = [...]`.
 pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    Ok(Arc::new(HttpProbe { spec: RequestSpec::parse(params, cx)? }))
+    let message = |e: toml::de::Error| e.message().to_string();
+    let flow: Flow = if params.contains_key("steps") {
+        toml::Value::Table(params).try_into().map_err(message)?
+    } else {
+        Flow { steps: vec![toml::Value::Table(params).try_into().map_err(message)?], cleanup: Vec::new() }
+    };
+    let steps =
+        flow.steps.into_iter().enumerate().map(|(i, s)| Step::compile(s, i + 1)).collect::<Result<Vec<_>, _>>()?;
+    let cleanup = flow
+        .cleanup
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Step::compile(s, steps.len() + i + 1))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut known: std::collections::BTreeSet<String> = Default::default();
+    for step in &steps {
+        if let Some(missing) = step.needs().iter().find(|n| !known.contains(*n)) {
+            return Err(format!("step {} uses `${{{missing}}}`, which no earlier step captures", step.name()));
+        }
+        known.extend(step.captures().map(str::to_string));
+    }
+    for step in &cleanup {
+        if let Some(missing) = step.needs().iter().find(|n| !known.contains(*n)) {
+            return Err(format!("cleanup step {} uses `${{{missing}}}`, which no step captures", step.name()));
+        }
+    }
+    let sensitive = cx.pack.masking.as_ref().map(|m| m.fields.clone()).unwrap_or_default();
+    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive }))
 }
 
 impl RequestSpec {
@@ -105,7 +146,53 @@ impl RequestSpec {
 impl Probe for HttpProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
         let mut out = Outcome::default();
-        perform(&self.spec, cx, &mut out).await;
+        let mut run = Run {
+            cx,
+            auth: self.auth.as_ref(),
+            sensitive: &self.sensitive,
+            vars: Default::default(),
+            states: Default::default(),
+            prefix: self.steps.len() + self.cleanup.len() > 1,
+        };
+        // Keep time for the cleanup: it must run even when a step hangs.
+        let reserve =
+            if self.cleanup.is_empty() { Duration::ZERO } else { (cx.remaining() / 4).min(Duration::from_secs(3)) };
+        let main_deadline = cx.deadline - reserve;
+        let mut failed = false;
+        for step in &self.steps {
+            if failed {
+                out.check(Check::new(
+                    format!("{} › not run", step.name()),
+                    Status::Skip,
+                    "not run: an earlier step failed",
+                ));
+                continue;
+            }
+            failed = !run.step(step, &mut out, main_deadline).await;
+        }
+        let signals = out.signals.clone();
+        let diagnosis = out.diagnosis.clone();
+        for step in &self.cleanup {
+            if let Some(missing) = step.needs().iter().find(|n| !run.vars.contains_key(*n)) {
+                let why = format!("cleanup not run: needs `${{{missing}}}`, which no step captured");
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                continue;
+            }
+            let mut cleanup = Outcome::default();
+            run.step(step, &mut cleanup, cx.deadline).await;
+            for mut check in cleanup.checks {
+                // A failed cleanup leaves test data behind: worth a warning, not a failed go-live check.
+                if matches!(check.status, Status::Fail | Status::Error) {
+                    check.status = Status::Warn;
+                    check.message = format!("cleanup: {}", check.message);
+                }
+                out.check(check);
+            }
+            out.phases.extend(cleanup.phases);
+        }
+        // The verdict's signals and diagnosis come from the steps, not the cleanup.
+        out.signals = signals;
+        out.diagnosis = diagnosis;
         out
     }
 }
@@ -248,7 +335,7 @@ pub(super) fn api_key_header(
 }
 
 /// What a transport failure most likely means, partner-neutral.
-fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
+pub(super) fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     match class {

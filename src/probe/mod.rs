@@ -9,6 +9,7 @@ mod apikey_exchange;
 mod assert;
 mod http;
 mod mtls;
+pub mod steps;
 mod webhook;
 
 use std::sync::Arc;

@@ -190,7 +190,10 @@ async fn a_receiver_that_never_answers_is_an_error_at_the_deadline() {
     let summary = probe_against(&scheme, &secret, Behaviour::NeverAnswers, "timeout = \"700ms\"").await;
     let report = &summary.probes[0];
     assert_eq!(report.status, Status::Error, "{report:#?}");
-    assert!(report.checks[0].name == "signed event" && report.checks[0].message.contains("before the deadline"), "{report:#?}");
+    assert!(
+        report.checks[0].name == "signed event" && report.checks[0].message.contains("before the deadline"),
+        "{report:#?}"
+    );
     assert!(report.diagnosis.as_ref().unwrap().cause.contains("did not answer before the deadline"));
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }

@@ -1,0 +1,549 @@
+//! Ordered request steps for the `http` kind: each step a request with its
+//! assertions, captures into variables that later steps use (`${cardholderId}`),
+//! optional polling until a condition holds, state tracking for the evidence,
+//! and cleanup steps that always run, even after a failure.
+//!
+//! Fields the pack declares sensitive (`[masking] fields`) are masked in every
+//! message and trace; the whole answer is judged on the real values.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json_path::JsonPath;
+
+use super::ProbeContext;
+use super::assert::{Assertion, RawAssertion};
+use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, trace_headers, transport_diagnosis};
+use crate::config::ApiKeyAuth;
+use crate::config::interpolate::{interpolate_str, interpolate_value};
+use crate::net;
+use crate::report::{Check, Outcome, Phase, Status};
+
+/// A step as a pack writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    name: Option<String>,
+    #[serde(default = "get")]
+    method: String,
+    url: String,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    json: Option<toml::Value>,
+    body: Option<String>,
+    #[serde(default = "ok")]
+    expect_status: u16,
+    #[serde(default = "yes")]
+    auth: bool,
+    #[serde(default)]
+    assert: Vec<RawAssertion>,
+    #[serde(default)]
+    capture: BTreeMap<String, RawCapture>,
+    poll: Option<RawPoll>,
+    track: Option<RawTrack>,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+fn ok() -> u16 {
+    200
+}
+fn yes() -> bool {
+    true
+}
+
+/// Where a captured value comes from: a JSONPath, a header, or a regex group on the body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum RawCapture {
+    Path(String),
+    From(CaptureFrom),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaptureFrom {
+    header: Option<String>,
+    regex: Option<String>,
+}
+
+/// Repeat the step until `until` holds, at most `attempts` times.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPoll {
+    #[serde(default = "every")]
+    every: String,
+    attempts: u32,
+    until: Vec<RawAssertion>,
+}
+
+fn every() -> String {
+    "500ms".into()
+}
+
+/// Record the value at `path` as the state of `entity` (for the evidence).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTrack {
+    entity: String,
+    path: String,
+}
+
+#[derive(Debug, Clone)]
+enum Capture {
+    Path(JsonPath),
+    Header(String),
+    Regex(regex::Regex),
+}
+
+/// A compiled step.
+#[derive(Debug, Clone)]
+pub struct Step {
+    name: String,
+    method: reqwest::Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    json: Option<toml::Value>,
+    body: Option<String>,
+    expect_status: u16,
+    auth: bool,
+    assertions: Vec<Assertion>,
+    captures: Vec<(String, Capture)>,
+    poll: Option<(Duration, u32, Vec<Assertion>)>,
+    track: Option<(String, String, JsonPath)>,
+    needs: BTreeSet<String>,
+}
+
+/// Every `${name}` a text uses.
+fn names_in(text: &str, out: &mut BTreeSet<String>) {
+    let mut rest = text;
+    while let Some(pos) = rest.find("${") {
+        let tail = &rest[pos + 2..];
+        let Some(end) = tail.find('}') else { break };
+        out.insert(tail[..end].trim().to_string());
+        rest = &tail[end + 1..];
+    }
+}
+
+/// Names captured by any step of these parameters (so interpolation at load
+/// time leaves them for run time).
+pub fn capture_names(params: &toml::Table) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let steps = params.get("steps").and_then(|s| s.as_array()).cloned().unwrap_or_default();
+    for step in steps.iter().chain(std::iter::once(&toml::Value::Table(params.clone()))) {
+        if let Some(capture) = step.get("capture").and_then(|c| c.as_table()) {
+            names.extend(capture.keys().cloned());
+        }
+    }
+    names
+}
+
+impl Step {
+    /// Compiles a step; `index` numbers it in messages.
+    pub fn compile(raw: RawStep, index: usize) -> Result<Step, String> {
+        let name =
+            raw.name.clone().unwrap_or_else(|| format!("{} {}", raw.method.to_uppercase(), short_path(&raw.url)));
+        let name = format!("{index}. {name}");
+        let err = |e: String| format!("step {name}: {e}");
+        let method = reqwest::Method::from_bytes(raw.method.to_uppercase().as_bytes())
+            .map_err(|_| err(format!("`{}` is not an HTTP method", raw.method)))?;
+        if raw.json.is_some() && raw.body.is_some() {
+            return Err(err("give either `json` or `body`, not both".into()));
+        }
+        let mut needs = BTreeSet::new();
+        names_in(&raw.url, &mut needs);
+        let probe_url = interpolate_str(&raw.url, &|_| Some("x".into())).map_err(err)?;
+        reqwest::Url::parse(&probe_url).map_err(|e| err(format!("invalid url `{}`: {e}", raw.url)))?;
+        for (k, v) in &raw.headers {
+            HeaderName::from_bytes(k.as_bytes()).map_err(|_| err(format!("`{k}` is not a header name")))?;
+            names_in(v, &mut needs);
+        }
+        if let Some(j) = &raw.json {
+            names_in(&j.to_string(), &mut needs);
+        }
+        if let Some(b) = &raw.body {
+            names_in(b, &mut needs);
+        }
+        for a in &raw.assert {
+            if let Ok(v) = toml::Value::try_from(a) {
+                names_in(&v.to_string(), &mut needs);
+            }
+        }
+        let assertions = raw.assert.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>().map_err(err)?;
+        let captures = raw
+            .capture
+            .into_iter()
+            .map(|(k, c)| {
+                let c = match c {
+                    RawCapture::Path(p) => {
+                        Capture::Path(JsonPath::parse(&p).map_err(|e| err(format!("capture `{k}`: {e}")))?)
+                    }
+                    RawCapture::From(CaptureFrom { header: Some(h), regex: None }) => Capture::Header(h.to_lowercase()),
+                    RawCapture::From(CaptureFrom { header: None, regex: Some(r) }) => {
+                        Capture::Regex(regex::Regex::new(&r).map_err(|e| err(format!("capture `{k}`: {e}")))?)
+                    }
+                    RawCapture::From(_) => {
+                        return Err(err(format!(
+                            "capture `{k}` needs a JSONPath, or exactly one of `header`, `regex`"
+                        )));
+                    }
+                };
+                Ok((k, c))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let poll = raw
+            .poll
+            .map(|p| -> Result<_, String> {
+                let every = crate::config::env::parse_duration(&p.every).map_err(err)?;
+                if p.attempts == 0 {
+                    return Err(err("poll.attempts must be at least 1".into()));
+                }
+                let until = p.until.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>().map_err(err)?;
+                Ok((every, p.attempts, until))
+            })
+            .transpose()?;
+        let track = raw
+            .track
+            .map(|t| {
+                JsonPath::parse(&t.path).map(|p| (t.entity, t.path.clone(), p)).map_err(|e| err(format!("track: {e}")))
+            })
+            .transpose()?;
+        Ok(Step {
+            name,
+            method,
+            url: raw.url,
+            headers: raw.headers.into_iter().collect(),
+            json: raw.json,
+            body: raw.body,
+            expect_status: raw.expect_status,
+            auth: raw.auth,
+            assertions,
+            captures,
+            poll,
+            track,
+            needs,
+        })
+    }
+
+    /// The names this step uses that the environment did not fill in.
+    pub fn needs(&self) -> &BTreeSet<String> {
+        &self.needs
+    }
+
+    /// The names this step captures.
+    pub fn captures(&self) -> impl Iterator<Item = &str> {
+        self.captures.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// The step's name, numbered.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+fn short_path(url: &str) -> String {
+    url.split("://").nth(1).and_then(|r| r.find('/').map(|i| r[i..].to_string())).unwrap_or_else(|| url.to_string())
+}
+
+/// What a run of steps shares: captured values, last states, masking.
+pub struct Run<'a> {
+    /// The probe context.
+    pub cx: &'a ProbeContext,
+    /// The pack's API key scheme.
+    pub auth: Option<&'a ApiKeyAuth>,
+    /// Sensitive field names to mask.
+    pub sensitive: &'a [String],
+    /// Values captured so far.
+    pub vars: BTreeMap<String, String>,
+    /// Last seen state per entity.
+    pub states: HashMap<String, Value>,
+    /// Whether check names carry the step's name (more than one step).
+    pub prefix: bool,
+}
+
+/// An answer to a step's request.
+struct Got {
+    url: String,
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    cut: bool,
+}
+
+impl Run<'_> {
+    /// Runs one step into `out`; returns whether it passed. `deadline` bounds it.
+    pub async fn step(&mut self, step: &Step, out: &mut Outcome, deadline: Instant) -> bool {
+        let vars = self.vars.clone();
+        let lookup = move |n: &str| vars.get(n).cloned();
+        let mut local = Outcome::default();
+        let attempts = step.poll.as_ref().map_or(1, |p| p.1);
+        let mut answer = None;
+        for attempt in 1..=attempts {
+            answer = self.send(step, &lookup, &mut local, deadline).await;
+            let Some(got) = &answer else { break };
+            let Some((every, _, until)) = &step.poll else { break };
+            let doc = serde_json::from_slice::<Value>(&got.body).ok();
+            let a = super::assert::Answer { headers: &got.headers, body: &got.body, json: doc.as_ref() };
+            let held =
+                got.status == step.expect_status && until.iter().all(|u| u.check(&a, &lookup).status == Status::Pass);
+            if held || attempt == attempts || Instant::now() + *every >= deadline {
+                if !held {
+                    let last: Vec<String> = until.iter().map(|u| u.check(&a, &lookup).message).collect();
+                    local.check(Check::new(
+                        "poll",
+                        Status::Fail,
+                        format!("polled {attempt} times; the condition never held: {}", last.join("; ")),
+                    ));
+                }
+                break;
+            }
+            tokio::time::sleep(*every).await;
+        }
+        let passed = match answer {
+            Some(Got { url, status, headers, body, cut }) => {
+                let target = format!("{} {url}", step.method);
+                let j = Judged { status, headers: &headers, body: &body, cut, vars: &lookup };
+                judge(&mut local, &target, &j, step.expect_status, &step.assertions);
+                let doc = serde_json::from_slice::<Value>(&body).ok();
+                self.capture(step, &headers, &body, doc.as_ref(), &mut local);
+                if let (Some(doc), Some((entity, field, path))) = (&doc, &step.track) {
+                    self.track(entity, field, path, doc);
+                }
+                local.status() == Status::Pass || local.status() == Status::Warn
+            }
+            None => false,
+        };
+        self.mask(&mut local);
+        for mut check in local.checks {
+            if self.prefix {
+                check.name = format!("{} › {}", step.name, check.name);
+            }
+            out.check(check);
+        }
+        let prefix = if self.prefix { format!("{} ", step.name) } else { String::new() };
+        out.phases.extend(local.phases.into_iter().map(|p| Phase { name: format!("{prefix}{}", p.name), ..p }));
+        out.facts.extend(local.facts);
+        out.signals = local.signals;
+        if local.diagnosis.is_some() {
+            out.diagnosis = local.diagnosis;
+        }
+        passed
+    }
+
+    /// Sends a step's request once; `None` when no answer came (the check is recorded).
+    async fn send(
+        &self,
+        step: &Step,
+        vars: &(dyn Fn(&str) -> Option<String> + Sync),
+        out: &mut Outcome,
+        deadline: Instant,
+    ) -> Option<Got> {
+        let fail = |out: &mut Outcome, why: String| {
+            out.check(Check::new("request", Status::Fail, why));
+            None
+        };
+        let url = match interpolate_str(&step.url, vars) {
+            Ok(u) => u,
+            Err(n) => return fail(out, format!("`${{{n}}}` has no value")),
+        };
+        out.fact("request", format!("{} {url}", step.method));
+        let client = match self.cx.clients.http().await {
+            Ok(c) => c,
+            Err(e) => return fail(out, e),
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1));
+        let mut request = client.request(step.method.clone(), &url).timeout(remaining);
+        let mut sent: Vec<(HeaderName, HeaderValue)> = Vec::new();
+        for (k, v) in &step.headers {
+            let value = interpolate_str(v, vars).unwrap_or_default();
+            if let (Ok(n), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(&value)) {
+                sent.push((n, v));
+            }
+        }
+        let body: Option<Vec<u8>> = match (&step.json, &step.body) {
+            (Some(j), _) => {
+                let mut j = j.clone();
+                if let Err(n) = interpolate_value(&mut j, vars) {
+                    return fail(out, format!("`${{{n}}}` has no value"));
+                }
+                sent.push((reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
+                serde_json::to_vec(&j).ok()
+            }
+            (None, Some(b)) => Some(interpolate_str(b, vars).unwrap_or_default().into_bytes()),
+            (None, None) => None,
+        };
+        if step.auth {
+            sent.extend(api_key_header(self.auth, &self.cx.env));
+        }
+        for (n, v) in &sent {
+            request = request.header(n, v);
+        }
+        if let Some(b) = &body {
+            request = request.body(b.clone());
+        }
+        let started = Instant::now();
+        let request_headers = trace_headers(sent.iter().map(|(n, v)| (n, v)));
+        let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error| {
+            trace_exchange(
+                self.cx,
+                Exchange {
+                    method: step.method.as_str(),
+                    url: &url,
+                    request_headers: request_headers.clone(),
+                    request_body: body.as_deref(),
+                    status,
+                    response_headers,
+                    response_body: response_body.as_deref(),
+                    error,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                },
+            )
+        };
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                let why = net::describe(&e);
+                exchange(None, Vec::new(), None, Some(why.clone()));
+                out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
+                let class = net::error_class(&e);
+                out.signals.error_class = Some(class.to_string());
+                if let Ok(u) = reqwest::Url::parse(&url) {
+                    out.diagnosis = Some(transport_diagnosis(class, &u));
+                }
+                return None;
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = trace_headers(response.headers());
+        let (bytes, cut) = match net::read_body(response).await {
+            Ok(b) => b,
+            Err(e) => {
+                out.check(Check::new("body", Status::Error, format!("reading the body failed: {}", net::describe(&e))));
+                return None;
+            }
+        };
+        out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
+        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None);
+        Some(Got { url, status, headers, body: bytes, cut })
+    }
+
+    fn capture(
+        &mut self,
+        step: &Step,
+        headers: &[(String, String)],
+        body: &[u8],
+        doc: Option<&Value>,
+        out: &mut Outcome,
+    ) {
+        for (name, how) in &step.captures {
+            let value = match how {
+                Capture::Path(p) => doc.and_then(|d| p.query(d).first().cloned()).map(|v| match v {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                }),
+                Capture::Header(h) => headers.iter().find(|(n, _)| n == h).map(|(_, v)| v.clone()),
+                Capture::Regex(re) => re
+                    .captures(&String::from_utf8_lossy(body))
+                    .and_then(|c| c.get(1).or_else(|| c.get(0)))
+                    .map(|m| m.as_str().to_string()),
+            };
+            match value {
+                Some(v) => {
+                    self.vars.insert(name.clone(), v);
+                }
+                None => {
+                    out.check(Check::new(
+                        format!("capture {name}"),
+                        Status::Fail,
+                        format!("nothing to capture as `{name}`"),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn track(&mut self, entity: &str, field: &str, path: &JsonPath, doc: &Value) {
+        let Some(now) = path.query(doc).first().cloned() else { return };
+        let before = self.states.insert(entity.to_string(), now.clone());
+        if before.as_ref() != Some(&now) {
+            self.cx
+                .trace
+                .record("state", serde_json::json!({ "entity": entity, "field": field, "from": before, "to": now }));
+        }
+    }
+
+    /// Masks sensitive values in check texts: the judged value itself is never shown.
+    fn mask(&self, out: &mut Outcome) {
+        if self.sensitive.is_empty() {
+            return;
+        }
+        for check in &mut out.checks {
+            let sensitive = self.sensitive.iter().any(|f| check.name.contains(f.as_str()));
+            if sensitive {
+                let masked = crate::redact::MASK.to_string();
+                if check.actual.as_deref().is_some_and(|a| a != "(absent)") {
+                    check.actual = Some(masked.clone());
+                }
+                check.message = match check.status {
+                    Status::Pass => format!("{} is present (value masked)", check.name),
+                    _ => format!(
+                        "{}: expected {}, got {}",
+                        check.name,
+                        check.expected.clone().unwrap_or_default(),
+                        check.actual.clone().unwrap_or_default()
+                    ),
+                };
+            }
+            check.message = mask_text(&check.message, self.sensitive);
+        }
+        if let Some(body) = &mut out.signals.body {
+            *body = mask_text(body, self.sensitive);
+        }
+    }
+}
+
+/// A body with the values of sensitive JSON fields replaced (non-JSON bodies unchanged).
+pub fn mask_body(body: &[u8], fields: &[String]) -> Vec<u8> {
+    if fields.is_empty() {
+        return body.to_vec();
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(mut doc) => {
+            mask_value(&mut doc, fields);
+            serde_json::to_vec(&doc).unwrap_or_default()
+        }
+        Err(_) => body.to_vec(),
+    }
+}
+
+fn mask_value(v: &mut Value, fields: &[String]) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                if fields.iter().any(|f| f.eq_ignore_ascii_case(k)) {
+                    *child = Value::String(crate::redact::MASK.into());
+                } else {
+                    mask_value(child, fields);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| mask_value(i, fields)),
+        _ => {}
+    }
+}
+
+/// Masks `"field": value` pairs inside a text excerpt of JSON.
+fn mask_text(text: &str, fields: &[String]) -> String {
+    let mut out = text.to_string();
+    for f in fields {
+        let pattern = format!(r#"(?i)("{}"\s*:\s*)("[^"]*"|[0-9.\-]+)"#, regex::escape(f));
+        if let Ok(re) = regex::Regex::new(&pattern) {
+            out = re.replace_all(&out, format!("${{1}}\"{}\"", crate::redact::MASK)).into_owned();
+        }
+    }
+    out
+}
