@@ -6,6 +6,7 @@
 //! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
 //! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`].
 
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod exit;

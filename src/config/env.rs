@@ -144,8 +144,11 @@ fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
         Some(first) => ConfigError::at(file, first.span(), message).label("environments are declared as [env.NAME]"),
         None => ConfigError::in_file(&file.path, message),
     };
-    err.suggest(name, known.iter().copied())
-        .help(format!("known environments: {} (built in), {}", DEMO_ENV, known[1..].join(", ")))
+    err.suggest(name, known.iter().copied()).help(format!(
+        "known environments: {} (built in), {}",
+        DEMO_ENV,
+        known[1..].join(", ")
+    ))
 }
 
 struct Validator<'a> {

@@ -93,8 +93,10 @@ pub fn describe(e: &reqwest::Error) -> String {
         format!("cannot connect: {innermost}")
     } else {
         // Drop reqwest's generic wrappers; keep what names the cause.
-        let useful: Vec<String> =
-            chain.into_iter().filter(|c| !c.starts_with("error sending request") && !c.starts_with("client error")).collect();
+        let useful: Vec<String> = chain
+            .into_iter()
+            .filter(|c| !c.starts_with("error sending request") && !c.starts_with("client error"))
+            .collect();
         if useful.is_empty() { innermost } else { useful.join(": ") }
     }
 }

@@ -5,6 +5,7 @@
 //! arms below). The runner and the renderers never change for a new kind.
 
 mod assert;
+mod cert;
 mod http;
 
 use std::sync::Arc;
@@ -19,17 +20,20 @@ use crate::report::Outcome;
 /// The single list of probe kinds golive implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeKind {
+    /// Local certificate chain and key files: match, expiry, pack rules, chain.
+    Cert,
     /// One HTTP request with an expected status and JSON assertions.
     Http,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http];
+    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Cert, ProbeKind::Http];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
         match self {
+            ProbeKind::Cert => "cert",
             ProbeKind::Http => "http",
         }
     }
@@ -37,13 +41,14 @@ impl ProbeKind {
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http => false,
+            ProbeKind::Cert | ProbeKind::Http => false,
         }
     }
 
     /// Builds a runnable probe from interpolated parameters.
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
         match self {
+            ProbeKind::Cert => cert::build(params, cx),
             ProbeKind::Http => http::build(params, cx),
         }
     }

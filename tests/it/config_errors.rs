@@ -38,10 +38,8 @@ fn every_invalid_config_gives_its_exact_message_and_exit_2() {
         }
         let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
         if out.status.code() != Some(2) || got != expected || !stdout(&out).is_empty() {
-            failures.push(format!(
-                "{name} ({why}): exit {:?}\n--- expected\n{expected}--- got\n{got}",
-                out.status.code()
-            ));
+            failures
+                .push(format!("{name} ({why}): exit {:?}\n--- expected\n{expected}--- got\n{got}", out.status.code()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

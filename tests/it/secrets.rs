@@ -15,7 +15,9 @@ async fn canary_secrets_appear_in_no_output() {
     let server = MockServer::start().await;
     // A careless partner error that echoes the key back.
     Mock::given(path("/v2/cardholders"))
-        .respond_with(ResponseTemplate::new(401).set_body_string(format!("{{\"message\":\"Invalid API key {API_KEY}\"}}")))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_string(format!("{{\"message\":\"Invalid API key {API_KEY}\"}}")),
+        )
         .mount(&server)
         .await;
     let dir = tempfile::tempdir().expect("tempdir");
@@ -36,8 +38,19 @@ async fn canary_secrets_appear_in_no_output() {
         let out = golive_in(
             dir.path(),
             &[
-                "verify", "--env", "staging", "--format", format, "--report", "json=r.json", "--report",
-                "junit=r.xml", "--report", "markdown=r.md", "--report", "human=r.txt",
+                "verify",
+                "--env",
+                "staging",
+                "--format",
+                format,
+                "--report",
+                "json=r.json",
+                "--report",
+                "junit=r.xml",
+                "--report",
+                "markdown=r.md",
+                "--report",
+                "human=r.txt",
             ],
             &envs,
         );
