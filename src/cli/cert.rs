@@ -149,7 +149,7 @@ fn human(inspection: &Inspection, inputs: &Inputs, out: &mut dyn Write) -> std::
         (None, _) => "not checked (pass --key KEY)".to_string(),
         (Some(_), Some(k)) => match &k.matches {
             KeyMatch::Match => format!("yes ({} key)", k.format),
-            KeyMatch::Mismatch => format!("NO: the {} key belongs to another certificate", k.format),
+            KeyMatch::Mismatch => format!("NO: the {} key does not belong to this certificate", k.format),
             KeyMatch::Unknown(why) => format!("unknown: {why}"),
         },
         (Some(_), None) => "not checked (the key file could not be read)".to_string(),

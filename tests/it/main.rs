@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cert;
 mod cli;
 mod config_errors;
 mod renderers;
