@@ -8,6 +8,7 @@
 //! webhook signature schemes shared by a probe, a command and a fake in [`webhook`].
 
 pub mod apikey;
+pub mod certs;
 pub mod cli;
 pub mod config;
 pub mod exit;

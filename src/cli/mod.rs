@@ -3,6 +3,7 @@
 //! Commands return an exit code (see [`crate::exit`]); they print, the library
 //! below them never does.
 
+mod cert;
 mod key;
 mod list;
 mod serve;
@@ -51,6 +52,9 @@ enum Command {
     /// Run the embedded fakes.
     #[command(subcommand)]
     Fake(FakeCommand),
+    /// Inspect local certificate and key files.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -107,6 +111,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Webhook(command) => webhook::run(command),
+            Command::Cert(command) => cert::run(command).await,
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

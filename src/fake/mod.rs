@@ -266,13 +266,15 @@ async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path)
     std::fs::write(dir.join(PROGRAM_CERT), &client.cert_pem)
         .map_err(|e| format!("cannot write {PROGRAM_CERT}: {e}"))?;
     write_private(&dir.join(PROGRAM_KEY), client.key_pem.as_bytes())?;
-    std::fs::write(dir.join(PARTNER_CA), partner_root.cert_pem())
-        .map_err(|e| format!("cannot write {PARTNER_CA}: {e}"))?;
     let program_ca_pem = if scenario == Scenario::UntrustedCa {
         Authority::new("golive fake program CA")?.cert_pem()
     } else {
         signer.cert_pem()
     };
+    // The partner's bundle: the root of its server certificates and the CA that
+    // signs program certificates, so the client chain verifies to it too.
+    let bundle = format!("{}{}", partner_root.cert_pem(), program_ca_pem);
+    std::fs::write(dir.join(PARTNER_CA), bundle).map_err(|e| format!("cannot write {PARTNER_CA}: {e}"))?;
     let client_auth = match scenario {
         Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
         _ => mtls_front::ClientAuth::Required(program_ca_pem),

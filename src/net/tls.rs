@@ -10,10 +10,13 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::sign::CertifiedKey;
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::config::Environment;
+
+mod pem;
+
+pub use pem::PemBlock;
 
 /// Files larger than this are not read as PEM: no certificate chain is that big.
 pub const MAX_PEM_BYTES: u64 = 1024 * 1024;
@@ -25,49 +28,140 @@ pub fn provider() -> Arc<CryptoProvider> {
 
 /// Reads a PEM file with a size bound and a message that names the file.
 pub fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read {what} {}: {}", path.display(), crate::config::error::io_reason(&e)))?;
+    read_bounded(path, what).map_err(|e| e.message)
+}
+
+/// Why a PEM file could not be used: the message names the file and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PemError {
+    /// The file could not be read at all (missing, a directory, no permission),
+    /// as opposed to read but wrong.
+    pub unreadable: bool,
+    /// The whole message, file name included.
+    pub message: String,
+}
+
+impl PemError {
+    fn unreadable(message: String) -> Self {
+        PemError { unreadable: true, message }
+    }
+
+    fn content(message: String) -> Self {
+        PemError { unreadable: false, message }
+    }
+}
+
+impl std::fmt::Display for PemError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<PemError> for String {
+    fn from(e: PemError) -> String {
+        e.message
+    }
+}
+
+fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, PemError> {
+    let reason = |e: std::io::Error| {
+        PemError::unreadable(format!("cannot read {what} {}: {}", path.display(), crate::config::error::io_reason(&e)))
+    };
+    let meta = std::fs::metadata(path).map_err(reason)?;
     if meta.is_dir() {
-        return Err(format!("{what} {} is a directory, not a PEM file", path.display()));
+        return Err(PemError::unreadable(format!("{what} {} is a directory, not a PEM file", path.display())));
     }
     if meta.len() > MAX_PEM_BYTES {
-        return Err(format!("{what} {} is {} bytes: too large to be a PEM file", path.display(), meta.len()));
+        return Err(PemError::content(format!(
+            "{what} {} is {} bytes: too large to be a PEM file (at most {MAX_PEM_BYTES} bytes)",
+            path.display(),
+            meta.len()
+        )));
     }
-    std::fs::read(path)
-        .map_err(|e| format!("cannot read {what} {}: {}", path.display(), crate::config::error::io_reason(&e)))
+    std::fs::read(path).map_err(reason)
 }
 
 /// Loads every certificate of a PEM file, leaf first.
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let pem = read_pem(path, "certificate file")?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| format!("certificate file {} is not valid PEM: {e}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!(
-            "certificate file {} holds no CERTIFICATE block (is it the key, or DER instead of PEM?)",
-            path.display()
-        ));
-    }
-    Ok(certs)
+    Ok(parse_certs(path)?)
 }
 
 /// Loads the private key of a PEM file (PKCS#1, PKCS#8 or SEC1).
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, String> {
-    let pem = read_pem(path, "key file")?;
-    if String::from_utf8_lossy(&pem).contains("ENCRYPTED") {
-        return Err(format!(
-            "key file {} is encrypted; decrypt it for golive with `openssl pkey -in {} -out program.key` and keep the result in your secrets store",
-            path.display(),
-            path.display()
-        ));
+    Ok(parse_key(path)?)
+}
+
+/// Loads every certificate of a PEM file, leaf first, with a typed error.
+pub fn parse_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
+    let what = "certificate file";
+    let blocks = pem::read_blocks(path, what)?;
+    let certs: Vec<CertificateDer<'static>> = blocks
+        .iter()
+        .filter(|b| b.label == "CERTIFICATE" || b.label == "X509 CERTIFICATE")
+        .map(|b| CertificateDer::from(b.der.clone()))
+        .collect();
+    if !certs.is_empty() {
+        return Ok(certs);
     }
-    PrivateKeyDer::from_pem_slice(&pem).map_err(|_| {
-        format!(
-            "key file {} holds no private key (PKCS#1, PKCS#8 or SEC1 PEM expected; is it the certificate?)",
-            path.display()
-        )
-    })
+    let name = path.display();
+    let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
+    Err(PemError::content(match labels.iter().find(|l| l.contains("PRIVATE KEY")) {
+        Some(label) => format!(
+            "certificate file {name} holds a {label}, not a certificate: are the certificate and key paths swapped?"
+        ),
+        None if labels.contains(&"CERTIFICATE REQUEST") || labels.contains(&"NEW CERTIFICATE REQUEST") => format!(
+            "certificate file {name} holds a certificate request (CSR), not a certificate: use the signed certificate the CA returned for it"
+        ),
+        None => format!(
+            "certificate file {name} holds no CERTIFICATE block (it has: {}); point it at the PEM certificate chain",
+            labels.join(", ")
+        ),
+    }))
+}
+
+/// Loads the one private key of a PEM file (PKCS#1, PKCS#8 or SEC1), with a typed error.
+pub fn parse_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {
+    let what = "key file";
+    let blocks = pem::read_blocks(path, what)?;
+    let name = path.display();
+    if blocks.iter().any(|b| b.label == "ENCRYPTED PRIVATE KEY" || b.encrypted) {
+        return Err(PemError::content(format!(
+            "key file {name} is encrypted with a passphrase, which golive does not take; decrypt it with `openssl pkey -in {name} -out program.key` (you will be asked for the passphrase), keep the result in your secrets store with mode 0600 and point client_key at it"
+        )));
+    }
+    let mut keys = Vec::new();
+    for b in &blocks {
+        let key = match b.label.as_str() {
+            "PRIVATE KEY" => PrivateKeyDer::Pkcs8(b.der.clone().into()),
+            "RSA PRIVATE KEY" => PrivateKeyDer::Pkcs1(b.der.clone().into()),
+            "EC PRIVATE KEY" => PrivateKeyDer::Sec1(b.der.clone().into()),
+            _ => continue,
+        };
+        keys.push(key);
+    }
+    match keys.len() {
+        1 => Ok(keys.remove(0)),
+        0 => {
+            let labels: Vec<&str> = blocks.iter().map(|b| b.label.as_str()).collect();
+            Err(PemError::content(if labels.contains(&"CERTIFICATE") {
+                format!(
+                    "key file {name} holds a certificate, not a private key: are the certificate and key paths swapped?"
+                )
+            } else if labels.contains(&"OPENSSH PRIVATE KEY") {
+                format!(
+                    "key file {name} is an OpenSSH key, not a PEM private key: use the key the certificate request (CSR) was made with"
+                )
+            } else {
+                format!(
+                    "key file {name} holds no private key (it has: {}); PKCS#1, PKCS#8 or SEC1 PEM expected",
+                    labels.join(", ")
+                )
+            }))
+        }
+        n => Err(PemError::content(format!(
+            "key file {name} holds {n} private keys; keep only the key of the certificate"
+        ))),
+    }
 }
 
 /// The verifier of server certificates for an environment: its `ca_bundle`

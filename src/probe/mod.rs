@@ -7,6 +7,7 @@
 mod apikey;
 mod apikey_exchange;
 mod assert;
+mod cert;
 mod http;
 mod mtls;
 pub mod steps;
@@ -24,6 +25,8 @@ use crate::report::Outcome;
 /// The single list of probe kinds golive implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ProbeKind {
+    /// Local certificate chain and key files: match, expiry, pack rules, chain.
+    Cert,
     /// One HTTP request with an expected status and JSON assertions.
     Http,
     /// A handshake with the client certificate that explains itself, then one request.
@@ -38,12 +41,19 @@ pub enum ProbeKind {
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] =
-        &[ProbeKind::Http, ProbeKind::Mtls, ProbeKind::ApiKey, ProbeKind::ApiKeyExchange, ProbeKind::Webhook];
+    pub const ALL: &'static [ProbeKind] = &[
+        ProbeKind::Cert,
+        ProbeKind::Http,
+        ProbeKind::Mtls,
+        ProbeKind::ApiKey,
+        ProbeKind::ApiKeyExchange,
+        ProbeKind::Webhook,
+    ];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
         match self {
+            ProbeKind::Cert => "cert",
             ProbeKind::Http => "http",
             ProbeKind::Mtls => "mtls",
             ProbeKind::ApiKey => "apikey",
@@ -55,7 +65,7 @@ impl ProbeKind {
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook => false,
+            ProbeKind::Cert | ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -63,6 +73,7 @@ impl ProbeKind {
     /// Builds a runnable probe from interpolated parameters.
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
         match self {
+            ProbeKind::Cert => cert::build(params, cx),
             ProbeKind::Http => http::build(params, cx),
             ProbeKind::Mtls => mtls::build(params, cx),
             ProbeKind::ApiKey => apikey::build(params, cx),

@@ -1,0 +1,108 @@
+//! Probe kind `cert`: the environment's client certificate chain and key, as
+//! local files, judged by [`crate::certs`] against the pack's [`Policy`]
+//! (expiry thresholds, key type and size, wildcards, required names, clientAuth,
+//! chain order and, with `ca_bundle`, trust).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use async_trait::async_trait;
+
+use super::{BuildContext, Probe, ProbeContext};
+use crate::certs::{self, Inputs, Policy};
+use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+
+/// A built `cert` probe.
+struct CertProbe {
+    policy: Policy,
+}
+
+/// Builds a `cert` probe from its parameters (a [`Policy`]).
+pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    let policy: Policy = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    policy.validate()?;
+    Ok(Arc::new(CertProbe { policy }))
+}
+
+#[async_trait]
+impl Probe for CertProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let Some(cert) = cx.env.client_cert.clone() else {
+            out.check(Check::new(
+                "certificate",
+                Status::Error,
+                format!(
+                    "no client certificate: set `client_cert` (and `client_key`) in [env.{}] of golive.toml to the PEM files",
+                    cx.env.name
+                ),
+            ));
+            out.signals.error_class = Some("cert-not-configured".to_string());
+            out.diagnosis = Some(Diagnosis {
+                cause: "the environment names no client certificate".to_string(),
+                fix: format!(
+                    "add `client_cert = \"certs/program.crt\"` and `client_key = \"certs/program.key\"` to [env.{}]",
+                    cx.env.name
+                ),
+            });
+            return out;
+        };
+        let inputs = Inputs { cert, key: cx.env.client_key.clone(), ca_bundle: cx.env.ca_bundle.clone() };
+        let policy = self.policy.clone();
+        let started = Instant::now();
+        let job = {
+            let inputs = inputs.clone();
+            tokio::task::spawn_blocking(move || certs::inspect(&inputs, &policy, time::OffsetDateTime::now_utc()))
+        };
+        let inspection = match job.await {
+            Ok(i) => i,
+            Err(e) => {
+                out.check(Check::new("certificate", Status::Error, format!("reading the certificate failed: {e}")));
+                out.signals.error_class = Some("panic".to_string());
+                return out;
+            }
+        };
+        out.phases.push(Phase { name: "files".into(), duration_ms: started.elapsed().as_millis() as u64 });
+        out.fact("client_cert", inputs.cert.display().to_string());
+        if let Some(leaf) = inspection.leaf() {
+            out.fact("subject", leaf.subject.clone());
+            out.fact("issuer", leaf.issuer.clone());
+            out.fact("sans", leaf.sans.clone());
+            out.fact("not_after", leaf.not_after.clone());
+            out.fact("days_left", leaf.days_left);
+            out.fact("key_type", leaf.key_type.label());
+            out.fact("key_bits", leaf.key_bits);
+            out.fact("spki_sha256", leaf.spki_sha256.clone());
+            out.fact("sha256", leaf.sha256.clone());
+            if let Some(md5) = &leaf.rsa_modulus_md5 {
+                out.fact("rsa_modulus_md5", md5.clone());
+            }
+            out.fact("chain_length", inspection.chain.len());
+        }
+        for check in inspection.checks() {
+            out.check(check);
+        }
+        if inspection.leaf().is_some() && inputs.key.is_none() {
+            out.check(Check::new(
+                "key-match",
+                Status::Error,
+                format!(
+                    "no private key to compare: set `client_key` in [env.{}] of golive.toml to the key the CSR was made with",
+                    cx.env.name
+                ),
+            ));
+            out.signals.error_class.get_or_insert_with(|| "key-not-configured".to_string());
+        }
+        if let Some(class) = inspection.error_class() {
+            out.signals.error_class = Some(class.to_string());
+        }
+        out.diagnosis = inspection.diagnosis(&inputs).or_else(|| {
+            inputs.key.is_none().then(|| Diagnosis {
+                cause: "the environment names no private key, so the key-certificate match cannot be confirmed"
+                    .to_string(),
+                fix: format!("add `client_key = \"certs/program.key\"` to [env.{}]", cx.env.name),
+            })
+        });
+        out
+    }
+}

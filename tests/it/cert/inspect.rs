@@ -1,0 +1,193 @@
+//! `golive cert inspect` end to end: the JSON fields, exit codes, a clear
+//! message (and no panic) for every kind of bad file, and the RSA modulus MD5
+//! cross-checked with the openssl binary where it is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::make::{self, Alg, Ca, Enc, LeafSpec};
+use crate::support::{golive, stderr, stdout};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem").join(name)
+}
+
+/// Runs `cert inspect --format json` and returns the exit code and document.
+fn inspect(cert: &Path, extra: &[&str]) -> (i32, Value) {
+    let cert = cert.to_string_lossy().into_owned();
+    let mut args = vec!["cert", "inspect", cert.as_str(), "--format", "json"];
+    args.extend_from_slice(extra);
+    let out = golive(&args);
+    assert!(!stderr(&out).contains("internal error"), "panicked: {}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    (out.status.code().expect("exit code"), doc)
+}
+
+fn messages(doc: &Value) -> String {
+    doc["findings"].as_array().expect("findings").iter().map(|f| f["message"].as_str().unwrap_or("")).collect()
+}
+
+#[test]
+fn cert_inspect_json_has_the_documented_fields() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::root("Test CA");
+    let key = make::key(Alg::Rsa);
+    let cert = make::write(dir.path(), "c.pem", &ca.leaf(&key, &LeafSpec::default()));
+    let key_path = make::write(dir.path(), "k.pem", &make::key_pem(&key, Enc::Pkcs1));
+    let k = key_path.to_string_lossy().into_owned();
+    let (code, doc) = inspect(&cert, &["--key", &k]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["subject"], "CN=api.merchant.example");
+    assert_eq!(doc["issuer"], "CN=Test CA");
+    assert_eq!(doc["sans"], serde_json::json!(["api.merchant.example"]));
+    for field in ["not_before", "not_after"] {
+        let text = doc[field].as_str().expect(field);
+        assert!(time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).is_ok(), "{text}");
+    }
+    assert!(doc["days_left"].as_i64().is_some_and(|d| (89..=90).contains(&d)), "{doc:#}");
+    assert_eq!((doc["key_type"].as_str(), doc["key_bits"].as_u64()), (Some("rsa"), Some(2048)));
+    assert_eq!(doc["key_matches"], true);
+    let md5 = doc["rsa_modulus_md5"].as_str().expect("md5");
+    assert!(md5.len() == 32 && md5.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{md5}");
+    assert_eq!(doc["spki_sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(doc["status"], "pass");
+    assert_eq!(doc["findings"], serde_json::json!([]));
+
+    // Without --key: null, not false. EC: no modulus.
+    let ec_key = make::key(Alg::EcP256);
+    let ec = make::write(dir.path(), "ec.pem", &ca.leaf(&ec_key, &LeafSpec::default()));
+    let (_, doc) = inspect(&ec, &[]);
+    assert_eq!((doc["key_matches"].clone(), doc["rsa_modulus_md5"].clone()), (Value::Null, Value::Null));
+    assert_eq!(doc["key_type"], "ec");
+}
+
+#[test]
+fn cert_inspect_exit_code_follows_the_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::root("Test CA");
+    let key = make::key(Alg::EcP256);
+    let soon = make::write(dir.path(), "soon.pem", &ca.leaf(&key, &LeafSpec { to: 10, ..LeafSpec::default() }));
+    let (code, doc) = inspect(&soon, &[]);
+    assert_eq!((code, doc["status"].as_str()), (0, Some("warn")), "{doc:#}");
+    assert!(messages(&doc).contains("days left"), "{doc:#}");
+    let (code, doc) = inspect(&soon, &["--warn-days", "5"]);
+    assert_eq!((code, doc["status"].as_str()), (0, Some("pass")));
+    let expired =
+        make::write(dir.path(), "old.pem", &ca.leaf(&key, &LeafSpec { from: -30, to: -2, ..LeafSpec::default() }));
+    let (code, doc) = inspect(&expired, &[]);
+    assert_eq!((code, doc["status"].as_str()), (1, Some("fail")), "{doc:#}");
+    assert!(messages(&doc).contains("expired on"), "{doc:#}");
+
+    let (code, doc) = inspect(&fixture("mismatch.crt"), &["--key", &fixture("mismatch.key").to_string_lossy()]);
+    assert_eq!((code, doc["key_matches"].clone()), (1, Value::Bool(false)), "{doc:#}");
+    assert!(doc["diagnosis"]["cause"].as_str().is_some_and(|c| c.contains("wrong cert/key pair")), "{doc:#}");
+
+    // The human format says the same.
+    let out = golive(&["cert", "inspect", &soon.to_string_lossy()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("days left") && stdout(&out).contains("WARN"), "{}", stdout(&out));
+}
+
+#[test]
+fn cert_inspect_bad_files_give_clear_messages_and_no_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let key = make::key(Alg::EcP256);
+    let cert = make::write(d, "cert.pem", &Ca::root("Test CA").leaf(&key, &LeafSpec::default()));
+    let key_path = make::write(d, "key.pem", &make::key_pem(&key, Enc::Pkcs8));
+    let empty = make::write(d, "empty.pem", "");
+    let public = make::write(d, "public.pem", &key.public_key_pem());
+    let big = d.join("big.pem");
+    std::fs::write(&big, vec![b'A'; 10 * 1024 * 1024]).expect("writes 10 MB");
+    // (file, expected exit, text the message must contain)
+    let cases: Vec<(PathBuf, i32, &str)> = vec![
+        (empty, 1, "is empty"),
+        (fixture("not-pem.txt"), 1, "is not PEM"),
+        (public, 1, "holds no CERTIFICATE block (it has: PUBLIC KEY)"),
+        (fixture("truncated-base64.pem"), 1, "base64 is broken"),
+        (fixture("truncated-no-end.pem"), 1, "is truncated"),
+        (fixture("trailing-garbage.pem"), 1, "text after its last PEM block"),
+        (fixture("joined-without-newline.pem"), 1, "files joined without a newline"),
+        (key_path.clone(), 1, "are the certificate and key paths swapped?"),
+        (d.to_path_buf(), 3, "is a directory"),
+        (d.join("missing.pem"), 3, "no such file"),
+        (big, 1, "too large to be a PEM file"),
+    ];
+    for (file, want, text) in cases {
+        let (code, doc) = inspect(&file, &[]);
+        let msg = messages(&doc);
+        assert_eq!(code, want, "{}: {doc:#}", file.display());
+        assert!(msg.contains(text), "{}: want {text:?} in {msg}", file.display());
+        assert!(msg.contains(file.file_name().map_or("", |n| n.to_str().unwrap_or(""))), "names the file: {msg}");
+    }
+    // Cert and key swapped the other way round: the key file holds a certificate.
+    let (code, doc) = inspect(&cert, &["--key", &cert.to_string_lossy()]);
+    assert_eq!(code, 1);
+    assert!(messages(&doc).contains("key file") && messages(&doc).contains("swapped"), "{doc:#}");
+}
+
+#[test]
+fn cert_inspect_encrypted_key_says_how_to_decrypt() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = make::key(Alg::EcP256);
+    let cert = make::write(dir.path(), "cert.pem", &Ca::root("Test CA").leaf(&key, &LeafSpec::default()));
+    let der = key.serialize_der();
+    let encrypted = make::write(dir.path(), "enc.pem", &make::pem("ENCRYPTED PRIVATE KEY", &der));
+    let (code, doc) = inspect(&cert, &["--key", &encrypted.to_string_lossy()]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert!(messages(&doc).contains("openssl pkey -in"), "{doc:#}");
+}
+
+#[cfg(unix)]
+#[test]
+fn cert_inspect_unreadable_file_is_an_error_naming_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = make::write(dir.path(), "locked.pem", "-----BEGIN CERTIFICATE-----\n");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).expect("chmod 000");
+    if std::fs::read(&file).is_ok() {
+        println!("skipped: running as root, a chmod 000 file is still readable");
+        return;
+    }
+    let (code, doc) = inspect(&file, &[]);
+    assert_eq!(code, 3, "{doc:#}");
+    assert!(messages(&doc).contains("permission denied"), "{doc:#}");
+}
+
+/// What `sh -c "$cmd"` prints, or None when openssl is not installed.
+fn openssl_md5(cmd: &str) -> Option<String> {
+    if Command::new("openssl").arg("version").output().is_err() {
+        return None;
+    }
+    let out = Command::new("sh").arg("-c").arg(cmd).output().expect("sh runs");
+    assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    // "MD5(stdin)= 0123..." (openssl 1.1 prints "(stdin)= 0123...").
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    Some(text.rsplit("= ").next().unwrap_or_default().trim().to_string())
+}
+
+#[test]
+fn cert_rsa_modulus_md5_equals_what_openssl_prints() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = make::key(Alg::Rsa);
+    let cert = make::write(dir.path(), "c.pem", &Ca::root("Test CA").leaf(&key, &LeafSpec::default()));
+    let pairs = [(cert.clone(), None), (fixture("mismatch.crt"), Some(fixture("mismatch.key")))];
+    for (cert, key) in pairs {
+        let key_arg = key.as_ref().map(|k| k.to_string_lossy().into_owned());
+        let extra: Vec<&str> = key_arg.as_deref().map(|k| vec!["--key", k]).unwrap_or_default();
+        let (_, doc) = inspect(&cert, &extra);
+        let Some(want) = openssl_md5(&format!("openssl x509 -noout -modulus -in '{}' | openssl md5", cert.display()))
+        else {
+            println!("skipped: openssl is not installed, the modulus MD5 was not cross-checked");
+            return;
+        };
+        assert_eq!(doc["rsa_modulus_md5"].as_str(), Some(want.as_str()), "{doc:#}");
+        if let Some(key) = key {
+            let want = openssl_md5(&format!("openssl rsa -noout -modulus -in '{}' | openssl md5", key.display()));
+            assert_eq!(doc["key"]["rsa_modulus_md5"].as_str(), want.as_deref(), "{doc:#}");
+        }
+    }
+}
