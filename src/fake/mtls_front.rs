@@ -108,6 +108,7 @@ pub async fn start(cfg: FrontConfig) -> Result<Front, String> {
     let task = tokio::spawn(async move {
         loop {
             let Ok((tcp, peer)) = listener.accept().await else { continue };
+            let _ = tcp.set_nodelay(true);
             let (acceptor, cfg, upstream) = (acceptor.clone(), cfg.clone(), upstream.clone());
             tokio::spawn(async move {
                 // A failed handshake is the client's problem: rustls has sent the alert.

@@ -11,6 +11,7 @@ mod cert;
 mod http;
 mod mtls;
 pub mod steps;
+mod tls;
 mod webhook;
 
 use std::sync::Arc;
@@ -27,8 +28,10 @@ use crate::report::Outcome;
 pub enum ProbeKind {
     /// Local certificate chain and key files: match, expiry, pack rules, chain.
     Cert,
-    /// One HTTP request with an expected status and JSON assertions.
+    /// One HTTP request, or ordered steps, with assertions.
     Http,
+    /// The partner API's server certificate chain and TLS version.
+    Tls,
     /// A handshake with the client certificate that explains itself, then one request.
     Mtls,
     /// The configured API key: its shape, an authenticated read, its age.
@@ -44,6 +47,7 @@ impl ProbeKind {
     pub const ALL: &'static [ProbeKind] = &[
         ProbeKind::Cert,
         ProbeKind::Http,
+        ProbeKind::Tls,
         ProbeKind::Mtls,
         ProbeKind::ApiKey,
         ProbeKind::ApiKeyExchange,
@@ -55,6 +59,7 @@ impl ProbeKind {
         match self {
             ProbeKind::Cert => "cert",
             ProbeKind::Http => "http",
+            ProbeKind::Tls => "tls",
             ProbeKind::Mtls => "mtls",
             ProbeKind::ApiKey => "apikey",
             ProbeKind::ApiKeyExchange => "apikey-exchange",
@@ -65,7 +70,12 @@ impl ProbeKind {
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Cert | ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook => false,
+            ProbeKind::Cert
+            | ProbeKind::Http
+            | ProbeKind::Tls
+            | ProbeKind::Mtls
+            | ProbeKind::ApiKey
+            | ProbeKind::Webhook => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -75,6 +85,7 @@ impl ProbeKind {
         match self {
             ProbeKind::Cert => cert::build(params, cx),
             ProbeKind::Http => http::build(params, cx),
+            ProbeKind::Tls => tls::build(params, cx),
             ProbeKind::Mtls => mtls::build(params, cx),
             ProbeKind::ApiKey => apikey::build(params, cx),
             ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),

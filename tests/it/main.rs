@@ -12,4 +12,5 @@ mod mtls;
 mod renderers;
 mod runner;
 mod secrets;
+mod tls;
 mod webhook;
