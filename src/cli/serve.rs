@@ -21,6 +21,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     println!("golive fakes running (scenario {}):", args.scenario.name());
     println!("  axys-like API        {}", fakes.axys.uri());
     println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
+    println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
     println!("  secrets folder       {}", fakes.dir().display());
     println!();
     println!("{}", fakes.config_toml());

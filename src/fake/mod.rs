@@ -5,9 +5,13 @@
 //! be demonstrated. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
+mod certs;
+pub mod dns;
 mod partner;
 
 use std::path::{Path, PathBuf};
+
+pub use dns::{FakeDns, FakeDnsBuilder};
 
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
@@ -27,6 +31,12 @@ pub enum Scenario {
     PartnerDown,
     /// The partner APIs answer after 30 s: probes reach their deadline.
     PartnerHangs,
+    /// The calling IPv4 has no PTR record (NXDOMAIN); Axys answers 403.
+    PtrMissing,
+    /// The PTR names the provider's generic host, not a certificate name; Axys answers 403.
+    PtrNotInCert,
+    /// The certificate's domain has an A record elsewhere; Axys answers 403.
+    APointsElsewhere,
 }
 
 impl Scenario {
@@ -44,6 +54,9 @@ pub struct Fakes {
     pub axys: MockServer,
     /// The PaymentsAI-like partner API.
     pub paymentsai: MockServer,
+    /// The authoritative DNS server with the demo's forward and reverse zones.
+    pub dns: FakeDns,
+    client_cert: PathBuf,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -80,7 +93,9 @@ impl Fakes {
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
         let paymentsai = MockServer::start().await;
         partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
-        let fakes = Fakes { scenario, axys, paymentsai, secrets, dir };
+        let dns = dns::demo(scenario).start().await?;
+        let client_cert = certs::write_demo_client_cert(dir.path(), dns::DEMO_DOMAIN)?;
+        let fakes = Fakes { scenario, axys, paymentsai, dns, client_cert, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -114,6 +129,9 @@ impl Fakes {
             pack: "axys".to_string(),
             base_url: url(&self.axys, "/v2"),
             api_key: Some(self.secret("axys_api_key", &self.secrets.axys_api_key)),
+            client_cert: Some(self.client_cert.clone()),
+            calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
+            nameservers: vec![self.dns.addr()],
             ..Environment::default()
         };
         let paymentsai = Environment {
@@ -140,6 +158,22 @@ impl Fakes {
             }
             if let Some(k) = &env.api_key {
                 out.push_str(&format!("api_key = {}\n", k.source));
+            }
+            if let Some(c) = &env.client_cert {
+                out.push_str(&format!("client_cert = \"{}\"\n", c.display()));
+            }
+            let quoted = |list: Vec<String>| list.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+            if !env.calling_ips.is_empty() {
+                out.push_str(&format!(
+                    "calling_ips = [{}]\n",
+                    quoted(env.calling_ips.iter().map(|i| i.to_string()).collect())
+                ));
+            }
+            if !env.nameservers.is_empty() {
+                out.push_str(&format!(
+                    "nameservers = [{}]\n",
+                    quoted(env.nameservers.iter().map(|n| n.to_string()).collect())
+                ));
             }
             for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
                 if let Some(v) = value {

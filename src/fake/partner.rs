@@ -20,7 +20,11 @@ fn error(code: u16, message: &str) -> ResponseTemplate {
 /// What a broken scenario answers to every request, if it overrides the API.
 fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
     match scenario {
-        Scenario::Healthy | Scenario::IpNotAllowlisted => None,
+        Scenario::Healthy
+        | Scenario::IpNotAllowlisted
+        | Scenario::PtrMissing
+        | Scenario::PtrNotInCert
+        | Scenario::APointsElsewhere => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
@@ -33,7 +37,12 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
         Mock::given(method("GET")).respond_with(answer).mount(server).await;
         return;
     }
-    if scenario == Scenario::IpNotAllowlisted {
+    // Axys gives the same 403 for an allowlist failure and an FCrDNS failure.
+    let forbidden = matches!(
+        scenario,
+        Scenario::IpNotAllowlisted | Scenario::PtrMissing | Scenario::PtrNotInCert | Scenario::APointsElsewhere
+    );
+    if forbidden {
         Mock::given(path("/v2/cardholders"))
             .respond_with(error(403, "No Authorised IPs configured"))
             .mount(server)
