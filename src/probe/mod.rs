@@ -5,6 +5,7 @@
 //! arms below). The runner and the renderers never change for a new kind.
 
 mod assert;
+mod fcrdns;
 mod http;
 
 use std::sync::Arc;
@@ -21,23 +22,26 @@ use crate::report::Outcome;
 pub enum ProbeKind {
     /// One HTTP request with an expected status and JSON assertions.
     Http,
+    /// Forward-confirmed reverse DNS of every calling IP against the certificate's names.
+    Fcrdns,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http];
+    pub const ALL: &'static [ProbeKind] = &[ProbeKind::Http, ProbeKind::Fcrdns];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
         match self {
             ProbeKind::Http => "http",
+            ProbeKind::Fcrdns => "fcrdns",
         }
     }
 
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http => false,
+            ProbeKind::Http | ProbeKind::Fcrdns => false,
         }
     }
 
@@ -45,6 +49,7 @@ impl ProbeKind {
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
         match self {
             ProbeKind::Http => http::build(params, cx),
+            ProbeKind::Fcrdns => fcrdns::build(params, cx),
         }
     }
 
