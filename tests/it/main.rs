@@ -5,3 +5,5 @@
 mod support;
 
 mod runner;
+
+mod fcrdns;

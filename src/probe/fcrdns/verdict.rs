@@ -111,7 +111,8 @@ pub fn ip_verdict(l: &IpLookup, cert: &[CertName], suggest: &str, max_ptr: usize
             problems.push(format!("the other PTR names do not: {}", reasons(&others)));
         }
         if unchecked > 0 {
-            problems.push(format!("{unchecked} more PTR names were not checked (at most {max_ptr})"));
+            let s = if unchecked == 1 { "" } else { "s" };
+            problems.push(format!("{unchecked} more PTR name{s} not checked (max_ptr is {max_ptr})"));
         }
         let problems = problems.join("; ");
         return verdict(
@@ -164,10 +165,12 @@ fn reason(n: &PtrName, ip: IpAddr, cert: &[CertName]) -> String {
         }
         (Match::No, _) => format!("{} is not a name in the certificate ({})", n.name, cert_list(cert)),
         (Match::Exact | Match::Address(_), Ok(addrs)) if !addrs.contains(&ip) => {
-            format!("{rtype} {} → {}, which does not include {ip}", n.name, answer_text(&n.forward))
+            format!("{} is in the certificate, but its {rtype} records do not include {ip}", n.name)
         }
         (Match::Exact | Match::Address(_), Ok(_)) => format!("{} proves FCrDNS", n.name),
-        (Match::Exact | Match::Address(_), Err(f)) => format!("{rtype} {} → {}", n.name, f.label()),
+        (Match::Exact | Match::Address(_), Err(f)) => {
+            format!("{} is in the certificate, but has no {rtype} record ({})", n.name, f.label())
+        }
     }
 }
 
@@ -196,7 +199,10 @@ fn broken_link(n: &PtrName, ip: IpAddr, cert: &[CertName], suggest: &str, set_pt
                 n.name,
                 answer_text(&n.forward)
             ),
-            format!("add {ip} to the {rtype} records of {} in its DNS zone", n.name.trim_end_matches('.')),
+            format!(
+                "add {ip} to the {rtype} records of {} in its DNS zone (or correct calling_ips if {ip} is no longer your egress address)",
+                n.name.trim_end_matches('.')
+            ),
         ),
         (Match::Exact | Match::Address(_), Err(f)) => (
             format!("PTR {ip} → {} is in the certificate, but {rtype} {} → {}", n.name, n.name, f.label()),
