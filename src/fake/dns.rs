@@ -60,6 +60,7 @@ pub struct FakeDnsBuilder {
     servfail: Vec<String>,
     refused: Vec<String>,
     silent: Vec<String>,
+    no_tcp: bool,
     problems: Vec<String>,
 }
 
@@ -107,6 +108,12 @@ impl FakeDnsBuilder {
         self
     }
 
+    /// Serve UDP only, so a truncated answer cannot be fetched again over TCP.
+    pub fn without_tcp(mut self) -> Self {
+        self.no_tcp = true;
+        self
+    }
+
     /// The reverse name of `ip` answers SERVFAIL.
     pub fn servfail_ptr(self, ip: IpAddr) -> Self {
         let name = Name::from(ip).to_ascii();
@@ -127,7 +134,7 @@ impl FakeDnsBuilder {
             refused: names(&self.refused)?,
             silent: names(&self.silent)?,
         };
-        let (server, addr) = listen(handler).await?;
+        let (server, addr) = listen(handler, !self.no_tcp).await?;
         Ok(FakeDns { _server: server, addr, records: self.records.len() })
     }
 }
@@ -253,13 +260,18 @@ impl RequestHandler for Handler {
     }
 }
 
-async fn listen(handler: Handler) -> Result<(Server<Handler>, SocketAddr), String> {
+async fn listen(handler: Handler, with_tcp: bool) -> Result<(Server<Handler>, SocketAddr), String> {
     // UDP and TCP share a port; another process can take the TCP side between
     // the two binds, so try a few ports.
     let mut last = String::new();
     for _ in 0..5 {
         let udp = UdpSocket::bind("127.0.0.1:0").await.map_err(|e| format!("fake DNS: cannot bind UDP: {e}"))?;
         let addr = udp.local_addr().map_err(|e| format!("fake DNS: {e}"))?;
+        if !with_tcp {
+            let mut server = Server::new(handler);
+            server.register_socket(udp);
+            return Ok((server, addr));
+        }
         match TcpListener::bind(addr).await {
             Ok(tcp) => {
                 let mut server = Server::new(handler);

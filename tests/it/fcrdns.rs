@@ -176,6 +176,22 @@ async fn an_a_rrset_with_several_addresses_including_the_ip_passes() {
     assert_eq!(r.status, Status::Pass, "{r:#?}");
 }
 
+fn large_rrset() -> FakeDnsBuilder {
+    // 150 A records (about 2.4 kB) do not fit a 1232-byte UDP answer.
+    (1..=150u8).fold(consistent(), |b, i| b.a(API, IpAddr::from([198, 51, 100, i])))
+}
+
+#[tokio::test]
+async fn a_truncated_udp_answer_is_fetched_again_over_tcp() {
+    let dns = start(large_rrset()).await;
+    let r = run(&dns, &[IP], &cert(API, &[API], &[])).await;
+    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // The same zone without TCP: the truncated answer is all there is.
+    let udp_only = start(large_rrset().without_tcp()).await;
+    let r = run_with(env(udp_only.addr(), &[IP], &cert(API, &[API], &[])), "", "timeout = \"2s\"").await;
+    assert_ne!(r.status, Status::Pass, "the pass above needed TCP: {r:#?}");
+}
+
 #[tokio::test]
 async fn two_ptr_names_both_good_pass_with_a_note() {
     let b = consistent().ptr(ip(IP), WWW).a(WWW, ip(IP));
