@@ -22,6 +22,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     println!("  axys-like API        {}", fakes.axys.uri());
     println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
     println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
+    println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
     println!("  secrets folder       {}", fakes.dir().display());
     println!();
     println!("{}", fakes.config_toml());

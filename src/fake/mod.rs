@@ -6,12 +6,15 @@
 //! private temporary folder, referenced as files, never printed.
 
 pub mod certs;
+pub mod dns;
 pub mod exchange;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
 
 use std::path::{Path, PathBuf};
+
+pub use dns::{FakeDns, FakeDnsBuilder};
 
 use secrecy::{ExposeSecret, SecretString};
 use wiremock::MockServer;
@@ -50,6 +53,12 @@ pub enum Scenario {
     PartnerHangs,
     /// The merchant's webhook receiver answers 200 to everything, forgeries included.
     WebhookAcceptsAnything,
+    /// The calling IPv4 has no PTR record (NXDOMAIN); Axys answers 403.
+    PtrMissing,
+    /// The PTR names the provider's generic host, not a certificate name; Axys answers 403.
+    PtrNotInCert,
+    /// The certificate's domain has an A record elsewhere; Axys answers 403.
+    APointsElsewhere,
 }
 
 impl Scenario {
@@ -73,6 +82,8 @@ pub struct Fakes {
     pub pai_exchange: exchange::ExchangeFake,
     /// The merchant's webhook receiver (PaymentsAI scheme).
     pub webhook: MockServer,
+    /// The authoritative DNS server with the demo's forward and reverse zones.
+    pub dns: FakeDns,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -135,7 +146,8 @@ impl Fakes {
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, secrets, dir };
+        let dns = dns::demo(scenario).start().await?;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, dns, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -176,6 +188,8 @@ impl Fakes {
             client_cert: with_cert.then(|| self.dir.path().join(PROGRAM_CERT)),
             client_key: with_cert.then(|| self.dir.path().join(PROGRAM_KEY)),
             ca_bundle: Some(self.dir.path().join(PARTNER_CA)),
+            calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
+            nameservers: vec![self.dns.addr()],
             ..Environment::default()
         };
         let paymentsai = Environment {
@@ -218,6 +232,19 @@ impl Fakes {
                 if let Some(p) = path {
                     out.push_str(&format!("{key} = \"{}\"\n", p.display()));
                 }
+            }
+            let quoted = |list: Vec<String>| list.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ");
+            if !env.calling_ips.is_empty() {
+                out.push_str(&format!(
+                    "calling_ips = [{}]\n",
+                    quoted(env.calling_ips.iter().map(|i| i.to_string()).collect())
+                ));
+            }
+            if !env.nameservers.is_empty() {
+                out.push_str(&format!(
+                    "nameservers = [{}]\n",
+                    quoted(env.nameservers.iter().map(|n| n.to_string()).collect())
+                ));
             }
             for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
                 if let Some(v) = value {

@@ -28,7 +28,10 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
         | Scenario::UntrustedCa
         | Scenario::NoClientCert
         | Scenario::MtlsNotEnforced
-        | Scenario::WebhookAcceptsAnything => None,
+        | Scenario::WebhookAcceptsAnything
+        | Scenario::PtrMissing
+        | Scenario::PtrNotInCert
+        | Scenario::APointsElsewhere => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
@@ -39,6 +42,15 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
 pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) {
     if let Some(answer) = broken(scenario) {
         Mock::given(method("GET")).respond_with(answer).mount(server).await;
+        return;
+    }
+    // Axys gives the same 403 for an allowlist failure and an FCrDNS failure.
+    let forbidden = matches!(scenario, Scenario::PtrMissing | Scenario::PtrNotInCert | Scenario::APointsElsewhere);
+    if forbidden {
+        Mock::given(path("/v2/cardholders"))
+            .respond_with(error(403, "No Authorised IPs configured"))
+            .mount(server)
+            .await;
         return;
     }
     Mock::given(method("GET"))

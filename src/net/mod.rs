@@ -1,6 +1,7 @@
 //! Network clients shared by the probes of one run: built once per target,
 //! reused by every probe, so connections and TLS sessions are pooled.
 
+pub mod dns;
 pub mod handshake;
 pub mod tls;
 
@@ -18,12 +19,13 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct Clients {
     env: Arc<Environment>,
     http: OnceCell<Result<reqwest::Client, String>>,
+    dns: OnceCell<Result<dns::Resolver, String>>,
 }
 
 impl Clients {
     /// Clients for an environment; nothing is built until first use.
     pub fn new(env: Arc<Environment>) -> Self {
-        Clients { env, http: OnceCell::new() }
+        Clients { env, http: OnceCell::new(), dns: OnceCell::new() }
     }
 
     /// The HTTP client: the environment's roots and client identity, no
@@ -38,6 +40,12 @@ impl Clients {
                     .map_err(|e| format!("building the HTTP client failed: {e}"))?
             })
             .await;
+        result.as_ref().map_err(Clone::clone)
+    }
+
+    /// The DNS resolver: the environment's nameservers, or the system's.
+    pub async fn dns(&self) -> Result<&dns::Resolver, String> {
+        let result = self.dns.get_or_init(|| async { dns::Resolver::for_env(&self.env) }).await;
         result.as_ref().map_err(Clone::clone)
     }
 }

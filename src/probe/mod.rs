@@ -8,6 +8,7 @@ mod apikey;
 mod apikey_exchange;
 mod assert;
 mod cert;
+mod fcrdns;
 mod http;
 mod mtls;
 pub mod steps;
@@ -40,6 +41,8 @@ pub enum ProbeKind {
     ApiKeyExchange,
     /// Signed and forged deliveries to the merchant's webhook endpoint.
     Webhook,
+    /// Forward-confirmed reverse DNS of every calling IP against the certificate's names.
+    Fcrdns,
 }
 
 impl ProbeKind {
@@ -52,6 +55,7 @@ impl ProbeKind {
         ProbeKind::ApiKey,
         ProbeKind::ApiKeyExchange,
         ProbeKind::Webhook,
+        ProbeKind::Fcrdns,
     ];
 
     /// The kind's name exactly as packs and reports write it.
@@ -64,6 +68,7 @@ impl ProbeKind {
             ProbeKind::ApiKey => "apikey",
             ProbeKind::ApiKeyExchange => "apikey-exchange",
             ProbeKind::Webhook => "webhook",
+            ProbeKind::Fcrdns => "fcrdns",
         }
     }
 
@@ -75,7 +80,8 @@ impl ProbeKind {
             | ProbeKind::Tls
             | ProbeKind::Mtls
             | ProbeKind::ApiKey
-            | ProbeKind::Webhook => false,
+            | ProbeKind::Webhook
+            | ProbeKind::Fcrdns => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -90,6 +96,7 @@ impl ProbeKind {
             ProbeKind::ApiKey => apikey::build(params, cx),
             ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
             ProbeKind::Webhook => webhook::build(params, cx),
+            ProbeKind::Fcrdns => fcrdns::build(params, cx),
         }
     }
 
