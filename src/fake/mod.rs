@@ -41,6 +41,10 @@ pub enum Scenario {
     PartnerDown,
     /// The partner APIs answer after 30 s: probes reach their deadline.
     PartnerHangs,
+    /// Axys answers its first 3 authenticated requests, then 403 "No Authorised
+    /// IPs configured": a launch-day allowlist loss for `--watch` to catch.
+    #[value(name = "starts-403-halfway")]
+    Starts403Halfway,
 }
 
 impl Scenario {
