@@ -3,6 +3,7 @@
 //! Commands return an exit code (see [`crate::exit`]); they print, the library
 //! below them never does.
 
+mod evidence;
 mod list;
 mod serve;
 mod targets;
@@ -43,6 +44,9 @@ enum Command {
     /// Run the embedded fakes.
     #[command(subcommand)]
     Fake(FakeCommand),
+    /// Check an evidence folder written by `verify --evidence DIR`.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -97,6 +101,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Verify(args) => verify::run(args).await,
             Command::List(args) => list::run(args).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
+            Command::Evidence(command) => evidence::run(command).await,
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

@@ -8,6 +8,7 @@ use clap::Args;
 use super::EnvArgs;
 use super::targets::resolve;
 use crate::config::{ConfigError, env::parse_duration};
+use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
@@ -23,7 +24,7 @@ pub enum FailOn {
 /// `golive verify` options.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day"
+    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day\n  golive verify --env staging --evidence evidence/2025-06-01"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
@@ -58,6 +59,10 @@ pub struct VerifyArgs {
     /// No live progress line on stderr.
     #[arg(long)]
     no_progress: bool,
+    /// Write the auditor's evidence of this run into DIR (created; must be new or empty):
+    /// report, request/handshake trace, state transitions, environment, SHA-256 manifest.
+    #[arg(long, value_name = "DIR")]
+    evidence: Option<PathBuf>,
 }
 
 fn parse_jobs(text: &str) -> Result<usize, String> {
@@ -79,17 +84,31 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         // The demo's fakes exist to be changed: its mutating probes always run.
         allow_mutations: args.allow_mutations || demo,
     };
+    let fail_on_warn = args.fail_on == Some(FailOn::Warn);
+    if let Some(dir) = &args.evidence {
+        evidence::prepare(dir).map_err(super::evidence::usage)?;
+    }
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let summary = runner::run(&plan, &opts, &mut |event| progress.on_event(&event)).await;
     drop(resolved.fakes);
     write_reports(&summary, &args.report)?;
+    if let Some(dir) = &args.evidence {
+        let written = evidence::write(dir, &summary, &plan).map_err(super::evidence::usage)?;
+        eprintln!(
+            "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
+            dir.display(),
+            written.trace,
+            written.states,
+            dir.display()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("golive: cannot write the report to stdout: {e}");
         }
     }
-    Ok(exit::for_summary(&summary, args.fail_on == Some(FailOn::Warn)))
+    Ok(exit::for_summary(&summary, fail_on_warn))
 }
 
 /// Writes every `--report FORMAT=PATH` from the same run.

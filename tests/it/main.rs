@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod config_errors;
+mod evidence;
 mod mtls;
 mod renderers;
 mod runner;
