@@ -4,7 +4,8 @@
 //! [`cli::run`] and maps the outcome to an exit code. The flow is
 //! configuration ([`config`]) ► plan ([`plan`]) ► runner ([`runner`]) ► report
 //! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
-//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`].
+//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`],
+//! the auditor's evidence folder in [`evidence`] and `--watch` rounds in [`watch`].
 
 pub mod cli;
 pub mod config;
@@ -17,3 +18,4 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod watch;

@@ -8,6 +8,7 @@ mod list;
 mod serve;
 mod targets;
 mod verify;
+mod watch;
 
 use std::ffi::OsString;
 use std::path::PathBuf;

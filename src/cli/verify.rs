@@ -13,6 +13,7 @@ use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
 use crate::runner::{self, RunOptions};
+use crate::watch::WatchOptions;
 
 /// What makes `verify` exit 1 besides failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,7 +25,7 @@ pub enum FailOn {
 /// `golive verify` options.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day\n  golive verify --env staging --evidence evidence/2025-06-01"
+    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day\n  golive verify --env staging --evidence evidence/2025-06-01\n  golive verify --env production --tag launch-day --watch 60s --for 1h"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
@@ -61,8 +62,15 @@ pub struct VerifyArgs {
     no_progress: bool,
     /// Write the auditor's evidence of this run into DIR (created; must be new or empty):
     /// report, request/handshake trace, state transitions, environment, SHA-256 manifest.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "watch")]
     evidence: Option<PathBuf>,
+    /// Repeat the probes every DUR (e.g. 60s) and end with a summary of the whole watch:
+    /// pass rates, first failures, flaps, 403/4xx/5xx spikes. Ctrl-C ends it.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    watch: Option<Duration>,
+    /// With --watch: stop after DUR, e.g. 1h [default: until Ctrl-C].
+    #[arg(long = "for", value_name = "DUR", value_parser = parse_duration, requires = "watch")]
+    watch_for: Option<Duration>,
 }
 
 fn parse_jobs(text: &str) -> Result<usize, String> {
@@ -85,6 +93,11 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         allow_mutations: args.allow_mutations || demo,
     };
     let fail_on_warn = args.fail_on == Some(FailOn::Warn);
+    if let Some(interval) = args.watch {
+        let watch = WatchOptions { interval, duration: args.watch_for };
+        let how = super::watch::Output { format: args.format, reports: &args.report, no_progress: args.no_progress };
+        return super::watch::run(&plan, &opts, watch, &how, fail_on_warn).await;
+    }
     if let Some(dir) = &args.evidence {
         evidence::prepare(dir).map_err(super::evidence::usage)?;
     }

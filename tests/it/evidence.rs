@@ -124,6 +124,8 @@ fn evidence_usage_errors_exit_2_and_name_the_folder() {
     let out = verify_evidence(&missing);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    let both = golive(&["verify", "--env", "demo", "--evidence", "x", "--watch", "1s"]);
+    assert_eq!(both.status.code(), Some(2), "--evidence records one run, not a watch");
 }
 
 const API_KEY: &str = "CANARY-evidence-key-5c1e";

@@ -11,3 +11,4 @@ mod mtls;
 mod renderers;
 mod runner;
 mod secrets;
+mod watch;
