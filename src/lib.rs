@@ -4,13 +4,15 @@
 //! [`cli::run`] and maps the outcome to an exit code. The flow is
 //! configuration ([`config`]) ► plan ([`plan`]) ► runner ([`runner`]) ► report
 //! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
-//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`], and the
-//! webhook signature schemes shared by a probe, a command and a fake in [`webhook`].
+//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`], the
+//! webhook signature schemes shared by a probe, a command and a fake in [`webhook`],
+//! the auditor's evidence folder in [`evidence`] and `--watch` rounds in [`watch`].
 
 pub mod apikey;
 pub mod certs;
 pub mod cli;
 pub mod config;
+pub mod evidence;
 pub mod exit;
 pub mod fake;
 pub mod net;
@@ -19,4 +21,5 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod watch;
 pub mod webhook;

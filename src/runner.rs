@@ -34,11 +34,13 @@ pub struct RunOptions {
     pub timeout: Option<Duration>,
     /// Whether mutating probes may run.
     pub allow_mutations: bool,
+    /// Why mutating probes are skipped, when not for lack of `--allow-mutations`.
+    pub mutations_skipped_because: Option<String>,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { jobs: DEFAULT_JOBS, timeout: None, allow_mutations: false }
+        RunOptions { jobs: DEFAULT_JOBS, timeout: None, allow_mutations: false, mutations_skipped_because: None }
     }
 }
 
@@ -104,7 +106,10 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
                 skip(plan, i, format!("needs `{dep}`, which was excluded by --skip")),
             );
         } else if p.spec.mutating() && !opts.allow_mutations {
-            let reason = "changes data on the partner's side; pass --allow-mutations to run it".to_string();
+            let reason = opts
+                .mutations_skipped_because
+                .clone()
+                .unwrap_or_else(|| "changes data on the partner's side; pass --allow-mutations to run it".to_string());
             finish(plan, &redactor, &mut reports, on_event, skip(plan, i, reason));
         } else if waiting_on[i] == 0 {
             ready.push(i);

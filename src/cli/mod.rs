@@ -4,11 +4,13 @@
 //! below them never does.
 
 mod cert;
+mod evidence;
 mod key;
 mod list;
 mod serve;
 mod targets;
 mod verify;
+mod watch;
 mod webhook;
 
 use std::ffi::OsString;
@@ -55,6 +57,9 @@ enum Command {
     /// Inspect local certificate and key files.
     #[command(subcommand)]
     Cert(cert::CertCommand),
+    /// Check an evidence folder written by `verify --evidence DIR`.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -112,6 +117,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Webhook(command) => webhook::run(command),
             Command::Cert(command) => cert::run(command).await,
+            Command::Evidence(command) => evidence::run(command).await,
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

@@ -8,10 +8,12 @@ use clap::Args;
 use super::EnvArgs;
 use super::targets::resolve;
 use crate::config::{ConfigError, env::parse_duration};
+use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
 use crate::runner::{self, RunOptions};
+use crate::watch::WatchOptions;
 
 /// What makes `verify` exit 1 besides failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,7 +25,7 @@ pub enum FailOn {
 /// `golive verify` options.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day"
+    after_help = "Examples:\n  golive verify --env demo\n  golive verify --env staging --report junit=golive.xml --report markdown=$GITHUB_STEP_SUMMARY\n  golive verify --env production --tag launch-day\n  golive verify --env staging --evidence evidence/2025-06-01\n  golive verify --env production --tag launch-day --watch 60s --for 1h"
 )]
 pub struct VerifyArgs {
     #[command(flatten)]
@@ -58,6 +60,17 @@ pub struct VerifyArgs {
     /// No live progress line on stderr.
     #[arg(long)]
     no_progress: bool,
+    /// Write the auditor's evidence of this run into DIR (created; must be new or empty):
+    /// report, request/handshake trace, state transitions, environment, SHA-256 manifest.
+    #[arg(long, value_name = "DIR", conflicts_with = "watch")]
+    evidence: Option<PathBuf>,
+    /// Repeat the probes every DUR (e.g. 60s) and end with a summary of the whole watch:
+    /// pass rates, first failures, flaps, 403/4xx/5xx spikes. Ctrl-C ends it.
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    watch: Option<Duration>,
+    /// With --watch: stop after DUR, e.g. 1h [default: until Ctrl-C].
+    #[arg(long = "for", value_name = "DUR", value_parser = parse_duration, requires = "watch")]
+    watch_for: Option<Duration>,
 }
 
 fn parse_jobs(text: &str) -> Result<usize, String> {
@@ -73,23 +86,46 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     let demo = resolved.fakes.is_some();
     let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
     let plan = Plan::build(&args.target.env, resolved.targets, &selection)?;
+    let watching = args.watch.is_some();
     let opts = RunOptions {
         jobs: args.jobs,
         timeout: args.timeout,
-        // The demo's fakes exist to be changed: its mutating probes always run.
-        allow_mutations: args.allow_mutations || demo,
+        // The demo's fakes exist to be changed: its mutating probes always run,
+        // once. A watch repeats its probes, so it never runs a mutating one.
+        allow_mutations: (args.allow_mutations || demo) && !watching,
+        mutations_skipped_because: watching
+            .then(|| "changes data on the partner's side; --watch never repeats a mutation".to_string()),
     };
+    let fail_on_warn = args.fail_on == Some(FailOn::Warn);
+    if let Some(interval) = args.watch {
+        let watch = WatchOptions { interval, duration: args.watch_for };
+        let how = super::watch::Output { format: args.format, reports: &args.report, no_progress: args.no_progress };
+        return super::watch::run(&plan, &opts, watch, &how, fail_on_warn).await;
+    }
+    if let Some(dir) = &args.evidence {
+        evidence::prepare(dir).map_err(super::evidence::usage)?;
+    }
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let summary = runner::run(&plan, &opts, &mut |event| progress.on_event(&event)).await;
     drop(resolved.fakes);
     write_reports(&summary, &args.report)?;
+    if let Some(dir) = &args.evidence {
+        let written = evidence::write(dir, &summary, &plan).map_err(super::evidence::usage)?;
+        eprintln!(
+            "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
+            dir.display(),
+            written.trace,
+            written.states,
+            dir.display()
+        );
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour()) {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             eprintln!("golive: cannot write the report to stdout: {e}");
         }
     }
-    Ok(exit::for_summary(&summary, args.fail_on == Some(FailOn::Warn)))
+    Ok(exit::for_summary(&summary, fail_on_warn))
 }
 
 /// Writes every `--report FORMAT=PATH` from the same run.

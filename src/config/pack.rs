@@ -36,6 +36,15 @@ struct RawPack {
     diagnosis: Vec<RawDiagnosis>,
     #[serde(default)]
     probe: Vec<Spanned<RawProbe>>,
+    #[serde(default)]
+    watch: Vec<RawWatch>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    status: Spanned<String>,
+    meaning: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,6 +148,53 @@ impl DiagnosisRule {
     }
 }
 
+/// What a spike of an HTTP status means during `--watch`, in the runbook's
+/// words: `[[watch]] status = "403" | "4xx" | "5xx", meaning = "..."`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchRule {
+    /// An exact status (`"403"`) or a class (`"4xx"`), as written.
+    pub status: String,
+    /// What a spike of it indicates.
+    pub meaning: String,
+}
+
+impl WatchRule {
+    /// The exact status this rule names, if it names one rather than a class.
+    pub fn exact(&self) -> Option<u16> {
+        self.status.parse().ok()
+    }
+
+    /// Whether an HTTP status falls under this rule.
+    pub fn matches(&self, status: u16) -> bool {
+        match self.exact() {
+            Some(exact) => exact == status,
+            None => self.status.chars().next().and_then(|c| c.to_digit(10)) == Some(u32::from(status / 100)),
+        }
+    }
+
+    /// The meaning of a spike of `key` (an exact status such as `403`, or a
+    /// class such as `4xx`): the exact rule first, then the class rule.
+    pub fn meaning_of<'a>(rules: &'a [WatchRule], key: &str) -> Option<&'a str> {
+        rules.iter().find(|r| r.status == key).map(|r| r.meaning.as_str()).or_else(|| {
+            let class = format!("{}xx", key.chars().next()?);
+            rules.iter().find(|r| r.status == class).map(|r| r.meaning.as_str())
+        })
+    }
+}
+
+/// Checks a `[[watch]]` status: three digits from 100 to 599, or `1xx`..`5xx`.
+fn watch_status(file: &SourceFile, raw: &Spanned<String>) -> Result<String, ConfigError> {
+    let text = raw.get_ref().trim().to_ascii_lowercase();
+    let exact = text.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s)) && text.len() == 3;
+    let class = text.len() == 3 && text.ends_with("xx") && matches!(text.as_bytes()[0], b'1'..=b'5');
+    if exact || class {
+        Ok(text)
+    } else {
+        Err(ConfigError::at(file, raw.span(), format!("`{}` is not an HTTP status or status class", raw.get_ref()))
+            .help("write an exact status such as \"403\" or a class such as \"4xx\" or \"5xx\""))
+    }
+}
+
 /// One declared probe of a pack, before it is bound to an environment.
 #[derive(Debug, Clone)]
 pub struct ProbeSpec {
@@ -198,6 +254,8 @@ pub struct Pack {
     pub source: SourceFile,
     /// SHA-256 of the pack text, for evidence.
     pub sha256: String,
+    /// What spikes of HTTP statuses mean during `--watch`.
+    pub watch: Vec<WatchRule>,
 }
 
 /// Loads a pack by built-in name or path. `from` is the configuration file and
@@ -298,6 +356,11 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
+    let watch = raw
+        .watch
+        .iter()
+        .map(|w| Ok(WatchRule { status: watch_status(&file, &w.status)?, meaning: w.meaning.clone() }))
+        .collect::<Result<Vec<_>, ConfigError>>()?;
     Ok(Pack {
         name: raw.pack.name,
         title: raw.pack.title,
@@ -310,6 +373,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         probes,
         source: file,
         sha256,
+        watch,
     })
 }
 

@@ -56,7 +56,8 @@ pub fn demo(scenario: Scenario) -> FakeDnsBuilder {
         | Scenario::UntrustedCa
         | Scenario::NoClientCert
         | Scenario::MtlsNotEnforced
-        | Scenario::WebhookAcceptsAnything => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
+        | Scenario::WebhookAcceptsAnything
+        | Scenario::Starts403Halfway => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
     }
 }
 

@@ -59,6 +59,10 @@ pub enum Scenario {
     PtrNotInCert,
     /// The certificate's domain has an A record elsewhere; Axys answers 403.
     APointsElsewhere,
+    /// Axys answers its first 3 authenticated requests, then 403 "No Authorised
+    /// IPs configured": a launch-day allowlist loss for `--watch` to catch.
+    #[value(name = "starts-403-halfway")]
+    Starts403Halfway,
 }
 
 impl Scenario {

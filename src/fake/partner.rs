@@ -8,6 +8,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::{DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, Scenario};
 
+/// How many authenticated requests Axys answers in `starts-403-halfway` before it turns to 403.
+pub const STARTS_403_AFTER: u64 = 3;
+
 /// The body Axys answers to an authenticated `GET /cardholders` with no cardholders.
 pub fn axys_empty_list() -> serde_json::Value {
     json!({"status": "success", "items": [], "total": 0, "limit": 50, "offset": 0})
@@ -31,7 +34,8 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
         | Scenario::WebhookAcceptsAnything
         | Scenario::PtrMissing
         | Scenario::PtrNotInCert
-        | Scenario::APointsElsewhere => None,
+        | Scenario::APointsElsewhere
+        | Scenario::Starts403Halfway => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
@@ -53,13 +57,22 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
             .await;
         return;
     }
-    Mock::given(method("GET"))
+    let ok = Mock::given(method("GET"))
         .and(path("/v2/cardholders"))
         .and(header("X-API-Key", api_key))
         .respond_with(ResponseTemplate::new(200).set_body_json(axys_empty_list()))
-        .with_priority(1)
-        .mount(server)
-        .await;
+        .with_priority(1);
+    if scenario == Scenario::Starts403Halfway {
+        ok.up_to_n_times(STARTS_403_AFTER).mount(server).await;
+        Mock::given(path("/v2/cardholders"))
+            .and(header("X-API-Key", api_key))
+            .respond_with(error(403, "No Authorised IPs configured"))
+            .with_priority(2)
+            .mount(server)
+            .await;
+    } else {
+        ok.mount(server).await;
+    }
     Mock::given(path("/v2/cardholders"))
         .respond_with(error(401, "Invalid API key"))
         .with_priority(10)

@@ -198,8 +198,14 @@ impl Probe for FcrdnsProbe {
         for l in &name_lookups {
             verdicts.push(verdict::name_verdict(l, &ips, &resolver.servers));
         }
-        out.fact("lookups", ip_lookups.iter().map(ip_fact).collect::<Vec<_>>());
-        out.fact("name_lookups", name_lookups.iter().map(name_fact).collect::<Vec<_>>());
+        let ip_facts: Vec<_> = ip_lookups.iter().map(ip_fact).collect();
+        let name_facts: Vec<_> = name_lookups.iter().map(name_fact).collect();
+        // The evidence: every question and answer, with the resolver that was asked.
+        for lookup in ip_facts.iter().chain(&name_facts) {
+            cx.trace.record("dns", serde_json::json!({ "resolver": resolver.servers, "lookup": lookup }));
+        }
+        out.fact("lookups", ip_facts);
+        out.fact("name_lookups", name_facts);
         let status =
             Status::combine(out.checks.iter().map(|c| c.status).chain(verdicts.iter().map(|v| v.check.status)));
         if status == Status::Error {

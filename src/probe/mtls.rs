@@ -264,6 +264,9 @@ fn record_observed(
     let Ok(o) = observed.lock() else { return };
     out.fact("client_cert_requested", o.cert_requested);
     out.fact("acceptable_client_cas", o.acceptable_cas.clone());
+    if !o.server_chain.is_empty() {
+        out.fact("server_chain", o.server_chain.iter().map(|c| chain_facts(c)).collect::<Vec<_>>());
+    }
     if done && !o.cert_requested {
         out.check(Check::new(
             "mtls enforced",
@@ -289,6 +292,22 @@ fn record_observed(
                 .with_values(o.acceptable_cas.join("; "), issuer.to_string()),
             );
         }
+    }
+}
+
+/// What the evidence shows of one certificate of the server's chain: subject,
+/// issuer, validity and SHA-256 fingerprint.
+fn chain_facts(der: &[u8]) -> serde_json::Value {
+    let fingerprint = crate::evidence::manifest::sha256_hex(der);
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, c)) => serde_json::json!({
+            "subject": c.subject().to_string(),
+            "issuer": c.issuer().to_string(),
+            "not_before": c.validity().not_before.to_string(),
+            "not_after": c.validity().not_after.to_string(),
+            "sha256": fingerprint,
+        }),
+        Err(_) => serde_json::json!({ "sha256": fingerprint }),
     }
 }
 

@@ -123,6 +123,19 @@ impl Probe for WebhookProbe {
             let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
             let sent = send(client, &webhook.url, delivery, budget).await;
             let elapsed = started.elapsed();
+            // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
+            cx.trace.record(
+                "http",
+                serde_json::json!({
+                    "method": "POST",
+                    "url": webhook.url.as_str(),
+                    "case": case.label(),
+                    "request": { "headers": delivery.headers, "body": String::from_utf8_lossy(&delivery.body) },
+                    "response": sent.as_ref().ok().map(|a| serde_json::json!({ "status": a.status, "body": a.excerpt })),
+                    "error": sent.as_ref().err().map(|e| net::describe(e)),
+                    "duration_ms": elapsed.as_millis() as u64,
+                }),
+            );
             let answer = match sent {
                 Ok(a) => a,
                 Err(e) => {

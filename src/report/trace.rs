@@ -29,6 +29,13 @@ impl Trace {
         }
     }
 
+    /// Records a state transition seen in a multi-step probe, e.g. cardholder
+    /// `status` 4 → 3: `{type: "state", at, entity, field, from, to}`. The
+    /// evidence writer puts these in `states.jsonl`.
+    pub fn state(&self, entity: &str, field: &str, from: impl Into<Value>, to: impl Into<Value>) {
+        self.record("state", json!({ "entity": entity, "field": field, "from": from.into(), "to": to.into() }));
+    }
+
     /// Takes every record so far.
     pub fn take(&self) -> Vec<Value> {
         self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
@@ -37,4 +44,24 @@ impl Trace {
 
 fn now() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_transition_is_a_typed_record() {
+        let trace = Trace::default();
+        trace.state("cardholder ch_1", "status", 4, 3);
+        let records = trace.take();
+        assert_eq!(records.len(), 1);
+        let r = &records[0];
+        assert_eq!(
+            (r["type"].as_str(), r["entity"].as_str(), r["field"].as_str()),
+            (Some("state"), Some("cardholder ch_1"), Some("status"))
+        );
+        assert_eq!((r["from"].as_i64(), r["to"].as_i64()), (Some(4), Some(3)));
+        assert!(r["at"].as_str().is_some_and(|at| at.ends_with('Z')));
+    }
 }

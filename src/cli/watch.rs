@@ -1,0 +1,80 @@
+//! `golive verify --watch`: rounds until `--for` ends or Ctrl-C, one compact
+//! line per round, then the summary of the whole watch on stdout and in every
+//! `--report` file.
+//!
+//! Round lines go to stdout with `--format human` (they are part of the human
+//! output), and otherwise to stderr on a terminal only, so stdout stays one
+//! parseable document.
+
+use std::io::{IsTerminal, Write};
+
+use crate::config::ConfigError;
+use crate::exit;
+use crate::plan::Plan;
+use crate::report::{Format, ReportTarget};
+use crate::runner::RunOptions;
+use crate::watch::{self, WatchOptions, WatchSummary, render};
+
+/// Where a watch's output goes.
+pub struct Output<'a> {
+    /// `--format`, for stdout.
+    pub format: Format,
+    /// `--report FORMAT=PATH` files.
+    pub reports: &'a [ReportTarget],
+    /// `--no-progress`: no round lines on stderr.
+    pub no_progress: bool,
+}
+
+/// Runs the watch and returns the exit code of the whole watch.
+pub async fn run(
+    plan: &Plan,
+    opts: &RunOptions,
+    watch: WatchOptions,
+    out: &Output<'_>,
+    fail_on_warn: bool,
+) -> Result<u8, ConfigError> {
+    let to_stdout = out.format == Format::Human;
+    let to_stderr = !to_stdout && !out.no_progress && std::io::stderr().is_terminal();
+    let stop = async {
+        // Without a Ctrl-C handler, only --for ends the watch.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut on_round = |round: &watch::Round| {
+        let line = render::round_line(round);
+        if to_stdout {
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+        } else if to_stderr {
+            eprintln!("{line}");
+        }
+    };
+    let summary = watch::watch(plan, opts, watch, stop, &mut on_round).await;
+    write_reports(&summary, out.reports)?;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = render::render(out.format, &summary, &mut stdout, super::stdout_colour()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("golive: cannot write the watch summary to stdout: {e}");
+        }
+    }
+    Ok(exit::for_summary(&summary.as_run(), fail_on_warn))
+}
+
+/// Writes every `--report FORMAT=PATH` describing the whole watch.
+fn write_reports(summary: &WatchSummary, reports: &[ReportTarget]) -> Result<(), ConfigError> {
+    for target in reports {
+        let mut buf = Vec::new();
+        render::render(target.format, summary, &mut buf, false)
+            .and_then(|()| std::fs::write(&target.path, &buf))
+            .map_err(|e| {
+                ConfigError::usage(format!(
+                    "cannot write the {:?} watch report to {}: {e}",
+                    target.format,
+                    target.path.display()
+                ))
+                .help("check that the folder exists and is writable")
+            })?;
+    }
+    Ok(())
+}

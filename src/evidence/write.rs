@@ -1,0 +1,232 @@
+//! Writing an evidence folder from a finished run and its plan.
+
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use super::{ENVIRONMENT, EvidenceError, MANIFEST, RUN, STATES, TRACE, manifest};
+use crate::config::{Environment, Secret};
+use crate::plan::Plan;
+use crate::redact::{Redactor, mask_card_numbers};
+use crate::report::RunSummary;
+
+/// What was written, for the command to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The files, manifest last.
+    pub files: Vec<String>,
+    /// How many `http` records `trace.jsonl` holds.
+    pub http: usize,
+    /// How many records `trace.jsonl` holds in all.
+    pub trace: usize,
+    /// How many transitions `states.jsonl` holds.
+    pub states: usize,
+}
+
+/// Makes `dir` ready before the run: creates it when missing; refuses one that
+/// exists and holds anything (evidence is never mixed with or written over
+/// other files, earlier evidence included).
+pub fn prepare(dir: &Path) -> Result<(), EvidenceError> {
+    let shown = dir.display();
+    if dir.exists() && !dir.is_dir() {
+        return Err(EvidenceError::new(
+            format!("the evidence folder {shown} is a file"),
+            "pass the path of a new folder to --evidence, e.g. --evidence evidence/$(date +%Y%m%d-%H%M%S)",
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        EvidenceError::new(format!("cannot create the evidence folder {shown}: {e}"), "check the path and permissions")
+    })?;
+    let mut entries = std::fs::read_dir(dir).map_err(|e| {
+        EvidenceError::new(format!("cannot read the evidence folder {shown}: {e}"), "check its permissions")
+    })?;
+    if entries.next().is_some() {
+        return Err(EvidenceError::new(
+            format!("the evidence folder {shown} is not empty"),
+            "evidence is never written over other files: pass a new folder, e.g. --evidence evidence/$(date +%Y%m%d-%H%M%S)",
+        ));
+    }
+    Ok(())
+}
+
+/// Writes the evidence of a run into `dir` (see [`prepare`]): every file
+/// through a temporary name and a rename, the manifest last.
+pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, EvidenceError> {
+    let redactor = plan.redactor();
+    let clean = |mut v: Value| {
+        clean_json(&redactor, &mut v);
+        v
+    };
+    let mut trace = String::new();
+    let mut states = String::new();
+    let (mut http, mut records, mut transitions) = (0, 0, 0);
+    for probe in &summary.probes {
+        for record in &probe.trace {
+            let kind = record.get("type").and_then(Value::as_str).unwrap_or("");
+            if kind == "state" {
+                let field = |k: &str| record.get(k).cloned().unwrap_or(Value::Null);
+                let line = json!({
+                    "probe": probe.id,
+                    "entity": field("entity"),
+                    "field": field("field"),
+                    "from": field("from"),
+                    "to": field("to"),
+                    "at": field("at"),
+                });
+                push_line(&mut states, &clean(line))?;
+                transitions += 1;
+            } else {
+                let mut line = Map::new();
+                line.insert("probe".into(), Value::String(probe.id.clone()));
+                if let Value::Object(fields) = record {
+                    line.extend(fields.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                push_line(&mut trace, &clean(Value::Object(line)))?;
+                records += 1;
+                http += usize::from(kind == "http");
+            }
+        }
+    }
+    let run = clean(serde_json::to_value(summary).map_err(|e| cannot(dir, RUN, &e))?);
+    let environment = clean(environment(summary, plan));
+    let files: [(&str, Vec<u8>); 4] = [
+        (RUN, pretty(&run).map_err(|e| cannot(dir, RUN, &e))?),
+        (TRACE, trace.into_bytes()),
+        (STATES, states.into_bytes()),
+        (ENVIRONMENT, pretty(&environment).map_err(|e| cannot(dir, ENVIRONMENT, &e))?),
+    ];
+    for (name, bytes) in &files {
+        write_file(dir, name, bytes)?;
+    }
+    let text = manifest::render(files.iter().map(|(n, b)| (*n, b.as_slice())));
+    write_file(dir, MANIFEST, text.as_bytes())?;
+    let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
+    names.push(MANIFEST.to_string());
+    Ok(Written { files: names, http, trace: records, states: transitions })
+}
+
+/// Secrets replaced and card numbers masked in every string of a JSON value.
+fn clean_json(redactor: &Redactor, value: &mut Value) {
+    match value {
+        Value::String(s) => *s = mask_card_numbers(&redactor.redact(s)),
+        Value::Array(items) => items.iter_mut().for_each(|v| clean_json(redactor, v)),
+        Value::Object(map) => map.values_mut().for_each(|v| clean_json(redactor, v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+}
+
+fn push_line(out: &mut String, value: &Value) -> Result<(), EvidenceError> {
+    let line = serde_json::to_string(value)
+        .map_err(|e| EvidenceError::new(format!("cannot encode a trace record: {e}"), "please report it"))?;
+    out.push_str(&line);
+    out.push('\n');
+    Ok(())
+}
+
+fn pretty(value: &Value) -> Result<Vec<u8>, serde_json::Error> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn cannot(dir: &Path, name: &str, e: &dyn std::fmt::Display) -> EvidenceError {
+    EvidenceError::new(format!("cannot write {}: {e}", dir.join(name).display()), "check free space and permissions")
+}
+
+/// Writes `name` in `dir` under a temporary name, then renames it, so a
+/// reader never sees half a file under the real name.
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
+    let partial = dir.join(format!(".{name}.partial"));
+    std::fs::write(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, dir.join(name)))
+        .map_err(|e| cannot(dir, name, &e))
+}
+
+/// `environment.json`: tool, packs, configuration with secrets as references,
+/// OS and clock.
+fn environment(summary: &RunSummary, plan: &Plan) -> Value {
+    let now = time::OffsetDateTime::now_utc();
+    let packs: Vec<Value> = plan
+        .targets
+        .iter()
+        .map(|t| {
+            json!({
+                "name": t.pack.name,
+                "title": t.pack.title,
+                "runbook": t.pack.runbook,
+                "sha256": t.pack.sha256,
+                "source": t.pack.source.path.display().to_string(),
+            })
+        })
+        .collect();
+    let environments: Vec<Value> = plan.targets.iter().map(|t| configuration(&t.env)).collect();
+    json!({
+        "schema": 1,
+        "golive_version": env!("CARGO_PKG_VERSION"),
+        "env": summary.env,
+        "command": std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>(),
+        "packs": packs,
+        "environments": environments,
+        "os": std::env::consts::OS,
+        "arch": std::env::consts::ARCH,
+        "clock": {
+            "written_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+            "run_started_at": summary.started_at,
+            "unix_ms": (now.unix_timestamp_nanos() / 1_000_000) as i64,
+        },
+    })
+}
+
+/// One environment as configured, secrets as their references (`{ env = "VAR" }`),
+/// never their values. The destructuring is exhaustive on purpose: a field
+/// added to [`Environment`] must be placed here, as a value or a reference.
+fn configuration(env: &Environment) -> Value {
+    let Environment {
+        name,
+        pack,
+        base_url,
+        api_key,
+        client_cert,
+        client_key,
+        ca_bundle,
+        calling_ips,
+        nameservers,
+        account_id,
+        organization_id,
+        temporal_api_key,
+        account_secret,
+        permanent_key_file,
+        state_file,
+        webhook,
+        website_url,
+        timeout,
+        vars,
+    } = env;
+    let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    json!({
+        "name": name,
+        "pack": pack,
+        "base_url": base_url.as_ref().map(|u| u.as_str()),
+        "api_key": secret(api_key),
+        "client_cert": path(client_cert),
+        "client_key": path(client_key),
+        "ca_bundle": path(ca_bundle),
+        "calling_ips": calling_ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
+        "nameservers": nameservers.iter().map(|ns| ns.to_string()).collect::<Vec<_>>(),
+        "account_id": account_id,
+        "organization_id": organization_id,
+        "temporal_api_key": secret(temporal_api_key),
+        "account_secret": secret(account_secret),
+        "permanent_key_file": path(permanent_key_file),
+        "state_file": path(state_file),
+        "webhook": webhook.as_ref().map(|w| json!({
+            "url": w.url.as_str(),
+            "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
+            "secret": w.secret.source.to_string(),
+        })),
+        "website_url": website_url.as_ref().map(|u| u.as_str()),
+        "timeout_ms": timeout.map(|t| t.as_millis() as u64),
+        "vars": vars,
+    })
+}

@@ -1,0 +1,184 @@
+//! Renderers of a watch: the compact line per round, and the end-of-watch
+//! summary as human text, Markdown, JSON or JUnit (`--format`, `--report`).
+//!
+//! JUnit has one testcase per probe whose verdict is the worst over the watch
+//! (through [`WatchSummary::as_run`] and the run's own JUnit renderer); JSON is
+//! the [`WatchSummary`] document itself (`"mode": "watch"`).
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{ProbeStats, Round, Spike, WatchSummary};
+use crate::report::{Format, Status};
+
+/// `14:02:11` from an RFC 3339 UTC time.
+fn clock(rfc3339: &str) -> &str {
+    rfc3339.get(11..19).unwrap_or(rfc3339)
+}
+
+/// The line printed after each round, e.g.
+/// `14:02:11 UTC  round 4  1 pass, 1 fail  · axys-auth fail (HTTP 403)`.
+pub fn round_line(round: &Round) -> String {
+    let c = &round.summary;
+    let mut counts = vec![format!("{} pass", c.pass)];
+    for (n, name) in [(c.warn, "warn"), (c.fail, "fail"), (c.error, "error"), (c.skip, "skip")] {
+        if n > 0 {
+            counts.push(format!("{n} {name}"));
+        }
+    }
+    let mut line = format!("{} UTC  round {}  {}", clock(&round.started_at), round.round, counts.join(", "));
+    let bad: Vec<String> = round
+        .probes
+        .iter()
+        .filter(|p| p.status != Status::Pass)
+        .map(|p| match p.http_status {
+            Some(http) => format!("{} {} (HTTP {http})", p.id, p.status),
+            None => format!("{} {}", p.id, p.status),
+        })
+        .collect();
+    if !bad.is_empty() {
+        line.push_str("  · ");
+        line.push_str(&bad.join(", "));
+    }
+    line
+}
+
+/// How a probe fared, in one sentence: "passed 3 of 10 rounds (30%); first
+/// failure 14:02:11 UTC (round 4); 1 flap".
+pub fn stats_sentence(p: &ProbeStats) -> String {
+    let passed = p.counts.pass + p.counts.warn;
+    let mut text = format!("passed {passed} of {} rounds ({:.0}%)", p.rounds, p.pass_rate * 100.0);
+    if let (Some(at), Some(round)) = (&p.first_failure_at, p.first_failure_round) {
+        text.push_str(&format!("; first failure {} UTC (round {round})", clock(at)));
+    }
+    text.push_str(&format!("; {} flap{}", p.flaps, if p.flaps == 1 { "" } else { "s" }));
+    text
+}
+
+/// A spike in one line, e.g. "403 spike: 5 of 10 rounds answered 403 from
+/// 14:02:11 UTC (axys-auth)".
+pub fn spike_line(spike: &Spike, total_rounds: usize) -> String {
+    let what = if spike.status.ends_with("xx") { format!("a {}", spike.status) } else { spike.status.clone() };
+    format!(
+        "{} spike: {} of {total_rounds} rounds answered {what} from {} UTC ({})",
+        spike.status,
+        spike.rounds,
+        clock(&spike.first_at),
+        spike.probes.join(", ")
+    )
+}
+
+/// Writes the summary in a format; `colour` only affects `human`.
+pub fn render(format: Format, summary: &WatchSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+    match format {
+        Format::Human => human(summary, out, colour),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, summary)?;
+            writeln!(out)
+        }
+        Format::Junit => crate::report::render_junit(&summary.as_run(), out),
+        Format::Markdown => markdown(summary, out),
+    }
+}
+
+fn paint(colour: bool, style: Style, text: &str) -> String {
+    if colour { format!("{style}{text}{style:#}") } else { text.to_string() }
+}
+
+fn status_style(status: Status) -> Style {
+    let colour = match status {
+        Status::Pass => AnsiColor::Green,
+        Status::Warn => AnsiColor::Yellow,
+        Status::Fail => AnsiColor::Red,
+        Status::Error => AnsiColor::Magenta,
+        Status::Skip => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(colour.into())).bold()
+}
+
+fn ended(s: &WatchSummary) -> &'static str {
+    if s.interrupted { "stopped by Ctrl-C" } else { "ran its course" }
+}
+
+/// The human summary printed at the end of a watch.
+fn human(s: &WatchSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+    let bold = Style::new().bold();
+    let heading = format!(
+        "golive watch · env {} · {} rounds every {} ms over {:.1} s ({})",
+        s.env,
+        s.rounds.len(),
+        s.interval_ms,
+        s.duration_ms as f64 / 1000.0,
+        ended(s)
+    );
+    writeln!(out, "\n{}", paint(colour, bold, &heading))?;
+    let width = s.probes.iter().map(|p| p.id.chars().count()).max().unwrap_or(0);
+    for p in &s.probes {
+        let tag = format!("{:<5}", p.worst.as_str().to_uppercase());
+        writeln!(out, "  {} {:<width$}  {}", paint(colour, status_style(p.worst), &tag), p.id, stats_sentence(p))?;
+        if let Some(d) = &p.diagnosis {
+            writeln!(out, "{:9}cause: {}", "", d.cause)?;
+            writeln!(out, "{:9}fix:   {}", "", d.fix)?;
+        }
+    }
+    if !s.spikes.is_empty() {
+        writeln!(out, "\n{}", paint(colour, bold, "Spikes"))?;
+    }
+    for spike in &s.spikes {
+        writeln!(out, "  {}", spike_line(spike, s.rounds.len()))?;
+        for m in &spike.meanings {
+            writeln!(out, "    — {}: {}", m.pack, m.meaning)?;
+        }
+    }
+    let c = &s.summary;
+    writeln!(
+        out,
+        "\n{} {} probes by their worst round: {} pass, {} warn, {} fail, {} error, {} skip",
+        paint(colour, bold, "Summary:"),
+        c.total(),
+        c.pass,
+        c.warn,
+        c.fail,
+        c.error,
+        c.skip
+    )
+}
+
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+}
+
+/// The Markdown summary: a table of probes, then the spikes with their meaning.
+fn markdown(s: &WatchSummary, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out, "## golive watch · `{}`\n", s.env)?;
+    writeln!(out, "{} rounds every {} ms over {} ms ({}).\n", s.rounds.len(), s.interval_ms, s.duration_ms, ended(s))?;
+    writeln!(out, "| probe | worst | passed | first failure (UTC) | flaps |")?;
+    writeln!(out, "|---|---|---|---|---|")?;
+    for p in &s.probes {
+        let first = match (&p.first_failure_at, p.first_failure_round) {
+            (Some(at), Some(round)) => format!("{} (round {round})", clock(at)),
+            _ => "–".to_string(),
+        };
+        writeln!(
+            out,
+            "| `{}` | {} | {} of {} ({:.0}%) | {first} | {} |",
+            cell(&p.id),
+            p.worst,
+            p.counts.pass + p.counts.warn,
+            p.rounds,
+            p.pass_rate * 100.0,
+            p.flaps
+        )?;
+    }
+    if !s.spikes.is_empty() {
+        writeln!(out, "\n### Spikes\n")?;
+    }
+    for spike in &s.spikes {
+        writeln!(out, "- **{}**", cell(&spike_line(spike, s.rounds.len())))?;
+        for m in &spike.meanings {
+            writeln!(out, "  - {}: {}", cell(&m.pack), cell(&m.meaning))?;
+        }
+    }
+    Ok(())
+}

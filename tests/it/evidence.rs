@@ -1,0 +1,196 @@
+//! The auditor's evidence folder: written by `verify --evidence DIR`, checked by
+//! `golive evidence verify DIR` and by `sha256sum -c`; complete (every request
+//! the run made), tamper-evident, and free of secrets and card numbers.
+
+use std::path::Path;
+
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{golive, golive_in, stderr, stdout};
+
+const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
+
+fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join(name)).expect("jsonl written");
+    text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
+}
+
+fn json_file(dir: &Path, name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("file written")).expect("JSON")
+}
+
+fn verify_evidence(dir: &Path) -> std::process::Output {
+    golive(&["evidence", "verify", dir.to_str().expect("utf-8 path")])
+}
+
+/// Runs `sha256sum -c MANIFEST.sha256` in `dir` where sha256sum exists.
+fn sha256sum_check(dir: &Path) -> Option<bool> {
+    let out = std::process::Command::new("sha256sum").args(["-c", "MANIFEST.sha256"]).current_dir(dir).output();
+    match out {
+        Ok(out) => Some(out.status.success()),
+        Err(_) => {
+            eprintln!("note: sha256sum not found; skipping the `sha256sum -c` check");
+            None
+        }
+    }
+}
+
+#[test]
+fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = tmp.path().join("evidence").join("run-1");
+    let out = golive(&["verify", "--env", "demo", "--evidence", ev.to_str().expect("utf-8"), "--no-progress"]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("evidence written to"), "{}", stderr(&out));
+    let mut names: Vec<String> =
+        std::fs::read_dir(&ev).expect("dir").map(|e| e.expect("entry").file_name().to_string_lossy().into()).collect();
+    names.sort();
+    let mut expected: Vec<String> = FILES.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(names, expected, "exactly the evidence files, no leftovers");
+
+    let check = verify_evidence(&ev);
+    assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
+    assert!(stdout(&check).contains("evidence intact (4 files)"), "{}", stdout(&check));
+    if let Some(ok) = sha256sum_check(&ev) {
+        assert!(ok, "sha256sum -c accepts the manifest");
+    }
+
+    // One `http` record per request the run made: every probe that reports a
+    // request (its `request` fact) has exactly one exchange in the trace.
+    let run = json_file(&ev, "run.json");
+    let trace = json_lines(&ev, "trace.jsonl");
+    let probes = run["probes"].as_array().expect("probes");
+    let requesting: Vec<&str> =
+        probes.iter().filter(|p| p["facts"]["request"].is_string()).map(|p| p["id"].as_str().expect("id")).collect();
+    assert!(requesting.len() >= 2, "both packs make requests: {run:#}");
+    let http: Vec<&serde_json::Value> = trace.iter().filter(|r| r["type"] == "http").collect();
+    assert!(http.len() >= requesting.len(), "{trace:#?}");
+    for id in &requesting {
+        let request =
+            probes.iter().find(|p| p["id"] == *id).expect("probe")["facts"]["request"].as_str().expect("fact");
+        let record = http
+            .iter()
+            .find(|r| r["probe"] == *id && request.ends_with(r["url"].as_str().unwrap_or("?")))
+            .unwrap_or_else(|| panic!("{id} has its exchange {request} in the trace"));
+        assert_eq!(record["response"]["status"], 200, "{record:#}");
+        assert!(record["method"].is_string() && record["url"].is_string() && record["duration_ms"].is_u64());
+        let headers = record["request"]["headers"].as_array().expect("request headers");
+        assert!(headers.iter().any(|h| h[1] == "***"), "the API key header is masked: {record:#}");
+    }
+    let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == "axys-auth").expect("the mTLS handshake");
+    assert!(tls["version"].is_string() && tls["acceptable_client_cas"].is_array(), "{tls:#}");
+    assert!(tls["server_chain"][0]["not_after"].is_string(), "server chain facts: {tls:#}");
+    assert!(trace.iter().any(|r| r["type"] == "dns" && r["probe"] == "axys-fcrdns"), "DNS answers are recorded");
+    let deliveries = trace.iter().filter(|r| r["type"] == "http" && r["probe"] == "pai-webhook-signature").count();
+    assert!(deliveries >= 5, "every webhook delivery is recorded: {deliveries}");
+
+    let env = json_file(&ev, "environment.json");
+    assert_eq!(env["golive_version"], env!("CARGO_PKG_VERSION"));
+    assert!(env["os"].is_string() && env["clock"]["written_at"].is_string(), "{env:#}");
+    for pack in env["packs"].as_array().expect("packs") {
+        assert_eq!(pack["sha256"].as_str().map(str::len), Some(64), "{pack:#}");
+    }
+    for e in env["environments"].as_array().expect("environments") {
+        assert!(e["api_key"].as_str().is_some_and(|k| k.starts_with("{ file = ")), "a reference: {e:#}");
+    }
+
+    // Tampering: one changed byte fails, naming the file; so does an added file.
+    let trace_path = ev.join("trace.jsonl");
+    let mut bytes = std::fs::read(&trace_path).expect("trace");
+    let at = bytes.iter().position(|&b| b == b'2').expect("a digit to change");
+    bytes[at] = b'3';
+    std::fs::write(&trace_path, &bytes).expect("tamper");
+    std::fs::write(ev.join("notes.txt"), "added later").expect("add a file");
+    let check = verify_evidence(&ev);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    let text = stdout(&check);
+    assert!(text.contains("FAILED  trace.jsonl: does not match its SHA-256"), "{text}");
+    assert!(text.contains("FAILED  notes.txt: is not listed in MANIFEST.sha256"), "{text}");
+    assert!(text.contains("OK      run.json"), "{text}");
+    if let Some(ok) = sha256sum_check(&ev) {
+        assert!(!ok, "sha256sum -c sees the change too");
+    }
+}
+
+#[test]
+fn evidence_usage_errors_exit_2_and_name_the_folder() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("old.txt"), "x").expect("write");
+    let dir = tmp.path().to_str().expect("utf-8");
+    let out = golive(&["verify", "--env", "demo", "--evidence", dir]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(&format!("the evidence folder {dir} is not empty")), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pass a new folder"), "{}", stderr(&out));
+
+    let out = verify_evidence(tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is not an evidence folder: it has no MANIFEST.sha256"), "{}", stderr(&out));
+    let missing = tmp.path().join("nope");
+    let out = verify_evidence(&missing);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("does not exist"), "{}", stderr(&out));
+    let both = golive(&["verify", "--env", "demo", "--evidence", "x", "--watch", "1s"]);
+    assert_eq!(both.status.code(), Some(2), "--evidence records one run, not a watch");
+}
+
+const API_KEY: &str = "CANARY-evidence-key-5c1e";
+const CARD: &str = "4111111111111111";
+
+#[tokio::test]
+async fn evidence_holds_every_request_and_no_secret_or_card_number() {
+    let server = MockServer::start().await;
+    // A careless partner that echoes the key and returns full card numbers.
+    let body = format!(
+        r#"{{"status":"success","key":"{API_KEY}","items":[{{"pan":"{CARD}"}},{{"pan":"5500 0000 0000 0004"}}]}}"#
+    );
+    Mock::given(path("/v2/cards"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.clone(), "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(ResponseTemplate::new(401).set_body_string(format!("Invalid API key {API_KEY} for {CARD}")))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("pack.toml"),
+        "[pack]\nname = \"canary\"\ntitle = \"Canary\"\nrunbook = \"canary\"\n[auth]\nheader = \"X-API-Key\"\n\
+         [[probe]]\nid = \"cards\"\nkind = \"http\"\ntitle = \"Cards\"\n[probe.params]\nurl = \"${base_url}/cards\"\n\
+         [[probe]]\nid = \"auth\"\nkind = \"http\"\ntitle = \"Auth\"\n[probe.params]\nurl = \"${base_url}/cardholders\"\n",
+    )
+    .expect("write pack");
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        format!(
+            "[env.staging]\npack = \"pack.toml\"\nbase_url = \"{}/v2\"\napi_key = {{ env = \"TEST_API_KEY\" }}\n",
+            server.uri()
+        ),
+    )
+    .expect("write config");
+    let out = golive_in(
+        dir.path(),
+        &["verify", "--env", "staging", "--evidence", "ev", "--no-progress"],
+        &[("TEST_API_KEY", API_KEY)],
+    );
+    assert_eq!(out.status.code(), Some(1), "the 401 fails `auth`: {}{}", stdout(&out), stderr(&out));
+    let ev = dir.path().join("ev");
+    assert_eq!(verify_evidence(&ev).status.code(), Some(0));
+
+    let received = server.received_requests().await.expect("recording on").len();
+    let http = json_lines(&ev, "trace.jsonl").into_iter().filter(|r| r["type"] == "http").count();
+    assert_eq!(http, received, "one http record per request the server received");
+
+    let mut all = String::new();
+    for name in FILES {
+        all.push_str(&std::fs::read_to_string(ev.join(name)).expect("evidence file"));
+    }
+    for canary in [API_KEY, "CANARY", CARD, "5500 0000 0000 0004", "5500000000000004"] {
+        assert_eq!(all.matches(canary).count(), 0, "{canary} leaked into the evidence:\n{all}");
+    }
+    assert!(all.contains(r#"\"key\":\"***\""#), "the echoed key is masked, not dropped:\n{all}");
+    assert!(all.contains("************1111") && all.contains("**** **** **** 0004"), "cards masked:\n{all}");
+    let env = json_file(&ev, "environment.json");
+    assert_eq!(env["environments"][0]["api_key"], r#"{ env = "TEST_API_KEY" }"#);
+}
