@@ -132,7 +132,7 @@ impl Probe for WebhookProbe {
                     "case": case.label(),
                     "request": { "headers": delivery.headers, "body": String::from_utf8_lossy(&delivery.body) },
                     "response": sent.as_ref().ok().map(|a| serde_json::json!({ "status": a.status, "body": a.excerpt })),
-                    "error": sent.as_ref().err().map(|e| net::describe(e)),
+                    "error": sent.as_ref().err().map(net::describe),
                     "duration_ms": elapsed.as_millis() as u64,
                 }),
             );
