@@ -19,7 +19,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     let fakes =
         Fakes::start(args.scenario).await.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?;
     println!("golive fakes running (scenario {}):", args.scenario.name());
-    println!("  axys-like API        {}", fakes.axys.uri());
+    println!("  axys-like API (mTLS) https://{}/v2", fakes.axys_front.addr);
     println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
     println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
     println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());

@@ -14,6 +14,7 @@ mod mtls;
 mod renderers;
 mod runner;
 mod secrets;
+mod serve;
 mod tls;
 mod watch;
 mod webhook;
