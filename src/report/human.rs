@@ -80,10 +80,13 @@ fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io:
         (Some(reason), _) => writeln!(out, "{line} {}", p.paint(dim, &format!("— {reason}")))?,
         (None, _) => writeln!(out, "{line} {}", p.paint(dim, &format!("({} ms)", r.duration_ms)))?,
     }
+    let indent = " ".repeat(9);
+    for note in r.notes() {
+        writeln!(out, "{indent}{} {}", p.paint(dim, "i"), p.paint(dim, &note.message))?;
+    }
     if r.status == Status::Pass {
         return Ok(());
     }
-    let indent = " ".repeat(9);
     for check in r.findings() {
         let mark = match check.status {
             Status::Warn => "!",

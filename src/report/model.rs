@@ -279,6 +279,12 @@ impl ProbeReport {
         self.checks.iter().filter(|c| c.status != Status::Pass)
     }
 
+    /// Passing checks that carry advice (their message starts with `note:`),
+    /// worth showing even when the probe passed.
+    pub fn notes(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| c.status == Status::Pass && c.message.starts_with("note:"))
+    }
+
     /// The runbook section this probe is grouped under.
     pub fn section(&self) -> String {
         self.runbook.first().map_or_else(|| "Other checks".to_string(), |r| format!("{} › {}", r.runbook, r.section))
