@@ -7,6 +7,7 @@
 mod apikey;
 mod apikey_exchange;
 mod assert;
+mod environment;
 mod http;
 mod mtls;
 pub mod steps;
@@ -34,12 +35,20 @@ pub enum ProbeKind {
     ApiKeyExchange,
     /// Signed and forged deliveries to the merchant's webhook endpoint.
     Webhook,
+    /// The environment sets the values the integration needs, in their formats.
+    Environment,
 }
 
 impl ProbeKind {
     /// Every kind, in the order `--help` and errors list them.
-    pub const ALL: &'static [ProbeKind] =
-        &[ProbeKind::Http, ProbeKind::Mtls, ProbeKind::ApiKey, ProbeKind::ApiKeyExchange, ProbeKind::Webhook];
+    pub const ALL: &'static [ProbeKind] = &[
+        ProbeKind::Http,
+        ProbeKind::Mtls,
+        ProbeKind::ApiKey,
+        ProbeKind::ApiKeyExchange,
+        ProbeKind::Webhook,
+        ProbeKind::Environment,
+    ];
 
     /// The kind's name exactly as packs and reports write it.
     pub fn name(self) -> &'static str {
@@ -49,13 +58,16 @@ impl ProbeKind {
             ProbeKind::ApiKey => "apikey",
             ProbeKind::ApiKeyExchange => "apikey-exchange",
             ProbeKind::Webhook => "webhook",
+            ProbeKind::Environment => "environment",
         }
     }
 
     /// Whether every probe of this kind changes data on the other side.
     pub fn mutating(self) -> bool {
         match self {
-            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook => false,
+            ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey | ProbeKind::Webhook | ProbeKind::Environment => {
+                false
+            }
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -68,6 +80,7 @@ impl ProbeKind {
             ProbeKind::ApiKey => apikey::build(params, cx),
             ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
             ProbeKind::Webhook => webhook::build(params, cx),
+            ProbeKind::Environment => environment::build(params, cx),
         }
     }
 
