@@ -5,11 +5,13 @@
 //! be demonstrated. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
+pub mod axys_flow;
 pub mod certs;
 pub mod exchange;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
+pub mod website;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +52,8 @@ pub enum Scenario {
     PartnerHangs,
     /// The merchant's webhook receiver answers 200 to everything, forgeries included.
     WebhookAcceptsAnything,
+    /// The merchant's website publishes no Refund Policy.
+    WebsiteMissingRefundPolicy,
 }
 
 impl Scenario {
@@ -73,6 +77,8 @@ pub struct Fakes {
     pub pai_exchange: exchange::ExchangeFake,
     /// The merchant's webhook receiver (PaymentsAI scheme).
     pub webhook: MockServer,
+    /// The merchant's website (policies, contact, checkout).
+    pub website: MockServer,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -135,7 +141,12 @@ impl Fakes {
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, secrets, dir };
+        let site = match scenario {
+            Scenario::WebsiteMissingRefundPolicy => website::Site::NoRefundPolicy,
+            _ => website::Site::Complete,
+        };
+        let website = website::start(site).await;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -194,6 +205,7 @@ impl Fakes {
                 scheme: pai_webhook_scheme().ok(),
                 secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
             }),
+            website_url: url(&self.website, "/"),
             ..Environment::default()
         };
         vec![axys, paymentsai]
@@ -218,6 +230,9 @@ impl Fakes {
                 if let Some(p) = path {
                     out.push_str(&format!("{key} = \"{}\"\n", p.display()));
                 }
+            }
+            if let Some(u) = &env.website_url {
+                out.push_str(&format!("website_url = \"{}\"\n", u.as_str().trim_end_matches('/')));
             }
             for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
                 if let Some(v) = value {
