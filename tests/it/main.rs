@@ -8,6 +8,7 @@ mod apikey;
 mod cli;
 mod config_errors;
 mod mtls;
+mod packs;
 mod renderers;
 mod runner;
 mod secrets;
