@@ -4,6 +4,7 @@
 //! below them never does.
 
 mod cert;
+mod checklist;
 mod evidence;
 mod key;
 mod list;
@@ -45,6 +46,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Show the plan (probes, dependencies, tags, runbook items) without running it.
     List(list::ListArgs),
+    /// Print each pack's runbook as a Markdown checklist: automated items ticked from a run, manual ones with their owner.
+    Checklist(checklist::ChecklistArgs),
     /// API keys: the one-time Temporal → Permanent exchange.
     #[command(subcommand)]
     Key(key::KeyCommand),
@@ -113,6 +116,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
         match cli.command {
             Command::Verify(args) => verify::run(args).await,
             Command::List(args) => list::run(args).await,
+            Command::Checklist(args) => checklist::run(args).await,
             Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Webhook(command) => webhook::run(command),

@@ -14,5 +14,5 @@ pub mod secret;
 
 pub use env::{DEFAULT_CONFIG, DEMO_ENV, Environment, Secret, Webhook};
 pub use error::{ConfigError, SourceFile};
-pub use pack::{ApiKeyAuth, DiagnosisRule, Pack, ProbeSpec, WatchRule};
+pub use pack::{ApiKeyAuth, Coverage, CoverageItem, DiagnosisRule, Pack, ProbeSpec, WatchRule};
 pub use secret::SecretRef;

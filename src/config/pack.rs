@@ -4,7 +4,8 @@
 //! runbook references, how the API key is sent, and the diagnoses (status, body
 //! text or error class → cause and fix) from the runbook's blocker table. The
 //! engine stays partner-neutral; this module only checks the pack's shape, that
-//! every kind exists, ids are unique, dependencies exist and have no cycle.
+//! every kind exists, ids are unique, dependencies exist and have no cycle, and
+//! that every item of the coverage table marked automated names a probe of the pack.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -38,6 +39,16 @@ struct RawPack {
     probe: Vec<Spanned<RawProbe>>,
     #[serde(default)]
     watch: Vec<RawWatch>,
+    #[serde(default)]
+    coverage: Vec<RawCoverage>,
+}
+
+/// One section of the coverage table: every runbook item, automated or manual.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoverage {
+    section: String,
+    items: Vec<Spanned<RawCoverageItem>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +56,37 @@ struct RawPack {
 struct RawWatch {
     status: Spanned<String>,
     meaning: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCoverageItem {
+    item: String,
+    probe: Option<Spanned<String>>,
+    owner: Option<String>,
+    note: Option<String>,
+}
+
+/// Who or what proves a runbook item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Coverage {
+    /// A probe of the pack, by id.
+    Automated(String),
+    /// A person or team, e.g. "PAI Compliance".
+    Manual(String),
+}
+
+/// One runbook item of a pack's coverage table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageItem {
+    /// The runbook section, e.g. `Phase 3: Production verification`.
+    pub section: String,
+    /// The item's text.
+    pub item: String,
+    /// The probe that proves it, or its owner.
+    pub by: Coverage,
+    /// A remark such as "if applicable".
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -250,6 +292,8 @@ pub struct Pack {
     pub diagnoses: Vec<DiagnosisRule>,
     /// The probes, in file order.
     pub probes: Vec<ProbeSpec>,
+    /// Every item of the runbook: automated (by a probe) or manual (by an owner).
+    pub coverage: Vec<CoverageItem>,
     /// The file it came from, for errors.
     pub source: SourceFile,
     /// SHA-256 of the pack text, for evidence.
@@ -316,6 +360,16 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
             None => (toml::Table::new(), span.clone()),
         };
         let mut tags = p.tags;
+        if let Some(step) = mutating_step(&params) {
+            if !tags.iter().any(|t| t == "mutating") {
+                return Err(ConfigError::at(
+                    &file,
+                    params_span.clone(),
+                    format!("probe `{}` has a mutating step ({step}) but no `mutating` tag", p.id.get_ref()),
+                )
+                .help("add \"mutating\" to its tags, so it only runs with --allow-mutations"));
+            }
+        }
         if kind.mutating() && !tags.iter().any(|t| t == "mutating") {
             tags.push("mutating".to_string());
         }
@@ -355,6 +409,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
     }
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
+    let coverage = coverage(&file, raw.coverage, &seen)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
     let watch = raw
         .watch
@@ -371,10 +426,67 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         masking: raw.masking,
         diagnoses: rules(raw.diagnosis),
         probes,
+        coverage,
         source: file,
         sha256,
         watch,
     })
+}
+
+/// The name of the first step (or cleanup step) marked `mutating = true`.
+fn mutating_step(params: &toml::Table) -> Option<String> {
+    ["steps", "cleanup"]
+        .iter()
+        .filter_map(|k| params.get(*k).and_then(|s| s.as_array()))
+        .flatten()
+        .find(|s| s.get("mutating").and_then(toml::Value::as_bool) == Some(true))
+        .map(|s| {
+            s.get("name")
+                .and_then(|n| n.as_str())
+                .or_else(|| s.get("url").and_then(|u| u.as_str()))
+                .unwrap_or("?")
+                .to_string()
+        })
+}
+
+/// Checks the coverage table: each item names a probe of the pack or an owner.
+fn coverage(
+    file: &SourceFile,
+    raw: Vec<RawCoverage>,
+    probes: &HashMap<String, Range<usize>>,
+) -> Result<Vec<CoverageItem>, ConfigError> {
+    let mut out = Vec::new();
+    for section in raw {
+        for spanned in section.items {
+            let span = spanned.span();
+            let item = spanned.into_inner();
+            let by = match (item.probe, item.owner) {
+                (Some(probe), None) => {
+                    if !probes.contains_key(probe.get_ref()) {
+                        return Err(ConfigError::at(
+                            file,
+                            probe.span(),
+                            format!("coverage item \"{}\" names unknown probe `{}`", item.item, probe.get_ref()),
+                        )
+                        .suggest(probe.get_ref(), probes.keys().map(String::as_str))
+                        .help("name a probe of this pack, or mark the item manual with `owner = \"...\"`"));
+                    }
+                    Coverage::Automated(probe.into_inner())
+                }
+                (None, Some(owner)) => Coverage::Manual(owner),
+                _ => {
+                    return Err(ConfigError::at(
+                        file,
+                        span,
+                        format!("coverage item \"{}\" needs exactly one of `probe` or `owner`", item.item),
+                    )
+                    .help("automated items name the probe that proves them; manual items name who does them"));
+                }
+            };
+            out.push(CoverageItem { section: section.section.clone(), item: item.item, by, note: item.note });
+        }
+    }
+    Ok(out)
 }
 
 fn rules(raw: Vec<RawDiagnosis>) -> Vec<DiagnosisRule> {

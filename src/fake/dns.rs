@@ -57,7 +57,8 @@ pub fn demo(scenario: Scenario) -> FakeDnsBuilder {
         | Scenario::NoClientCert
         | Scenario::MtlsNotEnforced
         | Scenario::WebhookAcceptsAnything
-        | Scenario::Starts403Halfway => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
+        | Scenario::Starts403Halfway
+        | Scenario::WebsiteMissingRefundPolicy => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
     }
 }
 

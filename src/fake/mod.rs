@@ -5,12 +5,14 @@
 //! be demonstrated. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
+pub mod axys_flow;
 pub mod certs;
 pub mod dns;
 pub mod exchange;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
+pub mod website;
 
 use std::path::{Path, PathBuf};
 
@@ -63,6 +65,8 @@ pub enum Scenario {
     /// IPs configured": a launch-day allowlist loss for `--watch` to catch.
     #[value(name = "starts-403-halfway")]
     Starts403Halfway,
+    /// The merchant's website publishes no Refund Policy.
+    WebsiteMissingRefundPolicy,
 }
 
 impl Scenario {
@@ -88,6 +92,8 @@ pub struct Fakes {
     pub webhook: MockServer,
     /// The authoritative DNS server with the demo's forward and reverse zones.
     pub dns: FakeDns,
+    /// The merchant's website (policies, contact, checkout).
+    pub website: MockServer,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -151,7 +157,12 @@ impl Fakes {
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
         let dns = dns::demo(scenario).start().await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, dns, secrets, dir };
+        let site = match scenario {
+            Scenario::WebsiteMissingRefundPolicy => website::Site::NoRefundPolicy,
+            _ => website::Site::Complete,
+        };
+        let website = website::start(site).await;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -212,6 +223,7 @@ impl Fakes {
                 scheme: pai_webhook_scheme().ok(),
                 secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
             }),
+            website_url: url(&self.website, "/"),
             ..Environment::default()
         };
         vec![axys, paymentsai]
@@ -249,6 +261,9 @@ impl Fakes {
                     "nameservers = [{}]\n",
                     quoted(env.nameservers.iter().map(|n| n.to_string()).collect())
                 ));
+            }
+            if let Some(u) = &env.website_url {
+                out.push_str(&format!("website_url = \"{}\"\n", u.as_str().trim_end_matches('/')));
             }
             for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
                 if let Some(v) = value {

@@ -1,20 +1,16 @@
-//! Wiremock partner APIs with Axys-like and PaymentsAI-like behaviour.
+//! Wiremock partner APIs with Axys-like and PaymentsAI-like behaviour; the
+//! Axys card-issuing flow itself lives in [`super::axys_flow`].
 
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{any, header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::{DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, Scenario};
 
 /// How many authenticated requests Axys answers in `starts-403-halfway` before it turns to 403.
 pub const STARTS_403_AFTER: u64 = 3;
-
-/// The body Axys answers to an authenticated `GET /cardholders` with no cardholders.
-pub fn axys_empty_list() -> serde_json::Value {
-    json!({"status": "success", "items": [], "total": 0, "limit": 50, "offset": 0})
-}
 
 fn error(code: u16, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(code).set_body_json(json!({"status": "error", "code": code, "message": message}))
@@ -35,49 +31,45 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
         | Scenario::PtrMissing
         | Scenario::PtrNotInCert
         | Scenario::APointsElsewhere
-        | Scenario::Starts403Halfway => None,
+        | Scenario::Starts403Halfway
+        | Scenario::WebsiteMissingRefundPolicy => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),
     }
 }
 
-/// Mounts the Axys-like API (`/v2/...`, `X-API-Key`).
+/// Mounts the Axys-like API (`/v2/...`, `X-API-Key`); a broken scenario
+/// answers every method, so the flow's writes break too.
 pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) {
     if let Some(answer) = broken(scenario) {
-        Mock::given(method("GET")).respond_with(answer).mount(server).await;
+        Mock::given(any()).respond_with(answer).mount(server).await;
         return;
     }
     // Axys gives the same 403 for an allowlist failure and an FCrDNS failure.
     let forbidden = matches!(scenario, Scenario::PtrMissing | Scenario::PtrNotInCert | Scenario::APointsElsewhere);
     if forbidden {
-        Mock::given(path("/v2/cardholders"))
-            .respond_with(error(403, "No Authorised IPs configured"))
-            .mount(server)
-            .await;
+        Mock::given(path_regex(r"^/v2/")).respond_with(error(403, "No Authorised IPs configured")).mount(server).await;
         return;
     }
-    let ok = Mock::given(method("GET"))
-        .and(path("/v2/cardholders"))
-        .and(header("X-API-Key", api_key))
-        .respond_with(ResponseTemplate::new(200).set_body_json(axys_empty_list()))
-        .with_priority(1);
     if scenario == Scenario::Starts403Halfway {
-        ok.up_to_n_times(STARTS_403_AFTER).mount(server).await;
-        Mock::given(path("/v2/cardholders"))
+        // The auth test's list answers a few times, then the allowlist is lost.
+        Mock::given(method("GET"))
+            .and(path("/v2/cardholders"))
             .and(header("X-API-Key", api_key))
-            .respond_with(error(403, "No Authorised IPs configured"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(super::axys_flow::empty_list()))
+            .up_to_n_times(STARTS_403_AFTER)
             .with_priority(2)
             .mount(server)
             .await;
-    } else {
-        ok.mount(server).await;
+        Mock::given(path("/v2/cardholders"))
+            .and(header("X-API-Key", api_key))
+            .respond_with(error(403, "No Authorised IPs configured"))
+            .with_priority(3)
+            .mount(server)
+            .await;
     }
-    Mock::given(path("/v2/cardholders"))
-        .respond_with(error(401, "Invalid API key"))
-        .with_priority(10)
-        .mount(server)
-        .await;
+    super::axys_flow::mount(server, api_key).await;
 }
 
 /// Mounts the PaymentsAI-like API (`/v1/...`, `Authorization: ApiKey ...`).

@@ -8,6 +8,7 @@ mod apikey;
 mod apikey_exchange;
 mod assert;
 mod cert;
+mod environment;
 mod fcrdns;
 mod http;
 mod mtls;
@@ -43,6 +44,8 @@ pub enum ProbeKind {
     Webhook,
     /// Forward-confirmed reverse DNS of every calling IP against the certificate's names.
     Fcrdns,
+    /// The environment sets the values the integration needs, in their formats.
+    Environment,
 }
 
 impl ProbeKind {
@@ -56,6 +59,7 @@ impl ProbeKind {
         ProbeKind::ApiKeyExchange,
         ProbeKind::Webhook,
         ProbeKind::Fcrdns,
+        ProbeKind::Environment,
     ];
 
     /// The kind's name exactly as packs and reports write it.
@@ -69,6 +73,7 @@ impl ProbeKind {
             ProbeKind::ApiKeyExchange => "apikey-exchange",
             ProbeKind::Webhook => "webhook",
             ProbeKind::Fcrdns => "fcrdns",
+            ProbeKind::Environment => "environment",
         }
     }
 
@@ -81,7 +86,8 @@ impl ProbeKind {
             | ProbeKind::Mtls
             | ProbeKind::ApiKey
             | ProbeKind::Webhook
-            | ProbeKind::Fcrdns => false,
+            | ProbeKind::Fcrdns
+            | ProbeKind::Environment => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -97,6 +103,7 @@ impl ProbeKind {
             ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
             ProbeKind::Webhook => webhook::build(params, cx),
             ProbeKind::Fcrdns => fcrdns::build(params, cx),
+            ProbeKind::Environment => environment::build(params, cx),
         }
     }
 

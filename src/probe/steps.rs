@@ -44,6 +44,10 @@ pub struct RawStep {
     capture: BTreeMap<String, RawCapture>,
     poll: Option<RawPoll>,
     track: Option<RawTrack>,
+    /// The step creates or changes data; its name says so in every report, and
+    /// the pack refuses it in a probe not tagged `mutating`.
+    #[serde(default)]
+    mutating: bool,
 }
 
 fn get() -> String {
@@ -147,7 +151,7 @@ impl Step {
     pub fn compile(raw: RawStep, index: usize) -> Result<Step, String> {
         let name =
             raw.name.clone().unwrap_or_else(|| format!("{} {}", raw.method.to_uppercase(), short_path(&raw.url)));
-        let name = format!("{index}. {name}");
+        let name = if raw.mutating { format!("{index}. {name} (mutating)") } else { format!("{index}. {name}") };
         let err = |e: String| format!("step {name}: {e}");
         let method = reqwest::Method::from_bytes(raw.method.to_uppercase().as_bytes())
             .map_err(|_| err(format!("`{}` is not an HTTP method", raw.method)))?;

@@ -152,7 +152,9 @@ async fn key_exchange_cli_and_probe_leak_no_key_or_secret() {
         format!(
             "[env.production]\npack = \"paymentsai\"\nbase_url = \"{}\"\naccount_id = \"{ACCOUNT}\"\norganization_id = \"org_01\"\n\
              temporal_api_key = {{ env = \"T_KEY\" }}\naccount_secret = {{ env = \"T_SECRET\" }}\n\
-             permanent_key_file = \"permanent.key\"\nstate_file = \"state.json\"\napi_key = {{ env = \"T_API\" }}\n",
+             permanent_key_file = \"permanent.key\"\nstate_file = \"state.json\"\napi_key = {{ env = \"T_API\" }}\n\
+             website_url = \"{}\"\n",
+            server.uri(),
             server.uri()
         ),
     )

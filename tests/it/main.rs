@@ -11,6 +11,7 @@ mod config_errors;
 mod evidence;
 mod fcrdns;
 mod mtls;
+mod packs;
 mod renderers;
 mod runner;
 mod secrets;

@@ -1,0 +1,184 @@
+//! `golive checklist`: the runbook of each pack as a Markdown checklist, ready
+//! to paste into a go-live ticket. Automated items are ticked or crossed from a
+//! run (a JSON report given with `--from`, or a fresh run); manual items stay
+//! unticked with their owner. With `--from` nothing is sent anywhere.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::Value;
+
+use super::EnvArgs;
+use super::targets::resolve;
+use crate::config::{self, ConfigError, Coverage, Pack};
+use crate::exit;
+use crate::plan::{Plan, Selection};
+use crate::runner::{self, RunOptions};
+
+/// `golive checklist` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  golive checklist --env demo\n  golive verify --env staging --format json > run.json && golive checklist --env staging --from run.json"
+)]
+pub struct ChecklistArgs {
+    #[command(flatten)]
+    target: EnvArgs,
+    /// Tick automated items from this JSON report (`--format json`, schema 1) instead of running the probes.
+    #[arg(long, value_name = "REPORT.json")]
+    from: Option<PathBuf>,
+}
+
+/// What the run said about one probe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeResult {
+    /// `pass`, `warn`, `fail`, `error` or `skip`.
+    pub status: String,
+    /// Why, for anything but a pass: the skip reason, the first finding or the diagnosis.
+    pub detail: Option<String>,
+}
+
+/// Runs `golive checklist`.
+pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
+    let (packs, report) = match &args.from {
+        Some(path) => {
+            let report = read_report(path, &args.target.env)?;
+            (packs_for_report(&args.target, &report)?, report)
+        }
+        None => {
+            let resolved = resolve(&args.target).await?;
+            let demo = resolved.fakes.is_some();
+            let packs: Vec<Pack> = resolved.targets.iter().map(|(_, p)| p.clone()).collect();
+            let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+            // Like verify: mutating probes run only against the demo's fakes.
+            let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
+            let summary = runner::run(&plan, &opts, &mut |_| {}).await;
+            drop(resolved.fakes);
+            let report = serde_json::to_value(&summary)
+                .map_err(|e| ConfigError::usage(format!("cannot serialize the run: {e}")))?;
+            (packs, report)
+        }
+    };
+    let text = render(&packs, &results(&report), &args.target.env, &report);
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("golive: cannot write the checklist to stdout: {e}");
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// Reads a JSON report of schema 1 for environment `env`.
+fn read_report(path: &PathBuf, env: &str) -> Result<Value, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::usage(format!("cannot read the report {}: {e}", path.display()))
+            .help("write one with `golive verify --env ENV --report json=PATH`")
+    })?;
+    let report: Value = serde_json::from_str(&text).map_err(|e| {
+        ConfigError::usage(format!("{} is not a JSON report: {e}", path.display()))
+            .help("write one with `golive verify --env ENV --report json=PATH`")
+    })?;
+    if report["schema"] != 1 {
+        return Err(ConfigError::usage(format!(
+            "{}: report schema {} is not supported (this golive reads schema 1)",
+            path.display(),
+            report["schema"]
+        )));
+    }
+    if report["env"] != env {
+        return Err(ConfigError::usage(format!(
+            "{} is a report of environment {}, not `{env}`",
+            path.display(),
+            report["env"]
+        ))
+        .help("pass the --env the report was made with"));
+    }
+    Ok(report)
+}
+
+/// The packs to print for a report: the demo's built-in packs, or the configured environment's.
+fn packs_for_report(target: &EnvArgs, report: &Value) -> Result<Vec<Pack>, ConfigError> {
+    if target.env == config::DEMO_ENV {
+        let names: Vec<&str> = report["packs"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        return names.into_iter().map(|n| config::pack::load(n, None)).collect();
+    }
+    let (_, pack) = config::env::load(&target.config, &target.env)?;
+    Ok(vec![pack])
+}
+
+/// Every probe's result in a JSON report.
+pub fn results(report: &Value) -> HashMap<String, ProbeResult> {
+    let mut out = HashMap::new();
+    for p in report["probes"].as_array().into_iter().flatten() {
+        let (Some(id), Some(status)) = (p["id"].as_str(), p["status"].as_str()) else { continue };
+        let finding = p["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|c| c["status"] != "pass" && c["status"] != "skip")
+            .and_then(|c| c["message"].as_str());
+        let detail = match status {
+            "pass" => None,
+            "skip" => p["reason"].as_str(),
+            _ => finding.or_else(|| p["diagnosis"]["cause"].as_str()),
+        };
+        out.insert(id.to_string(), ProbeResult { status: status.to_string(), detail: detail.map(one_line) });
+    }
+    out
+}
+
+fn one_line(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > 200 { format!("{}…", flat.chars().take(200).collect::<String>()) } else { flat }
+}
+
+/// The checklist of `packs` as Markdown.
+pub fn render(packs: &[Pack], results: &HashMap<String, ProbeResult>, env: &str, report: &Value) -> String {
+    let mut out = String::new();
+    for pack in packs {
+        let automated = pack.coverage.iter().filter(|c| matches!(c.by, Coverage::Automated(_))).count();
+        out.push_str(&format!("# Go-live checklist: {} (`{env}`)\n\n", pack.title));
+        out.push_str(&format!(
+            "Runbook `{}`: {} items, {automated} checked by golive (run of {}), {} manual.\n",
+            pack.runbook,
+            pack.coverage.len(),
+            report["started_at"].as_str().unwrap_or("unknown time"),
+            pack.coverage.len() - automated
+        ));
+        let mut section = "";
+        for c in &pack.coverage {
+            if c.section != section {
+                section = &c.section;
+                out.push_str(&format!("\n## {section}\n\n"));
+            }
+            let note = c.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let line = match &c.by {
+                Coverage::Manual(owner) => format!("- [ ] {}{note} — manual, owner: {owner}", c.item),
+                Coverage::Automated(id) => match results.get(id) {
+                    Some(r) if r.status == "pass" => format!("- [x] {}{note} — `{id}` (pass)", c.item),
+                    Some(r) if r.status == "warn" => format!(
+                        "- [x] {}{note} — `{id}` (warn: {})",
+                        c.item,
+                        r.detail.as_deref().unwrap_or("see the report")
+                    ),
+                    Some(r) if r.status == "skip" => {
+                        format!("- [ ] {}{note} — `{id}` (skip: {})", c.item, r.detail.as_deref().unwrap_or("not run"))
+                    }
+                    Some(r) => format!(
+                        "- [ ] ~~{}~~{note} — `{id}` ({}: {})",
+                        c.item,
+                        r.status,
+                        r.detail.as_deref().unwrap_or("see the report")
+                    ),
+                    None => format!("- [ ] {}{note} — `{id}` (not run)", c.item),
+                },
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out.push('\n');
+    }
+    out
+}

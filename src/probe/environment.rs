@@ -1,0 +1,149 @@
+//! Probe kind `environment`: the values an integration needs are configured,
+//! and those with a known format have it (e.g. an organization id `org_…` or a
+//! UUID). Nothing is sent anywhere; secret values are checked but never shown,
+//! and no value at all appears in a message (only its name and what is wrong).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use regex::Regex;
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::{BuildContext, Probe, ProbeContext};
+use crate::config::Environment;
+use crate::report::{Check, Diagnosis, Outcome, Status};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    /// Names of environment values that must be set.
+    require: Vec<String>,
+    /// Formats some of them must have: name → regular expression.
+    #[serde(default)]
+    patterns: BTreeMap<String, String>,
+    /// How each format reads for a human, e.g. "org_… or a UUID".
+    #[serde(default)]
+    hints: BTreeMap<String, String>,
+}
+
+/// The values an environment can hold, by the names golive.toml uses.
+const KNOWN: &[&str] = &[
+    "base_url",
+    "api_key",
+    "client_cert",
+    "client_key",
+    "ca_bundle",
+    "calling_ips",
+    "nameservers",
+    "account_id",
+    "organization_id",
+    "temporal_api_key",
+    "account_secret",
+    "permanent_key_file",
+    "webhook",
+    "website_url",
+];
+
+struct EnvironmentProbe {
+    require: Vec<String>,
+    patterns: Vec<(String, Regex, String)>,
+}
+
+/// Builds an `environment` probe: `require = [names]`, `patterns = { name = regex }`.
+pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    for name in p.require.iter().chain(p.patterns.keys()) {
+        if !KNOWN.contains(&name.as_str()) && !name.starts_with("vars.") {
+            return Err(format!("`{name}` is not an environment value; use one of {} or vars.NAME", KNOWN.join(", ")));
+        }
+    }
+    let patterns = p
+        .patterns
+        .into_iter()
+        .map(|(name, re)| {
+            let hint = p.hints.get(&name).cloned().unwrap_or_else(|| format!("matching /{re}/"));
+            Regex::new(&re).map(|r| (name.clone(), r, hint)).map_err(|e| format!("patterns.{name}: invalid regex: {e}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Arc::new(EnvironmentProbe { require: p.require, patterns }))
+}
+
+/// A value of the environment as text (secrets exposed only to be checked), or `None` when unset.
+fn value(env: &Environment, name: &str) -> Option<String> {
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    match name {
+        "api_key" => env.api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
+        "temporal_api_key" => env.temporal_api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
+        "account_secret" => env.account_secret.as_ref().map(|s| s.value.expose_secret().to_string()),
+        "client_cert" => path(&env.client_cert),
+        "client_key" => path(&env.client_key),
+        "ca_bundle" => path(&env.ca_bundle),
+        "permanent_key_file" => path(&env.permanent_key_file),
+        "calling_ips" => (!env.calling_ips.is_empty()).then(|| format!("{:?}", env.calling_ips)),
+        "nameservers" => (!env.nameservers.is_empty()).then(|| format!("{:?}", env.nameservers)),
+        "webhook" => env.webhook.as_ref().map(|w| w.url.to_string()),
+        other => env.var(other.strip_prefix("vars.").unwrap_or(other)),
+    }
+    .filter(|v| !v.trim().is_empty())
+}
+
+#[async_trait]
+impl Probe for EnvironmentProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let mut missing = Vec::new();
+        for name in &self.require {
+            let (status, message) = match value(&cx.env, name) {
+                Some(_) => (Status::Pass, format!("{name} is set")),
+                None => {
+                    missing.push(name.clone());
+                    (Status::Fail, format!("{name} is not set"))
+                }
+            };
+            out.check(
+                Check::new(name.clone(), status, message)
+                    .with_values("set", if status == Status::Pass { "set" } else { "unset" }),
+            );
+        }
+        let mut malformed = Vec::new();
+        for (name, re, hint) in &self.patterns {
+            let Some(v) = value(&cx.env, name) else { continue };
+            // The value is never shown: it may be a secret, and the hint says enough.
+            let ok = re.is_match(&v);
+            let message = if ok {
+                format!("{name} has the expected format")
+            } else {
+                format!("{name}: expected {hint}, got another format")
+            };
+            if !ok {
+                malformed.push(format!("{name} ({hint})"));
+            }
+            out.check(
+                Check::new(format!("{name} format"), if ok { Status::Pass } else { Status::Fail }, message)
+                    .with_values(
+                        hint.clone(),
+                        if ok { hint.clone() } else { "another format (value not shown)".into() },
+                    ),
+            );
+        }
+        if !missing.is_empty() || !malformed.is_empty() {
+            let mut cause = Vec::new();
+            if !missing.is_empty() {
+                cause.push(format!("environment `{}` does not set {}", cx.env.name, missing.join(", ")));
+            }
+            if !malformed.is_empty() {
+                cause.push(format!("malformed: {}", malformed.join(", ")));
+            }
+            out.diagnosis = Some(Diagnosis {
+                cause: cause.join("; "),
+                fix: format!(
+                    "set these in [env.{}] of golive.toml (secrets as {{ env = \"VAR\" }} or {{ file = \"path\" }}), copied from the partner's credential set",
+                    cx.env.name
+                ),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,331 @@
+//! The built-in packs: coverage tables that name real probes, the Axys flow
+//! against broken fake answers (the right step fails, cleanup still runs),
+//! the environment kind, the checklist command and the card-data canary.
+
+use std::time::Duration;
+
+use golive::config::pack::{self, BUILT_IN};
+use golive::config::{Coverage, Environment, Secret, SecretRef, SourceFile};
+use golive::plan::Selection;
+use golive::report::{ProbeReport, Status};
+use golive::runner::RunOptions;
+use secrecy::SecretString;
+use serde_json::json;
+use wiremock::matchers::path_regex;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{env_at, golive, golive_in, pack_from, run_pack, stderr, stdout};
+
+const KEY: &str = "test-axys-key-0123";
+
+#[test]
+fn every_automated_coverage_item_names_a_probe_of_its_pack() {
+    for (name, text) in BUILT_IN {
+        let pack = pack::parse(SourceFile { path: format!("probes/{name}.toml").into(), text: (*text).into() })
+            .unwrap_or_else(|e| panic!("{name} loads:\n{e}"));
+        let ids: Vec<&str> = pack.probes.iter().map(|p| p.id.as_str()).collect();
+        let mut automated = 0;
+        for item in &pack.coverage {
+            if let Coverage::Automated(id) = &item.by {
+                assert!(ids.contains(&id.as_str()), "{name}: \"{}\" names unknown probe {id}", item.item);
+                automated += 1;
+            }
+        }
+        assert!(automated > 0 && automated < pack.coverage.len(), "{name}: both automated and manual items");
+        for p in &pack.probes {
+            assert!(!p.runbook.is_empty(), "{name}: {} has a runbook reference", p.id);
+        }
+    }
+}
+
+const HEAD: &str = "[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n\
+    [[probe]]\nid = \"p\"\nkind = \"http\"\ntitle = \"P\"\n";
+
+fn load_error(text: &str) -> String {
+    match pack::parse(SourceFile { path: "test.toml".into(), text: text.into() }) {
+        Ok(_) => panic!("expected a load error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_coverage_item_naming_an_unknown_probe_is_a_load_error() {
+    let text = format!(
+        "{HEAD}[probe.params]\nurl = \"https://x.test/\"\n[[coverage]]\nsection = \"S\"\nitems = [{{ item = \"I\", probe = \"q\" }}]\n"
+    );
+    let err = load_error(&text);
+    assert!(err.contains("coverage item \"I\" names unknown probe `q`"), "{err}");
+    let both = format!(
+        "{HEAD}[probe.params]\nurl = \"https://x.test/\"\n[[coverage]]\nsection = \"S\"\nitems = [{{ item = \"I\" }}]\n"
+    );
+    assert!(load_error(&both).contains("needs exactly one of `probe` or `owner`"));
+}
+
+#[test]
+fn a_mutating_step_in_a_probe_not_tagged_mutating_is_a_load_error() {
+    let text = format!(
+        "{HEAD}[[probe.params.steps]]\nname = \"create\"\nmethod = \"POST\"\nurl = \"https://x.test/\"\nmutating = true\n"
+    );
+    assert!(load_error(&text).contains("probe `p` has a mutating step (create) but no `mutating` tag"));
+}
+
+/// The Axys pack with the staging flow runnable on its own over plain HTTP.
+fn axys_pack() -> golive::config::Pack {
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "axys").map(|(_, t)| *t).expect("axys pack");
+    pack_from(&text.replace("depends_on = [\"axys-auth\"]\n", ""))
+}
+
+fn axys_env(server: &MockServer) -> Environment {
+    Environment {
+        api_key: Some(Secret { value: SecretString::from(KEY), source: SecretRef::Env("AXYS_KEY".into()) }),
+        ..env_at(&format!("{}/v2", server.uri()))
+    }
+}
+
+/// Runs the staging flow against the fake flow with one route broken.
+async fn flow_with(route: &str, answer: ResponseTemplate, timeout: Option<Duration>) -> (ProbeReport, MockServer) {
+    let server = MockServer::start().await;
+    golive::fake::axys_flow::mount(&server, KEY).await;
+    if !route.is_empty() {
+        Mock::given(path_regex(route)).respond_with(answer).with_priority(1).mount(&server).await;
+    }
+    let sel = Selection { only: vec!["axys-staging-flow".into()], ..Selection::default() };
+    let opts = RunOptions { allow_mutations: true, timeout, ..RunOptions::default() };
+    let mut summary = run_pack(axys_env(&server), axys_pack(), &sel, &opts).await;
+    (summary.probes.remove(0), server)
+}
+
+/// The check named `step › name`, by prefix of the step.
+fn check<'a>(p: &'a ProbeReport, step: &str, name: &str) -> &'a golive::report::Check {
+    p.checks
+        .iter()
+        .find(|c| c.name.starts_with(step) && c.name.ends_with(&format!("› {name}")))
+        .unwrap_or_else(|| panic!("no check {step} › {name}: {:#?}", p.checks))
+}
+
+/// The cleanup blocked the card: the last request the fake received.
+async fn assert_cleanup_ran(server: &MockServer, p: &ProbeReport) {
+    let requests = server.received_requests().await.expect("recording");
+    let last = requests.last().expect("requests");
+    assert_eq!(last.method.as_str(), "PUT", "{last:?}");
+    assert!(last.url.path().starts_with("/v2/cards/card_") && last.url.path().ends_with("/status"), "{last:?}");
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&last.body).expect("json"), json!({"status": "blocked"}));
+    assert_eq!(check(p, "14. block the test card", "status").status, Status::Pass, "{p:#?}");
+}
+
+#[tokio::test]
+async fn the_healthy_flow_passes_and_blocks_the_test_card_at_the_end() {
+    let (p, server) = flow_with("", ResponseTemplate::new(200), None).await;
+    assert_eq!(p.status, Status::Pass, "{p:#?}");
+    assert_cleanup_ran(&server, &p).await;
+    let pan = check(&p, "6.", "$.pan");
+    assert_eq!(pan.actual.as_deref(), Some("***"));
+}
+
+#[tokio::test]
+async fn a_missing_field_fails_its_step_with_expected_and_actual() {
+    let details = ResponseTemplate::new(200).set_body_json(json!({"cardId": "c", "pan": "4111111111111111"}));
+    let (p, server) = flow_with(r"^/v2/cards/[^/]+/details$", details, None).await;
+    assert_eq!(p.status, Status::Fail);
+    let cvv = check(&p, "6. card details", "$.cvv");
+    assert_eq!((cvv.status, cvv.actual.as_deref()), (Status::Fail, Some("(absent)")));
+    assert_eq!(cvv.expected.as_deref(), Some("matching /^[0-9]{3,4}$/"));
+    assert!(p.checks.iter().any(|c| c.name.starts_with("7. balance") && c.status == Status::Skip));
+    assert_cleanup_ran(&server, &p).await;
+}
+
+#[tokio::test]
+async fn a_wrong_status_fails_its_step_with_expected_and_actual() {
+    let (p, server) = flow_with(r"^/v2/cards/[^/]+/balance$", ResponseTemplate::new(500), None).await;
+    assert_eq!(p.status, Status::Fail);
+    let status = check(&p, "7. balance", "status");
+    assert_eq!((status.expected.as_deref(), status.actual.as_deref()), (Some("200"), Some("500")));
+    assert_cleanup_ran(&server, &p).await;
+}
+
+#[tokio::test]
+async fn a_wrong_type_fails_its_step_with_expected_and_actual() {
+    let balance = ResponseTemplate::new(200).set_body_json(json!({"balance": "0.00", "currency": "USD"}));
+    let (p, server) = flow_with(r"^/v2/cards/[^/]+/balance$", balance, None).await;
+    let c = check(&p, "7. balance", "$.balance");
+    assert_eq!((c.status, c.expected.as_deref(), c.actual.as_deref()), (Status::Fail, Some("integer"), Some("string")));
+    assert_cleanup_ran(&server, &p).await;
+}
+
+#[tokio::test]
+async fn an_empty_list_fails_its_step_with_expected_and_actual() {
+    let empty = ResponseTemplate::new(200)
+        .set_body_json(json!({"status": "success", "items": [], "total": 0, "limit": 1, "offset": 0}));
+    let (p, server) = flow_with(r"^/v2/cards/transactions$", empty, None).await;
+    let c = check(&p, "11. transactions, first page", "$.items");
+    assert_eq!(
+        (c.status, c.expected.as_deref(), c.actual.as_deref()),
+        (Status::Fail, Some("length 1"), Some("length 0"))
+    );
+    assert_cleanup_ran(&server, &p).await;
+}
+
+#[tokio::test]
+async fn a_slow_answer_errors_its_step_and_the_cleanup_still_runs() {
+    let slow = ResponseTemplate::new(200).set_delay(Duration::from_secs(10));
+    let (p, server) = flow_with(r"^/v2/cards/fees$", slow, Some(Duration::from_secs(2))).await;
+    assert_eq!(p.status, Status::Error, "{p:#?}");
+    let c = check(&p, "13. fees", "request");
+    assert_eq!(c.status, Status::Error);
+    assert_cleanup_ran(&server, &p).await;
+}
+
+fn pai_env(org: &str, with_key: bool) -> Environment {
+    Environment {
+        api_key: with_key
+            .then(|| Secret { value: SecretString::from("acc_1_sekrit-value_k1"), source: SecretRef::Env("K".into()) }),
+        organization_id: Some(org.into()),
+        account_id: Some("acc_1".into()),
+        ..env_at("https://api.example.test")
+    }
+}
+
+async fn environment_probe(env: Environment) -> ProbeReport {
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "paymentsai").map(|(_, t)| *t).expect("pack");
+    let sel = Selection { only: vec!["pai-environment".into()], ..Selection::default() };
+    let mut env = env;
+    env.website_url = Some(reqwest::Url::parse("https://shop.example.test").expect("url"));
+    run_pack(env, pack_from(text), &sel, &RunOptions::default()).await.probes.remove(0)
+}
+
+#[tokio::test]
+async fn the_organization_id_may_be_org_or_a_uuid_and_values_are_never_shown() {
+    assert_eq!(environment_probe(pai_env("org_abc123", true)).await.status, Status::Pass);
+    assert_eq!(environment_probe(pai_env("0b6f1c52-7d0e-4a53-9c1e-2f7d8a3b4c5d", true)).await.status, Status::Pass);
+    let bad = environment_probe(pai_env("acme-org", false)).await;
+    assert_eq!(bad.status, Status::Fail);
+    let text = format!("{bad:?}");
+    assert!(text.contains("api_key is not set") && text.contains("org_… or a UUID"), "{text}");
+    assert!(!text.contains("acme-org"), "{text}");
+    let with_key = environment_probe(pai_env("acme-org", true)).await;
+    assert!(!format!("{with_key:?}").contains("sekrit"));
+}
+
+#[test]
+fn the_checklist_ticks_automated_items_and_lists_manual_owners() {
+    let out = golive(&["checklist", "--env", "demo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("# Go-live checklist: Axys program launch (`demo`)"), "{text}");
+    assert!(
+        text.contains(
+            "- [x] POST /cardholders — cardholder creation tested with all required fields — `axys-staging-flow` (pass)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("- [ ] KYC approved — manual, owner: PAI Compliance"), "{text}");
+    assert!(text.contains("- [x] Refund Policy visible — `pai-website-refund` (pass)"), "{text}");
+}
+
+#[test]
+fn the_checklist_from_a_report_crosses_failures_without_running_anything() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = golive_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "verify",
+            "--env",
+            "demo",
+            "--scenario",
+            "website-missing-refund-policy",
+            "--report",
+            &format!("json={}/r.json", dir.path().display()),
+        ],
+        &[],
+    );
+    assert_eq!(run.status.code(), Some(1), "{}", stdout(&run));
+    let report = format!("{}/r.json", dir.path().display());
+    let out = golive(&["checklist", "--env", "demo", "--from", &report]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("- [ ] ~~Refund Policy visible~~ — `pai-website-refund` (fail: "), "{text}");
+    assert!(text.contains("- [x] Privacy Policy visible — `pai-website-privacy` (pass)"), "{text}");
+    let wrong = golive(&["checklist", "--env", "staging", "--from", &report]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(stderr(&wrong).contains("is a report of environment \"demo\", not `staging`"), "{}", stderr(&wrong));
+}
+
+/// Card data the partner returns must appear in no output, whatever the format.
+#[tokio::test]
+async fn canary_card_numbers_and_cvv_appear_in_no_output() {
+    const PAN: &str = "4000056655665556";
+    const ECHOED: &str = "5555 5555 5555 4444";
+    const CVV: &str = "CANARY-CVV-X";
+    let server = MockServer::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "axys").map(|(_, t)| *t).expect("pack");
+    std::fs::write(dir.path().join("axys.toml"), text.replace("depends_on = [\"axys-auth\"]\n", "")).expect("pack");
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        format!(
+            "[env.staging]\npack = \"axys.toml\"\nbase_url = \"{}/v2\"\napi_key = {{ env = \"AXYS_KEY\" }}\n",
+            server.uri()
+        ),
+    )
+    .expect("config");
+    // Round 0: details with the canaries in their fields; round 1: details
+    // failing with an error that echoes card numbers in free text.
+    for round in 0..2 {
+        server.reset().await;
+        golive::fake::axys_flow::mount(&server, KEY).await;
+        let details = if round == 0 {
+            ResponseTemplate::new(200).set_body_json(json!({"pan": PAN, "cvv": CVV}))
+        } else {
+            ResponseTemplate::new(502).set_body_string(format!("upstream failed for card {ECHOED} ({PAN})"))
+        };
+        Mock::given(path_regex(r"^/v2/cards/[^/]+/details$"))
+            .respond_with(details)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        for format in ["human", "json", "junit", "markdown"] {
+            let all = run_canary(dir.path(), format);
+            if round == 1 {
+                assert!(
+                    all.contains("***4444") && all.contains("***5556"),
+                    "echoed numbers masked, not dropped:\n{all}"
+                );
+            }
+            for canary in [PAN, ECHOED, "5555555555554444", CVV, KEY] {
+                assert!(!all.contains(canary), "{canary} leaked in {format}:\n{all}");
+            }
+        }
+    }
+    let demo = golive(&["verify", "--env", "demo", "--format", "json"]);
+    assert!(!stdout(&demo).contains(golive::fake::axys_flow::TEST_PAN));
+}
+
+/// Runs the staging flow through the binary; every output and report file, concatenated.
+fn run_canary(dir: &std::path::Path, format: &str) -> String {
+    let out = golive_in(
+        dir,
+        &[
+            "verify",
+            "--env",
+            "staging",
+            "--only",
+            "axys-staging-flow",
+            "--allow-mutations",
+            "--format",
+            format,
+            "--report",
+            "json=r.json",
+            "--report",
+            "markdown=r.md",
+            "--report",
+            "junit=r.xml",
+        ],
+        &[("AXYS_KEY", KEY)],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let mut all = stdout(&out) + &stderr(&out);
+    for f in ["r.json", "r.md", "r.xml"] {
+        all.push_str(&std::fs::read_to_string(dir.join(f)).expect("report"));
+    }
+    all
+}
