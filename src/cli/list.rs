@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::EnvArgs;
-use super::targets::resolve;
+use super::targets::resolve_planned;
 use crate::config::ConfigError;
 use crate::exit;
 use crate::plan::{Plan, Selection};
@@ -19,7 +19,7 @@ pub struct ListArgs {
 
 /// Runs `golive list`.
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
-    let resolved = resolve(&args.target).await?;
+    let resolved = resolve_planned(&args.target).await?;
     let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
     let rows: Vec<[String; 6]> = plan
         .probes

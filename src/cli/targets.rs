@@ -14,17 +14,27 @@ pub struct Resolved {
     pub fakes: Option<Fakes>,
 }
 
-/// Loads the targets for `--env`.
+/// Loads the targets for `--env`, starting the demo's fakes when it is the demo.
 pub async fn resolve(args: &EnvArgs) -> Result<Resolved, ConfigError> {
+    resolve_with(args, true).await
+}
+
+/// Loads the targets for `--env` for a command that sends nothing (`list`):
+/// the demo's environments are planned, its fakes not started.
+pub async fn resolve_planned(args: &EnvArgs) -> Result<Resolved, ConfigError> {
+    resolve_with(args, false).await
+}
+
+async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, ConfigError> {
+    if args.env == config::DEMO_ENV && !start_fakes {
+        let scenario = args.scenario.unwrap_or(Scenario::Healthy);
+        return Ok(Resolved { targets: with_packs(crate::fake::planned_environments(scenario))?, fakes: None });
+    }
     if args.env == config::DEMO_ENV {
         let fakes = Fakes::start(args.scenario.unwrap_or(Scenario::Healthy))
             .await
             .map_err(|e| ConfigError::usage(format!("cannot start the demo fakes: {e}")))?;
-        let targets = fakes
-            .environments()
-            .into_iter()
-            .map(|env| config::pack::load(&env.pack, None).map(|pack| (env, pack)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let targets = with_packs(fakes.environments())?;
         return Ok(Resolved { targets, fakes: Some(fakes) });
     }
     if args.scenario.is_some() {
@@ -32,4 +42,9 @@ pub async fn resolve(args: &EnvArgs) -> Result<Resolved, ConfigError> {
     }
     let (env, pack) = config::env::load(&args.config, &args.env)?;
     Ok(Resolved { targets: vec![(env, pack)], fakes: None })
+}
+
+/// Binds each demo environment to its built-in pack.
+fn with_packs(envs: Vec<Environment>) -> Result<Vec<(Environment, Pack)>, ConfigError> {
+    envs.into_iter().map(|env| config::pack::load(&env.pack, None).map(|pack| (env, pack))).collect()
 }

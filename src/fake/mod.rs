@@ -187,46 +187,16 @@ impl Fakes {
         Ok(())
     }
 
-    fn secret(&self, name: &str, value: &SecretString) -> Secret {
-        Secret { value: value.clone(), source: SecretRef::File(self.secret_file(name)) }
-    }
-
     /// The environments of the demo: one per pack, pointing at these fakes.
     pub fn environments(&self) -> Vec<Environment> {
-        let url = |server: &MockServer, path: &str| reqwest::Url::parse(&format!("{}{path}", server.uri())).ok();
-        let with_cert = self.scenario != Scenario::NoClientCert;
-        let axys = Environment {
-            name: crate::config::DEMO_ENV.to_string(),
-            pack: "axys".to_string(),
-            base_url: reqwest::Url::parse(&format!("https://{}/v2", self.axys_front.addr)).ok(),
-            api_key: Some(self.secret("axys_api_key", &self.secrets.axys_api_key)),
-            client_cert: with_cert.then(|| self.dir.path().join(PROGRAM_CERT)),
-            client_key: with_cert.then(|| self.dir.path().join(PROGRAM_KEY)),
-            ca_bundle: Some(self.dir.path().join(PARTNER_CA)),
-            calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
-            nameservers: vec![self.dns.addr()],
-            ..Environment::default()
+        let at = Endpoints {
+            axys: self.axys_front.addr.to_string(),
+            paymentsai: self.paymentsai.uri(),
+            webhook: webhook::url(&self.webhook).ok(),
+            website: self.website.uri(),
+            dns: self.dns.addr(),
         };
-        let paymentsai = Environment {
-            name: crate::config::DEMO_ENV.to_string(),
-            pack: "paymentsai".to_string(),
-            base_url: url(&self.paymentsai, ""),
-            api_key: Some(self.secret("pai_api_key", &self.secrets.pai_api_key)),
-            account_id: Some(DEMO_ACCOUNT_ID.to_string()),
-            organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
-            temporal_api_key: Some(self.secret("pai_temporal_key", &self.secrets.pai_temporal_key)),
-            account_secret: Some(self.secret("pai_account_secret", &self.secrets.pai_account_secret)),
-            permanent_key_file: Some(self.dir.path().join("pai-permanent.key")),
-            state_file: Some(self.dir.path().join("state.json")),
-            webhook: webhook::url(&self.webhook).ok().map(|url| Webhook {
-                url,
-                scheme: pai_webhook_scheme().ok(),
-                secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
-            }),
-            website_url: url(&self.website, "/"),
-            ..Environment::default()
-        };
-        vec![axys, paymentsai]
+        demo_environments(self.scenario, &at, &self.secrets, self.dir.path())
     }
 
     /// A ready `golive.toml` for these fakes, secrets referenced as files.
@@ -280,6 +250,76 @@ impl Fakes {
         }
         out
     }
+}
+
+/// Where the demo's fakes listen.
+struct Endpoints {
+    axys: String,
+    paymentsai: String,
+    webhook: Option<reqwest::Url>,
+    website: String,
+    dns: std::net::SocketAddr,
+}
+
+/// The demo's environments as `golive list` needs them: the same keys and
+/// values, but nothing started and nothing written (placeholder addresses
+/// and secrets that no request will ever use).
+pub fn planned_environments(scenario: Scenario) -> Vec<Environment> {
+    let placeholder = || SecretString::from("not-started".to_string());
+    let secrets = DemoSecrets {
+        axys_api_key: placeholder(),
+        pai_api_key: placeholder(),
+        pai_temporal_key: placeholder(),
+        pai_account_secret: placeholder(),
+        webhook_secret: placeholder(),
+    };
+    let at = Endpoints {
+        axys: "127.0.0.1:9".into(),
+        paymentsai: "http://127.0.0.1:9".into(),
+        webhook: reqwest::Url::parse("http://127.0.0.1:9/webhooks").ok(),
+        website: "http://127.0.0.1:9".into(),
+        dns: std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+    };
+    demo_environments(scenario, &at, &secrets, &std::env::temp_dir().join("golive-fakes"))
+}
+
+fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, dir: &Path) -> Vec<Environment> {
+    let secret =
+        |name: &str, value: &SecretString| Secret { value: value.clone(), source: SecretRef::File(dir.join(name)) };
+    let url = |base: &str, path: &str| reqwest::Url::parse(&format!("{base}{path}")).ok();
+    let with_cert = scenario != Scenario::NoClientCert;
+    let axys = Environment {
+        name: crate::config::DEMO_ENV.to_string(),
+        pack: "axys".to_string(),
+        base_url: url(&format!("https://{}", at.axys), "/v2"),
+        api_key: Some(secret("axys_api_key", &secrets.axys_api_key)),
+        client_cert: with_cert.then(|| dir.join(PROGRAM_CERT)),
+        client_key: with_cert.then(|| dir.join(PROGRAM_KEY)),
+        ca_bundle: Some(dir.join(PARTNER_CA)),
+        calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
+        nameservers: vec![at.dns],
+        ..Environment::default()
+    };
+    let paymentsai = Environment {
+        name: crate::config::DEMO_ENV.to_string(),
+        pack: "paymentsai".to_string(),
+        base_url: url(&at.paymentsai, ""),
+        api_key: Some(secret("pai_api_key", &secrets.pai_api_key)),
+        account_id: Some(DEMO_ACCOUNT_ID.to_string()),
+        organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
+        temporal_api_key: Some(secret("pai_temporal_key", &secrets.pai_temporal_key)),
+        account_secret: Some(secret("pai_account_secret", &secrets.pai_account_secret)),
+        permanent_key_file: Some(dir.join("pai-permanent.key")),
+        state_file: Some(dir.join("state.json")),
+        webhook: at.webhook.clone().map(|url| Webhook {
+            url,
+            scheme: pai_webhook_scheme().ok(),
+            secret: secret("webhook_secret", &secrets.webhook_secret),
+        }),
+        website_url: url(&at.website, "/"),
+        ..Environment::default()
+    };
+    vec![axys, paymentsai]
 }
 
 /// File names of the demo's certificates in the fakes' folder.
