@@ -5,14 +5,18 @@
 //! addresses, durations and resolved secrets. Probes only see validated types.
 //! Every error is a [`ConfigError`] that points at file, line and column.
 
+pub mod coverage;
 pub mod env;
 pub mod error;
 pub mod interpolate;
 pub mod pack;
 pub mod raw;
 pub mod secret;
+pub mod watch_rules;
 
+pub use coverage::{Coverage, CoverageItem};
 pub use env::{DEFAULT_CONFIG, DEMO_ENV, Environment, Secret, Webhook};
 pub use error::{ConfigError, SourceFile};
-pub use pack::{ApiKeyAuth, Coverage, CoverageItem, DiagnosisRule, Pack, ProbeSpec, WatchRule};
+pub use pack::{ApiKeyAuth, DiagnosisRule, Pack, ProbeSpec};
 pub use secret::SecretRef;
+pub use watch_rules::WatchRule;

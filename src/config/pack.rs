@@ -16,8 +16,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use toml::Spanned;
 
+use super::coverage::{CoverageItem, RawCoverage};
 use super::env::parse_duration;
 use super::error::{ConfigError, SourceFile, from_toml};
+use super::watch_rules::{RawWatch, WatchRule, watch_status};
 use crate::probe::ProbeKind;
 use crate::report::{Diagnosis, RunbookRef, Signals};
 
@@ -41,52 +43,6 @@ struct RawPack {
     watch: Vec<RawWatch>,
     #[serde(default)]
     coverage: Vec<RawCoverage>,
-}
-
-/// One section of the coverage table: every runbook item, automated or manual.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCoverage {
-    section: String,
-    items: Vec<Spanned<RawCoverageItem>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWatch {
-    status: Spanned<String>,
-    meaning: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCoverageItem {
-    item: String,
-    probe: Option<Spanned<String>>,
-    owner: Option<String>,
-    note: Option<String>,
-}
-
-/// Who or what proves a runbook item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Coverage {
-    /// A probe of the pack, by id.
-    Automated(String),
-    /// A person or team, e.g. "PAI Compliance".
-    Manual(String),
-}
-
-/// One runbook item of a pack's coverage table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CoverageItem {
-    /// The runbook section, e.g. `Phase 3: Production verification`.
-    pub section: String,
-    /// The item's text.
-    pub item: String,
-    /// The probe that proves it, or its owner.
-    pub by: Coverage,
-    /// A remark such as "if applicable".
-    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,53 +143,6 @@ impl DiagnosisRule {
     /// The diagnosis of the first rule that matches the signals.
     pub fn first_match<'a>(rules: impl IntoIterator<Item = &'a DiagnosisRule>, s: &Signals) -> Option<Diagnosis> {
         rules.into_iter().find(|r| r.when.matches(s)).map(|r| Diagnosis { cause: r.cause.clone(), fix: r.fix.clone() })
-    }
-}
-
-/// What a spike of an HTTP status means during `--watch`, in the runbook's
-/// words: `[[watch]] status = "403" | "4xx" | "5xx", meaning = "..."`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WatchRule {
-    /// An exact status (`"403"`) or a class (`"4xx"`), as written.
-    pub status: String,
-    /// What a spike of it indicates.
-    pub meaning: String,
-}
-
-impl WatchRule {
-    /// The exact status this rule names, if it names one rather than a class.
-    pub fn exact(&self) -> Option<u16> {
-        self.status.parse().ok()
-    }
-
-    /// Whether an HTTP status falls under this rule.
-    pub fn matches(&self, status: u16) -> bool {
-        match self.exact() {
-            Some(exact) => exact == status,
-            None => self.status.chars().next().and_then(|c| c.to_digit(10)) == Some(u32::from(status / 100)),
-        }
-    }
-
-    /// The meaning of a spike of `key` (an exact status such as `403`, or a
-    /// class such as `4xx`): the exact rule first, then the class rule.
-    pub fn meaning_of<'a>(rules: &'a [WatchRule], key: &str) -> Option<&'a str> {
-        rules.iter().find(|r| r.status == key).map(|r| r.meaning.as_str()).or_else(|| {
-            let class = format!("{}xx", key.chars().next()?);
-            rules.iter().find(|r| r.status == class).map(|r| r.meaning.as_str())
-        })
-    }
-}
-
-/// Checks a `[[watch]]` status: three digits from 100 to 599, or `1xx`..`5xx`.
-fn watch_status(file: &SourceFile, raw: &Spanned<String>) -> Result<String, ConfigError> {
-    let text = raw.get_ref().trim().to_ascii_lowercase();
-    let exact = text.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s)) && text.len() == 3;
-    let class = text.len() == 3 && text.ends_with("xx") && matches!(text.as_bytes()[0], b'1'..=b'5');
-    if exact || class {
-        Ok(text)
-    } else {
-        Err(ConfigError::at(file, raw.span(), format!("`{}` is not an HTTP status or status class", raw.get_ref()))
-            .help("write an exact status such as \"403\" or a class such as \"4xx\" or \"5xx\""))
     }
 }
 
@@ -409,7 +318,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
     }
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
-    let coverage = coverage(&file, raw.coverage, &seen)?;
+    let coverage = super::coverage::check(&file, raw.coverage, &seen)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
     let watch = raw
         .watch
@@ -447,46 +356,6 @@ fn mutating_step(params: &toml::Table) -> Option<String> {
                 .unwrap_or("?")
                 .to_string()
         })
-}
-
-/// Checks the coverage table: each item names a probe of the pack or an owner.
-fn coverage(
-    file: &SourceFile,
-    raw: Vec<RawCoverage>,
-    probes: &HashMap<String, Range<usize>>,
-) -> Result<Vec<CoverageItem>, ConfigError> {
-    let mut out = Vec::new();
-    for section in raw {
-        for spanned in section.items {
-            let span = spanned.span();
-            let item = spanned.into_inner();
-            let by = match (item.probe, item.owner) {
-                (Some(probe), None) => {
-                    if !probes.contains_key(probe.get_ref()) {
-                        return Err(ConfigError::at(
-                            file,
-                            probe.span(),
-                            format!("coverage item \"{}\" names unknown probe `{}`", item.item, probe.get_ref()),
-                        )
-                        .suggest(probe.get_ref(), probes.keys().map(String::as_str))
-                        .help("name a probe of this pack, or mark the item manual with `owner = \"...\"`"));
-                    }
-                    Coverage::Automated(probe.into_inner())
-                }
-                (None, Some(owner)) => Coverage::Manual(owner),
-                _ => {
-                    return Err(ConfigError::at(
-                        file,
-                        span,
-                        format!("coverage item \"{}\" needs exactly one of `probe` or `owner`", item.item),
-                    )
-                    .help("automated items name the probe that proves them; manual items name who does them"));
-                }
-            };
-            out.push(CoverageItem { section: section.section.clone(), item: item.item, by, note: item.note });
-        }
-    }
-    Ok(out)
 }
 
 fn rules(raw: Vec<RawDiagnosis>) -> Vec<DiagnosisRule> {

@@ -11,6 +11,7 @@ mod cert;
 mod environment;
 mod fcrdns;
 mod http;
+mod masking;
 mod mtls;
 pub mod steps;
 mod tls;

@@ -17,6 +17,7 @@ use serde_json_path::JsonPath;
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
 use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, trace_headers, transport_diagnosis};
+use super::masking::{mask_body, mask_text};
 use crate::config::ApiKeyAuth;
 use crate::config::interpolate::{interpolate_str, interpolate_value};
 use crate::net;
@@ -508,46 +509,4 @@ impl Run<'_> {
             *body = mask_text(body, self.sensitive);
         }
     }
-}
-
-/// A body with the values of sensitive JSON fields replaced (non-JSON bodies unchanged).
-pub fn mask_body(body: &[u8], fields: &[String]) -> Vec<u8> {
-    if fields.is_empty() {
-        return body.to_vec();
-    }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(mut doc) => {
-            mask_value(&mut doc, fields);
-            serde_json::to_vec(&doc).unwrap_or_default()
-        }
-        Err(_) => body.to_vec(),
-    }
-}
-
-fn mask_value(v: &mut Value, fields: &[String]) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map.iter_mut() {
-                if fields.iter().any(|f| f.eq_ignore_ascii_case(k)) {
-                    *child = Value::String(crate::redact::MASK.into());
-                } else {
-                    mask_value(child, fields);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|i| mask_value(i, fields)),
-        _ => {}
-    }
-}
-
-/// Masks `"field": value` pairs inside a text excerpt of JSON.
-fn mask_text(text: &str, fields: &[String]) -> String {
-    let mut out = text.to_string();
-    for f in fields {
-        let pattern = format!(r#"(?i)("{}"\s*:\s*)("[^"]*"|[0-9.\-]+)"#, regex::escape(f));
-        if let Ok(re) = regex::Regex::new(&pattern) {
-            out = re.replace_all(&out, format!("${{1}}\"{}\"", crate::redact::MASK)).into_owned();
-        }
-    }
-    out
 }
