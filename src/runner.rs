@@ -6,6 +6,7 @@
 //! the run down; a probe whose dependency did not pass (or warn) is `skip`,
 //! naming that dependency.
 
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -98,19 +99,14 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     let mut ready: Vec<usize> = Vec::new();
     for (i, p) in plan.probes.iter().enumerate() {
         if let Some(dep) = p.excluded_deps.first() {
-            finish(
-                plan,
-                &redactor,
-                &mut reports,
-                on_event,
-                skip(plan, i, format!("needs `{dep}`, which was excluded by --skip")),
-            );
+            let reason = format!("needs `{dep}`, which was excluded by --skip");
+            finish(&redactor, &mut reports, on_event, i, skip(plan, i, reason));
         } else if p.spec.mutating() && !opts.allow_mutations {
             let reason = opts
                 .mutations_skipped_because
                 .clone()
                 .unwrap_or_else(|| "changes data on the partner's side; pass --allow-mutations to run it".to_string());
-            finish(plan, &redactor, &mut reports, on_event, skip(plan, i, reason));
+            finish(&redactor, &mut reports, on_event, i, skip(plan, i, reason));
         } else if waiting_on[i] == 0 {
             ready.push(i);
         }
@@ -123,6 +119,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     ready.reverse();
 
     let mut running: JoinSet<Finished> = JoinSet::new();
+    let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
     loop {
         while running.len() < opts.jobs.max(1) {
             let Some(i) = ready.pop() else { break };
@@ -130,21 +127,21 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
                 continue;
             }
             on_event(RunEvent::ProbeStarted { id: &plan.probes[i].spec.id });
-            spawn(plan, opts, i, &mut running);
+            tasks.insert(spawn(plan, opts, i, &mut running), i);
         }
-        let Some(joined) = running.join_next().await else { break };
-        let done = match joined {
-            Ok(done) => done,
-            // Tasks catch their own panics; a join error means the runtime is going away.
-            Err(e) => {
-                tracing_fallback(&e);
-                break;
-            }
+        let Some(joined) = running.join_next_with_id().await else { break };
+        let (i, outcome, elapsed, trace) = match joined {
+            Ok((_, done)) => (done.index, done.outcome, done.elapsed, done.trace),
+            // Tasks catch their own panics; a join error means the task was
+            // cancelled (the runtime is shutting down): still a verdict, never a loss.
+            Err(e) => match tasks.get(&e.id()) {
+                Some(&i) => (i, Err(format!("the probe's task ended abnormally: {e}")), Duration::ZERO, Vec::new()),
+                None => continue,
+            },
         };
-        let i = done.index;
-        let mut report = probe_report(plan, i, done.outcome, done.elapsed);
-        report.trace = done.trace;
-        finish(plan, &redactor, &mut reports, on_event, report);
+        let mut report = probe_report(plan, i, outcome, elapsed);
+        report.trace = trace;
+        finish(&redactor, &mut reports, on_event, i, report);
         release(plan, &redactor, &mut reports, on_event, &dependents, &mut waiting_on, &mut ready, i);
         ready.sort_unstable_by(|a, b| b.cmp(a));
     }
@@ -167,9 +164,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     summary
 }
 
-fn tracing_fallback(_e: &tokio::task::JoinError) {}
-
-fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finished>) {
+fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finished>) -> tokio::task::Id {
     let planned = &plan.probes[i];
     let target = &plan.targets[planned.target];
     let timeout = planned.spec.timeout.or(opts.timeout).or(target.env.timeout).unwrap_or(DEFAULT_TIMEOUT);
@@ -181,16 +176,20 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
         trace: Trace::default(),
     };
     let trace = cx.trace.clone();
-    running.spawn(async move {
-        let started = Instant::now();
-        let work = AssertUnwindSafe(async { tokio::time::timeout(timeout, probe.run(&cx)).await }).catch_unwind();
-        let outcome = match work.await {
-            Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(_)) => Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout))),
-            Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
-        };
-        Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
-    });
+    running
+        .spawn(async move {
+            let started = Instant::now();
+            let work = AssertUnwindSafe(async { tokio::time::timeout(timeout, probe.run(&cx)).await }).catch_unwind();
+            let outcome = match work.await {
+                Ok(Ok(outcome)) => Ok(outcome),
+                Ok(Err(_)) => {
+                    Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout)))
+                }
+                Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
+            };
+            Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
+        })
+        .id()
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -234,22 +233,22 @@ fn release(
                     Status::Pass | Status::Warn => "passed",
                 };
                 let reason = format!("needs `{}`, which {verb}", plan.probes[d].spec.id);
-                finish(plan, redactor, reports, on_event, skip(plan, j, reason));
+                finish(redactor, reports, on_event, j, skip(plan, j, reason));
                 stack.push(j);
             }
         }
     }
 }
 
+/// Records the report of probe `i`, redacted, and tells the listener.
 fn finish(
-    plan: &Plan,
     redactor: &Redactor,
     reports: &mut [Option<ProbeReport>],
     on_event: &mut dyn FnMut(RunEvent<'_>),
+    i: usize,
     mut report: ProbeReport,
 ) {
     redactor.redact_report(&mut report);
-    let i = plan.probes.iter().position(|p| p.spec.id == report.id).unwrap_or(0);
     on_event(RunEvent::ProbeFinished { report: &report });
     reports[i] = Some(report);
 }
