@@ -8,6 +8,7 @@
 pub mod certs;
 pub mod dns;
 pub mod exchange;
+pub mod faults;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
@@ -59,12 +60,58 @@ pub enum Scenario {
     PtrNotInCert,
     /// The certificate's domain has an A record elsewhere; Axys answers 403.
     APointsElsewhere,
+    // The fault catalogue (issue 10, src/fake/faults.rs): `fault-<name>` for
+    // every [`faults::Fault`]; the probes it does not reach must still pass.
+    /// Nothing listens where the partner APIs and the webhook endpoint should be.
+    FaultConnectionRefused,
+    /// The partner and webhook servers reset the connection during the TLS handshake.
+    FaultResetDuringHandshake,
+    /// The partner and webhook servers answer bytes that are neither TLS nor HTTP.
+    FaultGarbage,
+    /// The partner and webhook servers accept connections and never answer.
+    FaultSilent,
+    /// The partner and webhook servers answer one byte per second.
+    FaultSlowloris,
+    /// The partner APIs and the webhook endpoint answer 429 with `Retry-After: 3600`.
+    #[value(name = "fault-http-429")]
+    FaultHttp429,
+    /// The partner APIs and the webhook endpoint answer 500.
+    #[value(name = "fault-http-500")]
+    FaultHttp500,
+    /// The partner APIs and the webhook endpoint answer 502.
+    #[value(name = "fault-http-502")]
+    FaultHttp502,
+    /// The partner APIs and the webhook endpoint answer 503 with `Retry-After`.
+    #[value(name = "fault-http-503")]
+    FaultHttp503,
+    /// The partner APIs and the webhook endpoint answer a 50 MB body.
+    FaultHugeBody,
+    /// The partner APIs and the webhook endpoint answer JSON cut in the middle.
+    FaultInvalidJson,
+    /// The partner APIs and the webhook endpoint answer an HTML login page.
+    FaultWrongContentType,
+    /// The nameserver answers SERVFAIL for the demo's names.
+    FaultDnsServfail,
+    /// The nameserver answers REFUSED for the demo's names.
+    FaultDnsRefused,
+    /// The demo domain's answer does not fit UDP and the nameserver has no TCP.
+    FaultDnsTruncated,
+    /// The nameserver never answers for the demo's names.
+    FaultDnsSilent,
+    /// The merchant's webhook endpoint reads each delivery and closes the connection.
+    FaultWebhookCloses,
 }
 
 impl Scenario {
     /// The scenario's name on the command line.
     pub fn name(self) -> String {
         clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
+    }
+
+    /// The fault of a `fault-<name>` scenario.
+    pub fn fault(self) -> Option<faults::Fault> {
+        let name = self.name();
+        faults::Fault::ALL.iter().copied().find(|f| name.strip_prefix("fault-") == Some(f.name()))
     }
 }
 
@@ -84,6 +131,8 @@ pub struct Fakes {
     pub webhook: MockServer,
     /// The authoritative DNS server with the demo's forward and reverse zones.
     pub dns: FakeDns,
+    /// The fault server of a `fault-…` scenario that has one.
+    pub fault: Option<faults::FaultServer>,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -140,14 +189,29 @@ impl Fakes {
             exchange::ExchangeMode::Normal,
         )
         .await;
-        let axys_front = start_axys_front(scenario, &axys, dir.path()).await?;
+        let fault = scenario.fault();
+        let fault_server = match fault {
+            Some(f) if f.layer() != faults::Layer::Dns => Some(f.start().await?),
+            _ => None,
+        };
+        // An HTTP fault reaches the Axys-like API through its (healthy) mTLS front.
+        let upstream = match (&fault_server, fault.map(faults::Fault::layer)) {
+            (Some(server), Some(faults::Layer::Http)) => server.url("http"),
+            _ => axys.uri(),
+        };
+        let axys_front = start_axys_front(scenario, &upstream, dir.path()).await?;
         let behaviour = match scenario {
             Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
-        let dns = dns::demo(scenario).start().await?;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, dns, secrets, dir };
+        let mut zone = dns::demo(scenario);
+        if let Some(f) = fault {
+            zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);
+        }
+        let dns = zone.start().await?;
+        let fault = fault_server;
+        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, dns, fault, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -180,10 +244,17 @@ impl Fakes {
     pub fn environments(&self) -> Vec<Environment> {
         let url = |server: &MockServer, path: &str| reqwest::Url::parse(&format!("{}{path}", server.uri())).ok();
         let with_cert = self.scenario != Scenario::NoClientCert;
+        let layer = self.scenario.fault().map(faults::Fault::layer);
+        let faulty = |layers: &[faults::Layer], scheme: &str, path: &str| {
+            let server = self.fault.as_ref().filter(|_| layer.is_some_and(|l| layers.contains(&l)))?;
+            reqwest::Url::parse(&format!("{}{path}", server.url(scheme))).ok()
+        };
+        use faults::Layer::{Http, Transport, Webhook as Hook};
         let axys = Environment {
             name: crate::config::DEMO_ENV.to_string(),
             pack: "axys".to_string(),
-            base_url: reqwest::Url::parse(&format!("https://{}/v2", self.axys_front.addr)).ok(),
+            base_url: faulty(&[Transport], "https", "/v2")
+                .or_else(|| reqwest::Url::parse(&format!("https://{}/v2", self.axys_front.addr)).ok()),
             api_key: Some(self.secret("axys_api_key", &self.secrets.axys_api_key)),
             client_cert: with_cert.then(|| self.dir.path().join(PROGRAM_CERT)),
             client_key: with_cert.then(|| self.dir.path().join(PROGRAM_KEY)),
@@ -195,7 +266,7 @@ impl Fakes {
         let paymentsai = Environment {
             name: crate::config::DEMO_ENV.to_string(),
             pack: "paymentsai".to_string(),
-            base_url: url(&self.paymentsai, ""),
+            base_url: faulty(&[Transport, Http], "http", "").or_else(|| url(&self.paymentsai, "")),
             api_key: Some(self.secret("pai_api_key", &self.secrets.pai_api_key)),
             account_id: Some(DEMO_ACCOUNT_ID.to_string()),
             organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
@@ -203,11 +274,13 @@ impl Fakes {
             account_secret: Some(self.secret("pai_account_secret", &self.secrets.pai_account_secret)),
             permanent_key_file: Some(self.dir.path().join("pai-permanent.key")),
             state_file: Some(self.dir.path().join("state.json")),
-            webhook: webhook::url(&self.webhook).ok().map(|url| Webhook {
-                url,
-                scheme: pai_webhook_scheme().ok(),
-                secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
-            }),
+            webhook: faulty(&[Transport, Http, Hook], "http", webhook::PATH)
+                .or_else(|| webhook::url(&self.webhook).ok())
+                .map(|url| Webhook {
+                    url,
+                    scheme: pai_webhook_scheme().ok(),
+                    secret: self.secret("webhook_secret", &self.secrets.webhook_secret),
+                }),
             ..Environment::default()
         };
         vec![axys, paymentsai]
@@ -270,7 +343,7 @@ const PARTNER_CA: &str = "axys-partner-ca.pem";
 
 /// Makes the demo's PKI for a scenario, writes the client's files and starts
 /// the Axys-like mTLS front before the wiremock API.
-async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path) -> Result<mtls_front::Front, String> {
+async fn start_axys_front(scenario: Scenario, upstream: &str, dir: &Path) -> Result<mtls_front::Front, String> {
     use certs::{Authority, LeafSpec};
     let partner_root = Authority::new("golive fake partner root CA")?;
     let program_ca = Authority::new("golive fake program CA")?;
@@ -314,7 +387,7 @@ async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path)
         server,
         client_auth,
         allowlist,
-        upstream: upstream.uri(),
+        upstream: upstream.to_string(),
         versions: rustls::DEFAULT_VERSIONS,
     })
     .await

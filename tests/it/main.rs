@@ -8,6 +8,7 @@ mod apikey;
 mod cert;
 mod cli;
 mod config_errors;
+mod faults;
 mod fcrdns;
 mod mtls;
 mod renderers;
