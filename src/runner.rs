@@ -83,6 +83,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     let redactor = plan.redactor();
     let n = plan.probes.len();
     on_event(RunEvent::RunStarted { env: &plan.env_name, total: n });
+    tracing::debug!(env = %plan.env_name, probes = n, jobs = opts.jobs, "run started");
 
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut waiting_on: Vec<usize> = vec![0; n];
@@ -162,7 +163,9 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     summary
 }
 
-fn tracing_fallback(_e: &tokio::task::JoinError) {}
+fn tracing_fallback(e: &tokio::task::JoinError) {
+    tracing::error!(error = %e, "a probe task was lost; the run ends here");
+}
 
 fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finished>) {
     let planned = &plan.probes[i];
@@ -176,13 +179,21 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
         trace: Trace::default(),
     };
     let trace = cx.trace.clone();
+    let id = planned.spec.id.clone();
+    tracing::debug!(probe = %id, kind = planned.spec.kind.name(), timeout_ms = timeout.as_millis() as u64, "probe started");
     running.spawn(async move {
         let started = Instant::now();
         let work = AssertUnwindSafe(async { tokio::time::timeout(timeout, probe.run(&cx)).await }).catch_unwind();
         let outcome = match work.await {
             Ok(Ok(outcome)) => Ok(outcome),
-            Ok(Err(_)) => Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout))),
-            Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
+            Ok(Err(_)) => {
+                tracing::warn!(probe = %id, "probe overran its deadline; the runner stopped it");
+                Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout)))
+            }
+            Err(panic) => {
+                tracing::error!(probe = %id, "probe panicked: {}", panic_message(&panic));
+                Err(format!("the probe crashed: {}", panic_message(&panic)))
+            }
         };
         Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
     });
@@ -244,6 +255,13 @@ fn finish(
     mut report: ProbeReport,
 ) {
     redactor.redact_report(&mut report);
+    tracing::debug!(
+        probe = %report.id,
+        status = ?report.status,
+        duration_ms = report.duration_ms,
+        reason = report.reason.as_deref().unwrap_or(""),
+        "probe finished"
+    );
     let i = plan.probes.iter().position(|p| p.spec.id == report.id).unwrap_or(0);
     on_event(RunEvent::ProbeFinished { report: &report });
     reports[i] = Some(report);

@@ -232,11 +232,13 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         duration_ms: started.elapsed().as_millis() as u64,
     };
     let started = Instant::now();
+    tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             let class = net::error_class(&e);
             let why = net::describe(&e);
+            tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
@@ -259,6 +261,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         }
     };
     out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
     trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started));

@@ -5,6 +5,7 @@
 mod support;
 
 mod apikey;
+mod canary;
 mod cert;
 mod cli;
 mod config_errors;
