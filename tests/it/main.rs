@@ -12,6 +12,7 @@ mod config_errors;
 mod faults;
 mod fcrdns;
 mod mtls;
+mod props;
 mod renderers;
 mod runner;
 mod secrets;
