@@ -300,7 +300,13 @@ pub(super) fn judge(
     let doc = serde_json::from_slice::<serde_json::Value>(body);
     if let (Err(e), true) = (&doc, assertions.iter().any(Assertion::needs_json)) {
         let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
-        out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
+        // An HTML page where JSON was expected is a proxy, login or error page: say so.
+        let content_type = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| format!(", content type {v}"))
+            .unwrap_or_default();
+        out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}{content_type}): {excerpt}")));
         return;
     }
     let answer = Answer { headers, body, json: doc.as_ref().ok() };

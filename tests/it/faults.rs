@@ -178,7 +178,8 @@ async fn a_50_mb_body_is_read_only_up_to_the_bound() {
 const ACCOUNT: &str = "acc_fault_1";
 const TEMPORAL: &str = "tmp_fault_temporal_key";
 
-async fn exchange_against(base_url: &str, dir: &std::path::Path) -> Result<(), String> {
+/// Runs the key exchange against `base_url` with the deadline; no key may be written.
+pub async fn exchange_against(base_url: &str, dir: &std::path::Path) -> Result<(), String> {
     let pack = pack::load("paymentsai", None).expect("built-in pack");
     let env = Environment {
         name: "production".into(),

@@ -13,6 +13,7 @@ mod faults;
 mod fcrdns;
 mod mtls;
 mod props;
+mod reliability;
 mod renderers;
 mod runner;
 mod secrets;
