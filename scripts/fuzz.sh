@@ -33,5 +33,11 @@ for t in "${targets[@]}"; do
   echo "== fuzzing $t for ${secs}s"
   cargo fuzz run --sanitizer none "$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-    2>&1 | tee "fuzz/logs/$t.log" | grep -E '^(#[0-9]+ +DONE|stat::|==|Done|SUMMARY|.*panicked)' || true
+    2>&1 | tee "fuzz/logs/$t.log" | grep -E '^(#[0-9]+[[:space:]]+DONE|stat::|==|Done|SUMMARY|.*panicked)' || true
 done
+# Any finding fails the script: fix it, add a regression test named after it, rerun.
+if compgen -G "fuzz/artifacts/*/*" >/dev/null; then
+  echo "findings:" >&2
+  ls fuzz/artifacts/*/* >&2
+  exit 1
+fi

@@ -17,7 +17,7 @@ if compgen -G "fuzz/logs/*.log" >/dev/null; then
   echo "|---|---:|---:|---:|---:|---:|---:|"
   for log in fuzz/logs/*.log; do
     t="$(basename "$log" .log)"
-    done_line="$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true)"
+    done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)"
     [ -z "$done_line" ] && continue
     secs="$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE '[0-9]+ second' | grep -oE '[0-9]+' || echo '?')"
     runs="$(grep -oE 'number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')"
