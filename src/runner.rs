@@ -86,6 +86,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
     let redactor = plan.redactor();
     let n = plan.probes.len();
     on_event(RunEvent::RunStarted { env: &plan.env_name, total: n });
+    tracing::debug!(env = %plan.env_name, probes = n, jobs = opts.jobs, "run started");
 
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut waiting_on: Vec<usize> = vec![0; n];
@@ -134,10 +135,12 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
             Ok((_, done)) => (done.index, done.outcome, done.elapsed, done.trace),
             // Tasks catch their own panics; a join error means the task was
             // cancelled (the runtime is shutting down): still a verdict, never a loss.
-            Err(e) => match tasks.get(&e.id()) {
-                Some(&i) => (i, Err(format!("the probe's task ended abnormally: {e}")), Duration::ZERO, Vec::new()),
-                None => continue,
-            },
+            Err(e) => {
+                match tasks.get(&e.id()).inspect(|_| tracing::error!(error = %e, "a probe task ended abnormally")) {
+                    Some(&i) => (i, Err(format!("the probe's task ended abnormally: {e}")), Duration::ZERO, Vec::new()),
+                    None => continue,
+                }
+            }
         };
         let mut report = probe_report(plan, i, outcome, elapsed);
         report.trace = trace;
@@ -176,6 +179,8 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
         trace: Trace::default(),
     };
     let trace = cx.trace.clone();
+    let id = planned.spec.id.clone();
+    tracing::debug!(probe = %id, kind = planned.spec.kind.name(), timeout_ms = timeout.as_millis() as u64, "probe started");
     running
         .spawn(async move {
             let started = Instant::now();
@@ -183,9 +188,13 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
             let outcome = match work.await {
                 Ok(Ok(outcome)) => Ok(outcome),
                 Ok(Err(_)) => {
+                    tracing::warn!(probe = %id, "probe overran its deadline; the runner stopped it");
                     Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout)))
                 }
-                Err(panic) => Err(format!("the probe crashed: {}", panic_message(&panic))),
+                Err(panic) => {
+                    tracing::error!(probe = %id, "probe panicked: {}", panic_message(&panic));
+                    Err(format!("the probe crashed: {}", panic_message(&panic)))
+                }
             };
             Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
         })
@@ -249,6 +258,13 @@ fn finish(
     mut report: ProbeReport,
 ) {
     redactor.redact_report(&mut report);
+    tracing::debug!(
+        probe = %report.id,
+        status = ?report.status,
+        duration_ms = report.duration_ms,
+        reason = report.reason.as_deref().unwrap_or(""),
+        "probe finished"
+    );
     on_event(RunEvent::ProbeFinished { report: &report });
     reports[i] = Some(report);
 }

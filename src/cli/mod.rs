@@ -8,6 +8,7 @@ mod checklist;
 mod evidence;
 mod key;
 mod list;
+pub mod log;
 mod serve;
 mod targets;
 mod verify;
@@ -36,6 +37,9 @@ use crate::fake::Scenario;
 #[command(name = "golive", version, propagate_version = true, arg_required_else_help = true)]
 #[command(after_help = "Start with `golive verify --env demo`: the whole suite against embedded fakes, no setup.")]
 pub struct Cli {
+    /// Log what golive does to stderr: -v debug, -vv everything (or set GOLIVE_LOG, e.g. golive=trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -105,6 +109,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
+    log::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

@@ -23,6 +23,9 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
     println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
     println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
+    if let Some(fault) = &fakes.fault {
+        println!("  fault server         {} (the config below points at it)", fault.addr);
+    }
     println!("  secrets folder       {}", fakes.dir().display());
     println!();
     println!("{}", fakes.config_toml());

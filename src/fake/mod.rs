@@ -9,6 +9,7 @@ pub mod axys_flow;
 pub mod certs;
 pub mod dns;
 pub mod exchange;
+pub mod faults;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
@@ -67,12 +68,58 @@ pub enum Scenario {
     Starts403Halfway,
     /// The merchant's website publishes no Refund Policy.
     WebsiteMissingRefundPolicy,
+    // The fault catalogue (issue 10, src/fake/faults.rs): `fault-<name>` for
+    // every [`faults::Fault`]; the probes it does not reach must still pass.
+    /// Nothing listens where the partner APIs and the webhook endpoint should be.
+    FaultConnectionRefused,
+    /// The partner and webhook servers reset the connection during the TLS handshake.
+    FaultResetDuringHandshake,
+    /// The partner and webhook servers answer bytes that are neither TLS nor HTTP.
+    FaultGarbage,
+    /// The partner and webhook servers accept connections and never answer.
+    FaultSilent,
+    /// The partner and webhook servers answer one byte per second.
+    FaultSlowloris,
+    /// The partner APIs and the webhook endpoint answer 429 with `Retry-After: 3600`.
+    #[value(name = "fault-http-429")]
+    FaultHttp429,
+    /// The partner APIs and the webhook endpoint answer 500.
+    #[value(name = "fault-http-500")]
+    FaultHttp500,
+    /// The partner APIs and the webhook endpoint answer 502.
+    #[value(name = "fault-http-502")]
+    FaultHttp502,
+    /// The partner APIs and the webhook endpoint answer 503 with `Retry-After`.
+    #[value(name = "fault-http-503")]
+    FaultHttp503,
+    /// The partner APIs and the webhook endpoint answer a 50 MB body.
+    FaultHugeBody,
+    /// The partner APIs and the webhook endpoint answer JSON cut in the middle.
+    FaultInvalidJson,
+    /// The partner APIs and the webhook endpoint answer an HTML login page.
+    FaultWrongContentType,
+    /// The nameserver answers SERVFAIL for the demo's names.
+    FaultDnsServfail,
+    /// The nameserver answers REFUSED for the demo's names.
+    FaultDnsRefused,
+    /// The demo domain's answer does not fit UDP and the nameserver has no TCP.
+    FaultDnsTruncated,
+    /// The nameserver never answers for the demo's names.
+    FaultDnsSilent,
+    /// The merchant's webhook endpoint reads each delivery and closes the connection.
+    FaultWebhookCloses,
 }
 
 impl Scenario {
     /// The scenario's name on the command line.
     pub fn name(self) -> String {
         clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
+    }
+
+    /// The fault of a `fault-<name>` scenario.
+    pub fn fault(self) -> Option<faults::Fault> {
+        let name = self.name();
+        faults::Fault::ALL.iter().copied().find(|f| name.strip_prefix("fault-") == Some(f.name()))
     }
 }
 
@@ -94,6 +141,8 @@ pub struct Fakes {
     pub dns: FakeDns,
     /// The merchant's website (policies, contact, checkout).
     pub website: MockServer,
+    /// The fault server of a `fault-…` scenario that has one.
+    pub fault: Option<faults::FaultServer>,
     secrets: DemoSecrets,
     dir: tempfile::TempDir,
 }
@@ -150,19 +199,35 @@ impl Fakes {
             exchange::ExchangeMode::Normal,
         )
         .await;
-        let axys_front = start_axys_front(scenario, &axys, dir.path()).await?;
+        let fault = scenario.fault();
+        let fault_server = match fault {
+            Some(f) if f.layer() != faults::Layer::Dns => Some(f.start().await?),
+            _ => None,
+        };
+        // An HTTP fault reaches the Axys-like API through its (healthy) mTLS front.
+        let upstream = match (&fault_server, fault.map(faults::Fault::layer)) {
+            (Some(server), Some(faults::Layer::Http)) => server.url("http"),
+            _ => axys.uri(),
+        };
+        let axys_front = start_axys_front(scenario, &upstream, dir.path()).await?;
         let behaviour = match scenario {
             Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
-        let dns = dns::demo(scenario).start().await?;
+        let mut zone = dns::demo(scenario);
+        if let Some(f) = fault {
+            zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);
+        }
+        let dns = zone.start().await?;
         let site = match scenario {
             Scenario::WebsiteMissingRefundPolicy => website::Site::NoRefundPolicy,
             _ => website::Site::Complete,
         };
         let website = website::start(site).await;
-        let fakes = Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, secrets, dir };
+        let fault = fault_server;
+        let fakes =
+            Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, fault, secrets, dir };
         fakes.write_secret_files()?;
         Ok(fakes)
     }
@@ -180,6 +245,8 @@ impl Fakes {
         for (name, value) in [
             ("axys_api_key", &self.secrets.axys_api_key),
             ("pai_api_key", &self.secrets.pai_api_key),
+            ("pai_temporal_key", &self.secrets.pai_temporal_key),
+            ("pai_account_secret", &self.secrets.pai_account_secret),
             ("webhook_secret", &self.secrets.webhook_secret),
         ] {
             write_private(&self.secret_file(name), value.expose_secret().as_bytes())?;
@@ -189,10 +256,18 @@ impl Fakes {
 
     /// The environments of the demo: one per pack, pointing at these fakes.
     pub fn environments(&self) -> Vec<Environment> {
+        // A fault scenario sends the layers it breaks to its fault server.
+        let layer = self.scenario.fault().map(faults::Fault::layer);
+        let faulty = |layers: &[faults::Layer], scheme: &str| {
+            self.fault.as_ref().filter(|_| layer.is_some_and(|l| layers.contains(&l))).map(|server| server.url(scheme))
+        };
+        use faults::Layer::{Http, Transport, Webhook as Hook};
         let at = Endpoints {
-            axys: self.axys_front.addr.to_string(),
-            paymentsai: self.paymentsai.uri(),
-            webhook: webhook::url(&self.webhook).ok(),
+            axys: faulty(&[Transport], "https").unwrap_or_else(|| format!("https://{}", self.axys_front.addr)),
+            paymentsai: faulty(&[Transport, Http], "http").unwrap_or_else(|| self.paymentsai.uri()),
+            webhook: faulty(&[Transport, Http, Hook], "http")
+                .and_then(|base| reqwest::Url::parse(&format!("{base}{}", webhook::PATH)).ok())
+                .or_else(|| webhook::url(&self.webhook).ok()),
             website: self.website.uri(),
             dns: self.dns.addr(),
         };
@@ -252,7 +327,7 @@ impl Fakes {
     }
 }
 
-/// Where the demo's fakes listen.
+/// Where the demo's fakes listen (base URLs).
 struct Endpoints {
     axys: String,
     paymentsai: String,
@@ -274,7 +349,7 @@ pub fn planned_environments(scenario: Scenario) -> Vec<Environment> {
         webhook_secret: placeholder(),
     };
     let at = Endpoints {
-        axys: "127.0.0.1:9".into(),
+        axys: "https://127.0.0.1:9".into(),
         paymentsai: "http://127.0.0.1:9".into(),
         webhook: reqwest::Url::parse("http://127.0.0.1:9/webhooks").ok(),
         website: "http://127.0.0.1:9".into(),
@@ -291,7 +366,7 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
     let axys = Environment {
         name: crate::config::DEMO_ENV.to_string(),
         pack: "axys".to_string(),
-        base_url: url(&format!("https://{}", at.axys), "/v2"),
+        base_url: url(&at.axys, "/v2"),
         api_key: Some(secret("axys_api_key", &secrets.axys_api_key)),
         client_cert: with_cert.then(|| dir.join(PROGRAM_CERT)),
         client_key: with_cert.then(|| dir.join(PROGRAM_KEY)),
@@ -329,7 +404,7 @@ const PARTNER_CA: &str = "axys-partner-ca.pem";
 
 /// Makes the demo's PKI for a scenario, writes the client's files and starts
 /// the Axys-like mTLS front before the wiremock API.
-async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path) -> Result<mtls_front::Front, String> {
+async fn start_axys_front(scenario: Scenario, upstream: &str, dir: &Path) -> Result<mtls_front::Front, String> {
     use certs::{Authority, LeafSpec};
     let partner_root = Authority::new("golive fake partner root CA")?;
     let program_ca = Authority::new("golive fake program CA")?;
@@ -373,7 +448,7 @@ async fn start_axys_front(scenario: Scenario, upstream: &MockServer, dir: &Path)
         server,
         client_auth,
         allowlist,
-        upstream: upstream.uri(),
+        upstream: upstream.to_string(),
         versions: rustls::DEFAULT_VERSIONS,
     })
     .await

@@ -173,7 +173,8 @@ async fn forward(
     let answer = out.send().await.map_err(|e| e.to_string())?;
     let status = answer.status();
     let headers = answer.headers().clone();
-    let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
+    // Bounded, as every read of golive's: a huge upstream answer is cut, not buffered whole.
+    let bytes = Bytes::from(crate::net::read_body(answer).await.map_err(|e| e.to_string())?.0);
     let mut response = Response::new(Full::new(bytes));
     *response.status_mut() = status;
     for (name, value) in headers.iter().filter(|(n, _)| *n == hyper::header::CONTENT_TYPE) {

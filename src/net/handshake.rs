@@ -296,6 +296,7 @@ pub async fn connect(
         .map_err(|e| Failure { rejection: Rejection::Dns, message: format!("cannot resolve {host}: {e}") })?
         .collect();
     timings.dns = started.elapsed();
+    tracing::trace!(host, port, addresses = addrs.len(), "resolved");
     let started = Instant::now();
     let mut last = None;
     let mut tcp = None;
@@ -322,9 +323,11 @@ pub async fn connect(
     })?;
     let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| {
         let rejection = Rejection::of_error(&e);
+        tracing::debug!(host, port, class = rejection.class(), "TLS handshake failed");
         Failure { rejection, message: format!("TLS handshake with {host}:{port} failed: {}", describe_tls(&e)) }
     })?;
     timings.tls = started.elapsed();
+    tracing::debug!(host, port, version = ?tls.get_ref().1.protocol_version(), "TLS handshake done");
     Ok(tls)
 }
 

@@ -35,9 +35,20 @@ impl Clients {
             .http
             .get_or_init(|| async {
                 let env = self.env.clone();
-                tokio::task::spawn_blocking(move || build_http(&env))
+                let built = tokio::task::spawn_blocking(move || build_http(&env))
                     .await
-                    .map_err(|e| format!("building the HTTP client failed: {e}"))?
+                    .map_err(|e| format!("building the HTTP client failed: {e}"))?;
+                match &built {
+                    Ok(_) => tracing::debug!(
+                        env = %self.env.name,
+                        pack = %self.env.pack,
+                        ca_bundle = self.env.ca_bundle.is_some(),
+                        client_cert = self.env.client_cert.is_some(),
+                        "HTTP client built"
+                    ),
+                    Err(e) => tracing::debug!(env = %self.env.name, error = %e, "HTTP client not built"),
+                }
+                built
             })
             .await;
         result.as_ref().map_err(Clone::clone)
@@ -45,7 +56,13 @@ impl Clients {
 
     /// The DNS resolver: the environment's nameservers, or the system's.
     pub async fn dns(&self) -> Result<&dns::Resolver, String> {
-        let result = self.dns.get_or_init(|| async { dns::Resolver::for_env(&self.env) }).await;
+        let result = self
+            .dns
+            .get_or_init(|| async {
+                tracing::debug!(env = %self.env.name, nameservers = ?self.env.nameservers, "DNS resolver built");
+                dns::Resolver::for_env(&self.env)
+            })
+            .await;
         result.as_ref().map_err(Clone::clone)
     }
 }
@@ -68,12 +85,23 @@ pub async fn read_body(mut response: reqwest::Response) -> Result<(Vec<u8>, bool
     while let Some(chunk) = response.chunk().await? {
         let room = MAX_BODY_BYTES - body.len();
         if chunk.len() > room {
+            tracing::debug!(limit = MAX_BODY_BYTES, "response body cut at the read bound");
             body.extend_from_slice(&chunk[..room]);
             return Ok((body, true));
         }
         body.extend_from_slice(&chunk);
     }
     Ok((body, false))
+}
+
+/// A URL as logs may show it: no user info, no query, no fragment (they can carry tokens).
+pub fn loggable(url: &reqwest::Url) -> String {
+    format!(
+        "{}://{}{}",
+        url.scheme(),
+        url.host_str().unwrap_or_default(),
+        url.port().map(|p| format!(":{p}")).unwrap_or_default()
+    ) + url.path()
 }
 
 /// A stable class for an HTTP client error, for diagnoses and reports.

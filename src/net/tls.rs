@@ -16,7 +16,7 @@ use crate::config::Environment;
 
 mod pem;
 
-pub use pem::PemBlock;
+pub use pem::{PemBlock, parse as parse_pem};
 
 /// Files larger than this are not read as PEM: no certificate chain is that big.
 pub const MAX_PEM_BYTES: u64 = 1024 * 1024;

@@ -232,11 +232,13 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         duration_ms: started.elapsed().as_millis() as u64,
     };
     let started = Instant::now();
+    tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             let class = net::error_class(&e);
             let why = net::describe(&e);
+            tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
@@ -259,6 +261,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         }
     };
     out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
     trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started));
@@ -297,7 +300,13 @@ pub(super) fn judge(
     let doc = serde_json::from_slice::<serde_json::Value>(body);
     if let (Err(e), true) = (&doc, assertions.iter().any(Assertion::needs_json)) {
         let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
-        out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}): {excerpt}")));
+        // An HTML page where JSON was expected is a proxy, login or error page: say so.
+        let content_type = headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .map(|(_, v)| format!(", content type {v}"))
+            .unwrap_or_default();
+        out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}{content_type}): {excerpt}")));
         return;
     }
     let answer = Answer { headers, body, json: doc.as_ref().ok() };

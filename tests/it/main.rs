@@ -5,13 +5,17 @@
 mod support;
 
 mod apikey;
+mod canary;
 mod cert;
 mod cli;
 mod config_errors;
 mod evidence;
+mod faults;
 mod fcrdns;
 mod mtls;
 mod packs;
+mod props;
+mod reliability;
 mod renderers;
 mod runner;
 mod secrets;

@@ -33,7 +33,7 @@ pub fn read_blocks(path: &Path, what: &str) -> Result<Vec<PemBlock>, PemError> {
 }
 
 /// Parses PEM text; the error completes "<what> <file> ...".
-pub(super) fn parse(bytes: &[u8]) -> Result<Vec<PemBlock>, String> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<PemBlock>, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("is empty: it should hold PEM text starting with a -----BEGIN line".to_string());
     }

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Prints the README's reliability table, measured: the fault catalogue against
+# every probe kind, the key exchange under every fault, the bad-input corpus
+# and the canary search (tests/it/reliability.rs), then the outcome of the last
+# fuzz runs (fuzz/logs/*.log, written by scripts/fuzz.sh) when there are any.
+# Exits non-zero on any panic, hang, leak or repeated mutation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out="$(cargo test --locked --test it reliability_table -- --ignored --nocapture 2>/dev/null)" || {
+  echo "$out" | tail -40 >&2
+  exit 1
+}
+echo "$out" | sed -n '/<!-- reliability:begin -->/,/<!-- reliability:end -->/p'
+if compgen -G "fuzz/logs/*.log" >/dev/null; then
+  echo
+  echo "| fuzz target | time | executions | exec/s | coverage (edges) | corpus | crashes |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  for log in fuzz/logs/*.log; do
+    t="$(basename "$log" .log)"
+    done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)"
+    [ -z "$done_line" ] && continue
+    secs="$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE '[0-9]+ second' | grep -oE '[0-9]+' || echo '?')"
+    runs="$(grep -oE 'number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')"
+    eps="$(grep -oE 'average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')"
+    cov="$(echo "$done_line" | grep -oE 'cov: [0-9]+' | grep -oE '[0-9]+')"
+    corp="$(echo "$done_line" | grep -oE 'corp: [0-9]+' | grep -oE '[0-9]+')"
+    crashes="$(grep -cE 'panicked|^==[0-9]+== ERROR|SUMMARY: libFuzzer' "$log" || true)"
+    echo "| \`$t\` | ${secs} s | $runs | $eps | $cov | $corp | $crashes |"
+  done
+fi

@@ -1,0 +1,151 @@
+//! Canary secrets across everything: every probe kind, every scenario of the
+//! fakes (the fault catalogue included), every renderer on stdout and as a
+//! `--report` file, and logs at the most verbose level (`-vv`). Every secret
+//! the configuration allows holds a known value; none may appear anywhere.
+//!
+//! TODO(evidence): once `--evidence DIR` is merged, add it to [`golive_args`]
+//! and search every file of DIR too (see [`outputs`]).
+
+use std::path::Path;
+use std::process::Output;
+
+use golive::fake::{Fakes, Scenario};
+
+use crate::support::golive_in;
+
+/// The formats of stdout and of `--report`.
+const FORMATS: &[&str] = &["human", "json", "junit", "markdown"];
+
+/// The value of every secret in one scenario's run, and where they came from.
+pub struct Canaries {
+    /// (what, value) for every secret.
+    pub values: Vec<(&'static str, String)>,
+}
+
+impl Canaries {
+    /// How many times any secret occurs in `text`, and which.
+    pub fn leaks(&self, text: &str) -> Vec<(&'static str, usize)> {
+        self.values.iter().map(|(what, v)| (*what, text.matches(v.as_str()).count())).filter(|(_, n)| *n > 0).collect()
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default().trim().to_string()
+}
+
+/// Writes a golive.toml for the running fakes with canaries for the secrets
+/// the fakes do not hold (temporal key, account secret), and collects them all.
+pub fn configure(fakes: &Fakes, dir: &Path) -> Canaries {
+    let mut suffix = [0u8; 6];
+    getrandom::fill(&mut suffix).expect("random");
+    let tag = hex::encode(suffix);
+    let temporal = format!("tmp_CANARY_temporal_{tag}");
+    let account = format!("Canary-Secret-{tag}");
+    let mut text = fakes.config_toml();
+    // The PaymentsAI environment also gets the exchange's secrets and files.
+    let extra = format!(
+        "temporal_api_key = {{ env = \"CANARY_TEMPORAL\" }}\naccount_secret = {{ env = \"CANARY_ACCOUNT\" }}\n\
+         permanent_key_file = \"{0}/permanent.key\"\nstate_file = \"{0}/state.json\"\n",
+        dir.display()
+    );
+    text = text.replacen("pack = \"paymentsai\"\n", &format!("pack = \"paymentsai\"\n{extra}"), 1);
+    std::fs::write(dir.join("golive.toml"), text).expect("config");
+    std::fs::write(dir.join("env"), format!("{temporal}\n{account}\n")).expect("canaries");
+    let key_pem = read(&fakes.dir().join("axys-program.key"));
+    // Every full base64 line of the private key: a line is enough to leak it.
+    let key_line = key_pem.lines().find(|l| l.len() >= 64).unwrap_or_default().to_string();
+    let mut values = vec![
+        ("axys api_key", read(&fakes.dir().join("axys_api_key"))),
+        ("paymentsai api_key", read(&fakes.dir().join("pai_api_key"))),
+        ("webhook.secret", read(&fakes.dir().join("webhook_secret"))),
+        ("temporal_api_key", temporal),
+        ("account_secret", account),
+        ("client_key contents", key_line),
+    ];
+    values.retain(|(_, v)| v.len() >= 12);
+    Canaries { values }
+}
+
+/// The arguments of one verify run: stdout in `format`, every other format as a file.
+pub fn golive_args(env: &str, format: &'static str) -> Vec<String> {
+    let mut args: Vec<String> =
+        ["-vv", "verify", "--env", env, "--allow-mutations", "--timeout", "2s", "--no-progress", "--format", format]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    for f in FORMATS {
+        args.extend(["--report".to_string(), format!("{f}=report-{env}.{f}")]);
+    }
+    args
+}
+
+/// Everything one run showed: stdout, stderr (logs included) and its report files.
+pub fn outputs(out: &Output, dir: &Path, env: &str) -> String {
+    let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+    all.push_str(&String::from_utf8_lossy(&out.stderr));
+    for f in FORMATS {
+        all.push_str(&std::fs::read_to_string(dir.join(format!("report-{env}.{f}"))).unwrap_or_default());
+    }
+    all
+}
+
+/// Runs both environments of `scenario` with stdout in `format`; returns the
+/// leaks found (what, count, where) and the bytes searched.
+pub async fn scenario_leaks(scenario: Scenario, format: &'static str) -> (Vec<String>, usize) {
+    let fakes = Fakes::start(scenario).await.expect("fakes start");
+    let dir = tempfile::tempdir().expect("dir");
+    let canaries = configure(&fakes, dir.path());
+    let secrets: Vec<String> = read(&dir.path().join("env")).lines().map(str::to_string).collect();
+    let mut leaks = Vec::new();
+    let mut searched = 0;
+    for env in ["fake-axys", "fake-paymentsai"] {
+        let args = golive_args(env, format);
+        let path = dir.path().to_path_buf();
+        let envs = [("CANARY_TEMPORAL", secrets[0].clone()), ("CANARY_ACCOUNT", secrets[1].clone())];
+        let out = tokio::task::spawn_blocking(move || {
+            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            golive_in(&path, &args, &envs)
+        })
+        .await
+        .expect("golive ran");
+        let all = outputs(&out, dir.path(), env);
+        // A configuration error would make the search trivially empty.
+        assert_ne!(out.status.code(), Some(2), "{env} under {}: {all}", scenario.name());
+        if scenario == Scenario::Healthy {
+            // Everything passes but the exchange, whose temporal key is a canary the fake refuses.
+            let json = std::fs::read_to_string(dir.path().join(format!("report-{env}.json"))).expect("json report");
+            let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
+            for p in doc["probes"].as_array().expect("probes") {
+                let expected = if p["kind"] == "apikey-exchange" { "fail" } else { "pass" };
+                assert_eq!(p["status"], expected, "{env} healthy: {p:#}");
+            }
+        }
+        assert!(all.contains("DEBUG") || all.contains("TRACE"), "logs at -vv are on:\n{all}");
+        searched += all.len();
+        for (what, n) in canaries.leaks(&all) {
+            leaks.push(format!("{what} ×{n} in {env} under {} ({format})", scenario.name()));
+        }
+    }
+    (leaks, searched)
+}
+
+/// Every scenario, each with one of the formats on stdout (all four as files).
+pub async fn all_leaks() -> (Vec<String>, usize, usize) {
+    use futures::StreamExt;
+    let scenarios = <Scenario as clap::ValueEnum>::value_variants();
+    let runs = futures::stream::iter(
+        scenarios.iter().enumerate().map(|(i, &s)| scenario_leaks(s, FORMATS[i % FORMATS.len()])),
+    );
+    let done: Vec<(Vec<String>, usize)> = runs.buffer_unordered(4).collect().await;
+    let bytes = done.iter().map(|(_, b)| b).sum();
+    (done.into_iter().flat_map(|(l, _)| l).collect(), scenarios.len() * 2, bytes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn canary_secrets_appear_nowhere_in_any_scenario_format_report_or_log() {
+    let (leaks, runs, bytes) = all_leaks().await;
+    assert!(runs >= 60, "every scenario ran: {runs}");
+    assert!(bytes > 0);
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
