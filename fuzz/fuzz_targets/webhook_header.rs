@@ -18,7 +18,9 @@ fuzz_target!(|data: &[u8]| {
         let Some(scheme) = Scheme::preset(name) else { continue };
         let mut headers = http::HeaderMap::new();
         let mut put = |name: &str, value: &[u8]| {
-            if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_bytes(value)) {
+            if let (Ok(n), Ok(v)) =
+                (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_bytes(value))
+            {
                 headers.insert(n, v);
             }
         };
