@@ -3,8 +3,8 @@
 //! `--report` file, and logs at the most verbose level (`-vv`). Every secret
 //! the configuration allows holds a known value; none may appear anywhere.
 //!
-//! TODO(evidence): once `--evidence DIR` is merged, add it to [`golive_args`]
-//! and search every file of DIR too (see [`outputs`]).
+//! Every run also writes an evidence folder (`--evidence`), whose files are
+//! searched like the reports.
 
 use std::path::Path;
 use std::process::Output;
@@ -76,6 +76,7 @@ pub fn golive_args(env: &str, format: &'static str) -> Vec<String> {
     for f in FORMATS {
         args.extend(["--report".to_string(), format!("{f}=report-{env}.{f}")]);
     }
+    args.extend(["--evidence".to_string(), format!("evidence-{env}")]);
     args
 }
 
@@ -85,6 +86,11 @@ pub fn outputs(out: &Output, dir: &Path, env: &str) -> String {
     all.push_str(&String::from_utf8_lossy(&out.stderr));
     for f in FORMATS {
         all.push_str(&std::fs::read_to_string(dir.join(format!("report-{env}.{f}"))).unwrap_or_default());
+    }
+    let evidence = dir.join(format!("evidence-{env}"));
+    assert!(evidence.join("MANIFEST.sha256").is_file(), "the evidence folder was written: {}", evidence.display());
+    for entry in std::fs::read_dir(&evidence).into_iter().flatten().flatten() {
+        all.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
     }
     all
 }
