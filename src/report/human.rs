@@ -7,7 +7,8 @@ use anstyle::{AnsiColor, Style};
 
 use super::{ProbeReport, RunSummary, Status};
 
-fn style(status: Status) -> Style {
+/// The colour of a status, shared by every human-facing renderer.
+pub fn style(status: Status) -> Style {
     let colour = match status {
         Status::Pass => AnsiColor::Green,
         Status::Warn => AnsiColor::Yellow,

@@ -14,7 +14,7 @@ pub mod trace;
 use std::io;
 use std::str::FromStr;
 
-pub use human::render as render_human;
+pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
 pub use markdown::render as render_markdown;

@@ -7,10 +7,10 @@
 
 use std::io::{self, Write};
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 
 use super::{ProbeStats, Round, Spike, WatchSummary};
-use crate::report::{Format, Status};
+use crate::report::{Format, Status, status_style};
 
 /// `14:02:11` from an RFC 3339 UTC time.
 fn clock(rfc3339: &str) -> &str {
@@ -84,17 +84,6 @@ pub fn render(format: Format, summary: &WatchSummary, out: &mut dyn Write, colou
 
 fn paint(colour: bool, style: Style, text: &str) -> String {
     if colour { format!("{style}{text}{style:#}") } else { text.to_string() }
-}
-
-fn status_style(status: Status) -> Style {
-    let colour = match status {
-        Status::Pass => AnsiColor::Green,
-        Status::Warn => AnsiColor::Yellow,
-        Status::Fail => AnsiColor::Red,
-        Status::Error => AnsiColor::Magenta,
-        Status::Skip => AnsiColor::BrightBlack,
-    };
-    Style::new().fg_color(Some(colour.into())).bold()
 }
 
 fn ended(s: &WatchSummary) -> &'static str {
