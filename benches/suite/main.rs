@@ -197,7 +197,7 @@ fn child(spec: &str) -> Result<()> {
     let n: usize = spec.strip_prefix("http:").and_then(|n| n.parse().ok()).ok_or("bad child spec")?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let wall = rt.block_on(async {
-        let server = wiremock::MockServer::start().await;
+        let server = golive::fake::Wiremock::start().await;
         wiremock::Mock::given(wiremock::matchers::path("/ok"))
             .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success"})))
             .mount(&server)

@@ -10,6 +10,7 @@ pub mod certs;
 pub mod dns;
 pub mod exchange;
 pub mod faults;
+pub mod mock;
 pub mod mtls_front;
 mod partner;
 pub mod webhook;
@@ -18,9 +19,9 @@ pub mod website;
 use std::path::{Path, PathBuf};
 
 pub use dns::{FakeDns, FakeDnsBuilder};
+pub use mock::Wiremock;
 
 use secrecy::{ExposeSecret, SecretString};
-use wiremock::MockServer;
 
 use crate::config::{Environment, Secret, SecretRef, Webhook};
 
@@ -128,19 +129,19 @@ pub struct Fakes {
     /// The scenario they play.
     pub scenario: Scenario,
     /// The Axys-like partner API behind its mTLS front.
-    pub axys: MockServer,
+    pub axys: Wiremock,
     /// The mTLS front of the Axys-like API.
     pub axys_front: mtls_front::Front,
     /// The PaymentsAI-like partner API.
-    pub paymentsai: MockServer,
+    pub paymentsai: Wiremock,
     /// The PaymentsAI-like key exchange, with its call counter.
     pub pai_exchange: exchange::ExchangeFake,
     /// The merchant's webhook receiver (PaymentsAI scheme).
-    pub webhook: MockServer,
+    pub webhook: Wiremock,
     /// The authoritative DNS server with the demo's forward and reverse zones.
     pub dns: FakeDns,
     /// The merchant's website (policies, contact, checkout).
-    pub website: MockServer,
+    pub website: Wiremock,
     /// The fault server of a `fault-…` scenario that has one.
     pub fault: Option<faults::FaultServer>,
     secrets: DemoSecrets,
@@ -188,9 +189,9 @@ impl Fakes {
             .prefix("golive-fakes-")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary folder for the fakes: {e}"))?;
-        let axys = MockServer::start().await;
+        let axys = Wiremock::start().await;
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
-        let paymentsai = MockServer::start().await;
+        let paymentsai = Wiremock::start().await;
         partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
         let pai_exchange = exchange::mount(
             &paymentsai,

@@ -61,9 +61,9 @@ impl Respond for Receiver {
 }
 
 /// Starts a receiver on 127.0.0.1 with a random port; deliveries go to [`url`].
-pub async fn start(scheme: &Scheme, secret: &SecretString, behaviour: Behaviour) -> Result<MockServer, String> {
+pub async fn start(scheme: &Scheme, secret: &SecretString, behaviour: Behaviour) -> Result<super::Wiremock, String> {
     let key = Key::from_secret(scheme, secret)?;
-    let server = MockServer::start().await;
+    let server = super::Wiremock::start().await;
     Mock::given(method("POST"))
         .and(path(PATH))
         .respond_with(Receiver { scheme: scheme.clone(), key, behaviour })

@@ -3,7 +3,7 @@
 //! with a contact email and phone, and a checkout page showing the currency.
 
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 /// How the website is broken, if at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,8 +21,8 @@ fn html(title: &str, body: &str) -> ResponseTemplate {
 }
 
 /// Starts the website on 127.0.0.1 with a random port.
-pub async fn start(site: Site) -> MockServer {
-    let server = MockServer::start().await;
+pub async fn start(site: Site) -> super::Wiremock {
+    let server = super::Wiremock::start().await;
     let refund_link =
         if site == Site::Complete { r#"<li><a href="/legal/refunds">Refund Policy</a></li>"# } else { "" };
     let home = format!(

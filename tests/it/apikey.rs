@@ -60,8 +60,8 @@ async fn run(
     .await
 }
 
-async fn fake_with(mode: ExchangeMode) -> (MockServer, ExchangeFake) {
-    let server = MockServer::start().await;
+async fn fake_with(mode: ExchangeMode) -> (golive::fake::Wiremock, ExchangeFake) {
+    let server = golive::fake::Wiremock::start().await;
     let fake = fake::mount(&server, ACCOUNT, TEMPORAL, mode).await;
     (server, fake)
 }

@@ -150,6 +150,7 @@ pub async fn all_leaks() -> (Vec<String>, usize, usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn canary_secrets_appear_nowhere_in_any_scenario_format_report_or_log() {
+    let _watchdog = crate::support::Watchdog::new("canary", std::time::Duration::from_secs(600));
     let (leaks, runs, bytes) = all_leaks().await;
     assert!(runs >= 60, "every scenario ran: {runs}");
     assert!(bytes > 0);

@@ -134,6 +134,7 @@ pub fn judge(fault: Fault, summary: &RunSummary, elapsed: Duration) -> Vec<Strin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_fault_gets_a_verdict_and_a_cause_inside_the_deadline_and_spares_the_other_probes() {
+    let _watchdog = crate::support::Watchdog::new("faults::every_fault", std::time::Duration::from_secs(600));
     use futures::StreamExt;
     let runs = futures::stream::iter(Fault::ALL.iter().map(|&f| async move {
         let (summary, elapsed) = run_demo(scenario_of(f)).await;
@@ -226,7 +227,7 @@ async fn the_key_exchange_sends_at_most_one_patch_whatever_the_fault() {
     }
     // The counting fake of the partner, for the statuses it can play.
     for status in [429, 500, 502, 503] {
-        let server = wiremock::MockServer::start().await;
+        let server = golive::fake::Wiremock::start().await;
         let fake = counting::mount(&server, ACCOUNT, TEMPORAL, ExchangeMode::Fails(status)).await;
         let dir = tempfile::tempdir().expect("dir");
         let result = exchange_against(&server.uri(), dir.path()).await;

@@ -10,6 +10,7 @@ mod cert;
 mod cli;
 mod config_errors;
 mod evidence;
+mod fakes;
 mod faults;
 mod fcrdns;
 mod mtls;

@@ -54,8 +54,8 @@ fn pki() -> Pki {
     Pki { partner, program, server }
 }
 
-async fn upstream() -> MockServer {
-    let server = MockServer::start().await;
+async fn upstream() -> golive::fake::Wiremock {
+    let server = golive::fake::Wiremock::start().await;
     Mock::given(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success", "items": []})))
         .mount(&server)
@@ -196,7 +196,7 @@ async fn an_nginx_style_400_about_the_certificate_is_named() {
 #[tokio::test]
 async fn http_401_and_the_403_allowlist_are_diagnosed() {
     let pki = pki();
-    let up = MockServer::start().await;
+    let up = golive::fake::Wiremock::start().await;
     Mock::given(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "Invalid API key"})))
         .mount(&up)

@@ -83,8 +83,12 @@ fn axys_env(server: &MockServer) -> Environment {
 }
 
 /// Runs the staging flow against the fake flow with one route broken.
-async fn flow_with(route: &str, answer: ResponseTemplate, timeout: Option<Duration>) -> (ProbeReport, MockServer) {
-    let server = MockServer::start().await;
+async fn flow_with(
+    route: &str,
+    answer: ResponseTemplate,
+    timeout: Option<Duration>,
+) -> (ProbeReport, golive::fake::Wiremock) {
+    let server = golive::fake::Wiremock::start().await;
     golive::fake::axys_flow::mount(&server, KEY).await;
     if !route.is_empty() {
         Mock::given(path_regex(route)).respond_with(answer).with_priority(1).mount(&server).await;
@@ -256,7 +260,7 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
     const PAN: &str = "4000056655665556";
     const ECHOED: &str = "5555 5555 5555 4444";
     const CVV: &str = "CANARY-CVV-X";
-    let server = MockServer::start().await;
+    let server = golive::fake::Wiremock::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let text = BUILT_IN.iter().find(|(n, _)| *n == "axys").map(|(_, t)| *t).expect("pack");
     std::fs::write(dir.path().join("axys.toml"), text.replace("depends_on = [\"axys-auth\"]\n", "")).expect("pack");

@@ -5,7 +5,7 @@ use golive::plan::Selection;
 use golive::report::{Format, RunSummary, Status};
 use golive::runner::RunOptions;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{env_at, pack_from, run_pack};
 
@@ -61,7 +61,7 @@ url = "http://127.0.0.1:9/nothing-listens"
 "#;
 
 async fn summary() -> RunSummary {
-    let server = MockServer::start().await;
+    let server = golive::fake::Wiremock::start().await;
     Mock::given(path("/ok"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success"})))
         .mount(&server)

@@ -7,7 +7,7 @@ use golive::plan::Selection;
 use golive::report::Status;
 use golive::runner::RunOptions;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{env_at, pack_from, run_pack};
 
@@ -19,8 +19,8 @@ fn probe(id: &str, url_path: &str, extra: &str) -> String {
     )
 }
 
-async fn server_with(delay: Duration) -> MockServer {
-    let server = MockServer::start().await;
+async fn server_with(delay: Duration) -> golive::fake::Wiremock {
+    let server = golive::fake::Wiremock::start().await;
     Mock::given(path("/ok")).respond_with(ResponseTemplate::new(200).set_delay(delay)).mount(&server).await;
     Mock::given(path("/broken")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
     Mock::given(path("/hang"))

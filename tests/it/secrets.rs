@@ -2,7 +2,7 @@
 //! back, and search every renderer's output, report files and stderr for them.
 
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::golive_in;
 
@@ -12,7 +12,7 @@ const WEBHOOK: &str = "CANARY-webhook-secret-88e1";
 
 #[tokio::test]
 async fn canary_secrets_appear_in_no_output() {
-    let server = MockServer::start().await;
+    let server = golive::fake::Wiremock::start().await;
     // A careless partner error that echoes the key back.
     Mock::given(path("/v2/cardholders"))
         .respond_with(

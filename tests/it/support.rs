@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use golive::config::{Environment, Pack, pack};
 use golive::plan::{Plan, Selection};
@@ -16,14 +18,48 @@ pub fn golive(args: &[&str]) -> Output {
     golive_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, &[])
 }
 
+/// How long one golive run may take in a test before it is killed and the
+/// test fails: far above any run's deadlines, far below CI's limit.
+pub const RUN_LIMIT: Duration = Duration::from_secs(180);
+
 /// Runs the golive binary in a folder with extra environment variables.
+/// A run that outlives [`RUN_LIMIT`] is killed and fails the test with what
+/// it printed, so a hang shows up as a failure naming the command.
 pub fn golive_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
-    cmd.args(args).current_dir(dir).env("NO_COLOR", "1").stdin(std::process::Stdio::null());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1").stdin(Stdio::null()).stdout(Stdio::piped());
+    cmd.stderr(Stdio::piped());
     for (k, v) in envs {
         cmd.env(k, v);
     }
-    cmd.output().expect("the golive binary runs")
+    let mut child = cmd.spawn().expect("the golive binary runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting for golive") {
+            break status;
+        }
+        if started.elapsed() > RUN_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            let err = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+            let tail: String = err.chars().rev().take(4000).collect::<Vec<_>>().into_iter().rev().collect();
+            panic!(
+                "`golive {}` still ran after {RUN_LIMIT:?} and was killed; its stderr ended with:\n{tail}",
+                args.join(" ")
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output { status, stdout: stdout.join().unwrap_or_default(), stderr: stderr.join().unwrap_or_default() }
 }
 
 /// stdout as text.
@@ -55,5 +91,29 @@ pub fn env_at(base_url: &str) -> Environment {
         pack: "test".into(),
         base_url: Some(reqwest::Url::parse(base_url).expect("valid url")),
         ..Environment::default()
+    }
+}
+
+/// Ends the whole test run if the test holding it outlives `limit`: a hang
+/// inside the test process (not only in a golive run) fails fast and says
+/// which test, instead of running into CI's time limit without a word.
+pub struct Watchdog {
+    _stop: std::sync::mpsc::Sender<()>,
+}
+
+impl Watchdog {
+    /// Starts watching; dropping the watchdog (the test ended) stops it.
+    pub fn new(test: &'static str, limit: Duration) -> Watchdog {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(limit) {
+                use std::io::Write;
+                // Written to stderr directly: the test harness captures `eprintln!`.
+                let _ =
+                    writeln!(std::io::stderr(), "\nwatchdog: test `{test}` still ran after {limit:?}; ending the run");
+                std::process::exit(101);
+            }
+        });
+        Watchdog { _stop: stop }
     }
 }
