@@ -177,7 +177,17 @@ fn read_stdin() -> Result<Vec<u8>, ConfigError> {
     let mut body = Vec::new();
     stdin
         .lock()
+        .take(MAX_BODY_BYTES + 1)
         .read_to_end(&mut body)
         .map_err(|e| ConfigError::usage(format!("cannot read the body from stdin: {e}")))?;
+    if body.len() as u64 > MAX_BODY_BYTES {
+        return Err(ConfigError::usage(format!(
+            "the body on stdin is larger than {} MiB; webhook events are small: pass the delivery's body only",
+            MAX_BODY_BYTES / (1024 * 1024)
+        )));
+    }
     Ok(body)
 }
+
+/// The largest body `webhook sign|verify` reads: far above any webhook event.
+const MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;

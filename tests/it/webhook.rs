@@ -246,8 +246,26 @@ fn golive_stdin(args: &[&str], stdin: &[u8], envs: &[(&str, &str)]) -> Output {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("golive runs");
-    child.stdin.take().expect("stdin").write_all(stdin).expect("stdin written");
-    child.wait_with_output().expect("golive finishes")
+    let mut pipe = child.stdin.take().expect("stdin");
+    let bytes = stdin.to_vec();
+    // golive may stop reading early (an oversized body): a broken pipe is its answer.
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("golive finishes");
+    let _ = writer.join();
+    out
+}
+
+#[test]
+fn cli_refuses_a_body_over_16_mib_without_reading_it_all() {
+    let env = [("HOOK_SECRET", CANARY)];
+    let body = vec![b'x'; 17 * 1024 * 1024];
+    for command in ["sign", "verify"] {
+        let out = golive_stdin(&["webhook", command, "--scheme", "github", "--secret-env", "HOOK_SECRET"], &body, &env);
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", text(&out));
+        assert!(text(&out).contains("larger than 16 MiB"), "{command}: {}", text(&out));
+    }
 }
 
 fn text(o: &Output) -> String {
