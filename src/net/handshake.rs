@@ -39,6 +39,10 @@ pub enum Rejection {
     CertificateExpired,
     /// The server aborted the handshake without a more precise reason.
     HandshakeFailure,
+    /// The server closed or reset the connection during the handshake without
+    /// a TLS alert: a firewall or allowlist in front of it, or a server that
+    /// drops what it rejects. Not the same as an alert, so not named like one.
+    ConnectionClosed,
     /// Our side does not trust the server's certificate.
     ServerUntrusted,
     /// The server's certificate is not valid for the host name.
@@ -68,6 +72,7 @@ impl Rejection {
             Rejection::BadCertificate => "bad-certificate",
             Rejection::CertificateExpired => "certificate-expired",
             Rejection::HandshakeFailure => "handshake-failure",
+            Rejection::ConnectionClosed => "connection-closed",
             Rejection::ServerUntrusted => "server-untrusted",
             Rejection::HostnameMismatch => "hostname-mismatch",
             Rejection::ServerCertExpired => "server-cert-expired",
@@ -129,9 +134,10 @@ impl Rejection {
                     std::io::ErrorKind::ConnectionRefused => Rejection::ConnectionRefused,
                     std::io::ErrorKind::TimedOut => Rejection::Timeout,
                     std::io::ErrorKind::InvalidData => Rejection::NotTls,
-                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::ConnectionReset => {
-                        Rejection::HandshakeFailure
-                    }
+                    std::io::ErrorKind::UnexpectedEof
+                    | std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe => Rejection::ConnectionClosed,
                     _ => Rejection::Connect,
                 };
             }

@@ -168,6 +168,10 @@ impl Probe for MtlsProbe {
                         "the server rejected the client certificate right after the handshake (a TLS 1.3 alert on the first read): {}",
                         handshake::describe_tls(&*e)
                     ),
+                    Rejection::ConnectionClosed => format!(
+                        "the server closed the connection right after the handshake without a TLS alert (a TLS 1.3 server may do this when it rejects the client certificate): {}",
+                        net::causes(&*e).join(": ")
+                    ),
                     _ => format!("{target}: {}", net::causes(&*e).join(": ")),
                 };
                 reject(&mut out, Failure { rejection, message }, "request");
@@ -358,6 +362,10 @@ fn diagnosis(r: Rejection) -> Diagnosis {
         Rejection::HandshakeFailure => (
             "the server aborted the TLS handshake",
             "check the client certificate and key pair, and that the production certificate is deployed",
+        ),
+        Rejection::ConnectionClosed => (
+            "the server closed the connection during the TLS handshake without a TLS alert: a firewall or IP allowlist in front of it, or a server that drops rejected client certificates",
+            "check that this machine's IP is allowlisted by the partner, that base_url's port is the partner's TLS port, and that client_cert and client_key are a pair",
         ),
         Rejection::ServerUntrusted => (
             "the server's certificate is not trusted by this machine",

@@ -235,3 +235,18 @@ async fn the_key_exchange_sends_at_most_one_patch_whatever_the_fault() {
         assert_eq!(fake.count(), 1, "{status}: the fake counted {} PATCH requests", fake.count());
     }
 }
+
+/// A reset during the handshake is no TLS alert: it gets its own class and
+/// a cause naming the firewall or allowlist, not the runbook's "wrong cert/key pair".
+#[tokio::test]
+async fn a_reset_during_the_handshake_is_connection_closed_not_a_wrong_key_pair() {
+    let (summary, _) = run_demo(scenario_of(Fault::ResetDuringHandshake)).await;
+    let mtls: Vec<&ProbeReport> = summary.probes.iter().filter(|p| p.kind == "mtls").collect();
+    assert!(!mtls.is_empty());
+    for p in mtls {
+        assert_eq!(p.status, Status::Fail, "{p:#?}");
+        let cause = cause(p);
+        assert!(cause.contains("without a TLS alert") && cause.contains("allowlist"), "{cause}");
+        assert!(!cause.contains("wrong cert/key pair"), "{cause}");
+    }
+}
