@@ -293,6 +293,19 @@ pub(super) fn judge(
         Check::new("status", if status_ok { Status::Pass } else { Status::Fail }, message)
             .with_values(expect_status.to_string(), status.to_string()),
     );
+    let content_type =
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.to_ascii_lowercase());
+    if assertions.is_empty() && status_ok && content_type.as_deref().is_some_and(|t| t.starts_with("text/html")) {
+        // Nothing asserted, and an HTML page answered: a proxy, login or error
+        // page with the right status passes no check of an API answer.
+        out.check(Check::new(
+            "content",
+            Status::Warn,
+            format!(
+                "{target} answered {status} with an HTML page, not an API answer (a proxy, login or error page?): {excerpt}; add an `assert` to the probe to judge the answer"
+            ),
+        ));
+    }
     if assertions.is_empty() || !status_ok {
         // Assertions on an error body would only repeat the status finding.
         return;
@@ -301,11 +314,7 @@ pub(super) fn judge(
     if let (Err(e), true) = (&doc, assertions.iter().any(Assertion::needs_json)) {
         let why = if cut { format!("the body was cut at {} bytes", net::MAX_BODY_BYTES) } else { e.to_string() };
         // An HTML page where JSON was expected is a proxy, login or error page: say so.
-        let content_type = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| format!(", content type {v}"))
-            .unwrap_or_default();
+        let content_type = content_type.map(|t| format!(", content type {t}")).unwrap_or_default();
         out.check(Check::new("json", Status::Fail, format!("the body is not JSON ({why}{content_type}): {excerpt}")));
         return;
     }

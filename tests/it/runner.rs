@@ -198,3 +198,26 @@ async fn the_runner_cuts_off_a_probe_that_ignores_its_deadline_and_contains_a_pa
     assert!(summary.probes[0].checks[0].message.contains("deadline of 200ms"), "{:#?}", summary.probes[0]);
     assert!(summary.probes[1].checks[0].message.contains("crashed: boom"), "{:#?}", summary.probes[1]);
 }
+
+/// A probe without assertions cannot judge an answer's content: a login or
+/// proxy page with status 200 warns instead of passing silently.
+#[tokio::test]
+async fn an_html_page_answering_a_probe_without_assertions_warns() {
+    let server = golive::fake::Wiremock::start().await;
+    let page =
+        ResponseTemplate::new(200).set_body_raw("<!doctype html><title>Sign in</title>", "text/html; charset=utf-8");
+    Mock::given(path("/login-page")).respond_with(page).mount(&server).await;
+    Mock::given(path("/api"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let text = format!("{HEAD}{}{}", probe("html", "/login-page", ""), probe("json", "/api", ""));
+    let summary =
+        run_pack(env_at(&server.uri()), pack_from(&text), &Selection::default(), &RunOptions::default()).await;
+    let by_id = |id: &str| summary.probes.iter().find(|p| p.id == id).expect("probe ran");
+    let html = by_id("html");
+    assert_eq!(html.status, Status::Warn, "{html:#?}");
+    let check = html.checks.iter().find(|c| c.name == "content").expect("a content check");
+    assert!(check.message.contains("HTML page") && check.message.contains("add an `assert`"), "{}", check.message);
+    assert_eq!(by_id("json").status, Status::Pass);
+}
