@@ -2,12 +2,15 @@
 //! keeps serving until Ctrl-C, then stops cleanly.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use crate::support::{golive_in, stderr, stdout};
 
 #[test]
 fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
+    // Reading its stdout or waiting for it would block forever if it hung.
+    let _watchdog = crate::support::Watchdog::new("serve", Duration::from_secs(300));
     let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
         .args(["fake", "serve"])
         .env("NO_COLOR", "1")
@@ -15,8 +18,9 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(KillOnDrop)
         .expect("golive starts");
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
     let mut config = String::new();
     let mut in_config = false;
     let mut line = String::new();
@@ -39,8 +43,20 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
         let out = golive_in(dir.path(), &["verify", "--env", env], &[]);
         assert_eq!(out.status.code(), Some(0), "{env}:\n{}{}\n{config}", stdout(&out), stderr(&out));
     }
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    let killed = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().expect("kill runs");
     assert!(killed.success());
-    let status = child.wait().expect("golive ends");
+    let status = child.0.wait().expect("golive ends");
     assert_eq!(status.code(), Some(0), "Ctrl-C stops the fakes cleanly");
+}
+
+/// The `fake serve` child, killed if the test ends early (a failed assertion).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }

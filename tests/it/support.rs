@@ -27,11 +27,18 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(180);
 /// it printed, so a hang shows up as a failure naming the command.
 pub fn golive_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
-    cmd.args(args).current_dir(dir).env("NO_COLOR", "1").stdin(Stdio::null()).stdout(Stdio::piped());
-    cmd.stderr(Stdio::piped());
+    cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
     for (k, v) in envs {
         cmd.env(k, v);
     }
+    output_within_limit(&mut cmd)
+}
+
+/// Runs a command with stdin closed and its output captured, killing it and
+/// failing the test after [`RUN_LIMIT`].
+pub fn output_within_limit(cmd: &mut Command) -> Output {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let shown = format!("{cmd:?}");
     let mut child = cmd.spawn().expect("the golive binary runs");
     let drain = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -52,10 +59,7 @@ pub fn golive_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
             let _ = child.wait();
             let err = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
             let tail: String = err.chars().rev().take(4000).collect::<Vec<_>>().into_iter().rev().collect();
-            panic!(
-                "`golive {}` still ran after {RUN_LIMIT:?} and was killed; its stderr ended with:\n{tail}",
-                args.join(" ")
-            );
+            panic!("{shown} still ran after {RUN_LIMIT:?} and was killed; its stderr ended with:\n{tail}");
         }
         std::thread::sleep(Duration::from_millis(5));
     };
