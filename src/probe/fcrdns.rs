@@ -191,9 +191,11 @@ impl Probe for FcrdnsProbe {
         out.phases.push(Phase { name: "dns".into(), duration_ms: started.elapsed().as_millis() as u64 });
 
         let mut verdicts = Vec::with_capacity(ips.len() + cert.len());
+        let resolving = resolving_names(&name_lookups);
+        let fallback = suggested_fallback(&cert);
         for l in &ip_lookups {
-            let suggest = suggested_name(l.ip, &name_lookups, &cert);
-            verdicts.push(verdict::ip_verdict(l, &cert, &suggest, self.max_ptr, &resolver.servers));
+            let suggest = resolving.get(&l.ip).map_or(fallback.as_str(), |n| n.as_str());
+            verdicts.push(verdict::ip_verdict(l, &cert, suggest, self.max_ptr, &resolver.servers));
         }
         for l in &name_lookups {
             verdicts.push(verdict::name_verdict(l, &ips, &resolver.servers));
@@ -219,13 +221,23 @@ impl Probe for FcrdnsProbe {
     }
 }
 
-/// The certificate name the PTR of `ip` should point to: one whose forward
-/// records already contain it, else the first DNS name of the certificate.
-fn suggested_name(ip: IpAddr, lookups: &[lookup::NameLookup], cert: &[CertName]) -> String {
-    let resolves = lookups.iter().find(|l| l.answers.iter().any(|(_, a)| a.as_ref().is_ok_and(|v| v.contains(&ip))));
-    let first_dns = cert.iter().find(|n| matches!(n, CertName::Dns(_)));
-    resolves
-        .map(|l| l.name.to_string())
-        .or_else(|| first_dns.map(ToString::to_string))
+/// The certificate name the PTR of an IP should point to: the first name
+/// whose forward records already contain the IP (built once, in one pass).
+fn resolving_names(lookups: &[lookup::NameLookup]) -> std::collections::HashMap<IpAddr, String> {
+    let mut names = std::collections::HashMap::new();
+    for l in lookups {
+        for ip in l.answers.iter().filter_map(|(_, a)| a.as_ref().ok()).flatten() {
+            names.entry(*ip).or_insert_with(|| l.name.to_string());
+        }
+    }
+    names
+}
+
+/// The PTR target to suggest for an IP no certificate name resolves to: the
+/// first DNS name of the certificate.
+fn suggested_fallback(cert: &[CertName]) -> String {
+    cert.iter()
+        .find(|n| matches!(n, CertName::Dns(_)))
+        .map(ToString::to_string)
         .unwrap_or_else(|| "a domain named in the client certificate".into())
 }

@@ -215,7 +215,20 @@ fn cert_list(cert: &[CertName]) -> String {
     if cert.is_empty() {
         return "it names no domain".into();
     }
-    cert.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    short_list(cert)
+}
+
+/// How many items a message lists before "and N more": a check names one IP
+/// or name, and a list of a thousand in each of a thousand checks helps no one.
+const LISTED: usize = 10;
+
+/// The first [`LISTED`] items, comma-separated, then how many were left out.
+fn short_list<T: ToString>(items: &[T]) -> String {
+    let mut text = items.iter().take(LISTED).map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    if items.len() > LISTED {
+        text.push_str(&format!(" and {} more", items.len() - LISTED));
+    }
+    text
 }
 
 /// The verdict for one certificate name: its A/AAAA records must include at
@@ -223,7 +236,7 @@ fn cert_list(cert: &[CertName]) -> String {
 pub fn name_verdict(l: &NameLookup, calling: &[IpAddr], servers: &str) -> Verdict {
     let name = l.name.to_string();
     let check_name = format!("name {name}");
-    let calling_text = calling.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let calling_text = || short_list(calling);
     match &l.name {
         CertName::Wildcard(w) => {
             return verdict(
@@ -244,7 +257,7 @@ pub fn name_verdict(l: &NameLookup, calling: &[IpAddr], servers: &str) -> Verdic
             return verdict(
                 check_name,
                 Status::Warn,
-                format!("IP SAN {ip} is none of the calling IPs ({calling_text}) (compared as addresses)"),
+                format!("IP SAN {ip} is none of the calling IPs ({}) (compared as addresses)", calling_text()),
                 diag(
                     format!("the certificate's IP SAN {ip} is not a calling IP"),
                     "check calling_ips, or request a certificate without this IP SAN".into(),
@@ -280,7 +293,7 @@ pub fn name_verdict(l: &NameLookup, calling: &[IpAddr], servers: &str) -> Verdic
         let what = if labels.iter().all(|t| t == "NXDOMAIN") { "does not exist" } else { "has no A or AAAA record" };
         (format!("{name} {what}"), format!("the certificate name {name} {what} in DNS"))
     } else {
-        let seen_text = seen.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let (seen_text, calling_text) = (short_list(&seen), calling_text());
         (
             format!("points elsewhere: none of the calling IPs ({calling_text})"),
             format!("the certificate name {name} resolves to {seen_text}, not to a calling IP ({calling_text})"),
@@ -310,4 +323,18 @@ pub fn overall(verdicts: &[Verdict]) -> Option<Diagnosis> {
         d.cause.push_str(&format!(" ({more} more check{} did not pass)", if more == 1 { "" } else { "s" }));
     }
     Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_in_messages_stop_after_ten_and_say_how_many_more() {
+        let ips: Vec<IpAddr> = (1..=250u8).map(|i| IpAddr::from([198, 51, 100, i])).collect();
+        let text = short_list(&ips);
+        assert!(text.starts_with("198.51.100.1, 198.51.100.2,"), "{text}");
+        assert!(text.ends_with("198.51.100.10 and 240 more"), "{text}");
+        assert_eq!(short_list(&ips[..3]), "198.51.100.1, 198.51.100.2, 198.51.100.3");
+    }
 }
