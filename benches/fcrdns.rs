@@ -35,7 +35,10 @@ fn main() {
         return;
     }
     println!("fcrdns: {RUNS} runs per size, each size in a fresh process (peak RSS includes the fake DNS server)");
-    println!("{:>6}  {:>10}  {:>10}  {:>10}  {:>13}", "IPs", "median", "min", "max", "peak RSS");
+    println!(
+        "{:>6}  {:>10}  {:>10}  {:>10}  {:>13}  {:>10}  linear?",
+        "IPs", "median", "min", "max", "peak RSS", "per IP"
+    );
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => {
@@ -43,10 +46,20 @@ fn main() {
             std::process::exit(1);
         }
     };
+    let mut per_ip_before: Option<f64> = None;
     for n in SIZES {
         let out = Command::new(&exe).env(CHILD, n.to_string()).output();
         match out {
-            Ok(o) if o.status.success() => print!("{}", String::from_utf8_lossy(&o.stdout)),
+            Ok(o) if o.status.success() => {
+                let line = String::from_utf8_lossy(&o.stdout).trim_end().to_string();
+                // The child prints the median in ms second: the cost per IP
+                // may grow by at most half from the size ten times smaller.
+                let median: f64 = line.split_whitespace().nth(1).and_then(|t| t.parse().ok()).unwrap_or(f64::NAN);
+                let per_ip = median / n as f64;
+                let linear = per_ip_before.is_none_or(|before| per_ip <= before * 1.5);
+                per_ip_before = Some(per_ip);
+                println!("{line}  {:>7.3} ms  {}", per_ip, if linear { "yes" } else { "NO" });
+            }
             Ok(o) => {
                 eprintln!(
                     "{n} IPs failed:\n{}{}",

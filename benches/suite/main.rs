@@ -26,6 +26,9 @@ use golive::runner::{self, RunOptions};
 
 const RUNS: usize = 5;
 const LATENCY: Duration = Duration::from_millis(100);
+/// How much the cost per unit may grow from one size to the next (ten times
+/// larger) and still count as linear growth.
+const LINEAR_SLACK: f64 = 1.5;
 const CHILD: &str = "GOLIVE_BENCH_CHILD";
 
 type Result<T> = std::result::Result<T, String>;
@@ -95,13 +98,17 @@ fn parent() -> Result<()> {
             rss = rss.max(parts.next().and_then(|t| t.parse().ok()).unwrap_or(0));
         }
         let (med, _, _) = stats(times.clone());
-        per_probe.push(med / n as f64);
+        let per = med / n as f64;
+        // Linear (or better): the cost per probe does not grow by more than
+        // half from the size ten times smaller (fixed costs make it shrink).
+        let linear = per_probe.last().is_none_or(|&before: &f64| per <= before * LINEAR_SLACK);
+        per_probe.push(per);
         row(
             &format!("P2 {n} http probes"),
             times,
             "linear growth",
-            true,
-            &format!("peak RSS {:.1} MB", rss as f64 / 1e6),
+            linear,
+            &format!("{per:.2} ms per probe; peak RSS {:.1} MB", rss as f64 / 1e6),
         );
     }
     // P3 and P4: the real binary.

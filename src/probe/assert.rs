@@ -64,6 +64,16 @@ impl JsonType {
     }
 }
 
+/// How much a missed assertion weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The probe fails (the default).
+    Fail,
+    /// The probe warns.
+    Warn,
+}
+
 /// An assertion as a pack writes it: a target (`path`, `header`, or neither
 /// for the raw body) and exactly one expectation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -93,6 +103,10 @@ pub struct RawAssertion {
     /// Equal to one of these values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<toml::Value>>,
+    /// `"warn"`: a miss warns instead of failing (an expectation that holds
+    /// only sometimes, e.g. an empty list before any live data exists).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
 }
 
 /// What an assertion looks at.
@@ -222,7 +236,12 @@ impl Assertion {
                 Err(e) => return Check::new("assertion", Status::Fail, e),
             },
         };
-        evaluate(&compiled, answer)
+        let mut check = evaluate(&compiled, answer);
+        if check.status == Status::Fail && self.raw.severity == Some(Severity::Warn) {
+            check.status = Status::Warn;
+            check.message.push_str(" (a warning: the pack expects this only sometimes)");
+        }
+        check
     }
 }
 

@@ -5,6 +5,7 @@
 mod support;
 
 mod apikey;
+mod axys_auth;
 mod canary;
 mod cert;
 mod cli;
