@@ -231,7 +231,13 @@ pub fn load(name_or_path: &str, from: Option<(&SourceFile, Range<usize>)>) -> Re
     }
     let base = from.as_ref().and_then(|(f, _)| f.path.parent()).unwrap_or(Path::new(""));
     let path = base.join(name_or_path);
-    parse(SourceFile::read(&path, "pack file")?)
+    match (SourceFile::read(&path, "pack file"), &from) {
+        (Ok(text), _) => parse(text),
+        // Point at the `pack = ...` line that named the file.
+        (Err(e), Some((file, span))) => Err(ConfigError::at(file, span.clone(), e.message())
+            .help("the path is relative to the folder of this file; built-in packs are named without .toml")),
+        (Err(e), None) => Err(e),
+    }
 }
 
 /// Parses and checks a pack's text.

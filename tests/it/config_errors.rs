@@ -17,6 +17,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-bad-url", "staging", "bad URL"),
     ("invalid-bad-duration", "staging", "bad duration"),
     ("invalid-unknown-pack", "staging", "unknown pack"),
+    ("invalid-missing-pack-file", "staging", "pack file that does not exist, at the line naming it"),
     ("invalid-unknown-probe-kind", "staging", "unknown probe kind"),
     ("invalid-dependency-cycle", "staging", "dependency cycle"),
     ("invalid-duplicate-probe-id", "staging", "duplicate probe id"),

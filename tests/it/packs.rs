@@ -38,6 +38,27 @@ fn every_automated_coverage_item_names_a_probe_of_its_pack() {
     }
 }
 
+/// Every file in probes/ is a built-in pack (so the test above covers it)
+/// and loads from its own path.
+#[test]
+fn every_pack_file_in_probes_is_built_in_and_loads() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("probes");
+    let mut files = 0;
+    for entry in std::fs::read_dir(&dir).expect("probes/").flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        files += 1;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        assert!(BUILT_IN.iter().any(|(n, _)| *n == stem), "{} is not in BUILT_IN", path.display());
+        let text = std::fs::read_to_string(&path).expect("readable");
+        pack::parse(SourceFile { path: path.clone(), text: text.into() })
+            .unwrap_or_else(|e| panic!("{} loads:\n{e}", path.display()));
+    }
+    assert_eq!(files, BUILT_IN.len(), "every built-in pack has its file in probes/");
+}
+
 const HEAD: &str = "[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n\
     [[probe]]\nid = \"p\"\nkind = \"http\"\ntitle = \"P\"\n";
 
