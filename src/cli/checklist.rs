@@ -134,6 +134,30 @@ fn one_line(text: &str) -> String {
     if flat.chars().count() > 200 { format!("{}…", flat.chars().take(200).collect::<String>()) } else { flat }
 }
 
+/// An automated item: ticked when every probe proving it passed or warned,
+/// crossed out when one failed or errored, open otherwise (skipped, not run).
+fn automated_line(item: &str, note: &str, ids: &[String], results: &HashMap<String, ProbeResult>) -> String {
+    let detail = |r: &ProbeResult, default: &str| r.detail.clone().unwrap_or_else(|| default.to_string());
+    let parts: Vec<String> = ids
+        .iter()
+        .map(|id| match results.get(id) {
+            Some(r) if r.status == "pass" => format!("`{id}` (pass)"),
+            Some(r) if r.status == "skip" => format!("`{id}` (skip: {})", detail(r, "not run")),
+            Some(r) => format!("`{id}` ({}: {})", r.status, detail(r, "see the report")),
+            None => format!("`{id}` (not run)"),
+        })
+        .collect();
+    let status = |id: &String| results.get(id).map_or("not run", |r| r.status.as_str());
+    let by = parts.join(", ");
+    if ids.iter().any(|id| matches!(status(id), "fail" | "error")) {
+        format!("- [ ] ~~{item}~~{note} — {by}")
+    } else if ids.iter().all(|id| matches!(status(id), "pass" | "warn")) {
+        format!("- [x] {item}{note} — {by}")
+    } else {
+        format!("- [ ] {item}{note} — {by}")
+    }
+}
+
 /// The checklist of `packs` as Markdown.
 pub fn render(packs: &[Pack], results: &HashMap<String, ProbeResult>, env: &str, report: &Value) -> String {
     let mut out = String::new();
@@ -156,24 +180,7 @@ pub fn render(packs: &[Pack], results: &HashMap<String, ProbeResult>, env: &str,
             let note = c.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
             let line = match &c.by {
                 Coverage::Manual(owner) => format!("- [ ] {}{note} — manual, owner: {owner}", c.item),
-                Coverage::Automated(id) => match results.get(id) {
-                    Some(r) if r.status == "pass" => format!("- [x] {}{note} — `{id}` (pass)", c.item),
-                    Some(r) if r.status == "warn" => format!(
-                        "- [x] {}{note} — `{id}` (warn: {})",
-                        c.item,
-                        r.detail.as_deref().unwrap_or("see the report")
-                    ),
-                    Some(r) if r.status == "skip" => {
-                        format!("- [ ] {}{note} — `{id}` (skip: {})", c.item, r.detail.as_deref().unwrap_or("not run"))
-                    }
-                    Some(r) => format!(
-                        "- [ ] ~~{}~~{note} — `{id}` ({}: {})",
-                        c.item,
-                        r.status,
-                        r.detail.as_deref().unwrap_or("see the report")
-                    ),
-                    None => format!("- [ ] {}{note} — `{id}` (not run)", c.item),
-                },
+                Coverage::Automated(ids) => automated_line(&c.item, &note, ids, results),
             };
             out.push_str(&line);
             out.push('\n');

@@ -21,16 +21,24 @@ pub(super) struct RawCoverage {
 #[serde(deny_unknown_fields)]
 struct RawCoverageItem {
     item: String,
-    probe: Option<Spanned<String>>,
+    probe: Option<Spanned<OneOrMore>>,
     owner: Option<String>,
     note: Option<String>,
+}
+
+/// `probe = "id"` or, for an item several probes prove together, `probe = ["a", "b"]`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMore {
+    One(String),
+    More(Vec<String>),
 }
 
 /// Who or what proves a runbook item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Coverage {
-    /// A probe of the pack, by id.
-    Automated(String),
+    /// The probes of the pack that prove it together, by id (all must pass).
+    Automated(Vec<String>),
     /// A person or team, e.g. "PAI Compliance".
     Manual(String),
 }
@@ -61,16 +69,29 @@ pub(super) fn check(
             let item = spanned.into_inner();
             let by = match (item.probe, item.owner) {
                 (Some(probe), None) => {
-                    if !probes.contains_key(probe.get_ref()) {
+                    let span = probe.span();
+                    let ids = match probe.into_inner() {
+                        OneOrMore::One(id) => vec![id],
+                        OneOrMore::More(ids) => ids,
+                    };
+                    if ids.is_empty() {
                         return Err(ConfigError::at(
                             file,
-                            probe.span(),
-                            format!("coverage item \"{}\" names unknown probe `{}`", item.item, probe.get_ref()),
+                            span,
+                            format!("coverage item \"{}\" names no probe", item.item),
                         )
-                        .suggest(probe.get_ref(), probes.keys().map(String::as_str))
+                        .help("name the probe that proves it, or mark the item manual with `owner = \"...\"`"));
+                    }
+                    if let Some(unknown) = ids.iter().find(|id| !probes.contains_key(*id)) {
+                        return Err(ConfigError::at(
+                            file,
+                            span,
+                            format!("coverage item \"{}\" names unknown probe `{unknown}`", item.item),
+                        )
+                        .suggest(unknown, probes.keys().map(String::as_str))
                         .help("name a probe of this pack, or mark the item manual with `owner = \"...\"`"));
                     }
-                    Coverage::Automated(probe.into_inner())
+                    Coverage::Automated(ids)
                 }
                 (None, Some(owner)) => Coverage::Manual(owner),
                 _ => {

@@ -26,8 +26,10 @@ fn every_automated_coverage_item_names_a_probe_of_its_pack() {
         let ids: Vec<&str> = pack.probes.iter().map(|p| p.id.as_str()).collect();
         let mut automated = 0;
         for item in &pack.coverage {
-            if let Coverage::Automated(id) = &item.by {
-                assert!(ids.contains(&id.as_str()), "{name}: \"{}\" names unknown probe {id}", item.item);
+            if let Coverage::Automated(by) = &item.by {
+                for id in by {
+                    assert!(ids.contains(&id.as_str()), "{name}: \"{}\" names unknown probe {id}", item.item);
+                }
                 automated += 1;
             }
         }
@@ -270,6 +272,22 @@ fn the_checklist_from_a_report_crosses_failures_without_running_anything() {
     let text = stdout(&out);
     assert!(text.contains("- [ ] ~~Refund Policy visible~~ — `pai-website-refund` (fail: "), "{text}");
     assert!(text.contains("- [x] Privacy Policy visible — `pai-website-privacy` (pass)"), "{text}");
+    // An item several probes prove together is ticked only when all passed:
+    // here the terms fail and the refund policy passes.
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).unwrap();
+    for p in doc["probes"].as_array_mut().expect("probes") {
+        match p["id"].as_str() {
+            Some("pai-website-terms") => p["status"] = json!("fail"),
+            Some("pai-website-refund") => p["status"] = json!("pass"),
+            _ => {}
+        }
+    }
+    let edited = format!("{}/edited.json", dir.path().display());
+    std::fs::write(&edited, doc.to_string()).expect("write");
+    let text = stdout(&golive(&["checklist", "--env", "demo", "--from", &edited]));
+    let line = text.lines().find(|l| l.contains("Terms and Conditions, Privacy Policy, and Refund")).expect("the item");
+    assert!(line.starts_with("- [ ] ~~") && line.contains("`pai-website-terms` (fail"), "{line}");
+    assert!(line.contains("`pai-website-refund` (pass)") && line.contains("`pai-website-privacy` (pass)"), "{line}");
     let wrong = golive(&["checklist", "--env", "staging", "--from", &report]);
     assert_eq!(wrong.status.code(), Some(2));
     assert!(stderr(&wrong).contains("is a report of environment \"demo\", not `staging`"), "{}", stderr(&wrong));
