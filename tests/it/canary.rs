@@ -4,7 +4,8 @@
 //! the configuration allows holds a known value; none may appear anywhere.
 //!
 //! Every run also writes an evidence folder (`--evidence`), whose files are
-//! searched like the reports.
+//! searched like the reports. A short `--watch` of two scenarios adds the
+//! per-round lines and the watch summary in every format.
 
 use std::path::Path;
 use std::process::Output;
@@ -136,6 +137,49 @@ pub async fn scenario_leaks(scenario: Scenario, format: &'static str) -> (Vec<St
     (leaks, searched)
 }
 
+/// A short `--watch` of both environments of `scenario` with stdout in
+/// `format` (every format also as a file): its per-round lines and the watch
+/// summary must hold no secret either.
+pub async fn watch_leaks(scenario: Scenario, format: &'static str) -> (Vec<String>, usize) {
+    let fakes = Fakes::start(scenario).await.expect("fakes start");
+    let dir = tempfile::tempdir().expect("dir");
+    let canaries = configure(&fakes, dir.path());
+    let secrets: Vec<String> = read(&dir.path().join("env")).lines().map(str::to_string).collect();
+    let (mut leaks, mut searched) = (Vec::new(), 0);
+    for env in ["fake-axys", "fake-paymentsai"] {
+        let mut args: Vec<String> = ["-vv", "verify", "--env", env, "--watch", "100ms", "--for", "600ms"]
+            .iter()
+            .chain(&["--timeout", "2s", "--no-progress", "--format", format])
+            .map(|s| s.to_string())
+            .collect();
+        for f in FORMATS {
+            args.extend(["--report".to_string(), format!("{f}=watch-{env}.{f}")]);
+        }
+        let path = dir.path().to_path_buf();
+        let envs = [("CANARY_TEMPORAL", secrets[0].clone()), ("CANARY_ACCOUNT", secrets[1].clone())];
+        let out = tokio::task::spawn_blocking(move || {
+            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            golive_in(&path, &args, &envs)
+        })
+        .await
+        .expect("golive ran");
+        let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
+        all.push_str(&String::from_utf8_lossy(&out.stderr));
+        assert_ne!(out.status.code(), Some(2), "{env} watch under {}: {all}", scenario.name());
+        assert!(all.contains("DEBUG") || all.contains("TRACE"), "logs at -vv are on:\n{all}");
+        for f in FORMATS {
+            let report = std::fs::read_to_string(dir.path().join(format!("watch-{env}.{f}")));
+            all.push_str(&report.unwrap_or_else(|e| panic!("{env} watch wrote its {f} report: {e}")));
+        }
+        searched += all.len();
+        for (what, n) in canaries.leaks(&all) {
+            leaks.push(format!("{what} ×{n} in the {env} watch under {} ({format})", scenario.name()));
+        }
+    }
+    (leaks, searched)
+}
+
 /// Every scenario, each with one of the formats on stdout (all four as files).
 pub async fn all_leaks() -> (Vec<String>, usize, usize) {
     use futures::StreamExt;
@@ -151,8 +195,13 @@ pub async fn all_leaks() -> (Vec<String>, usize, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn canary_secrets_appear_nowhere_in_any_scenario_format_report_or_log() {
     let _watchdog = crate::support::Watchdog::new("canary", std::time::Duration::from_secs(600));
-    let (leaks, runs, bytes) = all_leaks().await;
+    let (mut leaks, runs, bytes) = all_leaks().await;
     assert!(runs >= 60, "every scenario ran: {runs}");
     assert!(bytes > 0);
+    for (scenario, format) in [(Scenario::Healthy, "human"), (Scenario::Starts403Halfway, "json")] {
+        let (watch, searched) = watch_leaks(scenario, format).await;
+        assert!(searched > 0);
+        leaks.extend(watch);
+    }
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
