@@ -250,3 +250,18 @@ async fn a_reset_during_the_handshake_is_connection_closed_not_a_wrong_key_pair(
         assert!(!cause.contains("wrong cert/key pair"), "{cause}");
     }
 }
+
+/// A rate limit or a server error at the webhook endpoint is named as such,
+/// not blamed on the signature setup.
+#[tokio::test]
+async fn webhook_429_and_5xx_are_named_not_blamed_on_the_signature() {
+    for (fault, words) in
+        [(Fault::RateLimited, "rate-limited"), (Fault::Status500, "server error"), (Fault::Status503, "server error")]
+    {
+        let (summary, _) = run_demo(scenario_of(fault)).await;
+        let hook = summary.probes.iter().find(|p| p.kind == "webhook").expect("a webhook probe");
+        assert_eq!(hook.status, Status::Fail, "{hook:#?}");
+        let cause = cause(hook);
+        assert!(cause.contains(words) && !cause.contains("another secret"), "{}: {cause}", fault.name());
+    }
+}

@@ -332,6 +332,20 @@ fn signed_diagnosis(status: u16, location: Option<&str>, scheme: &Scheme, expect
             fix: format!("answer {want} once the event is verified and stored"),
         };
     }
+    if status == 429 {
+        return Diagnosis {
+            cause: "the endpoint rate-limited a correctly signed event (429): the sender will retry it later, and a burst on launch day may be refused the same way".into(),
+            fix: "exempt the webhook path from rate limiting (or raise the limit), and answer webhooks before any per-client throttle".into(),
+        };
+    }
+    if status >= 500 {
+        return Diagnosis {
+            cause: format!(
+                "the endpoint failed with {status} while handling a correctly signed event: a server error or an unavailable endpoint, not a signature problem"
+            ),
+            fix: "check the endpoint's logs and that it is deployed and healthy, then run the probe again".into(),
+        };
+    }
     let signature = if scheme.layout == Layout::Stripe { "the Stripe-Signature header" } else { "the signature" };
     Diagnosis {
         cause: format!(
