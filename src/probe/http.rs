@@ -223,7 +223,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
         method: spec.method.as_str(),
         url: spec.url.as_str(),
-        request_headers: trace_headers(sent.iter().map(|(n, v)| (n, v))),
+        request_headers: net::masked_headers(sent.iter().map(|(n, v)| (n, v))),
         request_body: spec.body.as_ref().map(|(b, _)| b.as_slice()),
         status,
         response_headers,
@@ -248,7 +248,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     };
     out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
     let status = response.status().as_u16();
-    let response_headers = trace_headers(response.headers());
+    let response_headers = net::masked_headers(response.headers());
     let body_started = Instant::now();
     let (body, cut) = match net::read_body(response).await {
         Ok(b) => b,
@@ -384,24 +384,6 @@ pub(super) struct Exchange<'a> {
     pub(super) response_body: Option<&'a [u8]>,
     pub(super) error: Option<String>,
     pub(super) duration_ms: u64,
-}
-
-/// Headers for the trace: sensitive values (marked so, or credentials by name) masked.
-pub(super) fn trace_headers<'h>(
-    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
-) -> Vec<(String, String)> {
-    const CREDENTIALS: &[&str] = &["authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization"];
-    headers
-        .into_iter()
-        .map(|(name, value)| {
-            let shown = if value.is_sensitive() || CREDENTIALS.contains(&name.as_str()) {
-                crate::redact::MASK.to_string()
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
-            (name.as_str().to_string(), shown)
-        })
-        .collect()
 }
 
 /// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text).

@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange, trace_headers};
+use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -235,10 +235,10 @@ impl MtlsProbe {
             None => Bytes::new(),
         };
         let request = builder.body(Full::new(body))?;
-        let request_headers = trace_headers(request.headers());
+        let request_headers = net::masked_headers(request.headers());
         let response = sender.send_request(request).await?;
         let status = response.status().as_u16();
-        let response_headers = trace_headers(response.headers());
+        let response_headers = net::masked_headers(response.headers());
         let collected = Limited::new(response.into_body(), net::MAX_BODY_BYTES).collect().await;
         driver.abort();
         let (body, cut) = match collected {

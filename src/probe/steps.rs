@@ -16,7 +16,7 @@ use serde_json_path::JsonPath;
 
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
-use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, trace_headers, transport_diagnosis};
+use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::masking::{mask_body, mask_text};
 use crate::config::ApiKeyAuth;
 use crate::config::interpolate::{interpolate_str, interpolate_value};
@@ -391,7 +391,7 @@ impl Run<'_> {
             request = request.body(b.clone());
         }
         let started = Instant::now();
-        let request_headers = trace_headers(sent.iter().map(|(n, v)| (n, v)));
+        let request_headers = net::masked_headers(sent.iter().map(|(n, v)| (n, v)));
         let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error| {
             trace_exchange(
                 self.cx,
@@ -423,7 +423,7 @@ impl Run<'_> {
             }
         };
         let status = response.status().as_u16();
-        let headers = trace_headers(response.headers());
+        let headers = net::masked_headers(response.headers());
         let (bytes, cut) = match net::read_body(response).await {
             Ok(b) => b,
             Err(e) => {
