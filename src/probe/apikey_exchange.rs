@@ -66,6 +66,8 @@ impl Probe for ExchangeProbe {
                     response_body: sent.response_body.map(str::as_bytes),
                     error: sent.error.clone(),
                     duration_ms: sent.duration_ms,
+                    // The exchange times each request whole.
+                    phases: Vec::new(),
                 },
             )
         };

@@ -220,7 +220,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     for (name, value) in &sent {
         request = request.header(name, value);
     }
-    let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
+    let exchange = |status, response_headers, response_body, error, started: Instant, phases| Exchange {
         method: spec.method.as_str(),
         url: spec.url.as_str(),
         request_headers: net::masked_headers(sent.iter().map(|(n, v)| (n, v))),
@@ -230,6 +230,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         response_body,
         error,
         duration_ms: started.elapsed().as_millis() as u64,
+        phases,
     };
     let started = Instant::now();
     tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
@@ -239,14 +240,15 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
             let class = net::error_class(&e);
             let why = net::describe(&e);
             tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
-            trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
+            trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
             out.diagnosis = Some(transport_diagnosis(class, &spec.url));
             return;
         }
     };
-    out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
+    // The request's phases, for the report and for its trace record.
+    let mut phases = vec![Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 }];
     let status = response.status().as_u16();
     let response_headers = net::masked_headers(response.headers());
     let body_started = Instant::now();
@@ -254,17 +256,19 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         Ok(b) => b,
         Err(e) => {
             let why = format!("reading the body failed: {}", net::describe(&e));
-            trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started));
+            out.phases.extend(phases.iter().cloned());
+            trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started, phases));
             out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(net::error_class(&e).to_string());
             return;
         }
     };
-    out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    out.phases.extend(phases.iter().cloned());
     tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
-    trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started));
+    trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started, phases));
 }
 
 /// Judges an HTTP answer: the status check, then (when the status is right)
@@ -384,6 +388,8 @@ pub(super) struct Exchange<'a> {
     pub(super) response_body: Option<&'a [u8]>,
     pub(super) error: Option<String>,
     pub(super) duration_ms: u64,
+    /// The phases the probe timed for this request (e.g. request, body).
+    pub(super) phases: Vec<Phase>,
 }
 
 /// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text).
@@ -403,6 +409,7 @@ pub(super) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
             })),
             "error": x.error,
             "duration_ms": x.duration_ms,
+            "phases": x.phases,
         }),
     );
 }

@@ -392,7 +392,7 @@ impl Run<'_> {
         }
         let started = Instant::now();
         let request_headers = net::masked_headers(sent.iter().map(|(n, v)| (n, v)));
-        let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error| {
+        let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error, phases| {
             trace_exchange(
                 self.cx,
                 Exchange {
@@ -405,6 +405,7 @@ impl Run<'_> {
                     response_body: response_body.as_deref(),
                     error,
                     duration_ms: started.elapsed().as_millis() as u64,
+                    phases,
                 },
             )
         };
@@ -412,7 +413,7 @@ impl Run<'_> {
             Ok(r) => r,
             Err(e) => {
                 let why = net::describe(&e);
-                exchange(None, Vec::new(), None, Some(why.clone()));
+                exchange(None, Vec::new(), None, Some(why.clone()), Vec::new());
                 out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
                 let class = net::error_class(&e);
                 out.signals.error_class = Some(class.to_string());
@@ -431,8 +432,9 @@ impl Run<'_> {
                 return None;
             }
         };
-        out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
-        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None);
+        let phase = Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 };
+        out.phases.push(phase.clone());
+        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None, vec![phase]);
         Some(Got { url, status, headers, body: bytes, cut })
     }
 

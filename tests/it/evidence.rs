@@ -20,6 +20,13 @@ fn json_file(dir: &Path, name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("file written")).expect("JSON")
 }
 
+/// The names of a trace record's `phases`, each with a duration.
+fn phase_names(record: &serde_json::Value) -> Vec<&str> {
+    let phases = record["phases"].as_array().unwrap_or_else(|| panic!("phases recorded: {record:#}"));
+    assert!(phases.iter().all(|p| p["duration_ms"].is_u64()), "{record:#}");
+    phases.iter().map(|p| p["name"].as_str().expect("phase name")).collect()
+}
+
 fn verify_evidence(dir: &Path) -> std::process::Output {
     golive(&["evidence", "verify", dir.to_str().expect("utf-8 path")])
 }
@@ -86,6 +93,21 @@ fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
     let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == "axys-auth").expect("the mTLS handshake");
     assert!(tls["version"].is_string() && tls["acceptable_client_cas"].is_array(), "{tls:#}");
     assert!(tls["server_chain"][0]["not_after"].is_string(), "server chain facts: {tls:#}");
+    // Handshakes carry their cipher suite, the phases the probe timed, and no failure.
+    for probe in ["axys-tls", "axys-auth"] {
+        let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == probe).expect("a handshake");
+        assert!(tls["cipher_suite"].as_str().is_some_and(|c| c.starts_with("TLS")), "{tls:#}");
+        assert_eq!(phase_names(tls), ["dns", "connect", "tls"], "{tls:#}");
+        assert!(tls["failure"].is_null(), "{tls:#}");
+    }
+    // HTTP records carry the phases their probe timed: the mTLS request its
+    // connection's too, a single request its body apart, a step the whole.
+    let phases_of = |probe: &str| {
+        http.iter().find(|r| r["probe"] == probe).map(|r| phase_names(r)).unwrap_or_else(|| panic!("{probe} traced"))
+    };
+    assert_eq!(phases_of("axys-auth"), ["dns", "connect", "tls", "request"]);
+    assert_eq!(phases_of("pai-api-key"), ["request", "body"]);
+    assert_eq!(phases_of("pai-website-terms"), ["request"]);
     assert!(trace.iter().any(|r| r["type"] == "dns" && r["probe"] == "axys-fcrdns"), "DNS answers are recorded");
     let deliveries = trace.iter().filter(|r| r["type"] == "http" && r["probe"] == "pai-webhook-signature").count();
     assert!(deliveries >= 5, "every webhook delivery is recorded: {deliveries}");
@@ -121,6 +143,27 @@ fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
     assert!(text.contains("OK      run.json"), "{text}");
     if let Some(ok) = sha256sum_check(&ev) {
         assert!(!ok, "sha256sum -c sees the change too");
+    }
+}
+
+/// A handshake that fails is in the trace with its class and message, the
+/// phases it got through, and no version or cipher.
+#[test]
+fn a_failed_tls_handshake_is_recorded_with_its_class_and_message() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = tmp.path().join("ev");
+    let args = ["verify", "--env", "demo", "--scenario", "fault-garbage", "--evidence", "ev", "--no-progress"];
+    let out = golive_in(tmp.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(verify_evidence(&ev).status.code(), Some(0));
+    let trace = json_lines(&ev, "trace.jsonl");
+    for (probe, phases) in [("axys-tls", &["dns", "connect", "tls"][..]), ("axys-auth", &["dns", "connect"][..])] {
+        let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == probe).expect("the handshake is traced");
+        assert_eq!(tls["failure"]["class"], "not-tls", "{tls:#}");
+        let message = tls["failure"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("TLS handshake with 127.0.0.1:"), "{tls:#}");
+        assert!(tls["version"].is_null() && tls["cipher_suite"].is_null(), "{tls:#}");
+        assert_eq!(phase_names(tls), phases, "{tls:#}");
     }
 }
 
