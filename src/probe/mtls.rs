@@ -187,11 +187,12 @@ impl Probe for MtlsProbe {
                 };
                 reject(&mut out, Failure { rejection, message }, "request");
             }
-            Err(_) => reject(
-                &mut out,
-                Failure { rejection: Rejection::Timeout, message: format!("{target}: no answer before the deadline") },
-                "request",
-            ),
+            Err(_) => {
+                let why = "no answer before the deadline".to_string();
+                trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(why.clone()), out.phases.clone()));
+                let message = format!("{target}: {why}");
+                reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "request");
+            }
         }
         out
     }

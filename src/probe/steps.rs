@@ -428,7 +428,9 @@ impl Run<'_> {
         let (bytes, cut) = match net::read_body(response).await {
             Ok(b) => b,
             Err(e) => {
-                out.check(Check::new("body", Status::Error, format!("reading the body failed: {}", net::describe(&e))));
+                let why = format!("reading the body failed: {}", net::describe(&e));
+                exchange(Some(status), headers, None, Some(why.clone()), Vec::new());
+                out.check(Check::new("body", Status::Error, why));
                 return None;
             }
         };

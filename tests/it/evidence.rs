@@ -9,9 +9,9 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{golive, golive_in, stderr, stdout};
 
-const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
+pub(crate) const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
 
-fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join(name)).expect("jsonl written");
     text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
@@ -27,7 +27,7 @@ fn phase_names(record: &serde_json::Value) -> Vec<&str> {
     phases.iter().map(|p| p["name"].as_str().expect("phase name")).collect()
 }
 
-fn verify_evidence(dir: &Path) -> std::process::Output {
+pub(crate) fn verify_evidence(dir: &Path) -> std::process::Output {
     golive(&["evidence", "verify", dir.to_str().expect("utf-8 path")])
 }
 
@@ -67,7 +67,7 @@ fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
     // Every probe that reports a request (its `request` fact) has its exchange
     // in the trace. That the trace holds every request, no more and no fewer,
     // is proven against the fakes' own counts in
-    // `fake_runs_record_exactly_the_requests_the_fakes_received`.
+    // `evidence_complete::fake_runs_record_exactly_the_requests_the_fakes_received`.
     let run = json_file(&ev, "run.json");
     let trace = json_lines(&ev, "trace.jsonl");
     let probes = run["probes"].as_array().expect("probes");
@@ -246,101 +246,4 @@ async fn evidence_holds_every_request_and_no_secret_or_card_number() {
     assert!(all.contains("***1111") && all.contains("***0004"), "cards masked to their last four digits:\n{all}");
     let env = json_file(&ev, "environment.json");
     assert_eq!(env["environments"][0]["api_key"], r#"{ env = "TEST_API_KEY" }"#);
-}
-
-/// Counts the `http` records of an evidence folder's trace.
-fn http_records(dir: &Path) -> Vec<serde_json::Value> {
-    json_lines(dir, "trace.jsonl").into_iter().filter(|r| r["type"] == "http").collect()
-}
-
-/// How many requests a fake server received so far.
-async fn received(server: &wiremock::MockServer) -> usize {
-    server.received_requests().await.expect("request recording is on").len()
-}
-
-/// Runs `golive verify --env ENV --allow-mutations --evidence evidence-ENV` in `dir`
-/// off the runtime (the fakes answer on it) and returns the evidence folder.
-async fn verify_with_evidence(dir: &Path, env: &'static str) -> (std::process::Output, std::path::PathBuf) {
-    let path = dir.to_path_buf();
-    let evidence = format!("evidence-{env}");
-    let args = ["verify", "--env", env, "--allow-mutations", "--evidence", evidence.as_str(), "--no-progress"]
-        .map(str::to_string);
-    let out = tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        golive_in(&path, &args, &[])
-    })
-    .await
-    .expect("golive ran");
-    (out, dir.join(evidence))
-}
-
-/// Every request the run made is in the trace: the fakes count what they
-/// received, and the trace holds exactly as many `http` records. The key
-/// exchange (PATCH) and the read that checks the new key (GET) are among them,
-/// recorded with their real URL, status and masked headers, bodies withheld.
-///
-/// Not HTTP-recorded, by design: the `tls` probe's handshake (a `tls` record,
-/// no request reaches the API behind the mTLS front) and the `fcrdns` lookups
-/// (`dns` records); neither shows up in a fake's request count.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
-    let fakes = golive::fake::Fakes::start(golive::fake::Scenario::Healthy).await.expect("fakes start");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let secrets = fakes.dir();
-    let exchange = format!(
-        "temporal_api_key = {{ file = \"{0}/pai_temporal_key\" }}\naccount_secret = {{ file = \"{0}/pai_account_secret\" }}\n\
-         permanent_key_file = \"{1}/permanent.key\"\nstate_file = \"{1}/state.json\"\n",
-        secrets.display(),
-        dir.path().display()
-    );
-    let config =
-        fakes.config_toml().replacen("pack = \"paymentsai\"\n", &format!("pack = \"paymentsai\"\n{exchange}"), 1);
-    std::fs::write(dir.path().join("golive.toml"), config).expect("config");
-
-    // PaymentsAI: the partner API (API key read, key exchange, new-key read), the
-    // merchant's webhook receiver and the merchant's website.
-    let (out, ev) = verify_with_evidence(dir.path(), "fake-paymentsai").await;
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    assert_eq!(verify_evidence(&ev).status.code(), Some(0));
-    let sent = received(&fakes.paymentsai).await + received(&fakes.webhook).await + received(&fakes.website).await;
-    let http = http_records(&ev);
-    assert_eq!(fakes.pai_exchange.count(), 1, "the exchange ran once");
-    assert_eq!(http.len(), sent, "one http record per request the fakes received: {http:#?}");
-    let exchange: Vec<&serde_json::Value> = http.iter().filter(|r| r["probe"] == "pai-key-exchange").collect();
-    assert_eq!(exchange.len(), 2, "the exchange and the read with the new key: {exchange:#?}");
-    let base = fakes.paymentsai.uri();
-    let account = golive::fake::DEMO_ACCOUNT_ID;
-    for (record, method, url) in [
-        (exchange[0], "PATCH", format!("{base}/v1/accounts/public-api/{account}")),
-        (exchange[1], "GET", format!("{base}/v1/accounts/{account}")),
-    ] {
-        assert_eq!((record["method"].as_str(), record["url"].as_str()), (Some(method), Some(url.as_str())));
-        assert_eq!(record["response"]["status"], 200, "{record:#}");
-        assert!(record["duration_ms"].is_u64(), "{record:#}");
-        let headers = record["request"]["headers"].as_array().expect("request headers");
-        assert!(headers.iter().any(|h| h[0] == "authorization" && h[1] == "***"), "the key is masked: {record:#}");
-        assert!(record["response"]["headers"].as_array().is_some_and(|h| !h.is_empty()), "{record:#}");
-        let withheld = |b: &serde_json::Value| b.as_str().is_some_and(|t| t.starts_with("[withheld: "));
-        assert!(withheld(&record["response"]["body"]), "the answer's body is withheld: {record:#}");
-        if method == "PATCH" {
-            assert!(withheld(&record["request"]["body"]), "the secret's body is withheld: {record:#}");
-        }
-    }
-    // Neither the account secret nor the new key is in the evidence.
-    let permanent = std::fs::read_to_string(dir.path().join("permanent.key")).expect("the key was saved");
-    let secret = std::fs::read_to_string(secrets.join("pai_account_secret")).expect("secret");
-    let mut all = String::new();
-    for name in FILES {
-        all.push_str(&std::fs::read_to_string(ev.join(name)).expect("evidence file"));
-    }
-    for value in [permanent.trim(), secret.trim(), fakes.pai_exchange.api_key.as_str()] {
-        assert!(!value.is_empty() && !all.contains(value), "a secret leaked into the evidence");
-    }
-
-    // Axys: every request reaches the API through the mTLS front.
-    let (out, ev) = verify_with_evidence(dir.path(), "fake-axys").await;
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
-    let http = http_records(&ev);
-    assert_eq!(http.len(), received(&fakes.axys).await, "one http record per request: {http:#?}");
-    assert!(http.len() >= 2, "the mTLS probe and the flows make requests: {http:#?}");
 }
