@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json_path::JsonPath;
 
 use super::policy::SecretPolicy;
+use super::sent::{self, Recorder, Sending};
 use super::state::State;
 use crate::config::Environment;
 use crate::config::interpolate::interpolate_str;
@@ -69,6 +70,8 @@ pub struct ExchangeInput<'a> {
     pub client: &'a reqwest::Client,
     /// Deadline of the exchange request.
     pub timeout: Duration,
+    /// Gets each request sent (the exchange, the read with the new key) once it is done.
+    pub record: Recorder<'a>,
 }
 
 /// Why the exchange did not happen or did not finish. No variant carries a secret.
@@ -185,26 +188,38 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         .map_err(|_| ExchangeError::Missing("the temporal key is not a valid header value".into()))?;
     auth.set_sensitive(true);
     let body = serde_json::json!({ input.spec.secret_field.clone(): secret });
-    let sent = input
+    let request = input
         .client
         .request(method, &url)
         .header(input.spec.header.as_str(), auth)
         .json(&body)
         .timeout(input.timeout)
-        .send()
-        .await;
-    let response = match sent {
+        .build()
+        .map_err(|e| ExchangeError::Transport(crate::net::describe(&e)))?;
+    let mut sending = Sending::start(input.record, &request, Some(sent::SECRET_BODY));
+    let response = match input.client.execute(request).await {
         Ok(r) => r,
-        Err(e) if e.is_timeout() => return Err(ExchangeError::Timeout),
-        Err(e) => return Err(ExchangeError::Transport(crate::net::describe(&e))),
-    };
-    let status = response.status().as_u16();
-    let text = match crate::net::read_body(response).await {
-        Ok((bytes, _)) => String::from_utf8_lossy(&bytes).into_owned(),
-        Err(_) if (200..300).contains(&status) => {
-            return Err(ExchangeError::BadAnswer("its body could not be read".into()));
+        Err(e) => {
+            let why = crate::net::describe(&e);
+            sending.finish(Err(why.clone()));
+            return Err(if e.is_timeout() { ExchangeError::Timeout } else { ExchangeError::Transport(why) });
         }
-        Err(_) => String::new(),
+    };
+    sending.answered(&response);
+    let status = response.status().as_u16();
+    let ok = (200..300).contains(&status);
+    let text = match crate::net::read_body(response).await {
+        Ok((bytes, _)) => {
+            sending.finish(Ok(if ok { sent::KEY_BODY } else { sent::REFUSAL_BODY }));
+            String::from_utf8_lossy(&bytes).into_owned()
+        }
+        Err(e) => {
+            sending.finish(Err(format!("reading the body failed: {}", crate::net::describe(&e))));
+            if ok {
+                return Err(ExchangeError::BadAnswer("its body could not be read".into()));
+            }
+            String::new()
+        }
     };
     match status {
         200..=299 => {}
@@ -285,13 +300,24 @@ async fn verify(input: &ExchangeInput<'_>, credential: &SecretString) -> Result<
     let mut auth = HeaderValue::from_str(&format!("{}{}", input.spec.prefix, credential.expose_secret()))
         .map_err(|_| "the new credential is not a valid header value".to_string())?;
     auth.set_sensitive(true);
-    let response = input
+    let request = input
         .client
         .get(&url)
         .header(input.spec.header.as_str(), auth)
         .timeout(input.timeout)
-        .send()
-        .await
+        .build()
         .map_err(|e| crate::net::describe(&e))?;
-    Ok(response.status().as_u16())
+    let mut sending = Sending::start(input.record, &request, None);
+    match input.client.execute(request).await {
+        Ok(response) => {
+            sending.answered(&response);
+            sending.finish(Ok(sent::UNREAD_BODY));
+            Ok(response.status().as_u16())
+        }
+        Err(e) => {
+            let why = crate::net::describe(&e);
+            sending.finish(Err(why.clone()));
+            Err(why)
+        }
+    }
 }

@@ -4,8 +4,10 @@
 
 pub mod exchange;
 pub mod policy;
+pub mod sent;
 pub mod state;
 
 pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, exchange};
 pub use policy::SecretPolicy;
+pub use sent::{Recorder, SentRequest};
 pub use state::State;

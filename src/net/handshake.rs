@@ -281,6 +281,14 @@ pub struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    /// The failure as evidence records it: `{class, message}` (the message names
+    /// the alert, when the server sent one).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "class": self.rejection.class(), "message": self.message })
+    }
+}
+
 /// Connects to `host:port`, verifying the server with `verifier` and sending
 /// `identity` when the server asks for a client certificate; records what the
 /// server reveals in `observed` and the phase timings in `timings`.

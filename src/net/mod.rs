@@ -8,6 +8,7 @@ pub mod tls;
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::header::{HeaderName, HeaderValue};
 use tokio::sync::OnceCell;
 
 use crate::config::Environment;
@@ -102,6 +103,25 @@ pub fn loggable(url: &reqwest::Url) -> String {
         url.host_str().unwrap_or_default(),
         url.port().map(|p| format!(":{p}")).unwrap_or_default()
     ) + url.path()
+}
+
+/// Headers as records may show them: sensitive values (marked so, or
+/// credentials by name) replaced by [`crate::redact::MASK`].
+pub fn masked_headers<'h>(
+    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
+) -> Vec<(String, String)> {
+    const CREDENTIALS: &[&str] = &["authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization"];
+    headers
+        .into_iter()
+        .map(|(name, value)| {
+            let shown = if value.is_sensitive() || CREDENTIALS.contains(&name.as_str()) {
+                crate::redact::MASK.to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_string(), shown)
+        })
+        .collect()
 }
 
 /// A stable class for an HTTP client error, for diagnoses and reports.

@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::http::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
-use crate::apikey::{ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, exchange};
+use crate::apikey::{ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 /// A built `apikey-exchange` probe.
@@ -50,6 +51,26 @@ impl Probe for ExchangeProbe {
             }
         };
         let state_path = env.state_path();
+        // Each request (the exchange, then the read with the new key) in the
+        // evidence as soon as it is done, its bodies withheld.
+        let record = |sent: SentRequest| {
+            trace_exchange(
+                cx,
+                Exchange {
+                    method: &sent.method,
+                    url: &sent.url,
+                    request_headers: sent.request_headers.clone(),
+                    request_body: sent.request_body.map(str::as_bytes),
+                    status: sent.status,
+                    response_headers: sent.response_headers.clone(),
+                    response_body: sent.response_body.map(str::as_bytes),
+                    error: sent.error.clone(),
+                    duration_ms: sent.duration_ms,
+                    // The exchange times each request whole.
+                    phases: Vec::new(),
+                },
+            )
+        };
         let input = ExchangeInput {
             env,
             spec: &self.spec,
@@ -65,12 +86,8 @@ impl Probe for ExchangeProbe {
                 .remaining()
                 .saturating_sub(std::time::Duration::from_millis(100))
                 .max(std::time::Duration::from_millis(1)),
+            record: &record,
         };
-        cx.trace.record("http", serde_json::json!({
-            "method": self.spec.method,
-            "url": self.spec.url,
-            "note": "one-time key exchange; request and response bodies are withheld because they hold the secret and the new key",
-        }));
         match exchange(input).await {
             Ok(done) => {
                 out.check(Check::new(

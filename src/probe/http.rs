@@ -220,16 +220,17 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     for (name, value) in &sent {
         request = request.header(name, value);
     }
-    let exchange = |status, response_headers, response_body, error, started: Instant| Exchange {
+    let exchange = |status, response_headers, response_body, error, started: Instant, phases| Exchange {
         method: spec.method.as_str(),
         url: spec.url.as_str(),
-        request_headers: trace_headers(sent.iter().map(|(n, v)| (n, v))),
+        request_headers: net::masked_headers(sent.iter().map(|(n, v)| (n, v))),
         request_body: spec.body.as_ref().map(|(b, _)| b.as_slice()),
         status,
         response_headers,
         response_body,
         error,
         duration_ms: started.elapsed().as_millis() as u64,
+        phases,
     };
     let started = Instant::now();
     tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
@@ -239,32 +240,35 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
             let class = net::error_class(&e);
             let why = net::describe(&e);
             tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
-            trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started));
+            trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
             out.diagnosis = Some(transport_diagnosis(class, &spec.url));
             return;
         }
     };
-    out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
+    // The request's phases, for the report and for its trace record.
+    let mut phases = vec![Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 }];
     let status = response.status().as_u16();
-    let response_headers = trace_headers(response.headers());
+    let response_headers = net::masked_headers(response.headers());
     let body_started = Instant::now();
     let (body, cut) = match net::read_body(response).await {
         Ok(b) => b,
         Err(e) => {
             let why = format!("reading the body failed: {}", net::describe(&e));
-            trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started));
+            out.phases.extend(phases.iter().cloned());
+            trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started, phases));
             out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(net::error_class(&e).to_string());
             return;
         }
     };
-    out.phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
+    out.phases.extend(phases.iter().cloned());
     tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
-    trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started));
+    trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started, phases));
 }
 
 /// Judges an HTTP answer: the status check, then (when the status is right)
@@ -384,24 +388,8 @@ pub(super) struct Exchange<'a> {
     pub(super) response_body: Option<&'a [u8]>,
     pub(super) error: Option<String>,
     pub(super) duration_ms: u64,
-}
-
-/// Headers for the trace: sensitive values (marked so, or credentials by name) masked.
-pub(super) fn trace_headers<'h>(
-    headers: impl IntoIterator<Item = (&'h HeaderName, &'h HeaderValue)>,
-) -> Vec<(String, String)> {
-    const CREDENTIALS: &[&str] = &["authorization", "x-api-key", "cookie", "set-cookie", "proxy-authorization"];
-    headers
-        .into_iter()
-        .map(|(name, value)| {
-            let shown = if value.is_sensitive() || CREDENTIALS.contains(&name.as_str()) {
-                crate::redact::MASK.to_string()
-            } else {
-                String::from_utf8_lossy(value.as_bytes()).into_owned()
-            };
-            (name.as_str().to_string(), shown)
-        })
-        .collect()
+    /// The phases the probe timed for this request (e.g. request, body).
+    pub(super) phases: Vec<Phase>,
 }
 
 /// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text).
@@ -421,6 +409,7 @@ pub(super) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
             })),
             "error": x.error,
             "duration_ms": x.duration_ms,
+            "phases": x.phases,
         }),
     );
 }

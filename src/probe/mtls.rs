@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange, trace_headers};
+use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -104,15 +104,16 @@ impl Probe for MtlsProbe {
             Ok(Ok(stream)) => stream,
             Ok(Err(failure)) => {
                 record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
-                trace_tls(cx, &out, &host, port, Some(&failure.message));
+                trace_tls(cx, &out, &host, port, Some(&failure));
                 reject(&mut out, failure, "handshake");
                 return out;
             }
             Err(_) => {
                 record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
                 let message = format!("no TLS handshake with {host}:{port} before the deadline (does it speak TLS?)");
-                trace_tls(cx, &out, &host, port, Some(&message));
-                reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "handshake");
+                let failure = Failure { rejection: Rejection::Timeout, message };
+                trace_tls(cx, &out, &host, port, Some(&failure));
+                reject(&mut out, failure, "handshake");
                 return out;
             }
         };
@@ -129,7 +130,8 @@ impl Probe for MtlsProbe {
         let started = Instant::now();
         let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
         phase(&mut out, "request", started.elapsed());
-        let exchange = |status, request_headers, response_headers, body, error| Exchange {
+        // The record carries the connection's phases too: it was made for this one request.
+        let exchange = |status, request_headers, response_headers, body, error, phases| Exchange {
             method: self.request.method.as_str(),
             url: url.as_str(),
             request_headers,
@@ -139,6 +141,7 @@ impl Probe for MtlsProbe {
             response_body: body,
             error,
             duration_ms: started.elapsed().as_millis() as u64,
+            phases,
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
@@ -146,7 +149,14 @@ impl Probe for MtlsProbe {
                 judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
                 trace_exchange(
                     cx,
-                    exchange(Some(status), request_headers, response_headers.clone(), Some(&body), None),
+                    exchange(
+                        Some(status),
+                        request_headers,
+                        response_headers.clone(),
+                        Some(&body),
+                        None,
+                        out.phases.clone(),
+                    ),
                 );
                 if status == 400 && String::from_utf8_lossy(&body).to_lowercase().contains("certificate") {
                     out.signals.error_class = Some("client-cert-http-400".into());
@@ -157,7 +167,8 @@ impl Probe for MtlsProbe {
                 }
             }
             Ok(Err(e)) => {
-                trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(net::causes(&*e).join(": "))));
+                let why = net::causes(&*e).join(": ");
+                trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(why), out.phases.clone()));
                 let rejection = Rejection::of_error(&*e);
                 let message = match rejection {
                     Rejection::CertificateRequired
@@ -176,11 +187,12 @@ impl Probe for MtlsProbe {
                 };
                 reject(&mut out, Failure { rejection, message }, "request");
             }
-            Err(_) => reject(
-                &mut out,
-                Failure { rejection: Rejection::Timeout, message: format!("{target}: no answer before the deadline") },
-                "request",
-            ),
+            Err(_) => {
+                let why = "no answer before the deadline".to_string();
+                trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(why.clone()), out.phases.clone()));
+                let message = format!("{target}: {why}");
+                reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "request");
+            }
         }
         out
     }
@@ -235,10 +247,10 @@ impl MtlsProbe {
             None => Bytes::new(),
         };
         let request = builder.body(Full::new(body))?;
-        let request_headers = trace_headers(request.headers());
+        let request_headers = net::masked_headers(request.headers());
         let response = sender.send_request(request).await?;
         let status = response.status().as_u16();
-        let response_headers = trace_headers(response.headers());
+        let response_headers = net::masked_headers(response.headers());
         let collected = Limited::new(response.into_body(), net::MAX_BODY_BYTES).collect().await;
         driver.abort();
         let (body, cut) = match collected {
@@ -315,8 +327,8 @@ fn chain_facts(der: &[u8]) -> serde_json::Value {
     }
 }
 
-/// Records the handshake in the evidence trace, from the facts gathered.
-fn trace_tls(cx: &ProbeContext, out: &Outcome, host: &str, port: u16, failure: Option<&str>) {
+/// Records the handshake in the evidence trace, from the facts and phases gathered.
+fn trace_tls(cx: &ProbeContext, out: &Outcome, host: &str, port: u16, failure: Option<&Failure>) {
     let fact = |k: &str| out.facts.get(k).cloned().unwrap_or(serde_json::Value::Null);
     cx.trace.record(
         "tls",
@@ -328,7 +340,8 @@ fn trace_tls(cx: &ProbeContext, out: &Outcome, host: &str, port: u16, failure: O
             "server_chain": fact("server_chain"),
             "client_cert_requested": fact("client_cert_requested"),
             "acceptable_client_cas": fact("acceptable_client_cas"),
-            "failure": failure,
+            "phases": out.phases,
+            "failure": failure.map(handshake::Failure::to_json),
         }),
     );
 }

@@ -16,7 +16,7 @@ use serde_json_path::JsonPath;
 
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
-use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, trace_headers, transport_diagnosis};
+use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::masking::{mask_body, mask_text};
 use crate::config::ApiKeyAuth;
 use crate::config::interpolate::{interpolate_str, interpolate_value};
@@ -391,8 +391,8 @@ impl Run<'_> {
             request = request.body(b.clone());
         }
         let started = Instant::now();
-        let request_headers = trace_headers(sent.iter().map(|(n, v)| (n, v)));
-        let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error| {
+        let request_headers = net::masked_headers(sent.iter().map(|(n, v)| (n, v)));
+        let exchange = |status, response_headers, response_body: Option<Vec<u8>>, error, phases| {
             trace_exchange(
                 self.cx,
                 Exchange {
@@ -405,6 +405,7 @@ impl Run<'_> {
                     response_body: response_body.as_deref(),
                     error,
                     duration_ms: started.elapsed().as_millis() as u64,
+                    phases,
                 },
             )
         };
@@ -412,7 +413,7 @@ impl Run<'_> {
             Ok(r) => r,
             Err(e) => {
                 let why = net::describe(&e);
-                exchange(None, Vec::new(), None, Some(why.clone()));
+                exchange(None, Vec::new(), None, Some(why.clone()), Vec::new());
                 out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
                 let class = net::error_class(&e);
                 out.signals.error_class = Some(class.to_string());
@@ -423,16 +424,19 @@ impl Run<'_> {
             }
         };
         let status = response.status().as_u16();
-        let headers = trace_headers(response.headers());
+        let headers = net::masked_headers(response.headers());
         let (bytes, cut) = match net::read_body(response).await {
             Ok(b) => b,
             Err(e) => {
-                out.check(Check::new("body", Status::Error, format!("reading the body failed: {}", net::describe(&e))));
+                let why = format!("reading the body failed: {}", net::describe(&e));
+                exchange(Some(status), headers, None, Some(why.clone()), Vec::new());
+                out.check(Check::new("body", Status::Error, why));
                 return None;
             }
         };
-        out.phases.push(Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 });
-        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None);
+        let phase = Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 };
+        out.phases.push(phase.clone());
+        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None, vec![phase]);
         Some(Got { url, status, headers, body: bytes, cut })
     }
 

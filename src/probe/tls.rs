@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::facts::CertFacts;
-use crate::net::handshake::{self, Observed, Rejection, Timings};
+use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::tls;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
@@ -86,6 +86,7 @@ impl Probe for TlsProbe {
             .lock()
             .map(|o| o.server_chain.iter().filter_map(|c| CertFacts::from_der(c).ok()).collect())
             .unwrap_or_default();
+        let mut failure = None;
         match result {
             Ok(Ok(stream)) => {
                 let (_, conn) = stream.get_ref();
@@ -101,19 +102,21 @@ impl Probe for TlsProbe {
                     format!("{host}:{port} speaks {version} with a trusted certificate valid for {host}"),
                 ));
             }
-            Ok(Err(failure)) => {
-                let status = if failure.rejection.is_verdict() { Status::Fail } else { Status::Error };
-                out.check(Check::new("handshake", status, failure.message));
-                out.signals.error_class = Some(failure.rejection.class().into());
-                out.diagnosis = Some(diagnosis(failure.rejection, host));
+            Ok(Err(failed)) => {
+                let status = if failed.rejection.is_verdict() { Status::Fail } else { Status::Error };
+                failure = Some(failed.to_json());
+                out.check(Check::new("handshake", status, failed.message));
+                out.signals.error_class = Some(failed.rejection.class().into());
+                out.diagnosis = Some(diagnosis(failed.rejection, host));
             }
             Err(_) => {
-                out.check(Check::new(
-                    "handshake",
-                    Status::Error,
-                    format!("no TLS handshake with {host}:{port} before the deadline"),
-                ));
-                out.signals.error_class = Some("timeout".into());
+                let failed = Failure {
+                    rejection: Rejection::Timeout,
+                    message: format!("no TLS handshake with {host}:{port} before the deadline"),
+                };
+                failure = Some(failed.to_json());
+                out.check(Check::new("handshake", Status::Error, failed.message));
+                out.signals.error_class = Some(failed.rejection.class().into());
             }
         }
         self.judge_chain(&chain, &mut out);
@@ -122,7 +125,10 @@ impl Probe for TlsProbe {
             serde_json::json!({
                 "host": host, "port": port,
                 "version": out.facts.get("tls_version"),
+                "cipher_suite": out.facts.get("cipher_suite"),
                 "server_chain": out.facts.get("server_chain"),
+                "phases": out.phases,
+                "failure": failure,
             }),
         );
         out

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, exchange};
+use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, Recorder, SentRequest, exchange};
 use golive::config::{Environment, Secret, SecretRef, pack};
 use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
 use secrecy::SecretString;
@@ -41,6 +41,17 @@ async fn run(
     out: &str,
     timeout: Duration,
 ) -> Result<Exchanged, ExchangeError> {
+    run_recorded(server, dir, secret_value, out, timeout, &|_| {}).await
+}
+
+async fn run_recorded(
+    server: &MockServer,
+    dir: &Path,
+    secret_value: &str,
+    out: &str,
+    timeout: Duration,
+    record: Recorder<'_>,
+) -> Result<Exchanged, ExchangeError> {
     let pack = pack::load("paymentsai", None).expect("built-in pack");
     let env = env(server, dir);
     let client = reqwest::Client::new();
@@ -56,6 +67,7 @@ async fn run(
         state_path: &dir.join("state.json"),
         client: &client,
         timeout,
+        record,
     })
     .await
 }
@@ -109,11 +121,59 @@ async fn a_successful_exchange_writes_a_0600_file_once_and_a_second_is_refused_b
 }
 
 #[tokio::test]
+async fn every_request_sent_is_recorded_with_its_real_url_and_no_body_or_key() {
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let sent = std::sync::Mutex::new(Vec::<SentRequest>::new());
+    let record = |r: SentRequest| sent.lock().expect("lock").push(r);
+    run_recorded(&server, dir.path(), SECRET, "key", T, &record).await.expect("exchanged");
+    run_recorded(&server, dir.path(), "Short", "key2", T, &record).await.expect_err("policy");
+    run_recorded(&server, dir.path(), "Another-Secret-1", "key3", T, &record).await.expect_err("used");
+    let sent = sent.into_inner().expect("records");
+    let shown: Vec<(&str, String, Option<u16>)> =
+        sent.iter().map(|r| (r.method.as_str(), r.url.clone(), r.status)).collect();
+    let (exchange, read) = (
+        format!("{}/v1/accounts/public-api/{ACCOUNT}", server.uri()),
+        format!("{}/v1/accounts/{ACCOUNT}", server.uri()),
+    );
+    // The policy violation sent nothing, so it recorded nothing.
+    assert_eq!(
+        shown,
+        [("PATCH", exchange.clone(), Some(200)), ("GET", read, Some(200)), ("PATCH", exchange, Some(401))],
+        "{sent:#?}"
+    );
+    let bodies: Vec<(Option<&str>, Option<&str>)> = sent.iter().map(|r| (r.request_body, r.response_body)).collect();
+    assert_eq!(
+        bodies,
+        [
+            (Some("[withheld: holds the account secret]"), Some("[withheld: holds the permanent key]")),
+            (None, Some("[withheld: not read; the status proves the new key]")),
+            (Some("[withheld: holds the account secret]"), Some("[withheld: may echo the account secret]")),
+        ]
+    );
+    for r in &sent {
+        assert!(r.request_headers.contains(&("authorization".into(), "***".into())), "{r:#?}");
+        assert!(!r.response_headers.is_empty() && r.error.is_none(), "{r:#?}");
+    }
+    let all = format!("{sent:?}");
+    for canary in [TEMPORAL, SECRET, "Another-Secret-1", &fake.api_key, "CANARY"] {
+        assert!(!all.contains(canary), "{canary} is in a record: {all}");
+    }
+}
+
+#[tokio::test]
 async fn a_timeout_is_reported_as_unknown_state_and_not_retried() {
     let (server, fake) = fake_with(ExchangeMode::Slow(Duration::from_secs(3))).await;
     let dir = tempfile::tempdir().expect("dir");
-    let err = run(&server, dir.path(), SECRET, "key", Duration::from_millis(300)).await.expect_err("timeout");
+    let sent = std::sync::Mutex::new(Vec::<SentRequest>::new());
+    let record = |r: SentRequest| sent.lock().expect("lock").push(r);
+    let err = run_recorded(&server, dir.path(), SECRET, "key", Duration::from_millis(300), &record)
+        .await
+        .expect_err("timeout");
     assert_eq!(err, ExchangeError::Timeout);
+    let sent = sent.into_inner().expect("records");
+    assert_eq!(sent.len(), 1, "the timed-out request is recorded: {sent:#?}");
+    assert_eq!((sent[0].status, sent[0].error.as_deref()), (None, Some("no answer before the deadline")));
     assert!(err.to_string().contains("may or may not have been exchanged"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.count(), 1);

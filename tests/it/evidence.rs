@@ -9,9 +9,9 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{golive, golive_in, stderr, stdout};
 
-const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
+pub(crate) const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
 
-fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
+pub(crate) fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join(name)).expect("jsonl written");
     text.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect()
 }
@@ -20,7 +20,14 @@ fn json_file(dir: &Path, name: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("file written")).expect("JSON")
 }
 
-fn verify_evidence(dir: &Path) -> std::process::Output {
+/// The names of a trace record's `phases`, each with a duration.
+fn phase_names(record: &serde_json::Value) -> Vec<&str> {
+    let phases = record["phases"].as_array().unwrap_or_else(|| panic!("phases recorded: {record:#}"));
+    assert!(phases.iter().all(|p| p["duration_ms"].is_u64()), "{record:#}");
+    phases.iter().map(|p| p["name"].as_str().expect("phase name")).collect()
+}
+
+pub(crate) fn verify_evidence(dir: &Path) -> std::process::Output {
     golive(&["evidence", "verify", dir.to_str().expect("utf-8 path")])
 }
 
@@ -37,7 +44,7 @@ fn sha256sum_check(dir: &Path) -> Option<bool> {
 }
 
 #[test]
-fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
+fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ev = tmp.path().join("evidence").join("run-1");
     let out = golive(&["verify", "--env", "demo", "--evidence", ev.to_str().expect("utf-8"), "--no-progress"]);
@@ -57,8 +64,10 @@ fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
         assert!(ok, "sha256sum -c accepts the manifest");
     }
 
-    // One `http` record per request the run made: every probe that reports a
-    // request (its `request` fact) has exactly one exchange in the trace.
+    // Every probe that reports a request (its `request` fact) has its exchange
+    // in the trace. That the trace holds every request, no more and no fewer,
+    // is proven against the fakes' own counts in
+    // `evidence_complete::fake_runs_record_exactly_the_requests_the_fakes_received`.
     let run = json_file(&ev, "run.json");
     let trace = json_lines(&ev, "trace.jsonl");
     let probes = run["probes"].as_array().expect("probes");
@@ -66,7 +75,6 @@ fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
         probes.iter().filter(|p| p["facts"]["request"].is_string()).map(|p| p["id"].as_str().expect("id")).collect();
     assert!(requesting.len() >= 2, "both packs make requests: {run:#}");
     let http: Vec<&serde_json::Value> = trace.iter().filter(|r| r["type"] == "http").collect();
-    assert!(http.len() >= requesting.len(), "{trace:#?}");
     for id in &requesting {
         let request =
             probes.iter().find(|p| p["id"] == *id).expect("probe")["facts"]["request"].as_str().expect("fact");
@@ -85,9 +93,30 @@ fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
     let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == "axys-auth").expect("the mTLS handshake");
     assert!(tls["version"].is_string() && tls["acceptable_client_cas"].is_array(), "{tls:#}");
     assert!(tls["server_chain"][0]["not_after"].is_string(), "server chain facts: {tls:#}");
+    // Handshakes carry their cipher suite, the phases the probe timed, and no failure.
+    for probe in ["axys-tls", "axys-auth"] {
+        let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == probe).expect("a handshake");
+        assert!(tls["cipher_suite"].as_str().is_some_and(|c| c.starts_with("TLS")), "{tls:#}");
+        assert_eq!(phase_names(tls), ["dns", "connect", "tls"], "{tls:#}");
+        assert!(tls["failure"].is_null(), "{tls:#}");
+    }
+    // HTTP records carry the phases their probe timed: the mTLS request its
+    // connection's too, a single request its body apart, a step the whole.
+    let phases_of = |probe: &str| {
+        http.iter().find(|r| r["probe"] == probe).map(|r| phase_names(r)).unwrap_or_else(|| panic!("{probe} traced"))
+    };
+    assert_eq!(phases_of("axys-auth"), ["dns", "connect", "tls", "request"]);
+    assert_eq!(phases_of("pai-api-key"), ["request", "body"]);
+    assert_eq!(phases_of("pai-website-terms"), ["request"]);
     assert!(trace.iter().any(|r| r["type"] == "dns" && r["probe"] == "axys-fcrdns"), "DNS answers are recorded");
     let deliveries = trace.iter().filter(|r| r["type"] == "http" && r["probe"] == "pai-webhook-signature").count();
     assert!(deliveries >= 5, "every webhook delivery is recorded: {deliveries}");
+    let exchange: Vec<&str> = http
+        .iter()
+        .filter(|r| r["probe"] == "pai-key-exchange")
+        .map(|r| r["method"].as_str().expect("method"))
+        .collect();
+    assert_eq!(exchange, ["PATCH", "GET"], "the demo's key exchange and the read with the new key");
 
     let env = json_file(&ev, "environment.json");
     assert_eq!(env["golive_version"], env!("CARGO_PKG_VERSION"));
@@ -114,6 +143,27 @@ fn demo_evidence_verifies_holds_every_request_and_detects_tampering() {
     assert!(text.contains("OK      run.json"), "{text}");
     if let Some(ok) = sha256sum_check(&ev) {
         assert!(!ok, "sha256sum -c sees the change too");
+    }
+}
+
+/// A handshake that fails is in the trace with its class and message, the
+/// phases it got through, and no version or cipher.
+#[test]
+fn a_failed_tls_handshake_is_recorded_with_its_class_and_message() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = tmp.path().join("ev");
+    let args = ["verify", "--env", "demo", "--scenario", "fault-garbage", "--evidence", "ev", "--no-progress"];
+    let out = golive_in(tmp.path(), &args, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(verify_evidence(&ev).status.code(), Some(0));
+    let trace = json_lines(&ev, "trace.jsonl");
+    for (probe, phases) in [("axys-tls", &["dns", "connect", "tls"][..]), ("axys-auth", &["dns", "connect"][..])] {
+        let tls = trace.iter().find(|r| r["type"] == "tls" && r["probe"] == probe).expect("the handshake is traced");
+        assert_eq!(tls["failure"]["class"], "not-tls", "{tls:#}");
+        let message = tls["failure"]["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("TLS handshake with 127.0.0.1:"), "{tls:#}");
+        assert!(tls["version"].is_null() && tls["cipher_suite"].is_null(), "{tls:#}");
+        assert_eq!(phase_names(tls), phases, "{tls:#}");
     }
 }
 

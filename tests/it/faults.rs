@@ -206,6 +206,7 @@ pub async fn exchange_against(base_url: &str, dir: &std::path::Path) -> Result<(
         state_path: &dir.join("state.json"),
         client: &client,
         timeout: DEADLINE,
+        record: &|_| {},
     })
     .await;
     assert!(started.elapsed() < DEADLINE * 2 + Duration::from_secs(1), "the exchange took {:?}", started.elapsed());

@@ -11,6 +11,7 @@ mod cert;
 mod cli;
 mod config_errors;
 mod evidence;
+mod evidence_complete;
 mod fakes;
 mod faults;
 mod fcrdns;
