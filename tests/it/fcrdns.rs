@@ -212,6 +212,18 @@ async fn two_ptr_names_one_bad_warn_naming_the_other() {
     assert!(diagnosis(&r).contains("remove the other PTR records"), "{}", diagnosis(&r));
 }
 
+/// A second PTR name whose forward lookup gets no answer is "unknown", not
+/// "has no A record": the record may exist.
+#[tokio::test]
+async fn a_second_ptr_name_whose_forward_lookup_times_out_is_unknown_not_missing() {
+    let dns = start(consistent().ptr(ip(IP), WWW).silent(WWW)).await;
+    let cert = cert(API, &[API, WWW], &[]);
+    let r = run_with(env(dns.addr(), &[IP], &cert), "", "timeout = \"1s\"").await;
+    let m = &check(&r, &format!("ip {IP}")).message;
+    assert!(m.contains("lookup got no answer (timeout): unknown"), "{m}");
+    assert!(!m.contains("has no A record"), "{m}");
+}
+
 #[tokio::test]
 async fn more_ptr_names_than_max_ptr_warn() {
     let b = consistent().ptr(ip(IP), WWW).a(WWW, ip(IP)).ptr(ip(IP), "m.example.test").a("m.example.test", ip(IP));

@@ -168,8 +168,11 @@ fn reason(n: &PtrName, ip: IpAddr, cert: &[CertName]) -> String {
             format!("{} is in the certificate, but its {rtype} records do not include {ip}", n.name)
         }
         (Match::Exact | Match::Address(_), Ok(_)) => format!("{} proves FCrDNS", n.name),
-        (Match::Exact | Match::Address(_), Err(f)) => {
+        (Match::Exact | Match::Address(_), Err(f)) if f.is_answer() => {
             format!("{} is in the certificate, but has no {rtype} record ({})", n.name, f.label())
+        }
+        (Match::Exact | Match::Address(_), Err(f)) => {
+            format!("{} is in the certificate, but its {rtype} lookup got no answer ({}): unknown", n.name, f.label())
         }
     }
 }
