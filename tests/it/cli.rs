@@ -49,6 +49,15 @@ fn errors_without_failures_exit_3() {
 }
 
 #[test]
+fn fail_on_warn_turns_a_warning_into_exit_1() {
+    let warned = golive(&["verify", "--env", "demo", "--scenario", "cert-expiring-soon"]);
+    assert_eq!(warned.status.code(), Some(0), "a warning alone passes: {}", stdout(&warned));
+    assert!(stdout(&warned).contains("WARN"), "{}", stdout(&warned));
+    let gated = golive(&["verify", "--env", "demo", "--scenario", "cert-expiring-soon", "--fail-on", "warn"]);
+    assert_eq!(gated.status.code(), Some(1), "{}", stdout(&gated));
+}
+
+#[test]
 fn usage_errors_exit_2() {
     assert_eq!(golive(&["verify"]).status.code(), Some(2));
     assert_eq!(golive(&["verify", "--env", "demo", "--jobs", "0"]).status.code(), Some(2));

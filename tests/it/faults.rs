@@ -96,7 +96,7 @@ pub fn cause(p: &ProbeReport) -> String {
 /// The problems of one fault's run: empty when golive answered it well.
 pub fn judge(fault: Fault, summary: &RunSummary, elapsed: Duration) -> Vec<String> {
     let mut problems = Vec::new();
-    let margin = Duration::from_secs(2);
+    let margin = Duration::from_secs(1);
     // Dependencies run one after another: at most three deadlines in a row.
     if elapsed > DEADLINE * 3 + margin {
         problems.push(format!("the run took {elapsed:?}"));
