@@ -142,7 +142,8 @@ impl Probe for MtlsProbe {
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
-                let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+                let answer =
+                    Judged { url: url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
                 judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
                 trace_exchange(
                     cx,

@@ -9,6 +9,7 @@ mod canary;
 mod cert;
 mod cli;
 mod config_errors;
+mod diagnoses;
 mod evidence;
 mod fakes;
 mod faults;
