@@ -254,3 +254,29 @@ async fn an_untrusted_server_certificate_is_named() {
     assert_eq!(r.status, Status::Fail, "{}", class(&r));
     assert!(r.diagnosis.expect("diagnosis").cause.contains("not trusted"));
 }
+
+#[tokio::test]
+async fn axys_auth_behind_a_503_gets_the_packs_server_error_diagnosis() {
+    let pki = pki();
+    let up = golive::fake::Wiremock::start().await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({"message": "Service Unavailable"})))
+        .mount(&up)
+        .await;
+    let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let names = ["api.example.test"];
+    let id = pki.program.leaf(&LeafSpec::client("api.example.test", &names)).expect("RSA-2048 leaf, as Axys issues");
+    let mut e = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id));
+    // axys-cert runs first and checks the client chain against ca_bundle too.
+    std::fs::write(dir.path().join("both.pem"), pki.partner.cert_pem() + &pki.program.cert_pem()).expect("write");
+    e.ca_bundle = Some(dir.path().join("both.pem"));
+    let axys = golive::config::pack::load("axys", None).expect("the axys pack");
+    let only = Selection { only: vec!["axys-auth".into()], ..Selection::default() };
+    let summary = run_pack(e, axys, &only, &RunOptions::default()).await;
+    let auth = summary.probes.iter().find(|p| p.id == "axys-auth").expect("axys-auth ran");
+    assert_eq!(auth.status, Status::Fail, "{auth:#?}");
+    let d = auth.diagnosis.as_ref().expect("a diagnosis");
+    assert!(d.cause.starts_with("Axys answered a server error (5xx)"), "{d:#?}");
+    assert!(d.fix.contains("support ticket"), "{d:#?}");
+}
