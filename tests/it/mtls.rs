@@ -29,6 +29,11 @@ when = { status = 403, body_contains = "No Authorised IPs configured" }
 cause = "IP not allowlisted, or PTR record not set"
 fix = "Re-check the allowlist"
 
+[[diagnosis]]
+when = { status = 401 }
+cause = "the API key was rejected (401)"
+fix = "Check api_key"
+
 [[probe]]
 id = "auth"
 kind = "mtls"
@@ -94,7 +99,11 @@ fn env(dir: &Path, base_url: &str, pki: &Pki, client: Option<&Identity>) -> Envi
 }
 
 async fn probe(env: Environment) -> ProbeReport {
-    let summary = run_pack(env, pack_from(PACK), &Selection::default(), &RunOptions::default()).await;
+    probe_with(env, PACK).await
+}
+
+async fn probe_with(env: Environment, pack: &str) -> ProbeReport {
+    let summary = run_pack(env, pack_from(pack), &Selection::default(), &RunOptions::default()).await;
     summary.probes.into_iter().next().expect("one probe")
 }
 
@@ -180,6 +189,16 @@ async fn a_server_that_never_asks_for_a_cert_is_mtls_not_enforced() {
     let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
     assert_eq!(r.status, Status::Warn, "{}", class(&r));
     assert!(r.checks.iter().any(|c| c.message.starts_with("mTLS not enforced")), "{}", class(&r));
+
+    // A pack may make it a failure.
+    let strict = PACK.replace("[probe.params]\n", "[probe.params]\nnot_enforced = \"fail\"\n");
+    assert!(strict.contains("not_enforced = \"fail\""));
+    let e = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id));
+    let r = probe_with(e, &strict).await;
+    assert_eq!(r.status, Status::Fail, "{}", class(&r));
+    let check = r.checks.iter().find(|c| c.name == "mtls enforced").expect("the mtls enforced check");
+    assert_eq!(check.status, Status::Fail, "{check:#?}");
+    assert!(r.diagnosis.as_ref().is_some_and(|d| d.cause.contains("does not require a client certificate")), "{r:#?}");
 }
 
 #[tokio::test]
@@ -207,6 +226,7 @@ async fn http_401_and_the_403_allowlist_are_diagnosed() {
     let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
     assert_eq!(r.status, Status::Fail);
     assert!(r.checks.iter().any(|c| c.actual.as_deref() == Some("401")), "{}", class(&r));
+    assert_eq!(r.diagnosis.as_ref().map(|d| d.cause.as_str()), Some("the API key was rejected (401)"), "{r:#?}");
 
     let blocked = mtls_front::start(FrontConfig {
         server: pki.server.clone(),
