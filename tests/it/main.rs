@@ -20,6 +20,7 @@ mod props;
 mod reliability;
 mod renderers;
 mod runner;
+mod scenarios;
 mod secrets;
 mod serve;
 mod tls;
