@@ -300,3 +300,40 @@ async fn axys_auth_behind_a_503_gets_the_packs_server_error_diagnosis() {
     assert!(d.cause.starts_with("Axys answered a server error (5xx)"), "{d:#?}");
     assert!(d.fix.contains("support ticket"), "{d:#?}");
 }
+
+/// rcgen leaves of every key type and encoding the `cert` kind loads, signed by
+/// the front's client CA: the matching key completes the handshake and the
+/// request; another key of the same type is refused locally (a server would
+/// answer `DecryptError`), and the cause names the cert/key pair.
+#[tokio::test]
+async fn every_client_key_type_and_encoding_handshakes_and_a_mismatched_key_is_named() {
+    use crate::cert::make::{self, Ca};
+    for &(alg, enc) in crate::cert::CASES {
+        for v12 in [true, false] {
+            let case = format!("{alg:?} {enc:?}, TLS 1.2 only: {v12}");
+            let pki = pki();
+            let program = Ca::root("Test Program CA");
+            let up = upstream().await;
+            let f = front(&pki, &up, ClientAuth::Required(program.pem.clone()), v12).await;
+            let url = format!("https://127.0.0.1:{}/v2", f.addr.port());
+            let key = make::key(alg);
+            let cert = program.leaf(&key, &make::LeafSpec::default());
+
+            let dir = tempfile::tempdir().expect("dir");
+            let pair = Identity { cert_pem: cert.clone(), key_pem: make::key_pem(&key, enc) };
+            let r = probe(env(dir.path(), &url, &pki, Some(&pair))).await;
+            assert_eq!(r.status, Status::Pass, "{case}: {}", class(&r));
+            assert_eq!(r.facts["client_cert_requested"], true, "{case}");
+
+            let dir = tempfile::tempdir().expect("dir");
+            let wrong = Identity { cert_pem: cert, key_pem: make::key_pem(&make::key(alg), enc) };
+            let r = probe(env(dir.path(), &url, &pki, Some(&wrong))).await;
+            assert_eq!(r.status, Status::Fail, "{case}: {}", class(&r));
+            let d = r.diagnosis.as_ref().unwrap_or_else(|| panic!("{case}: a diagnosis: {}", class(&r)));
+            assert!(d.cause.contains("wrong cert/key pair"), "{case}: {d:#?}");
+            let local = r.checks.iter().find(|c| c.name == "client identity").expect("the local check");
+            assert!(local.message.contains("client.key does not belong to client_cert"), "{case}: {local:#?}");
+            assert!(r.phases.iter().all(|p| p.name != "tls"), "{case}: no handshake was made: {:?}", r.phases);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! pack rules, chain order and trust, and the Axys pack's `axys-cert` probe.
 
 mod inspect;
-mod make;
+pub(crate) mod make;
 
 use std::path::{Path, PathBuf};
 
@@ -99,7 +99,8 @@ impl Files {
     }
 }
 
-const CASES: &[(Alg, Enc)] = &[
+/// Every key type and encoding the `cert` kind loads; the mtls tests use it too.
+pub(crate) const CASES: &[(Alg, Enc)] = &[
     (Alg::Rsa, Enc::Pkcs1),
     (Alg::Rsa, Enc::Pkcs8),
     (Alg::EcP256, Enc::Sec1),
