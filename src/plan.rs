@@ -14,6 +14,7 @@ use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
 use crate::net::Clients;
 use crate::probe::{BuildContext, Probe};
 use crate::redact::Redactor;
+use crate::report::{Diagnosis, Signals};
 
 /// Which probes the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +53,24 @@ pub struct PlannedProbe {
     pub pulled_in: bool,
     /// Its diagnoses, then its pack's.
     pub diagnoses: Vec<DiagnosisRule>,
+}
+
+impl PlannedProbe {
+    /// The diagnosis of the first rule that matches the signals: the probe's
+    /// own rules, then its pack's. A pack-wide rule does not match an HTTP
+    /// answer from elsewhere than the partner's API (a URL under `base_url`):
+    /// a merchant's webhook endpoint or website answering 401 or 5xx is not the
+    /// partner rejecting a key or failing.
+    pub fn diagnose(&self, signals: &Signals, base_url: Option<&reqwest::Url>) -> Option<Diagnosis> {
+        let (own, pack) = self.diagnoses.split_at(self.spec.diagnoses.len().min(self.diagnoses.len()));
+        let from_partner = match (&signals.url, base_url) {
+            (Some(url), Some(base)) => reqwest::Url::parse(url)
+                .is_ok_and(|u| u.origin() == base.origin() && u.path().starts_with(base.path().trim_end_matches('/'))),
+            _ => true,
+        };
+        let pack: &[DiagnosisRule] = if from_partner { pack } else { &[] };
+        DiagnosisRule::first_match(own.iter().chain(pack), signals)
+    }
 }
 
 /// The whole plan of a run.

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use tokio::task::JoinSet;
 
-use crate::config::DiagnosisRule;
 use crate::plan::Plan;
 use crate::probe::ProbeContext;
 use crate::redact::Redactor;
@@ -305,7 +304,8 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, String>, elapsed
     let diagnosis = match status {
         Status::Pass | Status::Skip => None,
         Status::Warn | Status::Fail | Status::Error => {
-            DiagnosisRule::first_match(&plan.probes[i].diagnoses, &outcome.signals).or(outcome.diagnosis)
+            let base_url = plan.targets[plan.probes[i].target].env.base_url.as_ref();
+            plan.probes[i].diagnose(&outcome.signals, base_url).or(outcome.diagnosis)
         }
     };
     ProbeReport {

@@ -188,7 +188,8 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
     }
     out.leaf = chain::leaf_index(&out.chain);
     if let Some(key_path) = &inputs.key {
-        out.findings.push(key_finding(&ders[out.leaf], &ders, key_path, &mut out.key, &out.chain[out.leaf]));
+        let leaf = &out.chain[out.leaf];
+        out.findings.push(key_finding(&ders[out.leaf], &ders, (&inputs.cert, key_path), &mut out.key, leaf));
     }
     out.findings.extend(policy.evaluate(&out.chain[out.leaf], now));
     out.findings.extend(chain::structure(&out.chain, out.leaf, now));
@@ -201,7 +202,7 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
 fn key_finding(
     leaf_der: &[u8],
     ders: &[rustls_pki_types::CertificateDer<'static>],
-    key_path: &std::path::Path,
+    (cert_path, key_path): (&std::path::Path, &std::path::Path),
     report: &mut Option<KeyReport>,
     leaf: &CertFacts,
 ) -> Finding {
@@ -238,15 +239,19 @@ fn key_finding(
             ))
         }
         KeyMatch::Mismatch => {
-            let mut check = Check::new(
-                "key-match",
-                Status::Fail,
-                format!(
-                    "the private key {name} ({key_desc}) does not belong to the certificate `{}` ({})",
-                    leaf.short_name(),
-                    policy::describe_key(leaf)
-                ),
+            let mut message = format!(
+                "the private key {name} ({key_desc}) does not belong to the certificate `{}` ({})",
+                leaf.short_name(),
+                policy::describe_key(leaf)
             );
+            // The runbook's check compares these by eye: show both, as openssl prints them.
+            if let (Some(cert_md5), Some(key_md5)) = (&leaf.rsa_modulus_md5, &key_md5) {
+                message.push_str(&format!(
+                    ": key modulus MD5 {key_md5} ≠ certificate modulus MD5 {cert_md5}; compare with `openssl x509 -noout -modulus -in {} | openssl md5` and `openssl rsa -noout -modulus -in {name} | openssl md5`",
+                    cert_path.display()
+                ));
+            }
+            let mut check = Check::new("key-match", Status::Fail, message);
             if let (Some(cert_md5), Some(key_md5)) = (&leaf.rsa_modulus_md5, &key_md5) {
                 check = check.with_values(format!("modulus MD5 {cert_md5}"), format!("modulus MD5 {key_md5}"));
             } else {

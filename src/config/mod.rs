@@ -9,6 +9,7 @@ pub mod coverage;
 pub mod env;
 pub mod error;
 pub mod interpolate;
+pub mod matcher;
 pub mod pack;
 pub mod raw;
 pub mod secret;

@@ -19,6 +19,8 @@ use toml::Spanned;
 use super::coverage::{CoverageItem, RawCoverage};
 use super::env::parse_duration;
 use super::error::{ConfigError, SourceFile, from_toml};
+use super::matcher::RawMatcher;
+pub use super::matcher::{Matcher, StatusMatch};
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
 use crate::probe::ProbeKind;
 use crate::report::{Diagnosis, RunbookRef, Signals};
@@ -56,7 +58,7 @@ struct RawMeta {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDiagnosis {
-    when: Matcher,
+    when: RawMatcher,
     cause: String,
     fix: String,
 }
@@ -104,28 +106,6 @@ pub struct ApiKeyAuth {
 pub struct Masking {
     /// JSON field names, matched case-insensitively at any depth.
     pub fields: Vec<String>,
-}
-
-/// When a pack diagnosis applies: every given condition must hold.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Matcher {
-    /// The HTTP status.
-    pub status: Option<u16>,
-    /// Text the response body contains.
-    pub body_contains: Option<String>,
-    /// The error class (`timeout`, `connect`, `tls`, ...).
-    pub error_class: Option<String>,
-}
-
-impl Matcher {
-    fn matches(&self, s: &Signals) -> bool {
-        let status = self.status.is_none_or(|want| s.http_status == Some(want));
-        let body =
-            self.body_contains.as_ref().is_none_or(|want| s.body.as_ref().is_some_and(|b| b.contains(want.as_str())));
-        let class = self.error_class.as_ref().is_none_or(|want| s.error_class.as_ref() == Some(want));
-        status && body && class && *self != Matcher::default()
-    }
 }
 
 /// A diagnosis rule: a match and the cause and fix it implies.
@@ -302,7 +282,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
                     .into_iter()
                     .map(|r| RunbookRef { runbook: runbook.clone(), section: r.section, item: r.item })
                     .collect(),
-                diagnoses: rules(p.diagnosis),
+                diagnoses: rules(&file, p.diagnosis)?,
                 params,
                 span,
                 params_span,
@@ -339,7 +319,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         secret_policy: raw.secret_policy,
         key_exchange: raw.key_exchange,
         masking: raw.masking,
-        diagnoses: rules(raw.diagnosis),
+        diagnoses: rules(&file, raw.diagnosis)?,
         probes,
         coverage,
         source: file,
@@ -364,8 +344,8 @@ fn mutating_step(params: &toml::Table) -> Option<String> {
         })
 }
 
-fn rules(raw: Vec<RawDiagnosis>) -> Vec<DiagnosisRule> {
-    raw.into_iter().map(|d| DiagnosisRule { when: d.when, cause: d.cause, fix: d.fix }).collect()
+fn rules(file: &SourceFile, raw: Vec<RawDiagnosis>) -> Result<Vec<DiagnosisRule>, ConfigError> {
+    raw.into_iter().map(|d| Ok(DiagnosisRule { when: d.when.check(file)?, cause: d.cause, fix: d.fix })).collect()
 }
 
 /// Rejects dependency cycles, naming the whole cycle.

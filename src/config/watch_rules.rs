@@ -47,12 +47,18 @@ impl WatchRule {
     }
 }
 
-/// Checks a `[[watch]]` status: three digits from 100 to 599, or `1xx`..`5xx`.
-pub(super) fn watch_status(file: &SourceFile, raw: &Spanned<String>) -> Result<String, ConfigError> {
-    let text = raw.get_ref().trim().to_ascii_lowercase();
+/// An HTTP status as packs write it, lower-cased: three digits from 100 to
+/// 599, or a class `1xx`..`5xx`; `None` for anything else.
+pub(super) fn status_text(raw: &str) -> Option<String> {
+    let text = raw.trim().to_ascii_lowercase();
     let exact = text.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s)) && text.len() == 3;
     let class = text.len() == 3 && text.ends_with("xx") && matches!(text.as_bytes()[0], b'1'..=b'5');
-    if exact || class {
+    (exact || class).then_some(text)
+}
+
+/// Checks a `[[watch]]` status: three digits from 100 to 599, or `1xx`..`5xx`.
+pub(super) fn watch_status(file: &SourceFile, raw: &Spanned<String>) -> Result<String, ConfigError> {
+    if let Some(text) = status_text(raw.get_ref()) {
         Ok(text)
     } else {
         Err(ConfigError::at(file, raw.span(), format!("`{}` is not an HTTP status or status class", raw.get_ref()))

@@ -266,7 +266,8 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
     out.phases.extend(phases.iter().cloned());
     tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
-    let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+    let answer =
+        Judged { url: spec.url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
     trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started, phases));
 }
@@ -280,8 +281,9 @@ pub(super) fn judge(
     expect_status: u16,
     assertions: &[Assertion],
 ) {
-    let Judged { status, headers, body, cut, vars } = *answer;
+    let Judged { url, status, headers, body, cut, vars } = *answer;
     out.signals.http_status = Some(status);
+    out.signals.url = Some(url.to_string());
     out.fact("status", status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();
@@ -331,6 +333,7 @@ pub(super) fn judge(
 /// An HTTP answer to judge.
 #[derive(Clone, Copy)]
 pub(super) struct Judged<'a> {
+    pub(super) url: &'a str,
     pub(super) status: u16,
     pub(super) headers: &'a [(String, String)],
     pub(super) body: &'a [u8],

@@ -6,6 +6,7 @@
 //! HTTP 400 about the certificate), the CA names the server accepts are
 //! compared with the client certificate's issuer, a server that never asks
 //! for a certificate is flagged as "mTLS not enforced", and each phase is timed.
+//! A key that does not belong to the certificate fails here, before any handshake.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -68,14 +69,26 @@ impl Probe for MtlsProbe {
         let env = cx.env.clone();
         let loaded = tokio::task::spawn_blocking(move || -> Result<_, String> {
             let identity = tls::client_identity(&env)?;
+            if let Some(mismatch) = identity.as_ref().and_then(|id| key_mismatch(id, &env)) {
+                return Ok(Err(mismatch));
+            }
             let issuer = identity.as_ref().and_then(|id| id.cert.first()).map(|leaf| issuer_of(leaf));
-            Ok((tls::server_verifier(&env)?, identity, issuer))
+            Ok(Ok((tls::server_verifier(&env)?, identity, issuer)))
         })
         .await
         .map_err(|e| e.to_string())
         .and_then(|r| r);
         let (verifier, identity, issuer) = match loaded {
-            Ok(v) => v,
+            Ok(Ok(v)) => v,
+            Ok(Err(mismatch)) => {
+                out.check(Check::new("client identity", Status::Fail, mismatch));
+                out.signals.error_class = Some("key-mismatch".into());
+                out.diagnosis = Some(Diagnosis {
+                    cause: "the private key does not belong to the client certificate (wrong cert/key pair)".into(),
+                    fix: "point client_key at the key the certificate was issued for; `openssl x509 -noout -pubkey -in CERT` and `openssl pkey -pubout -in KEY` print the same key for a pair".into(),
+                });
+                return out;
+            }
             Err(e) => {
                 out.check(Check::new("client identity", Status::Error, e));
                 out.signals.error_class = Some("client-setup".into());
@@ -145,7 +158,8 @@ impl Probe for MtlsProbe {
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
-                let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+                let answer =
+                    Judged { url: url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
                 judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
                 trace_exchange(
                     cx,
@@ -260,6 +274,20 @@ impl MtlsProbe {
         };
         Ok(Answer { status, request_headers, response_headers, body, cut })
     }
+}
+
+/// Why the configured key cannot be used with the certificate, when rustls can
+/// tell they are not a pair: no server would accept the handshake.
+fn key_mismatch(id: &rustls::sign::CertifiedKey, env: &crate::config::Environment) -> Option<String> {
+    let inconsistent = rustls::Error::InconsistentKeys(rustls::InconsistentKeys::KeyMismatch);
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    (id.keys_match().err()? == inconsistent).then(|| {
+        format!(
+            "client_key {} does not belong to client_cert {} (wrong cert/key pair): no handshake was tried with it",
+            path(&env.client_key),
+            path(&env.client_cert)
+        )
+    })
 }
 
 /// The issuer of a DER certificate as text, in the same form as the CA names

@@ -311,7 +311,7 @@ impl Run<'_> {
         let passed = match answer {
             Some(Got { url, status, headers, body, cut }) => {
                 let target = format!("{} {url}", step.method);
-                let j = Judged { status, headers: &headers, body: &body, cut, vars: &lookup };
+                let j = Judged { url: &url, status, headers: &headers, body: &body, cut, vars: &lookup };
                 judge(&mut local, &target, &j, step.expect_status, &step.assertions);
                 let doc = serde_json::from_slice::<Value>(&body).ok();
                 self.capture(step, &headers, &body, doc.as_ref(), &mut local);

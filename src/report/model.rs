@@ -137,6 +137,9 @@ pub struct Signals {
     pub body: Option<String>,
     /// A stable error class, e.g. `timeout`, `connect`, `tls`, `unknown-ca`.
     pub error_class: Option<String>,
+    /// The URL that gave `http_status` and `body`, when the probe knows it: a
+    /// pack-wide diagnosis only matches answers of the partner's API.
+    pub url: Option<String>,
 }
 
 /// What a probe kind returns: structure, never a bool.

@@ -21,6 +21,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-unknown-probe-kind", "staging", "unknown probe kind"),
     ("invalid-dependency-cycle", "staging", "dependency cycle"),
     ("invalid-duplicate-probe-id", "staging", "duplicate probe id"),
+    ("invalid-diagnosis-status", "staging", "a diagnosis status that is neither a status nor a class"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
 ];
 

@@ -29,6 +29,11 @@ when = { status = 403, body_contains = "No Authorised IPs configured" }
 cause = "IP not allowlisted, or PTR record not set"
 fix = "Re-check the allowlist"
 
+[[diagnosis]]
+when = { status = 401 }
+cause = "the API key was rejected (401)"
+fix = "Check api_key"
+
 [[probe]]
 id = "auth"
 kind = "mtls"
@@ -94,7 +99,11 @@ fn env(dir: &Path, base_url: &str, pki: &Pki, client: Option<&Identity>) -> Envi
 }
 
 async fn probe(env: Environment) -> ProbeReport {
-    let summary = run_pack(env, pack_from(PACK), &Selection::default(), &RunOptions::default()).await;
+    probe_with(env, PACK).await
+}
+
+async fn probe_with(env: Environment, pack: &str) -> ProbeReport {
+    let summary = run_pack(env, pack_from(pack), &Selection::default(), &RunOptions::default()).await;
     summary.probes.into_iter().next().expect("one probe")
 }
 
@@ -180,6 +189,16 @@ async fn a_server_that_never_asks_for_a_cert_is_mtls_not_enforced() {
     let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
     assert_eq!(r.status, Status::Warn, "{}", class(&r));
     assert!(r.checks.iter().any(|c| c.message.starts_with("mTLS not enforced")), "{}", class(&r));
+
+    // A pack may make it a failure.
+    let strict = PACK.replace("[probe.params]\n", "[probe.params]\nnot_enforced = \"fail\"\n");
+    assert!(strict.contains("not_enforced = \"fail\""));
+    let e = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id));
+    let r = probe_with(e, &strict).await;
+    assert_eq!(r.status, Status::Fail, "{}", class(&r));
+    let check = r.checks.iter().find(|c| c.name == "mtls enforced").expect("the mtls enforced check");
+    assert_eq!(check.status, Status::Fail, "{check:#?}");
+    assert!(r.diagnosis.as_ref().is_some_and(|d| d.cause.contains("does not require a client certificate")), "{r:#?}");
 }
 
 #[tokio::test]
@@ -207,6 +226,7 @@ async fn http_401_and_the_403_allowlist_are_diagnosed() {
     let r = probe(env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id))).await;
     assert_eq!(r.status, Status::Fail);
     assert!(r.checks.iter().any(|c| c.actual.as_deref() == Some("401")), "{}", class(&r));
+    assert_eq!(r.diagnosis.as_ref().map(|d| d.cause.as_str()), Some("the API key was rejected (401)"), "{r:#?}");
 
     let blocked = mtls_front::start(FrontConfig {
         server: pki.server.clone(),
@@ -253,4 +273,67 @@ async fn an_untrusted_server_certificate_is_named() {
     let r = probe(e).await;
     assert_eq!(r.status, Status::Fail, "{}", class(&r));
     assert!(r.diagnosis.expect("diagnosis").cause.contains("not trusted"));
+}
+
+#[tokio::test]
+async fn axys_auth_behind_a_503_gets_the_packs_server_error_diagnosis() {
+    let pki = pki();
+    let up = golive::fake::Wiremock::start().await;
+    Mock::given(path("/v2/cardholders"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({"message": "Service Unavailable"})))
+        .mount(&up)
+        .await;
+    let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let names = ["api.example.test"];
+    let id = pki.program.leaf(&LeafSpec::client("api.example.test", &names)).expect("RSA-2048 leaf, as Axys issues");
+    let mut e = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id));
+    // axys-cert runs first and checks the client chain against ca_bundle too.
+    std::fs::write(dir.path().join("both.pem"), pki.partner.cert_pem() + &pki.program.cert_pem()).expect("write");
+    e.ca_bundle = Some(dir.path().join("both.pem"));
+    let axys = golive::config::pack::load("axys", None).expect("the axys pack");
+    let only = Selection { only: vec!["axys-auth".into()], ..Selection::default() };
+    let summary = run_pack(e, axys, &only, &RunOptions::default()).await;
+    let auth = summary.probes.iter().find(|p| p.id == "axys-auth").expect("axys-auth ran");
+    assert_eq!(auth.status, Status::Fail, "{auth:#?}");
+    let d = auth.diagnosis.as_ref().expect("a diagnosis");
+    assert!(d.cause.starts_with("Axys answered a server error (5xx)"), "{d:#?}");
+    assert!(d.fix.contains("support ticket"), "{d:#?}");
+}
+
+/// rcgen leaves of every key type and encoding the `cert` kind loads, signed by
+/// the front's client CA: the matching key completes the handshake and the
+/// request; another key of the same type is refused locally (a server would
+/// answer `DecryptError`), and the cause names the cert/key pair.
+#[tokio::test]
+async fn every_client_key_type_and_encoding_handshakes_and_a_mismatched_key_is_named() {
+    use crate::cert::make::{self, Ca};
+    for &(alg, enc) in crate::cert::CASES {
+        for v12 in [true, false] {
+            let case = format!("{alg:?} {enc:?}, TLS 1.2 only: {v12}");
+            let pki = pki();
+            let program = Ca::root("Test Program CA");
+            let up = upstream().await;
+            let f = front(&pki, &up, ClientAuth::Required(program.pem.clone()), v12).await;
+            let url = format!("https://127.0.0.1:{}/v2", f.addr.port());
+            let key = make::key(alg);
+            let cert = program.leaf(&key, &make::LeafSpec::default());
+
+            let dir = tempfile::tempdir().expect("dir");
+            let pair = Identity { cert_pem: cert.clone(), key_pem: make::key_pem(&key, enc) };
+            let r = probe(env(dir.path(), &url, &pki, Some(&pair))).await;
+            assert_eq!(r.status, Status::Pass, "{case}: {}", class(&r));
+            assert_eq!(r.facts["client_cert_requested"], true, "{case}");
+
+            let dir = tempfile::tempdir().expect("dir");
+            let wrong = Identity { cert_pem: cert, key_pem: make::key_pem(&make::key(alg), enc) };
+            let r = probe(env(dir.path(), &url, &pki, Some(&wrong))).await;
+            assert_eq!(r.status, Status::Fail, "{case}: {}", class(&r));
+            let d = r.diagnosis.as_ref().unwrap_or_else(|| panic!("{case}: a diagnosis: {}", class(&r)));
+            assert!(d.cause.contains("wrong cert/key pair"), "{case}: {d:#?}");
+            let local = r.checks.iter().find(|c| c.name == "client identity").expect("the local check");
+            assert!(local.message.contains("client.key does not belong to client_cert"), "{case}: {local:#?}");
+            assert!(r.phases.iter().all(|p| p.name != "tls"), "{case}: no handshake was made: {:?}", r.phases);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! pack rules, chain order and trust, and the Axys pack's `axys-cert` probe.
 
 mod inspect;
-mod make;
+pub(crate) mod make;
 
 use std::path::{Path, PathBuf};
 
@@ -99,7 +99,8 @@ impl Files {
     }
 }
 
-const CASES: &[(Alg, Enc)] = &[
+/// Every key type and encoding the `cert` kind loads; the mtls tests use it too.
+pub(crate) const CASES: &[(Alg, Enc)] = &[
     (Alg::Rsa, Enc::Pkcs1),
     (Alg::Rsa, Enc::Pkcs8),
     (Alg::EcP256, Enc::Sec1),
@@ -134,6 +135,15 @@ async fn cert_key_mismatch_for_every_key_type_and_encoding() {
         if alg == Alg::Rsa {
             assert!(c.expected.as_deref().is_some_and(|e| e.starts_with("modulus MD5 ")), "{c:#?}");
             assert_ne!(c.expected, c.actual);
+            // The human report prints only the message: both hashes are in it, as openssl prints them.
+            let cert_md5 = report.facts["rsa_modulus_md5"].as_str().expect("the certificate's modulus MD5");
+            let key_md5 = c.actual.as_deref().and_then(|a| a.strip_prefix("modulus MD5 ")).expect("the key's");
+            let want = format!("key modulus MD5 {key_md5} ≠ certificate modulus MD5 {cert_md5}");
+            assert!(c.message.contains(&want), "{want} in {c:#?}");
+            let compare = format!("`openssl x509 -noout -modulus -in {} | openssl md5`", cert.display());
+            assert!(c.message.contains(&compare), "{compare} in {c:#?}");
+        } else {
+            assert!(!c.message.contains("modulus"), "{c:#?}");
         }
     }
 }

@@ -1,0 +1,135 @@
+//! Pack diagnoses through the runner: a `status` class such as "5xx" maps a
+//! server error to the pack's cause, and pack-wide HTTP rules only speak for
+//! answers of the partner's API, not for the merchant's own webhook or website.
+
+use golive::config::{Environment, Secret, SecretRef, Webhook};
+use golive::plan::Selection;
+use golive::report::{ProbeReport, Status};
+use golive::runner::RunOptions;
+use golive::webhook::Scheme;
+use secrecy::SecretString;
+use wiremock::matchers::path;
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::support::{env_at, pack_from, run_pack};
+
+const SERVER_ERROR: &str = "the partner answered a server error (5xx)";
+const KEY_REJECTED: &str = "the partner rejected the API key (401)";
+
+/// A pack with a 401 and a 5xx rule, an http probe of the partner API and one of the merchant's website.
+fn pack(extra: &str) -> String {
+    format!(
+        r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t"
+
+[[diagnosis]]
+when = {{ status = 401 }}
+cause = "{KEY_REJECTED}"
+fix = "check api_key"
+
+[[diagnosis]]
+when = {{ status = "5xx" }}
+cause = "{SERVER_ERROR}"
+fix = "retry later"
+
+[[probe]]
+id = "api"
+kind = "http"
+title = "Partner API"
+[probe.params]
+url = "${{base_url}}/accounts"
+
+[[probe]]
+id = "site"
+kind = "http"
+title = "Merchant website"
+[probe.params]
+url = "${{website_url}}/"
+auth = false
+{extra}"#
+    )
+}
+
+async fn answering(status: u16) -> golive::fake::Wiremock {
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/v1/accounts"))
+        .respond_with(ResponseTemplate::new(status).set_body_json(serde_json::json!({"message": "nope"})))
+        .mount(&server)
+        .await;
+    Mock::given(path("/")).respond_with(ResponseTemplate::new(status)).mount(&server).await;
+    server
+}
+
+fn cause(r: &ProbeReport) -> Option<&str> {
+    r.diagnosis.as_ref().map(|d| d.cause.as_str())
+}
+
+/// The partner API under `/v1` of one server, the merchant's website at another.
+fn env(partner: &str, website: &str) -> Environment {
+    let mut env = env_at(&format!("{partner}/v1"));
+    env.website_url = Some(reqwest::Url::parse(website).expect("url"));
+    env
+}
+
+async fn run(env: Environment, text: &str) -> Vec<ProbeReport> {
+    run_pack(env, pack_from(text), &Selection::default(), &RunOptions::default()).await.probes
+}
+
+#[tokio::test]
+async fn a_status_class_matches_every_status_of_its_hundred_and_no_other() {
+    for (status, want) in [(500, Some(SERVER_ERROR)), (503, Some(SERVER_ERROR)), (401, Some(KEY_REJECTED)), (404, None)]
+    {
+        let partner = answering(status).await;
+        let reports = run(env(&partner.uri(), "http://127.0.0.1:9/"), &pack("")).await;
+        let api = reports.iter().find(|r| r.id == "api").expect("api probe");
+        assert_eq!(api.status, Status::Fail, "{status}: {api:#?}");
+        assert_eq!(cause(api), want, "{status}: {api:#?}");
+    }
+}
+
+#[tokio::test]
+async fn pack_wide_http_rules_do_not_speak_for_the_merchants_website() {
+    let partner = answering(503).await;
+    let website = answering(500).await;
+    let reports = run(env(&partner.uri(), &website.uri()), &pack("")).await;
+    let api = reports.iter().find(|r| r.id == "api").expect("api");
+    assert_eq!(cause(api), Some(SERVER_ERROR), "{api:#?}");
+    let site = reports.iter().find(|r| r.id == "site").expect("site");
+    assert_eq!(site.status, Status::Fail, "{site:#?}");
+    assert_eq!(cause(site), None, "the website's 500 is not the partner's server error: {site:#?}");
+
+    // A probe's own rule still applies wherever it points.
+    let own = "[[probe.diagnosis]]\nwhen = { status = \"5xx\" }\ncause = \"the website is down\"\nfix = \"tell the web team\"\n";
+    let reports = run(env(&partner.uri(), &website.uri()), &pack(own)).await;
+    let site = reports.iter().find(|r| r.id == "site").expect("site");
+    assert_eq!(cause(site), Some("the website is down"), "{site:#?}");
+}
+
+#[tokio::test]
+async fn a_webhook_endpoint_answering_503_keeps_the_webhook_diagnosis() {
+    let partner = answering(503).await;
+    let endpoint = golive::fake::Wiremock::start().await;
+    Mock::given(path("/hooks")).respond_with(ResponseTemplate::new(503)).mount(&endpoint).await;
+    let scheme = Scheme::preset("paymentsai").expect("preset");
+    let mut env = env(&partner.uri(), "http://127.0.0.1:9/");
+    env.webhook = Some(Webhook {
+        url: reqwest::Url::parse(&format!("{}/hooks", endpoint.uri())).expect("url"),
+        scheme: Some(scheme),
+        secret: Secret {
+            value: SecretString::from("a-test-secret-for-the-receiver".to_string()),
+            source: SecretRef::Env("TEST_WEBHOOK_SECRET".into()),
+        },
+    });
+    let text = format!(
+        "{}\n[[probe]]\nid = \"hook\"\nkind = \"webhook\"\ntitle = \"Webhook\"\n[probe.params]\nid_field = \"deduplicationId\"\n[probe.params.event]\ndeduplicationId = \"x\"\ntype = \"t\"\n",
+        pack("")
+    );
+    let reports = run(env, &text).await;
+    let hook = reports.iter().find(|r| r.id == "hook").expect("hook");
+    assert_eq!(hook.status, Status::Fail, "{hook:#?}");
+    let got = cause(hook).unwrap_or_default();
+    assert!(got.contains("answered 503 to a correctly signed event"), "{hook:#?}");
+}
