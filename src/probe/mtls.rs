@@ -17,6 +17,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange, trace_headers};
+use super::masking::mask_outcome;
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -139,11 +140,17 @@ impl Probe for MtlsProbe {
             response_body: body,
             error,
             duration_ms: started.elapsed().as_millis() as u64,
+            mask: &self.request.sensitive,
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
                 let answer = Judged { status, headers: &response_headers, body: &body, cut, vars: &no_vars };
-                judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
+                let mut judged = Outcome::default();
+                judge(&mut judged, &target, &answer, self.request.expect_status, &self.request.assertions);
+                mask_outcome(&mut judged, &self.request.sensitive);
+                out.checks.extend(judged.checks);
+                out.facts.extend(judged.facts);
+                out.signals = judged.signals;
                 trace_exchange(
                     cx,
                     exchange(Some(status), request_headers, response_headers.clone(), Some(&body), None),

@@ -13,6 +13,7 @@ mod evidence;
 mod fakes;
 mod faults;
 mod fcrdns;
+mod masking;
 mod mtls;
 mod packs;
 mod props;
