@@ -108,9 +108,10 @@ impl Probe for ExchangeProbe {
             }
             Err(e) => {
                 let status = match &e {
-                    ExchangeError::Timeout | ExchangeError::Transport(_) | ExchangeError::ServerError(_) => {
-                        Status::Error
-                    }
+                    ExchangeError::Timeout
+                    | ExchangeError::Transport(_)
+                    | ExchangeError::UnknownState(_)
+                    | ExchangeError::ServerError(_) => Status::Error,
                     _ => Status::Fail,
                 };
                 out.check(Check::new("exchange", status, e.to_string()));
