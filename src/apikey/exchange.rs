@@ -89,8 +89,11 @@ pub enum ExchangeError {
     Reused(usize),
     /// The request timed out: the key may or may not have been exchanged.
     Timeout,
-    /// The request failed before any answer (nothing reached the partner, as far as can be told).
+    /// The connection failed: nothing was sent.
     Transport(String),
+    /// The connection failed after the request may have been sent (a reset
+    /// while waiting for the answer): the key may or may not have been exchanged.
+    UnknownState(String),
     /// The partner refused the temporal key (used, expired or wrong).
     TemporalKeyRefused(u16),
     /// The partner refused the request otherwise (4xx).
@@ -110,7 +113,8 @@ impl std::fmt::Display for ExchangeError {
             ExchangeError::Policy(v) => write!(f, "the secret breaks the partner's policy: {}; nothing was sent", v.join("; ")),
             ExchangeError::Reused(n) => write!(f, "the secret is one of the last {n} used for this account; choose a new one; nothing was sent"),
             ExchangeError::Timeout => f.write_str("the exchange timed out: the key may or may not have been exchanged. golive does not retry. Before trying again, ask the partner whether the temporal key was used (a 401 on a retry means it was)"),
-            ExchangeError::Transport(why) => write!(f, "the exchange request failed before any answer ({why}); it was not retried"),
+            ExchangeError::Transport(why) => write!(f, "the exchange request could not connect ({why}); nothing was sent and it was not retried"),
+            ExchangeError::UnknownState(why) => write!(f, "unknown state — the key may or may not have been exchanged; check with the partner before retrying. The connection failed after the request may have been sent ({why}); golive does not retry"),
             ExchangeError::TemporalKeyRefused(s) => write!(f, "the partner answered {s}: the temporal key was already used or has expired; ask the partner for a new temporal key"),
             ExchangeError::Rejected(s, why) => write!(f, "the partner refused the exchange with {s}: {why}"),
             ExchangeError::ServerError(s) => write!(f, "the partner answered {s}; golive does not retry a one-time exchange. Ask the partner whether the temporal key still works before trying again"),
@@ -129,6 +133,7 @@ impl ExchangeError {
                 | ExchangeError::OutUnwritable(_)
                 | ExchangeError::Policy(_)
                 | ExchangeError::Reused(_)
+                | ExchangeError::Transport(_)
         )
     }
 }
@@ -202,7 +207,14 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         Err(e) => {
             let why = crate::net::describe(&e);
             sending.finish(Err(why.clone()));
-            return Err(if e.is_timeout() { ExchangeError::Timeout } else { ExchangeError::Transport(why) });
+            // Only a failed connection (or a request never built) proves nothing was sent.
+            return Err(if e.is_timeout() {
+                ExchangeError::Timeout
+            } else if e.is_connect() || e.is_builder() {
+                ExchangeError::Transport(why)
+            } else {
+                ExchangeError::UnknownState(why)
+            });
         }
     };
     sending.answered(&response);

@@ -78,6 +78,14 @@ mod tests {
         }
     }
 
+    /// The table below runs against `pai()`: it must be the policy the
+    /// built-in pack declares, or the table proves nothing about it.
+    #[test]
+    fn the_table_policy_is_the_built_in_paymentsai_policy() {
+        let pack = crate::config::pack::load("paymentsai", None).expect("the built-in pack loads");
+        assert_eq!(pack.secret_policy, Some(pai()), "probes/paymentsai.toml [secret_policy] changed: update the table");
+    }
+
     #[test]
     fn the_paymentsai_policy_table() {
         let p = pai();

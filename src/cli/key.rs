@@ -136,7 +136,10 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 | ExchangeError::OutUnwritable(_)
                 | ExchangeError::Policy(_)
                 | ExchangeError::Reused(_) => exit::USAGE,
-                ExchangeError::Timeout | ExchangeError::Transport(_) | ExchangeError::ServerError(_) => exit::ERROR,
+                ExchangeError::Timeout
+                | ExchangeError::Transport(_)
+                | ExchangeError::UnknownState(_)
+                | ExchangeError::ServerError(_) => exit::ERROR,
                 ExchangeError::TemporalKeyRefused(_) | ExchangeError::Rejected(..) | ExchangeError::BadAnswer(_) => {
                     exit::FAIL
                 }

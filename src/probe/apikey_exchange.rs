@@ -68,6 +68,8 @@ impl Probe for ExchangeProbe {
                     duration_ms: sent.duration_ms,
                     // The exchange times each request whole.
                     phases: Vec::new(),
+                    // The bodies are withheld, not masked.
+                    mask: &[],
                 },
             )
         };
@@ -125,9 +127,10 @@ impl Probe for ExchangeProbe {
             }
             Err(e) => {
                 let status = match &e {
-                    ExchangeError::Timeout | ExchangeError::Transport(_) | ExchangeError::ServerError(_) => {
-                        Status::Error
-                    }
+                    ExchangeError::Timeout
+                    | ExchangeError::Transport(_)
+                    | ExchangeError::UnknownState(_)
+                    | ExchangeError::ServerError(_) => Status::Error,
                     _ => Status::Fail,
                 };
                 out.check(Check::new("exchange", status, e.to_string()));

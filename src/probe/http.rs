@@ -12,6 +12,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::assert::{Answer, Assertion, RawAssertion};
+use super::masking::{mask_body, mask_outcome};
 use super::steps::{RawStep, Run, Step};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
@@ -55,6 +56,8 @@ pub(super) struct RequestSpec {
     pub(super) expect_status: u16,
     pub(super) auth: Option<ApiKeyAuth>,
     pub(super) assertions: Vec<Assertion>,
+    /// The pack's sensitive field names (`[masking] fields`).
+    pub(super) sensitive: Vec<String>,
 }
 
 /// A built `http` probe: ordered steps, then cleanup steps that always run.
@@ -102,8 +105,12 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
             return Err(format!("cleanup step {} uses `${{{missing}}}`, which no step captures", step.name()));
         }
     }
-    let sensitive = cx.pack.masking.as_ref().map(|m| m.fields.clone()).unwrap_or_default();
-    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive }))
+    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive: sensitive_fields(cx) }))
+}
+
+/// The field names the pack declares sensitive (`[masking] fields`).
+pub(super) fn sensitive_fields(cx: &BuildContext<'_>) -> Vec<String> {
+    cx.pack.masking.as_ref().map(|m| m.fields.clone()).unwrap_or_default()
 }
 
 impl RequestSpec {
@@ -138,6 +145,7 @@ impl RequestSpec {
             expect_status: p.expect_status,
             auth: if p.auth { cx.pack.auth.clone() } else { None },
             assertions,
+            sensitive: sensitive_fields(cx),
         })
     }
 }
@@ -198,8 +206,22 @@ impl Probe for HttpProbe {
 }
 
 /// Sends the request of `spec` with the environment's client and judges the
-/// answer into `out` (checks, phases, facts, signals, trace).
+/// answer into `out` (checks, phases, facts, signals, trace), with the pack's
+/// sensitive fields masked.
 pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {
+    let mut local = Outcome::default();
+    send_and_judge(spec, cx, &mut local).await;
+    mask_outcome(&mut local, &spec.sensitive);
+    out.checks.extend(local.checks);
+    out.phases.extend(local.phases);
+    out.facts.extend(local.facts);
+    out.signals = local.signals;
+    if local.diagnosis.is_some() {
+        out.diagnosis = local.diagnosis;
+    }
+}
+
+async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {
     let target = format!("{} {}", spec.method, spec.url);
     out.fact("request", target.clone());
     let client = match cx.clients.http().await {
@@ -231,6 +253,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
         error,
         duration_ms: started.elapsed().as_millis() as u64,
         phases,
+        mask: &spec.sensitive,
     };
     let started = Instant::now();
     tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
@@ -393,12 +416,16 @@ pub(super) struct Exchange<'a> {
     pub(super) duration_ms: u64,
     /// The phases the probe timed for this request (e.g. request, body).
     pub(super) phases: Vec<Phase>,
+    /// The pack's sensitive field names, masked in both bodies.
+    pub(super) mask: &'a [String],
 }
 
-/// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text).
+/// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text,
+/// sensitive fields masked).
 pub(super) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
     const MAX: usize = 64 * 1024;
-    let text = |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(&b[..b.len().min(MAX)]).into_owned());
+    let text =
+        |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(&mask_body(&b[..b.len().min(MAX)], x.mask)).into_owned());
     cx.trace.record(
         "http",
         serde_json::json!({

@@ -1,9 +1,13 @@
 //! Masking of the response fields a pack declares sensitive (PAN, CVV, keys):
-//! in recorded bodies by JSON field name, and in text excerpts of JSON.
+//! in recorded bodies by JSON field name, in text excerpts of JSON (cut or
+//! not), and in every check and body excerpt of a probe's outcome.
 
 use serde_json::Value;
 
-/// A body with the values of sensitive JSON fields replaced (non-JSON bodies unchanged).
+use crate::report::{Outcome, Status};
+
+/// A body with the values of sensitive JSON fields replaced; a body that is
+/// not JSON (cut, or JSON lines) is masked as text, binary left unchanged.
 pub fn mask_body(body: &[u8], fields: &[String]) -> Vec<u8> {
     if fields.is_empty() {
         return body.to_vec();
@@ -13,7 +17,10 @@ pub fn mask_body(body: &[u8], fields: &[String]) -> Vec<u8> {
             mask_value(&mut doc, fields);
             serde_json::to_vec(&doc).unwrap_or_default()
         }
-        Err(_) => body.to_vec(),
+        Err(_) => match std::str::from_utf8(body) {
+            Ok(text) => mask_text(text, fields).into_bytes(),
+            Err(_) => body.to_vec(),
+        },
     }
 }
 
@@ -33,14 +40,145 @@ fn mask_value(v: &mut Value, fields: &[String]) {
     }
 }
 
-/// Masks `"field": value` pairs inside a text excerpt of JSON.
+/// Masks the value of every `"field": value` pair inside a text excerpt of
+/// JSON: a string, a number or literal, or a whole object or array, also when
+/// the excerpt cuts it off.
 pub fn mask_text(text: &str, fields: &[String]) -> String {
-    let mut out = text.to_string();
-    for f in fields {
-        let pattern = format!(r#"(?i)("{}"\s*:\s*)("[^"]*"|[0-9.\-]+)"#, regex::escape(f));
-        if let Ok(re) = regex::Regex::new(&pattern) {
-            out = re.replace_all(&out, format!("${{1}}\"{}\"", crate::redact::MASK)).into_owned();
-        }
+    if fields.is_empty() {
+        return text.to_string();
     }
+    let names: Vec<String> = fields.iter().map(|f| regex::escape(f)).collect();
+    let Ok(key) = regex::Regex::new(&format!(r#"(?i)"(?:{})"\s*:\s*"#, names.join("|"))) else {
+        return text.to_string();
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for m in key.find_iter(text) {
+        if m.start() < last {
+            continue; // inside a value already masked
+        }
+        let end = value_end(text.as_bytes(), m.end());
+        if end == m.end() {
+            continue;
+        }
+        out.push_str(&text[last..m.end()]);
+        out.push('"');
+        out.push_str(crate::redact::MASK);
+        out.push('"');
+        last = end;
+    }
+    out.push_str(&text[last..]);
     out
+}
+
+/// Where the JSON value starting at `start` ends (exclusive), or the end of
+/// the text when it is cut off. Always an ASCII position or the length.
+fn value_end(s: &[u8], start: usize) -> usize {
+    let mut i = start;
+    match s.get(start) {
+        Some(b'"') => {
+            i += 1;
+            while i < s.len() {
+                match s[i] {
+                    b'\\' => i += 2,
+                    b'"' => return i + 1,
+                    _ => i += 1,
+                }
+            }
+            s.len()
+        }
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut in_string = false;
+            while i < s.len() {
+                match (in_string, s[i]) {
+                    (true, b'\\') => i += 1,
+                    (true, b'"') => in_string = false,
+                    (false, b'"') => in_string = true,
+                    (false, b'{' | b'[') => depth += 1,
+                    (false, b'}' | b']') => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return i + 1;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            s.len()
+        }
+        Some(_) => {
+            while i < s.len() && !matches!(s[i], b',' | b'}' | b']' | b'"') && !s[i].is_ascii_whitespace() {
+                i += 1;
+            }
+            i
+        }
+        None => start,
+    }
+}
+
+/// Masks a probe's outcome for the pack's sensitive `fields`: a check on a
+/// sensitive field shows no value at all; every other check, message and
+/// body excerpt has the values of sensitive fields inside it masked.
+pub fn mask_outcome(out: &mut Outcome, fields: &[String]) {
+    if fields.is_empty() {
+        return;
+    }
+    for check in &mut out.checks {
+        if fields.iter().any(|f| check.name.contains(f.as_str())) {
+            if check.actual.as_deref().is_some_and(|a| a != "(absent)") {
+                check.actual = Some(crate::redact::MASK.to_string());
+            }
+            check.message = match check.status {
+                Status::Pass => format!("{} is present (value masked)", check.name),
+                _ => format!(
+                    "{}: expected {}, got {}",
+                    check.name,
+                    check.expected.clone().unwrap_or_default(),
+                    check.actual.clone().unwrap_or_default()
+                ),
+            };
+        }
+        for value in [&mut check.actual, &mut check.expected].into_iter().flatten() {
+            let masked = mask_text(value, fields);
+            if masked != *value {
+                // The message may quote the value cut where a key is no longer visible.
+                check.message = check.message.replace(value.as_str(), &masked);
+                *value = masked;
+            }
+        }
+        check.message = mask_text(&check.message, fields);
+    }
+    if let Some(body) = &mut out.signals.body {
+        *body = mask_text(body, fields);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Vec<String> {
+        vec!["pan".into(), "cvv".into(), "card".into()]
+    }
+
+    #[test]
+    fn text_masks_strings_numbers_objects_and_cut_values() {
+        let f = fields();
+        assert_eq!(mask_text(r#"{"cvv": 737, "x": 1}"#, &f), r#"{"cvv": "***", "x": 1}"#);
+        assert_eq!(mask_text(r#"{"PAN":"4111 \"1\"","x":1}"#, &f), r#"{"PAN":"***","x":1}"#);
+        assert_eq!(mask_text(r#"{"card":{"cvv":"737","a":[1]},"x":1}"#, &f), r#"{"card":"***","x":1}"#);
+        assert_eq!(mask_text(r#"{"a":1,"cvv":"73"#, &f), r#"{"a":1,"cvv":"***""#);
+        assert_eq!(mask_text(r#"{"card":{"n":"}","cvv":"7"#, &f), r#"{"card":"***""#);
+        assert_eq!(mask_text(r#"{"cvv": }"#, &f), r#"{"cvv": }"#);
+        assert_eq!(mask_text("pan cvv: 737", &f), "pan cvv: 737");
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_masked_as_text() {
+        let cut = br#"{"id":"c1","cvv":"737","pan":"41111"#;
+        assert_eq!(mask_body(cut, &fields()), br#"{"id":"c1","cvv":"***","pan":"***""#.to_vec());
+        assert_eq!(mask_body(&[0xff, b'"'], &fields()), vec![0xff, b'"']);
+    }
 }

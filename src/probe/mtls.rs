@@ -18,6 +18,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
+use super::masking::mask_outcome;
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -155,12 +156,18 @@ impl Probe for MtlsProbe {
             error,
             duration_ms: started.elapsed().as_millis() as u64,
             phases,
+            mask: &self.request.sensitive,
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
                 let answer =
                     Judged { url: url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
-                judge(&mut out, &target, &answer, self.request.expect_status, &self.request.assertions);
+                let mut judged = Outcome::default();
+                judge(&mut judged, &target, &answer, self.request.expect_status, &self.request.assertions);
+                mask_outcome(&mut judged, &self.request.sensitive);
+                out.checks.extend(judged.checks);
+                out.facts.extend(judged.facts);
+                out.signals = judged.signals;
                 trace_exchange(
                     cx,
                     exchange(

@@ -17,7 +17,7 @@ use serde_json_path::JsonPath;
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
 use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
-use super::masking::{mask_body, mask_text};
+use super::masking::mask_outcome;
 use crate::config::ApiKeyAuth;
 use crate::config::interpolate::{interpolate_str, interpolate_value};
 use crate::net;
@@ -322,7 +322,7 @@ impl Run<'_> {
             }
             None => false,
         };
-        self.mask(&mut local);
+        mask_outcome(&mut local, self.sensitive);
         for mut check in local.checks {
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
@@ -404,6 +404,7 @@ impl Run<'_> {
                     response_headers,
                     response_body: response_body.as_deref(),
                     error,
+                    mask: self.sensitive,
                     duration_ms: started.elapsed().as_millis() as u64,
                     phases,
                 },
@@ -436,7 +437,7 @@ impl Run<'_> {
         };
         let phase = Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 };
         out.phases.push(phase.clone());
-        exchange(Some(status), headers.clone(), Some(mask_body(&bytes, self.sensitive)), None, vec![phase]);
+        exchange(Some(status), headers.clone(), Some(bytes.clone()), None, vec![phase]);
         Some(Got { url, status, headers, body: bytes, cut })
     }
 
@@ -482,35 +483,6 @@ impl Run<'_> {
             self.cx
                 .trace
                 .record("state", serde_json::json!({ "entity": entity, "field": field, "from": before, "to": now }));
-        }
-    }
-
-    /// Masks sensitive values in check texts: the judged value itself is never shown.
-    fn mask(&self, out: &mut Outcome) {
-        if self.sensitive.is_empty() {
-            return;
-        }
-        for check in &mut out.checks {
-            let sensitive = self.sensitive.iter().any(|f| check.name.contains(f.as_str()));
-            if sensitive {
-                let masked = crate::redact::MASK.to_string();
-                if check.actual.as_deref().is_some_and(|a| a != "(absent)") {
-                    check.actual = Some(masked.clone());
-                }
-                check.message = match check.status {
-                    Status::Pass => format!("{} is present (value masked)", check.name),
-                    _ => format!(
-                        "{}: expected {}, got {}",
-                        check.name,
-                        check.expected.clone().unwrap_or_default(),
-                        check.actual.clone().unwrap_or_default()
-                    ),
-                };
-            }
-            check.message = mask_text(&check.message, self.sensitive);
-        }
-        if let Some(body) = &mut out.signals.body {
-            *body = mask_text(body, self.sensitive);
         }
     }
 }

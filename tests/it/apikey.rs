@@ -9,6 +9,7 @@ use std::time::Duration;
 use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, Recorder, SentRequest, exchange};
 use golive::config::{Environment, Secret, SecretRef, pack};
 use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
+use golive::fake::faults::Fault;
 use secrecy::SecretString;
 use wiremock::MockServer;
 
@@ -22,11 +23,11 @@ fn secret(value: &str) -> Secret {
     Secret { value: SecretString::from(value.to_string()), source: SecretRef::Env("TEST".into()) }
 }
 
-fn env(server: &MockServer, dir: &Path) -> Environment {
+fn env(base_url: &str, dir: &Path) -> Environment {
     Environment {
         name: "production".into(),
         pack: "paymentsai".into(),
-        base_url: Some(reqwest::Url::parse(&server.uri()).expect("url")),
+        base_url: Some(reqwest::Url::parse(base_url).expect("url")),
         account_id: Some(ACCOUNT.into()),
         temporal_api_key: Some(secret(TEMPORAL)),
         state_file: Some(dir.join("state.json")),
@@ -52,8 +53,19 @@ async fn run_recorded(
     timeout: Duration,
     record: Recorder<'_>,
 ) -> Result<Exchanged, ExchangeError> {
+    run_at(&server.uri(), dir, secret_value, out, timeout, record).await
+}
+
+async fn run_at(
+    base_url: &str,
+    dir: &Path,
+    secret_value: &str,
+    out: &str,
+    timeout: Duration,
+    record: Recorder<'_>,
+) -> Result<Exchanged, ExchangeError> {
     let pack = pack::load("paymentsai", None).expect("built-in pack");
-    let env = env(server, dir);
+    let env = env(base_url, dir);
     let client = reqwest::Client::new();
     let secret = SecretString::from(secret_value.to_string());
     let out = dir.join(out);
@@ -177,6 +189,28 @@ async fn a_timeout_is_reported_as_unknown_state_and_not_retried() {
     assert!(err.to_string().contains("may or may not have been exchanged"));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.count(), 1);
+}
+
+#[tokio::test]
+async fn a_reset_after_the_request_is_unknown_state_and_only_a_failed_connect_means_nothing_sent() {
+    let dir = tempfile::tempdir().expect("dir");
+    let reset = Fault::ResetDuringHandshake.start().await.expect("fault server");
+    let err = run_at(&reset.url("http"), dir.path(), SECRET, "key", T, &|_| {}).await.expect_err("reset");
+    assert_eq!(reset.patches(), 1, "the request arrived before the reset");
+    assert!(matches!(err, ExchangeError::UnknownState(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "unknown state — the key may or may not have been exchanged; check with the partner before retrying"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("before any answer") && !text.contains("nothing was sent"), "{text}");
+    assert!(err.sent());
+    let refused = Fault::ConnectionRefused.start().await.expect("fault server");
+    let err = run_at(&refused.url("http"), dir.path(), SECRET, "key", T, &|_| {}).await.expect_err("refused");
+    assert!(matches!(err, ExchangeError::Transport(_)), "{err:?}");
+    assert!(err.to_string().contains("nothing was sent") && !err.sent(), "{err}");
 }
 
 #[tokio::test]

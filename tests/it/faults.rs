@@ -222,8 +222,12 @@ async fn the_key_exchange_sends_at_most_one_patch_whatever_the_fault() {
         let result = exchange_against(&server.url("http"), dir.path()).await;
         // Let a retry, if there were one, arrive before counting.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(result.is_err(), "{}: the exchange succeeded", fault.name());
+        let Err(why) = result else { panic!("{}: the exchange succeeded", fault.name()) };
         assert!(server.patches() <= 1, "{}: {} PATCH requests", fault.name(), server.patches());
+        if server.patches() == 1 {
+            // The request arrived: whatever failed after it, the state is unknown.
+            assert!(!why.contains("nothing was sent") && !why.contains("before any answer"), "{}: {why}", fault.name());
+        }
         assert!(server.accepted() <= 1, "{}: {} connections", fault.name(), server.accepted());
     }
     // The counting fake of the partner, for the statuses it can play.

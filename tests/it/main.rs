@@ -16,6 +16,7 @@ mod evidence_complete;
 mod fakes;
 mod faults;
 mod fcrdns;
+mod masking;
 mod mtls;
 mod packs;
 mod props;

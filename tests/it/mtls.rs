@@ -337,3 +337,17 @@ async fn every_client_key_type_and_encoding_handshakes_and_a_mismatched_key_is_n
         }
     }
 }
+
+#[tokio::test]
+async fn a_check_on_the_card_object_masks_the_pack_fields_inside() {
+    let pki = pki();
+    let up = golive::fake::Wiremock::start().await;
+    Mock::given(path("/v2/card")).respond_with(crate::masking::answer()).mount(&up).await;
+    let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let id = ecdsa_client(&pki.program, 30);
+    let env = env(dir.path(), &format!("https://127.0.0.1:{}/v2", f.addr.port()), &pki, Some(&id));
+    let pack = pack_from(&crate::masking::pack("mtls"));
+    let r = run_pack(env, pack, &Selection::default(), &RunOptions::default()).await.probes.remove(0);
+    crate::masking::assert_masked(&r);
+}

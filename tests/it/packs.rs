@@ -343,11 +343,15 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
     assert!(!stdout(&demo).contains(golive::fake::axys_flow::TEST_PAN));
 }
 
-/// Runs the staging flow through the binary; every output and report file, concatenated.
+/// Runs the staging flow through the binary, logging at `-vv` and writing
+/// evidence; every output, log, report and evidence file, concatenated.
 fn run_canary(dir: &std::path::Path, format: &str) -> String {
+    let evidence = dir.join("evidence");
+    let _ = std::fs::remove_dir_all(&evidence);
     let out = golive_in(
         dir,
         &[
+            "-vv",
             "verify",
             "--env",
             "staging",
@@ -362,13 +366,22 @@ fn run_canary(dir: &std::path::Path, format: &str) -> String {
             "markdown=r.md",
             "--report",
             "junit=r.xml",
+            "--evidence",
+            "evidence",
         ],
         &[("AXYS_KEY", KEY)],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let mut all = stdout(&out) + &stderr(&out);
+    assert!(all.contains("TRACE"), "logs at -vv are on:\n{all}");
     for f in ["r.json", "r.md", "r.xml"] {
         all.push_str(&std::fs::read_to_string(dir.join(f)).expect("report"));
     }
+    let mut files = 0;
+    for entry in std::fs::read_dir(&evidence).expect("evidence written").flatten() {
+        all.push_str(&std::fs::read_to_string(entry.path()).expect("evidence file"));
+        files += 1;
+    }
+    assert!(files > 1 && all.contains("/details"), "the evidence traces the details step:\n{all}");
     all
 }

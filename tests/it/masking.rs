@@ -1,0 +1,89 @@
+//! The pack's `[masking] fields` in every check of every kind that judges an
+//! HTTP answer (`http`, `apikey`; `mtls` in its own module): a value shown
+//! whole, such as the object holding the PAN and CVV, is masked inside, and
+//! the traced request and response bodies are masked too.
+
+use golive::config::{Environment, Secret, SecretRef};
+use golive::plan::Selection;
+use golive::report::ProbeReport;
+use golive::runner::RunOptions;
+use secrecy::SecretString;
+use serde_json::json;
+use wiremock::matchers::path;
+use wiremock::{Mock, ResponseTemplate};
+
+use crate::support::{env_at, pack_from, run_pack};
+
+/// A CVV no other text of a report could hold by chance.
+pub const CVV: &str = "CVV-CANARY-737";
+/// A card number that is not Luhn-valid, so only the field masking hides it.
+pub const PAN: &str = "4111111111111112";
+
+/// A pack of one probe of `kind` asserting on the parent object of the sensitive fields.
+pub fn pack(kind: &str) -> String {
+    format!(
+        r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t"
+[auth]
+header = "X-API-Key"
+[masking]
+fields = ["pan", "cvv"]
+
+[[probe]]
+id = "p"
+kind = "{kind}"
+title = "P"
+[probe.params]
+method = "POST"
+url = "${{base_url}}/card"
+json = {{ note = "sent back", cvv = "{CVV}" }}
+assert = [{{ path = "$.card", equals = "x" }}, {{ path = "$.card", one_of = [{{ pan = "1", cvv = "{CVV}" }}] }}]
+"#
+    )
+}
+
+/// The answer: the card object with both sensitive fields.
+pub fn answer() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"card": {"pan": PAN, "cvv": CVV, "last4": "1112"}}))
+}
+
+/// Everything a report shows of a probe, checks and trace included, and whether
+/// both values were masked in place (not dropped).
+pub fn assert_masked(r: &ProbeReport) {
+    let all = format!("{r:?}");
+    assert!(!all.contains(CVV) && !all.contains(PAN), "card data leaked:\n{r:#?}");
+    let card = r.checks.iter().find(|c| c.name == "$.card" && c.expected.as_deref() == Some("\"x\"")).expect("check");
+    let actual = card.actual.as_deref().unwrap_or_default();
+    assert!(actual.contains(r#""pan":"***""#) && actual.contains(r#""cvv":"***""#), "masked in place: {actual}");
+    assert!(actual.contains(r#""last4":"1112""#), "other fields shown: {actual}");
+    let one_of =
+        r.checks.iter().find(|c| c.expected.as_deref().is_some_and(|e| e.starts_with("one of"))).expect("check");
+    assert!(one_of.expected.as_deref().is_some_and(|e| e.contains(r#""cvv":"***""#)), "{one_of:?}");
+    let http = r.trace.iter().find(|t| t["type"] == "http").expect("traced");
+    let request = http["request"]["body"].as_str().unwrap_or_default();
+    assert!(request.contains(r#""cvv":"***""#) && request.contains("sent back"), "{http:#}");
+}
+
+async fn run(kind: &str, env: Environment) -> ProbeReport {
+    let summary = run_pack(env, pack_from(&pack(kind)), &Selection::default(), &RunOptions::default()).await;
+    summary.probes.into_iter().next().expect("one probe")
+}
+
+#[tokio::test]
+async fn an_http_check_on_the_card_object_masks_the_pan_and_cvv_inside() {
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/card")).respond_with(answer()).mount(&server).await;
+    assert_masked(&run("http", env_at(&server.uri())).await);
+}
+
+#[tokio::test]
+async fn an_apikey_check_on_the_card_object_masks_the_pan_and_cvv_inside() {
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/card")).respond_with(answer()).mount(&server).await;
+    let key = Secret { value: SecretString::from("test-key-0123"), source: SecretRef::Env("K".into()) };
+    let env = Environment { api_key: Some(key), ..env_at(&server.uri()) };
+    assert_masked(&run("apikey", env).await);
+}
