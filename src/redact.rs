@@ -112,7 +112,7 @@ fn luhn(digits: &[u8]) -> bool {
             if i % 2 == 1 { if d > 4 { d * 2 - 9 } else { d * 2 } } else { d }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Masks every card number in a text: a run of 13 to 19 digits, optionally

@@ -76,10 +76,10 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
             .and_then(|()| writeln!(stdout)),
         InspectFormat::Human => human(&inspection, &inputs, &mut stdout),
     };
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("golive: cannot write to stdout: {e}");
-        }
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("golive: cannot write to stdout: {e}");
     }
     Ok(exit::for_status(status, false))
 }
@@ -94,10 +94,10 @@ pub fn document(inspection: &Inspection, inputs: &Inputs) -> Value {
         "days_left": null, "key_type": null, "key_bits": null, "rsa_modulus_md5": null,
         "spki_sha256": null, "sha256": null,
     });
-    if let (Some(leaf), Value::Object(map)) = (inspection.leaf(), &mut doc) {
-        if let Ok(Value::Object(facts)) = serde_json::to_value(leaf) {
-            map.extend(facts);
-        }
+    if let (Some(leaf), Value::Object(map)) = (inspection.leaf(), &mut doc)
+        && let Ok(Value::Object(facts)) = serde_json::to_value(leaf)
+    {
+        map.extend(facts);
     }
     let key_matches = inspection.key.as_ref().and_then(|k| match k.matches {
         KeyMatch::Match => Some(true),

@@ -62,10 +62,10 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
     };
     let text = render(&packs, &results(&report), &args.target.env, &report);
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("golive: cannot write the checklist to stdout: {e}");
-        }
+    if let Err(e) = stdout.write_all(text.as_bytes())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("golive: cannot write the checklist to stdout: {e}");
     }
     Ok(exit::OK)
 }

@@ -120,10 +120,10 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         );
     }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("golive: cannot write the report to stdout: {e}");
-        }
+    if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("golive: cannot write the report to stdout: {e}");
     }
     Ok(exit::for_summary(&summary, fail_on_warn))
 }

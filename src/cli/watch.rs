@@ -53,10 +53,10 @@ pub async fn run(
     let summary = watch::watch(plan, opts, watch, stop, &mut on_round).await;
     write_reports(&summary, out.reports)?;
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = render::render(out.format, &summary, &mut stdout, super::stdout_colour()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            eprintln!("golive: cannot write the watch summary to stdout: {e}");
-        }
+    if let Err(e) = render::render(out.format, &summary, &mut stdout, super::stdout_colour())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("golive: cannot write the watch summary to stdout: {e}");
     }
     Ok(exit::for_summary(&summary.as_run(), fail_on_warn))
 }

@@ -255,15 +255,15 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
             None => (toml::Table::new(), span.clone()),
         };
         let mut tags = p.tags;
-        if let Some(step) = mutating_step(&params) {
-            if !tags.iter().any(|t| t == "mutating") {
-                return Err(ConfigError::at(
-                    &file,
-                    params_span.clone(),
-                    format!("probe `{}` has a mutating step ({step}) but no `mutating` tag", p.id.get_ref()),
-                )
-                .help("add \"mutating\" to its tags, so it only runs with --allow-mutations"));
-            }
+        if let Some(step) = mutating_step(&params)
+            && !tags.iter().any(|t| t == "mutating")
+        {
+            return Err(ConfigError::at(
+                &file,
+                params_span.clone(),
+                format!("probe `{}` has a mutating step ({step}) but no `mutating` tag", p.id.get_ref()),
+            )
+            .help("add \"mutating\" to its tags, so it only runs with --allow-mutations"));
         }
         if kind.mutating() && !tags.iter().any(|t| t == "mutating") {
             tags.push("mutating".to_string());
@@ -370,10 +370,10 @@ fn check_cycles(file: &SourceFile, probes: &[ProbeSpec]) -> Result<(), ConfigErr
                 cycle.push(j);
                 return Some(cycle);
             }
-            if state[j] == 0 {
-                if let Some(c) = visit(j, probes, index, state, path) {
-                    return Some(c);
-                }
+            if state[j] == 0
+                && let Some(c) = visit(j, probes, index, state, path)
+            {
+                return Some(c);
             }
         }
         path.pop();
@@ -381,16 +381,16 @@ fn check_cycles(file: &SourceFile, probes: &[ProbeSpec]) -> Result<(), ConfigErr
         None
     }
     for i in 0..probes.len() {
-        if state[i] == 0 {
-            if let Some(cycle) = visit(i, probes, &index, &mut state, &mut Vec::new()) {
-                let names: Vec<&str> = cycle.iter().map(|&k| probes[k].id.as_str()).collect();
-                return Err(ConfigError::at(
-                    file,
-                    probes[cycle[0]].span.clone(),
-                    format!("dependency cycle: {}", names.join(" → ")),
-                )
-                .help("remove one of these depends_on entries so the probes can run in order"));
-            }
+        if state[i] == 0
+            && let Some(cycle) = visit(i, probes, &index, &mut state, &mut Vec::new())
+        {
+            let names: Vec<&str> = cycle.iter().map(|&k| probes[k].id.as_str()).collect();
+            return Err(ConfigError::at(
+                file,
+                probes[cycle[0]].span.clone(),
+                format!("dependency cycle: {}", names.join(" → ")),
+            )
+            .help("remove one of these depends_on entries so the probes can run in order"));
         }
     }
     Ok(())

@@ -329,20 +329,21 @@ fn record_observed(
             fix: "check that base_url points at the mTLS endpoint of the partner (not a public or test host)".into(),
         });
     }
-    if let (true, Some(issuer)) = (o.cert_requested, issuer) {
-        if !o.acceptable_cas.is_empty() && !o.acceptable_cas.iter().any(|ca| ca == issuer) {
-            out.check(
-                Check::new(
-                    "client CA",
-                    Status::Fail,
-                    format!(
-                        "the server accepts client certificates issued by {}; yours is issued by {issuer}",
-                        o.acceptable_cas.join("; ")
-                    ),
-                )
-                .with_values(o.acceptable_cas.join("; "), issuer.to_string()),
-            );
-        }
+    if let (true, Some(issuer)) = (o.cert_requested, issuer)
+        && !o.acceptable_cas.is_empty()
+        && !o.acceptable_cas.iter().any(|ca| ca == issuer)
+    {
+        out.check(
+            Check::new(
+                "client CA",
+                Status::Fail,
+                format!(
+                    "the server accepts client certificates issued by {}; yours is issued by {issuer}",
+                    o.acceptable_cas.join("; ")
+                ),
+            )
+            .with_values(o.acceptable_cas.join("; "), issuer.to_string()),
+        );
     }
 }
 

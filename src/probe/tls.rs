@@ -151,10 +151,10 @@ impl TlsProbe {
         out.fact("server_chain", summary);
         out.fact("leaf_sha256", leaf.sha256.clone());
         out.check(self.expiry("leaf", leaf));
-        if let Some(earliest) = chain.iter().skip(1).min_by_key(|c| c.not_after_at) {
-            if earliest.not_after_at < leaf.not_after_at {
-                out.check(self.expiry("chain", earliest));
-            }
+        if let Some(earliest) = chain.iter().skip(1).min_by_key(|c| c.not_after_at)
+            && earliest.not_after_at < leaf.not_after_at
+        {
+            out.check(self.expiry("chain", earliest));
         }
     }
 

@@ -56,15 +56,15 @@ impl Accumulator {
         for report in summary.probes {
             let http = http_status(&report);
             probes.push(RoundProbe { id: report.id.clone(), status: report.status, http_status: http });
-            if matches!(report.status, Status::Fail | Status::Error) {
-                if let Some(key) = http.and_then(|s| self.spike_key(s)) {
-                    let spike = self.spikes.entry(key).or_default();
-                    spike.rounds.insert(n);
-                    spike.answers += 1;
-                    spike.first_at.get_or_insert_with(|| at.clone());
-                    spike.probes.insert(report.id.clone());
-                    spike.packs.insert(report.pack.clone());
-                }
+            if matches!(report.status, Status::Fail | Status::Error)
+                && let Some(key) = http.and_then(|s| self.spike_key(s))
+            {
+                let spike = self.spikes.entry(key).or_default();
+                spike.rounds.insert(n);
+                spike.answers += 1;
+                spike.first_at.get_or_insert_with(|| at.clone());
+                spike.probes.insert(report.id.clone());
+                spike.packs.insert(report.pack.clone());
             }
             self.probe(n, &at, report);
         }

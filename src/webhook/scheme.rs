@@ -308,10 +308,10 @@ fn check(s: &Scheme) -> Result<(), String> {
         return Err(format!("`header`: `{}` is not a valid header name", s.header));
     }
     for (key, h) in [("id_header", &s.id_header), ("timestamp_header", &s.timestamp_header)] {
-        if let Some(h) = h {
-            if http::HeaderName::from_bytes(h.as_bytes()).is_err() {
-                return Err(format!("`{key}`: `{h}` is not a valid header name"));
-            }
+        if let Some(h) = h
+            && http::HeaderName::from_bytes(h.as_bytes()).is_err()
+        {
+            return Err(format!("`{key}`: `{h}` is not a valid header name"));
         }
     }
     if s.signs_id() && s.id_header.is_none() {
