@@ -4,13 +4,18 @@
 # and the canary search (tests/it/reliability.rs), then the outcome of the last
 # fuzz runs (fuzz/logs/*.log, written by scripts/fuzz.sh) when there are any.
 # Exits non-zero on any panic, hang, leak or repeated mutation.
+# Usage: scripts/reliability.sh [--write README.md]: with --write, the section
+# between the reliability markers of that file is replaced by the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+write=""
+[ "${1:-}" = "--write" ] && write="${2:?--write needs a file}"
 out="$(cargo test --locked --test it reliability_table -- --ignored --nocapture 2>/dev/null)" || {
   echo "$out" | tail -40 >&2
   exit 1
 }
-echo "$out" | sed -n '/<!-- reliability:begin -->/,/<!-- reliability:end -->/p'
+table() {
+echo "$out" | sed -n '/<!-- reliability:begin -->/,/<!-- reliability:end -->/p' | grep -v 'reliability:end'
 if compgen -G "fuzz/logs/*.log" >/dev/null; then
   echo
   echo "| fuzz target | time | executions | exec/s | coverage (edges) | corpus | crashes |"
@@ -28,3 +33,20 @@ if compgen -G "fuzz/logs/*.log" >/dev/null; then
     echo "| \`$t\` | ${secs} s | $runs | $eps | $cov | $corp | $crashes |"
   done
 fi
+echo "<!-- reliability:end -->"
+}
+if [ -z "$write" ]; then
+  table
+  exit 0
+fi
+table > /tmp/golive-reliability.$$
+python3 - "$write" /tmp/golive-reliability.$$ <<'PY'
+import sys
+path, section = sys.argv[1], open(sys.argv[2]).read()
+text = open(path).read()
+start = text.index("<!-- reliability:begin -->")
+end = text.index("<!-- reliability:end -->") + len("<!-- reliability:end -->\n")
+open(path, "w").write(text[:start] + section + text[end:])
+PY
+rm -f /tmp/golive-reliability.$$
+echo "wrote the reliability tables into $write"

@@ -201,8 +201,12 @@ async fn reliability_table() {
             .filter(|p| reaches(fault.layer(), &p.kind) && !p.id.starts_with("pai-website"))
             .collect();
         verdicts += reached.len();
-        let mut kinds: Vec<&str> = reached.iter().map(|p| p.kind.as_str()).collect();
-        kinds.dedup();
+        let mut kinds: Vec<&str> = Vec::new();
+        for p in &reached {
+            if !kinds.contains(&p.kind.as_str()) {
+                kinds.push(p.kind.as_str());
+            }
+        }
         let count = |s: Status| reached.iter().filter(|p| p.status == s).count();
         let slowest = summary.probes.iter().map(|p| p.duration_ms).max().unwrap_or(0);
         let first = reached.iter().find(|p| matches!(p.status, Status::Fail | Status::Error));
