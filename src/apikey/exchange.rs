@@ -13,8 +13,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json_path::JsonPath;
 
+use super::keyfile;
 use super::policy::SecretPolicy;
-use super::state::State;
 use crate::config::Environment;
 use crate::config::interpolate::interpolate_str;
 
@@ -159,28 +159,14 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     let temporal = env.temporal_api_key.as_ref().ok_or_else(|| {
         ExchangeError::Missing(format!("environment `{}` has no temporal_api_key = {{ env = \"VAR\" }}", env.name))
     })?;
-    if std::fs::symlink_metadata(input.out).is_ok() {
-        return Err(ExchangeError::OutExists(input.out.to_path_buf()));
-    }
-    // Prove the folder is writable before anything is sent: a key that cannot be saved is lost.
-    let dir = input.out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staged = tempfile::Builder::new()
-        .prefix(".golive-key-")
-        .tempfile_in(dir)
-        .map_err(|e| ExchangeError::OutUnwritable(format!("cannot write in {}: {e}", dir.display())))?;
+    let remember = keyfile::Remember {
+        path: input.state_path.to_path_buf(),
+        key: format!("{}/{account}", input.pack),
+        secret: input.secret.clone(),
+        history: input.policy.map_or(0, |p| p.history),
+    };
+    let prepared = keyfile::prepare(input.out, input.policy.cloned(), remember).await?;
     let secret = input.secret.expose_secret();
-    if let Some(policy) = input.policy {
-        let broken = policy.violations(secret);
-        if !broken.is_empty() {
-            return Err(ExchangeError::Policy(broken));
-        }
-    }
-    let state_key = format!("{}/{account}", input.pack);
-    let history = input.policy.map_or(0, |p| p.history);
-    let mut state = State::load(input.state_path).map_err(ExchangeError::Missing)?;
-    if history > 0 && state.was_used(&state_key, secret, history) {
-        return Err(ExchangeError::Reused(history));
-    }
     let lookup = |name: &str| env.var(name);
     let url = interpolate_str(&input.spec.url, &lookup)
         .map_err(|n| ExchangeError::Missing(format!("the exchange URL needs `{n}`")))?;
@@ -240,9 +226,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         .replace("{api_key}", &api_key)
         .replace("{api_key_id}", &api_key_id);
     let credential = SecretString::from(credential);
-    write_credential(staged, input.out, credential.expose_secret())?;
-    let state_warning =
-        state.remember(&state_key, secret, history.max(1)).and_then(|()| state.save(input.state_path)).err();
+    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await?;
     let shape = format!(
         "{}: {}{}",
         input.spec.header,
@@ -256,26 +240,6 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     );
     let verified = verify(&input, &credential).await;
     Ok(Exchanged { out: input.out.to_path_buf(), header_shape: shape, verified, state_warning })
-}
-
-/// Writes the credential into the staged file (0600) and moves it into place
-/// without ever overwriting an existing file.
-fn write_credential(staged: tempfile::NamedTempFile, out: &Path, credential: &str) -> Result<(), ExchangeError> {
-    use std::io::Write;
-    let fail = |e: String| {
-        ExchangeError::BadAnswer(format!("the permanent key could not be written to {} ({e})", out.display()))
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(staged.path(), std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let mut file = staged;
-    writeln!(file, "{credential}").map_err(|e| fail(e.to_string()))?;
-    file.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    file.persist_noclobber(out).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
 }
 
 /// The partner's error message, without the secret if it echoed it.

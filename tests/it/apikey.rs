@@ -152,6 +152,29 @@ async fn a_reset_after_the_request_is_unknown_state_and_only_a_failed_connect_me
     assert!(err.to_string().contains("nothing was sent") && !err.sent(), "{err}");
 }
 
+/// The state file is a FIFO fed by a task of this (single-threaded) runtime:
+/// reading it on the runtime's thread would wait for a writer that can never
+/// run, so the exchange only finishes when its file work runs on the blocking pool.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_exchange_reads_and_writes_files_off_the_async_runtime() {
+    let _watchdog = crate::support::Watchdog::new("apikey::off_the_runtime", Duration::from_secs(120));
+    let dir = tempfile::tempdir().expect("dir");
+    let fifo = dir.path().join("state.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let (server, fake) = fake_with(ExchangeMode::Normal).await;
+    let writer = tokio::spawn(async move {
+        use std::io::Write;
+        // Blocks this runtime's only thread until the exchange opens the FIFO to read.
+        std::fs::OpenOptions::new().write(true).open(&fifo).and_then(|mut f| f.write_all(b"{}"))
+    });
+    let done = run(&server, dir.path(), SECRET, "key", T).await.expect("exchanged");
+    writer.await.expect("writer ran").expect("state written through the FIFO");
+    assert_eq!(done.verified, Ok(200));
+    assert_eq!(fake.count(), 1);
+}
+
 #[tokio::test]
 async fn a_5xx_is_not_retried() {
     let (server, fake) = fake_with(ExchangeMode::Fails(503)).await;
