@@ -97,8 +97,17 @@ pub enum ExchangeError {
     Rejected(u16, String),
     /// The partner failed (5xx): not retried.
     ServerError(u16),
-    /// The partner answered 2xx but the answer lacks the key.
+    /// The partner answered 2xx but the answer lacks the key, or the key could not be written.
     BadAnswer(String),
+    /// The key was exchanged but could not be moved to `out`; it is in `kept` (0600).
+    KeptElsewhere {
+        /// Where it should have gone.
+        out: PathBuf,
+        /// Where it is.
+        kept: PathBuf,
+        /// Why the move failed.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for ExchangeError {
@@ -116,6 +125,7 @@ impl std::fmt::Display for ExchangeError {
             ExchangeError::Rejected(s, why) => write!(f, "the partner refused the exchange with {s}: {why}"),
             ExchangeError::ServerError(s) => write!(f, "the partner answered {s}; golive does not retry a one-time exchange. Ask the partner whether the temporal key still works before trying again"),
             ExchangeError::BadAnswer(why) => write!(f, "the partner accepted the exchange but {why}; the answer was not saved to avoid leaking it: contact the partner"),
+            ExchangeError::KeptElsewhere { out, kept, why } => write!(f, "the temporal key was exchanged, but the permanent key could not be moved to {} ({why}); it is kept in {} (mode 0600): move it where it belongs yourself and do not exchange again", out.display(), kept.display()),
         }
     }
 }

@@ -102,7 +102,8 @@ pub(super) async fn finish(
 }
 
 /// Writes the credential into the staged file (0600) and moves it into place
-/// without ever overwriting an existing file.
+/// without ever overwriting an existing file. When the move fails, the staged
+/// file, the only copy of the key, is kept and the error says where.
 fn write_credential(staged: NamedTempFile, out: &Path, credential: &str) -> Result<(), ExchangeError> {
     use std::io::Write;
     let fail = |e: String| {
@@ -117,6 +118,14 @@ fn write_credential(staged: NamedTempFile, out: &Path, credential: &str) -> Resu
     let mut file = staged;
     writeln!(file, "{credential}").map_err(|e| fail(e.to_string()))?;
     file.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    file.persist_noclobber(out).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
+    match file.persist_noclobber(out) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let why = e.error.to_string();
+            match e.file.keep() {
+                Ok((_, kept)) => Err(ExchangeError::KeptElsewhere { out: out.to_path_buf(), kept, why }),
+                Err(k) => Err(fail(format!("{why}; keeping the staged copy failed too: {}", k.error))),
+            }
+        }
+    }
 }
