@@ -13,9 +13,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json_path::JsonPath;
 
+use super::keyfile;
 use super::policy::SecretPolicy;
 use super::sent::{self, Recorder, Sending};
-use super::state::State;
 use crate::config::Environment;
 use crate::config::interpolate::interpolate_str;
 
@@ -100,8 +100,17 @@ pub enum ExchangeError {
     Rejected(u16, String),
     /// The partner failed (5xx): not retried.
     ServerError(u16),
-    /// The partner answered 2xx but the answer lacks the key.
+    /// The partner answered 2xx but the answer lacks the key, or the key could not be written.
     BadAnswer(String),
+    /// The key was exchanged but could not be moved to `out`; it is in `kept` (0600).
+    KeptElsewhere {
+        /// Where it should have gone.
+        out: PathBuf,
+        /// Where it is.
+        kept: PathBuf,
+        /// Why the move failed.
+        why: String,
+    },
 }
 
 impl std::fmt::Display for ExchangeError {
@@ -119,6 +128,7 @@ impl std::fmt::Display for ExchangeError {
             ExchangeError::Rejected(s, why) => write!(f, "the partner refused the exchange with {s}: {why}"),
             ExchangeError::ServerError(s) => write!(f, "the partner answered {s}; golive does not retry a one-time exchange. Ask the partner whether the temporal key still works before trying again"),
             ExchangeError::BadAnswer(why) => write!(f, "the partner accepted the exchange but {why}; the answer was not saved to avoid leaking it: contact the partner"),
+            ExchangeError::KeptElsewhere { out, kept, why } => write!(f, "the temporal key was exchanged, but the permanent key could not be moved to {} ({why}); it is kept in {} (mode 0600): move it where it belongs yourself and do not exchange again", out.display(), kept.display()),
         }
     }
 }
@@ -162,28 +172,14 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     let temporal = env.temporal_api_key.as_ref().ok_or_else(|| {
         ExchangeError::Missing(format!("environment `{}` has no temporal_api_key = {{ env = \"VAR\" }}", env.name))
     })?;
-    if std::fs::symlink_metadata(input.out).is_ok() {
-        return Err(ExchangeError::OutExists(input.out.to_path_buf()));
-    }
-    // Prove the folder is writable before anything is sent: a key that cannot be saved is lost.
-    let dir = input.out.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let staged = tempfile::Builder::new()
-        .prefix(".golive-key-")
-        .tempfile_in(dir)
-        .map_err(|e| ExchangeError::OutUnwritable(format!("cannot write in {}: {e}", dir.display())))?;
+    let remember = keyfile::Remember {
+        path: input.state_path.to_path_buf(),
+        key: format!("{}/{account}", input.pack),
+        secret: input.secret.clone(),
+        history: input.policy.map_or(0, |p| p.history),
+    };
+    let prepared = keyfile::prepare(input.out, input.policy.cloned(), remember).await?;
     let secret = input.secret.expose_secret();
-    if let Some(policy) = input.policy {
-        let broken = policy.violations(secret);
-        if !broken.is_empty() {
-            return Err(ExchangeError::Policy(broken));
-        }
-    }
-    let state_key = format!("{}/{account}", input.pack);
-    let history = input.policy.map_or(0, |p| p.history);
-    let mut state = State::load(input.state_path).map_err(ExchangeError::Missing)?;
-    if history > 0 && state.was_used(&state_key, secret, history) {
-        return Err(ExchangeError::Reused(history));
-    }
     let lookup = |name: &str| env.var(name);
     let url = interpolate_str(&input.spec.url, &lookup)
         .map_err(|n| ExchangeError::Missing(format!("the exchange URL needs `{n}`")))?;
@@ -258,9 +254,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         .replace("{api_key}", &api_key)
         .replace("{api_key_id}", &api_key_id);
     let credential = SecretString::from(credential);
-    write_credential(staged, input.out, credential.expose_secret())?;
-    let state_warning =
-        state.remember(&state_key, secret, history.max(1)).and_then(|()| state.save(input.state_path)).err();
+    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await?;
     let shape = format!(
         "{}: {}{}",
         input.spec.header,
@@ -274,26 +268,6 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     );
     let verified = verify(&input, &credential).await;
     Ok(Exchanged { out: input.out.to_path_buf(), header_shape: shape, verified, state_warning })
-}
-
-/// Writes the credential into the staged file (0600) and moves it into place
-/// without ever overwriting an existing file.
-fn write_credential(staged: tempfile::NamedTempFile, out: &Path, credential: &str) -> Result<(), ExchangeError> {
-    use std::io::Write;
-    let fail = |e: String| {
-        ExchangeError::BadAnswer(format!("the permanent key could not be written to {} ({e})", out.display()))
-    };
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(staged.path(), std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| fail(e.to_string()))?;
-    }
-    let mut file = staged;
-    writeln!(file, "{credential}").map_err(|e| fail(e.to_string()))?;
-    file.as_file().sync_all().map_err(|e| fail(e.to_string()))?;
-    file.persist_noclobber(out).map_err(|e| fail(e.error.to_string()))?;
-    Ok(())
 }
 
 /// The partner's error message, without the secret if it echoed it.

@@ -3,6 +3,7 @@
 //! and the probe kinds `apikey` and `apikey-exchange`.
 
 pub mod exchange;
+mod keyfile;
 pub mod policy;
 pub mod sent;
 pub mod state;

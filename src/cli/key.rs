@@ -139,6 +139,7 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 ExchangeError::Timeout
                 | ExchangeError::Transport(_)
                 | ExchangeError::UnknownState(_)
+                | ExchangeError::KeptElsewhere { .. }
                 | ExchangeError::ServerError(_) => exit::ERROR,
                 ExchangeError::TemporalKeyRefused(_) | ExchangeError::Rejected(..) | ExchangeError::BadAnswer(_) => {
                     exit::FAIL

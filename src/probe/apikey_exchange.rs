@@ -130,6 +130,7 @@ impl Probe for ExchangeProbe {
                     ExchangeError::Timeout
                     | ExchangeError::Transport(_)
                     | ExchangeError::UnknownState(_)
+                    | ExchangeError::KeptElsewhere { .. }
                     | ExchangeError::ServerError(_) => Status::Error,
                     _ => Status::Fail,
                 };

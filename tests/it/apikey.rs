@@ -11,7 +11,8 @@ use golive::config::{Environment, Secret, SecretRef, pack};
 use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
 use golive::fake::faults::Fault;
 use secrecy::SecretString;
-use wiremock::MockServer;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer};
 
 use crate::support::{golive_in, stderr, stdout};
 
@@ -211,6 +212,33 @@ async fn a_reset_after_the_request_is_unknown_state_and_only_a_failed_connect_me
     let err = run_at(&refused.url("http"), dir.path(), SECRET, "key", T, &|_| {}).await.expect_err("refused");
     assert!(matches!(err, ExchangeError::Transport(_)), "{err:?}");
     assert!(err.to_string().contains("nothing was sent") && !err.sent(), "{err}");
+}
+
+#[tokio::test]
+async fn a_key_that_cannot_be_moved_into_place_is_kept_and_its_place_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = dir.path().join("key");
+    let server = golive::fake::Wiremock::start().await;
+    let target = out.clone();
+    // The output appears after the check before the request: the move must not overwrite it.
+    let answer = move |_: &wiremock::Request| {
+        std::fs::write(&target, "someone else's file\n").expect("write");
+        wiremock::ResponseTemplate::new(200)
+            .set_body_json(serde_json::json!({"apiKey": "pk_kept_1", "apiKeyId": "kid_1"}))
+    };
+    Mock::given(method("PATCH")).respond_with(answer).mount(&server).await;
+    let err = run(&server, dir.path(), SECRET, "key", T).await.expect_err("not moved");
+    let ExchangeError::KeptElsewhere { kept, .. } = &err else { panic!("{err:?}") };
+    assert_eq!(std::fs::read_to_string(&out).expect("out"), "someone else's file\n", "never overwritten");
+    assert_eq!(std::fs::read_to_string(kept).expect("kept").trim(), format!("{ACCOUNT}_pk_kept_1_kid_1"));
+    assert!(err.to_string().contains(&kept.display().to_string()), "{err}");
+    assert!(!err.to_string().contains("pk_kept_1"), "the key is never shown: {err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(kept).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }
 
 #[tokio::test]
