@@ -80,11 +80,6 @@ impl ConfigError {
         }
     }
 
-    /// What the error says, without its location or hints.
-    pub fn message(&self) -> &str {
-        &self.0.message
-    }
-
     /// The 1-based line and column of the span's start.
     pub fn line_col(&self) -> Option<(usize, usize)> {
         let (text, span) = (self.source.as_ref()?, self.span.as_ref()?);

@@ -214,7 +214,7 @@ pub fn load(name_or_path: &str, from: Option<(&SourceFile, Range<usize>)>) -> Re
     match (SourceFile::read(&path, "pack file"), &from) {
         (Ok(text), _) => parse(text),
         // Point at the `pack = ...` line that named the file.
-        (Err(e), Some((file, span))) => Err(ConfigError::at(file, span.clone(), e.message())
+        (Err(e), Some((file, span))) => Err(ConfigError::at(file, span.clone(), e.message.clone())
             .help("the path is relative to the folder of this file; built-in packs are named without .toml")),
         (Err(e), None) => Err(e),
     }

@@ -81,6 +81,20 @@ pub fn golive_args(env: &str, format: &'static str) -> Vec<String> {
     args
 }
 
+/// Runs golive in `dir` off the runtime, with the canary secrets the
+/// configuration reads from `CANARY_TEMPORAL` and `CANARY_ACCOUNT`.
+async fn run(dir: &Path, args: Vec<String>, secrets: &[String]) -> Output {
+    let path = dir.to_path_buf();
+    let envs = [("CANARY_TEMPORAL", secrets[0].clone()), ("CANARY_ACCOUNT", secrets[1].clone())];
+    tokio::task::spawn_blocking(move || {
+        let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        golive_in(&path, &args, &envs)
+    })
+    .await
+    .expect("golive ran")
+}
+
 /// Everything one run showed: stdout, stderr (logs included) and its report files.
 pub fn outputs(out: &Output, dir: &Path, env: &str) -> String {
     let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -107,15 +121,7 @@ pub async fn scenario_leaks(scenario: Scenario, format: &'static str) -> (Vec<St
     let mut searched = 0;
     for env in ["fake-axys", "fake-paymentsai"] {
         let args = golive_args(env, format);
-        let path = dir.path().to_path_buf();
-        let envs = [("CANARY_TEMPORAL", secrets[0].clone()), ("CANARY_ACCOUNT", secrets[1].clone())];
-        let out = tokio::task::spawn_blocking(move || {
-            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            golive_in(&path, &args, &envs)
-        })
-        .await
-        .expect("golive ran");
+        let out = run(dir.path(), args, &secrets).await;
         let all = outputs(&out, dir.path(), env);
         // A configuration error would make the search trivially empty.
         assert_ne!(out.status.code(), Some(2), "{env} under {}: {all}", scenario.name());
@@ -155,15 +161,7 @@ pub async fn watch_leaks(scenario: Scenario, format: &'static str) -> (Vec<Strin
         for f in FORMATS {
             args.extend(["--report".to_string(), format!("{f}=watch-{env}.{f}")]);
         }
-        let path = dir.path().to_path_buf();
-        let envs = [("CANARY_TEMPORAL", secrets[0].clone()), ("CANARY_ACCOUNT", secrets[1].clone())];
-        let out = tokio::task::spawn_blocking(move || {
-            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            golive_in(&path, &args, &envs)
-        })
-        .await
-        .expect("golive ran");
+        let out = run(dir.path(), args, &secrets).await;
         let mut all = String::from_utf8_lossy(&out.stdout).into_owned();
         all.push_str(&String::from_utf8_lossy(&out.stderr));
         assert_ne!(out.status.code(), Some(2), "{env} watch under {}: {all}", scenario.name());
