@@ -114,13 +114,28 @@ impl Plan {
             }
         }
         let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
+        // A probe of an optional feature runs only where the environment enables it.
+        let feature_off =
+            |t: usize, s: &ProbeSpec| s.feature.as_ref().filter(|f| !targets[t].env.features.contains(f)).cloned();
+        for (t, spec) in &all {
+            if let (true, Some(feature)) = (sel.only.contains(&spec.id), feature_off(*t, spec)) {
+                let env = &targets[*t].env.name;
+                return Err(ConfigError::usage(format!(
+                    "probe `{}` checks the optional feature `{feature}`, which environment `{env}` does not enable",
+                    spec.id
+                ))
+                .help(format!("add \"{feature}\" to `features` in [env.{env}] of golive.toml if the program has it")));
+            }
+        }
         let tagged = |s: &ProbeSpec| sel.tags.is_empty() || s.tags.iter().any(|t| sel.tags.contains(t));
-        let chosen = |s: &ProbeSpec| (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s);
+        let chosen = |t: usize, s: &ProbeSpec| {
+            (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s) && feature_off(t, s).is_none()
+        };
         // Selected probes, then their dependencies (transitively), minus --skip.
         let by_id: HashMap<&str, &ProbeSpec> = all.iter().map(|(_, s)| (s.id.as_str(), *s)).collect();
         let mut wanted: BTreeSet<&str> = all
             .iter()
-            .filter(|(_, s)| chosen(s) && !skipped.contains(s.id.as_str()))
+            .filter(|(t, s)| chosen(*t, s) && !skipped.contains(s.id.as_str()))
             .map(|(_, s)| s.id.as_str())
             .collect();
         let directly: BTreeSet<&str> = wanted.clone();
@@ -189,7 +204,7 @@ fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Prob
         toml::Value::Table(t) => t,
         _ => toml::Table::new(),
     };
-    spec.kind.build(params, &BuildContext { env, pack }).map_err(|why| {
+    spec.kind.build(params, &BuildContext { id: &spec.id, env, pack }).map_err(|why| {
         ConfigError::at(
             &pack.source,
             spec.params_span.clone(),

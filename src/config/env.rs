@@ -87,6 +87,8 @@ pub struct Environment {
     pub timeout: Option<Duration>,
     /// Extra interpolation values.
     pub vars: BTreeMap<String, String>,
+    /// Optional program features enabled here (`features = ["wallets"]`).
+    pub features: Vec<String>,
 }
 
 impl Environment {
@@ -189,6 +191,7 @@ impl Validator<'_> {
             website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
             timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
+            features: raw.features.into_iter().map(Spanned::into_inner).collect(),
         })
     }
 

@@ -85,6 +85,7 @@ struct RawProbe {
     runbook: Vec<RawRunbookRef>,
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
+    feature: Option<String>,
     params: Option<Spanned<toml::Table>>,
 }
 
@@ -145,6 +146,9 @@ pub struct ProbeSpec {
     pub runbook: Vec<RunbookRef>,
     /// Its own diagnoses, tried before the pack's.
     pub diagnoses: Vec<DiagnosisRule>,
+    /// The optional program feature it needs (`feature = "wallets"`): it runs
+    /// only in an environment that lists the feature.
+    pub feature: Option<String>,
     /// Kind-specific parameters, not yet interpolated.
     pub params: toml::Table,
     /// Where the probe is declared, for errors.
@@ -283,6 +287,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
                     .map(|r| RunbookRef { runbook: runbook.clone(), section: r.section, item: r.item })
                     .collect(),
                 diagnoses: rules(&file, p.diagnosis)?,
+                feature: p.feature,
                 params,
                 span,
                 params_span,

@@ -61,6 +61,10 @@ pub struct RawEnv {
     /// Extra values a pack may interpolate as `${name}`.
     #[serde(default)]
     pub vars: BTreeMap<String, Spanned<String>>,
+    /// Optional program features this environment has (e.g. "wallets", "3ds"):
+    /// a pack's probes marked `feature = "..."` run only when it is listed.
+    #[serde(default)]
+    pub features: Vec<Spanned<String>>,
 }
 
 /// The `webhook = { url, scheme, secret }` table.

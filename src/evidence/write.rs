@@ -201,6 +201,7 @@ fn configuration(env: &Environment) -> Value {
         website_url,
         timeout,
         vars,
+        features,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -228,5 +229,6 @@ fn configuration(env: &Environment) -> Value {
         "website_url": website_url.as_ref().map(|u| u.as_str()),
         "timeout_ms": timeout.map(|t| t.as_millis() as u64),
         "vars": vars,
+        "features": features,
     })
 }

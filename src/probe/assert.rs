@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use crate::config::interpolate::interpolate_value;
+use crate::config::interpolate::{interpolate_value, substitute_typed};
 use crate::report::{Check, Status};
 
 /// A JSON type name, as assertions write it.
@@ -202,8 +202,17 @@ fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     Ok(Compiled { target, expect })
 }
 
-fn render(raw: &RawAssertion, vars: &dyn Fn(&str) -> Option<String>) -> Result<RawAssertion, String> {
+/// Captured values with their JSON types, for `${name}` placeholders.
+pub type Typed<'a> = &'a dyn Fn(&str) -> Option<Value>;
+
+/// No typed values: placeholders are interpolated as text.
+pub fn untyped(_: &str) -> Option<Value> {
+    None
+}
+
+fn render(raw: &RawAssertion, vars: &dyn Fn(&str) -> Option<String>, typed: Typed) -> Result<RawAssertion, String> {
     let mut value = toml::Value::try_from(raw).map_err(|e| e.to_string())?;
+    substitute_typed(&mut value, typed);
     interpolate_value(&mut value, vars).map_err(|name| format!("`${{{name}}}` has no value yet"))?;
     value.try_into().map_err(|e: toml::de::Error| e.message().to_string())
 }
@@ -214,7 +223,7 @@ impl Assertion {
         let uses_vars = toml::Value::try_from(&raw).map(|v| v.to_string().contains("${")).unwrap_or(false);
         if uses_vars {
             // Prove the shape with placeholder values; compile for real when it runs.
-            compile(&render(&raw, &|_| Some("0".to_string()))?)?;
+            compile(&render(&raw, &|_| Some("0".to_string()), &untyped)?)?;
             Ok(Assertion { raw, compiled: None })
         } else {
             let compiled = compile(&raw)?;
@@ -227,11 +236,31 @@ impl Assertion {
         self.raw.path.is_some()
     }
 
+    /// Whether the assertion uses values captured by earlier steps.
+    pub fn uses_vars(&self) -> bool {
+        self.compiled.is_none()
+    }
+
+    /// Whether a miss only warns (`severity = "warn"`).
+    pub fn warns(&self) -> bool {
+        self.raw.severity == Some(Severity::Warn)
+    }
+
+    /// The JSONPath it looks at, if it looks into a JSON body.
+    pub fn path(&self) -> Option<&str> {
+        self.raw.path.as_deref()
+    }
+
     /// Evaluates the assertion against an answer.
     pub fn check(&self, answer: &Answer<'_>, vars: &dyn Fn(&str) -> Option<String>) -> Check {
+        self.check_typed(answer, vars, &untyped)
+    }
+
+    /// Evaluates the assertion, a whole `${name}` taking the captured value's JSON type.
+    pub fn check_typed(&self, answer: &Answer<'_>, vars: &dyn Fn(&str) -> Option<String>, typed: Typed) -> Check {
         let compiled = match &self.compiled {
             Some(c) => c.clone(),
-            None => match render(&self.raw, vars).and_then(|r| compile(&r)) {
+            None => match render(&self.raw, vars, typed).and_then(|r| compile(&r)) {
                 Ok(c) => c,
                 Err(e) => return Check::new("assertion", Status::Fail, e),
             },

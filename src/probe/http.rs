@@ -11,9 +11,10 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::assert::{Answer, Assertion, RawAssertion};
+use super::assert::{Answer, Assertion, RawAssertion, untyped};
 use super::masking::{mask_body, mask_outcome};
-use super::steps::{RawStep, Run, Step};
+use super::resume::ResumeFile;
+use super::steps::{RawStep, Run, Step, StepEnd};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
 use crate::net;
@@ -35,6 +36,10 @@ struct Params {
     auth: bool,
     #[serde(default)]
     assert: Vec<RawAssertion>,
+    /// The documented example of the answer (`fixtures/partners/<pack>/<contract>.json`),
+    /// read by the contract tests; nothing at run time.
+    #[allow(dead_code)]
+    contract: Option<String>,
 }
 
 fn default_method() -> String {
@@ -66,6 +71,8 @@ struct HttpProbe {
     cleanup: Vec<Step>,
     auth: Option<ApiKeyAuth>,
     sensitive: Vec<String>,
+    /// Captured names remembered for the next run, and where.
+    resume: Option<(ResumeFile, Vec<String>)>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -74,6 +81,10 @@ struct Flow {
     steps: Vec<RawStep>,
     #[serde(default)]
     cleanup: Vec<RawStep>,
+    /// Captured names kept in the state folder until the flow completes, so a
+    /// run that ends pending is resumed by the next one.
+    #[serde(default)]
+    resume: Vec<String>,
 }
 
 /// Builds an `http` probe: either one request (method, url, ... at the top)
@@ -83,7 +94,11 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
     let flow: Flow = if params.contains_key("steps") {
         toml::Value::Table(params).try_into().map_err(message)?
     } else {
-        Flow { steps: vec![toml::Value::Table(params).try_into().map_err(message)?], cleanup: Vec::new() }
+        Flow {
+            steps: vec![toml::Value::Table(params).try_into().map_err(message)?],
+            cleanup: Vec::new(),
+            resume: Vec::new(),
+        }
     };
     let steps =
         flow.steps.into_iter().enumerate().map(|(i, s)| Step::compile(s, i + 1)).collect::<Result<Vec<_>, _>>()?;
@@ -105,7 +120,12 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
             return Err(format!("cleanup step {} uses `${{{missing}}}`, which no step captures", step.name()));
         }
     }
-    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive: sensitive_fields(cx) }))
+    if let Some(name) = flow.resume.iter().find(|n| !known.contains(*n)) {
+        return Err(format!("resume names `{name}`, which no step captures"));
+    }
+    let resume =
+        (!flow.resume.is_empty()).then(|| (ResumeFile::new(&cx.env.state_path(), &cx.env.name, cx.id), flow.resume));
+    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive: sensitive_fields(cx), resume }))
 }
 
 /// The field names the pack declares sensitive (`[masking] fields`).
@@ -159,24 +179,38 @@ impl Probe for HttpProbe {
             auth: self.auth.as_ref(),
             sensitive: &self.sensitive,
             vars: Default::default(),
+            typed: Default::default(),
+            resume: self.resume.clone(),
             states: Default::default(),
             prefix: self.steps.len() + self.cleanup.len() > 1,
         };
+        let resuming = run.restore(&mut out);
         // Keep time for the cleanup: it must run even when a step hangs.
         let reserve =
             if self.cleanup.is_empty() { Duration::ZERO } else { (cx.remaining() / 4).min(Duration::from_secs(3)) };
         let main_deadline = cx.deadline - reserve;
-        let mut failed = false;
+        let mut stopped: Option<StepEnd> = None;
         for step in &self.steps {
-            if failed {
-                out.check(Check::new(
-                    format!("{} › not run", step.name()),
-                    Status::Skip,
-                    "not run: an earlier step failed",
-                ));
+            if resuming && step.skip_on_resume() {
+                let why = "not sent: resuming with what an earlier run created";
+                out.check(Check::new(format!("{} › resumed", step.name()), Status::Skip, why));
                 continue;
             }
-            failed = !run.step(step, &mut out, main_deadline).await;
+            if let Some(end) = stopped {
+                let why = match end {
+                    StepEnd::Pending => "not run: an earlier step is pending; the next run resumes here",
+                    StepEnd::Passed | StepEnd::Failed => "not run: an earlier step failed",
+                };
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                continue;
+            }
+            match run.step(step, &mut out, main_deadline).await {
+                StepEnd::Passed => {}
+                end @ (StepEnd::Failed | StepEnd::Pending) => stopped = Some(end),
+            }
+        }
+        if stopped.is_none() {
+            run.forget(&mut out);
         }
         let signals = out.signals.clone();
         let diagnosis = out.diagnosis.clone();
@@ -187,14 +221,24 @@ impl Probe for HttpProbe {
                 continue;
             }
             let mut cleanup = Outcome::default();
-            run.step(step, &mut cleanup, cx.deadline).await;
+            let end = run.step(step, &mut cleanup, cx.deadline).await;
             for mut check in cleanup.checks {
-                // A failed cleanup leaves test data behind: worth a warning, not a failed go-live check.
                 if matches!(check.status, Status::Fail | Status::Error) {
-                    check.status = Status::Warn;
-                    check.message = format!("cleanup: {}", check.message);
+                    // A failed cleanup leaves test data behind: its own failure, saying what is left.
+                    let left = step.on_failure().map(|t| {
+                        crate::config::interpolate::interpolate_str(t, &|n| run.vars.get(n).cloned())
+                            .unwrap_or_else(|_| t.to_string())
+                    });
+                    check.status = Status::Fail;
+                    check.message = match left {
+                        Some(left) => format!("cleanup failed, {left}: {}", check.message),
+                        None => format!("cleanup failed: {}", check.message),
+                    };
                 }
                 out.check(check);
+            }
+            if end == StepEnd::Failed && step.on_failure().is_some() {
+                out.fact("left_behind", step.name().to_string());
             }
             out.phases.extend(cleanup.phases);
         }
@@ -289,8 +333,15 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
     phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
     out.phases.extend(phases.iter().cloned());
     tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
-    let answer =
-        Judged { url: spec.url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+    let answer = Judged {
+        url: spec.url.as_str(),
+        status,
+        headers: &response_headers,
+        body: &body,
+        cut,
+        vars: &no_vars,
+        typed: &untyped,
+    };
     judge(out, &target, &answer, spec.expect_status, &spec.assertions);
     trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started, phases));
 }
@@ -304,7 +355,7 @@ pub(super) fn judge(
     expect_status: u16,
     assertions: &[Assertion],
 ) {
-    let Judged { url, status, headers, body, cut, vars } = *answer;
+    let Judged { url, status, headers, body, cut, vars, typed } = *answer;
     out.signals.http_status = Some(status);
     out.signals.url = Some(url.to_string());
     out.fact("status", status);
@@ -349,7 +400,7 @@ pub(super) fn judge(
     }
     let answer = Answer { headers, body, json: doc.as_ref().ok() };
     for a in assertions {
-        out.check(a.check(&answer, vars));
+        out.check(a.check_typed(&answer, vars, typed));
     }
 }
 
@@ -362,6 +413,8 @@ pub(super) struct Judged<'a> {
     pub(super) body: &'a [u8],
     pub(super) cut: bool,
     pub(super) vars: &'a dyn Fn(&str) -> Option<String>,
+    /// Captured values with their JSON types.
+    pub(super) typed: super::assert::Typed<'a>,
 }
 
 /// No captured values: for single-request kinds.

@@ -6,13 +6,14 @@
 
 mod apikey;
 mod apikey_exchange;
-mod assert;
+pub mod assert;
 mod cert;
 mod environment;
 mod fcrdns;
 mod http;
 mod masking;
 mod mtls;
+pub mod resume;
 pub mod steps;
 mod tls;
 mod webhook;
@@ -121,6 +122,8 @@ impl ProbeKind {
 
 /// What a kind's `build` may look at.
 pub struct BuildContext<'a> {
+    /// The probe's id.
+    pub id: &'a str,
     /// The environment the probe is bound to.
     pub env: &'a Environment,
     /// The pack it comes from.

@@ -160,8 +160,15 @@ impl Probe for MtlsProbe {
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
-                let answer =
-                    Judged { url: url.as_str(), status, headers: &response_headers, body: &body, cut, vars: &no_vars };
+                let answer = Judged {
+                    url: url.as_str(),
+                    status,
+                    headers: &response_headers,
+                    body: &body,
+                    cut,
+                    vars: &no_vars,
+                    typed: &super::assert::untyped,
+                };
                 let mut judged = Outcome::default();
                 judge(&mut judged, &target, &answer, self.request.expect_status, &self.request.assertions);
                 mask_outcome(&mut judged, &self.request.sensitive);

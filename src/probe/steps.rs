@@ -18,8 +18,9 @@ use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
 use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::masking::mask_outcome;
+use super::resume::ResumeFile;
 use crate::config::ApiKeyAuth;
-use crate::config::interpolate::{interpolate_str, interpolate_value};
+use crate::config::interpolate::{interpolate_str, interpolate_value, substitute_typed};
 use crate::net;
 use crate::report::{Check, Outcome, Phase, Status};
 
@@ -49,6 +50,24 @@ pub struct RawStep {
     /// the pack refuses it in a probe not tagged `mutating`.
     #[serde(default)]
     mutating: bool,
+    /// The documented example of this step's answer,
+    /// `fixtures/partners/<pack>/<contract>.json`: the contract tests check the
+    /// step's assertions and captures against it. Nothing at run time.
+    contract: Option<String>,
+    /// `"skip"`: not sent when the probe resumes with values remembered from
+    /// an earlier run (`resume = [...]`), e.g. creating what already exists.
+    on_resume: Option<OnResume>,
+    /// For a cleanup step: what is left behind when it fails, e.g. "the test
+    /// card ${cardId} is left active". A failed cleanup fails the probe.
+    on_failure: Option<String>,
+}
+
+/// What a step does when its probe resumes from remembered values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum OnResume {
+    /// The step is not sent.
+    Skip,
 }
 
 fn get() -> String {
@@ -84,6 +103,23 @@ struct RawPoll {
     every: String,
     attempts: u32,
     until: Vec<RawAssertion>,
+    /// Stop at once, failing, when any of these holds (e.g. a declined status).
+    #[serde(default)]
+    fail_if: Vec<RawAssertion>,
+    /// The condition may take longer than a run (a person reviews a document):
+    /// running out of attempts is "pending" (a warning) with this explanation,
+    /// not a failure, and the probe's `resume` values are kept.
+    pending: Option<String>,
+}
+
+/// A compiled poll.
+#[derive(Debug, Clone)]
+struct Poll {
+    every: Duration,
+    attempts: u32,
+    until: Vec<Assertion>,
+    fail_if: Vec<Assertion>,
+    pending: Option<String>,
 }
 
 fn every() -> String {
@@ -118,9 +154,23 @@ pub struct Step {
     auth: bool,
     assertions: Vec<Assertion>,
     captures: Vec<(String, Capture)>,
-    poll: Option<(Duration, u32, Vec<Assertion>)>,
+    poll: Option<Poll>,
     track: Option<(String, String, JsonPath)>,
     needs: BTreeSet<String>,
+    contract: Option<String>,
+    skip_on_resume: bool,
+    on_failure: Option<String>,
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepEnd {
+    /// It passed (or only warned).
+    Passed,
+    /// It failed or got no answer.
+    Failed,
+    /// Its poll ran out while the partner still works on it (`poll.pending`).
+    Pending,
 }
 
 /// Every `${name}` a text uses.
@@ -207,8 +257,12 @@ impl Step {
                 if p.attempts == 0 {
                     return Err(err("poll.attempts must be at least 1".into()));
                 }
-                let until = p.until.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>().map_err(err)?;
-                Ok((every, p.attempts, until))
+                let compile_all = |list: Vec<RawAssertion>| {
+                    list.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>().map_err(err)
+                };
+                let until = compile_all(p.until)?;
+                let fail_if = compile_all(p.fail_if)?;
+                Ok(Poll { every, attempts: p.attempts, until, fail_if, pending: p.pending })
             })
             .transpose()?;
         let track = raw
@@ -231,7 +285,43 @@ impl Step {
             poll,
             track,
             needs,
+            contract: raw.contract,
+            skip_on_resume: raw.on_resume == Some(OnResume::Skip),
+            on_failure: raw.on_failure,
         })
+    }
+
+    /// The fixture slug of the step's documented answer, if the pack names one.
+    pub fn contract(&self) -> Option<&str> {
+        self.contract.as_deref()
+    }
+
+    /// The step's assertions on its answer.
+    pub fn assertions(&self) -> &[Assertion] {
+        &self.assertions
+    }
+
+    /// The JSONPath of each capture that reads the JSON body, by name.
+    pub fn capture_paths(&self) -> impl Iterator<Item = (&str, &JsonPath)> {
+        self.captures.iter().filter_map(|(k, c)| match c {
+            Capture::Path(p) => Some((k.as_str(), p)),
+            Capture::Header(_) | Capture::Regex(_) => None,
+        })
+    }
+
+    /// The conditions its poll waits for and stops on.
+    pub fn poll_assertions(&self) -> impl Iterator<Item = &Assertion> {
+        self.poll.iter().flat_map(|p| p.until.iter().chain(&p.fail_if))
+    }
+
+    /// Whether the step is not sent when its probe resumes.
+    pub fn skip_on_resume(&self) -> bool {
+        self.skip_on_resume
+    }
+
+    /// What a failed cleanup step leaves behind, as the pack says it.
+    pub fn on_failure(&self) -> Option<&str> {
+        self.on_failure.as_deref()
     }
 
     /// The names this step uses that the environment did not fill in.
@@ -262,8 +352,12 @@ pub struct Run<'a> {
     pub auth: Option<&'a ApiKeyAuth>,
     /// Sensitive field names to mask.
     pub sensitive: &'a [String],
-    /// Values captured so far.
+    /// Values captured so far, as text (for URLs and messages).
     pub vars: BTreeMap<String, String>,
+    /// Values captured so far with their JSON types (for JSON bodies and `equals`).
+    pub typed: BTreeMap<String, Value>,
+    /// Where captured values named in `resume` are remembered for the next run.
+    pub resume: Option<(ResumeFile, Vec<String>)>,
     /// Last seen state per entity.
     pub states: HashMap<String, Value>,
     /// Whether check names carry the step's name (more than one step).
@@ -280,47 +374,77 @@ struct Got {
 }
 
 impl Run<'_> {
-    /// Runs one step into `out`; returns whether it passed. `deadline` bounds it.
-    pub async fn step(&mut self, step: &Step, out: &mut Outcome, deadline: Instant) -> bool {
+    /// Runs one step into `out`; says how it ended. `deadline` bounds it.
+    pub async fn step(&mut self, step: &Step, out: &mut Outcome, deadline: Instant) -> StepEnd {
         let vars = self.vars.clone();
         let lookup = move |n: &str| vars.get(n).cloned();
+        let typed_vars = self.typed.clone();
+        let typed = move |n: &str| typed_vars.get(n).cloned();
         let mut local = Outcome::default();
-        let attempts = step.poll.as_ref().map_or(1, |p| p.1);
+        let attempts = step.poll.as_ref().map_or(1, |p| p.attempts);
         let mut answer = None;
+        // Set when the poll ended the step: its own assertions are not judged then.
+        let mut poll_end = None;
         for attempt in 1..=attempts {
             answer = self.send(step, &lookup, &mut local, deadline).await;
             let Some(got) = &answer else { break };
-            let Some((every, _, until)) = &step.poll else { break };
+            let Some(poll) = &step.poll else { break };
+            if got.status != step.expect_status {
+                // A wrong status is judged after the last read; reads may recover.
+                if attempt == attempts || Instant::now() + poll.every >= deadline {
+                    break;
+                }
+                tokio::time::sleep(poll.every).await;
+                continue;
+            }
             let doc = serde_json::from_slice::<Value>(&got.body).ok();
             let a = super::assert::Answer { headers: &got.headers, body: &got.body, json: doc.as_ref() };
-            let held =
-                got.status == step.expect_status && until.iter().all(|u| u.check(&a, &lookup).status == Status::Pass);
-            if held || attempt == attempts || Instant::now() + *every >= deadline {
-                if !held {
-                    let last: Vec<String> = until.iter().map(|u| u.check(&a, &lookup).message).collect();
-                    local.check(Check::new(
-                        "poll",
-                        Status::Fail,
-                        format!("polled {attempt} times; the condition never held: {}", last.join("; ")),
-                    ));
-                }
+            let holds = |x: &Assertion| x.check_typed(&a, &lookup, &typed).status == Status::Pass;
+            if let Some(stop) = poll.fail_if.iter().find(|x| holds(x)) {
+                let seen = stop.check_typed(&a, &lookup, &typed).message;
+                local.check(Check::new(
+                    "poll",
+                    Status::Fail,
+                    format!("stopped polling after {attempt} reads: {seen}, a state the pack names as failed"),
+                ));
+                poll_end = Some(StepEnd::Failed);
                 break;
             }
-            tokio::time::sleep(*every).await;
+            let held = poll.until.iter().all(holds);
+            if held {
+                break;
+            }
+            if attempt == attempts || Instant::now() + poll.every >= deadline {
+                let last: Vec<String> = poll.until.iter().map(|u| u.check_typed(&a, &lookup, &typed).message).collect();
+                let (status, end, why) = match &poll.pending {
+                    Some(why) => (Status::Warn, StepEnd::Pending, format!("pending: {why}")),
+                    None => (Status::Fail, StepEnd::Failed, "the condition never held".to_string()),
+                };
+                local.check(Check::new("poll", status, format!("read {attempt} times; {why}: {}", last.join("; "))));
+                poll_end = Some(end);
+                break;
+            }
+            tokio::time::sleep(poll.every).await;
         }
-        let passed = match answer {
+        let end = match answer {
             Some(Got { url, status, headers, body, cut }) => {
                 let target = format!("{} {url}", step.method);
-                let j = Judged { url: &url, status, headers: &headers, body: &body, cut, vars: &lookup };
-                judge(&mut local, &target, &j, step.expect_status, &step.assertions);
+                let j = Judged { url: &url, status, headers: &headers, body: &body, cut, vars: &lookup, typed: &typed };
+                let assertions: &[Assertion] = if poll_end.is_some() { &[] } else { &step.assertions };
+                judge(&mut local, &target, &j, step.expect_status, assertions);
                 let doc = serde_json::from_slice::<Value>(&body).ok();
                 self.capture(step, &headers, &body, doc.as_ref(), &mut local);
                 if let (Some(doc), Some((entity, field, path))) = (&doc, &step.track) {
                     self.track(entity, field, path, doc);
                 }
-                local.status() == Status::Pass || local.status() == Status::Warn
+                let fine = local.status() == Status::Pass || local.status() == Status::Warn;
+                match poll_end {
+                    Some(StepEnd::Pending) if fine => StepEnd::Pending,
+                    _ if fine => StepEnd::Passed,
+                    _ => StepEnd::Failed,
+                }
             }
-            None => false,
+            None => StepEnd::Failed,
         };
         mask_outcome(&mut local, self.sensitive);
         for mut check in local.checks {
@@ -336,7 +460,45 @@ impl Run<'_> {
         if local.diagnosis.is_some() {
             out.diagnosis = local.diagnosis;
         }
-        passed
+        end
+    }
+
+    /// Restores the values remembered by an earlier run; true when every
+    /// `resume` name has one (the probe then resumes).
+    pub fn restore(&mut self, out: &mut Outcome) -> bool {
+        let Some((file, names)) = &self.resume else { return false };
+        let remembered = match file.load() {
+            Ok(r) => r,
+            Err(why) => {
+                out.check(Check::new("resume", Status::Warn, format!("starting afresh: {why}")));
+                return false;
+            }
+        };
+        if names.is_empty() || !names.iter().all(|n| remembered.contains_key(n)) {
+            return false;
+        }
+        let mut shown = Vec::new();
+        for name in names {
+            let value = remembered[name].clone();
+            shown.push(format!("{name} = {value}"));
+            self.vars.insert(name.clone(), text_of(&value));
+            self.typed.insert(name.clone(), value);
+        }
+        out.check(Check::new(
+            "resume",
+            Status::Pass,
+            format!("resuming the flow of an earlier run with {} (from {})", shown.join(", "), file.path().display()),
+        ));
+        true
+    }
+
+    /// Forgets the remembered values (the flow completed).
+    pub fn forget(&self, out: &mut Outcome) {
+        if let Some((file, _)) = &self.resume
+            && let Err(why) = file.clear()
+        {
+            out.check(Check::new("resume", Status::Warn, format!("could not forget the finished flow: {why}")));
+        }
     }
 
     /// Sends a step's request once; `None` when no answer came (the check is recorded).
@@ -372,6 +534,7 @@ impl Run<'_> {
         let body: Option<Vec<u8>> = match (&step.json, &step.body) {
             (Some(j), _) => {
                 let mut j = j.clone();
+                substitute_typed(&mut j, &|n: &str| self.typed.get(n).cloned());
                 if let Err(n) = interpolate_value(&mut j, vars) {
                     return fail(out, format!("`${{{n}}}` has no value"));
                 }
@@ -451,19 +614,27 @@ impl Run<'_> {
     ) {
         for (name, how) in &step.captures {
             let value = match how {
-                Capture::Path(p) => doc.and_then(|d| p.query(d).first().cloned()).map(|v| match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                }),
-                Capture::Header(h) => headers.iter().find(|(n, _)| n == h).map(|(_, v)| v.clone()),
+                Capture::Path(p) => doc.and_then(|d| p.query(d).first().cloned()),
+                Capture::Header(h) => headers.iter().find(|(n, _)| n == h).map(|(_, v)| Value::String(v.clone())),
                 Capture::Regex(re) => re
                     .captures(&String::from_utf8_lossy(body))
                     .and_then(|c| c.get(1).or_else(|| c.get(0)))
-                    .map(|m| m.as_str().to_string()),
+                    .map(|m| Value::String(m.as_str().to_string())),
             };
             match value {
                 Some(v) => {
-                    self.vars.insert(name.clone(), v);
+                    if let Some((file, names)) = &self.resume
+                        && names.contains(name)
+                        && let Err(why) = file.remember(name, &v)
+                    {
+                        out.check(Check::new(
+                            format!("remember {name}"),
+                            Status::Warn,
+                            format!("`{name}` could not be remembered for the next run: {why}"),
+                        ));
+                    }
+                    self.vars.insert(name.clone(), text_of(&v));
+                    self.typed.insert(name.clone(), v);
                 }
                 None => {
                     out.check(Check::new(
@@ -484,5 +655,13 @@ impl Run<'_> {
                 .trace
                 .record("state", serde_json::json!({ "entity": entity, "field": field, "from": before, "to": now }));
         }
+    }
+}
+
+/// A captured value as text: a string as it is, anything else as JSON.
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

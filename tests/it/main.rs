@@ -16,6 +16,7 @@ mod evidence_complete;
 mod fakes;
 mod faults;
 mod fcrdns;
+mod flow_engine;
 mod masking;
 mod mtls;
 mod packs;
