@@ -114,22 +114,14 @@ impl Plan {
             }
         }
         let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
-        // A probe of an optional feature runs only where the environment enables it.
-        let feature_off =
-            |t: usize, s: &ProbeSpec| s.feature.as_ref().filter(|f| !targets[t].env.features.contains(f)).cloned();
         for (t, spec) in &all {
-            if let (true, Some(feature)) = (sel.only.contains(&spec.id), feature_off(*t, spec)) {
-                let env = &targets[*t].env.name;
-                return Err(ConfigError::usage(format!(
-                    "probe `{}` checks the optional feature `{feature}`, which environment `{env}` does not enable",
-                    spec.id
-                ))
-                .help(format!("add \"{feature}\" to `features` in [env.{env}] of golive.toml if the program has it")));
+            if let (true, Some(off)) = (sel.only.contains(&spec.id), off(&targets[*t].env, spec)) {
+                return Err(ConfigError::usage(format!("probe `{}` {}", spec.id, off.why)).help(off.fix));
             }
         }
         let tagged = |s: &ProbeSpec| sel.tags.is_empty() || s.tags.iter().any(|t| sel.tags.contains(t));
         let chosen = |t: usize, s: &ProbeSpec| {
-            (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s) && feature_off(t, s).is_none()
+            (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s) && off(&targets[t].env, s).is_none()
         };
         // Selected probes, then their dependencies (transitively), minus --skip.
         let by_id: HashMap<&str, &ProbeSpec> = all.iter().map(|(_, s)| (s.id.as_str(), *s)).collect();
@@ -183,6 +175,43 @@ impl Plan {
     /// The names of the packs in this plan.
     pub fn pack_names(&self) -> Vec<String> {
         self.targets.iter().map(|t| t.pack.name.clone()).collect()
+    }
+}
+
+/// Why a probe is off in an environment, and how to turn it on.
+pub struct Off {
+    /// What keeps it off, after "probe `ID` ".
+    pub why: String,
+    /// How to turn it on.
+    pub fix: String,
+}
+
+/// Whether `spec` is off in `env`: a probe of an optional feature runs only
+/// where the environment enables the feature, a probe bound to a stage only in
+/// an environment of that stage. An unselected probe that is off is left out
+/// of the run; asking for it by id is a usage error.
+pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
+    let name = &env.name;
+    if let Some(feature) = spec.feature.as_ref().filter(|f| !env.features.contains(f)) {
+        return Some(Off {
+            why: format!("checks the optional feature `{feature}`, which environment `{name}` does not enable"),
+            fix: format!("add \"{feature}\" to `features` in [env.{name}] of golive.toml if the program has it"),
+        });
+    }
+    match (spec.stage, env.stage) {
+        (Some(want), Some(have)) if want == have => None,
+        (None, _) => None,
+        (Some(want), have) => Some(Off {
+            why: format!(
+                "runs only against a {} environment, and environment `{name}` is {}",
+                want.name(),
+                have.map_or_else(|| "of no declared stage".to_string(), |h| format!("a {} one", h.name()))
+            ),
+            fix: format!(
+                "run it with an environment of that stage, or set `stage = \"{}\"` in [env.{name}] if this one is",
+                want.name()
+            ),
+        }),
     }
 }
 

@@ -64,5 +64,15 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             break;
         }
     }
+    // Probes this environment leaves out: an optional feature it lacks, another stage.
+    let off: Vec<String> = plan
+        .targets
+        .iter()
+        .flat_map(|t| t.pack.probes.iter().filter_map(|s| crate::plan::off(&t.env, s).map(|o| (s, o))))
+        .map(|(s, o)| format!("  {}: {} ({})", s.id, o.why, o.fix))
+        .collect();
+    if !off.is_empty() {
+        let _ = writeln!(out, "\nOff in this environment:\n{}", off.join("\n"));
+    }
     Ok(exit::OK)
 }

@@ -89,6 +89,8 @@ pub struct Environment {
     pub vars: BTreeMap<String, String>,
     /// Optional program features enabled here (`features = ["wallets"]`).
     pub features: Vec<String>,
+    /// Whether this is a staging or a production environment, when known.
+    pub stage: Option<Stage>,
 }
 
 impl Environment {
@@ -121,6 +123,35 @@ impl Environment {
             r.add(&w.secret.value);
         }
         r
+    }
+}
+
+/// The partner environment an [`Environment`] talks to: some probes only make
+/// sense in one (a staging simulation endpoint, a production-only check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The partner's staging (sandbox) environment.
+    Staging,
+    /// The partner's production environment.
+    Production,
+}
+
+impl Stage {
+    /// The stage named exactly `name`.
+    pub fn from_name(name: &str) -> Option<Stage> {
+        match name {
+            "staging" => Some(Stage::Staging),
+            "production" => Some(Stage::Production),
+            _ => None,
+        }
+    }
+
+    /// Its name in configuration and packs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Staging => "staging",
+            Stage::Production => "production",
+        }
     }
 }
 
@@ -172,7 +203,6 @@ struct Validator<'a> {
 impl Validator<'_> {
     fn env(&self, name: String, raw: RawEnv) -> Result<Environment, ConfigError> {
         Ok(Environment {
-            name,
             pack: raw.pack.into_inner(),
             base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
             api_key: raw.api_key.map(|s| self.secret("api_key", s)).transpose()?,
@@ -192,6 +222,19 @@ impl Validator<'_> {
             timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             features: raw.features.into_iter().map(Spanned::into_inner).collect(),
+            stage: match raw.stage {
+                Some(s) => Some(self.stage(s)?),
+                None => Stage::from_name(&name),
+            },
+            name,
+        })
+    }
+
+    fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
+        Stage::from_name(raw.get_ref()).ok_or_else(|| {
+            ConfigError::at(self.file, raw.span(), format!("`{}` is not a stage", raw.get_ref()))
+                .suggest(raw.get_ref(), ["staging", "production"])
+                .help("stage is \"staging\" or \"production\"")
         })
     }
 

@@ -86,6 +86,7 @@ struct RawProbe {
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
     feature: Option<String>,
+    stage: Option<Spanned<String>>,
     params: Option<Spanned<toml::Table>>,
 }
 
@@ -149,6 +150,8 @@ pub struct ProbeSpec {
     /// The optional program feature it needs (`feature = "wallets"`): it runs
     /// only in an environment that lists the feature.
     pub feature: Option<String>,
+    /// The only stage of environment it runs in (`stage = "production"`).
+    pub stage: Option<super::env::Stage>,
     /// Kind-specific parameters, not yet interpolated.
     pub params: toml::Table,
     /// Where the probe is declared, for errors.
@@ -258,6 +261,16 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
             Some(t) => (t.get_ref().clone(), t.span()),
             None => (toml::Table::new(), span.clone()),
         };
+        let stage = p
+            .stage
+            .map(|s| {
+                super::env::Stage::from_name(s.get_ref()).ok_or_else(|| {
+                    ConfigError::at(&file, s.span(), format!("`{}` is not a stage", s.get_ref()))
+                        .suggest(s.get_ref(), ["staging", "production"])
+                        .help("stage is \"staging\" or \"production\"")
+                })
+            })
+            .transpose()?;
         let mut tags = p.tags;
         if let Some(step) = mutating_step(&params)
             && !tags.iter().any(|t| t == "mutating")
@@ -288,6 +301,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
                     .collect(),
                 diagnoses: rules(&file, p.diagnosis)?,
                 feature: p.feature,
+                stage,
                 params,
                 span,
                 params_span,

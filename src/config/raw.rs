@@ -65,6 +65,10 @@ pub struct RawEnv {
     /// a pack's probes marked `feature = "..."` run only when it is listed.
     #[serde(default)]
     pub features: Vec<Spanned<String>>,
+    /// "staging" or "production": probes bound to a stage (`stage = "..."` in
+    /// the pack) run only in an environment of that stage. Default: the
+    /// environment's name when it is one of the two.
+    pub stage: Option<Spanned<String>>,
 }
 
 /// The `webhook = { url, scheme, secret }` table.

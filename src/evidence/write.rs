@@ -202,6 +202,7 @@ fn configuration(env: &Environment) -> Value {
         timeout,
         vars,
         features,
+        stage,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -230,5 +231,6 @@ fn configuration(env: &Environment) -> Value {
         "timeout_ms": timeout.map(|t| t.as_millis() as u64),
         "vars": vars,
         "features": features,
+        "stage": stage.map(|s| s.name()),
     })
 }

@@ -374,6 +374,8 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         ca_bundle: Some(dir.join(PARTNER_CA)),
         calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
         nameservers: vec![at.dns],
+        // The fakes play the partners' staging environments.
+        stage: Some(crate::config::Stage::Staging),
         ..Environment::default()
     };
     let paymentsai = Environment {
@@ -393,6 +395,7 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
             secret: secret("webhook_secret", &secrets.webhook_secret),
         }),
         website_url: url(&at.website, "/"),
+        stage: Some(crate::config::Stage::Staging),
         ..Environment::default()
     };
     vec![axys, paymentsai]

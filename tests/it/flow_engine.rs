@@ -239,3 +239,42 @@ fn asking_for_a_probe_of_a_feature_the_environment_lacks_is_a_usage_error() {
     let text = err.to_string();
     assert!(text.contains("optional feature `wallets`") && text.contains("features"), "{text}");
 }
+
+const STAGED: &str = r#"
+[[probe]]
+id = "simulate"
+kind = "http"
+title = "Staging simulation"
+stage = "staging"
+[probe.params]
+url = "${base_url}/staging/x"
+
+[[probe]]
+id = "is-production"
+kind = "http"
+title = "Production only"
+stage = "production"
+[probe.params]
+url = "${base_url}/staging/x"
+expect_status = 404
+"#;
+
+#[tokio::test]
+async fn a_probe_bound_to_a_stage_runs_only_in_an_environment_of_that_stage() {
+    let server = golive::fake::Wiremock::start().await;
+    let ids = |s: &golive::report::RunSummary| s.probes.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    let (sel, opts) = (Selection::default(), RunOptions::default());
+    let run_in = |stage| {
+        let env = Environment { stage, ..env_at(&server.uri()) };
+        run_pack(env, pack_from(&pack(STAGED)), &sel, &opts)
+    };
+    assert_eq!(ids(&run_in(Some(golive::config::Stage::Staging)).await), ["simulate"]);
+    assert_eq!(ids(&run_in(Some(golive::config::Stage::Production)).await), ["is-production"]);
+    assert!(ids(&run_in(None).await).is_empty(), "an environment of no stage runs no stage-bound probe");
+    let sel = Selection { only: vec!["is-production".into()], ..Selection::default() };
+    let env = Environment { stage: Some(golive::config::Stage::Staging), ..env_at("http://127.0.0.1:9") };
+    let Err(err) = golive::plan::Plan::build("staging", vec![(env, pack_from(&pack(STAGED)))], &sel) else {
+        panic!("planned a production-only probe in staging");
+    };
+    assert!(err.to_string().contains("runs only against a production environment"), "{err}");
+}
