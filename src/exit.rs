@@ -13,6 +13,16 @@ pub const FAIL: u8 = 1;
 pub const USAGE: u8 = 2;
 /// At least one probe could not reach a verdict (timeout, network down), none failed.
 pub const ERROR: u8 = 3;
+/// Every probe passed, but an output the user asked for (`--report`,
+/// `--evidence`) could not be written: the gate must not pass without it.
+/// A failed or errored run keeps its own code (1 or 3); the message names the output.
+pub const OUTPUT: u8 = 4;
+
+/// The exit code of a run whose verdict maps to `verdict`, when some outputs
+/// could not be written: the verdict wins unless it is a pass.
+pub fn with_lost_outputs(verdict: u8, lost: bool) -> u8 {
+    if lost && verdict == OK { OUTPUT } else { verdict }
+}
 
 /// The exit code a finished run maps to.
 pub fn for_summary(summary: &RunSummary, fail_on_warn: bool) -> u8 {
@@ -64,5 +74,13 @@ mod tests {
         assert_eq!(for_summary(&summary(Counts { error: 1, ..Counts::default() }), false), ERROR);
         assert_eq!(for_summary(&summary(Counts { error: 1, fail: 1, ..Counts::default() }), false), FAIL);
         assert_eq!(for_summary(&summary(Counts { skip: 3, ..Counts::default() }), false), OK);
+    }
+
+    #[test]
+    fn a_lost_output_turns_only_a_pass_into_its_own_code() {
+        assert_eq!(with_lost_outputs(OK, true), OUTPUT);
+        assert_eq!(with_lost_outputs(FAIL, true), FAIL);
+        assert_eq!(with_lost_outputs(ERROR, true), ERROR);
+        assert_eq!(with_lost_outputs(OK, false), OK);
     }
 }

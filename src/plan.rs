@@ -113,6 +113,19 @@ impl Plan {
                     .help("`golive list --env ENV` shows every probe id"));
             }
         }
+        // A tag no probe has is a typo, not an empty selection that passes.
+        let all_tags: BTreeSet<&str> = all.iter().flat_map(|(_, s)| s.tags.iter().map(String::as_str)).collect();
+        if let Some(tag) = sel.tags.iter().find(|t| !all_tags.contains(t.as_str())) {
+            let near = all_tags.iter().copied().find(|t| t.eq_ignore_ascii_case(tag));
+            let err = ConfigError::usage(format!("no probe has the tag `{tag}`"));
+            let err = match near {
+                Some(t) => err.help(format!("did you mean `{t}`? (tags are case-sensitive)")),
+                None => err.suggest(tag, all_tags.iter().copied()),
+            };
+            return Err(
+                err.help(format!("tags of these probes: {}", all_tags.iter().copied().collect::<Vec<_>>().join(", ")))
+            );
+        }
         let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
         for (t, spec) in &all {
             if let (true, Some(off)) = (sel.only.contains(&spec.id), off(&targets[*t].env, spec)) {
@@ -130,6 +143,9 @@ impl Plan {
             .filter(|(t, s)| chosen(*t, s) && !skipped.contains(s.id.as_str()))
             .map(|(_, s)| s.id.as_str())
             .collect();
+        if wanted.is_empty() {
+            return Err(nothing_selected(env_name, &targets, sel));
+        }
         let directly: BTreeSet<&str> = wanted.clone();
         let mut stack: Vec<&str> = wanted.iter().copied().collect();
         while let Some(id) = stack.pop() {
@@ -176,6 +192,30 @@ impl Plan {
     pub fn pack_names(&self) -> Vec<String> {
         self.targets.iter().map(|t| t.pack.name.clone()).collect()
     }
+}
+
+/// The usage error of a selection that leaves no probe: a gate that runs
+/// nothing must not pass.
+fn nothing_selected(env_name: &str, targets: &[Target], sel: &Selection) -> ConfigError {
+    let mut err =
+        ConfigError::usage(format!("nothing to run: the selection leaves no probe of environment `{env_name}`"));
+    let asked: Vec<String> = [("--only", &sel.only), ("--skip", &sel.skip), ("--tag", &sel.tags)]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(flag, v)| format!("{flag} {}", v.join(",")))
+        .collect();
+    if !asked.is_empty() {
+        err = err.help(format!("asked for: {}; no probe meets all of it", asked.join(" ")));
+    }
+    let off: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.pack.probes.iter().filter_map(|s| off(&t.env, s).map(|o| format!("`{}` {}", s.id, o.why))))
+        .take(5)
+        .collect();
+    if !off.is_empty() {
+        err = err.help(format!("off in this environment: {}", off.join("; ")));
+    }
+    err.help("`golive list --env ENV` shows the probes, their tags and what is off")
 }
 
 /// Why a probe is off in an environment, and how to turn it on.

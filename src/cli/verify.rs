@@ -108,35 +108,49 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let summary = runner::run(&plan, &opts, &mut |event| progress.on_event(&event)).await;
     drop(resolved.fakes);
-    write_reports(&summary, &args.report)?;
+    // The run happened: an output that cannot be written is named, and the
+    // verdict stays in the exit code (exit::OUTPUT only when all passed).
+    let mut lost = write_reports(&summary, &args.report);
     if let Some(dir) = &args.evidence {
-        let written = evidence::write(dir, &summary, &plan).map_err(super::evidence::usage)?;
-        eprintln!(
-            "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
-            dir.display(),
-            written.trace,
-            written.states,
-            dir.display()
-        );
+        match evidence::write(dir, &summary, &plan) {
+            Ok(written) => eprintln!(
+                "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
+                dir.display(),
+                written.trace,
+                written.states,
+                dir.display()
+            ),
+            Err(e) => {
+                eprintln!("golive: the evidence could not be written to {}: {e}", dir.display());
+                lost = true;
+            }
+        }
     }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("golive: cannot write the report to stdout: {e}");
+        lost = true;
     }
-    Ok(exit::for_summary(&summary, fail_on_warn))
+    Ok(exit::with_lost_outputs(exit::for_summary(&summary, fail_on_warn), lost))
 }
 
-/// Writes every `--report FORMAT=PATH` from the same run.
-fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> Result<(), ConfigError> {
+/// Writes every `--report FORMAT=PATH` from the same run; says on stderr which
+/// could not be written, and returns whether any was lost.
+fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> bool {
+    let mut lost = false;
     for target in reports {
         let path: &PathBuf = &target.path;
         let mut buf = Vec::new();
-        target.format.render(summary, &mut buf, false).and_then(|()| std::fs::write(path, &buf)).map_err(|e| {
-            ConfigError::usage(format!("cannot write the {:?} report to {}: {e}", target.format, path.display()))
-                .help("check that the folder exists and is writable")
-        })?;
+        if let Err(e) = target.format.render(summary, &mut buf, false).and_then(|()| std::fs::write(path, &buf)) {
+            eprintln!(
+                "golive: the {} report could not be written to {}: {e} (check that the folder exists and is writable); the run's verdict stands",
+                format!("{:?}", target.format).to_lowercase(),
+                path.display()
+            );
+            lost = true;
+        }
     }
-    Ok(())
+    lost
 }

@@ -51,30 +51,32 @@ pub async fn run(
         }
     };
     let summary = watch::watch(plan, opts, watch, stop, &mut on_round).await;
-    write_reports(&summary, out.reports)?;
+    let lost = write_reports(&summary, out.reports);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = render::render(out.format, &summary, &mut stdout, super::stdout_colour())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("golive: cannot write the watch summary to stdout: {e}");
     }
-    Ok(exit::for_summary(&summary.as_run(), fail_on_warn))
+    Ok(exit::with_lost_outputs(exit::for_summary(&summary.as_run(), fail_on_warn), lost))
 }
 
-/// Writes every `--report FORMAT=PATH` describing the whole watch.
-fn write_reports(summary: &WatchSummary, reports: &[ReportTarget]) -> Result<(), ConfigError> {
+/// Writes every `--report FORMAT=PATH` describing the whole watch; names on
+/// stderr each that could not be written and returns whether any was lost.
+fn write_reports(summary: &WatchSummary, reports: &[ReportTarget]) -> bool {
+    let mut lost = false;
     for target in reports {
         let mut buf = Vec::new();
-        render::render(target.format, summary, &mut buf, false)
-            .and_then(|()| std::fs::write(&target.path, &buf))
-            .map_err(|e| {
-                ConfigError::usage(format!(
-                    "cannot write the {:?} watch report to {}: {e}",
-                    target.format,
-                    target.path.display()
-                ))
-                .help("check that the folder exists and is writable")
-            })?;
+        if let Err(e) =
+            render::render(target.format, summary, &mut buf, false).and_then(|()| std::fs::write(&target.path, &buf))
+        {
+            eprintln!(
+                "golive: the {} watch report could not be written to {}: {e} (check that the folder exists and is writable); the watch's verdict stands",
+                format!("{:?}", target.format).to_lowercase(),
+                target.path.display()
+            );
+            lost = true;
+        }
     }
-    Ok(())
+    lost
 }

@@ -101,13 +101,6 @@ fn report_files_are_written_from_the_same_run() {
 }
 
 #[test]
-fn a_report_path_that_cannot_be_written_is_a_clear_error() {
-    let out = golive(&["verify", "--env", "demo", "--report", "junit=/nonexistent-dir/golive.xml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot write the Junit report to /nonexistent-dir/golive.xml"), "{}", stderr(&out));
-}
-
-#[test]
 fn every_command_has_help_and_completions_work() {
     for cmd in [&["--help"][..], &["verify", "--help"], &["list", "--help"], &["fake", "serve", "--help"]] {
         let out = golive(cmd);
@@ -128,4 +121,37 @@ fn no_colour_when_not_a_terminal_even_without_no_color() {
     );
     assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
     let _ = golive_in(dir, &["--version"], &[]);
+}
+
+#[test]
+fn a_tag_no_probe_has_is_a_usage_error_with_a_suggestion_not_an_empty_pass() {
+    let out = golive(&["verify", "--env", "demo", "--tag", "Launch-Day"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no probe has the tag `Launch-Day`") && err.contains("did you mean `launch-day`?"), "{err}");
+}
+
+#[test]
+fn a_selection_that_leaves_nothing_is_a_usage_error() {
+    // axys-tls has no `network` tag: together the filters select nothing.
+    let out = golive(&["verify", "--env", "demo", "--only", "axys-tls", "--tag", "network"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("nothing to run"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_report_that_cannot_be_written_keeps_the_verdict_and_names_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, "a file where a folder should be").unwrap();
+    let report = format!("junit={}", blocker.join("golive.xml").display());
+    // A passing run whose report is lost exits 4, never 0 (and never 2: the probes ran).
+    let out = golive(&["verify", "--env", "demo", "--only", "axys-cert", "--report", &report]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains(&blocker.join("golive.xml").display().to_string()), "{}", stderr(&out));
+    assert!(stdout(&out).contains("axys-cert"), "the report still reaches stdout");
+    // A failing run keeps its 1.
+    let out =
+        golive(&["verify", "--env", "demo", "--scenario", "wrong-key", "--only", "axys-cert", "--report", &report]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }

@@ -270,7 +270,11 @@ async fn a_probe_bound_to_a_stage_runs_only_in_an_environment_of_that_stage() {
     };
     assert_eq!(ids(&run_in(Some(golive::config::Stage::Staging)).await), ["simulate"]);
     assert_eq!(ids(&run_in(Some(golive::config::Stage::Production)).await), ["is-production"]);
-    assert!(ids(&run_in(None).await).is_empty(), "an environment of no stage runs no stage-bound probe");
+    let env = Environment { stage: None, ..env_at(&server.uri()) };
+    let Err(err) = golive::plan::Plan::build("sandbox", vec![(env, pack_from(&pack(STAGED)))], &sel) else {
+        panic!("an environment of no stage runs no stage-bound probe, and nothing at all is a usage error");
+    };
+    assert!(err.to_string().contains("nothing to run"), "{err}");
     let sel = Selection { only: vec!["is-production".into()], ..Selection::default() };
     let env = Environment { stage: Some(golive::config::Stage::Staging), ..env_at("http://127.0.0.1:9") };
     let Err(err) = golive::plan::Plan::build("staging", vec![(env, pack_from(&pack(STAGED)))], &sel) else {
