@@ -29,3 +29,4 @@ mod serve;
 mod tls;
 mod watch;
 mod webhook;
+mod webhook_auth;
