@@ -116,7 +116,8 @@ impl Environment {
             "base_url" => url(&self.base_url),
             "website_url" => url(&self.website_url),
             "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
-            "webhook_destination_id" => self.webhook_destination_id.clone(),
+            // `webhook.destination_id`, or `vars.webhook_destination_id` as the plan's help suggests.
+            "webhook_destination_id" => self.webhook_destination_id.clone().or_else(|| self.vars.get(name).cloned()),
             "account_id" => self.account_id.clone(),
             "organization_id" => self.organization_id.clone(),
             "env" => Some(self.name.clone()),

@@ -280,6 +280,23 @@ mod config {
     }
 
     #[test]
+    fn the_destination_id_may_also_come_from_vars() {
+        let env = load(
+            "webhook = { url = \"https://merchant.example/hooks\", secret = { env = \"WA_T4_SECRET\" } }\nvars = { webhook_destination_id = \"dest-from-vars\" }\n",
+            &[("WA_T4_SECRET", "s")],
+        )
+        .unwrap();
+        assert!(env.webhook_auth.is_none() && env.webhook_destination_id.is_none());
+        assert_eq!(env.var("webhook_destination_id").as_deref(), Some("dest-from-vars"));
+        let empty = load(
+            "webhook = { url = \"https://merchant.example/hooks\", secret = { env = \"WA_T4_SECRET\" }, destination_id = \" \" }\n",
+            &[("WA_T4_SECRET", "s")],
+        )
+        .unwrap_err();
+        assert!(empty.contains("`webhook.destination_id` is empty"), "{empty}");
+    }
+
+    #[test]
     fn a_literal_password_is_refused_without_showing_it() {
         let err = load(
             "webhook = { url = \"https://merchant.example/hooks\", secret = { env = \"WA_T2_SECRET\" }, auth = { basic = { user = \"pai\", password = \"canary-literal-pw\" } } }\n",
