@@ -13,7 +13,7 @@ use toml::Spanned;
 
 use super::error::{ConfigError, SourceFile, from_toml};
 use super::pack::Pack;
-use super::raw::{RawConfig, RawEnv, RawWebhook};
+use super::raw::{RawConfig, RawEnv, RawWebhook, RawWebhookAuth};
 use super::secret::SecretRef;
 use crate::redact::Redactor;
 
@@ -44,6 +44,19 @@ pub struct Webhook {
     pub scheme: Option<crate::webhook::Scheme>,
     /// The signing secret.
     pub secret: Secret,
+}
+
+/// Credentials the merchant's webhook endpoint demands of every delivery
+/// (`webhook.auth`): the ones registered with the partner's webhook destination.
+#[derive(Debug, Clone)]
+pub enum WebhookAuth {
+    /// HTTP Basic, as PaymentsAI registers it (`auth: { type: "basic", username, password }`).
+    Basic {
+        /// The user name (not a secret).
+        user: String,
+        /// The password; never printed.
+        password: Secret,
+    },
 }
 
 /// One validated environment.
@@ -81,6 +94,12 @@ pub struct Environment {
     pub state_file: Option<PathBuf>,
     /// Webhook endpoint.
     pub webhook: Option<Webhook>,
+    /// `webhook.auth`: credentials sent with every webhook delivery. Kept beside
+    /// [`Webhook`] rather than inside it, so code that builds a `Webhook` keeps compiling.
+    pub webhook_auth: Option<WebhookAuth>,
+    /// `webhook.destination_id`: the partner's id of the registered webhook
+    /// destination, which a pack reads as `${webhook_destination_id}`.
+    pub webhook_destination_id: Option<String>,
     /// Merchant website.
     pub website_url: Option<reqwest::Url>,
     /// Default probe deadline.
@@ -101,6 +120,8 @@ impl Environment {
             "base_url" => url(&self.base_url),
             "website_url" => url(&self.website_url),
             "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
+            // `webhook.destination_id`, or `vars.webhook_destination_id` as the plan's help suggests.
+            "webhook_destination_id" => self.webhook_destination_id.clone().or_else(|| self.vars.get(name).cloned()),
             "account_id" => self.account_id.clone(),
             "organization_id" => self.organization_id.clone(),
             "env" => Some(self.name.clone()),
@@ -121,6 +142,9 @@ impl Environment {
         }
         if let Some(w) = &self.webhook {
             r.add(&w.secret.value);
+        }
+        if let Some(WebhookAuth::Basic { password, .. }) = &self.webhook_auth {
+            r.add(&password.value);
         }
         r
     }
@@ -202,6 +226,13 @@ struct Validator<'a> {
 
 impl Validator<'_> {
     fn env(&self, name: String, raw: RawEnv) -> Result<Environment, ConfigError> {
+        let (webhook, webhook_auth, webhook_destination_id) = match raw.webhook {
+            Some(w) => {
+                let (webhook, auth, destination) = self.webhook(w.into_inner())?;
+                (Some(webhook), auth, destination)
+            }
+            None => (None, None, None),
+        };
         Ok(Environment {
             pack: raw.pack.into_inner(),
             base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
@@ -217,7 +248,9 @@ impl Validator<'_> {
             account_secret: raw.account_secret.map(|s| self.secret("account_secret", s)).transpose()?,
             permanent_key_file: raw.permanent_key_file.map(|p| self.base.join(p.get_ref())),
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
-            webhook: raw.webhook.map(|w| self.webhook(w.into_inner())).transpose()?,
+            webhook,
+            webhook_auth,
+            webhook_destination_id,
             website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
             timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
@@ -284,12 +317,38 @@ impl Validator<'_> {
         })
     }
 
-    fn webhook(&self, raw: RawWebhook) -> Result<Webhook, ConfigError> {
-        Ok(Webhook {
+    /// The webhook table: the endpoint, its `auth` and the destination id.
+    fn webhook(&self, raw: RawWebhook) -> Result<(Webhook, Option<WebhookAuth>, Option<String>), ConfigError> {
+        let webhook = Webhook {
             url: self.url("webhook.url", raw.url)?,
             scheme: raw.scheme.map(|s| self.webhook_scheme(s)).transpose()?,
             secret: self.secret("webhook.secret", raw.secret)?,
-        })
+        };
+        let auth = raw.auth.map(|a| self.webhook_auth(a.into_inner())).transpose()?;
+        let destination = match raw.destination_id {
+            Some(id) if id.get_ref().trim().is_empty() => {
+                return Err(ConfigError::at(self.file, id.span(), "`webhook.destination_id` is empty")
+                    .help("write the id the partner returned when the webhook destination was registered"));
+            }
+            other => other.map(|id| id.into_inner().trim().to_string()),
+        };
+        Ok((webhook, auth, destination))
+    }
+
+    fn webhook_auth(&self, raw: RawWebhookAuth) -> Result<WebhookAuth, ConfigError> {
+        let basic = raw.basic.into_inner();
+        let user = basic.user;
+        // RFC 7617: the user-id of Basic credentials cannot contain a colon.
+        if user.get_ref().is_empty() || user.get_ref().contains(':') {
+            return Err(ConfigError::at(
+                self.file,
+                user.span(),
+                "`webhook.auth.basic.user` must be a non-empty user name without `:`",
+            )
+            .help("write the user name registered with the webhook destination (HTTP Basic forbids `:` in it)"));
+        }
+        let password = self.secret("webhook.auth.basic.password", basic.password)?;
+        Ok(WebhookAuth::Basic { user: user.into_inner(), password })
     }
 
     fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<crate::webhook::Scheme, ConfigError> {

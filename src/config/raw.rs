@@ -82,4 +82,28 @@ pub struct RawWebhook {
     pub scheme: Option<Spanned<toml::Value>>,
     /// The signing secret, a secret reference.
     pub secret: Spanned<toml::Value>,
+    /// The credentials registered with the partner's webhook destination,
+    /// which the endpoint may demand of every delivery.
+    pub auth: Option<Spanned<RawWebhookAuth>>,
+    /// The partner's id of the registered webhook destination (PaymentsAI
+    /// returns it when the destination is registered).
+    pub destination_id: Option<Spanned<String>>,
+}
+
+/// The `webhook.auth = { basic = { user, password } }` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhookAuth {
+    /// HTTP Basic credentials.
+    pub basic: Spanned<RawBasicAuth>,
+}
+
+/// The `basic = { user = "...", password = { env = "..." } }` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBasicAuth {
+    /// The user name (not a secret).
+    pub user: Spanned<String>,
+    /// The password, a secret reference.
+    pub password: Spanned<toml::Value>,
 }

@@ -198,6 +198,8 @@ fn configuration(env: &Environment) -> Value {
         permanent_key_file,
         state_file,
         webhook,
+        webhook_auth,
+        webhook_destination_id,
         website_url,
         timeout,
         vars,
@@ -226,6 +228,12 @@ fn configuration(env: &Environment) -> Value {
             "url": w.url.as_str(),
             "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
             "secret": w.secret.source.to_string(),
+            "auth": webhook_auth.as_ref().map(|a| match a {
+                crate::config::WebhookAuth::Basic { user, password } => {
+                    json!({ "basic": { "user": user, "password": password.source.to_string() } })
+                }
+            }),
+            "destination_id": webhook_destination_id,
         })),
         "website_url": website_url.as_ref().map(|u| u.as_str()),
         "timeout_ms": timeout.map(|t| t.as_millis() as u64),

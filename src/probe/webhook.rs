@@ -5,6 +5,10 @@
 //! An endpoint that answers 200 to everything passes a naive check; this probe
 //! exists to catch it. Signing lives in [`crate::webhook`]; the secret never
 //! reaches a check, a fact or a diagnosis.
+//!
+//! When the environment sets `webhook.auth` (the Basic credentials registered
+//! with the partner's webhook destination), every delivery carries them, as the
+//! partner's would; the password never reaches a trace, a fact or a message.
 
 mod cases;
 
@@ -15,6 +19,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use super::{BuildContext, Probe, ProbeContext};
+use crate::config::WebhookAuth;
 use crate::net;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 use crate::webhook::{Key, Scheme, scheme};
@@ -42,6 +47,8 @@ struct Params {
 /// A built `webhook` probe.
 struct WebhookProbe {
     event: Event,
+    /// The field that carries each delivery's id (PaymentsAI: `deduplicationId`).
+    id_field: Option<String>,
     scheme: Option<Scheme>,
     expect_status: Option<u16>,
     latency_limit: Duration,
@@ -59,6 +66,7 @@ pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Prob
         return Err("`expect_status` must be an HTTP status (100 to 599)".into());
     }
     Ok(Arc::new(WebhookProbe {
+        id_field: p.id_field.clone(),
         event: Event::from_toml(p.event, p.id_field)?,
         scheme,
         expect_status: p.expect_status,
@@ -107,6 +115,11 @@ impl Probe for WebhookProbe {
         };
         out.fact("url", webhook.url.as_str());
         out.fact("scheme", scheme.name.as_str());
+        let auth = cx.env.webhook_auth.as_ref();
+        let user = auth.map(|WebhookAuth::Basic { user, .. }| user.clone());
+        if let Some(user) = &user {
+            out.fact("auth", format!("basic (user {user})"));
+        }
         let expect = self.expect_status.or(scheme.expect_status);
         let plan = match cases::plan(&scheme, &key, &self.event) {
             Ok(p) => p,
@@ -115,13 +128,13 @@ impl Probe for WebhookProbe {
                 return out;
             }
         };
-        let mut verdicts = Verdicts::default();
+        let mut verdicts = Verdicts::new(user, self.id_field.clone());
         let mut latencies: Vec<(Case, Duration)> = Vec::new();
         for (case, delivery) in &plan {
             let started = Instant::now();
             // Stop just before the runner's deadline so the report says which delivery hung.
             let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
-            let sent = send(client, &webhook.url, delivery, budget).await;
+            let sent = send(client, &webhook.url, delivery, auth, budget).await;
             let elapsed = started.elapsed();
             // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
             cx.trace.record(
@@ -173,6 +186,8 @@ pub(crate) struct Answer {
     pub status: u16,
     /// The `Location` header of a redirect.
     pub location: Option<String>,
+    /// The `WWW-Authenticate` header (a 401's challenge, e.g. `Basic realm="hooks"`).
+    pub www_authenticate: Option<String>,
     /// The start of the body, for messages.
     pub excerpt: String,
 }
@@ -181,8 +196,10 @@ async fn send(
     client: &reqwest::Client,
     url: &reqwest::Url,
     d: &Delivery,
+    auth: Option<&WebhookAuth>,
     timeout: Duration,
 ) -> Result<Answer, reqwest::Error> {
+    use secrecy::ExposeSecret;
     let mut request = client
         .post(url.clone())
         .timeout(timeout)
@@ -191,13 +208,21 @@ async fn send(
     for (name, value) in &d.headers {
         request = request.header(name.as_str(), value.as_str());
     }
+    // Sent as the partner sends it; reqwest marks the header sensitive, and the
+    // trace records only the signature headers of `d`.
+    if let Some(WebhookAuth::Basic { user, password }) = auth {
+        request = request.basic_auth(user, Some(password.value.expose_secret()));
+    }
     let response = request.send().await?;
     let status = response.status().as_u16();
-    let location =
-        response.headers().get(reqwest::header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let header = |name: reqwest::header::HeaderName| {
+        response.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let location = header(reqwest::header::LOCATION);
+    let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
     let (body, _) = net::read_body(response).await?;
     let excerpt = String::from_utf8_lossy(&body).chars().take(120).collect::<String>().trim().to_string();
-    Ok(Answer { status, location, excerpt })
+    Ok(Answer { status, location, www_authenticate, excerpt })
 }
 
 fn latency_check(latencies: &[(Case, Duration)], limit: Duration) -> Check {

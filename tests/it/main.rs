@@ -30,3 +30,4 @@ mod serve;
 mod tls;
 mod watch;
 mod webhook;
+mod webhook_auth;

@@ -181,9 +181,15 @@ pub fn plan(scheme: &Scheme, key: &Key, event: &Event) -> Result<Vec<(Case, Deli
 /// The verdicts so far, for the probe's diagnosis.
 #[derive(Debug, Default)]
 pub struct Verdicts {
-    signed_wrong: Option<(u16, Option<String>)>,
+    /// The Basic user the deliveries carried (`webhook.auth`), if any.
+    credentials: Option<String>,
+    /// The event field that carries each delivery's id, if the pack names one.
+    id_field: Option<String>,
+    signed_status: Option<u16>,
+    signed_wrong: Option<Answer>,
     accepted: Vec<Case>,
     not_rejected: Vec<(Case, u16)>,
+    duplicate_refused: Option<u16>,
 }
 
 fn is_success(status: u16) -> bool {
@@ -200,11 +206,23 @@ fn answered(a: &Answer) -> String {
 }
 
 impl Verdicts {
+    /// No verdict yet; `credentials` names the Basic user sent with every
+    /// delivery, `id_field` the event field that carries the delivery id.
+    pub fn new(credentials: Option<String>, id_field: Option<String>) -> Verdicts {
+        Verdicts { credentials, id_field, ..Verdicts::default() }
+    }
+
+    /// How the replay check names the duplicate, e.g. "the same deduplicationId".
+    fn same_id(&self) -> String {
+        self.id_field.as_ref().map_or_else(|| "the same delivery".to_string(), |f| format!("the same {f}"))
+    }
+
     /// Judges one answer and remembers it for the diagnosis.
     pub fn judge(&mut self, case: Case, a: &Answer, expect: Option<u16>, scheme: &Scheme) -> Check {
         let name = case.check_name();
         match case {
             Case::Signed => {
+                self.signed_status = Some(a.status);
                 let want = expect.map_or_else(|| "2xx".to_string(), |s| s.to_string());
                 let ok = expect.map_or(is_success(a.status), |s| s == a.status);
                 if ok {
@@ -215,7 +233,7 @@ impl Verdicts {
                     )
                     .with_values(want, a.status.to_string());
                 }
-                self.signed_wrong = Some((a.status, a.location.clone()));
+                self.signed_wrong = Some(a.clone());
                 let rule = expect.map_or_else(|| "a 2xx".to_string(), |s| format!("exactly {s}"));
                 Check::new(
                     name,
@@ -224,14 +242,44 @@ impl Verdicts {
                 )
                 .with_values(want, a.status.to_string())
             }
-            Case::Replay => {
-                let note = if is_success(a.status) {
-                    "note: the same delivery sent twice was accepted both times; make sure the handler deduplicates on the event id so a retried event is processed once"
-                } else {
-                    "note: the same delivery sent twice was refused the second time (it deduplicates); answering the expected status to a duplicate stops the sender's retries"
-                };
-                Check::new(name, Status::Pass, format!("{note} (answered {})", a.status))
-            }
+            // A sender that wants one exact status (PaymentsAI: 200) retries a
+            // duplicate refused with anything else, forever: the duplicate must get
+            // that status too, and the handler skips it by its id. golive cannot see
+            // whether the handler processed it twice, so a matching answer is a note.
+            // A duplicate answered like the first delivery adds nothing to the
+            // signed event's own verdict.
+            Case::Replay => match expect {
+                Some(want) if a.status != want && self.signed_status != Some(a.status) => {
+                    self.duplicate_refused = Some(a.status);
+                    Check::new(
+                        name,
+                        Status::Fail,
+                        format!(
+                            "a duplicate delivery ({}) was answered {}; expected exactly {want}, as for the first delivery",
+                            self.same_id(),
+                            answered(a)
+                        ),
+                    )
+                    .with_values(want.to_string(), a.status.to_string())
+                }
+                Some(_) => Check::new(
+                    name,
+                    Status::Pass,
+                    format!(
+                        "note: a duplicate delivery ({}) was answered {}, as the first one; make sure the handler skips an id it has already processed, so a retried event is handled once",
+                        self.same_id(),
+                        a.status
+                    ),
+                ),
+                None => {
+                    let note = if is_success(a.status) {
+                        "note: the same delivery sent twice was accepted both times; make sure the handler deduplicates on the event id so a retried event is processed once"
+                    } else {
+                        "note: the same delivery sent twice was refused the second time (it deduplicates); answering the expected status to a duplicate stops the sender's retries"
+                    };
+                    Check::new(name, Status::Pass, format!("{note} (answered {})", a.status))
+                }
+            },
             _ if (400..500).contains(&a.status) => {
                 Check::new(name, Status::Pass, format!("{}: rejected with {}", case.label(), a.status))
                     .with_values("4xx", a.status.to_string())
@@ -268,8 +316,8 @@ impl Verdicts {
 
     /// Cause and fix for what went wrong, most important first.
     pub fn diagnosis(&self, scheme: &Scheme, expect: Option<u16>) -> Option<Diagnosis> {
-        if let Some((status, location)) = &self.signed_wrong {
-            return Some(signed_diagnosis(*status, location.as_deref(), scheme, expect));
+        if let Some(answer) = &self.signed_wrong {
+            return Some(signed_diagnosis(answer, self.credentials.as_deref(), scheme, expect));
         }
         if !self.accepted.is_empty() {
             let list = self.accepted_labels().join(", ");
@@ -299,6 +347,19 @@ impl Verdicts {
                 ),
             });
         }
+        if let Some(status) = self.duplicate_refused {
+            let want = expect.map_or_else(|| "a 2xx".to_string(), |s| s.to_string());
+            return Some(Diagnosis {
+                cause: format!(
+                    "the endpoint answers {status} to a duplicate delivery ({}); the sender retries anything but {want}, so a refused duplicate is delivered again and again",
+                    self.same_id()
+                ),
+                fix: format!(
+                    "answer {want} to a duplicate as to the first delivery, and skip its processing: store each processed {} and check it before handling an event",
+                    self.id_field.as_deref().unwrap_or("event id")
+                ),
+            });
+        }
         if let Some((case, status)) = self.not_rejected.first() {
             return Some(Diagnosis {
                 cause: format!(
@@ -312,7 +373,44 @@ impl Verdicts {
     }
 }
 
-fn signed_diagnosis(status: u16, location: Option<&str>, scheme: &Scheme, expect: Option<u16>) -> Diagnosis {
+/// Whether a `WWW-Authenticate` value challenges for HTTP Basic.
+fn challenges_basic(a: &Answer) -> bool {
+    a.www_authenticate.as_deref().is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("basic"))
+}
+
+/// A 401 to a correctly signed event, read with what golive sent: the
+/// endpoint may want the Basic credentials registered with the partner's
+/// webhook destination, or refuse the ones sent.
+fn unauthorized_diagnosis(a: &Answer, credentials: Option<&str>) -> Option<Diagnosis> {
+    const ADD_AUTH: &str = "add `auth = { basic = { user = \"...\", password = { env = \"...\" } } }` to the environment's `webhook` in golive.toml: the user and password registered with the webhook destination (auth type basic), which the partner sends with every delivery";
+    match (credentials, challenges_basic(a)) {
+        (None, true) => Some(Diagnosis {
+            cause: "the endpoint wants the Basic credentials registered with the destination: it answered 401 with `WWW-Authenticate: Basic` to a correctly signed event sent without credentials".into(),
+            fix: ADD_AUTH.into(),
+        }),
+        (None, false) => Some(Diagnosis {
+            cause: "the endpoint answered 401 to a correctly signed event sent without credentials: it wants the Basic credentials registered with the destination, or it verifies signatures with another secret".into(),
+            fix: format!(
+                "if the webhook destination was registered with `auth: basic`, {ADD_AUTH}; otherwise check that the endpoint's secret is the one in webhook.secret"
+            ),
+        }),
+        (Some(user), true) => Some(Diagnosis {
+            cause: format!(
+                "the endpoint refused the Basic credentials of user `{user}` (401 with `WWW-Authenticate: Basic`): they are not the ones it expects"
+            ),
+            fix: "set webhook.auth to the user and password registered with the webhook destination, and the endpoint to accept exactly those".into(),
+        }),
+        (Some(_), false) => None,
+    }
+}
+
+fn signed_diagnosis(a: &Answer, credentials: Option<&str>, scheme: &Scheme, expect: Option<u16>) -> Diagnosis {
+    let (status, location) = (a.status, a.location.as_deref());
+    if status == 401
+        && let Some(d) = unauthorized_diagnosis(a, credentials)
+    {
+        return d;
+    }
     if (300..400).contains(&status) {
         return Diagnosis {
             cause: format!(
