@@ -19,6 +19,7 @@ mod fcrdns;
 mod masking;
 mod mtls;
 mod packs;
+mod paymentsai_fake;
 mod props;
 mod reliability;
 mod renderers;

@@ -273,10 +273,8 @@ fn attach(state: &State, customer_id: &str, body: &Map<String, Value>) -> Respon
         "billingAddress": customer.get("address").cloned().unwrap_or_else(|| json!({})),
     });
     let id = instrument["id"].as_str().unwrap_or_default().to_string();
-    data.instruments.insert(
-        id,
-        Instrument { customer_id: customer_id.to_string(), pan, active: false, body: instrument.clone() },
-    );
+    data.instruments
+        .insert(id, Instrument { customer_id: customer_id.to_string(), pan, active: false, body: instrument.clone() });
     ResponseTemplate::new(201).set_body_json(instrument)
 }
 
@@ -317,7 +315,8 @@ fn create_transaction(state: &State, body: &Map<String, Value>) -> ResponseTempl
     let Some(customer) = data.customers.get(customer_id).cloned() else { return bad("unknown customerId") };
     let instruction = body.get("paymentInstruction").and_then(Value::as_object);
     let instrument_id = match instruction {
-        Some(i) => match (i.get("paymentInstrumentId").and_then(Value::as_str), i.get("token").and_then(Value::as_str)) {
+        Some(i) => match (i.get("paymentInstrumentId").and_then(Value::as_str), i.get("token").and_then(Value::as_str))
+        {
             (Some(id), _) => Some(id.to_string()),
             (None, Some(token)) => {
                 // "The token is consumed directly by the transaction itself."

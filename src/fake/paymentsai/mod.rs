@@ -156,7 +156,8 @@ impl PaiFake {
     /// Registers a webhook destination as `POST /v1/webhook-destinations` would,
     /// under a chosen id, so the demo has one to read back.
     pub fn seed_destination(&self, id: &str, url: &str, event_types: &[&str], basic: Option<(&str, &str)>) {
-        let auth = basic.map(|(username, password)| json!({"type": "basic", "username": username, "password": password}));
+        let auth =
+            basic.map(|(username, password)| json!({"type": "basic", "username": username, "password": password}));
         let body = api::destination(id, url, auth, event_types.iter().map(|t| json!(t)).collect());
         self.state.data().destinations.insert(id.to_string(), body);
     }
