@@ -44,6 +44,9 @@ fn public_api(state: &State, request: &Request, method: &str, rest: &[&str]) -> 
             let all: Vec<Value> = state.data().customers.values().cloned().collect();
             ResponseTemplate::new(200).set_body_json(json!({"data": all}))
         }
+        // https://api-docs.payments.ai/docs/get-started/tutorials/product-crud lists
+        // products with this read (answer not shown; products are not modelled).
+        ("GET", ["products"]) => ResponseTemplate::new(200).set_body_json(json!({"data": []})),
         ("POST", ["customers"]) => with_json(request, |b| create_customer(state, b)),
         ("GET", ["customers", id]) => match state.data().customers.get(*id) {
             Some(c) => ResponseTemplate::new(200).set_body_json(c),
