@@ -1,6 +1,21 @@
-//! A PaymentsAI-like key exchange endpoint: the temporal key works once, then
-//! answers 401; a secret that breaks the policy gets 400 without consuming the
-//! key; every call is counted, so tests can prove an exchange happened at most once.
+//! The PaymentsAI-like temporal→permanent key exchange, after
+//! https://api-docs.payments.ai/docs/api/api-key-generation (production only;
+//! stage keys come ready to use):
+//!
+//! `PATCH /v1/accounts/public-api/{accountId}` with
+//! `Authorization: ApiKey <temporal key>` and `{"secret": "..."}` sets the account
+//! secret and "returns the permanent API key in the response body"; the temporal
+//! key "is automatically deleted after a successful exchange" and is "valid for
+//! 7 days". The header of later requests is `ApiKey <accountId>_<apiKey>_<apiKeyId>`.
+//!
+//! What the pages do NOT show: the status and the shape of the answer (the
+//! stored copy stops at "The Authorization header for future request…"). The
+//! [`AnswerShape::Flat`] answer, `{"apiKey", "apiKeyId"}`, is the fake's reading
+//! of the three named parts; the other shapes exist so that tests can prove a
+//! client keeps a permanent key it could not parse.
+//!
+//! Every call is counted, so tests can prove an exchange happened at most once.
+//! A secret that breaks the policy gets the documented 400 without consuming the key.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,17 +25,39 @@ use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use super::paymentsai::{self, PaiFake};
 use crate::apikey::SecretPolicy;
 
 /// How the fake exchange behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExchangeMode {
-    /// As the partner documents it.
+    /// Accepts the temporal key once and answers [`AnswerShape::Flat`].
     Normal,
     /// Answers only after this long (a client timeout leaves the state unknown).
     Slow(Duration),
-    /// Always answers this 5xx status.
+    /// Always answers this status (a documented error body for 429 and 500).
     Fails(u16),
+    /// The temporal key is past its 7 days: the documented 401 ("wrong,
+    /// malformed, or expired"), https://api-docs.payments.ai/docs/api/authentication.
+    Expired,
+    /// Accepts the temporal key once, and answers with this shape.
+    Answer(AnswerShape),
+}
+
+/// The shape of an accepted exchange's answer. Only the content is documented
+/// (the permanent key is in the body); none of these shapes is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerShape {
+    /// `{"apiKey": "...", "apiKeyId": "..."}`, the names of the documented header parts.
+    Flat,
+    /// Other field names: `{"key": "...", "keyId": "..."}`.
+    OtherNames,
+    /// Nested like the documented creates: `{"type": "object", "data": {"apiKey", "apiKeyId"}}`.
+    Nested,
+    /// A 200 that is not JSON: `apiKey=...&apiKeyId=...` as `text/plain`.
+    NotJson,
+    /// A 200 with an empty body: the key is consumed and nothing comes back.
+    Empty,
 }
 
 /// What the fake hands out and counts.
@@ -32,12 +69,21 @@ pub struct ExchangeFake {
     pub api_key: String,
     /// The permanent key's id.
     pub api_key_id: String,
+    /// The account the exchange is for.
+    pub account_id: String,
+    /// The organization whose Public API accepts the permanent key.
+    pub organization_id: String,
 }
 
 impl ExchangeFake {
     /// How many exchange requests arrived.
     pub fn count(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// The value after `ApiKey ` once exchanged: `<accountId>_<apiKey>_<apiKeyId>`.
+    pub fn credential(&self) -> String {
+        format!("{}_{}_{}", self.account_id, self.api_key, self.api_key_id)
     }
 }
 
@@ -46,10 +92,13 @@ struct Responder {
     used: AtomicBool,
     calls: Arc<AtomicUsize>,
     mode: ExchangeMode,
-    api_key: String,
-    api_key_id: String,
+    fake: ExchangeFake,
+    api: PaiFake,
 }
 
+/// The documented secret policy (api-key-generation page and the go-live
+/// runbook): 12 to 30 characters, an uppercase letter, an alphanumeric
+/// character; rotated every 90 days, none of the last 4 reused.
 fn policy() -> SecretPolicy {
     SecretPolicy {
         min_length: 12,
@@ -66,33 +115,58 @@ fn policy() -> SecretPolicy {
 impl Respond for Responder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        if let ExchangeMode::Fails(status) = self.mode {
-            return ResponseTemplate::new(status).set_body_json(json!({"message": "Service Unavailable"}));
+        match self.mode {
+            ExchangeMode::Fails(status) => return paymentsai::error(status, None),
+            ExchangeMode::Expired => return paymentsai::error(401, None),
+            ExchangeMode::Normal | ExchangeMode::Slow(_) | ExchangeMode::Answer(_) => {}
         }
+        // The api-key-generation page sends `ApiKey ${TEMPORAL_API_KEY}`. (The older
+        // account-api-keys-guide tutorial shows the bare key; the fake follows the
+        // newer page and the authentication page: every request is prefixed `ApiKey`.)
         let auth = request.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if auth != format!("ApiKey {}", self.temporal) || self.used.load(Ordering::SeqCst) {
-            return ResponseTemplate::new(401).set_body_json(json!({"message": "Invalid or expired API key"}));
+            return paymentsai::error(401, None);
         }
         let secret = serde_json::from_slice::<serde_json::Value>(&request.body)
             .ok()
             .and_then(|v| v.get("secret").and_then(|s| s.as_str()).map(str::to_string))
             .unwrap_or_default();
         if !policy().violations(&secret).is_empty() {
-            return ResponseTemplate::new(400).set_body_json(json!({"message": "The secret does not meet the policy"}));
+            return paymentsai::error(400, Some("the secret does not meet the secret policy"));
         }
         self.used.store(true, Ordering::SeqCst);
-        let answer =
-            ResponseTemplate::new(200).set_body_json(json!({"apiKey": self.api_key, "apiKeyId": self.api_key_id}));
+        self.api.accept(&self.fake.credential());
+        let (key, id) = (&self.fake.api_key, &self.fake.api_key_id);
+        let shape = match self.mode {
+            ExchangeMode::Answer(shape) => shape,
+            _ => AnswerShape::Flat,
+        };
+        let answer = match shape {
+            AnswerShape::Flat => ResponseTemplate::new(200).set_body_json(json!({"apiKey": key, "apiKeyId": id})),
+            AnswerShape::OtherNames => ResponseTemplate::new(200).set_body_json(json!({"key": key, "keyId": id})),
+            AnswerShape::Nested => ResponseTemplate::new(200)
+                .set_body_json(json!({"type": "object", "data": {"apiKey": key, "apiKeyId": id}})),
+            AnswerShape::NotJson => {
+                ResponseTemplate::new(200).set_body_raw(format!("apiKey={key}&apiKeyId={id}"), "text/plain")
+            }
+            AnswerShape::Empty => ResponseTemplate::new(200),
+        };
         match self.mode {
             ExchangeMode::Slow(d) => answer.set_delay(d),
-            ExchangeMode::Normal | ExchangeMode::Fails(_) => answer,
+            _ => answer,
         }
     }
 }
 
-/// Mounts `PATCH /v1/accounts/public-api/{account}` on `server`, and the
-/// account read for the permanent credential it hands out.
-pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: ExchangeMode) -> ExchangeFake {
+/// Mounts the exchange on `server` next to a PaymentsAI-like API (`api`), which
+/// accepts the permanent credential once an exchange succeeded.
+pub async fn mount_with(
+    server: &MockServer,
+    api: &PaiFake,
+    account: &str,
+    temporal: &str,
+    mode: ExchangeMode,
+) -> ExchangeFake {
     let calls = Arc::new(AtomicUsize::new(0));
     let mut bytes = [0u8; 12];
     let _ = getrandom::fill(&mut bytes);
@@ -101,6 +175,8 @@ pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: Exc
         calls: calls.clone(),
         api_key: format!("pk_live_{}", hex::encode(bytes)),
         api_key_id: "kid_01".into(),
+        account_id: account.to_string(),
+        organization_id: api.organization_id().to_string(),
     };
     Mock::given(method("PATCH"))
         .and(path(format!("/v1/accounts/public-api/{account}")))
@@ -109,12 +185,29 @@ pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: Exc
             used: AtomicBool::new(false),
             calls,
             mode,
-            api_key: fake.api_key.clone(),
-            api_key_id: fake.api_key_id.clone(),
+            fake: fake.clone(),
+            api: api.clone(),
         })
         .mount(server)
         .await;
-    let credential = format!("ApiKey {account}_{}_{}", fake.api_key, fake.api_key_id);
+    fake
+}
+
+/// Mounts the exchange alone, with a PaymentsAI-like API for the demo
+/// organization that accepts only the permanent credential, and the
+/// account read `GET /v1/accounts/{accountId}`.
+///
+/// That account read is NOT in the documentation: it stays only while the
+/// exchange's verifying read still uses it (issue 14 item 4 moves it to a
+/// documented Public API read, e.g. `GET .../subscriptions`); remove it then.
+pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: ExchangeMode) -> ExchangeFake {
+    let api = paymentsai::mount(
+        server,
+        paymentsai::Options { credentials: Vec::new(), ..paymentsai::Options::new(super::DEMO_ORGANIZATION_ID, "") },
+    )
+    .await;
+    let fake = mount_with(server, &api, account, temporal, mode).await;
+    let credential = format!("ApiKey {}", fake.credential());
     Mock::given(method("GET"))
         .and(path(format!("/v1/accounts/{account}")))
         .and(header("Authorization", credential.as_str()))

@@ -13,6 +13,7 @@ pub mod faults;
 pub mod mock;
 pub mod mtls_front;
 mod partner;
+pub mod paymentsai;
 pub mod webhook;
 pub mod website;
 
@@ -161,8 +162,15 @@ struct DemoSecrets {
 pub const DEMO_DOMAIN: &str = "api.golive-demo.test";
 /// The PaymentsAI-like account of the demo.
 pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
-/// The PaymentsAI-like organization of the demo.
-pub const DEMO_ORGANIZATION_ID: &str = "org_demo01";
+/// The PaymentsAI-like organization of the demo: a UUID, as the documentation
+/// says (https://api-docs.payments.ai/docs/get-started/concepts/organizations);
+/// the go-live runbook says `org_xxx`, a form the fake serves too when given one.
+pub const DEMO_ORGANIZATION_ID: &str = "3f9a2c4e-8b1d-4e6f-a2c7-5d9e0b1f4a68";
+/// The webhook destination registered for the demo's receiver, readable at
+/// `GET /v1/webhook-destinations/{id}`.
+pub const DEMO_WEBHOOK_DESTINATION_ID: &str = "b7e1d2c3-4a5f-4b6c-8d7e-9f0a1b2c3d4e";
+/// The event types the demo's destination is subscribed to.
+pub const DEMO_WEBHOOK_EVENT_TYPES: [&str; 2] = ["transaction-processed", "transaction-declined"];
 
 fn random_token(prefix: &str) -> Result<SecretString, String> {
     random_hex(prefix, 16)
@@ -192,9 +200,10 @@ impl Fakes {
         let axys = Wiremock::start().await;
         partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
         let paymentsai = Wiremock::start().await;
-        partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
-        let pai_exchange = exchange::mount(
+        let pai = partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
+        let pai_exchange = exchange::mount_with(
             &paymentsai,
+            &pai,
             DEMO_ACCOUNT_ID,
             secrets.pai_temporal_key.expose_secret(),
             exchange::ExchangeMode::Normal,
@@ -216,6 +225,9 @@ impl Fakes {
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
+        if let Ok(url) = webhook::url(&webhook) {
+            pai.seed_destination(DEMO_WEBHOOK_DESTINATION_ID, url.as_str(), &DEMO_WEBHOOK_EVENT_TYPES, None);
+        }
         let mut zone = dns::demo(scenario);
         if let Some(f) = fault {
             zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);

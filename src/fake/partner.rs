@@ -7,7 +7,8 @@ use serde_json::json;
 use wiremock::matchers::{any, header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use super::{DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, Scenario};
+use super::paymentsai::{self, PaiFake};
+use super::{DEMO_ORGANIZATION_ID, Scenario};
 
 /// How many authenticated requests Axys answers in `starts-403-halfway` before it turns to 403.
 pub const STARTS_403_AFTER: u64 = 3;
@@ -91,23 +92,24 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
     super::axys_flow::mount(server, api_key).await;
 }
 
-/// Mounts the PaymentsAI-like API (`/v1/...`, `Authorization: ApiKey ...`).
-pub async fn mount_paymentsai(server: &MockServer, scenario: Scenario, api_key: &str) {
-    if let Some(answer) = broken(scenario) {
-        Mock::given(method("GET")).respond_with(answer).mount(server).await;
-        return;
+/// Mounts the PaymentsAI-like API (see [`super::paymentsai`]: the Public API,
+/// the stage tokenization endpoint and the webhook destinations, each route
+/// after its documentation page) for the demo organization, accepting
+/// `Authorization: ApiKey <credential>`. A broken scenario answers every path
+/// of the API (the key exchange, mounted apart, keeps working).
+pub async fn mount_paymentsai(server: &MockServer, scenario: Scenario, credential: &str) -> PaiFake {
+    if let Some(answer) = broken_paymentsai(scenario) {
+        Mock::given(path_regex(paymentsai::API_PATHS)).respond_with(answer).with_priority(1).mount(server).await;
     }
-    let account = format!("/v1/accounts/{DEMO_ACCOUNT_ID}");
-    Mock::given(method("GET"))
-        .and(path(account.as_str()))
-        .and(header("Authorization", format!("ApiKey {api_key}").as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": DEMO_ACCOUNT_ID,
-            "organizationId": DEMO_ORGANIZATION_ID,
-            "status": "active"
-        })))
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(path(account.as_str())).respond_with(error(401, "Unauthorized")).with_priority(10).mount(server).await;
+    paymentsai::mount(server, paymentsai::Options::new(DEMO_ORGANIZATION_ID, credential)).await
+}
+
+/// What a broken scenario answers on the PaymentsAI-like API, with the documented
+/// error bodies (https://api-docs.payments.ai/docs/api/errors).
+fn broken_paymentsai(scenario: Scenario) -> Option<ResponseTemplate> {
+    match scenario {
+        Scenario::ApiKeyRejected => Some(paymentsai::error(401, None)),
+        Scenario::PartnerDown => Some(paymentsai::error(500, None)),
+        _ => broken(scenario),
+    }
 }

@@ -20,6 +20,7 @@ mod flow_engine;
 mod masking;
 mod mtls;
 mod packs;
+mod paymentsai_fake;
 mod props;
 mod reliability;
 mod renderers;
