@@ -10,6 +10,7 @@ mod canary;
 mod cert;
 mod cli;
 mod config_errors;
+mod contracts;
 mod diagnoses;
 mod evidence;
 mod evidence_complete;
