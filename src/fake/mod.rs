@@ -407,6 +407,7 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
             secret: secret("webhook_secret", &secrets.webhook_secret),
         }),
         website_url: url(&at.website, "/"),
+        webhook_destination_id: Some(DEMO_WEBHOOK_DESTINATION_ID.to_string()),
         stage: Some(crate::config::Stage::Staging),
         ..Environment::default()
     };

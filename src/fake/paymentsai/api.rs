@@ -45,8 +45,13 @@ fn public_api(state: &State, request: &Request, method: &str, rest: &[&str]) -> 
             ResponseTemplate::new(200).set_body_json(json!({"data": all}))
         }
         // https://api-docs.payments.ai/docs/get-started/tutorials/product-crud lists
-        // products with this read (answer not shown; products are not modelled).
-        ("GET", ["products"]) => ResponseTemplate::new(200).set_body_json(json!({"data": []})),
+        // products with this read (answer not shown: the list wrapper above).
+        ("GET", ["products"]) => {
+            let all: Vec<Value> = state.data().products.values().cloned().collect();
+            ResponseTemplate::new(200).set_body_json(json!({"data": all}))
+        }
+        ("POST", ["products"]) => with_json(request, |b| create_product(state, b)),
+        ("POST", ["plans"]) => with_json(request, |b| create_plan(state, b)),
         ("POST", ["customers"]) => with_json(request, |b| create_customer(state, b)),
         ("GET", ["customers", id]) => match state.data().customers.get(*id) {
             Some(c) => ResponseTemplate::new(200).set_body_json(c),
@@ -395,14 +400,62 @@ fn finish(
     ResponseTemplate::new(201).set_body_json(transaction)
 }
 
+/// `POST .../products` (https://api-docs.payments.ai/docs/get-started/tutorials/product-crud):
+/// `name` is the one required field; `unitLabel`, `description`,
+/// `requiresShipping`, `options`, `taxCategoryId`, `accountingCode` optional.
+/// The answer is not shown: the product with its new `id`, 201 like every
+/// documented create.
+fn create_product(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
+    if string(body, "name").is_none() {
+        return bad("name is required");
+    }
+    let mut product = Value::Object(body.clone());
+    let id = new_id();
+    product["id"] = json!(id);
+    state.data().products.insert(id, product.clone());
+    ResponseTemplate::new(201).set_body_json(product)
+}
+
+/// `POST .../plans` (https://api-docs.payments.ai/docs/get-started/tutorials/plan-crud):
+/// `name`, `currency`, `productId` ("the product this plan applies to") and
+/// `pricing {price, formula}` (formula one of fixed-fee, flat-rate, tiered,
+/// volume, stairstep). The page marks no field required; the fake asks for the
+/// four a plan cannot mean anything without, and for a product it knows. The
+/// answer is not shown: the plan with its new `id`, 201.
+fn create_plan(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
+    for key in ["name", "currency", "productId"] {
+        if string(body, key).is_none() {
+            return bad(&format!("{key} is required"));
+        }
+    }
+    let formulas = ["fixed-fee", "flat-rate", "tiered", "volume", "stairstep"];
+    let pricing_ok = body.get("pricing").is_some_and(|p| {
+        p.get("price").is_some_and(Value::is_number)
+            && p.get("formula").and_then(Value::as_str).is_some_and(|f| formulas.contains(&f))
+    });
+    if !pricing_ok {
+        return bad("pricing must be {price, formula} with a documented formula");
+    }
+    let mut data = state.data();
+    if !string(body, "productId").is_some_and(|id| data.products.contains_key(id)) {
+        return bad("unknown productId");
+    }
+    let mut plan = Value::Object(body.clone());
+    let id = new_id();
+    plan["id"] = json!(id);
+    data.plans.insert(id, plan.clone());
+    ResponseTemplate::new(201).set_body_json(plan)
+}
+
 /// `POST .../subscriptions` (https://api-docs.payments.ai/docs/get-started/concepts/orders/required-fields,
 /// https://api-docs.payments.ai/docs/get-started/tutorials/create-subscription):
 /// `customerId`, a flat `paymentInstrumentId` (not in `paymentInstruction`),
 /// `items: [{plan: {id}}]` and an explicit `isTrialOnly` ("omitting it returns a 400").
 /// On an inactive instrument the answer is `{data: {id, status: "pending",
 /// recentInvoicePaymentFormUrl, recentInvoiceId}}`. On an active one the stored
-/// page is cut off; the fake answers `active` without a form URL. Plans are not
-/// modelled: any plan id is accepted. The status code is not shown: 201.
+/// page is cut off; the fake answers `active` without a form URL. A plan the
+/// fake created must be named; before any plan exists (tests that only subscribe),
+/// any plan id is accepted. The status code is not shown: 201.
 fn create_subscription(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     if !body.get("isTrialOnly").is_some_and(Value::is_boolean) {
         return bad("isTrialOnly is required");
@@ -421,6 +474,14 @@ fn create_subscription(state: &State, body: &Map<String, Value>) -> ResponseTemp
         return bad("items must be [{plan: {id}}]");
     }
     let mut data = state.data();
+    let plans_known = body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|i| data.plans.is_empty() || i["plan"]["id"].as_str().is_some_and(|id| data.plans.contains_key(id)));
+    if !plans_known {
+        return bad("unknown plan id");
+    }
     // The errors page lists no 404 for subscriptions: unknown ids are a 400.
     if !data.customers.contains_key(customer_id) {
         return bad("unknown customerId");

@@ -105,6 +105,8 @@ struct Data {
     idempotency: BTreeMap<String, Value>,
     subscriptions: Vec<Value>,
     destinations: BTreeMap<String, Value>,
+    products: BTreeMap<String, Value>,
+    plans: BTreeMap<String, Value>,
 }
 
 struct Token {
