@@ -200,6 +200,17 @@ async fn replay(slug: &str, fx: &Value) -> (u16, Value) {
             fake.handle.record_spend(c, "1000", Some("30")).expect("spend recorded");
             (Some(h), Some(c))
         }
+        "post_wallets-transfer" => {
+            let (_, c) = fake.card().await;
+            let wallet = fake.ok("POST", "/wallets", Some(&json!({"name": "golive test"}))).await["walletId"].clone();
+            let mut body = request.clone();
+            body["sourceWalletId"] = wallet;
+            body["destinationId"] = json!(c);
+            let answer = fake.send(method, path, Some(&body)).await;
+            let balance = fake.ok("GET", &format!("/cards/{c}/balance"), None).await;
+            assert_eq!(balance["availableBalance"], body["amount"], "the transfer reached the card");
+            return answer;
+        }
         "get_otp-token" => {
             let (_, c) = fake.card().await;
             let sub = fake.ok("POST", "/otp/listeners", Some(&json!({"cardId": c}))).await;
@@ -488,6 +499,14 @@ async fn optional_features_follow_their_guides() {
         .as_u64()
         .expect("walletId");
     fake.ok("POST", &format!("/wallets/{wallet}/bank-deposit"), Some(&json!({"transactionAmount": 500000}))).await;
+    let transfer = |dest_type: u64, dest: u64| json!({"sourceWalletId": wallet, "destinationType": dest_type, "destinationId": dest, "amount": 2500});
+    let (status, _) = fake.send("POST", "/wallets/transfer", Some(&transfer(1, 999_999))).await;
+    assert_eq!(status, 404, "unknown card");
+    let (status, _) = fake.send("POST", "/wallets/transfer", Some(&transfer(2, card))).await;
+    assert_eq!(status, 400, "destinationType 0 or 1");
+    fake.ok("POST", "/wallets/transfer", Some(&transfer(1, card))).await;
+    let txns = fake.ok("GET", &format!("/cards/transactions?cardId={card}"), None).await;
+    assert_eq!(txns["total"], 0, "a transfer is no card transaction");
     let (status, _) = fake.send("POST", "/wallets", Some(&json!({}))).await;
     assert_eq!(status, 400);
 

@@ -93,7 +93,7 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
             match (method, tail) {
                 ("GET", []) => ok(with_success(card_json(id, card))),
                 ("GET", ["details"]) => details(id),
-                ("GET", ["balance"]) => balance(id),
+                ("GET", ["balance"]) => balance(id, card.balance),
                 ("PUT", ["status"]) => change_status(card, request),
                 ("PUT", ["update"]) => update(card, request),
                 ("PUT", ["activate"]) => activate(card, request),
@@ -180,7 +180,10 @@ fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> 
         CardKind::Virtual => 1,
         CardKind::Physical => 4,
     };
-    state.cards.insert(id, Card { cardholder_id: holder, kind, issuer_status, fields: stored, created, pin: None });
+    state.cards.insert(
+        id,
+        Card { cardholder_id: holder, kind, issuer_status, fields: stored, created, pin: None, balance: 0 },
+    );
     ok(json!({
         "status": "success",
         "cardId": id,
@@ -209,8 +212,8 @@ fn details(id: u64) -> ResponseTemplate {
 /// integers; `currency` the integer enum 0 USD (whether the balance answer carries
 /// `currency` is not shown: the convention is
 /// <https://docs.api.axyscards.com/docs/accounts-wallets-and-deposit-addresses>).
-fn balance(id: u64) -> ResponseTemplate {
-    ok(json!({"status": "success", "cardId": id, "ledgerBalance": 0, "availableBalance": 0, "currency": 0}))
+fn balance(id: u64, amount: i64) -> ResponseTemplate {
+    ok(json!({"status": "success", "cardId": id, "ledgerBalance": amount, "availableBalance": amount, "currency": 0}))
 }
 
 /// PUT /cards/{cardId}/status `{newStatus: 1|2}` — only from Active (1) or On Hold (2);

@@ -1,9 +1,10 @@
 //! The runbook's "(if applicable)" routes the pages define: wallets (create,
-//! bank-deposit trace) and 3-DS OTP listeners.
+//! bank-deposit trace, wallet-to-wallet and wallet-to-card transfer) and 3-DS
+//! OTP listeners.
 //!
 //! Not here, because the stored pages do not show their route: the
-//! wallet-to-card transfer, the card-level bank-deposit trace, PIN change,
-//! unsubscribing an OTP listener. Those paths answer 404.
+//! card-level bank-deposit trace, PIN change, unsubscribing an OTP listener.
+//! Those paths answer 404.
 
 use serde_json::json;
 use wiremock::{Request, ResponseTemplate};
@@ -15,6 +16,7 @@ use super::state::{Listener, State, Wallet};
 pub(super) fn wallets(method: &str, rest: &[&str], request: &Request, state: &mut State) -> ResponseTemplate {
     match (method, rest) {
         ("POST", []) => create_wallet(request, state),
+        ("POST", ["transfer"]) => transfer(request, state),
         ("POST", [id, "bank-deposit"]) => {
             let id = match path_id(id, "walletId") {
                 Ok(id) => id,
@@ -60,6 +62,44 @@ fn bank_deposit(id: u64, request: &Request, state: &mut State) -> ResponseTempla
     let Some(wallet) = state.wallets.get_mut(&id) else { return error(404, "Wallet not found") };
     wallet.deposits += 1;
     success()
+}
+
+/// POST /wallets/transfer `{sourceWalletId, destinationType: 0 wallet | 1 card,
+/// destinationId, amount, description?}` — answers `{"transId":91234,"transStatus":1}`
+/// (<https://docs.api.axyscards.com/docs/guide-transfer-funds>). Transfers only leave a
+/// wallet; the fake credits a destination card's balance at once (internal transfers have
+/// "no clearing delay") and adds no card transaction (a wallet-to-card transfer produces
+/// none, <https://docs.api.axyscards.com/docs/transactions-and-fees>). The `transStatus`
+/// enum is cut in the stored copy, and so is what an unfunded wallet answers: the fake
+/// does not track wallet balances and always answers 1. Unknown source or destination: 404.
+fn transfer(request: &Request, state: &mut State) -> ResponseTemplate {
+    let body = match object(request) {
+        Ok(b) => b,
+        Err(e) => return e,
+    };
+    let fields = [
+        Field("sourceWalletId", true, Rule::Int(0, i64::MAX)),
+        Field("destinationType", true, Rule::Int(0, 1)),
+        Field("destinationId", true, Rule::Int(0, i64::MAX)),
+        Field("amount", true, Rule::Int(1, i64::MAX)),
+        Field("description", false, Rule::Text(0, 255)),
+    ];
+    if let Err(e) = validate(&body, &fields) {
+        return e;
+    }
+    let id = |k: &str| body[k].as_u64().unwrap_or_default();
+    if !state.wallets.contains_key(&id("sourceWalletId")) {
+        return error(404, "Source wallet not found");
+    }
+    let amount = body["amount"].as_i64().unwrap_or_default();
+    if body["destinationType"] == 1 {
+        let Some(card) = state.cards.get_mut(&id("destinationId")) else { return error(404, "Card not found") };
+        card.balance = card.balance.saturating_add(amount);
+    } else if !state.wallets.contains_key(&id("destinationId")) {
+        return error(404, "Destination wallet not found");
+    }
+    let trans_id = state.new_transfer_id();
+    ok(json!({"transId": trans_id, "transStatus": 1}))
 }
 
 /// Routes `/v2/otp…` (`rest` is the path after `otp`).

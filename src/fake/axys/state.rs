@@ -43,6 +43,9 @@ pub(super) struct Card {
     pub fields: Map<String, Value>,
     pub created: u64,
     pub pin: Option<i64>,
+    /// `availableBalance`, decimal-implied; internal transfers clear at once, so the
+    /// fake keeps `ledgerBalance` equal to it.
+    pub balance: i64,
 }
 
 /// One record of `GET /cards/transactions`.
@@ -89,6 +92,7 @@ pub(super) struct State {
     next_wallet: u64,
     next_deposit: u64,
     next_spend: u64,
+    next_transfer: u64,
     clock: u64,
     pub cardholders: BTreeMap<u64, Cardholder>,
     pub cards: BTreeMap<u64, Card>,
@@ -107,6 +111,7 @@ impl Default for State {
             next_wallet: 3301,
             next_deposit: 7741,
             next_spend: 1,
+            next_transfer: 91234,
             // 2026-11-21T00:00:00Z; every record is one second younger than the last,
             // so `before` / `after` filters have something to cut.
             clock: 1_795_219_200,
@@ -151,5 +156,9 @@ impl State {
 
     pub fn new_spend_serial(&mut self) -> u64 {
         take(&mut self.next_spend)
+    }
+
+    pub fn new_transfer_id(&mut self) -> u64 {
+        take(&mut self.next_transfer)
     }
 }
