@@ -6,9 +6,9 @@
 //! approves on its own, and production never approves in the fake at all.
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
 
-use super::http::{Field, Query, Rule, error, merge, no_route, object, ok, path_id, success, validate};
+use super::http::{Answer, Field, Query, Rule, merge, no_route, object, ok, path_id, refuse, success, validate};
 use super::state::{Cardholder, State};
 
 /// The fields of `POST /cardholders`. Only `firstName`'s 2–50 characters are read on the
@@ -71,17 +71,14 @@ fn cardholder_json(id: u64, c: &Cardholder) -> Value {
 }
 
 /// Routes `/v2/cardholders…` (`rest` is the path after `cardholders`).
-pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut State) -> ResponseTemplate {
+pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut State) -> Answer {
     match (method, rest) {
         ("GET", []) => list(request, state),
         ("POST", []) => create(request, state),
         (_, [id, tail @ ..]) => {
-            let id = match path_id(id, "cardholderId") {
-                Ok(id) => id,
-                Err(e) => return e,
-            };
+            let id = path_id(id, "cardholderId")?;
             if !state.cardholders.contains_key(&id) {
-                return error(404, "Cardholder not found");
+                return refuse(404, "Cardholder not found");
             }
             match (method, tail) {
                 ("GET", []) => ok(cardholder_json(id, &state.cardholders[&id])),
@@ -99,15 +96,9 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
 /// GET /cardholders — the shared list envelope; filter `status`
 /// (<https://docs.api.axyscards.com/docs/pagination-filtering-and-rate-limits>,
 /// empty on a new Program: <https://docs.api.axyscards.com/docs/quickstart-first-api-call>).
-fn list(request: &Request, state: &State) -> ResponseTemplate {
-    let query = match Query::parse(request) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
-    let status = match query.int("status") {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
+fn list(request: &Request, state: &State) -> Answer {
+    let query = Query::parse(request)?;
+    let status = query.int("status")?;
     let items = state
         .cardholders
         .iter()
@@ -120,14 +111,9 @@ fn list(request: &Request, state: &State) -> ResponseTemplate {
 /// POST /cardholders — answers `{"status":"success","cardholderId":10532}`, the
 /// cardholder in status 4 Draft (<https://docs.api.axyscards.com/docs/quickstart-first-api-call>,
 /// <https://docs.api.axyscards.com/reference/post_cardholders>).
-fn create(request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, CARDHOLDER_FIELDS) {
-        return e;
-    }
+fn create(request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
+    validate(&body, CARDHOLDER_FIELDS)?;
     let mut fields = Map::new();
     merge(&mut fields, &body, CARDHOLDER_FIELDS);
     let id = state.new_cardholder_id();
@@ -140,19 +126,14 @@ fn create(request: &Request, state: &mut State) -> ResponseTemplate {
 /// staging test matrix expects for a compliance-locked edit
 /// (<https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>,
 /// <https://docs.api.axyscards.com/docs/sandbox-testing-guide>).
-fn edit(id: u64, request: &Request, state: &mut State) -> ResponseTemplate {
-    let Some(c) = state.cardholders.get_mut(&id) else { return error(404, "Cardholder not found") };
+fn edit(id: u64, request: &Request, state: &mut State) -> Answer {
+    let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
     if ![2, 4, 6, 7].contains(&c.status) {
-        return error(409, "Cardholder details are locked in this compliance status");
+        return refuse(409, "Cardholder details are locked in this compliance status");
     }
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let body = object(request)?;
     let fields = edit_fields();
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
+    validate(&body, &fields)?;
     merge(&mut c.fields, &body, &fields);
     c.status = 4;
     success()
@@ -162,10 +143,10 @@ fn edit(id: u64, request: &Request, state: &mut State) -> ResponseTemplate {
 /// `applicationLink` (<https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>,
 /// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>). The answer's exact
 /// shape is not shown on the pages read: the envelope plus `applicationLink`.
-fn kyc_submit(id: u64, state: &mut State) -> ResponseTemplate {
-    let Some(c) = state.cardholders.get_mut(&id) else { return error(404, "Cardholder not found") };
+fn kyc_submit(id: u64, state: &mut State) -> Answer {
+    let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
     if ![4, 6].contains(&c.status) {
-        return error(409, "Only a cardholder in status 4 (Draft) or 6 (Error) can be submitted");
+        return refuse(409, "Only a cardholder in status 4 (Draft) or 6 (Error) can be submitted");
     }
     c.status = 3;
     c.link_serial += 1;
@@ -177,10 +158,10 @@ fn kyc_submit(id: u64, state: &mut State) -> ResponseTemplate {
 /// and the re-submission path after a Compliance Decline (2 → 3,
 /// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>,
 /// <https://docs.api.axyscards.com/docs/sandbox-testing-guide>). Other statuses: 409.
-fn kyc_url_refresh(id: u64, state: &mut State) -> ResponseTemplate {
-    let Some(c) = state.cardholders.get_mut(&id) else { return error(404, "Cardholder not found") };
+fn kyc_url_refresh(id: u64, state: &mut State) -> Answer {
+    let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
     if ![2, 3].contains(&c.status) {
-        return error(409, "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review) or 2");
+        return refuse(409, "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review) or 2");
     }
     c.status = 3;
     c.link_serial += 1;
@@ -191,16 +172,11 @@ fn kyc_url_refresh(id: u64, state: &mut State) -> ResponseTemplate {
 /// `{"depositId":7741,"statusText":"pending"}` as documented (no envelope), the
 /// confirmation then happens by SMS outside the API
 /// (<https://docs.api.axyscards.com/docs/guide-fund-a-card-via-bank-transfer>).
-fn register_bank_account(id: u64, request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, BANK_FIELDS) {
-        return e;
-    }
+fn register_bank_account(id: u64, request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
+    validate(&body, BANK_FIELDS)?;
     if state.cardholders.get(&id).is_none_or(|c| c.status != 1) {
-        return error(409, "Only an approved cardholder (status 1) can register a bank account");
+        return refuse(409, "Only an approved cardholder (status 1) can register a bank account");
     }
     let deposit = state.new_deposit_id();
     ok(json!({"depositId": deposit, "statusText": "pending"}))
@@ -211,20 +187,15 @@ fn register_bank_account(id: u64, request: &Request, state: &mut State) -> Respo
 /// (<https://docs.api.axyscards.com/docs/simulation-endpoints>). Staging only: the caller
 /// answers 404 in production mode. A cardholder not in status 3: 409 (the page says it
 /// must be 3, not what else answers).
-pub(super) fn staging_kyc_validate(request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+pub(super) fn staging_kyc_validate(request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
     let fields =
         [Field("cardholderId", true, Rule::Int(0, i64::MAX)), Field("result", true, Rule::OneOf(&["pass", "fail"]))];
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
+    validate(&body, &fields)?;
     let id = body["cardholderId"].as_u64().unwrap_or_default();
-    let Some(c) = state.cardholders.get_mut(&id) else { return error(404, "Cardholder not found") };
+    let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
     if c.status != 3 {
-        return error(409, "The cardholder must be in status 3 (Under Review)");
+        return refuse(409, "The cardholder must be in status 3 (Under Review)");
     }
     c.status = if body["result"] == "pass" { 1 } else { 2 };
     ok(json!({"status": "success", "result": {}}))

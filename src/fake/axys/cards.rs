@@ -8,9 +8,11 @@
 //! adds one, for tests).
 
 use serde_json::{Map, Value, json};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
 
-use super::http::{Field, Query, Rule, datetime, error, merge, no_route, object, ok, path_id, success, validate};
+use super::http::{
+    Answer, Field, Query, Refusal, Rule, datetime, merge, no_route, object, ok, path_id, refuse, success, validate,
+};
 use super::state::{Card, CardKind, State};
 use super::{TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
 
@@ -77,7 +79,7 @@ fn card_json(id: u64, card: &Card) -> Value {
 }
 
 /// Routes `/v2/cards…` (`rest` is the path after `cards`).
-pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut State) -> ResponseTemplate {
+pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut State) -> Answer {
     match (method, rest) {
         ("GET", []) => list(request, state),
         ("GET", ["transactions"]) => transactions(request, state),
@@ -85,11 +87,8 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
         ("POST", ["virtual", holder]) => issue(CardKind::Virtual, holder, request, state),
         ("POST", ["assign", holder]) => issue(CardKind::Physical, holder, request, state),
         (_, [id, tail @ ..]) => {
-            let id = match path_id(id, "cardId") {
-                Ok(id) => id,
-                Err(e) => return e,
-            };
-            let Some(card) = state.cards.get_mut(&id) else { return error(404, "Card not found") };
+            let id = path_id(id, "cardId")?;
+            let Some(card) = state.cards.get_mut(&id) else { return refuse(404, "Card not found") };
             match (method, tail) {
                 ("GET", []) => ok(with_success(card_json(id, card))),
                 ("GET", ["details"]) => details(id),
@@ -116,15 +115,9 @@ fn with_success(body: Value) -> Value {
 
 /// GET /cards — filters `issuerCardStatus`, `cardholderId`
 /// (<https://docs.api.axyscards.com/docs/pagination-filtering-and-rate-limits>).
-fn list(request: &Request, state: &State) -> ResponseTemplate {
-    let query = match Query::parse(request) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
-    let (status, holder) = match (query.int("issuerCardStatus"), query.int("cardholderId")) {
-        (Ok(s), Ok(h)) => (s, h),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
+fn list(request: &Request, state: &State) -> Answer {
+    let query = Query::parse(request)?;
+    let (status, holder) = (query.int("issuerCardStatus")?, query.int("cardholderId")?);
     let items = state
         .cards
         .iter()
@@ -147,27 +140,19 @@ fn list(request: &Request, state: &State) -> ResponseTemplate {
 /// <https://docs.api.axyscards.com/reference/post_cards-assign-cardholderid>).
 /// Only approved cardholders (status 1): the guide says issuance "will fail" otherwise
 /// without naming the status; the fake answers 409.
-fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> ResponseTemplate {
-    let holder = match path_id(holder, "cardholderId") {
-        Ok(h) => h,
-        Err(e) => return e,
-    };
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> Answer {
+    let holder = path_id(holder, "cardholderId")?;
+    let body = object(request)?;
     let mut fields = vec![NAME_ON_CARD];
     fields.extend_from_slice(CARD_SETTINGS);
     if kind == CardKind::Physical {
         fields.push(CARD_TYPE);
     }
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
+    validate(&body, &fields)?;
     match state.cardholders.get(&holder).map(|c| c.status) {
-        None => return error(404, "Cardholder not found"),
+        None => return refuse(404, "Cardholder not found"),
         Some(1) => {}
-        Some(_) => return error(409, "Cards can only be issued to an approved cardholder (status 1)"),
+        Some(_) => return refuse(409, "Cards can only be issued to an approved cardholder (status 1)"),
     }
     let mut stored = Map::new();
     merge(&mut stored, &body, &fields);
@@ -197,7 +182,7 @@ fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> 
 /// `cardNumber`, `expMonth`, `expYear`, `cvv`, typed integer as that page types them
 /// (<https://docs.api.axyscards.com/reference/put_cards-cardid-activate>,
 /// <https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>).
-fn details(id: u64) -> ResponseTemplate {
+fn details(id: u64) -> Answer {
     ok(json!({
         "status": "success",
         "cardId": id,
@@ -212,23 +197,18 @@ fn details(id: u64) -> ResponseTemplate {
 /// integers; `currency` the integer enum 0 USD (whether the balance answer carries
 /// `currency` is not shown: the convention is
 /// <https://docs.api.axyscards.com/docs/accounts-wallets-and-deposit-addresses>).
-fn balance(id: u64, amount: i64) -> ResponseTemplate {
+fn balance(id: u64, amount: i64) -> Answer {
     ok(json!({"status": "success", "cardId": id, "ledgerBalance": amount, "availableBalance": amount, "currency": 0}))
 }
 
 /// PUT /cards/{cardId}/status `{newStatus: 1|2}` — only from Active (1) or On Hold (2);
 /// 409 from 0, 3, 4 ("it will fail", status not named)
 /// (<https://docs.api.axyscards.com/docs/guide-manage-card-lifecycle>).
-fn change_status(card: &mut Card, request: &Request) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, &[Field("newStatus", true, Rule::Int(1, 2))]) {
-        return e;
-    }
+fn change_status(card: &mut Card, request: &Request) -> Answer {
+    let body = object(request)?;
+    validate(&body, &[Field("newStatus", true, Rule::Int(1, 2))])?;
     if ![1, 2].contains(&card.issuer_status) {
-        return error(409, "The card status can only be changed from 1 (Active) or 2 (On Hold)");
+        return refuse(409, "The card status can only be changed from 1 (Active) or 2 (On Hold)");
     }
     card.issuer_status = u8::try_from(body["newStatus"].as_i64().unwrap_or(1)).unwrap_or(1);
     success()
@@ -236,14 +216,9 @@ fn change_status(card: &mut Card, request: &Request) -> ResponseTemplate {
 
 /// PUT /cards/{cardId}/update — alias, `transactionLimit` and contact fields, in any status
 /// (<https://docs.api.axyscards.com/docs/guide-manage-card-lifecycle>).
-fn update(card: &mut Card, request: &Request) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, CARD_SETTINGS) {
-        return e;
-    }
+fn update(card: &mut Card, request: &Request) -> Answer {
+    let body = object(request)?;
+    validate(&body, CARD_SETTINGS)?;
     merge(&mut card.fields, &body, CARD_SETTINGS);
     success()
 }
@@ -252,23 +227,18 @@ fn update(card: &mut Card, request: &Request) -> ResponseTemplate {
 /// Not Activated (4) card Active (1); it cannot be reverted
 /// (<https://docs.api.axyscards.com/reference/put_cards-cardid-activate>). Details that do
 /// not match: 400; a card not in status 4: 409.
-fn activate(card: &mut Card, request: &Request) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, ACTIVATE_FIELDS) {
-        return e;
-    }
+fn activate(card: &mut Card, request: &Request) -> Answer {
+    let body = object(request)?;
+    validate(&body, ACTIVATE_FIELDS)?;
     if card.issuer_status != 4 {
-        return error(409, "Only a card in status 4 (Not Activated) can be activated");
+        return refuse(409, "Only a card in status 4 (Not Activated) can be activated");
     }
     let matches = body["cardNumber"].as_u64() == TEST_PAN.parse().ok()
         && body["expMonth"].as_u64() == Some(u64::from(TEST_EXP_MONTH))
         && body["expYear"].as_u64() == Some(u64::from(TEST_EXP_YEAR))
         && body["cvv"].as_u64() == TEST_CVV.parse().ok();
     if !matches {
-        return error(400, "The card details do not match this card");
+        return refuse(400, "The card details do not match this card");
     }
     card.issuer_status = 1;
     card.pin = body["newPin"].as_i64();
@@ -276,7 +246,7 @@ fn activate(card: &mut Card, request: &Request) -> ResponseTemplate {
 }
 
 /// The `cardId` / `cardholderId` filters of the transaction and fee lists.
-fn filters(query: &Query) -> Result<(Option<u64>, Option<u64>), ResponseTemplate> {
+fn filters(query: &Query) -> Result<(Option<u64>, Option<u64>), Refusal> {
     Ok((query.int("cardId")?, query.int("cardholderId")?))
 }
 
@@ -284,15 +254,9 @@ fn filters(query: &Query) -> Result<(Option<u64>, Option<u64>), ResponseTemplate
 /// description, dateCreated}`, filters `cardId`, `cardholderId`, `before`, `after`
 /// (<https://docs.api.axyscards.com/docs/transactions-and-fees>,
 /// <https://docs.api.axyscards.com/docs/pagination-filtering-and-rate-limits>).
-fn transactions(request: &Request, state: &State) -> ResponseTemplate {
-    let query = match Query::parse(request) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
-    let (card, holder) = match filters(&query) {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
+fn transactions(request: &Request, state: &State) -> Answer {
+    let query = Query::parse(request)?;
+    let (card, holder) = filters(&query)?;
     let items = state
         .spend
         .iter()
@@ -318,15 +282,9 @@ fn transactions(request: &Request, state: &State) -> ResponseTemplate {
 /// GET /cards/fees — fee records linked to their transaction by `authRefNum`; `amount`
 /// and `merchantAmount` are strings (<https://docs.api.axyscards.com/docs/transactions-and-fees>,
 /// <https://docs.api.axyscards.com/docs/accounts-wallets-and-deposit-addresses>).
-fn fees(request: &Request, state: &State) -> ResponseTemplate {
-    let query = match Query::parse(request) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
-    let (card, holder) = match filters(&query) {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
+fn fees(request: &Request, state: &State) -> Answer {
+    let query = Query::parse(request)?;
+    let (card, holder) = filters(&query)?;
     let items = state
         .fees
         .iter()

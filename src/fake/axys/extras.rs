@@ -7,21 +7,18 @@
 //! Those paths answer 404.
 
 use serde_json::json;
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
 
-use super::http::{Field, Rule, error, no_route, object, ok, path_id, success, validate};
+use super::http::{Answer, Field, Rule, no_route, object, ok, path_id, refuse, success, validate};
 use super::state::{Listener, State, Wallet};
 
 /// Routes `/v2/wallets…` (`rest` is the path after `wallets`).
-pub(super) fn wallets(method: &str, rest: &[&str], request: &Request, state: &mut State) -> ResponseTemplate {
+pub(super) fn wallets(method: &str, rest: &[&str], request: &Request, state: &mut State) -> Answer {
     match (method, rest) {
         ("POST", []) => create_wallet(request, state),
         ("POST", ["transfer"]) => transfer(request, state),
         ("POST", [id, "bank-deposit"]) => {
-            let id = match path_id(id, "walletId") {
-                Ok(id) => id,
-                Err(e) => return e,
-            };
+            let id = path_id(id, "walletId")?;
             bank_deposit(id, request, state)
         }
         _ => no_route(),
@@ -30,14 +27,9 @@ pub(super) fn wallets(method: &str, rest: &[&str], request: &Request, state: &mu
 
 /// POST /wallets `{name}` — answers `{"status":"success","walletId":3301}`
 /// (<https://docs.api.axyscards.com/docs/guide-create-and-manage-wallets>).
-fn create_wallet(request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
-    if let Err(e) = validate(&body, &[Field("name", true, Rule::Text(1, 100))]) {
-        return e;
-    }
+fn create_wallet(request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
+    validate(&body, &[Field("name", true, Rule::Text(1, 100))])?;
     let id = state.new_wallet_id();
     state.wallets.insert(id, Wallet { deposits: 0 });
     ok(json!({"status": "success", "walletId": id}))
@@ -47,19 +39,14 @@ fn create_wallet(request: &Request, state: &mut State) -> ResponseTemplate {
 /// optional (`transactionAmount` integer, `transactionReference` string, the rest of the
 /// table is cut in the stored copy). The answer is not shown: the envelope only
 /// (<https://docs.api.axyscards.com/docs/guide-create-and-manage-wallets>).
-fn bank_deposit(id: u64, request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+fn bank_deposit(id: u64, request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
     let fields = [
         Field("transactionAmount", false, Rule::Int(0, i64::MAX)),
         Field("transactionReference", false, Rule::Text(1, 100)),
     ];
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
-    let Some(wallet) = state.wallets.get_mut(&id) else { return error(404, "Wallet not found") };
+    validate(&body, &fields)?;
+    let Some(wallet) = state.wallets.get_mut(&id) else { return refuse(404, "Wallet not found") };
     wallet.deposits += 1;
     success()
 }
@@ -72,11 +59,8 @@ fn bank_deposit(id: u64, request: &Request, state: &mut State) -> ResponseTempla
 /// none, <https://docs.api.axyscards.com/docs/transactions-and-fees>). The `transStatus`
 /// enum is cut in the stored copy, and so is what an unfunded wallet answers: the fake
 /// does not track wallet balances and always answers 1. Unknown source or destination: 404.
-fn transfer(request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+fn transfer(request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
     let fields = [
         Field("sourceWalletId", true, Rule::Int(0, i64::MAX)),
         Field("destinationType", true, Rule::Int(0, 1)),
@@ -84,26 +68,24 @@ fn transfer(request: &Request, state: &mut State) -> ResponseTemplate {
         Field("amount", true, Rule::Int(1, i64::MAX)),
         Field("description", false, Rule::Text(0, 255)),
     ];
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
+    validate(&body, &fields)?;
     let id = |k: &str| body[k].as_u64().unwrap_or_default();
     if !state.wallets.contains_key(&id("sourceWalletId")) {
-        return error(404, "Source wallet not found");
+        return refuse(404, "Source wallet not found");
     }
     let amount = body["amount"].as_i64().unwrap_or_default();
     if body["destinationType"] == 1 {
-        let Some(card) = state.cards.get_mut(&id("destinationId")) else { return error(404, "Card not found") };
+        let Some(card) = state.cards.get_mut(&id("destinationId")) else { return refuse(404, "Card not found") };
         card.balance = card.balance.saturating_add(amount);
     } else if !state.wallets.contains_key(&id("destinationId")) {
-        return error(404, "Destination wallet not found");
+        return refuse(404, "Destination wallet not found");
     }
     let trans_id = state.new_transfer_id();
     ok(json!({"transId": trans_id, "transStatus": 1}))
 }
 
 /// Routes `/v2/otp…` (`rest` is the path after `otp`).
-pub(super) fn otp(method: &str, rest: &[&str], request: &Request, state: &mut State) -> ResponseTemplate {
+pub(super) fn otp(method: &str, rest: &[&str], request: &Request, state: &mut State) -> Answer {
     match (method, rest) {
         ("POST", ["listeners"]) => subscribe(request, state),
         ("GET", [token]) => read_otp(token, state),
@@ -115,31 +97,26 @@ pub(super) fn otp(method: &str, rest: &[&str], request: &Request, state: &mut St
 /// answers `{token, expiresAt: null, status: "success"}`
 /// (<https://docs.api.axyscards.com/docs/guide-3ds-otp-setup>,
 /// <https://docs.api.axyscards.com/reference/post_otp-listeners>). A card not Active: 409.
-fn subscribe(request: &Request, state: &mut State) -> ResponseTemplate {
-    let body = match object(request) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+fn subscribe(request: &Request, state: &mut State) -> Answer {
+    let body = object(request)?;
     let fields = [
         Field("cardId", false, Rule::Int(0, i64::MAX)),
         Field("cardholderId", false, Rule::Int(0, i64::MAX)),
         Field("webhookUrl", false, Rule::Https),
     ];
-    if let Err(e) = validate(&body, &fields) {
-        return e;
-    }
+    validate(&body, &fields)?;
     let card_id = body.get("cardId").and_then(serde_json::Value::as_u64);
     let cardholder_id = body.get("cardholderId").and_then(serde_json::Value::as_u64);
     match (card_id, cardholder_id) {
-        (None, None) => return error(400, "cardId is required"),
+        (None, None) => return refuse(400, "cardId is required"),
         (Some(c), _) => match state.cards.get(&c) {
-            None => return error(404, "Card not found"),
+            None => return refuse(404, "Card not found"),
             Some(card) if card.issuer_status != 1 => {
-                return error(409, "Only a card in status 1 (Active) can be registered for 3-DS");
+                return refuse(409, "Only a card in status 1 (Active) can be registered for 3-DS");
             }
             Some(_) => {}
         },
-        (None, Some(h)) if !state.cardholders.contains_key(&h) => return error(404, "Cardholder not found"),
+        (None, Some(h)) if !state.cardholders.contains_key(&h) => return refuse(404, "Cardholder not found"),
         (None, Some(_)) => {}
     }
     let token = format!("otp_{:016x}", state.tick().wrapping_mul(0x9e37_79b9_7f4a_7c15));
@@ -151,9 +128,9 @@ fn subscribe(request: &Request, state: &mut State) -> ResponseTemplate {
 /// (<https://docs.api.axyscards.com/docs/guide-3ds-otp-setup>). What it answers before any
 /// 3-DS challenge is not shown: the fake answers 404 for an unknown token and for a
 /// listener that caught nothing yet.
-fn read_otp(token: &str, state: &State) -> ResponseTemplate {
+fn read_otp(token: &str, state: &State) -> Answer {
     match state.listeners.get(token).and_then(|l| l.otp.as_ref()) {
         Some((code, expires)) => ok(json!({"status": "received", "code": code, "expiresAt": expires})),
-        None => error(404, "No OTP received for this token"),
+        None => refuse(404, "No OTP received for this token"),
     }
 }

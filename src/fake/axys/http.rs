@@ -10,37 +10,59 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
+/// A refused request: its status and message, answered as
+/// `{"status": "error", "message": ...}`.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    code: u16,
+    message: String,
+}
+
+impl Refusal {
+    pub fn new(code: u16, message: impl Into<String>) -> Refusal {
+        Refusal { code, message: message.into() }
+    }
+
+    /// The error answer.
+    pub fn respond(self) -> ResponseTemplate {
+        ResponseTemplate::new(self.code).set_body_json(json!({"status": "error", "message": self.message}))
+    }
+}
+
+/// What a route handler gives: an answer, or a refusal.
+pub(super) type Answer = Result<ResponseTemplate, Refusal>;
+
+/// Refuses with this status and message.
+pub(super) fn refuse<T>(code: u16, message: impl Into<String>) -> Result<T, Refusal> {
+    Err(Refusal::new(code, message))
+}
+
 /// A 200 answer with this JSON body.
-pub(super) fn ok(body: Value) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(body)
+pub(super) fn ok(body: Value) -> Answer {
+    Ok(ResponseTemplate::new(200).set_body_json(body))
 }
 
 /// The bare success envelope, for writes whose documented answer the pages do not show.
-pub(super) fn success() -> ResponseTemplate {
+pub(super) fn success() -> Answer {
     ok(json!({"status": "success"}))
 }
 
-/// An error answer: `{"status": "error", "message": ...}`.
-pub(super) fn error(code: u16, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(code).set_body_json(json!({"status": "error", "message": message}))
-}
-
 /// 404 for a route the documentation does not define.
-pub(super) fn no_route() -> ResponseTemplate {
-    error(404, "Not Found")
+pub(super) fn no_route() -> Answer {
+    refuse(404, "Not Found")
 }
 
 /// The request's JSON object body; 400 when it is missing or not an object.
-pub(super) fn object(request: &Request) -> Result<Map<String, Value>, ResponseTemplate> {
+pub(super) fn object(request: &Request) -> Result<Map<String, Value>, Refusal> {
     match serde_json::from_slice::<Value>(&request.body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(error(400, "the request body must be a JSON object")),
+        _ => refuse(400, "the request body must be a JSON object"),
     }
 }
 
 /// An integer path id (`{cardholderId}`, `{cardId}`, `{walletId}` are integers in the reference).
-pub(super) fn path_id(segment: &str, name: &str) -> Result<u64, ResponseTemplate> {
-    segment.parse().map_err(|_| error(400, &format!("{name} must be an integer")))
+pub(super) fn path_id(segment: &str, name: &str) -> Result<u64, Refusal> {
+    segment.parse().map_err(|_| Refusal::new(400, format!("{name} must be an integer")))
 }
 
 /// What a documented field accepts.
@@ -94,12 +116,12 @@ fn fits(value: &Value, rule: Rule) -> Result<(), String> {
 }
 
 /// Checks `body` against `fields`: 400 naming the first missing or malformed field.
-pub(super) fn validate(body: &Map<String, Value>, fields: &[Field]) -> Result<(), ResponseTemplate> {
+pub(super) fn validate(body: &Map<String, Value>, fields: &[Field]) -> Result<(), Refusal> {
     for Field(name, required, rule) in fields {
         match body.get(*name) {
-            None | Some(Value::Null) if *required => return Err(error(400, &format!("{name} is required"))),
+            None | Some(Value::Null) if *required => return refuse(400, format!("{name} is required")),
             None | Some(Value::Null) => {}
-            Some(value) => fits(value, *rule).map_err(|why| error(400, &format!("{name} {why}")))?,
+            Some(value) => fits(value, *rule).map_err(|why| Refusal::new(400, format!("{name} {why}")))?,
         }
     }
     Ok(())
@@ -136,19 +158,19 @@ impl Query {
     /// Parses the query; 400 when `limit` is outside 1..=200 (the page documents the
     /// maximum but not what exceeding it answers: the fake refuses rather than clamps),
     /// or when `offset`, `before`, `after` are not non-negative integers.
-    pub fn parse(request: &Request) -> Result<Query, ResponseTemplate> {
+    pub fn parse(request: &Request) -> Result<Query, Refusal> {
         let mut rest: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
-        let number = |rest: &mut BTreeMap<String, String>, key: &str| -> Result<Option<u64>, ResponseTemplate> {
+        let number = |rest: &mut BTreeMap<String, String>, key: &str| -> Result<Option<u64>, Refusal> {
             match rest.remove(key) {
                 None => Ok(None),
                 Some(v) => {
-                    v.parse().map(Some).map_err(|_| error(400, &format!("{key} must be a non-negative integer")))
+                    v.parse().map(Some).map_err(|_| Refusal::new(400, format!("{key} must be a non-negative integer")))
                 }
             }
         };
         let limit = number(&mut rest, "limit")?.map_or(DEFAULT_LIMIT as u64, |l| l);
         if !(1..=MAX_LIMIT as u64).contains(&limit) {
-            return Err(error(400, &format!("limit must be from 1 to {MAX_LIMIT}")));
+            return refuse(400, format!("limit must be from 1 to {MAX_LIMIT}"));
         }
         let offset = number(&mut rest, "offset")?.unwrap_or(0);
         let before = number(&mut rest, "before")?;
@@ -156,7 +178,7 @@ impl Query {
         let sort_desc = match rest.remove("sort").as_deref() {
             None | Some("asc") => false,
             Some("desc") => true,
-            Some(_) => return Err(error(400, "sort must be asc or desc")),
+            Some(_) => return refuse(400, "sort must be asc or desc"),
         };
         Ok(Query {
             limit: limit as usize,
@@ -169,10 +191,10 @@ impl Query {
     }
 
     /// An integer filter by name; 400 when present and not an integer.
-    pub fn int(&self, key: &str) -> Result<Option<u64>, ResponseTemplate> {
+    pub fn int(&self, key: &str) -> Result<Option<u64>, Refusal> {
         match self.rest.get(key) {
             None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| error(400, &format!("{key} must be an integer"))),
+            Some(v) => v.parse().map(Some).map_err(|_| Refusal::new(400, format!("{key} must be an integer"))),
         }
     }
 
@@ -182,7 +204,7 @@ impl Query {
     }
 
     /// The documented list envelope around one page of `items` (already filtered).
-    pub fn page(&self, mut items: Vec<Value>) -> ResponseTemplate {
+    pub fn page(&self, mut items: Vec<Value>) -> Answer {
         if self.sort_desc {
             items.reverse();
         }

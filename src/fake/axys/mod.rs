@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use http::{error, no_route};
+use http::{Answer, Refusal, no_route};
 use state::{Fee, Spend, State};
 
 /// The test PAN every card of the fake has (Luhn-valid, a well-known test number).
@@ -134,7 +134,7 @@ struct Flow {
 }
 
 impl Flow {
-    fn route(&self, request: &Request, state: &mut State) -> ResponseTemplate {
+    fn route(&self, request: &Request, state: &mut State) -> Answer {
         let method = request.method.as_str();
         let Some(path) = request.url.path().strip_prefix("/v2/") else { return no_route() };
         let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -161,10 +161,10 @@ impl Respond for Flow {
         // rejected" without naming the status; the fake answers 401.
         let key = request.headers.get("x-api-key").and_then(|v| v.to_str().ok()).unwrap_or_default();
         if key != self.api_key {
-            return error(401, "Invalid API key");
+            return Refusal::new(401, "Invalid API key").respond();
         }
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        self.route(request, &mut state)
+        self.route(request, &mut state).unwrap_or_else(Refusal::respond)
     }
 }
 
