@@ -162,6 +162,16 @@ fn shape_comparison_catches_a_renamed_or_retyped_field() {
     );
 }
 
+/// The shared fixture naming: lowercase method, `_`, the path's segments joined by `-`,
+/// braces dropped (`POST /cards/virtual/{cardholderId}` → `post_cards-virtual-cardholderid`).
+fn slug_of(fx: &Value) -> String {
+    let method = fx["method"].as_str().unwrap_or_default().to_lowercase();
+    let path = fx["path"].as_str().unwrap_or_default();
+    let segments: Vec<String> =
+        path.split('/').filter(|s| !s.is_empty()).map(|s| s.replace(['{', '}'], "").to_lowercase()).collect();
+    format!("{method}_{}", segments.join("-"))
+}
+
 /// Replaces the documented example ids in `request` with the fake's real ones.
 fn with_ids(request: &Value, holder: Option<u64>, card: Option<u64>) -> Value {
     let mut request = request.clone();
@@ -242,6 +252,7 @@ async fn every_documented_example_gets_an_answer_of_the_documented_shape() {
     let mut failures = Vec::new();
     for slug in &slugs {
         let fx = fixture(slug);
+        assert_eq!(slug.split('.').next(), Some(slug_of(&fx).as_str()), "{slug}: the slug follows method and path");
         assert!(fx["page"].as_str().is_some_and(|p| p.starts_with("https://docs.api.axyscards.com/")), "{slug}: page");
         let (status, answer) = replay(slug, &fx).await;
         if Some(u64::from(status)) != fx["status"].as_u64() {
