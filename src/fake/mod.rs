@@ -5,7 +5,9 @@
 //! be demonstrated. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
-pub mod axys_flow;
+pub mod axys;
+/// The former name of [`axys`], kept for callers.
+pub use axys as axys_flow;
 pub mod certs;
 pub mod dns;
 pub mod exchange;

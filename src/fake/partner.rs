@@ -1,5 +1,5 @@
 //! Wiremock partner APIs with Axys-like and PaymentsAI-like behaviour; the
-//! Axys card-issuing flow itself lives in [`super::axys_flow`].
+//! Axys card-issuing flow itself lives in [`super::axys`].
 
 use std::time::Duration;
 
@@ -77,7 +77,7 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
         Mock::given(method("GET"))
             .and(path("/v2/cardholders"))
             .and(header("X-API-Key", api_key))
-            .respond_with(ResponseTemplate::new(200).set_body_json(super::axys_flow::empty_list()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(super::axys::empty_list()))
             .up_to_n_times(STARTS_403_AFTER)
             .with_priority(2)
             .mount(server)
@@ -89,7 +89,7 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
             .mount(server)
             .await;
     }
-    super::axys_flow::mount(server, api_key).await;
+    super::axys::mount(server, api_key).await;
 }
 
 /// Mounts the PaymentsAI-like API (see [`super::paymentsai`]: the Public API,

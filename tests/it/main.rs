@@ -6,6 +6,7 @@ mod support;
 
 mod apikey;
 mod axys_auth;
+mod axys_fake;
 mod canary;
 mod cert;
 mod cli;
