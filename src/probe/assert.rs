@@ -107,6 +107,10 @@ pub struct RawAssertion {
     /// only sometimes, e.g. an empty list before any live data exists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub severity: Option<Severity>,
+    /// `true`: a JSONPath that finds nothing passes, saying there was nothing
+    /// to check (fields of list items on an account that has none yet).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub if_present: bool,
 }
 
 /// What an assertion looks at.
@@ -133,6 +137,7 @@ enum Expect {
 struct Compiled {
     target: Target,
     expect: Expect,
+    if_present: bool,
 }
 
 /// A checked assertion, compiled now or (when it uses captured values) when it runs.
@@ -199,7 +204,10 @@ fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     {
         return Err(format!("assertion on `{what}`: headers and the body take `equals`, `exists` or `matches`"));
     }
-    Ok(Compiled { target, expect })
+    if raw.if_present && !matches!(target, Target::Json(..)) {
+        return Err(format!("assertion on `{what}`: `if_present` applies to a JSONPath"));
+    }
+    Ok(Compiled { target, expect, if_present: raw.if_present })
 }
 
 /// Captured values with their JSON types, for `${name}` placeholders.
@@ -286,6 +294,10 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
         }
         Target::Body => ("body".to_string(), vec![Value::String(String::from_utf8_lossy(answer.body).into_owned())]),
     };
+    if found.is_empty() && c.if_present {
+        let message = format!("{name}: absent, nothing to check (checked only when present)");
+        return Check::new(name, Status::Pass, message);
+    }
     let first = found.first();
     let shown = |v: Option<&Value>| v.map_or_else(|| "(absent)".to_string(), compact);
     let text_of = |v: &Value| match v {

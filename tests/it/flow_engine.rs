@@ -282,3 +282,26 @@ async fn a_probe_bound_to_a_stage_runs_only_in_an_environment_of_that_stage() {
     };
     assert!(err.to_string().contains("runs only against a production environment"), "{err}");
 }
+
+const IF_PRESENT: &str = r#"
+[[probe]]
+id = "list"
+kind = "http"
+title = "List"
+[probe.params]
+url = "${base_url}/items"
+assert = [{ path = "$.items[0].transId", type = "string", if_present = true }]
+"#;
+
+#[tokio::test]
+async fn an_if_present_assertion_checks_what_there_is_and_passes_on_nothing() {
+    let server = golive::fake::Wiremock::start().await;
+    let answer = |v| ResponseTemplate::new(200).set_body_json(v);
+    Mock::given(path("/items")).respond_with(answer(json!({"items": []}))).up_to_n_times(1).mount(&server).await;
+    let empty = run(env_at(&server.uri()), IF_PRESENT).await;
+    assert_eq!(empty.status, Status::Pass, "{empty:#?}");
+    assert!(check(&empty, "transId").message.contains("nothing to check"), "{empty:#?}");
+    Mock::given(path("/items")).respond_with(answer(json!({"items": [{"transId": 7}]}))).mount(&server).await;
+    let wrong = run(env_at(&server.uri()), IF_PRESENT).await;
+    assert_eq!(wrong.status, Status::Fail, "a present value is checked: {wrong:#?}");
+}
