@@ -8,6 +8,12 @@
 //! the documented request does not have, or asserts or captures a field the
 //! documented answer does not have; an assertion that uses no captured value
 //! must also hold on the documented answer.
+//!
+//! A page often shows no whole example, or shows one that leaves out fields
+//! other pages document (a schema page, an idempotency page). A fixture then
+//! lists them under `also_documented`: `[{ "page", "request"?, "response"? }]`,
+//! partial shapes with the page that documents them; their fields count as
+//! documented too.
 
 use std::path::{Path, PathBuf};
 
@@ -24,6 +30,8 @@ struct Example {
     path: String,
     request: Value,
     response: Value,
+    /// Partial shapes other pages document: (request, response).
+    also: Vec<(Value, Value)>,
 }
 
 fn root() -> &'static Path {
@@ -38,7 +46,15 @@ fn example(pack: &str, slug: &str) -> Result<Example, String> {
     if !page.starts_with("https://") {
         return Err(format!("{} names no documentation page", file.display()));
     }
+    let mut also = Vec::new();
+    for extra in v["also_documented"].as_array().into_iter().flatten() {
+        if !extra["page"].as_str().is_some_and(|p| p.starts_with("https://")) {
+            return Err(format!("{}: an also_documented entry names no page", file.display()));
+        }
+        also.push((extra["request"].clone(), extra["response"].clone()));
+    }
     Ok(Example {
+        also,
         method: v["method"].as_str().unwrap_or_default().to_uppercase(),
         path: v["path"].as_str().unwrap_or_default().to_string(),
         request: v["request"].clone(),
@@ -143,8 +159,10 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
             ex.path
         ));
     }
-    if let (Some(json), Value::Object(documented)) = (t.get("json").and_then(|j| j.as_table()), &ex.request) {
-        for key in json.keys().filter(|k| !documented.contains_key(*k)) {
+    let requests: Vec<&Value> = std::iter::once(&ex.request).chain(ex.also.iter().map(|(q, _)| q)).collect();
+    let documented = |k: &str| requests.iter().any(|r| r.get(k).is_some());
+    if let Some(json) = t.get("json").and_then(|j| j.as_table()) {
+        for key in json.keys().filter(|k| !documented(k)) {
             wrong.push(format!(
                 "{at}: sends `{key}`, which the documented request ({}) does not have",
                 ex.file.display()
@@ -153,7 +171,8 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
     }
     let body = serde_json::to_vec(&ex.response).unwrap_or_default();
     let answer = Answer { headers: &[], body: &body, json: Some(&ex.response) };
-    let found = |p: &str| JsonPath::parse(p).map(|jp| !jp.query(&ex.response).is_empty()).unwrap_or(false);
+    let answers: Vec<&Value> = std::iter::once(&ex.response).chain(ex.also.iter().map(|(_, r)| r)).collect();
+    let found = |p: &str| JsonPath::parse(p).is_ok_and(|jp| answers.iter().any(|a| !jp.query(a).is_empty()));
     checked.extend(polled.iter().cloned());
     for a in &checked {
         let Some(p) = a.path() else { continue };
@@ -164,10 +183,38 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
             ));
         }
     }
-    for a in assertions(t, "assert").iter().filter(|a| !a.uses_vars() && !a.warns()) {
-        let c = a.check(&answer, &|_| None);
-        if c.status != Status::Pass {
-            wrong.push(format!("{at}: fails on the documented answer ({}): {}", ex.file.display(), c.message));
+    // An assertion that pins a value (equals, one_of, length) may depend on the
+    // request (a limit echoed back): the documented answer must hold a value of
+    // the same JSON type there. Shape assertions (type, matches) must hold.
+    let raw_asserts = t.get("assert").and_then(|a| a.as_array()).cloned().unwrap_or_default();
+    for (raw, a) in raw_asserts.iter().zip(assertions(t, "assert")) {
+        let Some(p) = a.path() else { continue };
+        let got = JsonPath::parse(p).ok().and_then(|jp| answers.iter().find_map(|a| jp.query(a).first().cloned()));
+        let Some(got) = got else {
+            continue; // reported above as absent, or absent and allowed (if_present, exists = false)
+        };
+        let pinned = ["equals", "one_of"].iter().find_map(|k| raw.get(*k)).map(|v| match v {
+            toml::Value::Array(items) if raw.get("one_of").is_some() => items.first().cloned(),
+            other => Some(other.clone()),
+        });
+        let ok = match pinned {
+            Some(Some(want)) if !a.uses_vars() => {
+                let want = serde_json::to_value(&want).unwrap_or(Value::Null);
+                same_type(&want, &got)
+            }
+            Some(_) => true,
+            None if raw.get("length").is_some() => got.is_array() || got.is_string() || got.is_object(),
+            None if a.uses_vars() || a.warns() => true,
+            None => answers.iter().any(|doc| {
+                let body = serde_json::to_vec(doc).unwrap_or_default();
+                a.check(&Answer { headers: &[], body: &body, json: Some(doc) }, &|_| None).status == Status::Pass
+            }),
+        };
+        if !ok {
+            wrong.push(format!(
+                "{at}: `{p}` does not fit the documented answer ({}): it holds {got}",
+                ex.file.display()
+            ));
         }
     }
     for (name, p) in &captures {
@@ -176,6 +223,20 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
         }
     }
     wrong
+}
+
+/// Whether two JSON values are of the same type (integers and other numbers apart).
+fn same_type(a: &Value, b: &Value) -> bool {
+    let kind = |v: &Value| match v {
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Bool(_) => "boolean",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => "null",
+    };
+    kind(a) == kind(b)
 }
 
 fn built_in_packs() -> Vec<(String, golive::config::Pack)> {
