@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::apikey::SecretPolicy;
@@ -91,7 +91,7 @@ impl Respond for Responder {
 }
 
 /// Mounts `PATCH /v1/accounts/public-api/{account}` on `server`, and the
-/// account read for the permanent credential it hands out.
+/// subscriptions read for the permanent credential it hands out.
 pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: ExchangeMode) -> ExchangeFake {
     let calls = Arc::new(AtomicUsize::new(0));
     let mut bytes = [0u8; 12];
@@ -115,14 +115,13 @@ pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: Exc
         .mount(server)
         .await;
     let credential = format!("ApiKey {account}_{}_{}", fake.api_key, fake.api_key_id);
+    // The exchange's verifying read: the example authenticated request of
+    // https://api-docs.payments.ai/docs/api/authentication.
     Mock::given(method("GET"))
-        .and(path(format!("/v1/accounts/{account}")))
+        .and(path_regex(r"^/v1/public-api/organizations/[^/]+/subscriptions$"))
         .and(header("Authorization", credential.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": account,
-            "organizationId": super::DEMO_ORGANIZATION_ID,
-            "status": "active"
-        })))
+        // golive reads only the status; no list body is invented here.
+        .respond_with(ResponseTemplate::new(200))
         .with_priority(1)
         .mount(server)
         .await;

@@ -79,7 +79,7 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let account = golive::fake::DEMO_ACCOUNT_ID;
     for (record, method, url) in [
         (exchange[0], "PATCH", format!("{base}/v1/accounts/public-api/{account}")),
-        (exchange[1], "GET", format!("{base}/v1/accounts/{account}")),
+        (exchange[1], "GET", format!("{base}/v1/public-api/organizations/{}/subscriptions", golive::fake::DEMO_ORGANIZATION_ID)),
     ] {
         assert_eq!((record["method"].as_str(), record["url"].as_str()), (Some(method), Some(url.as_str())));
         assert_eq!(record["response"]["status"], 200, "{record:#}");

@@ -16,6 +16,7 @@ mod evidence_complete;
 mod fakes;
 mod faults;
 mod fcrdns;
+mod key_answer;
 mod masking;
 mod mtls;
 mod packs;
