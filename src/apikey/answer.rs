@@ -59,7 +59,8 @@ pub fn extract(body: &[u8], spec: &ExchangeSpec) -> Result<Found, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("its body is empty".into());
     }
-    let doc: Value = serde_json::from_slice(body).map_err(|_| format!("its body is not JSON ({} bytes)", body.len()))?;
+    let doc: Value =
+        serde_json::from_slice(body).map_err(|_| format!("its body is not JSON ({} bytes)", body.len()))?;
     let mut tried = Vec::new();
     for (key_path, key_id_path, configured) in pairs(spec) {
         if let (Some(api_key), Some(api_key_id)) = (value_at(&doc, key_path)?, value_at(&doc, key_id_path)?) {

@@ -44,7 +44,9 @@ pub enum TemporalKeyAge {
     },
 }
 
+/// RFC 3339 to the second.
 fn rfc3339(t: OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
@@ -97,7 +99,10 @@ mod tests {
     #[test]
     fn the_boundaries_of_a_seven_day_key() {
         let at = |t: OffsetDateTime| check(Some(ISSUED), Some(7), t);
-        assert_eq!(at(datetime!(2026-11-21 10:00 UTC)), TemporalKeyAge::Valid { expires_at: "2026-11-27T10:00:00Z".into() });
+        assert_eq!(
+            at(datetime!(2026-11-21 10:00 UTC)),
+            TemporalKeyAge::Valid { expires_at: "2026-11-27T10:00:00Z".into() }
+        );
         assert_eq!(
             at(datetime!(2026-11-26 10:00 UTC)),
             TemporalKeyAge::ExpiringSoon { expires_at: "2026-11-27T10:00:00Z".into(), left: "24h 00m".into() }

@@ -184,7 +184,10 @@ impl Validator<'_> {
             account_id: raw.account_id.map(Spanned::into_inner),
             organization_id: raw.organization_id.map(Spanned::into_inner),
             temporal_api_key: raw.temporal_api_key.map(|s| self.secret("temporal_api_key", s)).transpose()?,
-            temporal_key_issued_at: raw.temporal_key_issued_at.map(|t| self.instant("temporal_key_issued_at", t)).transpose()?,
+            temporal_key_issued_at: raw
+                .temporal_key_issued_at
+                .map(|t| self.instant("temporal_key_issued_at", t))
+                .transpose()?,
             account_secret: raw.account_secret.map(|s| self.secret("account_secret", s)).transpose()?,
             permanent_key_file: raw.permanent_key_file.map(|p| self.base.join(p.get_ref())),
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
@@ -249,8 +252,11 @@ impl Validator<'_> {
             _ => String::new(),
         };
         time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
-            ConfigError::at(self.file, raw.span(), format!("`{key}` is not a date and time with a time zone"))
-                .help(format!("write it in RFC 3339, e.g. {key} = \"2026-11-20T10:00:00Z\" (UTC) or \"2026-11-20T11:00:00+01:00\""))
+            ConfigError::at(self.file, raw.span(), format!("`{key}` is not a date and time with a time zone")).help(
+                format!(
+                    "write it in RFC 3339, e.g. {key} = \"2026-11-20T10:00:00Z\" (UTC) or \"2026-11-20T11:00:00+01:00\""
+                ),
+            )
         })
     }
 

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 
 use super::http::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
-use crate::apikey::{ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age};
+use crate::apikey::{
+    ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age,
+};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 /// A built `apikey-exchange` probe.
@@ -122,7 +124,9 @@ impl Probe for ExchangeProbe {
                         out.check(Check::new(
                             "answer",
                             Status::Warn,
-                            format!("the partner's raw answer could not be saved ({why}); the key file holds the credential"),
+                            format!(
+                                "the partner's raw answer could not be saved ({why}); the key file holds the credential"
+                            ),
                         ));
                     }
                 }
@@ -188,7 +192,9 @@ impl Probe for ExchangeProbe {
                     ExchangeError::AnswerKept { answer, header, .. } => {
                         out.fact("answer_file", answer.display().to_string());
                         out.diagnosis = Some(Diagnosis {
-                            cause: "the partner accepted the exchange, but its answer has a shape the pack does not know".into(),
+                            cause:
+                                "the partner accepted the exchange, but its answer has a shape the pack does not know"
+                                    .into(),
                             fix: format!(
                                 "the permanent key is in {} (mode 0600): build `{header}` from it by hand, store it, delete the file, and do not exchange again",
                                 answer.display()

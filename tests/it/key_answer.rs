@@ -52,7 +52,9 @@ impl Shape {
         let ok = ResponseTemplate::new(200);
         match self {
             Shape::OtherNames => ok.set_body_json(json!({"key": KEY, "keyIdentifier": KEY_ID, "account": ACCOUNT})),
-            Shape::DeepNesting => ok.set_body_json(json!({"result": {"credentials": {"apiKey": KEY, "apiKeyId": KEY_ID}}})),
+            Shape::DeepNesting => {
+                ok.set_body_json(json!({"result": {"credentials": {"apiKey": KEY, "apiKeyId": KEY_ID}}}))
+            }
             Shape::NotJson => ok.set_body_raw(format!("apiKey={KEY}\napiKeyId={KEY_ID}\n"), "text/plain"),
             Shape::Empty => ok.insert_header("x-permanent-api-key", format!("{KEY} {KEY_ID}")),
         }
@@ -196,7 +198,10 @@ async fn the_documented_envelope_is_found_after_the_configured_paths() {
     let dir = tempfile::tempdir().expect("dir");
     let (result, sent) = run(&server.uri(), dir.path(), "key", None).await;
     let done = result.expect("exchanged");
-    assert_eq!(std::fs::read_to_string(dir.path().join("key")).expect("key").trim(), format!("{ACCOUNT}_{KEY}_{KEY_ID}"));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("key")).expect("key").trim(),
+        format!("{ACCOUNT}_{KEY}_{KEY_ID}")
+    );
     assert_eq!(done.verified, Ok(200), "the documented read accepts the new credential");
     assert!(!done.found.configured && done.found.at == "$.data.apiKey and $.data.apiKeyId", "{:?}", done.found);
     let answer = done.answer.as_ref().expect("the raw answer was saved");
@@ -237,7 +242,8 @@ async fn key_exchange_and_its_probe_name_the_answer_file_and_show_the_key_nowher
         let server = partner(shape.answer()).await;
         let dir = tempfile::tempdir().expect("dir");
         config(dir.path(), &server.uri(), None);
-        let cli = golive_in(dir.path(), &["key", "exchange", "--env", "production", "--yes", "--out", "cli.key"], &ENVS);
+        let cli =
+            golive_in(dir.path(), &["key", "exchange", "--env", "production", "--yes", "--out", "cli.key"], &ENVS);
         let said = format!("{}{}", stdout(&cli), stderr(&cli));
         assert_eq!(cli.status.code(), Some(1), "{shape:?}: {said}");
         for part in ["cli.key.answer (mode 0600)", "it holds the permanent key", shape.why()] {
@@ -292,8 +298,12 @@ async fn an_expired_temporal_key_is_refused_before_any_request_and_near_expiry_w
     let err = result.expect_err("expired");
     assert!(matches!(err, ExchangeError::TemporalKeyExpired { valid_days: 7, .. }), "{err:?}");
     let text = err.to_string();
-    for part in ["the temporal key expired at", "lifetime of 7 days", "nothing was sent", "ask the partner for a new temporal key"]
-    {
+    for part in [
+        "the temporal key expired at",
+        "lifetime of 7 days",
+        "nothing was sent",
+        "Ask the partner for a new temporal key",
+    ] {
         assert!(text.contains(part), "`{part}` in: {text}");
     }
     assert!(!err.sent() && sent.is_empty());
@@ -331,7 +341,11 @@ async fn the_cli_checks_the_temporal_keys_age_from_the_configuration() {
     config(dir.path(), &server.uri(), Some("\"2026-11-20 10:00\""));
     let out = golive_in(dir.path(), &exchange, &ENVS);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("`temporal_key_issued_at` is not a date and time with a time zone"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`temporal_key_issued_at` is not a date and time with a time zone"),
+        "{}",
+        stderr(&out)
+    );
 
     // A TOML date-time, 6 days and 12 hours old: a warning, then the exchange.
     let issued = ago(time::Duration::days(6) + time::Duration::hours(12)).expect("t");
