@@ -10,8 +10,8 @@ use serde_json_path::JsonPath;
 
 use super::exchange::ExchangeSpec;
 
-/// Where the key was found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the key was found (and, inside this module's parent only, the key).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Found {
     /// The `apiKey` part.
     pub(super) api_key: String,
@@ -21,6 +21,13 @@ pub struct Found {
     pub at: String,
     /// Whether they are the pack's `key_path`/`key_id_path` (not an alternative).
     pub configured: bool,
+}
+
+/// Shows where the key was found, never the key.
+impl std::fmt::Debug for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Found").field("at", &self.at).field("configured", &self.configured).finish_non_exhaustive()
+    }
 }
 
 /// The answer as an HTTP message: status line, headers, blank line, body.
@@ -92,6 +99,7 @@ mod tests {
         let wrapped = extract(br#"{"type":"object","data":{"apiKey":"k_2","apiKeyId":7}}"#, &spec()).expect("data");
         assert_eq!((wrapped.api_key.as_str(), wrapped.api_key_id.as_str()), ("k_2", "7"));
         assert!(!wrapped.configured && wrapped.at.contains("$.data.apiKey"), "{wrapped:?}");
+        assert!(!format!("{wrapped:?}").contains("k_2"), "Debug never shows the key");
     }
 
     #[test]

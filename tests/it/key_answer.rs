@@ -206,7 +206,7 @@ async fn the_documented_envelope_is_found_after_the_configured_paths() {
     assert!(!done.found.configured && done.found.at == "$.data.apiKey and $.data.apiKeyId", "{:?}", done.found);
     let answer = done.answer.as_ref().expect("the raw answer was saved");
     assert!(std::fs::read_to_string(answer).expect("answer").contains(KEY));
-    assert_eq!(leaks(&format!("{sent:?}{}", done.header_shape)), Vec::<&str>::new());
+    assert_eq!(leaks(&format!("{sent:?}{done:?}")), Vec::<&str>::new(), "Exchanged shows no key, even in Debug");
 }
 
 fn config(dir: &Path, base_url: &str, issued_at: Option<&str>) {
