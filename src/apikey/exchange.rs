@@ -1,6 +1,10 @@
 //! The one-time Temporal → Permanent API key exchange: checked before any
-//! request, sent exactly once (never retried, not on a timeout, not on a 5xx),
-//! the permanent credential written once to a new 0600 file, then verified.
+//! request (the temporal key's age, the secret, both output files), sent
+//! exactly once (never retried, not on a timeout, not on a 5xx). An accepted
+//! answer is written raw to a new 0600 file before anything reads it; then
+//! the credential is extracted, written once to a new 0600 file, and verified.
+//! When extraction fails, the error says where the raw answer is and how to
+//! build the header from it, never the key.
 //!
 //! Where the request goes and where the key is in the answer are pack data
 //! ([`ExchangeSpec`]); nothing here knows a partner.
@@ -11,9 +15,10 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde_json_path::JsonPath;
 
+use super::answer;
 use super::keyfile;
+use super::lifetime::{self, TemporalKeyAge};
 use super::policy::SecretPolicy;
 use super::sent::{self, Recorder, Sending};
 use crate::config::Environment;
@@ -39,11 +44,29 @@ pub struct ExchangeSpec {
     pub key_path: String,
     /// JSONPath of the new API key id in the answer.
     pub key_id_path: String,
+    /// Other places the partner documents for the key, tried in order when
+    /// `key_path`/`key_id_path` find nothing.
+    #[serde(default)]
+    pub alternative_paths: Vec<KeyPaths>,
+    /// How many days the partner documents a temporal key stays valid; with
+    /// the environment's `temporal_key_issued_at`, an expired key is refused
+    /// before any request.
+    pub temporal_key_valid_days: Option<u32>,
     /// How the permanent credential is assembled, with `{account_id}`,
     /// `{api_key}` and `{api_key_id}`; the parts are never split again.
     pub credential: String,
     /// An authenticated read that proves the new credential works.
     pub verify_url: String,
+}
+
+/// One place the key and its id may be in the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPaths {
+    /// JSONPath of the API key.
+    pub key_path: String,
+    /// JSONPath of the API key id.
+    pub key_id_path: String,
 }
 
 fn patch() -> String {
@@ -81,6 +104,17 @@ pub enum ExchangeError {
     Missing(String),
     /// The output file exists already (nothing was sent).
     OutExists(PathBuf),
+    /// The raw answer file exists already (nothing was sent).
+    AnswerExists(PathBuf),
+    /// The temporal key is past the partner's documented lifetime (nothing was sent).
+    TemporalKeyExpired {
+        /// When it was issued, RFC 3339.
+        issued_at: String,
+        /// When it expired, RFC 3339.
+        expired_at: String,
+        /// The partner's lifetime in days.
+        valid_days: u32,
+    },
     /// The output folder cannot be written (nothing was sent).
     OutUnwritable(String),
     /// The secret breaks the policy (nothing was sent).
@@ -100,8 +134,19 @@ pub enum ExchangeError {
     Rejected(u16, String),
     /// The partner failed (5xx): not retried.
     ServerError(u16),
-    /// The partner answered 2xx but the answer lacks the key, or the key could not be written.
+    /// The partner accepted the exchange, but the key is in no file: neither
+    /// the raw answer nor the credential could be written.
     BadAnswer(String),
+    /// The partner accepted the exchange, but no key file was made; the raw
+    /// answer, which holds the permanent key, is in `answer` (0600).
+    AnswerKept {
+        /// Where the raw answer is.
+        answer: PathBuf,
+        /// Why no key file was made.
+        why: String,
+        /// The header to build by hand, e.g. `Authorization: ApiKey acc_1_<apiKey>_<apiKeyId>`.
+        header: String,
+    },
     /// The key was exchanged but could not be moved to `out`; it is in `kept` (0600).
     KeptElsewhere {
         /// Where it should have gone.
@@ -118,6 +163,8 @@ impl std::fmt::Display for ExchangeError {
         match self {
             ExchangeError::Missing(what) => write!(f, "{what}; nothing was sent"),
             ExchangeError::OutExists(p) => write!(f, "{} exists already; golive never overwrites a key file (choose another --out); nothing was sent", p.display()),
+            ExchangeError::AnswerExists(p) => write!(f, "{} exists already: it may hold the permanent key of an earlier exchange, and golive never overwrites it. Store what it holds safely and move it away, or choose another --out; nothing was sent", p.display()),
+            ExchangeError::TemporalKeyExpired { issued_at, expired_at, valid_days } => write!(f, "the temporal key expired at {expired_at}: it was issued at {issued_at} (temporal_key_issued_at) and the partner documents a lifetime of {valid_days} days; nothing was sent. Ask the partner for a new temporal key, then set temporal_api_key to it and temporal_key_issued_at to when it was issued"),
             ExchangeError::OutUnwritable(why) => write!(f, "{why}; nothing was sent"),
             ExchangeError::Policy(v) => write!(f, "the secret breaks the partner's policy: {}; nothing was sent", v.join("; ")),
             ExchangeError::Reused(n) => write!(f, "the secret is one of the last {n} used for this account; choose a new one; nothing was sent"),
@@ -127,7 +174,8 @@ impl std::fmt::Display for ExchangeError {
             ExchangeError::TemporalKeyRefused(s) => write!(f, "the partner answered {s}: the temporal key was already used or has expired; ask the partner for a new temporal key"),
             ExchangeError::Rejected(s, why) => write!(f, "the partner refused the exchange with {s}: {why}"),
             ExchangeError::ServerError(s) => write!(f, "the partner answered {s}; golive does not retry a one-time exchange. Ask the partner whether the temporal key still works before trying again"),
-            ExchangeError::BadAnswer(why) => write!(f, "the partner accepted the exchange but {why}; the answer was not saved to avoid leaking it: contact the partner"),
+            ExchangeError::BadAnswer(why) => write!(f, "the partner accepted the exchange (the temporal key is now used), but {why}; golive holds no copy of the permanent key. Do not exchange again: contact the partner"),
+            ExchangeError::AnswerKept { answer, why, header } => write!(f, "the partner accepted the exchange (the temporal key is now used), but {why}, so no key file was made. The partner's raw answer is saved in {} (mode 0600): it holds the permanent key, of which the partner keeps no copy. Do not exchange again and do not share the file. Find the key and its id in the body (after the headers) and build the header yourself: `{header}`; store it in your secrets manager, then delete the file", answer.display()),
             ExchangeError::KeptElsewhere { out, kept, why } => write!(f, "the temporal key was exchanged, but the permanent key could not be moved to {} ({why}); it is kept in {} (mode 0600): move it where it belongs yourself and do not exchange again", out.display(), kept.display()),
         }
     }
@@ -140,6 +188,8 @@ impl ExchangeError {
             self,
             ExchangeError::Missing(_)
                 | ExchangeError::OutExists(_)
+                | ExchangeError::AnswerExists(_)
+                | ExchangeError::TemporalKeyExpired { .. }
                 | ExchangeError::OutUnwritable(_)
                 | ExchangeError::Policy(_)
                 | ExchangeError::Reused(_)
@@ -153,6 +203,11 @@ impl ExchangeError {
 pub struct Exchanged {
     /// Where the credential was written (0600).
     pub out: PathBuf,
+    /// Where the partner's raw answer is (0600; it holds the key too), or
+    /// why it could not be saved.
+    pub answer: Result<PathBuf, String>,
+    /// Where in the answer the key was found.
+    pub found: answer::Found,
     /// The header's shape, without the key, e.g.
     /// `Authorization: ApiKey acc_1_<apiKey: 32 chars>_<apiKeyId: 8 chars>`.
     pub header_shape: String,
@@ -160,6 +215,26 @@ pub struct Exchanged {
     pub verified: Result<u16, String>,
     /// A note when the state file could not be updated.
     pub state_warning: Option<String>,
+}
+
+/// The temporal key's age now, from the environment's `temporal_key_issued_at`
+/// and the pack's `temporal_key_valid_days`.
+pub fn temporal_key_age(env: &Environment, spec: &ExchangeSpec) -> TemporalKeyAge {
+    lifetime::check(env.temporal_key_issued_at, spec.temporal_key_valid_days, time::OffsetDateTime::now_utc())
+}
+
+/// The header a person builds from the raw answer, e.g.
+/// `Authorization: ApiKey acc_1_<apiKey>_<apiKeyId>`.
+fn header_to_build(spec: &ExchangeSpec, account: &str) -> String {
+    format!(
+        "{}: {}{}",
+        spec.header,
+        spec.prefix,
+        spec.credential
+            .replace("{account_id}", account)
+            .replace("{api_key}", "<apiKey>")
+            .replace("{api_key_id}", "<apiKeyId>")
+    )
 }
 
 /// Runs the exchange once.
@@ -172,13 +247,16 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     let temporal = env.temporal_api_key.as_ref().ok_or_else(|| {
         ExchangeError::Missing(format!("environment `{}` has no temporal_api_key = {{ env = \"VAR\" }}", env.name))
     })?;
+    if let TemporalKeyAge::Expired { issued_at, expired_at, valid_days } = temporal_key_age(env, input.spec) {
+        return Err(ExchangeError::TemporalKeyExpired { issued_at, expired_at, valid_days });
+    }
     let remember = keyfile::Remember {
         path: input.state_path.to_path_buf(),
         key: format!("{}/{account}", input.pack),
         secret: input.secret.clone(),
         history: input.policy.map_or(0, |p| p.history),
     };
-    let prepared = keyfile::prepare(input.out, input.policy.cloned(), remember).await?;
+    let (prepared, staged_answer) = keyfile::prepare(input.out, input.policy.cloned(), remember).await?;
     let secret = input.secret.expose_secret();
     let lookup = |name: &str| env.var(name);
     let url = interpolate_str(&input.spec.url, &lookup)
@@ -213,48 +291,56 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
             });
         }
     };
-    sending.answered(&response);
     let status = response.status().as_u16();
-    let ok = (200..300).contains(&status);
-    let text = match crate::net::read_body(response).await {
-        Ok((bytes, _)) => {
-            sending.finish(Ok(if ok { sent::KEY_BODY } else { sent::REFUSAL_BODY }));
-            String::from_utf8_lossy(&bytes).into_owned()
-        }
-        Err(e) => {
-            sending.finish(Err(format!("reading the body failed: {}", crate::net::describe(&e))));
-            if ok {
-                return Err(ExchangeError::BadAnswer("its body could not be read".into()));
+    if !(200..300).contains(&status) {
+        sending.answered(&response);
+        let text = match crate::net::read_body(response).await {
+            Ok((bytes, _)) => {
+                sending.finish(Ok(sent::REFUSAL_BODY));
+                String::from_utf8_lossy(&bytes).into_owned()
             }
-            String::new()
-        }
-    };
-    match status {
-        200..=299 => {}
-        401 | 403 => return Err(ExchangeError::TemporalKeyRefused(status)),
-        400..=499 => return Err(ExchangeError::Rejected(status, partner_message(&text, secret))),
-        _ => return Err(ExchangeError::ServerError(status)),
+            Err(e) => {
+                sending.finish(Err(format!("reading the body failed: {}", crate::net::describe(&e))));
+                String::new()
+            }
+        };
+        return Err(match status {
+            401 | 403 => ExchangeError::TemporalKeyRefused(status),
+            400..=499 => ExchangeError::Rejected(status, partner_message(&text, secret)),
+            _ => ExchangeError::ServerError(status),
+        });
     }
-    let doc: serde_json::Value =
-        serde_json::from_str(&text).map_err(|_| ExchangeError::BadAnswer("the answer is not JSON".into()))?;
-    let field = |path: &str| -> Result<String, ExchangeError> {
-        let p = JsonPath::parse(path)
-            .map_err(|e| ExchangeError::BadAnswer(format!("the pack's JSONPath `{path}` is invalid: {e}")))?;
-        match p.query(&doc).first() {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Ok(s.clone()),
-            Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
-            _ => Err(ExchangeError::BadAnswer(format!("the answer has no value at {path}"))),
-        }
+    // Accepted: the temporal key is used and this answer is the only copy of
+    // the permanent key. It goes to disk, raw, before anything reads it.
+    sending.answered_with_key(&response);
+    let head = answer::raw(&response, &[]);
+    let (body, unread) = read_whole(response).await;
+    sending.finish(match &unread {
+        None => Ok(sent::KEY_BODY),
+        Some(why) => Err(why.clone()),
+    });
+    let raw = [head, body.clone()].concat();
+    let saved = keyfile::save_answer(staged_answer, keyfile::answer_path(input.out), raw).await;
+    let header = header_to_build(input.spec, &account);
+    let kept = |why: String| match &saved {
+        Ok(at) => ExchangeError::AnswerKept { answer: at.clone(), why, header: header.clone() },
+        Err(lost) => ExchangeError::BadAnswer(format!("{why}, and its raw answer could not be saved either ({lost})")),
     };
-    let (api_key, api_key_id) = (field(&input.spec.key_path)?, field(&input.spec.key_id_path)?);
+    if let Some(why) = unread {
+        return Err(kept(why));
+    }
+    let found = answer::extract(&body, input.spec).map_err(&kept)?;
     let credential = input
         .spec
         .credential
         .replace("{account_id}", &account)
-        .replace("{api_key}", &api_key)
-        .replace("{api_key_id}", &api_key_id);
+        .replace("{api_key}", &found.api_key)
+        .replace("{api_key_id}", &found.api_key_id);
     let credential = SecretString::from(credential);
-    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await?;
+    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await.map_err(|e| match e {
+        ExchangeError::BadAnswer(why) => kept(why),
+        other => other,
+    })?;
     let shape = format!(
         "{}: {}{}",
         input.spec.header,
@@ -263,11 +349,40 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
             .spec
             .credential
             .replace("{account_id}", &account)
-            .replace("{api_key}", &format!("<apiKey: {} chars>", api_key.chars().count()))
-            .replace("{api_key_id}", &format!("<apiKeyId: {} chars>", api_key_id.chars().count()))
+            .replace("{api_key}", &format!("<apiKey: {} chars>", found.api_key.chars().count()))
+            .replace("{api_key_id}", &format!("<apiKeyId: {} chars>", found.api_key_id.chars().count()))
     );
     let verified = verify(&input, &credential).await;
-    Ok(Exchanged { out: input.out.to_path_buf(), header_shape: shape, verified, state_warning })
+    Ok(Exchanged { out: input.out.to_path_buf(), answer: saved, found, header_shape: shape, verified, state_warning })
+}
+
+/// The whole body of an accepted answer, up to [`crate::net::MAX_BODY_BYTES`],
+/// and why it is not whole, if it is not. What arrived before a failure is
+/// kept: it may hold the key.
+async fn read_whole(mut response: reqwest::Response) -> (Vec<u8>, Option<String>) {
+    let mut body = Vec::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = crate::net::MAX_BODY_BYTES.saturating_sub(body.len());
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    let why = format!("its body is larger than {} bytes and was cut there", crate::net::MAX_BODY_BYTES);
+                    return (body, Some(why));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return (body, None),
+            Err(e) => {
+                let why = format!(
+                    "its body could not be read whole ({}; {} bytes arrived)",
+                    crate::net::describe(&e),
+                    body.len()
+                );
+                return (body, Some(why));
+            }
+        }
+    }
 }
 
 /// The partner's error message, without the secret if it echoed it.

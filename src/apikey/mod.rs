@@ -2,13 +2,17 @@
 //! one-time Temporal → Permanent exchange, shared by `golive key exchange`
 //! and the probe kinds `apikey` and `apikey-exchange`.
 
+pub mod answer;
 pub mod exchange;
 mod keyfile;
+pub mod lifetime;
 pub mod policy;
 pub mod sent;
 pub mod state;
 
-pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, exchange};
+pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, KeyPaths, exchange, temporal_key_age};
+pub use keyfile::answer_path;
+pub use lifetime::TemporalKeyAge;
 pub use policy::SecretPolicy;
 pub use sent::{Recorder, SentRequest};
 pub use state::State;

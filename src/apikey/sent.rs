@@ -40,6 +40,20 @@ pub const REFUSAL_BODY: &str = "[withheld: may echo the account secret]";
 /// The answer to the read with the new key: only its status matters.
 pub const UNREAD_BODY: &str = "[withheld: not read; the status proves the new key]";
 
+/// Response headers whose values are shown even when the answer holds the key.
+const PLAIN_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "date",
+    "server",
+    "connection",
+    "transfer-encoding",
+    "cache-control",
+    "x-request-id",
+    "request-id",
+    "x-correlation-id",
+];
+
 /// A request on its way and what will be recorded of it.
 pub(super) struct Sending<'a> {
     record: Recorder<'a>,
@@ -68,6 +82,18 @@ impl<'a> Sending<'a> {
     pub(super) fn answered(&mut self, response: &reqwest::Response) {
         self.sent.status = Some(response.status().as_u16());
         self.sent.response_headers = crate::net::masked_headers(response.headers());
+    }
+
+    /// Notes the status and the header names of an answer that holds the
+    /// permanent key: only the values of [`PLAIN_HEADERS`] are kept, as a
+    /// partner could put the key in a header of its own.
+    pub(super) fn answered_with_key(&mut self, response: &reqwest::Response) {
+        self.answered(response);
+        for (name, value) in &mut self.sent.response_headers {
+            if !PLAIN_HEADERS.contains(&name.as_str()) {
+                *value = crate::redact::MASK.to_string();
+            }
+        }
     }
 
     /// Records the request: answered (with the note that replaces its body) or failed.

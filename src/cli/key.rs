@@ -9,7 +9,7 @@ use secrecy::SecretString;
 
 use super::EnvArgs;
 use super::targets::resolve;
-use crate::apikey::{ExchangeError, ExchangeInput, exchange};
+use crate::apikey::{ExchangeError, ExchangeInput, TemporalKeyAge, answer_path, exchange, temporal_key_age};
 use crate::config::{ConfigError, SecretRef};
 use crate::exit;
 use crate::net::Clients;
@@ -70,6 +70,26 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
         ))
         .help("choose another --out; nothing was sent"));
     }
+    let answer = answer_path(&out);
+    if std::fs::symlink_metadata(&answer).is_ok() {
+        return Err(ConfigError::usage(format!(
+            "{} exists already: it may hold the permanent key of an earlier exchange, and golive never overwrites it",
+            answer.display()
+        ))
+        .help("store what it holds safely and move it away, or choose another --out; nothing was sent"));
+    }
+    // The key's age before anything else is asked: an expired key cannot be exchanged.
+    match temporal_key_age(env, spec) {
+        TemporalKeyAge::Expired { issued_at, expired_at, valid_days } => {
+            eprintln!("golive: {}", ExchangeError::TemporalKeyExpired { issued_at, expired_at, valid_days });
+            return Ok(exit::USAGE);
+        }
+        age => {
+            if let Some(warning) = age.warning() {
+                eprintln!("golive: warning: {warning}");
+            }
+        }
+    }
     let secret = secret(&args, env.account_secret.as_ref().map(|s| &s.value))?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes {
@@ -107,6 +127,19 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 "The temporal key was exchanged. The permanent credential is in {} (mode 0600).",
                 done.out.display()
             );
+            match &done.answer {
+                Ok(at) => println!(
+                    "The partner's raw answer is in {} (mode 0600): it holds the key too, and its id, which key rotation needs. Store both files in your secrets manager, then delete them.",
+                    at.display()
+                ),
+                Err(why) => eprintln!("golive: warning: the partner's raw answer could not be saved ({why})"),
+            }
+            if !done.found.configured {
+                println!(
+                    "The key was found at {}, not where the pack's key_path and key_id_path point.",
+                    done.found.at
+                );
+            }
             println!("Header shape: {}", done.header_shape);
             if let Some(w) = &done.state_warning {
                 eprintln!("golive: warning: the secret history was not updated: {w}");
@@ -133,6 +166,8 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
             Ok(match e {
                 ExchangeError::Missing(_)
                 | ExchangeError::OutExists(_)
+                | ExchangeError::AnswerExists(_)
+                | ExchangeError::TemporalKeyExpired { .. }
                 | ExchangeError::OutUnwritable(_)
                 | ExchangeError::Policy(_)
                 | ExchangeError::Reused(_) => exit::USAGE,
@@ -141,9 +176,10 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 | ExchangeError::UnknownState(_)
                 | ExchangeError::KeptElsewhere { .. }
                 | ExchangeError::ServerError(_) => exit::ERROR,
-                ExchangeError::TemporalKeyRefused(_) | ExchangeError::Rejected(..) | ExchangeError::BadAnswer(_) => {
-                    exit::FAIL
-                }
+                ExchangeError::TemporalKeyRefused(_)
+                | ExchangeError::Rejected(..)
+                | ExchangeError::BadAnswer(_)
+                | ExchangeError::AnswerKept { .. } => exit::FAIL,
             })
         }
     }

@@ -86,6 +86,8 @@ pub struct Environment {
     pub organization_id: Option<String>,
     /// Temporal API key.
     pub temporal_api_key: Option<Secret>,
+    /// When the temporal API key was issued.
+    pub temporal_key_issued_at: Option<time::OffsetDateTime>,
     /// The account secret for the key exchange.
     pub account_secret: Option<Secret>,
     /// Where the key exchange writes the permanent credential.
@@ -245,6 +247,10 @@ impl Validator<'_> {
             account_id: raw.account_id.map(Spanned::into_inner),
             organization_id: raw.organization_id.map(Spanned::into_inner),
             temporal_api_key: raw.temporal_api_key.map(|s| self.secret("temporal_api_key", s)).transpose()?,
+            temporal_key_issued_at: raw
+                .temporal_key_issued_at
+                .map(|t| self.instant("temporal_key_issued_at", t))
+                .transpose()?,
             account_secret: raw.account_secret.map(|s| self.secret("account_secret", s)).transpose()?,
             permanent_key_file: raw.permanent_key_file.map(|p| self.base.join(p.get_ref())),
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
@@ -314,6 +320,22 @@ impl Validator<'_> {
         parse_duration(raw.get_ref()).map_err(|why| {
             ConfigError::at(self.file, raw.span(), format!("invalid duration in `{key}`: {why}"))
                 .help("write durations like 500ms, 10s or 2m")
+        })
+    }
+
+    /// An instant with its offset: an RFC 3339 string or a TOML offset date-time.
+    fn instant(&self, key: &str, raw: Spanned<toml::Value>) -> Result<time::OffsetDateTime, ConfigError> {
+        let text = match raw.get_ref() {
+            toml::Value::String(s) => s.trim().to_string(),
+            toml::Value::Datetime(d) => d.to_string(),
+            _ => String::new(),
+        };
+        time::OffsetDateTime::parse(&text, &time::format_description::well_known::Rfc3339).map_err(|_| {
+            ConfigError::at(self.file, raw.span(), format!("`{key}` is not a date and time with a time zone")).help(
+                format!(
+                    "write it in RFC 3339, e.g. {key} = \"2026-11-20T10:00:00Z\" (UTC) or \"2026-11-20T11:00:00+01:00\""
+                ),
+            )
         })
     }
 

@@ -46,6 +46,9 @@ pub struct RawEnv {
     pub organization_id: Option<Spanned<String>>,
     /// A one-time temporal API key, a secret reference.
     pub temporal_api_key: Option<Spanned<toml::Value>>,
+    /// When the temporal API key was issued (RFC 3339, e.g. "2026-11-20T10:00:00Z"),
+    /// so an expired one is refused before the exchange is sent.
+    pub temporal_key_issued_at: Option<Spanned<toml::Value>>,
     /// The account secret chosen for the key exchange, a secret reference.
     pub account_secret: Option<Spanned<toml::Value>>,
     /// Where the key exchange writes the permanent credential (must not exist yet).

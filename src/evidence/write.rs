@@ -194,6 +194,7 @@ fn configuration(env: &Environment) -> Value {
         account_id,
         organization_id,
         temporal_api_key,
+        temporal_key_issued_at,
         account_secret,
         permanent_key_file,
         state_file,
@@ -221,6 +222,8 @@ fn configuration(env: &Environment) -> Value {
         "account_id": account_id,
         "organization_id": organization_id,
         "temporal_api_key": secret(temporal_api_key),
+        "temporal_key_issued_at": temporal_key_issued_at
+            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
         "account_secret": secret(account_secret),
         "permanent_key_file": path(permanent_key_file),
         "state_file": path(state_file),

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::json;
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::paymentsai::{self, PaiFake};
@@ -195,11 +195,9 @@ pub async fn mount_with(
 
 /// Mounts the exchange alone, with a PaymentsAI-like API for the demo
 /// organization that accepts only the permanent credential, and the
-/// account read `GET /v1/accounts/{accountId}`.
-///
-/// That account read is NOT in the documentation: it stays only while the
-/// exchange's verifying read still uses it (issue 14 item 4 moves it to a
-/// documented Public API read, e.g. `GET .../subscriptions`); remove it then.
+/// exchange's verifying read (the example authenticated request of
+/// https://api-docs.payments.ai/docs/api/authentication, `GET .../subscriptions`)
+/// for the permanent credential under any organization a test configures.
 pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: ExchangeMode) -> ExchangeFake {
     let api = paymentsai::mount(
         server,
@@ -209,13 +207,10 @@ pub async fn mount(server: &MockServer, account: &str, temporal: &str, mode: Exc
     let fake = mount_with(server, &api, account, temporal, mode).await;
     let credential = format!("ApiKey {}", fake.credential());
     Mock::given(method("GET"))
-        .and(path(format!("/v1/accounts/{account}")))
+        .and(path_regex(r"^/v1/public-api/organizations/[^/]+/subscriptions$"))
         .and(header("Authorization", credential.as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "id": account,
-            "organizationId": super::DEMO_ORGANIZATION_ID,
-            "status": "active"
-        })))
+        // golive reads only the status; no list body is invented here.
+        .respond_with(ResponseTemplate::new(200))
         .with_priority(1)
         .mount(server)
         .await;

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 
 use super::http::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
-use crate::apikey::{ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange};
+use crate::apikey::{
+    ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age,
+};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 /// A built `apikey-exchange` probe.
@@ -43,6 +45,10 @@ impl Probe for ExchangeProbe {
             ));
             return out;
         };
+        // An expired key is refused by the exchange itself, before any request.
+        if let Some(warning) = temporal_key_age(env, &self.spec).warning() {
+            out.check(Check::new("temporal-key", Status::Warn, warning));
+        }
         let client = match cx.clients.http().await {
             Ok(c) => c,
             Err(e) => {
@@ -102,6 +108,39 @@ impl Probe for ExchangeProbe {
                     Status::Pass,
                     format!("the permanent credential was written to {} (mode 0600)", done.out.display()),
                 ));
+                match &done.answer {
+                    Ok(at) => {
+                        out.check(Check::new(
+                            "answer",
+                            Status::Pass,
+                            format!(
+                                "note: the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
+                                at.display()
+                            ),
+                        ));
+                        out.fact("answer_file", at.display().to_string());
+                    }
+                    Err(why) => {
+                        out.check(Check::new(
+                            "answer",
+                            Status::Warn,
+                            format!(
+                                "the partner's raw answer could not be saved ({why}); the key file holds the credential"
+                            ),
+                        ));
+                    }
+                }
+                out.fact("key_found_at", done.found.at.clone());
+                if !done.found.configured {
+                    out.check(Check::new(
+                        "answer-shape",
+                        Status::Pass,
+                        format!(
+                            "note: the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
+                            done.found.at
+                        ),
+                    ));
+                }
                 out.fact("header_shape", done.header_shape.clone());
                 let verify = match done.verified {
                     Ok(s) if (200..300).contains(&s) => Check::new(
@@ -136,12 +175,33 @@ impl Probe for ExchangeProbe {
                 };
                 out.check(Check::new("exchange", status, e.to_string()));
                 out.fact("request_sent", e.sent());
-                if let ExchangeError::TemporalKeyRefused(s) = e {
-                    out.signals.http_status = Some(s);
-                    out.diagnosis = Some(Diagnosis {
-                        cause: "the temporal key was already used or has expired".into(),
-                        fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved".into(),
-                    });
+                match e {
+                    ExchangeError::TemporalKeyRefused(s) => {
+                        out.signals.http_status = Some(s);
+                        out.diagnosis = Some(Diagnosis {
+                            cause: "the temporal key was already used or has expired".into(),
+                            fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved".into(),
+                        });
+                    }
+                    ExchangeError::TemporalKeyExpired { valid_days, .. } => {
+                        out.diagnosis = Some(Diagnosis {
+                            cause: format!("the temporal key is older than the {valid_days} days the partner documents"),
+                            fix: "ask the partner for a new temporal key, then update temporal_api_key and temporal_key_issued_at".into(),
+                        });
+                    }
+                    ExchangeError::AnswerKept { answer, header, .. } => {
+                        out.fact("answer_file", answer.display().to_string());
+                        out.diagnosis = Some(Diagnosis {
+                            cause:
+                                "the partner accepted the exchange, but its answer has a shape the pack does not know"
+                                    .into(),
+                            fix: format!(
+                                "the permanent key is in {} (mode 0600): build `{header}` from it by hand, store it, delete the file, and do not exchange again",
+                                answer.display()
+                            ),
+                        });
+                    }
+                    _ => {}
                 }
             }
         }

@@ -19,6 +19,7 @@ use crate::support::{golive_in, stderr, stdout};
 const ACCOUNT: &str = "acc_test_42";
 const TEMPORAL: &str = "CANARY-temporal-key-5b1c";
 const SECRET: &str = "CANARY-Secret-9";
+const ORGANIZATION: &str = "6f326525-1586-479b-8176-55ba802caea4";
 
 fn secret(value: &str) -> Secret {
     Secret { value: SecretString::from(value.to_string()), source: SecretRef::Env("TEST".into()) }
@@ -30,6 +31,7 @@ fn env(base_url: &str, dir: &Path) -> Environment {
         pack: "paymentsai".into(),
         base_url: Some(reqwest::Url::parse(base_url).expect("url")),
         account_id: Some(ACCOUNT.into()),
+        organization_id: Some(ORGANIZATION.into()),
         temporal_api_key: Some(secret(TEMPORAL)),
         state_file: Some(dir.join("state.json")),
         ..Environment::default()
@@ -120,6 +122,12 @@ async fn a_successful_exchange_writes_a_0600_file_once_and_a_second_is_refused_b
         assert_eq!(mode & 0o777, 0o600);
     }
     assert!(!done.header_shape.contains(&fake.api_key), "the shape never shows the key");
+    // The raw answer was saved first, next to the key, and says where it is.
+    let answer_file = dir.path().join("key.answer");
+    assert_eq!(done.answer.as_deref().ok(), Some(answer_file.as_path()));
+    let answer = std::fs::read_to_string(&answer_file).expect("answer file");
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n") && answer.contains(&fake.api_key), "{answer}");
+    assert!(done.found.configured, "the documented shape is the pack's key_path: {:?}", done.found);
     // The same output again: refused locally, nothing sent, nothing overwritten.
     let again = run(&server, dir.path(), "Another-Secret-1", "key", T).await.expect_err("exists");
     assert!(matches!(again, ExchangeError::OutExists(_)));
@@ -129,7 +137,7 @@ async fn a_successful_exchange_writes_a_0600_file_once_and_a_second_is_refused_b
     assert!(matches!(again, ExchangeError::TemporalKeyRefused(401)), "{again}");
     assert!(again.to_string().contains("temporal key was already used or has expired"), "{again}");
     assert_eq!(fake.count(), 2);
-    assert!(!dir.path().join("key2").exists());
+    assert!(!dir.path().join("key2").exists() && !dir.path().join("key2.answer").exists(), "a refusal saves nothing");
     assert_eq!(std::fs::read_to_string(dir.path().join("key")).expect("key").trim(), written.trim());
 }
 
@@ -147,7 +155,7 @@ async fn every_request_sent_is_recorded_with_its_real_url_and_no_body_or_key() {
         sent.iter().map(|r| (r.method.as_str(), r.url.clone(), r.status)).collect();
     let (exchange, read) = (
         format!("{}/v1/accounts/public-api/{ACCOUNT}", server.uri()),
-        format!("{}/v1/accounts/{ACCOUNT}", server.uri()),
+        format!("{}/v1/public-api/organizations/{ORGANIZATION}/subscriptions", server.uri()),
     );
     // The policy violation sent nothing, so it recorded nothing.
     assert_eq!(

@@ -16,6 +16,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-missing-cert", "staging", "missing cert file"),
     ("invalid-bad-url", "staging", "bad URL"),
     ("invalid-bad-duration", "staging", "bad duration"),
+    ("invalid-temporal-key-issued-at", "production", "a temporal key issue time without a time zone"),
     ("invalid-unknown-pack", "staging", "unknown pack"),
     ("invalid-missing-pack-file", "staging", "pack file that does not exist, at the line naming it"),
     ("invalid-unknown-probe-kind", "staging", "unknown probe kind"),

@@ -76,10 +76,10 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let exchange: Vec<&serde_json::Value> = http.iter().filter(|r| r["probe"] == "pai-key-exchange").collect();
     assert_eq!(exchange.len(), 2, "the exchange and the read with the new key: {exchange:#?}");
     let base = fakes.paymentsai.uri();
-    let account = golive::fake::DEMO_ACCOUNT_ID;
+    let (account, org) = (golive::fake::DEMO_ACCOUNT_ID, golive::fake::DEMO_ORGANIZATION_ID);
     for (record, method, url) in [
         (exchange[0], "PATCH", format!("{base}/v1/accounts/public-api/{account}")),
-        (exchange[1], "GET", format!("{base}/v1/accounts/{account}")),
+        (exchange[1], "GET", format!("{base}/v1/public-api/organizations/{org}/subscriptions")),
     ] {
         assert_eq!((record["method"].as_str(), record["url"].as_str()), (Some(method), Some(url.as_str())));
         assert_eq!(record["response"]["status"], 200, "{record:#}");
