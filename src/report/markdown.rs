@@ -76,8 +76,8 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "- **{}** {}", check.status, text::markdown(&check.message, Md::Block(2)))?;
         }
         if let Some(d) = &p.diagnosis {
-            writeln!(out, "\n**Cause:** {}", text::markdown(&d.cause, Md::Block(0)))?;
-            writeln!(out, "\n**Fix:** {}", text::markdown(&d.fix, Md::Block(0)))?;
+            let (cause, fix) = (text::markdown(&d.cause, Md::Block(0)), text::markdown(&d.fix, Md::Block(0)));
+            writeln!(out, "\n**Cause:** {cause}  \n**Fix:** {fix}")?;
         }
     }
     Ok(())

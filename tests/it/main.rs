@@ -17,6 +17,7 @@ mod fakes;
 mod faults;
 mod fcrdns;
 mod flow_engine;
+mod hostile_text;
 mod masking;
 mod mtls;
 mod packs;
