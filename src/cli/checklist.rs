@@ -2,6 +2,10 @@
 //! to paste into a go-live ticket. Automated items are ticked or crossed from a
 //! run (a JSON report given with `--from`, or a fresh run); manual items stay
 //! unticked with their owner. With `--from` nothing is sent anywhere.
+//!
+//! A probe's detail (its first finding or cause) may quote a server, and a
+//! report given with `--from` may hold anything: it is written as code through
+//! [`text::markdown`]; the pack's words through [`text::markdown_prose`].
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -15,6 +19,7 @@ use super::targets::resolve;
 use crate::config::{self, ConfigError, Coverage, Pack};
 use crate::exit;
 use crate::plan::{Plan, Selection};
+use crate::report::text::{self, Md};
 use crate::runner::{self, RunOptions};
 
 /// `golive checklist` options.
@@ -137,14 +142,20 @@ fn one_line(text: &str) -> String {
 /// An automated item: ticked when every probe proving it passed or warned,
 /// crossed out when one failed or errored, open otherwise (skipped, not run).
 fn automated_line(item: &str, note: &str, ids: &[String], results: &HashMap<String, ProbeResult>) -> String {
-    let detail = |r: &ProbeResult, default: &str| r.detail.clone().unwrap_or_else(|| default.to_string());
+    let detail = |r: &ProbeResult, default: &str| match &r.detail {
+        Some(d) => text::markdown(d, Md::Inline),
+        None => default.to_string(),
+    };
     let parts: Vec<String> = ids
         .iter()
-        .map(|id| match results.get(id) {
-            Some(r) if r.status == "pass" => format!("`{id}` (pass)"),
-            Some(r) if r.status == "skip" => format!("`{id}` (skip: {})", detail(r, "not run")),
-            Some(r) => format!("`{id}` ({}: {})", r.status, detail(r, "see the report")),
-            None => format!("`{id}` (not run)"),
+        .map(|id| {
+            let code = text::markdown(id, Md::Inline);
+            match results.get(id) {
+                Some(r) if r.status == "pass" => format!("{code} (pass)"),
+                Some(r) if r.status == "skip" => format!("{code} (skip: {})", detail(r, "not run")),
+                Some(r) => format!("{code} ({}: {})", text::markdown_prose(&r.status), detail(r, "see the report")),
+                None => format!("{code} (not run)"),
+            }
         })
         .collect();
     let status = |id: &String| results.get(id).map_or("not run", |r| r.status.as_str());
@@ -163,24 +174,31 @@ pub fn render(packs: &[Pack], results: &HashMap<String, ProbeResult>, env: &str,
     let mut out = String::new();
     for pack in packs {
         let automated = pack.coverage.iter().filter(|c| matches!(c.by, Coverage::Automated(_))).count();
-        out.push_str(&format!("# Go-live checklist: {} (`{env}`)\n\n", pack.title));
         out.push_str(&format!(
-            "Runbook `{}`: {} items, {automated} checked by golive (run of {}), {} manual.\n",
-            pack.runbook,
+            "# Go-live checklist: {} ({})\n\n",
+            text::markdown_prose(&pack.title),
+            text::markdown(env, Md::Inline)
+        ));
+        out.push_str(&format!(
+            "Runbook {}: {} items, {automated} checked by golive (run of {}), {} manual.\n",
+            text::markdown(&pack.runbook, Md::Inline),
             pack.coverage.len(),
-            report["started_at"].as_str().unwrap_or("unknown time"),
+            text::markdown(report["started_at"].as_str().unwrap_or("unknown time"), Md::Inline),
             pack.coverage.len() - automated
         ));
         let mut section = "";
         for c in &pack.coverage {
             if c.section != section {
                 section = &c.section;
-                out.push_str(&format!("\n## {section}\n\n"));
+                out.push_str(&format!("\n## {}\n\n", text::markdown_prose(section)));
             }
-            let note = c.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
+            let note = c.note.as_ref().map(|n| format!(" ({})", text::markdown_prose(n))).unwrap_or_default();
+            let item = text::markdown_prose(&c.item);
             let line = match &c.by {
-                Coverage::Manual(owner) => format!("- [ ] {}{note} — manual, owner: {owner}", c.item),
-                Coverage::Automated(ids) => automated_line(&c.item, &note, ids, results),
+                Coverage::Manual(owner) => {
+                    format!("- [ ] {item}{note} — manual, owner: {}", text::markdown_prose(owner))
+                }
+                Coverage::Automated(ids) => automated_line(&item, &note, ids, results),
             };
             out.push_str(&line);
             out.push('\n');

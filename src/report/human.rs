@@ -1,10 +1,14 @@
 //! The human renderer: grouped by runbook section, one line per probe, and for
 //! every probe that did not pass its findings, cause and fix.
+//!
+//! Every string of the model goes through [`terminal`] before it is written
+//! (a finding may quote a server's body); the colours are added after.
 
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 
+use super::text::terminal;
 use super::{ProbeReport, RunSummary, Status};
 
 /// The colour of a status, shared by every human-facing renderer.
@@ -40,13 +44,18 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write, colour: bool) -> io::Re
         "{}",
         p.paint(
             bold,
-            &format!("golive {} · env {} · packs {}", summary.golive_version, summary.env, summary.packs.join(", "))
+            &terminal(&format!(
+                "golive {} · env {} · packs {}",
+                summary.golive_version,
+                summary.env,
+                summary.packs.join(", ")
+            ))
         )
     )?;
-    let width = summary.probes.iter().map(|r| r.id.chars().count()).max().unwrap_or(0);
+    let width = summary.probes.iter().map(|r| terminal(&r.id).chars().count()).max().unwrap_or(0);
     for (section, probes) in summary.by_section() {
         writeln!(out)?;
-        writeln!(out, "{}", p.paint(bold, &section))?;
+        writeln!(out, "{}", p.paint(bold, &terminal(&section)))?;
         for r in probes {
             probe(&p, out, r, width)?;
         }
@@ -76,14 +85,14 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write, colour: bool) -> io::Re
 fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io::Result<()> {
     let tag = format!("{:<5}", r.status.as_str().to_uppercase());
     let dim = Style::new().dimmed();
-    let line = format!("  {} {:<width$}  {}", p.paint(style(r.status), &tag), r.id, r.title);
+    let line = format!("  {} {:<width$}  {}", p.paint(style(r.status), &tag), terminal(&r.id), terminal(&r.title));
     match (&r.reason, r.status) {
-        (Some(reason), _) => writeln!(out, "{line} {}", p.paint(dim, &format!("— {reason}")))?,
+        (Some(reason), _) => writeln!(out, "{line} {}", p.paint(dim, &format!("— {}", terminal(reason))))?,
         (None, _) => writeln!(out, "{line} {}", p.paint(dim, &format!("({} ms)", r.duration_ms)))?,
     }
     let indent = " ".repeat(9);
     for note in r.notes() {
-        writeln!(out, "{indent}{} {}", p.paint(dim, "i"), p.paint(dim, &note.message))?;
+        writeln!(out, "{indent}{} {}", p.paint(dim, "i"), p.paint(dim, &terminal(&note.message)))?;
     }
     if r.status == Status::Pass {
         return Ok(());
@@ -95,11 +104,11 @@ fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io:
             Status::Error => "?",
             Status::Pass | Status::Skip => "-",
         };
-        writeln!(out, "{indent}{} {}", p.paint(style(check.status), mark), check.message)?;
+        writeln!(out, "{indent}{} {}", p.paint(style(check.status), mark), terminal(&check.message))?;
     }
     if let Some(d) = &r.diagnosis {
-        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "cause:"), d.cause)?;
-        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "fix:  "), d.fix)?;
+        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "cause:"), terminal(&d.cause))?;
+        writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "fix:  "), terminal(&d.fix))?;
     }
     Ok(())
 }

@@ -1,19 +1,24 @@
 //! The JUnit renderer (quick-junit): one test suite per runbook section, one
 //! test case per probe; fail → `<failure>`, error → `<error>`, skip → `<skipped>`.
+//!
+//! Every string goes through [`terminal`] first: a CI page shows a server's
+//! escape sequences as text, and XML cannot hold most control characters at
+//! all, escaped or not.
 
 use std::io::{self, Write};
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
+use super::text::terminal;
 use super::{ProbeReport, RunSummary, Status};
 
 /// Writes the summary as JUnit XML.
 pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
-    let mut report = Report::new(format!("golive {}", summary.env));
+    let mut report = Report::new(format!("golive {}", terminal(&summary.env)));
     report.set_time(Duration::from_millis(summary.duration_ms));
     for (section, probes) in summary.by_section() {
-        let mut suite = TestSuite::new(section);
+        let mut suite = TestSuite::new(terminal(&section).into_owned());
         for p in probes {
             suite.add_test_case(case(p));
         }
@@ -25,30 +30,31 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
 
 fn case(p: &ProbeReport) -> TestCase {
     let details = || {
-        let mut lines: Vec<String> = p.findings().map(|c| format!("{}: {}", c.name, c.message)).collect();
+        let mut lines: Vec<String> =
+            p.findings().map(|c| format!("{}: {}", terminal(&c.name), terminal(&c.message))).collect();
         if let Some(d) = &p.diagnosis {
-            lines.push(format!("cause: {}", d.cause));
-            lines.push(format!("fix: {}", d.fix));
+            lines.push(format!("cause: {}", terminal(&d.cause)));
+            lines.push(format!("fix: {}", terminal(&d.fix)));
         }
         lines.join("\n")
     };
-    let first = || p.findings().next().map_or_else(String::new, |c| c.message.clone());
+    let first = || p.findings().next().map_or_else(String::new, |c| terminal(&c.message).into_owned());
     let status = match p.status {
         Status::Pass | Status::Warn => TestCaseStatus::success(),
         Status::Fail | Status::Error => {
             let kind = if p.status == Status::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(first()).set_type(p.kind.clone()).set_description(details());
+            s.set_message(first()).set_type(terminal(&p.kind).into_owned()).set_description(details());
             s
         }
         Status::Skip => {
             let mut s = TestCaseStatus::skipped();
-            s.set_message(p.reason.clone().unwrap_or_default());
+            s.set_message(terminal(p.reason.as_deref().unwrap_or_default()).into_owned());
             s
         }
     };
-    let mut case = TestCase::new(format!("{} — {}", p.id, p.title), status);
-    case.set_classname(format!("{}.{}", p.pack, p.kind));
+    let mut case = TestCase::new(format!("{} — {}", terminal(&p.id), terminal(&p.title)), status);
+    case.set_classname(format!("{}.{}", terminal(&p.pack), terminal(&p.kind)));
     case.set_time(Duration::from_millis(p.duration_ms));
     if p.status == Status::Warn {
         case.set_system_out(details());

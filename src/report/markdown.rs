@@ -1,8 +1,14 @@
 //! The Markdown renderer: a table for a CI job summary or a pull-request
 //! comment, then the findings, cause and fix of every probe that did not pass.
+//!
+//! What may come from the network (findings, causes, fixes) is written as code
+//! through [`text::markdown`], so a server's body cannot add a link, an image, a
+//! heading, HTML or a cell to the summary; the pack's own words (ids, titles,
+//! runbook items) and golive's (skip reasons) through [`text::markdown_prose`].
 
 use std::io::{self, Write};
 
+use super::text::{self, Md};
 use super::{RunSummary, Status};
 
 fn icon(status: Status) -> &'static str {
@@ -13,11 +19,6 @@ fn icon(status: Status) -> &'static str {
         Status::Error => "💥",
         Status::Skip => "⏭️",
     }
-}
-
-/// Escapes what would break a table cell or start Markdown formatting.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
 }
 
 /// Writes the summary as Markdown.
@@ -32,7 +33,7 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
     } else {
         Status::Pass
     };
-    writeln!(out, "## {} golive · `{}`\n", icon(verdict), summary.env)?;
+    writeln!(out, "## {} golive · {}\n", icon(verdict), text::markdown(&summary.env, Md::Inline))?;
     writeln!(
         out,
         "{} probes: **{} pass**, {} warn, **{} fail**, {} error, {} skip · {} ms\n",
@@ -50,26 +51,33 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
         let runbook = p.runbook.first().map_or_else(String::new, |r| format!("{} › {}", r.section, r.item));
         writeln!(
             out,
-            "| {} {} | `{}` {} | {} | {} | {} ms |",
+            "| {} {} | {} {} | {} | {} | {} ms |",
             icon(p.status),
             p.status,
-            cell(&p.id),
-            cell(&p.title),
-            p.kind,
-            cell(&runbook),
+            text::markdown(&p.id, Md::Cell),
+            text::markdown_prose(&p.title),
+            text::markdown_prose(&p.kind),
+            text::markdown_prose(&runbook),
             p.duration_ms
         )?;
     }
     for p in summary.probes.iter().filter(|p| !matches!(p.status, Status::Pass)) {
-        writeln!(out, "\n### {} `{}` — {}\n", icon(p.status), cell(&p.id), cell(&p.title))?;
+        writeln!(
+            out,
+            "\n### {} {} — {}\n",
+            icon(p.status),
+            text::markdown(&p.id, Md::Inline),
+            text::markdown_prose(&p.title)
+        )?;
         if let Some(reason) = &p.reason {
-            writeln!(out, "Skipped: {}", cell(reason))?;
+            writeln!(out, "Skipped: {}", text::markdown_prose(reason))?;
         }
         for check in p.findings() {
-            writeln!(out, "- **{}** {}", check.status, cell(&check.message))?;
+            writeln!(out, "- **{}** {}", check.status, text::markdown(&check.message, Md::Block(2)))?;
         }
         if let Some(d) = &p.diagnosis {
-            writeln!(out, "\n**Cause:** {}  \n**Fix:** {}", cell(&d.cause), cell(&d.fix))?;
+            let (cause, fix) = (text::markdown(&d.cause, Md::Block(0)), text::markdown(&d.fix, Md::Block(0)));
+            writeln!(out, "\n**Cause:** {cause}  \n**Fix:** {fix}")?;
         }
     }
     Ok(())

@@ -1,7 +1,8 @@
 //! The report model and its renderers: one small file per output format.
 //!
 //! Every renderer writes a [`RunSummary`] to any `io::Write`, so tests capture
-//! it. The model is redacted before it reaches a renderer (see [`crate::redact`]).
+//! it. The model is redacted before it reaches a renderer (see [`crate::redact`]),
+//! and every string in it is made inert where it is printed (see [`text`]).
 
 mod human;
 mod json;
@@ -9,6 +10,7 @@ mod junit;
 mod markdown;
 mod model;
 pub mod progress;
+pub mod text;
 pub mod trace;
 
 use std::io;

@@ -33,7 +33,7 @@ impl Progress {
                 self.bar.set_length(*total as u64);
                 self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
             }
-            RunEvent::ProbeStarted { id } => self.bar.set_message(id.to_string()),
+            RunEvent::ProbeStarted { id } => self.bar.set_message(super::text::terminal(id).into_owned()),
             RunEvent::ProbeFinished { .. } => self.bar.inc(1),
             RunEvent::RunFinished { .. } => self.bar.finish_and_clear(),
         }

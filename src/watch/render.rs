@@ -4,12 +4,16 @@
 //! JUnit has one testcase per probe whose verdict is the worst over the watch
 //! (through [`WatchSummary::as_run`] and the run's own JUnit renderer); JSON is
 //! the [`WatchSummary`] document itself (`"mode": "watch"`).
+//!
+//! Human text goes through [`terminal`], Markdown through [`text::markdown`]
+//! (a diagnosis may quote a server) or [`text::markdown_prose`] (the pack's words).
 
 use std::io::{self, Write};
 
 use anstyle::Style;
 
 use super::{ProbeStats, Round, Spike, WatchSummary};
+use crate::report::text::{self, Md, terminal};
 use crate::report::{Format, Status, status_style};
 
 /// `14:02:11` from an RFC 3339 UTC time.
@@ -18,7 +22,8 @@ fn clock(rfc3339: &str) -> &str {
 }
 
 /// The line printed after each round, e.g.
-/// `14:02:11 UTC  round 4  1 pass, 1 fail  · axys-auth fail (HTTP 403)`.
+/// `14:02:11 UTC  round 4  1 pass, 1 fail  · axys-auth fail (HTTP 403)`,
+/// safe for a terminal.
 pub fn round_line(round: &Round) -> String {
     let c = &round.summary;
     let mut counts = vec![format!("{} pass", c.pass)];
@@ -27,14 +32,14 @@ pub fn round_line(round: &Round) -> String {
             counts.push(format!("{n} {name}"));
         }
     }
-    let mut line = format!("{} UTC  round {}  {}", clock(&round.started_at), round.round, counts.join(", "));
+    let mut line = format!("{} UTC  round {}  {}", terminal(clock(&round.started_at)), round.round, counts.join(", "));
     let bad: Vec<String> = round
         .probes
         .iter()
         .filter(|p| p.status != Status::Pass)
         .map(|p| match p.http_status {
-            Some(http) => format!("{} {} (HTTP {http})", p.id, p.status),
-            None => format!("{} {}", p.id, p.status),
+            Some(http) => format!("{} {} (HTTP {http})", terminal(&p.id), p.status),
+            None => format!("{} {}", terminal(&p.id), p.status),
         })
         .collect();
     if !bad.is_empty() {
@@ -95,29 +100,31 @@ fn human(s: &WatchSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> 
     let bold = Style::new().bold();
     let heading = format!(
         "golive watch · env {} · {} rounds every {} ms over {:.1} s ({})",
-        s.env,
+        terminal(&s.env),
         s.rounds.len(),
         s.interval_ms,
         s.duration_ms as f64 / 1000.0,
         ended(s)
     );
     writeln!(out, "\n{}", paint(colour, bold, &heading))?;
-    let width = s.probes.iter().map(|p| p.id.chars().count()).max().unwrap_or(0);
+    let width = s.probes.iter().map(|p| terminal(&p.id).chars().count()).max().unwrap_or(0);
     for p in &s.probes {
         let tag = format!("{:<5}", p.worst.as_str().to_uppercase());
-        writeln!(out, "  {} {:<width$}  {}", paint(colour, status_style(p.worst), &tag), p.id, stats_sentence(p))?;
+        let sentence = stats_sentence(p);
+        let id = terminal(&p.id);
+        writeln!(out, "  {} {id:<width$}  {}", paint(colour, status_style(p.worst), &tag), terminal(&sentence))?;
         if let Some(d) = &p.diagnosis {
-            writeln!(out, "{:9}cause: {}", "", d.cause)?;
-            writeln!(out, "{:9}fix:   {}", "", d.fix)?;
+            writeln!(out, "{:9}cause: {}", "", terminal(&d.cause))?;
+            writeln!(out, "{:9}fix:   {}", "", terminal(&d.fix))?;
         }
     }
     if !s.spikes.is_empty() {
         writeln!(out, "\n{}", paint(colour, bold, "Spikes"))?;
     }
     for spike in &s.spikes {
-        writeln!(out, "  {}", spike_line(spike, s.rounds.len()))?;
+        writeln!(out, "  {}", terminal(&spike_line(spike, s.rounds.len())))?;
         for m in &spike.meanings {
-            writeln!(out, "    — {}: {}", m.pack, m.meaning)?;
+            writeln!(out, "    — {}: {}", terminal(&m.pack), terminal(&m.meaning))?;
         }
     }
     let c = &s.summary;
@@ -134,13 +141,9 @@ fn human(s: &WatchSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> 
     )
 }
 
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
-}
-
 /// The Markdown summary: a table of probes, then the spikes with their meaning.
 fn markdown(s: &WatchSummary, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "## golive watch · `{}`\n", s.env)?;
+    writeln!(out, "## golive watch · {}\n", text::markdown(&s.env, Md::Inline))?;
     writeln!(out, "{} rounds every {} ms over {} ms ({}).\n", s.rounds.len(), s.interval_ms, s.duration_ms, ended(s))?;
     writeln!(out, "| probe | worst | passed | first failure (UTC) | flaps |")?;
     writeln!(out, "|---|---|---|---|---|")?;
@@ -151,8 +154,8 @@ fn markdown(s: &WatchSummary, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "| `{}` | {} | {} of {} ({:.0}%) | {first} | {} |",
-            cell(&p.id),
+            "| {} | {} | {} of {} ({:.0}%) | {first} | {} |",
+            text::markdown(&p.id, Md::Cell),
             p.worst,
             p.counts.pass + p.counts.warn,
             p.rounds,
@@ -164,9 +167,9 @@ fn markdown(s: &WatchSummary, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\n### Spikes\n")?;
     }
     for spike in &s.spikes {
-        writeln!(out, "- **{}**", cell(&spike_line(spike, s.rounds.len())))?;
+        writeln!(out, "- **{}**", text::markdown_prose(&spike_line(spike, s.rounds.len())))?;
         for m in &spike.meanings {
-            writeln!(out, "  - {}: {}", cell(&m.pack), cell(&m.meaning))?;
+            writeln!(out, "  - {}: {}", text::markdown_prose(&m.pack), text::markdown_prose(&m.meaning))?;
         }
     }
     Ok(())

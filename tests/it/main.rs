@@ -19,6 +19,7 @@ mod fakes;
 mod faults;
 mod fcrdns;
 mod flow_engine;
+mod hostile_text;
 mod key_answer;
 mod masking;
 mod mtls;
