@@ -332,10 +332,15 @@ impl Fakes {
             }
             if let Some(w) = &env.webhook {
                 let scheme = w.scheme.as_ref().map_or("paymentsai", |s| s.name.as_str());
+                let destination =
+                    env.webhook_destination_id.as_ref().map(|d| format!(", destination_id = \"{d}\"")).unwrap_or_default();
                 out.push_str(&format!(
-                    "webhook = {{ url = \"{}\", scheme = \"{scheme}\", secret = {} }}\n",
+                    "webhook = {{ url = \"{}\", scheme = \"{scheme}\", secret = {}{destination} }}\n",
                     w.url, w.secret.source
                 ));
+            }
+            if let Some(stage) = env.stage {
+                out.push_str(&format!("stage = \"{}\"\n", stage.name()));
             }
         }
         out

@@ -82,7 +82,8 @@ fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
             .iter()
             .find(|r| r["probe"] == *id && request.ends_with(r["url"].as_str().unwrap_or("?")))
             .unwrap_or_else(|| panic!("{id} has its exchange {request} in the trace"));
-        assert_eq!(record["response"]["status"], 200, "{record:#}");
+        let status = record["response"]["status"].as_u64().unwrap_or(0);
+        assert!((200..300).contains(&status), "answered 2xx (creates answer 201): {record:#}");
         assert!(record["method"].is_string() && record["url"].is_string() && record["duration_ms"].is_u64());
         let headers = record["request"]["headers"].as_array().expect("request headers");
         // The partner APIs get the API key; the merchant's website does not.

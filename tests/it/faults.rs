@@ -33,10 +33,10 @@ prefix = "ApiKey "
 [[probe]]
 id = "http-read"
 kind = "http"
-title = "Account read"
+title = "Subscriptions read"
 [probe.params]
-url = "${base_url}/v1/accounts/${account_id}"
-assert = [{ path = "$.id", equals = "${account_id}" }]
+url = "${base_url}/v1/public-api/organizations/${organization_id}/subscriptions"
+assert = [{ path = "$.data", type = "array" }]
 "#;
 
 /// The scenario of a fault.

@@ -7,6 +7,7 @@ mod support;
 mod apikey;
 mod axys_auth;
 mod axys_fake;
+mod axys_flows;
 mod canary;
 mod cert;
 mod cli;

@@ -111,6 +111,21 @@ impl AxysHandle {
         caught
     }
 
+    /// What a person does outside the API: completes (or fails) the identity
+    /// check of a cardholder Under Review (3), which becomes Approved (1) or
+    /// Compliance Decline (2). Production has no simulation endpoint for it.
+    /// Returns whether the cardholder was under review.
+    pub fn complete_review(&self, cardholder_id: u64, approved: bool) -> bool {
+        let mut st = self.lock();
+        match st.cardholders.get_mut(&cardholder_id) {
+            Some(c) if c.status == 3 => {
+                c.status = if approved { 1 } else { 2 };
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A cardholder's compliance `status`, if it exists.
     pub fn cardholder_status(&self, cardholder_id: u64) -> Option<u8> {
         self.lock().cardholders.get(&cardholder_id).map(|c| c.status)
