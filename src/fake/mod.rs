@@ -227,9 +227,6 @@ impl Fakes {
             _ => webhook::Behaviour::Verifying,
         };
         let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
-        if let Ok(url) = webhook::url(&webhook) {
-            pai.seed_destination(DEMO_WEBHOOK_DESTINATION_ID, url.as_str(), &DEMO_WEBHOOK_EVENT_TYPES, None);
-        }
         let mut zone = dns::demo(scenario);
         if let Some(f) = fault {
             zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);
@@ -244,6 +241,11 @@ impl Fakes {
         let fakes =
             Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, fault, secrets, dir };
         fakes.write_secret_files()?;
+        // The partner's registered destination is the merchant endpoint the
+        // environment names (a fault scenario's server when it replaces it).
+        if let Some(w) = fakes.environments().iter().find_map(|e| e.webhook.as_ref()) {
+            pai.seed_destination(DEMO_WEBHOOK_DESTINATION_ID, w.url.as_str(), &DEMO_WEBHOOK_EVENT_TYPES, None);
+        }
         Ok(fakes)
     }
 

@@ -104,7 +104,11 @@ pub fn judge(fault: Fault, summary: &RunSummary, elapsed: Duration) -> Vec<Strin
     let mut passed = 0;
     for p in &summary.probes {
         // The merchant's website is not one of the servers a fault replaces.
-        let reached = reaches(fault.layer(), &p.kind) && !p.id.starts_with("pai-website");
+        // pai-api-key judges only the status of its documented read (no page
+        // shows that answer's body): a 200 with a broken body still proves the key.
+        let body_fault = matches!(fault, Fault::HugeBody | Fault::InvalidJson | Fault::WrongContentType);
+        let status_only = body_fault && p.id == "pai-api-key";
+        let reached = reaches(fault.layer(), &p.kind) && !p.id.starts_with("pai-website") && !status_only;
         if p.duration_ms > (DEADLINE + margin).as_millis() as u64 {
             problems.push(format!("{} took {} ms", p.id, p.duration_ms));
         }
