@@ -38,7 +38,7 @@ fn env(server: &golive::fake::Wiremock, stage: Stage, state: &std::path::Path) -
         api_key: Some(Secret { value: SecretString::from(KEY), source: SecretRef::Env("AXYS_KEY".into()) }),
         stage: Some(stage),
         state_file: Some(state.join("state.json")),
-        features: ["physical-card", "pin", "bank-deposit", "wallets", "3ds"].map(String::from).to_vec(),
+        features: ["physical-card", "bank-deposit", "wallets", "3ds"].map(String::from).to_vec(),
         ..env_at(&format!("{}/v2", server.uri()))
     }
 }
@@ -207,7 +207,7 @@ async fn the_production_base_url_check_tells_production_from_staging() {
 #[tokio::test]
 async fn the_optional_probes_pass_when_their_features_are_enabled() {
     let f = fake(Mode::Staging).await;
-    let ids = ["axys-physical-card", "axys-pin", "axys-bank-deposit", "axys-wallets", "axys-3ds-otp"];
+    let ids = ["axys-physical-card", "axys-bank-deposit", "axys-wallets", "axys-3ds-otp"];
     let reports = run(&f, Stage::Staging, &ids, None).await;
     for id in ids {
         let p = reports.iter().find(|p| p.id == id).unwrap_or_else(|| panic!("{id} ran"));
