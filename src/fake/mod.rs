@@ -334,8 +334,11 @@ impl Fakes {
             }
             if let Some(w) = &env.webhook {
                 let scheme = w.scheme.as_ref().map_or("paymentsai", |s| s.name.as_str());
-                let destination =
-                    env.webhook_destination_id.as_ref().map(|d| format!(", destination_id = \"{d}\"")).unwrap_or_default();
+                let destination = env
+                    .webhook_destination_id
+                    .as_ref()
+                    .map(|d| format!(", destination_id = \"{d}\""))
+                    .unwrap_or_default();
                 out.push_str(&format!(
                     "webhook = {{ url = \"{}\", scheme = \"{scheme}\", secret = {}{destination} }}\n",
                     w.url, w.secret.source
@@ -395,8 +398,10 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         ca_bundle: Some(dir.join(PARTNER_CA)),
         calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
         nameservers: vec![at.dns],
-        // The fakes play the partners' staging environments.
+        // The fakes play the partners' staging environments, with every
+        // optional program feature the Axys pack knows, so the demo runs them all.
         stage: Some(crate::config::Stage::Staging),
+        features: ["physical-card", "bank-deposit", "wallets", "3ds"].map(String::from).to_vec(),
         ..Environment::default()
     };
     let paymentsai = Environment {

@@ -69,7 +69,9 @@ async fn one(f: &Fake, stage: Stage, id: &str) -> ProbeReport {
 fn check<'a>(p: &'a ProbeReport, step: &str, name: &str) -> &'a Check {
     p.checks
         .iter()
-        .find(|c| c.name.split(" › ").next().is_some_and(|s| s.contains(step)) && c.name.ends_with(&format!("› {name}")))
+        .find(|c| {
+            c.name.split(" › ").next().is_some_and(|s| s.contains(step)) && c.name.ends_with(&format!("› {name}"))
+        })
         .unwrap_or_else(|| panic!("no check {step} › {name}: {:#?}", p.checks))
 }
 
@@ -94,12 +96,7 @@ async fn the_decline_path_passes_through_a_decline_a_refresh_and_an_approval() {
     let f = fake(Mode::Staging).await;
     let p = one(&f, Stage::Staging, "axys-staging-decline").await;
     assert_eq!(p.status, Status::Pass, "{p:#?}");
-    let states: Vec<String> = p
-        .trace
-        .iter()
-        .filter(|t| t["type"] == "state")
-        .map(|t| t["to"].to_string())
-        .collect();
+    let states: Vec<String> = p.trace.iter().filter(|t| t["type"] == "state").map(|t| t["to"].to_string()).collect();
     assert!(states.windows(3).any(|w| w == ["2", "3", "1"]), "declined, back under review, approved: {states:?}");
 }
 

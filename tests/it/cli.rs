@@ -38,7 +38,10 @@ fn a_failing_scenario_exits_1_with_the_runbook_diagnosis() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     assert!(text.contains("FAIL  axys-auth"), "{text}");
-    assert!(text.contains("the calling IP is not allowlisted for this Tenant/Program, or the FCrDNS check failed"), "{text}");
+    assert!(
+        text.contains("the calling IP is not allowlisted for this Tenant/Program, or the FCrDNS check failed"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -338,8 +338,17 @@ async fn the_cli_checks_the_temporal_keys_age_from_the_configuration() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("the temporal key expired at"), "{}", stderr(&out));
     // The probe refuses it the same way, with a diagnosis.
-    let verify =
-        ["verify", "--env", "production", "--only", "pai-key-exchange", "--allow-mutations", "--no-progress", "--format", "json"];
+    let verify = [
+        "verify",
+        "--env",
+        "production",
+        "--only",
+        "pai-key-exchange",
+        "--allow-mutations",
+        "--no-progress",
+        "--format",
+        "json",
+    ];
     let out = golive_in(dir.path(), &verify, &ENVS);
     let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
     let p = doc["probes"].as_array().expect("probes").iter().find(|p| p["kind"] == "apikey-exchange").expect("ran");

@@ -2,8 +2,6 @@
 //! against broken fake answers (the right step fails, cleanup still runs),
 //! the environment kind, the checklist command and the card-data canary.
 
-use std::time::Duration;
-
 use golive::config::pack::{self, BUILT_IN};
 use golive::config::{Coverage, Environment, Secret, SecretRef, SourceFile};
 use golive::plan::Selection;
@@ -12,7 +10,7 @@ use golive::runner::RunOptions;
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{env_at, golive, golive_in, pack_from, run_pack, stderr, stdout};
 
