@@ -186,24 +186,84 @@ fn with_ids(request: &Value, holder: Option<u64>, card: Option<u64>) -> Value {
     request
 }
 
+/// The partial shapes other pages document for this fixture (`also_documented[].<key>`),
+/// `key` being `request` or `response`.
+fn also_documented<'a>(fx: &'a Value, key: &str) -> Vec<&'a Value> {
+    let entries = fx.get("also_documented").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    entries.iter().filter_map(|e| e.get(key)).filter(|v| !v.is_null()).collect()
+}
+
+/// The request body the docs show for a fixture: its `request`, or when that is null, the
+/// union of the partial requests other pages document (`also_documented[].request`), or none.
+fn documented_request(fx: &Value) -> Option<Value> {
+    if !fx["request"].is_null() {
+        return Some(fx["request"].clone());
+    }
+    let mut union = serde_json::Map::new();
+    for partial in also_documented(fx, "request") {
+        union.extend(partial.as_object().expect("a partial request is an object").clone());
+    }
+    (!union.is_empty()).then_some(Value::Object(union))
+}
+
+/// A new wallet of the fake; its id.
+async fn wallet(fake: &Fake) -> u64 {
+    let answer = fake.ok("POST", "/wallets", Some(&fixture("post_wallets")["request"])).await;
+    answer["walletId"].as_u64().expect("integer walletId")
+}
+
 /// Brings a fresh fake into the state the fixture's example needs, sends the example, and
 /// returns the answer. Every fixture needs a case here: a new one fails until it has one.
 async fn replay(slug: &str, fx: &Value) -> (u16, Value) {
     let method = fx["method"].as_str().expect("method");
     let path = fx["path"].as_str().expect("path");
-    let request = &fx["request"];
-    let body = (!request.is_null()).then_some(request);
+    let request = documented_request(fx);
     let mode = if slug.ends_with(".404") && slug.contains("staging") { Mode::Production } else { Mode::Staging };
     let fake = Fake::start(mode).await;
     let (holder, card) = match slug.split('.').next().unwrap_or_default() {
         "get_cardholders" | "post_cardholders" | "post_wallets" => (None, None),
-        "post_staging-kyc-validate" | "put_cardholders-cardholderid" => (Some(fake.submitted().await), None),
+        "get_cardholders-cardholderid" | "put_cardholders-cardholderid-kyc-submit" => {
+            (Some(fake.cardholder().await), None)
+        }
+        "post_staging-kyc-validate"
+        | "put_cardholders-cardholderid"
+        | "post_cardholders-cardholderid-kyc-url-refresh" => (Some(fake.submitted().await), None),
         "post_cards-virtual-cardholderid"
         | "post_cards-assign-cardholderid"
         | "post_cardholders-cardholderid-register-bank-account" => (Some(fake.approved().await), None),
-        "put_cards-cardid-status" | "get_cards-cardid-balance" | "post_otp-listeners" => {
+        "put_cards-cardid-status"
+        | "get_cards-cardid-balance"
+        | "get_cards-cardid-details"
+        | "put_cards-cardid-update"
+        | "post_cards-cardid-bank-deposit"
+        | "post_otp-listeners" => {
             let (h, c) = fake.card().await;
             (Some(h), Some(c))
+        }
+        "get_cards-cardid" => {
+            // Issued with the guide's example body, so the card has the documented
+            // `transactionLimit` to read back.
+            let h = fake.approved().await;
+            let issue = fixture("post_cards-virtual-cardholderid")["request"].clone();
+            let c = fake.ok("POST", &format!("/cards/virtual/{h}"), Some(&issue)).await["cardId"].as_u64();
+            (Some(h), Some(c.expect("integer cardId")))
+        }
+        "put_cards-cardid-activate" => {
+            // A physical card assigned (the guide's example), then activated with its own
+            // sensitive details: the fixture's card details are placeholders.
+            let h = fake.approved().await;
+            let assign = fixture("post_cards-assign-cardholderid")["request"].clone();
+            let c = fake.ok("POST", &format!("/cards/assign/{h}"), Some(&assign)).await["cardId"]
+                .as_u64()
+                .expect("integer cardId");
+            let details = fake.ok("GET", &format!("/cards/{c}/details"), None).await;
+            let mut body = request.expect("the activation body");
+            for field in ["cardNumber", "expMonth", "expYear", "cvv"] {
+                body[field] = details[field].clone();
+            }
+            let answer = fake.send(method, &path.replace("{cardId}", &c.to_string()), Some(&body)).await;
+            assert_eq!(fake.handle.card_status(c), Some(1), "the activated card is Active");
+            return answer;
         }
         "get_cards-transactions" | "get_cards-fees" => {
             let (h, c) = fake.card().await;
@@ -212,13 +272,29 @@ async fn replay(slug: &str, fx: &Value) -> (u16, Value) {
         }
         "post_wallets-transfer" => {
             let (_, c) = fake.card().await;
-            let wallet = fake.ok("POST", "/wallets", Some(&json!({"name": "golive test"}))).await["walletId"].clone();
-            let mut body = request.clone();
-            body["sourceWalletId"] = wallet;
+            let mut body = request.expect("the transfer body");
+            body["sourceWalletId"] = json!(wallet(&fake).await);
             body["destinationId"] = json!(c);
             let answer = fake.send(method, path, Some(&body)).await;
             let balance = fake.ok("GET", &format!("/cards/{c}/balance"), None).await;
             assert_eq!(balance["availableBalance"], body["amount"], "the transfer reached the card");
+            return answer;
+        }
+        "post_wallets-walletid-bank-deposit" => {
+            let w = wallet(&fake).await;
+            return fake.send(method, &path.replace("{walletId}", &w.to_string()), request.as_ref()).await;
+        }
+        "get_wallets-transactions" => {
+            // A wallet-to-card transfer produces a wallet transaction record
+            // (docs/transactions-and-fees).
+            let (_, c) = fake.card().await;
+            let mut transfer = fixture("post_wallets-transfer")["request"].clone();
+            transfer["sourceWalletId"] = json!(wallet(&fake).await);
+            transfer["destinationId"] = json!(c);
+            let trans_id = fake.ok("POST", "/wallets/transfer", Some(&transfer)).await["transId"].clone();
+            let answer = fake.send(method, path, None).await;
+            assert_eq!(answer.1["total"], 1, "one wallet transaction: {}", answer.1);
+            assert_eq!(answer.1["items"][0]["transId"], trans_id, "the transfer's record");
             return answer;
         }
         "get_otp-token" => {
@@ -237,15 +313,21 @@ async fn replay(slug: &str, fx: &Value) -> (u16, Value) {
     if let Some(c) = card {
         path = path.replace("{cardId}", &c.to_string());
     }
-    let body = body.map(|b| with_ids(b, holder, card));
+    let body = request.map(|b| with_ids(&b, holder, card));
     fake.send(method, &path, body.as_ref()).await
 }
+
+/// Fixtures not replayed. `put_cards-cardid-pin`: that route is being removed from the pack,
+/// because no readable page documents it (the lifecycle guide's PIN section is past the
+/// stored copy's cut; the path only comes from the runbook), so the fake has no route for it.
+const NOT_REPLAYED: &[&str] = &["put_cards-cardid-pin"];
 
 #[tokio::test]
 async fn every_documented_example_gets_an_answer_of_the_documented_shape() {
     let mut slugs: Vec<String> = std::fs::read_dir(fixtures_dir())
         .expect("fixtures/partners/axys")
         .filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_string))
+        .filter(|slug| !NOT_REPLAYED.contains(&slug.as_str()))
         .collect();
     slugs.sort();
     assert!(slugs.len() >= 10, "the Axys contract fixtures: {slugs:?}");
@@ -253,15 +335,19 @@ async fn every_documented_example_gets_an_answer_of_the_documented_shape() {
     for slug in &slugs {
         let fx = fixture(slug);
         assert_eq!(slug.split('.').next(), Some(slug_of(&fx).as_str()), "{slug}: the slug follows method and path");
-        assert!(fx["page"].as_str().is_some_and(|p| p.starts_with("https://docs.api.axyscards.com/")), "{slug}: page");
+        let axys_page = |p: &Value| p.as_str().is_some_and(|p| p.starts_with("https://docs.api.axyscards.com/"));
+        assert!(axys_page(&fx["page"]), "{slug}: page");
+        for entry in fx.get("also_documented").and_then(Value::as_array).into_iter().flatten() {
+            assert!(axys_page(&entry["page"]), "{slug}: also_documented page {entry}");
+        }
         let (status, answer) = replay(slug, &fx).await;
         if Some(u64::from(status)) != fx["status"].as_u64() {
             failures.push(format!("{slug}: status {status}, documented {}: {answer}", fx["status"]));
             continue;
         }
-        if !fx["response"].is_null() {
-            failures
-                .extend(shape_mismatches(&fx["response"], &answer, "$").into_iter().map(|m| format!("{slug}: {m}")));
+        let shapes = std::iter::once(&fx["response"]).filter(|r| !r.is_null()).chain(also_documented(&fx, "response"));
+        for documented in shapes {
+            failures.extend(shape_mismatches(documented, &answer, "$").into_iter().map(|m| format!("{slug}: {m}")));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
@@ -532,4 +618,53 @@ async fn optional_features_follow_their_guides() {
     let token = sub["token"].as_str().expect("token");
     let (status, _) = fake.send("GET", &format!("/otp/{token}"), None).await;
     assert_eq!(status, 404, "no OTP caught yet");
+}
+
+#[tokio::test]
+async fn bank_deposit_traces_and_wallet_transactions_follow_their_pages() {
+    let fake = Fake::start(Mode::Staging).await;
+    let (holder, card) = fake.card().await;
+    let (other_holder, other_card) = fake.card().await;
+
+    // reference/post_cards-cardid-bank-deposit: every field optional, the wallet's table.
+    let trace = fixture("post_cards-cardid-bank-deposit")["also_documented"][0]["request"].clone();
+    fake.ok("POST", &format!("/cards/{card}/bank-deposit"), Some(&trace)).await;
+    fake.ok("POST", &format!("/cards/{card}/bank-deposit"), Some(&json!({}))).await;
+    let (status, answer) =
+        fake.send("POST", &format!("/cards/{card}/bank-deposit"), Some(&json!({"transactionAmount": "5000.00"}))).await;
+    assert_eq!((status, answer["status"].clone()), (400, json!("error")), "transactionAmount is an integer");
+    let (status, _) = fake.send("POST", "/cards/999999/bank-deposit", Some(&trace)).await;
+    assert_eq!(status, 404, "unknown card");
+    let balance = fake.ok("GET", &format!("/cards/{card}/balance"), None).await;
+    assert_eq!(balance["ledgerBalance"], 0, "a trace announces a transfer: no money moves in the fake");
+
+    // docs/transactions-and-fees: wallet-level movements, shared envelope and filters.
+    assert_eq!(fake.ok("GET", "/wallets/transactions", None).await, axys::empty_list());
+    let source = wallet(&fake).await;
+    let other_wallet = wallet(&fake).await;
+    let transfer = |dest_type: u64, dest: u64, amount: u64| json!({"sourceWalletId": source, "destinationType": dest_type, "destinationId": dest, "amount": amount});
+    let to_card = fake.ok("POST", "/wallets/transfer", Some(&transfer(1, card, 2500))).await["transId"].clone();
+    fake.ok("POST", "/wallets/transfer", Some(&transfer(1, other_card, 700))).await;
+    fake.ok("POST", "/wallets/transfer", Some(&transfer(0, other_wallet, 100_000))).await;
+    let all = fake.ok("GET", "/wallets/transactions", None).await;
+    assert_eq!((all["total"].clone(), all["limit"].clone(), all["offset"].clone()), (json!(3), json!(50), json!(0)));
+    let first = &all["items"][0];
+    assert_eq!(
+        (first["transId"].clone(), first["sourceWalletId"].clone(), first["destinationType"].clone()),
+        (to_card.clone(), json!(source), json!(1))
+    );
+    assert_eq!(first["amount"], 2500, "transfer amounts are decimal-implied integers");
+    let by_card = fake.ok("GET", &format!("/wallets/transactions?cardId={card}"), None).await;
+    assert_eq!((by_card["total"].clone(), by_card["items"][0]["transId"].clone()), (json!(1), to_card));
+    assert_eq!(fake.ok("GET", &format!("/wallets/transactions?cardholderId={other_holder}"), None).await["total"], 1);
+    assert_eq!(fake.ok("GET", &format!("/wallets/transactions?cardholderId={holder}"), None).await["total"], 1);
+    let page = fake.ok("GET", "/wallets/transactions?limit=1&offset=2", None).await;
+    assert_eq!((page["total"].clone(), page["items"][0]["destinationType"].clone()), (json!(3), json!(0)));
+    assert_eq!(fake.ok("GET", "/wallets/transactions?after=4102444800", None).await["total"], 0);
+    for bad in ["limit=201", "cardId=x", "sort=sideways"] {
+        let (status, _) = fake.send("GET", &format!("/wallets/transactions?{bad}"), None).await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    let txns = fake.ok("GET", &format!("/cards/transactions?cardId={card}"), None).await;
+    assert_eq!(txns["total"], 0, "a wallet-to-card transfer is no card transaction");
 }

@@ -176,8 +176,25 @@ fn every_fixture_names_its_page_and_is_named_after_its_route() {
         let name = path.file_stem().and_then(|s| s.to_str()).expect("name").to_string();
         let f = fixture(&name);
         let keys: Vec<&str> = f.as_object().expect("object").keys().map(String::as_str).collect();
-        assert_eq!(keys, ["page", "method", "path", "request", "status", "response"], "{name}");
-        assert!(f["page"].as_str().is_some_and(|p| p.starts_with("https://api-docs.payments.ai/")), "{name}");
+        let six = ["page", "method", "path", "request", "status", "response"];
+        // The six keys of the shared format, then optionally `also_documented`: the partial
+        // shapes other pages document, each naming its own PaymentsAI page.
+        assert!(keys == six || keys == [&six[..], &["also_documented"]].concat(), "{name}: keys {keys:?}");
+        let on_payments_ai = |p: &Value| p.as_str().is_some_and(|p| p.starts_with("https://api-docs.payments.ai/"));
+        assert!(on_payments_ai(&f["page"]), "{name}");
+        if let Some(also) = f.get("also_documented") {
+            let entries = also.as_array().unwrap_or_else(|| panic!("{name}: also_documented is a list"));
+            for entry in entries {
+                assert!(on_payments_ai(&entry["page"]), "{name}: also_documented entry without its page: {entry}");
+                let extra: Vec<&String> = entry
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{name}: also_documented entry {entry}"))
+                    .keys()
+                    .filter(|k| !["page", "note", "request", "response"].contains(&k.as_str()))
+                    .collect();
+                assert!(extra.is_empty(), "{name}: also_documented keys {extra:?}");
+            }
+        }
         let status = f["status"].as_u64().expect("status");
         let expected = slug_of(f["method"].as_str().expect("method"), f["path"].as_str().expect("path"));
         let expected = if matches!(status, 200 | 201) { expected } else { format!("{expected}.{status}") };

@@ -1,6 +1,7 @@
 //! Card routes: virtual and physical issuance, activation, card reads (plain,
 //! sensitive details, balance), status toggling, settings update, and the
-//! transaction and fee lists.
+//! transaction and fee lists. The card-level bank-deposit trace is routed here
+//! and answered in `extras.rs`, next to the wallet trace it shares its fields with.
 //!
 //! Every card has the Luhn-valid test PAN [`super::TEST_PAN`]; a new card has
 //! no spend (the simulation page names a "precise card spend" but the stored
@@ -96,6 +97,8 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
                 ("PUT", ["status"]) => change_status(card, request),
                 ("PUT", ["update"]) => update(card, request),
                 ("PUT", ["activate"]) => activate(card, request),
+                // https://docs.api.axyscards.com/reference/post_cards-cardid-bank-deposit
+                ("POST", ["bank-deposit"]) => super::extras::card_bank_deposit(card, request),
                 _ => no_route(),
             }
         }
@@ -167,7 +170,16 @@ fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> 
     };
     state.cards.insert(
         id,
-        Card { cardholder_id: holder, kind, issuer_status, fields: stored, created, pin: None, balance: 0 },
+        Card {
+            cardholder_id: holder,
+            kind,
+            issuer_status,
+            fields: stored,
+            created,
+            pin: None,
+            balance: 0,
+            deposit_traces: 0,
+        },
     );
     ok(json!({
         "status": "success",

@@ -1,4 +1,4 @@
-//! The fake's memory: cardholders, cards, spend, fees, wallets and 3-DS OTP
+//! The fake's memory: cardholders, cards, spend, fees, wallets, wallet transfers and 3-DS OTP
 //! listeners, with integer ids as the Axys documentation shows them
 //! (`cardholderId` 10532, `cardId` 8821, `walletId` 3301, `depositId` 7741).
 
@@ -46,6 +46,8 @@ pub(super) struct Card {
     /// `availableBalance`, decimal-implied; internal transfers clear at once, so the
     /// fake keeps `ledgerBalance` equal to it.
     pub balance: i64,
+    /// How many bank-deposit trace notifications the card received.
+    pub deposit_traces: u32,
 }
 
 /// One record of `GET /cards/transactions`.
@@ -67,6 +69,23 @@ pub(super) struct Fee {
     pub cardholder_id: u64,
     pub auth_ref: String,
     pub amount: String,
+    pub created: u64,
+}
+
+/// One record of `GET /wallets/transactions`: a transfer out of a wallet, with the
+/// fields of the `POST /wallets/transfer` request and answer (the record's own fields
+/// are not in the stored copy of <https://docs.api.axyscards.com/docs/transactions-and-fees>).
+#[derive(Debug, Clone)]
+pub(super) struct WalletTxn {
+    pub trans_id: u64,
+    pub source_wallet: u64,
+    /// 0 wallet, 1 card.
+    pub destination_type: u8,
+    pub destination_id: u64,
+    /// The destination card's cardholder (card destinations only), for the `cardholderId` filter.
+    pub cardholder_id: Option<u64>,
+    pub amount: i64,
+    pub description: Option<String>,
     pub created: u64,
 }
 
@@ -99,6 +118,7 @@ pub(super) struct State {
     pub spend: Vec<Spend>,
     pub fees: Vec<Fee>,
     pub wallets: BTreeMap<u64, Wallet>,
+    pub wallet_txns: Vec<WalletTxn>,
     pub listeners: BTreeMap<String, Listener>,
 }
 
@@ -120,6 +140,7 @@ impl Default for State {
             spend: Vec::new(),
             fees: Vec::new(),
             wallets: BTreeMap::new(),
+            wallet_txns: Vec::new(),
             listeners: BTreeMap::new(),
         }
     }
