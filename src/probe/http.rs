@@ -181,6 +181,7 @@ impl Probe for HttpProbe {
             vars: Default::default(),
             typed: Default::default(),
             resume: self.resume.clone(),
+            reached_failed_state: false,
             states: Default::default(),
             prefix: self.steps.len() + self.cleanup.len() > 1,
         };
@@ -209,7 +210,9 @@ impl Probe for HttpProbe {
                 end @ (StepEnd::Failed | StepEnd::Pending) => stopped = Some(end),
             }
         }
-        if stopped.is_none() {
+        // A completed flow, or one that reached a failed state (a declined
+        // cardholder), starts afresh next time; a pending or broken one resumes.
+        if stopped.is_none() || run.reached_failed_state {
             run.forget(&mut out);
         }
         let signals = out.signals.clone();

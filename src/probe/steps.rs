@@ -358,6 +358,9 @@ pub struct Run<'a> {
     pub typed: BTreeMap<String, Value>,
     /// Where captured values named in `resume` are remembered for the next run.
     pub resume: Option<(ResumeFile, Vec<String>)>,
+    /// Set when a poll stopped on a state the pack names as failed (`fail_if`):
+    /// what was remembered cannot be resumed.
+    pub reached_failed_state: bool,
     /// Last seen state per entity.
     pub states: HashMap<String, Value>,
     /// Whether check names carry the step's name (more than one step).
@@ -408,6 +411,7 @@ impl Run<'_> {
                     format!("stopped polling after {attempt} reads: {seen}, a state the pack names as failed"),
                 ));
                 poll_end = Some(StepEnd::Failed);
+                self.reached_failed_state = true;
                 break;
             }
             let held = poll.until.iter().all(holds);

@@ -121,6 +121,9 @@ async fn a_poll_stops_at_once_on_a_state_the_pack_names_as_failed() {
     let r = run(env, POLL).await;
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(check(&r, "poll").message.contains("stopped polling after 1 reads"), "{r:#?}");
+    // A declined holder cannot be resumed: the next run starts afresh.
+    let remembered = std::fs::read_to_string(dir.path().join("resume.json")).unwrap_or_default();
+    assert!(!remembered.contains("holderId"), "{remembered}");
 }
 
 #[tokio::test]
