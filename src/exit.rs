@@ -1,7 +1,7 @@
 //! Exit codes: the one place that says what each process exit status means.
 //!
 //! CI gates rely on these numbers; they are part of golive's contract
-//! (DESIGN.md, "Contracts other code relies on").
+//! (ARCHITECTURE.md, "Contracts other code relies on").
 
 use crate::report::{RunSummary, Status};
 
