@@ -27,9 +27,9 @@ impl Stop {
     /// (128 + the signal's number): 130, 143, 129.
     pub fn exit_code(self) -> u8 {
         match self {
-            Stop::Interrupt => 130,
-            Stop::Terminate => 143,
-            Stop::Hangup => 129,
+            Stop::Interrupt => crate::exit::SIGINT,
+            Stop::Terminate => crate::exit::SIGTERM,
+            Stop::Hangup => crate::exit::SIGHUP,
         }
     }
 }

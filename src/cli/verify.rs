@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::EnvArgs;
 use super::targets::resolve;
-use crate::config::{ConfigError, env::parse_duration};
+use crate::config::{ConfigError, DEMO_ENV, env::parse_duration};
 use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
@@ -88,7 +88,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     let mut stopper = Stopper::new();
     let resolved = tokio::select! {
         resolved = resolve(&args.target) => resolved?,
-        signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran")),
+        signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", args.target.env == DEMO_ENV)),
     };
     let demo = resolved.fakes.is_some();
     let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
@@ -125,7 +125,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         signal = stopper.stopped() => {
             progress.clear();
             drop(resolved.fakes);
-            return Ok(stopped(signal, "during the run; no report was written"));
+            return Ok(stopped(signal, "during the run; no report was written", demo));
         }
     };
     drop(resolved.fakes);
@@ -158,8 +158,9 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
 }
 
 /// The exit code of a run stopped by a signal (128 + its number), said on stderr.
-fn stopped(signal: Stop, when: &str) -> u8 {
-    eprintln!("golive: stopped by {signal} {when}; the demo's fakes, if any, were stopped and their folder removed");
+fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
+    let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
+    eprintln!("golive: stopped by {signal} {when}{fakes}");
     signal.exit_code()
 }
 
