@@ -186,8 +186,8 @@ pub fn insecure(sent: Vec<Sent>, env: &Environment) -> Vec<Sent> {
     sent.into_iter().filter(|s| plain_http_off_host(&s.url)).collect()
 }
 
-/// The configuration error for secrets that would be sent in clear text:
-/// `what` names the sender (`probe `pai-api-key``, `the key exchange`).
+/// The configuration error for secrets that would be sent in clear text, if
+/// any: each with who sends it (``probe `pai-api-key` ``, `the key exchange`).
 pub fn insecure_error(env_name: &str, sends: &[(String, Sent)]) -> Option<crate::config::ConfigError> {
     let ((who, first), rest) = sends.split_first()?;
     let mut err = crate::config::ConfigError::usage(format!(
