@@ -18,6 +18,14 @@ pub const ERROR: u8 = 3;
 /// A failed or errored run keeps its own code (1 or 3); the message names the output.
 pub const OUTPUT: u8 = 4;
 
+/// Stopped by SIGHUP before the run ended (128 + 1): no verdict, no report.
+/// A watch is the exception: a signal ends it with its summary and verdict.
+pub const SIGHUP: u8 = 129;
+/// Stopped by SIGINT (Ctrl-C) before the run ended (128 + 2).
+pub const SIGINT: u8 = 130;
+/// Stopped by SIGTERM before the run ended (128 + 15).
+pub const SIGTERM: u8 = 143;
+
 /// The exit code of a run whose verdict maps to `verdict`, when some outputs
 /// could not be written: the verdict wins unless it is a pass.
 pub fn with_lost_outputs(verdict: u8, lost: bool) -> u8 {

@@ -6,7 +6,8 @@
 //! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
 //! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`], the
 //! webhook signature schemes shared by a probe, a command and a fake in [`webhook`],
-//! the auditor's evidence folder in [`evidence`] and `--watch` rounds in [`watch`].
+//! the auditor's evidence folder in [`evidence`], `--watch` rounds in [`watch`] and
+//! the clean stop on SIGINT, SIGTERM and SIGHUP in [`signals`].
 
 pub mod apikey;
 pub mod certs;
@@ -21,5 +22,6 @@ pub mod probe;
 pub mod redact;
 pub mod report;
 pub mod runner;
+pub mod signals;
 pub mod watch;
 pub mod webhook;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::config::interpolate::interpolate_value;
 use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
 use crate::net::Clients;
-use crate::probe::{BuildContext, Probe};
+use crate::probe::{BuildContext, Probe, inputs};
 use crate::redact::Redactor;
 use crate::report::{Diagnosis, Signals};
 
@@ -186,6 +186,89 @@ impl Plan {
             r.extend(&t.env.redactor());
         }
         r
+    }
+
+    /// What must hold before a run sends anything, each a configuration error
+    /// (exit 2, nothing ran): every probe that will run (pulled-in
+    /// dependencies too) has the inputs it cannot run without, and no secret
+    /// would go over plain `http://` to another machine. Probes the run skips
+    /// whatever happens (a mutating one without `allow_mutations`, one that
+    /// needs a probe excluded by `--skip`, and their dependents) need nothing.
+    pub fn preflight(&self, allow_mutations: bool) -> Result<(), ConfigError> {
+        let runs = self.may_run(allow_mutations);
+        self.missing_inputs(&runs)?;
+        self.insecure_secrets(&runs)
+    }
+
+    /// For each probe, whether the run may run it: not one it skips before
+    /// anything runs (see [`Plan::preflight`]).
+    pub fn may_run(&self, allow_mutations: bool) -> Vec<bool> {
+        let mut runs: Vec<bool> =
+            self.probes.iter().map(|p| p.excluded_deps.is_empty() && (allow_mutations || !p.spec.mutating())).collect();
+        // A probe whose dependency is skipped is skipped too, transitively.
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for (i, p) in self.probes.iter().enumerate() {
+                if runs[i] && p.deps.iter().any(|&d| !runs[d]) {
+                    runs[i] = false;
+                    changed = true;
+                }
+            }
+        }
+        runs
+    }
+
+    /// Every input a probe that may run (`runs`, from [`Plan::may_run`]) needs
+    /// and its environment lacks, as one configuration error naming each
+    /// probe, key and `[env.NAME]` table, with the fix: set it, or leave the
+    /// probe out with `--skip`.
+    pub fn missing_inputs(&self, runs: &[bool]) -> Result<(), ConfigError> {
+        let mut gaps = Vec::new();
+        for p in self.probes.iter().zip(runs).filter(|(_, run)| **run).map(|(p, _)| p) {
+            let target = &self.targets[p.target];
+            for m in inputs::missing(p.spec.kind, &p.spec.params, &target.env, &target.pack) {
+                gaps.push((p.spec.id.as_str(), &target.env, m));
+            }
+        }
+        let Some((id, env, first)) = gaps.first() else { return Ok(()) };
+        let name = &env.name;
+        let mut err = ConfigError::usage(format!(
+            "probe `{id}` needs `{}` ({}), which environment `{name}` does not set",
+            first.key, first.why
+        ));
+        for (id, _, m) in gaps.iter().skip(1) {
+            err = err.help(format!("probe `{id}` also needs `{}` ({})", m.key, m.why));
+        }
+        let skips: BTreeSet<&str> = gaps.iter().map(|(id, _, _)| *id).collect();
+        let skips: Vec<String> = skips.iter().map(|id| format!("--skip {id}")).collect();
+        if name == crate::config::DEMO_ENV {
+            err = err.help(
+                "the demo's scenario leaves these out on purpose: a real environment without them gets this error, before anything is sent",
+            );
+        }
+        Err(err.help("nothing was sent").help(format!(
+            "set the missing keys in [env.{name}] of golive.toml, or leave the probes out: {}",
+            skips.join(" ")
+        )))
+    }
+
+    /// A configuration error when a probe that may run (`runs`) would send a secret over
+    /// plain `http://` to a host other than loopback, and its environment does
+    /// not say `allow_insecure_http = true`.
+    pub fn insecure_secrets(&self, runs: &[bool]) -> Result<(), ConfigError> {
+        let mut sends = Vec::new();
+        for p in self.probes.iter().zip(runs).filter(|(_, run)| **run).map(|(p, _)| p) {
+            let target = &self.targets[p.target];
+            let sent = inputs::secrets_sent(p.spec.kind, &p.spec.params, &target.env, &target.pack);
+            for s in inputs::insecure(sent, &target.env) {
+                sends.push((format!("probe `{}`", p.spec.id), s));
+            }
+        }
+        match inputs::insecure_error(&self.env_name, &sends) {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
     }
 
     /// The names of the packs in this plan.

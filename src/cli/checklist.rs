@@ -58,6 +58,8 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
             // Like verify: mutating probes run only against the demo's fakes.
             let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
+            // A probe without its inputs is an unticked item; a secret in clear text is refused.
+            plan.insecure_secrets(&plan.may_run(opts.allow_mutations))?;
             let summary = runner::run(&plan, &opts, &mut |_| {}).await;
             drop(resolved.fakes);
             let report = serde_json::to_value(&summary)

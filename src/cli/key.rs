@@ -10,9 +10,11 @@ use secrecy::SecretString;
 use super::EnvArgs;
 use super::targets::resolve;
 use crate::apikey::{ExchangeError, ExchangeInput, TemporalKeyAge, answer_path, exchange, temporal_key_age};
-use crate::config::{ConfigError, SecretRef};
+use crate::config::{ConfigError, DEMO_ENV, SecretRef};
 use crate::exit;
 use crate::net::Clients;
+use crate::probe::{ProbeKind, inputs};
+use crate::signals::Stopper;
 
 /// `golive key` subcommands.
 #[derive(Debug, Subcommand)]
@@ -49,7 +51,28 @@ pub struct ExchangeArgs {
 /// Runs a `golive key` subcommand.
 pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
     let KeyCommand::Exchange(args) = cmd;
+    if args.target.env != DEMO_ENV {
+        return exchange_once(args).await;
+    }
+    // The demo's fakes and their folder go away on SIGINT, SIGTERM or SIGHUP
+    // too. (A real exchange keeps the default: golive adds no handler that
+    // could abandon it between the request and the key file.)
+    let mut stopper = Stopper::new();
+    tokio::select! {
+        code = exchange_once(args) => code,
+        signal = stopper.stopped() => {
+            eprintln!("golive: stopped by {signal}; the demo's fakes were stopped and their folder removed");
+            Ok(signal.exit_code())
+        }
+    }
+}
+
+/// `golive key exchange` itself.
+async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
     let resolved = resolve(&args.target).await?;
+    // The demo writes into the fakes' private folder, removed when golive
+    // exits (the key works only with those fakes): it names no file there.
+    let temporary = resolved.fakes.is_some() && args.out.is_none();
     let (env, pack) = resolved.targets.iter().find(|(_, p)| p.key_exchange.is_some()).ok_or_else(|| {
         ConfigError::usage(format!("the pack of environment `{}` describes no key exchange", args.target.env))
     })?;
@@ -58,6 +81,12 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
         ConfigError::usage(format!("environment `{}` has no account_id", env.name))
             .help("add account_id = \"...\" to it")
     })?;
+    // Neither the temporal key nor the secret goes in clear text to another machine.
+    let sent = inputs::secrets_sent(ProbeKind::ApiKeyExchange, &toml::Table::new(), env, pack);
+    let sends: Vec<_> = inputs::insecure(sent, env).into_iter().map(|s| ("the key exchange".to_string(), s)).collect();
+    if let Some(err) = inputs::insecure_error(&env.name, &sends) {
+        return Err(err);
+    }
     let out = args
         .out
         .clone()
@@ -122,6 +151,15 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
         record: &|_| {},
     };
     match exchange(input).await {
+        Ok(done) if temporary => {
+            println!(
+                "The temporal key was exchanged with the demo's fakes. The permanent credential and the raw answer were written to the fakes' temporary folder, which is removed when golive exits: the key works only with these fakes, which stop too."
+            );
+            println!(
+                "With a real environment, they go to a new 0600 file (permanent_key_file or --out) and to <key file>.answer, which stay; pass --out PATH to keep the demo's."
+            );
+            report_exchanged(&done)
+        }
         Ok(done) => {
             println!(
                 "The temporal key was exchanged. The permanent credential is in {} (mode 0600).",
@@ -134,32 +172,7 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 ),
                 Err(why) => eprintln!("golive: warning: the partner's raw answer could not be saved ({why})"),
             }
-            if !done.found.configured {
-                println!(
-                    "The key was found at {}, not where the pack's key_path and key_id_path point.",
-                    done.found.at
-                );
-            }
-            println!("Header shape: {}", done.header_shape);
-            if let Some(w) = &done.state_warning {
-                eprintln!("golive: warning: the secret history was not updated: {w}");
-            }
-            match done.verified {
-                Ok(s) if (200..300).contains(&s) => {
-                    println!("Verified: an authenticated read with the new key answered {s}.");
-                    Ok(exit::OK)
-                }
-                Ok(s) => {
-                    eprintln!(
-                        "golive: an authenticated read with the new key answered {s}; keep the key file and contact the partner"
-                    );
-                    Ok(exit::FAIL)
-                }
-                Err(e) => {
-                    eprintln!("golive: the new key could not be verified ({e}); keep the key file");
-                    Ok(exit::ERROR)
-                }
-            }
+            report_exchanged(&done)
         }
         Err(e) => {
             eprintln!("golive: {e}");
@@ -181,6 +194,34 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
                 | ExchangeError::BadAnswer(_)
                 | ExchangeError::AnswerKept { .. } => exit::FAIL,
             })
+        }
+    }
+}
+
+/// What an exchange printed after its files: where the key was found, the
+/// header's shape, and whether the new key works; the exit code.
+fn report_exchanged(done: &crate::apikey::Exchanged) -> Result<u8, ConfigError> {
+    if !done.found.configured {
+        println!("The key was found at {}, not where the pack's key_path and key_id_path point.", done.found.at);
+    }
+    println!("Header shape: {}", done.header_shape);
+    if let Some(w) = &done.state_warning {
+        eprintln!("golive: warning: the secret history was not updated: {w}");
+    }
+    match &done.verified {
+        Ok(s) if (200..300).contains(s) => {
+            println!("Verified: an authenticated read with the new key answered {s}.");
+            Ok(exit::OK)
+        }
+        Ok(s) => {
+            eprintln!(
+                "golive: an authenticated read with the new key answered {s}; keep the key file and contact the partner"
+            );
+            Ok(exit::FAIL)
+        }
+        Err(e) => {
+            eprintln!("golive: the new key could not be verified ({e}); keep the key file");
+            Ok(exit::ERROR)
         }
     }
 }

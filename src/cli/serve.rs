@@ -1,10 +1,12 @@
-//! `golive fake serve`: the embedded fakes in the foreground until Ctrl-C.
+//! `golive fake serve`: the embedded fakes in the foreground until Ctrl-C,
+//! SIGTERM or SIGHUP, which stop them and remove their secrets folder.
 
 use clap::Args;
 
 use crate::config::ConfigError;
 use crate::exit;
 use crate::fake::{Fakes, Scenario};
+use crate::signals::Stopper;
 
 /// `golive fake serve` options.
 #[derive(Debug, Args)]
@@ -16,8 +18,14 @@ pub struct ServeArgs {
 
 /// Runs `golive fake serve`.
 pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
-    let fakes =
-        Fakes::start(args.scenario).await.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?;
+    // Listening before the fakes start, so their folder never outlives a stop.
+    let mut stopper = Stopper::new();
+    let fakes = tokio::select! {
+        fakes = Fakes::start(args.scenario) => {
+            fakes.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?
+        }
+        _ = stopper.stopped() => return Ok(exit::OK),
+    };
     println!("golive fakes running (scenario {}):", args.scenario.name());
     println!("  axys-like API (mTLS) https://{}/v2", fakes.axys_front.addr);
     println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
@@ -29,11 +37,11 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     println!("  secrets folder       {}", fakes.dir().display());
     println!();
     println!("{}", fakes.config_toml());
-    println!("Save the lines above as golive.toml and run `golive verify --env fake-axys`. Ctrl-C stops the fakes.");
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("golive: cannot wait for Ctrl-C ({e}); stopping");
-    }
+    println!(
+        "Save the lines above as golive.toml and run `golive verify --env fake-axys`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder."
+    );
+    let signal = stopper.stopped().await;
     drop(fakes);
-    eprintln!("golive: fakes stopped");
+    eprintln!("golive: {signal}: fakes stopped, secrets folder removed");
     Ok(exit::OK)
 }

@@ -7,12 +7,13 @@ use clap::Args;
 
 use super::EnvArgs;
 use super::targets::resolve;
-use crate::config::{ConfigError, env::parse_duration};
+use crate::config::{ConfigError, DEMO_ENV, env::parse_duration};
 use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
 use crate::runner::{self, RunOptions};
+use crate::signals::{Stop, Stopper};
 use crate::watch::WatchOptions;
 
 /// What makes `verify` exit 1 besides failures.
@@ -82,7 +83,13 @@ fn parse_jobs(text: &str) -> Result<usize, String> {
 
 /// Runs `golive verify`.
 pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
-    let resolved = resolve(&args.target).await?;
+    // Listening before the demo's fakes start: SIGINT, SIGTERM and SIGHUP
+    // stop the run and drop the fakes, which removes their private folder.
+    let mut stopper = Stopper::new();
+    let resolved = tokio::select! {
+        resolved = resolve(&args.target) => resolved?,
+        signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", args.target.env == DEMO_ENV)),
+    };
     let demo = resolved.fakes.is_some();
     let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
     let plan = Plan::build(&args.target.env, resolved.targets, &selection)?;
@@ -96,17 +103,31 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         mutations_skipped_because: watching
             .then(|| "changes data on the partner's side; --watch never repeats a mutation".to_string()),
     };
+    // Missing inputs and secrets in clear text are found before anything is sent.
+    plan.preflight(opts.allow_mutations)?;
     let fail_on_warn = args.fail_on == Some(FailOn::Warn);
     if let Some(interval) = args.watch {
         let watch = WatchOptions { interval, duration: args.watch_for };
         let how = super::watch::Output { format: args.format, reports: &args.report, no_progress: args.no_progress };
-        return super::watch::run(&plan, &opts, watch, &how, fail_on_warn).await;
+        // A signal ends the watch like Ctrl-C: its summary, then the fakes stop.
+        let stop = async move {
+            stopper.stopped().await;
+        };
+        return super::watch::run(&plan, &opts, watch, &how, stop, fail_on_warn).await;
     }
     if let Some(dir) = &args.evidence {
         evidence::prepare(dir).map_err(super::evidence::usage)?;
     }
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
-    let summary = runner::run(&plan, &opts, &mut |event| progress.on_event(&event)).await;
+    let mut on_event = |event: runner::RunEvent<'_>| progress.on_event(&event);
+    let summary = tokio::select! {
+        summary = runner::run(&plan, &opts, &mut on_event) => summary,
+        signal = stopper.stopped() => {
+            progress.clear();
+            drop(resolved.fakes);
+            return Ok(stopped(signal, "during the run; no report was written", demo));
+        }
+    };
     drop(resolved.fakes);
     // The run happened: an output that cannot be written is named, and the
     // verdict stays in the exit code (exit::OUTPUT only when all passed).
@@ -134,6 +155,13 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         lost = true;
     }
     Ok(exit::with_lost_outputs(exit::for_summary(&summary, fail_on_warn), lost))
+}
+
+/// The exit code of a run stopped by a signal (128 + its number), said on stderr.
+fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
+    let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
+    eprintln!("golive: stopped by {signal} {when}{fakes}");
+    signal.exit_code()
 }
 
 /// Writes every `--report FORMAT=PATH` from the same run; says on stderr which

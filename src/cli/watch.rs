@@ -25,22 +25,18 @@ pub struct Output<'a> {
     pub no_progress: bool,
 }
 
-/// Runs the watch and returns the exit code of the whole watch.
+/// Runs the watch until `--for` ends or `stop` resolves (SIGINT, SIGTERM or
+/// SIGHUP), and returns the exit code of the whole watch.
 pub async fn run(
     plan: &Plan,
     opts: &RunOptions,
     watch: WatchOptions,
     out: &Output<'_>,
+    stop: impl std::future::Future<Output = ()>,
     fail_on_warn: bool,
 ) -> Result<u8, ConfigError> {
     let to_stdout = out.format == Format::Human;
     let to_stderr = !to_stdout && !out.no_progress && std::io::stderr().is_terminal();
-    let stop = async {
-        // Without a Ctrl-C handler, only --for ends the watch.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
     let mut on_round = |round: &watch::Round| {
         let line = render::round_line(round);
         if to_stdout {

@@ -112,6 +112,9 @@ pub struct Environment {
     pub features: Vec<String>,
     /// Whether this is a staging or a production environment, when known.
     pub stage: Option<Stage>,
+    /// `allow_insecure_http = true`: secrets may go over plain `http://` to a
+    /// host other than loopback. Off by default: such a run is refused.
+    pub allow_insecure_http: bool,
 }
 
 impl Environment {
@@ -265,6 +268,7 @@ impl Validator<'_> {
                 Some(s) => Some(self.stage(s)?),
                 None => Stage::from_name(&name),
             },
+            allow_insecure_http: raw.allow_insecure_http,
             name,
         })
     }

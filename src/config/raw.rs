@@ -72,6 +72,10 @@ pub struct RawEnv {
     /// the pack) run only in an environment of that stage. Default: the
     /// environment's name when it is one of the two.
     pub stage: Option<Spanned<String>>,
+    /// `true` lets secrets go over plain `http://` to a host other than
+    /// loopback (a trusted test server); default: such a run is refused.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 /// The `webhook = { url, scheme, secret }` table.

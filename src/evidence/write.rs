@@ -206,6 +206,7 @@ fn configuration(env: &Environment) -> Value {
         vars,
         features,
         stage,
+        allow_insecure_http,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -243,5 +244,6 @@ fn configuration(env: &Environment) -> Value {
         "vars": vars,
         "features": features,
         "stage": stage.map(|s| s.name()),
+        "allow_insecure_http": allow_insecure_http,
     })
 }

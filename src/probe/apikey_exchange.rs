@@ -103,12 +103,25 @@ impl Probe for ExchangeProbe {
                     Status::Pass,
                     "the temporal key was exchanged once for a permanent key",
                 ));
+                // The demo's key lives in the fakes' private folder, removed at exit.
+                let demo = if env.name == crate::config::DEMO_ENV {
+                    " in the demo's temporary folder, removed when golive exits (the key works only with the demo's fakes)"
+                } else {
+                    ""
+                };
                 out.check(Check::new(
                     "saved",
                     Status::Pass,
-                    format!("the permanent credential was written to {} (mode 0600)", done.out.display()),
+                    format!("the permanent credential was written to {} (mode 0600){demo}", done.out.display()),
                 ));
                 match &done.answer {
+                    Ok(_) if !demo.is_empty() => {
+                        out.check(Check::new(
+                            "answer",
+                            Status::Pass,
+                            "the partner's raw answer was saved first, beside it: temporary too",
+                        ));
+                    }
                     Ok(at) => {
                         out.check(Check::new(
                             "answer",

@@ -11,6 +11,7 @@ mod cert;
 mod environment;
 mod fcrdns;
 mod http;
+pub mod inputs;
 mod masking;
 mod mtls;
 pub mod resume;

@@ -26,6 +26,11 @@ impl Progress {
         Progress { bar }
     }
 
+    /// Removes the line, e.g. when a signal stops the run.
+    pub fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+
     /// Updates the line for an event.
     pub fn on_event(&self, event: &RunEvent<'_>) {
         match event {

@@ -78,8 +78,13 @@ pub struct ProbeStats {
     pub rounds: usize,
     /// Rounds by status.
     pub counts: Counts,
-    /// Share of rounds that passed or warned, from 0 to 1.
-    pub pass_rate: f64,
+    /// Share of the rounds that ran it (not skipped) that passed or warned,
+    /// from 0 to 1; `null` when no round ran it (e.g. a mutating probe, which
+    /// a watch never runs): such a probe is reported as not run, not as 0 %.
+    pub pass_rate: Option<f64>,
+    /// Why it was not run, when no round ran it (its first skip reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
     /// When it first failed or errored, RFC 3339, UTC.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_failure_at: Option<String>,

@@ -50,15 +50,28 @@ pub fn round_line(round: &Round) -> String {
 }
 
 /// How a probe fared, in one sentence: "passed 3 of 10 rounds (30%); first
-/// failure 14:02:11 UTC (round 4); 1 flap".
+/// failure 14:02:11 UTC (round 4); 1 flap", or "not run in any of the 5
+/// rounds: WHY" for a probe no round ran (a mutating one): never "0 %".
 pub fn stats_sentence(p: &ProbeStats) -> String {
+    let Some(rate) = p.pass_rate else {
+        let why = p.not_run.as_deref().map(|w| format!(": {w}")).unwrap_or_default();
+        return format!("not run in any of the {} {}{why}", p.rounds, rounds(p.rounds));
+    };
     let passed = p.counts.pass + p.counts.warn;
-    let mut text = format!("passed {passed} of {} rounds ({:.0}%)", p.rounds, p.pass_rate * 100.0);
+    let ran = p.rounds - p.counts.skip;
+    let mut text = format!("passed {passed} of {ran} {} ({:.0}%)", rounds(ran), rate * 100.0);
+    if p.counts.skip > 0 {
+        text.push_str(&format!("; not run in {} {}", p.counts.skip, rounds(p.counts.skip)));
+    }
     if let (Some(at), Some(round)) = (&p.first_failure_at, p.first_failure_round) {
         text.push_str(&format!("; first failure {} UTC (round {round})", clock(at)));
     }
     text.push_str(&format!("; {} flap{}", p.flaps, if p.flaps == 1 { "" } else { "s" }));
     text
+}
+
+fn rounds(n: usize) -> &'static str {
+    if n == 1 { "round" } else { "rounds" }
 }
 
 /// A spike in one line, e.g. "403 spike: 5 of 10 rounds answered 403 from
@@ -92,7 +105,7 @@ fn paint(colour: bool, style: Style, text: &str) -> String {
 }
 
 fn ended(s: &WatchSummary) -> &'static str {
-    if s.interrupted { "stopped by Ctrl-C" } else { "ran its course" }
+    if s.interrupted { "stopped by Ctrl-C or a signal" } else { "ran its course" }
 }
 
 /// The human summary printed at the end of a watch.
@@ -152,16 +165,13 @@ fn markdown(s: &WatchSummary, out: &mut dyn Write) -> io::Result<()> {
             (Some(at), Some(round)) => format!("{} (round {round})", clock(at)),
             _ => "–".to_string(),
         };
-        writeln!(
-            out,
-            "| {} | {} | {} of {} ({:.0}%) | {first} | {} |",
-            text::markdown(&p.id, Md::Cell),
-            p.worst,
-            p.counts.pass + p.counts.warn,
-            p.rounds,
-            p.pass_rate * 100.0,
-            p.flaps
-        )?;
+        let passed = match p.pass_rate {
+            Some(rate) => {
+                format!("{} of {} ({:.0}%)", p.counts.pass + p.counts.warn, p.rounds - p.counts.skip, rate * 100.0)
+            }
+            None => "not run".to_string(),
+        };
+        writeln!(out, "| {} | {} | {passed} | {first} | {} |", text::markdown(&p.id, Md::Cell), p.worst, p.flaps)?;
     }
     if !s.spikes.is_empty() {
         writeln!(out, "\n### Spikes\n")?;

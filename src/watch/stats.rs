@@ -92,7 +92,8 @@ impl Accumulator {
                         worst: Status::Skip,
                         rounds: 0,
                         counts: Counts::default(),
-                        pass_rate: 0.0,
+                        pass_rate: None,
+                        not_run: None,
                         first_failure_at: None,
                         first_failure_round: None,
                         flaps: 0,
@@ -104,6 +105,7 @@ impl Accumulator {
                 self.probes.len() - 1
             }
         };
+        let report_skip_reason = (report.status == Status::Skip).then(|| report.reason.clone()).flatten();
         let acc = &mut self.probes[i];
         let s = &mut acc.stats;
         s.rounds += 1;
@@ -135,7 +137,13 @@ impl Accumulator {
             s.worst = Status::combine([s.worst, report.status]);
             s.worst_report = Some(report);
         }
-        s.pass_rate = (s.counts.pass + s.counts.warn) as f64 / s.rounds as f64;
+        let ran = s.rounds - s.counts.skip;
+        s.pass_rate = (ran > 0).then(|| (s.counts.pass + s.counts.warn) as f64 / ran as f64);
+        s.not_run = match (ran, report_skip_reason) {
+            (0, Some(why)) => s.not_run.take().or(Some(why)),
+            (0, None) => s.not_run.take(),
+            _ => None,
+        };
     }
 
     pub(super) fn finish(

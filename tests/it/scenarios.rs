@@ -15,7 +15,6 @@ const TABLE: &[(&str, i32, &str, &str, &str)] = &[
     ("cert-expired", 1, "axys-cert", "fail", "The program certificate has expired"),
     ("cert-expiring-soon", 0, "axys-cert", "warn", "The program certificate expires soon"),
     ("untrusted-ca", 1, "axys-cert", "fail", "does not lead to a trusted root"),
-    ("no-client-cert", 3, "axys-cert", "error", "names no client certificate"),
     ("mtls-not-enforced", 0, "axys-auth", "warn", "does not require a client certificate"),
     ("api-key-rejected", 1, "axys-auth", "fail", "Axys rejected the API key (401)"),
     ("api-key-rejected", 1, "pai-api-key", "fail", "PaymentsAI could not authenticate the key (401"),
@@ -39,9 +38,10 @@ const TABLE: &[(&str, i32, &str, &str, &str)] = &[
 ];
 
 /// Broken scenarios tested elsewhere: `partner-hangs` waits for deadlines
-/// (cli.rs, `errors_without_failures_exit_3`); the `fault-*` catalogue is faults.rs.
+/// (cli.rs, `errors_without_failures_exit_3`); the `fault-*` catalogue is faults.rs;
+/// `no-client-cert` is a configuration error before anything runs (below).
 fn tested_elsewhere(name: &str) -> bool {
-    name == "healthy" || name == "partner-hangs" || name.starts_with("fault-")
+    name == "healthy" || name == "partner-hangs" || name == "no-client-cert" || name.starts_with("fault-")
 }
 
 /// What a probe says is wrong: its diagnosis' cause, else its non-passing checks.
@@ -114,4 +114,48 @@ fn wrong_key_fails_the_cert_probe_and_skips_the_handshake_naming_it() {
     let reason = auth["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("`axys-cert`") && reason.contains("failed"), "{auth:#}");
     assert!(auth["checks"].as_array().is_none_or(Vec::is_empty), "no handshake was tried: {auth:#}");
+}
+
+/// Issue 15, item 2: an environment without the client certificate its
+/// selected probes need is a configuration error before anything runs (exit
+/// 2), not an `error` at run time (exit 3, which CI retries). The message
+/// names each probe, the missing keys, the `[env.NAME]` table and both fixes.
+#[test]
+fn no_client_cert_is_a_configuration_error_naming_probes_keys_and_fixes() {
+    let out = golive(&["verify", "--env", "demo", "--scenario", "no-client-cert", "--no-progress"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}\n{}", stdout(&out));
+    assert!(stdout(&out).is_empty(), "nothing ran, nothing reported: {}", stdout(&out));
+    for phrase in [
+        "probe `axys-cert` needs `client_cert`",
+        "which environment `demo` does not set",
+        "probe `axys-cert` also needs `client_key`",
+        "probe `axys-auth` also needs `client_cert`",
+        "probe `axys-fcrdns` also needs `client_cert`",
+        "[env.demo] of golive.toml",
+        "--skip axys-auth --skip axys-cert --skip axys-fcrdns",
+        "nothing was sent",
+    ] {
+        assert!(err.contains(phrase), "`{phrase}` in:\n{err}");
+    }
+    // The fix it names works: without those probes the rest runs and passes.
+    let out = golive(&[
+        "verify",
+        "--env",
+        "demo",
+        "--scenario",
+        "no-client-cert",
+        "--no-progress",
+        "--skip",
+        "axys-cert",
+        "--skip",
+        "axys-auth",
+        "--skip",
+        "axys-fcrdns",
+        "--format",
+        "json",
+    ]);
+    assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(probe(&doc, "pai-api-key")["status"], "pass", "{doc:#}");
 }

@@ -1,0 +1,237 @@
+//! What a probe needs before it may run, checked when the plan is made ready
+//! (`Plan::preflight`), so a gate fails closed with exit 2 and nothing sent:
+//!
+//! - [`missing`]: the environment values each probe kind cannot run without.
+//!   A selected probe whose inputs are missing is a configuration error, not an
+//!   `error` at run time that a CI job would take for a network blink and retry.
+//!   Values a pack interpolates (`${account_id}`) are checked by interpolation
+//!   itself; this covers what a kind reads from the environment directly.
+//! - [`secrets_sent`]: where a probe sends a secret (an API key, the temporal
+//!   key and account secret of the exchange, the webhook signing secret and
+//!   Basic password). [`insecure`] keeps those aimed at plain `http://` on a
+//!   host other than loopback, which an environment allows only with
+//!   `allow_insecure_http = true`.
+
+use super::ProbeKind;
+use crate::config::interpolate::interpolate_str;
+use crate::config::{Environment, Pack};
+
+/// One environment key a probe needs and the environment does not set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Missing {
+    /// The key of `[env.NAME]`.
+    pub key: &'static str,
+    /// What the probe does with it.
+    pub why: &'static str,
+}
+
+/// The keys `kind` needs, with (uninterpolated) parameters `params`, that `env` lacks.
+pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Missing> {
+    let mut out = Vec::new();
+    let mut need = |set: bool, key: &'static str, why: &'static str| {
+        if !set {
+            out.push(Missing { key, why });
+        }
+    };
+    let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
+    match kind {
+        ProbeKind::Cert => {
+            need(env.client_cert.is_some(), "client_cert", "the program certificate it checks");
+            // Without the key the match cannot be confirmed: the probe errors.
+            need(env.client_key.is_some(), "client_key", "the private key it matches against the certificate");
+        }
+        ProbeKind::Mtls => {
+            // The kind has no parameter for a handshake without a client
+            // certificate (`not_enforced` only judges a server that never asks
+            // for one): a missing identity is a configuration error.
+            need(env.client_cert.is_some(), "client_cert", "the client certificate of the handshake");
+            need(env.client_key.is_some(), "client_key", "the key of the client certificate");
+            need(!needs_api_key(params, pack) || env.api_key.is_some(), "api_key", "the API key its request carries");
+        }
+        ProbeKind::Fcrdns => {
+            need(
+                listed("calling_ips") || !env.calling_ips.is_empty(),
+                "calling_ips",
+                "the IPs whose reverse DNS it checks",
+            );
+            need(
+                listed("names") || env.client_cert.is_some(),
+                "client_cert",
+                "the certificate names PTR records must match (or `names` in the probe's params)",
+            );
+        }
+        ProbeKind::ApiKey => need(env.api_key.is_some(), "api_key", "the API key it checks"),
+        ProbeKind::ApiKeyExchange => {
+            need(env.account_id.is_some(), "account_id", "the account whose temporal key it exchanges");
+            need(env.temporal_api_key.is_some(), "temporal_api_key", "the one-time key it exchanges");
+            need(env.account_secret.is_some(), "account_secret", "the secret the exchange registers");
+            need(env.permanent_key_file.is_some(), "permanent_key_file", "where the permanent key is written");
+        }
+        ProbeKind::Webhook => {
+            need(env.webhook.is_some(), "webhook", "the merchant endpoint it sends signed events to");
+            let scheme_known = env.webhook.as_ref().is_none_or(|w| w.scheme.is_some()) || params.contains_key("scheme");
+            need(scheme_known, "webhook.scheme", "the signature scheme of its deliveries (the pack names none)");
+        }
+        ProbeKind::Http => need(
+            !needs_api_key(params, pack) || env.api_key.is_some(),
+            "api_key",
+            "the partner's API key its requests carry",
+        ),
+        ProbeKind::Tls | ProbeKind::Environment => {}
+    }
+    out
+}
+
+/// The requests of an `http` or `mtls` probe: its `steps` and `cleanup`, or
+/// its parameters as one request.
+fn requests(params: &toml::Table) -> Vec<&toml::Table> {
+    if !params.contains_key("steps") {
+        return vec![params];
+    }
+    ["steps", "cleanup"]
+        .iter()
+        .filter_map(|k| params.get(*k).and_then(toml::Value::as_array))
+        .flatten()
+        .filter_map(toml::Value::as_table)
+        .collect()
+}
+
+/// Whether a request carries the pack's API key: `auth` defaults to true.
+fn authenticated(request: &toml::Table) -> bool {
+    request.get("auth").and_then(toml::Value::as_bool) != Some(false)
+}
+
+/// Whether some request of the probe carries the pack's `[auth]`: a pack
+/// without `[auth]` sends no key, so its probes need none.
+fn needs_api_key(params: &toml::Table, pack: &Pack) -> bool {
+    pack.auth.is_some() && requests(params).into_iter().any(authenticated)
+}
+
+/// One secret a probe sends, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    /// The environment key of the secret, e.g. `api_key`.
+    pub secret: &'static str,
+    /// The URL it is sent to (captured values shown as `${name}`).
+    pub url: reqwest::Url,
+}
+
+/// Where a probe of `kind` with (uninterpolated) `params` sends secrets of
+/// `env`. URLs are interpolated with the environment's values; a value only a
+/// run captures cannot change the scheme or host of a pack's URLs, so it is
+/// kept as its placeholder.
+pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Sent> {
+    let url = |text: &str| -> Option<reqwest::Url> {
+        let text = interpolate_str(text, &|n| env.var(n).or_else(|| Some(format!("${{{n}}}")))).ok()?;
+        reqwest::Url::parse(&text).ok()
+    };
+    let mut out = Vec::new();
+    match kind {
+        ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey if pack.auth.is_some() && env.api_key.is_some() => {
+            for request in requests(params).into_iter().filter(|r| authenticated(r)) {
+                if let Some(u) = request.get("url").and_then(toml::Value::as_str).and_then(url) {
+                    out.push(Sent { secret: "api_key", url: u });
+                }
+            }
+        }
+        ProbeKind::ApiKeyExchange => {
+            if let Some(spec) = &pack.key_exchange {
+                // The secret may come from elsewhere (`key exchange --secret-env`).
+                if let Some(u) = url(&spec.url) {
+                    out.push(Sent { secret: "temporal_api_key", url: u.clone() });
+                    out.push(Sent { secret: "account_secret", url: u });
+                }
+                // The new permanent key proves itself with one read.
+                if let Some(u) = url(&spec.verify_url) {
+                    out.push(Sent { secret: "the permanent key the exchange returns", url: u });
+                }
+            }
+        }
+        ProbeKind::Webhook => {
+            if let Some(w) = &env.webhook {
+                out.push(Sent { secret: "webhook.secret", url: w.url.clone() });
+                if env.webhook_auth.is_some() {
+                    out.push(Sent { secret: "webhook.auth", url: w.url.clone() });
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Whether a secret sent to `url` travels in clear text to another machine:
+/// plain `http://` to a host that is not loopback (`localhost`, 127.0.0.0/8, `::1`).
+pub fn plain_http_off_host(url: &reqwest::Url) -> bool {
+    if url.scheme() != "http" {
+        return false;
+    }
+    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.to_canonical().is_loopback(),
+        Err(_) => {
+            let d = host.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+    };
+    !loopback
+}
+
+/// The secrets of `sent` that would travel in clear text, unless the
+/// environment allows it with `allow_insecure_http = true`.
+pub fn insecure(sent: Vec<Sent>, env: &Environment) -> Vec<Sent> {
+    if env.allow_insecure_http {
+        return Vec::new();
+    }
+    sent.into_iter().filter(|s| plain_http_off_host(&s.url)).collect()
+}
+
+/// The configuration error for secrets that would be sent in clear text, if
+/// any: each with who sends it (``probe `pai-api-key` ``, `the key exchange`).
+pub fn insecure_error(env_name: &str, sends: &[(String, Sent)]) -> Option<crate::config::ConfigError> {
+    let ((who, first), rest) = sends.split_first()?;
+    let mut err = crate::config::ConfigError::usage(format!(
+        "{who} would send `{}` over plain http:// to {}, which is not this machine: anyone on the way can read it",
+        first.secret,
+        origin(&first.url)
+    ));
+    for (who, s) in rest.iter().take(5) {
+        err = err.help(format!("{who} would also send `{}` to {}", s.secret, origin(&s.url)));
+    }
+    Some(err.help("nothing was sent").help(format!(
+        "use the https:// URL in [env.{env_name}] of golive.toml; only for a test server you trust on a private \
+network, set `allow_insecure_http = true` there"
+    )))
+}
+
+/// `http://host:port` of a URL, the part that decides where a secret goes.
+fn origin(url: &reqwest::Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> reqwest::Url {
+        reqwest::Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn only_plain_http_to_another_machine_is_insecure() {
+        for off in ["http://192.0.2.1/", "http://api.example.com/v1", "http://[2001:db8::1]:8080/"] {
+            assert!(plain_http_off_host(&url(off)), "{off}");
+        }
+        for fine in [
+            "https://192.0.2.1/",
+            "http://127.0.0.1:8080/",
+            "http://127.1.2.3/",
+            "http://[::1]:9/",
+            "http://localhost:3000/x",
+            "http://api.localhost/",
+            "http://[::ffff:127.0.0.1]/",
+        ] {
+            assert!(!plain_http_off_host(&url(fine)), "{fine}");
+        }
+    }
+}
