@@ -10,7 +10,7 @@
 //! ([`ExchangeSpec`]); nothing here knows a partner.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
@@ -276,10 +276,12 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         .build()
         .map_err(|e| ExchangeError::Transport(crate::net::describe(&e)))?;
     let mut sending = Sending::start(input.record, &request, Some(sent::SECRET_BODY));
+    let (method, logged_url, started) = (request.method().to_string(), request.url().to_string(), Instant::now());
     let response = match input.client.execute(request).await {
         Ok(r) => r,
         Err(e) => {
             let why = crate::net::describe(&e);
+            crate::net::log_request(&method, &logged_url, Err(&why), started.elapsed());
             sending.finish(Err(why.clone()));
             // Only a failed connection (or a request never built) proves nothing was sent.
             return Err(if e.is_timeout() {
@@ -292,6 +294,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         }
     };
     let status = response.status().as_u16();
+    crate::net::log_request(&method, &logged_url, Ok(status), started.elapsed());
     if !(200..300).contains(&status) {
         sending.answered(&response);
         let text = match crate::net::read_body(response).await {
@@ -409,14 +412,17 @@ async fn verify(input: &ExchangeInput<'_>, credential: &SecretString) -> Result<
         .build()
         .map_err(|e| crate::net::describe(&e))?;
     let mut sending = Sending::start(input.record, &request, None);
+    let (logged_url, started) = (request.url().to_string(), Instant::now());
     match input.client.execute(request).await {
         Ok(response) => {
+            crate::net::log_request("GET", &logged_url, Ok(response.status().as_u16()), started.elapsed());
             sending.answered(&response);
             sending.finish(Ok(sent::UNREAD_BODY));
             Ok(response.status().as_u16())
         }
         Err(e) => {
             let why = crate::net::describe(&e);
+            crate::net::log_request("GET", &logged_url, Err(&why), started.elapsed());
             sending.finish(Err(why.clone()));
             Err(why)
         }

@@ -300,13 +300,12 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
         mask: &spec.sensitive,
     };
     let started = Instant::now();
-    tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             let class = net::error_class(&e);
             let why = net::describe(&e);
-            tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
+            net::log_request(spec.method.as_str(), spec.url.as_str(), Err(&why), started.elapsed());
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
@@ -317,6 +316,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
     // The request's phases, for the report and for its trace record.
     let mut phases = vec![Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 }];
     let status = response.status().as_u16();
+    net::log_request(spec.method.as_str(), spec.url.as_str(), Ok(status), started.elapsed());
     let response_headers = net::masked_headers(response.headers());
     let body_started = Instant::now();
     let (body, cut) = match net::read_body(response).await {
@@ -332,7 +332,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
     };
     phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
     out.phases.extend(phases.iter().cloned());
-    tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
+    tracing::trace!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged {
         url: spec.url.as_str(),
         status,
