@@ -358,6 +358,7 @@ pub(super) fn judge(
     let Judged { url, status, headers, body, cut, vars, typed } = *answer;
     out.signals.http_status = Some(status);
     out.signals.url = Some(url.to_string());
+    out.signals.headers = headers.to_vec();
     out.fact("status", status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();
