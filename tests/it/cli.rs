@@ -213,3 +213,15 @@ fn list_shows_each_probes_url_and_has_a_json_format() {
     let cert = probes.iter().find(|p| p["id"] == "axys-cert").expect("axys-cert");
     assert_eq!(cert["urls"], serde_json::json!([]), "a cert probe calls no URL");
 }
+
+/// Messages name the format as it is written: "JUnit", never "junit" or "Junit".
+#[test]
+fn a_lost_junit_report_is_named_junit() {
+    assert_eq!(golive::report::Format::Junit.label(), "JUnit");
+    let out = golive(&[
+        "verify", "--env", "demo", "--only", "axys-cert", "--watch", "100ms", "--for", "300ms", "--no-progress",
+        "--report", "junit=/nonexistent-golive-dir/report.xml",
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("the JUnit watch report could not be written"), "{err}");
+}
