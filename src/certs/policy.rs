@@ -119,7 +119,10 @@ impl Policy {
         let until = format!("valid until {}", leaf.not_after);
         if left <= Duration::days(self.fail_days) {
             return Finding::fail(
-                check(Status::Fail, format!("{until}: {} left, within the {}-day limit", count(days, "day", "days"), self.fail_days)),
+                check(
+                    Status::Fail,
+                    format!("{until}: {} left, within the {}-day limit", count(days, "day", "days"), self.fail_days),
+                ),
                 "cert-expiring",
             );
         }

@@ -174,7 +174,7 @@ pub fn alert(a: &AlertDescription) -> String {
 /// `IllegalParameter` → `illegal_parameter`, as RFC 8446 writes alert names.
 fn snake(camel: &str) -> String {
     let mut out = String::new();
-    for (i, c) in camel.chars().enumerate() {
+    for (i, c) in camel.char_indices() {
         if c.is_ascii_uppercase() {
             if i > 0 && !camel[..i].ends_with(|p: char| p.is_ascii_uppercase()) {
                 out.push('_');
@@ -221,7 +221,10 @@ mod tests {
             // An acronym and its plural (`CRLs`) are words; `UnknownIssuer` is not.
             let w = w.strip_suffix('s').unwrap_or(w);
             let acronym = w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-            w.len() > 3 && w.starts_with(|c: char| c.is_ascii_uppercase()) && w.chars().skip(1).any(|c| c.is_ascii_uppercase()) && !acronym
+            w.len() > 3
+                && w.starts_with(|c: char| c.is_ascii_uppercase())
+                && w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && !acronym
         })
     }
 
@@ -313,7 +316,8 @@ mod tests {
             let text = rustls_error(&rustls::Error::InvalidCertificate(e.clone()));
             assert!(!is_enum_name(&text) && !text.contains("no sentence"), "{e:?}: {text}");
         }
-        let text = certificate(&E::Other(rustls::OtherError(std::sync::Arc::new(webpki::Error::UnsupportedCertVersion))));
+        let text =
+            certificate(&E::Other(rustls::OtherError(std::sync::Arc::new(webpki::Error::UnsupportedCertVersion))));
         assert!(text.contains("X.509 version 1"), "{text}");
     }
 

@@ -149,7 +149,11 @@ fn human(inspection: &Inspection, inputs: &Inputs, out: &mut dyn Write) -> std::
         if let Some(eku) = &leaf.extended_key_usage {
             row(out, "key usage", &eku.join(", "))?;
         }
-        row(out, "chain", &format!("{} in the file", count(inspection.chain.len() as i64, "certificate", "certificates")))?;
+        row(
+            out,
+            "chain",
+            &format!("{} in the file", count(inspection.chain.len() as i64, "certificate", "certificates")),
+        )?;
     }
     let key = match (&inputs.key, &inspection.key) {
         (None, _) => "not checked (pass --key KEY)".to_string(),

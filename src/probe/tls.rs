@@ -185,7 +185,12 @@ impl TlsProbe {
         } else {
             (
                 Status::Pass,
-                format!("{what} `{}` is valid until {} ({} left)", c.short_name(), c.not_after, count(days, "day", "days")),
+                format!(
+                    "{what} `{}` is valid until {} ({} left)",
+                    c.short_name(),
+                    c.not_after,
+                    count(days, "day", "days")
+                ),
             )
         };
         Check::new(format!("{what} expiry"), status, message)

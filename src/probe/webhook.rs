@@ -137,7 +137,12 @@ impl Probe for WebhookProbe {
             let sent = send(client, &webhook.url, delivery, auth, budget).await;
             let elapsed = started.elapsed();
             let why = sent.as_ref().err().map(net::describe);
-            net::log_request("POST", webhook.url.as_str(), sent.as_ref().map(|a| a.status).map_err(|_| why.as_deref().unwrap_or_default()), elapsed);
+            net::log_request(
+                "POST",
+                webhook.url.as_str(),
+                sent.as_ref().map(|a| a.status).map_err(|_| why.as_deref().unwrap_or_default()),
+                elapsed,
+            );
             // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
             cx.trace.record(
                 "http",

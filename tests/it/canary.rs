@@ -214,10 +214,11 @@ async fn dash_v_shows_every_request_and_no_secret() {
     let canaries = configure(&fakes, dir.path());
     let secrets: Vec<String> = read(&dir.path().join("env")).lines().map(str::to_string).collect();
     for env in ["fake-axys", "fake-paymentsai"] {
-        let args: Vec<String> = ["-v", "verify", "--env", env, "--allow-mutations", "--no-progress", "--format", "json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let args: Vec<String> =
+            ["-v", "verify", "--env", env, "--allow-mutations", "--no-progress", "--format", "json"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let out = run(dir.path(), args, &secrets).await;
         let log = String::from_utf8_lossy(&out.stderr).into_owned();
         let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");

@@ -184,7 +184,8 @@ fn verify_help_is_short_and_the_scenarios_are_listed_by_their_own_command() {
 /// is explicit); `never` and `auto` (not a terminal here) do not.
 #[test]
 fn color_flag_always_never_auto() {
-    let args = |when: &'static str| ["--color", when, "verify", "--env", "demo", "--only", "axys-cert", "--no-progress"];
+    let args =
+        |when: &'static str| ["--color", when, "verify", "--env", "demo", "--only", "axys-cert", "--no-progress"];
     let out = golive(&args("always"));
     assert!(stdout(&out).contains('\u{1b}'), "always: {}", stdout(&out));
     for when in ["never", "auto"] {
@@ -219,8 +220,18 @@ fn list_shows_each_probes_url_and_has_a_json_format() {
 fn a_lost_junit_report_is_named_junit() {
     assert_eq!(golive::report::Format::Junit.label(), "JUnit");
     let out = golive(&[
-        "verify", "--env", "demo", "--only", "axys-cert", "--watch", "100ms", "--for", "300ms", "--no-progress",
-        "--report", "junit=/nonexistent-golive-dir/report.xml",
+        "verify",
+        "--env",
+        "demo",
+        "--only",
+        "axys-cert",
+        "--watch",
+        "100ms",
+        "--for",
+        "300ms",
+        "--no-progress",
+        "--report",
+        "junit=/nonexistent-golive-dir/report.xml",
     ]);
     let err = stderr(&out);
     assert!(err.contains("the JUnit watch report could not be written"), "{err}");

@@ -150,7 +150,8 @@ async fn no_client_cert_is_certificate_required() {
 
 #[tokio::test]
 async fn a_cert_from_another_ca_is_unknown_ca_and_the_accepted_ca_is_named() {
-    rejected_in_both_versions(|_| Some(ecdsa_client(&Authority::new("rogue CA").expect("ca"), 30)), "`unknown_ca`").await;
+    rejected_in_both_versions(|_| Some(ecdsa_client(&Authority::new("rogue CA").expect("ca"), 30)), "`unknown_ca`")
+        .await;
     rejected_in_both_versions(
         |_| Some(ecdsa_client(&Authority::new("rogue CA").expect("ca"), 30)),
         "the server accepts client certificates issued by CN=test program CA",
