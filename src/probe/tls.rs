@@ -100,7 +100,10 @@ impl Probe for TlsProbe {
                 out.check(Check::new(
                     "handshake",
                     Status::Pass,
-                    format!("{host}:{port} speaks {version} with a trusted certificate valid for {host}"),
+                    format!(
+                        "{host}:{port} speaks {} with a trusted certificate valid for {host}",
+                        version.replace("TLSv1_", "TLS 1.").replace("TLSv", "TLS ")
+                    ),
                 ));
             }
             Ok(Err(failed)) => {

@@ -93,3 +93,14 @@ async fn an_untrusted_chain_is_named() {
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(r.diagnosis.expect("diagnosis").cause.contains("untrusted server certificate"));
 }
+
+/// The handshake check names the version in words ("TLS 1.3"), not rustls'
+/// enum name (`TLSv1_3`, which stays the machine-readable fact).
+#[tokio::test]
+async fn the_handshake_message_names_the_tls_version_in_words() {
+    let ca = Authority::new("partner root").expect("ca");
+    let r = probe_server(server(&ca, &["127.0.0.1"], 89), &ca.cert_pem(), "127.0.0.1").await;
+    let handshake = r.checks.iter().find(|c| c.name == "handshake").expect("handshake check");
+    assert!(handshake.message.contains("speaks TLS 1.3 with"), "{handshake:#?}");
+    assert!(!handshake.message.contains("TLSv1_3"), "{handshake:#?}");
+}
