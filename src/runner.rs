@@ -305,7 +305,11 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, String>, elapsed
         Status::Pass | Status::Skip => None,
         Status::Warn | Status::Fail | Status::Error => {
             let base_url = plan.targets[plan.probes[i].target].env.base_url.as_ref();
-            plan.probes[i].diagnose(&outcome.signals, base_url).or(outcome.diagnosis)
+            // `${header.NAME}` in a diagnosis shows that header of the answer (e.g. Retry-After).
+            plan.probes[i]
+                .diagnose(&outcome.signals, base_url)
+                .or(outcome.diagnosis)
+                .map(|d| d.with_headers(&outcome.signals.headers))
         }
     };
     ProbeReport {

@@ -10,7 +10,7 @@
 //! ([`ExchangeSpec`]); nothing here knows a partner.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
@@ -130,8 +130,9 @@ pub enum ExchangeError {
     UnknownState(String),
     /// The partner refused the temporal key (used, expired or wrong).
     TemporalKeyRefused(u16),
-    /// The partner refused the request otherwise (4xx).
-    Rejected(u16, String),
+    /// The partner refused the request otherwise (4xx): the status, the
+    /// partner's message, and its `Retry-After` header when it sent one (429).
+    Rejected(u16, String, Option<String>),
     /// The partner failed (5xx): not retried.
     ServerError(u16),
     /// The partner accepted the exchange, but the key is in no file: neither
@@ -172,7 +173,11 @@ impl std::fmt::Display for ExchangeError {
             ExchangeError::Transport(why) => write!(f, "the exchange request could not connect ({why}); nothing was sent and it was not retried"),
             ExchangeError::UnknownState(why) => write!(f, "unknown state — the key may or may not have been exchanged; check with the partner before retrying. The connection failed after the request may have been sent ({why}); golive does not retry"),
             ExchangeError::TemporalKeyRefused(s) => write!(f, "the partner answered {s}: the temporal key was already used or has expired; ask the partner for a new temporal key"),
-            ExchangeError::Rejected(s, why) => write!(f, "the partner refused the exchange with {s}: {why}"),
+            ExchangeError::Rejected(429, why, retry_after) => {
+                let wait = retry_after.as_ref().map(|v| format!(" (Retry-After: {v})")).unwrap_or_default();
+                write!(f, "the partner refused the exchange with 429, too many requests{wait}: {why}; golive does not retry a one-time exchange")
+            }
+            ExchangeError::Rejected(s, why, _) => write!(f, "the partner refused the exchange with {s}: {why}"),
             ExchangeError::ServerError(s) => write!(f, "the partner answered {s}; golive does not retry a one-time exchange. Ask the partner whether the temporal key still works before trying again"),
             ExchangeError::BadAnswer(why) => write!(f, "the partner accepted the exchange (the temporal key is now used), but {why}; golive holds no copy of the permanent key. Do not exchange again: contact the partner"),
             ExchangeError::AnswerKept { answer, why, header } => write!(f, "the partner accepted the exchange (the temporal key is now used), but {why}, so no key file was made. The partner's raw answer is saved in {} (mode 0600): it holds the permanent key, of which the partner keeps no copy. Do not exchange again and do not share the file. Find the key and its id in the body (after the headers) and build the header yourself: `{header}`; store it in your secrets manager, then delete the file", answer.display()),
@@ -276,10 +281,12 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         .build()
         .map_err(|e| ExchangeError::Transport(crate::net::describe(&e)))?;
     let mut sending = Sending::start(input.record, &request, Some(sent::SECRET_BODY));
+    let (method, logged_url, started) = (request.method().to_string(), request.url().to_string(), Instant::now());
     let response = match input.client.execute(request).await {
         Ok(r) => r,
         Err(e) => {
             let why = crate::net::describe(&e);
+            crate::net::log_request(&method, &logged_url, Err(&why), started.elapsed());
             sending.finish(Err(why.clone()));
             // Only a failed connection (or a request never built) proves nothing was sent.
             return Err(if e.is_timeout() {
@@ -292,8 +299,13 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         }
     };
     let status = response.status().as_u16();
+    crate::net::log_request(&method, &logged_url, Ok(status), started.elapsed());
     if !(200..300).contains(&status) {
         sending.answered(&response);
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).chars().take(100).collect::<String>());
         let text = match crate::net::read_body(response).await {
             Ok((bytes, _)) => {
                 sending.finish(Ok(sent::REFUSAL_BODY));
@@ -306,7 +318,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         };
         return Err(match status {
             401 | 403 => ExchangeError::TemporalKeyRefused(status),
-            400..=499 => ExchangeError::Rejected(status, partner_message(&text, secret)),
+            400..=499 => ExchangeError::Rejected(status, partner_message(&text, secret), retry_after),
             _ => ExchangeError::ServerError(status),
         });
     }
@@ -409,14 +421,17 @@ async fn verify(input: &ExchangeInput<'_>, credential: &SecretString) -> Result<
         .build()
         .map_err(|e| crate::net::describe(&e))?;
     let mut sending = Sending::start(input.record, &request, None);
+    let (logged_url, started) = (request.url().to_string(), Instant::now());
     match input.client.execute(request).await {
         Ok(response) => {
+            crate::net::log_request("GET", &logged_url, Ok(response.status().as_u16()), started.elapsed());
             sending.answered(&response);
             sending.finish(Ok(sent::UNREAD_BODY));
             Ok(response.status().as_u16())
         }
         Err(e) => {
             let why = crate::net::describe(&e);
+            crate::net::log_request("GET", &logged_url, Err(&why), started.elapsed());
             sending.finish(Err(why.clone()));
             Err(why)
         }

@@ -140,9 +140,10 @@ pub fn verify(
                         "chain-trust",
                         Status::Error,
                         format!(
-                            "ca_bundle {}: certificate {} is not usable as a root ({e})",
+                            "ca_bundle {}: certificate {} is not usable as a root: {}",
                             ca_bundle.display(),
-                            i + 1
+                            i + 1,
+                            super::verifier::webpki(&e)
                         ),
                     ),
                     class: Some("ca-bundle"),
@@ -155,9 +156,14 @@ pub fn verify(
     let end_entity = match EndEntityCert::try_from(&ders[leaf]) {
         Ok(ee) => ee,
         Err(e) => {
+            let class = if e == webpki::Error::UnsupportedCertVersion { "cert-version" } else { "chain-invalid" };
             return Finding::fail(
-                Check::new("chain-trust", Status::Fail, format!("the leaf cannot be verified: {e}")),
-                "chain-invalid",
+                Check::new(
+                    "chain-trust",
+                    Status::Fail,
+                    format!("the leaf cannot be verified: {}", super::verifier::webpki(&e)),
+                ),
+                class,
             );
         }
     };
@@ -239,10 +245,7 @@ fn describe(
         webpki::Error::EndEntityUsedAsCa => {
             ("chain-invalid", "an intermediate is not a CA certificate (basic constraints)".to_string())
         }
-        webpki::Error::UnsupportedSignatureAlgorithmContext(_)
-        | webpki::Error::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            ("chain-invalid", format!("a signature algorithm is not accepted ({e:?})"))
-        }
-        other => ("chain-invalid", format!("{other:?}")),
+        webpki::Error::UnsupportedCertVersion => ("cert-version", super::verifier::webpki(e)),
+        other => ("chain-invalid", super::verifier::webpki(other)),
     }
 }

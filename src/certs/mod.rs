@@ -13,6 +13,7 @@ pub mod chain;
 pub mod facts;
 pub mod key;
 pub mod policy;
+pub mod verifier;
 
 use std::path::PathBuf;
 
@@ -74,6 +75,7 @@ pub struct Inspection {
 const PRIORITY: &[&str] = &[
     "cert-unreadable",
     "cert-invalid",
+    "cert-version",
     "key-unreadable",
     "key-mismatch",
     "cert-expired",
@@ -126,8 +128,13 @@ impl Inspection {
             "key-mismatch" => (
                 "the private key does not belong to the certificate (wrong cert/key pair)".to_string(),
                 format!(
-                    "compare `openssl x509 -noout -modulus -in {cert} | openssl md5` with `openssl rsa -noout -modulus -in {key} | openssl md5`; point client_key at the key the CSR was made with"
+                    "compare {}; point client_key at the key the CSR was made with",
+                    compare_commands(&cert, &key, self.both_rsa())
                 ),
+            ),
+            "cert-version" => (
+                "the certificate is X.509 version 1: it carries no extensions (no subjectAltName, no clientAuth), and TLS stacks such as rustls refuse it".to_string(),
+                "ask the CA to reissue it as an X.509 v3 certificate (self-made with `openssl x509 -req`: add `-extfile` with its subjectAltName and extendedKeyUsage)".to_string(),
             ),
             "cert-expired" => (
                 "the certificate has expired".to_string(),
@@ -162,6 +169,31 @@ impl Inspection {
     }
 }
 
+impl Inspection {
+    /// Whether both the leaf and the private key are RSA: only then do the
+    /// openssl modulus commands apply.
+    fn both_rsa(&self) -> bool {
+        let key_rsa = self.key.as_ref().and_then(|k| k.public.as_ref()).is_none_or(|p| p.key_type == KeyType::Rsa);
+        self.leaf().is_some_and(|l| l.key_type == KeyType::Rsa) && key_rsa
+    }
+}
+
+/// The openssl commands that compare a certificate's public key with a
+/// private key's: the RSA modulus when both are RSA (what partner runbooks
+/// print), the public key itself otherwise (EC, Ed25519, or mixed types:
+/// `-modulus` fails on them).
+pub fn compare_commands(cert: &str, key: &str, rsa: bool) -> String {
+    if rsa {
+        format!(
+            "`openssl x509 -noout -modulus -in {cert} | openssl md5` with `openssl rsa -noout -modulus -in {key} | openssl md5`"
+        )
+    } else {
+        format!(
+            "`openssl x509 -noout -pubkey -in {cert} | openssl md5` with `openssl pkey -pubout -in {key} | openssl md5`"
+        )
+    }
+}
+
 /// Reads and judges the files. Blocking (file reads): call it from
 /// `spawn_blocking` in async code.
 pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspection {
@@ -187,6 +219,23 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
         }
     }
     out.leaf = chain::leaf_index(&out.chain);
+    if let Ok((_, leaf)) = X509Certificate::from_der(&ders[out.leaf])
+        && leaf.version() != x509_parser::x509::X509Version::V3
+    {
+        out.findings.push(Finding::fail(
+            Check::new(
+                "certificate-version",
+                Status::Fail,
+                format!(
+                    "the certificate `{}` is X.509 version {}: {}",
+                    out.chain[out.leaf].short_name(),
+                    leaf.version().0 + 1,
+                    verifier::webpki(&webpki::Error::UnsupportedCertVersion)
+                ),
+            ),
+            "cert-version",
+        ));
+    }
     if let Some(key_path) = &inputs.key {
         let leaf = &out.chain[out.leaf];
         out.findings.push(key_finding(&ders[out.leaf], &ders, (&inputs.cert, key_path), &mut out.key, leaf));
@@ -250,6 +299,10 @@ fn key_finding(
                     ": key modulus MD5 {key_md5} ≠ certificate modulus MD5 {cert_md5}; compare with `openssl x509 -noout -modulus -in {} | openssl md5` and `openssl rsa -noout -modulus -in {name} | openssl md5`",
                     cert_path.display()
                 ));
+            } else {
+                // EC, Ed25519 or mixed types have no modulus: compare the public keys.
+                let commands = compare_commands(&cert_path.display().to_string(), &name.to_string(), false);
+                message.push_str(&format!("; compare {commands}"));
             }
             let mut check = Check::new("key-match", Status::Fail, message);
             if let (Some(cert_md5), Some(key_md5)) = (&leaf.rsa_modulus_md5, &key_md5) {

@@ -8,6 +8,7 @@ use time::{Duration, OffsetDateTime};
 use super::Finding;
 use super::facts::CertFacts;
 use super::key::KeyType;
+use crate::report::text::count;
 use crate::report::{Check, Status};
 
 /// The rules a certificate is held to; also the `cert` probe's parameters.
@@ -101,8 +102,9 @@ impl Policy {
                 check(
                     Status::Fail,
                     format!(
-                        "not valid yet: valid from {} (in {wait} hours); check the clock of this machine, or wait until then",
-                        leaf.not_before
+                        "not valid yet: valid from {} (in {}); check the clock of this machine, or wait until then",
+                        leaf.not_before,
+                        count(wait, "hour", "hours")
                     ),
                 ),
                 "cert-not-yet-valid",
@@ -110,14 +112,17 @@ impl Policy {
         }
         if left <= Duration::ZERO {
             return Finding::fail(
-                check(Status::Fail, format!("expired on {} ({} days ago)", leaf.not_after, -days)),
+                check(Status::Fail, format!("expired {} ago (on {})", count(-days, "day", "days"), leaf.not_after)),
                 "cert-expired",
             );
         }
         let until = format!("valid until {}", leaf.not_after);
         if left <= Duration::days(self.fail_days) {
             return Finding::fail(
-                check(Status::Fail, format!("{until}: {days} days left, within the {}-day limit", self.fail_days)),
+                check(
+                    Status::Fail,
+                    format!("{until}: {} left, within the {}-day limit", count(days, "day", "days"), self.fail_days),
+                ),
                 "cert-expiring",
             );
         }
@@ -125,12 +130,16 @@ impl Policy {
             return Finding {
                 check: check(
                     Status::Warn,
-                    format!("{until}: {days} days left, within the {}-day warning window", self.warn_days),
+                    format!(
+                        "{until}: {} left, within the {}-day warning window",
+                        count(days, "day", "days"),
+                        self.warn_days
+                    ),
                 ),
                 class: Some("cert-expiring"),
             };
         }
-        Finding::pass(check(Status::Pass, format!("{until} ({days} days left)")))
+        Finding::pass(check(Status::Pass, format!("{until} ({} left)", count(days, "day", "days"))))
     }
 
     fn key(&self, leaf: &CertFacts) -> Finding {

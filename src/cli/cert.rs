@@ -11,6 +11,7 @@ use crate::certs::{self, Inputs, Inspection, KeyMatch, Policy};
 use crate::config::ConfigError;
 use crate::exit;
 use crate::report::Status;
+use crate::report::text::count;
 
 /// `golive cert` subcommands.
 #[derive(Debug, Subcommand)]
@@ -133,7 +134,12 @@ fn human(inspection: &Inspection, inputs: &Inputs, out: &mut dyn Write) -> std::
         row(out, "issuer", &leaf.issuer)?;
         row(out, "sans", &if leaf.sans.is_empty() { "-".to_string() } else { leaf.sans.join(", ") })?;
         row(out, "not before", &leaf.not_before)?;
-        row(out, "not after", &format!("{} ({} days left)", leaf.not_after, leaf.days_left))?;
+        let left = if leaf.days_left < 0 {
+            format!("expired {} ago", count(-leaf.days_left, "day", "days"))
+        } else {
+            format!("{} left", count(leaf.days_left, "day", "days"))
+        };
+        row(out, "not after", &format!("{} ({left})", leaf.not_after))?;
         row(out, "key", &certs::policy::describe_key(leaf))?;
         if let Some(md5) = &leaf.rsa_modulus_md5 {
             row(out, "modulus md5", &format!("{md5}  (openssl x509 -noout -modulus -in CERT | openssl md5)"))?;
@@ -143,7 +149,11 @@ fn human(inspection: &Inspection, inputs: &Inputs, out: &mut dyn Write) -> std::
         if let Some(eku) = &leaf.extended_key_usage {
             row(out, "key usage", &eku.join(", "))?;
         }
-        row(out, "chain", &format!("{} certificate(s) in the file", inspection.chain.len()))?;
+        row(
+            out,
+            "chain",
+            &format!("{} in the file", count(inspection.chain.len() as i64, "certificate", "certificates")),
+        )?;
     }
     let key = match (&inputs.key, &inspection.key) {
         (None, _) => "not checked (pass --key KEY)".to_string(),

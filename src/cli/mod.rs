@@ -40,6 +40,9 @@ pub struct Cli {
     /// Log what golive does to stderr: -v debug, -vv everything (or set GOLIVE_LOG, e.g. golive=trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
+    /// Colour: auto (only on a terminal, never with NO_COLOR set), always or never.
+    #[arg(long, value_name = "WHEN", global = true, default_value = "auto", hide_possible_values = true)]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -78,6 +81,65 @@ enum Command {
 enum FakeCommand {
     /// Serve the fakes in the foreground and print a golive.toml for them; Ctrl-C stops.
     Serve(serve::ServeArgs),
+    /// List the scenarios the fakes can play (`--scenario NAME`), each with what it breaks.
+    Scenarios,
+}
+
+/// When to colour output: `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Only on a terminal, and never when NO_COLOR is set.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The `--color` choice of this process (set once, before any command runs).
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// Keeps `--help` short: an option whose values carry their own help (e.g.
+/// `--format`) lists the values on its line instead of one paragraph each,
+/// which would switch clap to its long, spaced-out layout. Applied to every
+/// subcommand.
+fn compact_help(mut cmd: clap::Command) -> clap::Command {
+    let ids: Vec<clap::Id> = cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_possible_values_set() && a.get_possible_values().iter().any(|v| v.get_help().is_some()))
+        .map(|a| a.get_id().clone())
+        .collect();
+    for id in ids {
+        cmd = cmd.mut_arg(id, |a| {
+            let values: Vec<String> =
+                a.get_possible_values().iter().filter(|v| !v.is_hide_set()).map(|v| v.get_name().to_string()).collect();
+            let help = a.get_help().map(ToString::to_string).unwrap_or_default();
+            let help = format!("{} [values: {}]", help.trim_end_matches('.'), values.join(", "));
+            a.help(help).hide_possible_values(true)
+        });
+    }
+    let names: Vec<String> = cmd.get_subcommands().map(|c| c.get_name().to_string()).collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, compact_help);
+    }
+    cmd
+}
+
+/// Prints every scenario of the fakes with its description, one per line.
+fn print_scenarios() -> u8 {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let scenarios = <Scenario as clap::ValueEnum>::value_variants();
+    let width = scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
+    for s in scenarios {
+        let help = clap::ValueEnum::to_possible_value(s)
+            .and_then(|v| v.get_help().map(ToString::to_string))
+            .unwrap_or_default();
+        if writeln!(out, "{:<width$}  {help}", s.name()).is_err() {
+            break;
+        }
+    }
+    exit::OK
 }
 
 /// Selects the environment: `--env`, `--config`, `--scenario`.
@@ -89,8 +151,8 @@ pub struct EnvArgs {
     /// The configuration file.
     #[arg(long, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG)]
     pub config: PathBuf,
-    /// With `--env demo`: make the fakes play a broken scenario.
-    #[arg(long, value_enum, value_name = "NAME")]
+    /// With `--env demo`: make the fakes play a broken scenario (`golive fake scenarios` lists them).
+    #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub scenario: Option<Scenario>,
 }
 
@@ -102,13 +164,22 @@ pub fn main() -> u8 {
 /// Runs golive with the given arguments and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
     quiet_panics();
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = compact_help(Cli::command())
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() { exit::USAGE } else { exit::OK };
         }
     };
+    let _ = COLOR.set(cli.color);
+    match cli.color {
+        ColorChoice::Auto => {}
+        ColorChoice::Always => anstream::ColorChoice::Always.write_global(),
+        ColorChoice::Never => anstream::ColorChoice::Never.write_global(),
+    }
     log::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -124,11 +195,12 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Checklist(args) => checklist::run(args).await,
             Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
+            Command::Fake(FakeCommand::Scenarios) => Ok(print_scenarios()),
             Command::Webhook(command) => webhook::run(command),
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
             Command::Completions { shell } => {
-                clap_complete::generate(shell, &mut Cli::command(), "golive", &mut std::io::stdout());
+                clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)
             }
         }
@@ -141,14 +213,22 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
     })
 }
 
-/// Whether stderr gets colour: a terminal and no `NO_COLOR`.
+/// Whether stderr gets colour: `--color always`, or with `auto` a terminal and no `NO_COLOR`.
 pub fn stderr_colour() -> bool {
-    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+    colour_for(anstream::AutoStream::choice(&std::io::stderr()))
 }
 
-/// Whether stdout gets colour: a terminal and no `NO_COLOR`.
+/// Whether stdout gets colour: `--color always`, or with `auto` a terminal and no `NO_COLOR`.
 pub fn stdout_colour() -> bool {
-    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+    colour_for(anstream::AutoStream::choice(&std::io::stdout()))
+}
+
+fn colour_for(auto: anstream::ColorChoice) -> bool {
+    match COLOR.get().copied().unwrap_or(ColorChoice::Auto) {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => auto != anstream::ColorChoice::Never,
+    }
 }
 
 /// A panic prints one line, never a stack trace; probe panics are also reported

@@ -11,8 +11,8 @@ use crate::signals::Stopper;
 /// `golive fake serve` options.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// The behaviour the fakes play.
-    #[arg(long, value_enum, default_value = "healthy", value_name = "NAME")]
+    /// The behaviour the fakes play (`golive fake scenarios` lists them).
+    #[arg(long, value_enum, default_value = "healthy", value_name = "NAME", hide_possible_values = true)]
     scenario: Scenario,
 }
 

@@ -68,7 +68,7 @@ fn write_reports(summary: &WatchSummary, reports: &[ReportTarget]) -> bool {
         {
             eprintln!(
                 "golive: the {} watch report could not be written to {}: {e} (check that the folder exists and is writable); the watch's verdict stands",
-                format!("{:?}", target.format).to_lowercase(),
+                target.format.label(),
                 target.path.display()
             );
             lost = true;

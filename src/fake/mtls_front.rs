@@ -177,7 +177,10 @@ async fn forward(
     let bytes = Bytes::from(crate::net::read_body(answer).await.map_err(|e| e.to_string())?.0);
     let mut response = Response::new(Full::new(bytes));
     *response.status_mut() = status;
-    for (name, value) in headers.iter().filter(|(n, _)| *n == hyper::header::CONTENT_TYPE) {
+    // What the partner's answer means travels through the front: its type and,
+    // on a 429 or 503, when to come back.
+    let passed = [hyper::header::CONTENT_TYPE, hyper::header::RETRY_AFTER];
+    for (name, value) in headers.iter().filter(|(n, _)| passed.contains(n)) {
         response.headers_mut().insert(name, value.clone());
     }
     Ok(response)

@@ -89,6 +89,16 @@ impl DnsFailure {
         }
     }
 
+    /// The failure as the object of "the lookup got ...": `a timeout`,
+    /// `an error: ...`, or the response code (`SERVFAIL`).
+    pub fn got(&self) -> String {
+        match self {
+            DnsFailure::Timeout => "a timeout".into(),
+            DnsFailure::Other(why) => format!("an error: {why}"),
+            other => other.label(),
+        }
+    }
+
     /// The error class reported in signals, e.g. `dns-timeout`.
     pub fn class(&self) -> &'static str {
         match self {

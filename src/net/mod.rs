@@ -105,6 +105,22 @@ pub fn loggable(url: &reqwest::Url) -> String {
     ) + url.path()
 }
 
+/// Logs one request golive made (shown by `-v`): method, URL (as
+/// [`loggable`] shows it: no user info, query or fragment), the status or why
+/// there was none, and the time it took. Never a header or a body, so never a
+/// secret.
+pub fn log_request(method: &str, url: &str, outcome: Result<u16, &str>, elapsed: Duration) {
+    let url = match reqwest::Url::parse(url) {
+        Ok(u) => loggable(&u),
+        Err(_) => url.split(['?', '#']).next().unwrap_or_default().to_string(),
+    };
+    let ms = elapsed.as_millis();
+    match outcome {
+        Ok(status) => tracing::debug!(target: "golive::request", "{method} {url} → {status} in {ms} ms"),
+        Err(why) => tracing::debug!(target: "golive::request", "{method} {url} → no answer after {ms} ms: {why}"),
+    }
+}
+
 /// Headers as records may show them: sensitive values (marked so, or
 /// credentials by name) replaced by [`crate::redact::MASK`].
 pub fn masked_headers<'h>(
@@ -142,6 +158,9 @@ pub fn error_class(e: &reqwest::Error) -> &'static str {
 /// An HTTP client error as one short line that says what happened, e.g.
 /// "cannot connect: Connection refused" or "no answer before the deadline".
 pub fn describe(e: &reqwest::Error) -> String {
+    if let Some(tls) = handshake::find_rustls(e) {
+        return format!("the TLS handshake failed: {}", crate::certs::verifier::rustls_error(tls));
+    }
     let chain = causes(e);
     let innermost = chain.last().cloned().unwrap_or_default();
     if e.is_timeout() {

@@ -225,8 +225,9 @@ pub fn client_config(env: &Environment, with_identity: bool) -> Result<ClientCon
     if let Some(id) = &identity {
         id.keys_match().map_err(|e| {
             format!(
-                "client_key does not belong to client_cert ({}): {e:?}",
-                env.client_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+                "client_key does not belong to client_cert ({}): {}",
+                env.client_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                crate::certs::verifier::rustls_error(&e)
             )
         })?;
     }

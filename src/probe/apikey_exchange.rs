@@ -196,6 +196,18 @@ impl Probe for ExchangeProbe {
                             fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved".into(),
                         });
                     }
+                    // A refusal with its status (and Retry-After) for the pack's diagnoses,
+                    // e.g. a 429: the pack says what a rate-limited one-time exchange means.
+                    ExchangeError::Rejected(s, _, retry_after) => {
+                        out.signals.http_status = Some(s);
+                        if let Some(v) = retry_after {
+                            out.signals.headers.push(("retry-after".into(), v));
+                        }
+                        out.diagnosis = Some(Diagnosis {
+                            cause: format!("the partner refused the exchange request ({s})"),
+                            fix: "read the partner's message above; golive never retries a one-time exchange: fix the request, then run `golive key exchange` once more".into(),
+                        });
+                    }
                     ExchangeError::TemporalKeyExpired { valid_days, .. } => {
                         out.diagnosis = Some(Diagnosis {
                             cause: format!("the temporal key is older than the {valid_days} days the partner documents"),

@@ -303,13 +303,12 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
         mask: &spec.sensitive,
     };
     let started = Instant::now();
-    tracing::debug!(method = %spec.method, url = %net::loggable(&spec.url), "request");
     let response = match request.send().await {
         Ok(r) => r,
         Err(e) => {
             let class = net::error_class(&e);
             let why = net::describe(&e);
-            tracing::debug!(url = %net::loggable(&spec.url), class, "request failed");
+            net::log_request(spec.method.as_str(), spec.url.as_str(), Err(&why), started.elapsed());
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class.to_string());
@@ -320,6 +319,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
     // The request's phases, for the report and for its trace record.
     let mut phases = vec![Phase { name: "request".into(), duration_ms: started.elapsed().as_millis() as u64 }];
     let status = response.status().as_u16();
+    net::log_request(spec.method.as_str(), spec.url.as_str(), Ok(status), started.elapsed());
     let response_headers = net::masked_headers(response.headers());
     let body_started = Instant::now();
     let (body, cut) = match net::read_body(response).await {
@@ -335,7 +335,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
     };
     phases.push(Phase { name: "body".into(), duration_ms: body_started.elapsed().as_millis() as u64 });
     out.phases.extend(phases.iter().cloned());
-    tracing::debug!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
+    tracing::trace!(url = %net::loggable(&spec.url), status, bytes = body.len(), cut, "answer");
     let answer = Judged {
         url: spec.url.as_str(),
         status,
@@ -361,6 +361,7 @@ pub(super) fn judge(
     let Judged { url, status, headers, body, cut, vars, typed } = *answer;
     out.signals.http_status = Some(status);
     out.signals.url = Some(url.to_string());
+    out.signals.headers = headers.to_vec();
     out.fact("status", status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();

@@ -144,6 +144,16 @@ impl Probe for MtlsProbe {
         let started = Instant::now();
         let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
         phase(&mut out, "request", started.elapsed());
+        let failed = match &answer {
+            Ok(Ok(_)) => String::new(),
+            Ok(Err(e)) => net::causes(&**e).join(": "),
+            Err(_) => "no answer before the deadline".to_string(),
+        };
+        let logged = match &answer {
+            Ok(Ok(a)) => Ok(a.status),
+            _ => Err(failed.as_str()),
+        };
+        net::log_request(self.request.method.as_str(), url.as_str(), logged, started.elapsed());
         // The record carries the connection's phases too: it was made for this one request.
         let exchange = |status, request_headers, response_headers, body, error, phases| Exchange {
             method: self.request.method.as_str(),
@@ -362,8 +372,9 @@ fn chain_facts(der: &[u8]) -> serde_json::Value {
         Ok((_, c)) => serde_json::json!({
             "subject": c.subject().to_string(),
             "issuer": c.issuer().to_string(),
-            "not_before": c.validity().not_before.to_string(),
-            "not_after": c.validity().not_after.to_string(),
+            // RFC 3339, as every other time of the trace (not ASN.1's `Nov 26 17:22:03 2026 +00:00`).
+            "not_before": crate::certs::facts::rfc3339(c.validity().not_before.to_datetime()),
+            "not_after": crate::certs::facts::rfc3339(c.validity().not_after.to_datetime()),
             "sha256": fingerprint,
         }),
         Err(_) => serde_json::json!({ "sha256": fingerprint }),

@@ -581,6 +581,7 @@ impl Run<'_> {
             Ok(r) => r,
             Err(e) => {
                 let why = net::describe(&e);
+                net::log_request(step.method.as_str(), &url, Err(&why), started.elapsed());
                 exchange(None, Vec::new(), None, Some(why.clone()), Vec::new());
                 out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
                 let class = net::error_class(&e);
@@ -592,6 +593,7 @@ impl Run<'_> {
             }
         };
         let status = response.status().as_u16();
+        net::log_request(step.method.as_str(), &url, Ok(status), started.elapsed());
         let headers = net::masked_headers(response.headers());
         let (bytes, cut) = match net::read_body(response).await {
             Ok(b) => b,

@@ -12,6 +12,7 @@ use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::facts::CertFacts;
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::tls;
+use crate::report::text::count;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
 #[derive(Debug, Deserialize)]
@@ -99,7 +100,10 @@ impl Probe for TlsProbe {
                 out.check(Check::new(
                     "handshake",
                     Status::Pass,
-                    format!("{host}:{port} speaks {version} with a trusted certificate valid for {host}"),
+                    format!(
+                        "{host}:{port} speaks {} with a trusted certificate valid for {host}",
+                        version.replace("TLSv1_", "TLS 1.").replace("TLSv", "TLS ")
+                    ),
                 ));
             }
             Ok(Err(failed)) => {
@@ -161,21 +165,36 @@ impl TlsProbe {
     fn expiry(&self, what: &str, c: &CertFacts) -> Check {
         let days = c.days_left;
         let (status, message) = if days < 0 {
-            (Status::Fail, format!("{what} `{}` expired on {}", c.short_name(), c.not_after))
+            (
+                Status::Fail,
+                format!("{what} `{}` expired {} ago (on {})", c.short_name(), count(-days, "day", "days"), c.not_after),
+            )
         } else if days <= self.fail_days {
-            (Status::Fail, format!("{what} `{}` expires on {} ({days} days left)", c.short_name(), c.not_after))
+            (
+                Status::Fail,
+                format!("{what} `{}` expires on {} ({} left)", c.short_name(), c.not_after, count(days, "day", "days")),
+            )
         } else if days <= self.warn_days {
             (
                 Status::Warn,
                 format!(
-                    "{what} `{}` expires on {}: {days} days left, within {} days",
+                    "{what} `{}` expires on {}: {} left, within {} days",
                     c.short_name(),
                     c.not_after,
+                    count(days, "day", "days"),
                     self.warn_days
                 ),
             )
         } else {
-            (Status::Pass, format!("{what} `{}` is valid until {} ({days} days left)", c.short_name(), c.not_after))
+            (
+                Status::Pass,
+                format!(
+                    "{what} `{}` is valid until {} ({} left)",
+                    c.short_name(),
+                    c.not_after,
+                    count(days, "day", "days")
+                ),
+            )
         };
         Check::new(format!("{what} expiry"), status, message)
             .with_values(format!("more than {} days", self.warn_days), format!("{days} days"))

@@ -136,6 +136,13 @@ impl Probe for WebhookProbe {
             let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
             let sent = send(client, &webhook.url, delivery, auth, budget).await;
             let elapsed = started.elapsed();
+            let why = sent.as_ref().err().map(net::describe);
+            net::log_request(
+                "POST",
+                webhook.url.as_str(),
+                sent.as_ref().map(|a| a.status).map_err(|_| why.as_deref().unwrap_or_default()),
+                elapsed,
+            );
             // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
             cx.trace.record(
                 "http",

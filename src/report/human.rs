@@ -75,9 +75,9 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write, colour: bool) -> io::Re
     .join(", ");
     writeln!(
         out,
-        "{} {} probes: {counts} {}",
+        "{} {}: {counts} {}",
         p.paint(bold, "Summary:"),
-        c.total(),
+        super::text::count(c.total() as i64, "probe", "probes"),
         p.paint(dim, &format!("in {} ms", summary.duration_ms))
     )
 }

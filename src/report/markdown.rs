@@ -36,8 +36,8 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "## {} golive · {}\n", icon(verdict), text::markdown(&summary.env, Md::Inline))?;
     writeln!(
         out,
-        "{} probes: **{} pass**, {} warn, **{} fail**, {} error, {} skip · {} ms\n",
-        c.total(),
+        "{}: **{} pass**, {} warn, **{} fail**, {} error, {} skip · {} ms\n",
+        text::count(c.total() as i64, "probe", "probes"),
         c.pass,
         c.warn,
         c.fail,

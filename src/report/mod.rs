@@ -36,6 +36,16 @@ pub enum Format {
 }
 
 impl Format {
+    /// The format's name in messages: `human`, `JSON`, `JUnit`, `Markdown`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Human => "human",
+            Format::Json => "JSON",
+            Format::Junit => "JUnit",
+            Format::Markdown => "Markdown",
+        }
+    }
+
     /// Renders the summary in this format. `colour` only affects `human`.
     pub fn render(self, summary: &RunSummary, out: &mut dyn io::Write, colour: bool) -> io::Result<()> {
         match self {

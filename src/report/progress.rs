@@ -36,6 +36,12 @@ impl Progress {
         match event {
             RunEvent::RunStarted { total, .. } => {
                 self.bar.set_length(*total as u64);
+                if *total == 1 {
+                    self.bar.set_style(
+                        ProgressStyle::with_template("{spinner} {pos}/{len} probe {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                }
                 self.bar.enable_steady_tick(std::time::Duration::from_millis(120));
             }
             RunEvent::ProbeStarted { id } => self.bar.set_message(super::text::terminal(id).into_owned()),

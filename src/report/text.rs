@@ -163,9 +163,41 @@ pub fn markdown_prose(text: &str) -> String {
     terminal(&flat).replace('\\', "\\\\").replace('|', "\\|").replace('<', "&lt;")
 }
 
+/// A whole number with a comma every three digits: `2,491`, `-1,000`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// A count and its noun: `1 probe`, `0 probes`, `2,491 days`.
+pub fn count(n: impl Into<i64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{} {}", thousands(n), if n == 1 || n == -1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_agree_with_their_noun_and_group_thousands() {
+        assert_eq!(count(1, "probe", "probes"), "1 probe");
+        assert_eq!(count(0, "probe", "probes"), "0 probes");
+        assert_eq!(count(2491, "day", "days"), "2,491 days");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1000), "-1,000");
+        assert_eq!(thousands(999), "999");
+    }
 
     #[test]
     fn terminal_escapes_csi_osc_and_bidi_and_keeps_the_rest() {

@@ -214,3 +214,39 @@ async fn canary_secrets_appear_nowhere_in_any_scenario_format_report_or_log() {
     }
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// `-v` shows each request golive makes (method, URL, status, time), and never
+/// a secret: the API key header, the temporal key and the account secret are
+/// canaries here, searched for in stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dash_v_shows_every_request_and_no_secret() {
+    let fakes = Fakes::start(Scenario::Healthy).await.expect("fakes start");
+    let dir = tempfile::tempdir().expect("dir");
+    let canaries = configure(&fakes, dir.path());
+    let secrets: Vec<String> = read(&dir.path().join("env")).lines().map(str::to_string).collect();
+    for env in ["fake-axys", "fake-paymentsai"] {
+        let args: Vec<String> =
+            ["-v", "verify", "--env", env, "--allow-mutations", "--no-progress", "--format", "json"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        let out = run(dir.path(), args, &secrets).await;
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+        // One log line per request each probe reports, with its status and time.
+        let requests: Vec<&str> =
+            doc["probes"].as_array().expect("probes").iter().filter_map(|p| p["facts"]["request"].as_str()).collect();
+        assert!(!requests.is_empty(), "{env}: some probe makes a request: {doc:#}");
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("golive::request")).collect();
+        for request in requests {
+            let (method, url) = request.split_once(' ').expect("METHOD URL");
+            let path = url.split('?').next().unwrap_or(url);
+            assert!(
+                lines.iter().any(|l| l.contains(&format!("{method} {path} → ")) && l.contains(" ms")),
+                "{env}: `{method} {path} → STATUS in N ms` in the -v log:\n{log}"
+            );
+        }
+        let leaks = canaries.leaks(&log);
+        assert!(leaks.is_empty(), "{env}: secrets in the -v log: {leaks:?}\n{log}");
+    }
+}

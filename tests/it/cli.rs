@@ -158,3 +158,81 @@ fn a_report_that_cannot_be_written_keeps_the_verdict_and_names_the_path() {
         golive(&["verify", "--env", "demo", "--scenario", "wrong-key", "--only", "axys-cert", "--report", &report]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
 }
+
+/// `verify --help` fits a screen (under 60 lines) and lists the scenarios
+/// nowhere: `golive fake scenarios` does, once, each with what it breaks.
+#[test]
+fn verify_help_is_short_and_the_scenarios_are_listed_by_their_own_command() {
+    let out = golive(&["verify", "--help"]);
+    let help = stdout(&out);
+    assert!(help.lines().count() < 60, "{} lines:\n{help}", help.lines().count());
+    let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(!help.contains("ip-not-allowlisted") && flat.contains("`golive fake scenarios`"), "{help}");
+    for cmd in [&["list", "--help"][..], &["fake", "serve", "--help"], &["--help"]] {
+        assert!(!stdout(&golive(cmd)).contains("ip-not-allowlisted"), "{cmd:?} lists no scenario");
+    }
+    let out = golive(&["fake", "scenarios"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for s in <golive::fake::Scenario as clap::ValueEnum>::value_variants() {
+        let line = text.lines().find(|l| l.split_whitespace().next() == Some(s.name().as_str())).expect("listed");
+        assert!(line.len() > s.name().len() + 5, "{line}: with its description");
+    }
+}
+
+/// `--color always` colours even into a pipe and with NO_COLOR set (the flag
+/// is explicit); `never` and `auto` (not a terminal here) do not.
+#[test]
+fn color_flag_always_never_auto() {
+    let args =
+        |when: &'static str| ["--color", when, "verify", "--env", "demo", "--only", "axys-cert", "--no-progress"];
+    let out = golive(&args("always"));
+    assert!(stdout(&out).contains('\u{1b}'), "always: {}", stdout(&out));
+    for when in ["never", "auto"] {
+        let out = golive(&args(when));
+        assert!(!stdout(&out).contains('\u{1b}'), "{when}: {}", stdout(&out));
+    }
+    let bad = golive(&["--color", "sometimes", "list", "--env", "demo"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// `list` shows the URL each probe will call, and `--format json` gives the same plan as data.
+#[test]
+fn list_shows_each_probes_url_and_has_a_json_format() {
+    let out = golive(&["list", "--env", "demo"]);
+    let text = stdout(&out);
+    assert!(text.lines().next().is_some_and(|h| h.contains("URL")), "{text}");
+    let auth = text.lines().find(|l| l.starts_with("axys-auth")).expect("axys-auth listed");
+    assert!(auth.contains("/v2/cardholders"), "{auth}");
+    let out = golive(&["list", "--env", "demo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let probes = doc["probes"].as_array().expect("probes");
+    let auth = probes.iter().find(|p| p["id"] == "axys-auth").expect("axys-auth");
+    assert!(auth["urls"][0].as_str().is_some_and(|u| u.ends_with("/v2/cardholders")), "{auth:#}");
+    assert_eq!(auth["kind"], "mtls");
+    let cert = probes.iter().find(|p| p["id"] == "axys-cert").expect("axys-cert");
+    assert_eq!(cert["urls"], serde_json::json!([]), "a cert probe calls no URL");
+}
+
+/// Messages name the format as it is written: "JUnit", never "junit" or "Junit".
+#[test]
+fn a_lost_junit_report_is_named_junit() {
+    assert_eq!(golive::report::Format::Junit.label(), "JUnit");
+    let out = golive(&[
+        "verify",
+        "--env",
+        "demo",
+        "--only",
+        "axys-cert",
+        "--watch",
+        "100ms",
+        "--for",
+        "300ms",
+        "--no-progress",
+        "--report",
+        "junit=/nonexistent-golive-dir/report.xml",
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("the JUnit watch report could not be written"), "{err}");
+}

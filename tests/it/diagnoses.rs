@@ -134,3 +134,44 @@ async fn a_webhook_endpoint_answering_503_keeps_the_webhook_diagnosis() {
     // The webhook's own diagnosis of a server error, not the partner's.
     assert!(got.contains("failed with 503 while handling a correctly signed event"), "{hook:#?}");
 }
+
+/// `${header.NAME}` in a diagnosis shows that header of the answer, or
+/// `not sent`; and a 429 to a mutating request is never resent.
+#[tokio::test]
+async fn a_diagnosis_shows_the_retry_after_header_and_a_mutation_is_sent_once() {
+    let text = r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t"
+
+[[diagnosis]]
+when = { status = 429 }
+cause = "rate-limited; Retry-After: ${header.retry-after}"
+fix = "wait ${header.Retry-After} s; ${header.x-missing}; ${base_url} stays"
+
+[[probe]]
+id = "create"
+kind = "http"
+title = "Create"
+tags = ["mutating"]
+[probe.params]
+method = "POST"
+url = "${base_url}/create"
+json = { name = "x" }
+"#;
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/create"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
+        .mount(&server)
+        .await;
+    let opts = RunOptions { allow_mutations: true, ..RunOptions::default() };
+    let summary = run_pack(env_at(&server.uri()), pack_from(text), &Selection::default(), &opts).await;
+    let r = &summary.probes[0];
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    let d = r.diagnosis.as_ref().expect("diagnosis");
+    assert_eq!(d.cause, "rate-limited; Retry-After: 120");
+    assert_eq!(d.fix, "wait 120 s; not sent; ${base_url} stays");
+    let received = server.received_requests().await.unwrap_or_default();
+    assert_eq!(received.len(), 1, "the POST was sent once, never retried: {received:?}");
+}

@@ -248,3 +248,39 @@ async fn evidence_holds_every_request_and_no_secret_or_card_number() {
     let env = json_file(&ev, "environment.json");
     assert_eq!(env["environments"][0]["api_key"], r#"{ env = "TEST_API_KEY" }"#);
 }
+
+/// Every time a trace record states (its `at`, a certificate's `not_before`
+/// and `not_after`, any `*_at`) is RFC 3339: the mTLS handshake record used to
+/// write ASN.1's `Nov 26 17:22:03 2026 +00:00`.
+#[test]
+fn every_time_in_the_trace_is_rfc3339() {
+    fn times<'a>(v: &'a serde_json::Value, out: &mut Vec<(String, &'a serde_json::Value)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "at" || k.ends_with("_at") || k == "not_before" || k == "not_after" {
+                        out.push((k.clone(), v));
+                    }
+                    times(v, out);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| times(v, out)),
+            _ => {}
+        }
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = tmp.path().join("ev");
+    let out = golive(&["verify", "--env", "demo", "--evidence", ev.to_str().expect("utf-8"), "--no-progress"]);
+    assert!(stderr(&out).contains("evidence written to"), "{}", stderr(&out));
+    let mut found = Vec::new();
+    let trace = json_lines(&ev, "trace.jsonl");
+    for record in &trace {
+        times(record, &mut found);
+    }
+    assert!(found.iter().any(|(k, _)| k == "not_before"), "the mTLS record has the server chain's times");
+    for (key, value) in found {
+        let text = value.as_str().unwrap_or_else(|| panic!("{key} is a string: {value}"));
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|e| panic!("{key} = {text:?} is not RFC 3339: {e}"));
+    }
+}

@@ -308,7 +308,7 @@ fn assert_markdown_inert(
     let bad: Vec<char> = text.chars().filter(|c| is_forbidden_on_terminal(*c)).collect();
     prop_assert!(bad.is_empty(), "{bad:?} reached the Markdown:\n{text}");
     let tag = regex::Regex::new(r"<[A-Za-z/!?]").expect("regex");
-    let counts = regex::Regex::new(r"^\d+ (probes|rounds)\b").expect("regex");
+    let counts = regex::Regex::new(r"^[\d,]+ (probes?|rounds)\b").expect("regex");
     let lines = outside_fences(text)?;
     prop_assert_eq!(lines.iter().filter(|l| l.starts_with('#')).count(), headings, "headings:\n{}", text);
     let table: Vec<&&str> = lines.iter().filter(|l| l.starts_with('|')).collect();

@@ -153,3 +153,15 @@ async fn junit_report_is_well_formed_and_maps_statuses() {
     assert_eq!(counts.get("skipped"), Some(&1), "{text}");
     redacted!({ insta::assert_snapshot!(text) });
 }
+
+/// One probe is "1 probe", in the human and the Markdown summary.
+#[tokio::test]
+async fn a_run_of_one_probe_says_1_probe() {
+    let mut s = summary().await;
+    s.probes.truncate(1);
+    s.summary = golive::report::Counts { pass: 1, ..Default::default() };
+    for format in [Format::Human, Format::Markdown] {
+        let text = render(&s, format, false);
+        assert!(text.contains("1 probe:") && !text.contains("1 probes"), "{format:?}: {text}");
+    }
+}

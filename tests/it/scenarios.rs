@@ -32,8 +32,7 @@ const TABLE: &[(&str, i32, &str, &str, &str)] = &[
     ("partner-down", 1, "axys-auth", "fail", "Axys answered a server error (5xx)"),
     ("partner-down", 1, "pai-api-key", "fail", "PaymentsAI answered a server error (5xx)"),
     ("webhook-accepts-anything", 1, "pai-webhook-signature", "fail", "does not verify webhook signatures"),
-    // The pack has no diagnosis for it: the phrase is the failing step's name.
-    ("website-missing-refund-policy", 1, "pai-website-refund", "fail", "home page links the Refund Policy"),
+    ("website-missing-refund-policy", 1, "pai-website-refund", "fail", "does not show a Refund Policy"),
     ("starts-403-halfway", 1, "axys-staging-flow", "fail", "No Authorised IPs configured"),
 ];
 
@@ -158,4 +157,23 @@ fn no_client_cert_is_a_configuration_error_naming_probes_keys_and_fixes() {
     assert_ne!(out.status.code(), Some(2), "{}", stderr(&out));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(probe(&doc, "pai-api-key")["status"], "pass", "{doc:#}");
+}
+
+/// Every failure under a 429 has a cause and a fix, and the fix-or-cause shows
+/// the Retry-After value the server sent (the fakes send `Retry-After: 3600`);
+/// the one-time key exchange refused with 429 gets its own advice.
+#[test]
+fn a_429_shows_its_retry_after_and_the_refused_exchange_has_advice() {
+    let (_, doc) = run("fault-http-429");
+    for id in ["axys-auth", "pai-api-key", "pai-key-exchange"] {
+        let p = probe(&doc, id);
+        assert_eq!(p["status"], "fail", "{p:#}");
+        let cause = p["diagnosis"]["cause"].as_str().unwrap_or_else(|| panic!("{id} has a cause: {p:#}"));
+        let fix = p["diagnosis"]["fix"].as_str().unwrap_or_else(|| panic!("{id} has a fix: {p:#}"));
+        assert!(format!("{cause} {fix}").contains("3600"), "{id} shows Retry-After: {p:#}");
+        assert!(!format!("{cause} {fix}").contains("${header"), "{id}: interpolated: {p:#}");
+    }
+    let exchange = probe(&doc, "pai-key-exchange");
+    assert!(exchange["diagnosis"]["cause"].as_str().is_some_and(|c| c.contains("rate-limited the key exchange")));
+    assert!(exchange["diagnosis"]["fix"].as_str().is_some_and(|f| f.contains("never retries")));
 }

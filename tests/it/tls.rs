@@ -93,3 +93,81 @@ async fn an_untrusted_chain_is_named() {
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(r.diagnosis.expect("diagnosis").cause.contains("untrusted server certificate"));
 }
+
+/// The handshake check names the version in words ("TLS 1.3"), not rustls'
+/// enum name (`TLSv1_3`, which stays the machine-readable fact).
+#[tokio::test]
+async fn the_handshake_message_names_the_tls_version_in_words() {
+    let ca = Authority::new("partner root").expect("ca");
+    let r = probe_server(server(&ca, &["127.0.0.1"], 89), &ca.cert_pem(), "127.0.0.1").await;
+    let handshake = r.checks.iter().find(|c| c.name == "handshake").expect("handshake check");
+    assert!(handshake.message.contains("speaks TLS 1.3 with"), "{handshake:#?}");
+    assert!(!handshake.message.contains("TLSv1_3"), "{handshake:#?}");
+}
+
+/// Serves `cert_pem` with `key_pem` on 127.0.0.1 without rustls' own checks of
+/// the pair (it refuses to load an X.509 v1 certificate); returns the port.
+async fn serve_unchecked(cert_pem: &str, key_pem: &str) -> u16 {
+    #[derive(Debug)]
+    struct Fixed(std::sync::Arc<rustls::sign::CertifiedKey>);
+    impl rustls::server::ResolvesServerCert for Fixed {
+        fn resolve(&self, _: rustls::server::ClientHello<'_>) -> Option<std::sync::Arc<rustls::sign::CertifiedKey>> {
+            Some(self.0.clone())
+        }
+    }
+    let der = |label: &str, pem: &str| {
+        golive::net::tls::parse_pem(pem.as_bytes())
+            .expect("pem")
+            .into_iter()
+            .find(|b| b.label == label)
+            .expect(label)
+            .der
+    };
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(der("PRIVATE KEY", key_pem).into());
+    let signing = provider.key_provider.load_private_key(key).expect("key");
+    let certified = rustls::sign::CertifiedKey::new(vec![der("CERTIFICATE", cert_pem).into()], signing);
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_cert_resolver(std::sync::Arc::new(Fixed(std::sync::Arc::new(certified))));
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move { drop(acceptor.accept(tcp).await) });
+        }
+    });
+    port
+}
+
+/// An X.509 v1 server certificate is named in a sentence, never as webpki's
+/// `UnsupportedCertVersion` inside rustls' `Other(OtherError(..))`.
+#[tokio::test]
+async fn an_x509_v1_server_certificate_is_explained_in_words() {
+    let fixture = |name: &str| {
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/pem").join(name))
+            .expect("fixture")
+    };
+    let port = serve_unchecked(&fixture("v1.crt"), &fixture("v1.key")).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::write(dir.path().join("ca.pem"), fixture("v1.crt")).expect("write");
+    let env = Environment {
+        name: "t".into(),
+        pack: "t".into(),
+        base_url: Some(reqwest::Url::parse(&format!("https://localhost:{port}/v2")).expect("url")),
+        ca_bundle: Some(dir.path().join("ca.pem")),
+        ..Environment::default()
+    };
+    let summary = run_pack(env, pack_from(PACK), &Selection::default(), &RunOptions::default()).await;
+    let r = &summary.probes[0];
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    let handshake = r.checks.iter().find(|c| c.name == "handshake").expect("handshake check");
+    assert!(handshake.message.contains("X.509 version 1"), "{handshake:#?}");
+    for internal in ["UnsupportedCertVersion", "OtherError", "Other("] {
+        assert!(!handshake.message.contains(internal), "{internal} in {handshake:#?}");
+    }
+}

@@ -29,6 +29,12 @@ pub struct PemBlock {
 /// Reads `path` (bounded) and decodes every PEM block, in file order.
 pub fn read_blocks(path: &Path, what: &str) -> Result<Vec<PemBlock>, PemError> {
     let bytes = read_bounded(path, what)?;
+    if is_pkcs12(&bytes) {
+        let name = path.display();
+        return Err(PemError::content(format!(
+            "{what} {name} is a PKCS#12 bundle (.p12/.pfx: certificate and key in one password-protected file), not PEM: split it with `openssl pkcs12 -in {name} -clcerts -nokeys -out client.crt` (the certificate chain) and `openssl pkcs12 -in {name} -nocerts -nodes -out client.key` (the key: keep it mode 0600), then point client_cert at client.crt and client_key at client.key (add `-legacy` if openssl 3 says the algorithm is unsupported)"
+        )));
+    }
     parse(&bytes).map_err(|why| PemError::content(format!("{what} {} {why}", path.display())))
 }
 
@@ -132,6 +138,21 @@ fn is_base64(c: char) -> bool {
 fn excerpt(line: &str) -> String {
     let cut: String = line.chars().take(60).collect();
     if cut.len() < line.len() { format!("{cut}…") } else { cut }
+}
+
+/// Whether DER bytes are a PKCS#12 PFX: `SEQUENCE { INTEGER 3, ContentInfo { pkcs7-data | pkcs7-signedData, ... } ... }`.
+pub fn is_pkcs12(bytes: &[u8]) -> bool {
+    use x509_parser::der_parser::der::parse_der;
+    let Ok((_, pfx)) = parse_der(bytes) else { return false };
+    let Ok(items) = pfx.as_sequence() else { return false };
+    let version_3 = items.first().and_then(|v| v.as_u32().ok()) == Some(3);
+    let content_type = items
+        .get(1)
+        .and_then(|c| c.as_sequence().ok())
+        .and_then(|c| c.first())
+        .and_then(|o| o.as_oid().ok())
+        .map(|o| o.to_id_string());
+    version_3 && matches!(content_type.as_deref(), Some("1.2.840.113549.1.7.1" | "1.2.840.113549.1.7.2"))
 }
 
 fn binary_hint(bytes: &[u8]) -> String {

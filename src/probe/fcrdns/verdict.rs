@@ -31,11 +31,29 @@ fn diag(cause: String, fix: String) -> Option<Diagnosis> {
     Some(Diagnosis { cause, fix })
 }
 
+/// The port(s) the nameservers are asked on, from `servers` as the resolver
+/// lists them (`127.0.0.1:5353, [2001:db8::53]:53`); 53 for the system resolver.
+fn dns_ports(servers: &str) -> String {
+    let mut ports: Vec<u16> = Vec::new();
+    for server in servers.split(", ") {
+        if let Ok(addr) = server.trim().parse::<std::net::SocketAddr>()
+            && !ports.contains(&addr.port())
+        {
+            ports.push(addr.port());
+        }
+    }
+    if ports.is_empty() {
+        ports.push(53);
+    }
+    ports.iter().map(ToString::to_string).collect::<Vec<_>>().join(" and ")
+}
+
 /// What to do when a lookup got no usable answer.
 fn no_verdict_fix(failure: &DnsFailure, servers: &str) -> String {
     match failure {
         DnsFailure::Timeout => format!(
-            "check that {servers} answers from here (UDP and TCP port 53), or raise the probe's timeout; the records themselves are unknown"
+            "check that {servers} answers from here (UDP and TCP port {}), or raise the probe's timeout; the records themselves are unknown",
+            dns_ports(servers)
         ),
         DnsFailure::ServFail => {
             "the servers of that zone failed to answer (broken delegation or DNSSEC): ask its DNS operator to check it, then run again".into()
@@ -66,9 +84,9 @@ pub fn ip_verdict(l: &IpLookup, cert: &[CertName], suggest: &str, max_ptr: usize
             let mut v = verdict(
                 check_name,
                 Status::Error,
-                format!("{asked}: no verdict, the PTR lookup got {}", f.label()),
+                format!("{asked}: no verdict, the PTR lookup got {}", f.got()),
                 diag(
-                    format!("the PTR lookup for {ip} ({}) got {} from {servers}: no verdict", l.reverse, f.label()),
+                    format!("the PTR lookup for {ip} ({}) got {} from {servers}: no verdict", l.reverse, f.got()),
                     no_verdict_fix(f, servers),
                 ),
             );
@@ -136,12 +154,12 @@ pub fn ip_verdict(l: &IpLookup, cert: &[CertName], suggest: &str, max_ptr: usize
         let mut v = verdict(
             check_name,
             Status::Error,
-            format!("{asked}: no verdict, {rtype} {} got {}", first.name, failure.label()),
+            format!("{asked}: no verdict, {rtype} {} got {}", first.name, failure.got()),
             diag(
                 format!(
                     "PTR {ip} → {} is in the certificate, but its {rtype} lookup got {} from {servers}: no verdict",
                     first.name,
-                    failure.label()
+                    failure.got()
                 ),
                 no_verdict_fix(&failure, servers),
             ),
@@ -282,7 +300,7 @@ pub fn name_verdict(l: &NameLookup, calling: &[IpAddr], servers: &str) -> Verdic
             Status::Error,
             format!("{asked}: no verdict ({})", f.label()),
             diag(
-                format!("the lookup of {name} got {} from {servers}: no verdict", f.label()),
+                format!("the lookup of {name} got {} from {servers}: no verdict", f.got()),
                 no_verdict_fix(f, servers),
             ),
         );
@@ -339,5 +357,23 @@ mod tests {
         assert!(text.starts_with("198.51.100.1, 198.51.100.2,"), "{text}");
         assert!(text.ends_with("198.51.100.10 and 240 more"), "{text}");
         assert_eq!(short_list(&ips[..3]), "198.51.100.1, 198.51.100.2, 198.51.100.3");
+    }
+
+    /// "got a timeout", not "got timeout"; and the advice names the port the
+    /// nameserver is really asked on, not always 53.
+    #[test]
+    fn a_timed_out_lookup_reads_as_english_and_names_the_real_port() {
+        let ip: IpAddr = "203.0.113.10".parse().unwrap();
+        let lookup =
+            IpLookup { ip, reverse: "10.113.0.203.in-addr.arpa.".into(), ptr: Err(DnsFailure::Timeout), names: vec![] };
+        let v = ip_verdict(&lookup, &[], "api.merchant.example", 4, "127.0.0.1:5353");
+        assert!(v.check.message.contains("the PTR lookup got a timeout"), "{v:?}");
+        let d = v.diagnosis.expect("diagnosis");
+        assert!(d.cause.contains("got a timeout from 127.0.0.1:5353"), "{d:?}");
+        assert!(d.fix.contains("UDP and TCP port 5353") && !d.fix.contains("port 53)"), "{d:?}");
+        let system = ip_verdict(&lookup, &[], "api.merchant.example", 4, "the system resolver");
+        assert!(system.diagnosis.expect("diagnosis").fix.contains("UDP and TCP port 53)"));
+        let other = DnsFailure::Other("connection reset".into());
+        assert_eq!(other.got(), "an error: connection reset");
     }
 }

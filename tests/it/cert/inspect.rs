@@ -79,7 +79,7 @@ fn cert_inspect_exit_code_follows_the_status() {
         make::write(dir.path(), "old.pem", &ca.leaf(&key, &LeafSpec { from: -30, to: -2, ..LeafSpec::default() }));
     let (code, doc) = inspect(&expired, &[]);
     assert_eq!((code, doc["status"].as_str()), (1, Some("fail")), "{doc:#}");
-    assert!(messages(&doc).contains("expired on"), "{doc:#}");
+    assert!(messages(&doc).contains("expired ") && messages(&doc).contains("days ago (on "), "{doc:#}");
 
     let (code, doc) = inspect(&fixture("mismatch.crt"), &["--key", &fixture("mismatch.key").to_string_lossy()]);
     assert_eq!((code, doc["key_matches"].clone()), (1, Value::Bool(false)), "{doc:#}");
@@ -155,6 +155,61 @@ fn cert_inspect_unreadable_file_is_an_error_naming_permission() {
     let (code, doc) = inspect(&file, &[]);
     assert_eq!(code, 3, "{doc:#}");
     assert!(messages(&doc).contains("permission denied"), "{doc:#}");
+}
+
+/// Counts read as English: "1 certificate", "expired 2,491 days ago".
+#[test]
+fn cert_inspect_counts_agree_and_group_thousands() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key = make::key(Alg::EcP256);
+    let old = make::write(
+        dir.path(),
+        "old.pem",
+        &Ca::root("Test CA").leaf(&key, &LeafSpec { from: -3000, to: -2491, ..LeafSpec::default() }),
+    );
+    let (_, doc) = inspect(&old, &[]);
+    assert!(messages(&doc).contains("expired 2,491 days ago"), "{doc:#}");
+    let out = golive(&["cert", "inspect", &old.to_string_lossy()]);
+    let text = stdout(&out);
+    assert!(text.contains("1 certificate in the file") && !text.contains("certificate(s)"), "{text}");
+    assert!(text.contains("(expired 2,491 days ago)"), "{text}");
+}
+
+/// A PKCS#12 bundle given as certificate or key is named as such, with the
+/// `openssl pkcs12` commands that split it (it used to be "binary DER").
+#[test]
+fn cert_inspect_pkcs12_is_named_with_the_command_that_splits_it() {
+    let p12 = fixture("bundle.p12");
+    let (code, doc) = inspect(&p12, &[]);
+    assert_eq!(code, 1, "{doc:#}");
+    let msg = messages(&doc);
+    assert!(msg.contains("is a PKCS#12 bundle"), "{msg}");
+    assert!(msg.contains(&format!("openssl pkcs12 -in {} -clcerts -nokeys", p12.display())), "{msg}");
+    assert!(msg.contains(&format!("openssl pkcs12 -in {} -nocerts -nodes", p12.display())), "{msg}");
+    assert!(!msg.contains("binary DER"), "{msg}");
+    // As the key: the same advice, for the key file.
+    let (code, doc) = inspect(&fixture("mismatch.crt"), &["--key", &p12.to_string_lossy()]);
+    assert_eq!(code, 1, "{doc:#}");
+    let msg = messages(&doc);
+    assert!(msg.contains("key file") && msg.contains("PKCS#12") && msg.contains("openssl pkcs12 -in"), "{msg}");
+}
+
+/// An X.509 v1 certificate fails with a sentence that says so and how to
+/// reissue it, with or without a CA bundle; never webpki's enum name.
+#[test]
+fn cert_inspect_x509_v1_is_a_sentence_not_an_enum_name() {
+    let (v1, key) = (fixture("v1.crt"), fixture("v1.key"));
+    for extra in [vec![], vec!["--ca-bundle", v1.to_str().expect("utf-8")]] {
+        let mut args = vec!["--key", key.to_str().expect("utf-8")];
+        args.extend(extra);
+        let (code, doc) = inspect(&v1, &args);
+        assert_eq!(code, 1, "{doc:#}");
+        let msg = messages(&doc);
+        assert!(msg.contains("X.509 version 1"), "{msg}");
+        assert!(!msg.contains("UnsupportedCertVersion"), "{msg}");
+        let fix = doc["diagnosis"]["fix"].as_str().unwrap_or_default();
+        assert!(fix.contains("v3"), "{doc:#}");
+    }
 }
 
 /// What `sh -c "$cmd"` prints, or None when openssl is not installed.

@@ -143,7 +143,10 @@ async fn cert_key_mismatch_for_every_key_type_and_encoding() {
             let compare = format!("`openssl x509 -noout -modulus -in {} | openssl md5`", cert.display());
             assert!(c.message.contains(&compare), "{compare} in {c:#?}");
         } else {
+            // EC and Ed25519 have no modulus: the public keys are compared instead.
             assert!(!c.message.contains("modulus"), "{c:#?}");
+            let compare = format!("`openssl x509 -noout -pubkey -in {} | openssl md5`", cert.display());
+            assert!(c.message.contains(&compare) && c.message.contains("openssl pkey -pubout -in"), "{c:#?}");
         }
     }
 }
@@ -156,10 +159,21 @@ async fn cert_key_mismatch_diagnosis_says_wrong_pair_and_how_to_compare() {
     let plain = pack_from(
         "[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"r\"\n[[probe]]\nid = \"cert\"\nkind = \"cert\"\ntitle = \"c\"\n",
     );
-    let report = run(env(Some(&cert), Some(&other), None), plain).await;
+    let report = run(env(Some(&cert), Some(&other), None), plain.clone()).await;
     let d = report.diagnosis.expect("diagnosis");
     assert_eq!(d.cause, "the private key does not belong to the certificate (wrong cert/key pair)");
-    assert!(d.fix.contains("openssl x509 -noout -modulus -in") && d.fix.contains("openssl md5"), "{d:#?}");
+    // `-modulus` fails on an EC or Ed25519 key: the advice compares public keys.
+    assert!(!d.fix.contains("-modulus"), "{d:#?}");
+    assert!(d.fix.contains("openssl x509 -noout -pubkey -in") && d.fix.contains("openssl pkey -pubout -in"), "{d:#?}");
+    for alg in [Alg::Ed25519, Alg::Rsa] {
+        let files = Files::new();
+        let (cert, _) = files.pair(alg, Enc::Pkcs8, &LeafSpec::default());
+        let other = make::write(files.dir.path(), "other.pem", &make::key_pem(&make::key(alg), Enc::Pkcs8));
+        let d = run(env(Some(&cert), Some(&other), None), plain.clone()).await.diagnosis.expect("diagnosis");
+        let rsa = alg == Alg::Rsa;
+        assert_eq!(d.fix.contains("openssl rsa -noout -modulus"), rsa, "{alg:?}: {d:#?}");
+        assert_eq!(d.fix.contains("openssl pkey -pubout"), !rsa, "{alg:?}: {d:#?}");
+    }
 }
 
 #[tokio::test]
