@@ -31,8 +31,10 @@ use crate::fake::Scenario;
 /// and how to fix it, and gate a deployment by exit code.
 ///
 /// Exit codes: 0 nothing failed (warnings allowed unless --fail-on warn),
-/// 1 at least one probe failed, 2 usage or configuration error,
-/// 3 some probes reached no verdict (timeout, network) but none failed.
+/// 1 at least one probe failed, 2 usage or configuration error (nothing ran),
+/// 3 some probes reached no verdict (timeout, network) but none failed,
+/// 4 all passed but a report or the evidence could not be written,
+/// 129/130/143 stopped by SIGHUP/SIGINT/SIGTERM.
 #[derive(Debug, Parser)]
 #[command(name = "golive", version, propagate_version = true, arg_required_else_help = true)]
 #[command(after_help = "Start with `golive verify --env demo`: the whole suite against embedded fakes, no setup.")]

@@ -40,7 +40,10 @@ async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, Con
     if args.scenario.is_some() {
         return Err(super::scenario_needs_demo());
     }
-    let (env, pack) = config::env::load(&args.config, &args.env)?;
+    // A command that sends nothing needs no secret values (`golive list` in CI
+    // before the secrets are there).
+    let load = if start_fakes { config::env::load } else { config::env::load_unresolved };
+    let (env, pack) = load(&args.config, &args.env)?;
     Ok(Resolved { targets: vec![(env, pack)], fakes: None })
 }
 

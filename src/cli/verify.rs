@@ -174,7 +174,7 @@ fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> bool {
         if let Err(e) = target.format.render(summary, &mut buf, false).and_then(|()| std::fs::write(path, &buf)) {
             eprintln!(
                 "golive: the {} report could not be written to {}: {e} (check that the folder exists and is writable); the run's verdict stands",
-                format!("{:?}", target.format).to_lowercase(),
+                target.format.label(),
                 path.display()
             );
             lost = true;

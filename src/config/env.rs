@@ -189,6 +189,17 @@ pub const DEFAULT_CONFIG: &str = "golive.toml";
 
 /// Reads `path`, validates environment `name` and loads its pack.
 pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError> {
+    load_with(path, name, true)
+}
+
+/// Like [`load`], for a command that sends nothing (`golive list`): secret
+/// references are checked for their form but not read, so an unset variable is
+/// no error; their values are empty.
+pub fn load_unresolved(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError> {
+    load_with(path, name, false)
+}
+
+fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environment, Pack), ConfigError> {
     if !path.exists() {
         return Err(ConfigError::in_file(path, format!("no configuration file at {}", path.display()))
             .help(format!("create {} with an [env.{name}] table (see the README's configuration reference), or pass --config PATH", path.display()))
@@ -202,7 +213,7 @@ pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError>
     let base = path.parent().unwrap_or(Path::new(""));
     let env = env.into_inner();
     let pack_span = env.pack.span();
-    let env = Validator { file: &file, base }.env(key.into_inner(), env)?;
+    let env = Validator { file: &file, base, resolve_secrets }.env(key.into_inner(), env)?;
     let pack = super::pack::load(&env.pack, Some((&file, pack_span)))?;
     Ok((env, pack))
 }
@@ -227,6 +238,8 @@ fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
 struct Validator<'a> {
     file: &'a SourceFile,
     base: &'a Path,
+    /// Whether secret values are read (not for `golive list`).
+    resolve_secrets: bool,
 }
 
 impl Validator<'_> {
@@ -420,6 +433,9 @@ impl Validator<'_> {
             },
             _ => return Err(ConfigError::at(self.file, span, format!("`{key}` must be a secret reference")).help(how)),
         };
+        if !self.resolve_secrets {
+            return Ok(Secret { value: SecretString::from(String::new()), source });
+        }
         let value = source.resolve().map_err(|e| {
             ConfigError::at(self.file, span.clone(), format!("cannot read secret `{key}`: {e}")).help(match &source {
                 SecretRef::Env(var) => {

@@ -143,9 +143,9 @@ fn human(s: &WatchSummary, out: &mut dyn Write, colour: bool) -> io::Result<()> 
     let c = &s.summary;
     writeln!(
         out,
-        "\n{} {} probes by their worst round: {} pass, {} warn, {} fail, {} error, {} skip",
+        "\n{} {} by their worst round: {} pass, {} warn, {} fail, {} error, {} skip",
         paint(colour, bold, "Summary:"),
-        c.total(),
+        crate::report::text::count(c.total() as i64, "probe", "probes"),
         c.pass,
         c.warn,
         c.fail,

@@ -236,3 +236,23 @@ fn a_lost_junit_report_is_named_junit() {
     let err = stderr(&out);
     assert!(err.contains("the JUnit watch report could not be written"), "{err}");
 }
+
+#[test]
+fn list_needs_no_secret_values() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        "[env.staging]\npack = \"paymentsai\"\nbase_url = \"https://staging-api.payments.ai\"\n\
+         api_key = { env = \"GOLIVE_TEST_UNSET_KEY\" }\naccount_id = \"acc_1\"\norganization_id = \"org_1\"\n\
+         website_url = \"https://shop.example.test\"\n\
+         webhook = { url = \"https://shop.example.test/hooks\", secret = { env = \"GOLIVE_TEST_UNSET_SECRET\" }, destination_id = \"d1\" }\n",
+    )
+    .unwrap();
+    let out = golive_in(dir.path(), &["list", "--env", "staging"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("pai-api-key"), "{}", stdout(&out));
+    // verify does need them, and says which.
+    let out = golive_in(dir.path(), &["verify", "--env", "staging"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("GOLIVE_TEST_UNSET_"), "{}", stderr(&out));
+}
