@@ -7,6 +7,7 @@
 #
 #   scripts/single-probe.sh [GOLIVE_BINARY]        # default: target/release/golive
 #   PROFILE=out.data scripts/single-probe.sh       # also `perf record -g` one run
+#   WRAP="strace -f -c" scripts/single-probe.sh    # run once more under a wrapper
 #
 # Needs openssl. Certificates are made here with openssl (ECDSA P-256 CA and
 # server, RSA-2048 client as Axys issues) in a temporary folder.
@@ -77,4 +78,8 @@ if command -v perf >/dev/null; then
     perf record -q -F 20000 -g -o "$PROFILE" "${cmd[@]}" >/dev/null 2>&1
     echo "profile written to $PROFILE (perf report -i $PROFILE)"
   fi
+fi
+if [ -n "${WRAP:-}" ]; then
+  # shellcheck disable=SC2086
+  $WRAP "${cmd[@]}" >/dev/null
 fi
