@@ -224,7 +224,7 @@ impl Probe for HttpProbe {
                 continue;
             }
             let mut cleanup = Outcome::default();
-            let end = run.step(step, &mut cleanup, cx.deadline).await;
+            run.step(step, &mut cleanup, cx.deadline).await;
             for mut check in cleanup.checks {
                 if matches!(check.status, Status::Fail | Status::Error) {
                     // A failed cleanup leaves test data behind: its own failure, saying what is left.
@@ -239,9 +239,6 @@ impl Probe for HttpProbe {
                     };
                 }
                 out.check(check);
-            }
-            if end == StepEnd::Failed && step.on_failure().is_some() {
-                out.fact("left_behind", step.name().to_string());
             }
             out.phases.extend(cleanup.phases);
         }

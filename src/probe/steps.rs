@@ -53,6 +53,7 @@ pub struct RawStep {
     /// The documented example of this step's answer,
     /// `fixtures/partners/<pack>/<contract>.json`: the contract tests check the
     /// step's assertions and captures against it. Nothing at run time.
+    #[allow(dead_code)]
     contract: Option<String>,
     /// `"skip"`: not sent when the probe resumes with values remembered from
     /// an earlier run (`resume = [...]`), e.g. creating what already exists.
@@ -157,7 +158,6 @@ pub struct Step {
     poll: Option<Poll>,
     track: Option<(String, String, JsonPath)>,
     needs: BTreeSet<String>,
-    contract: Option<String>,
     skip_on_resume: bool,
     on_failure: Option<String>,
 }
@@ -285,33 +285,9 @@ impl Step {
             poll,
             track,
             needs,
-            contract: raw.contract,
             skip_on_resume: raw.on_resume == Some(OnResume::Skip),
             on_failure: raw.on_failure,
         })
-    }
-
-    /// The fixture slug of the step's documented answer, if the pack names one.
-    pub fn contract(&self) -> Option<&str> {
-        self.contract.as_deref()
-    }
-
-    /// The step's assertions on its answer.
-    pub fn assertions(&self) -> &[Assertion] {
-        &self.assertions
-    }
-
-    /// The JSONPath of each capture that reads the JSON body, by name.
-    pub fn capture_paths(&self) -> impl Iterator<Item = (&str, &JsonPath)> {
-        self.captures.iter().filter_map(|(k, c)| match c {
-            Capture::Path(p) => Some((k.as_str(), p)),
-            Capture::Header(_) | Capture::Regex(_) => None,
-        })
-    }
-
-    /// The conditions its poll waits for and stops on.
-    pub fn poll_assertions(&self) -> impl Iterator<Item = &Assertion> {
-        self.poll.iter().flat_map(|p| p.until.iter().chain(&p.fail_if))
     }
 
     /// Whether the step is not sent when its probe resumes.
