@@ -23,5 +23,6 @@ pub mod redact;
 pub mod report;
 pub mod runner;
 pub mod signals;
+pub mod spec;
 pub mod watch;
 pub mod webhook;

@@ -44,32 +44,7 @@ impl Default for RunOptions {
     }
 }
 
-/// What happened, for reporters to show; the runner itself never prints.
-#[derive(Debug)]
-pub enum RunEvent<'a> {
-    /// The run started with this many probes.
-    RunStarted {
-        /// The environment name.
-        env: &'a str,
-        /// Number of probes.
-        total: usize,
-    },
-    /// A probe started.
-    ProbeStarted {
-        /// Its id.
-        id: &'a str,
-    },
-    /// A probe finished (or was skipped).
-    ProbeFinished {
-        /// Its report.
-        report: &'a ProbeReport,
-    },
-    /// The run finished.
-    RunFinished {
-        /// The whole summary.
-        summary: &'a RunSummary,
-    },
-}
+pub use crate::report::events::RunEvent;
 
 struct Finished {
     index: usize,

@@ -6,13 +6,13 @@ pub mod answer;
 pub mod exchange;
 mod keyfile;
 pub mod lifetime;
-pub mod policy;
 pub mod sent;
 pub mod state;
 
 pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, KeyPaths, exchange, temporal_key_age};
 pub use keyfile::answer_path;
 pub use lifetime::TemporalKeyAge;
-pub use policy::SecretPolicy;
+pub use crate::spec::SecretPolicy;
+pub use crate::spec::secret_policy as policy;
 pub use sent::{Recorder, SentRequest};
 pub use state::State;

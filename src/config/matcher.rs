@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::error::{ConfigError, SourceFile};
 use super::watch_rules::status_text;
-use crate::report::Signals;
+use crate::spec::Signals;
 
 /// An HTTP status a diagnosis matches: one exact status, or a whole class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,8 +22,7 @@ use super::error::{ConfigError, SourceFile, from_toml};
 use super::matcher::RawMatcher;
 pub use super::matcher::{Matcher, StatusMatch};
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
-use crate::probe::ProbeKind;
-use crate::report::{Diagnosis, RunbookRef, Signals};
+use crate::spec::{Diagnosis, ProbeKind, RunbookRef, Signals};
 
 /// The packs compiled into the binary: name and text.
 pub const BUILT_IN: &[(&str, &str)] =
@@ -34,8 +33,8 @@ pub const BUILT_IN: &[(&str, &str)] =
 struct RawPack {
     pack: RawMeta,
     auth: Option<ApiKeyAuth>,
-    secret_policy: Option<crate::apikey::SecretPolicy>,
-    key_exchange: Option<crate::apikey::ExchangeSpec>,
+    secret_policy: Option<crate::spec::SecretPolicy>,
+    key_exchange: Option<crate::spec::ExchangeSpec>,
     masking: Option<Masking>,
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
@@ -179,9 +178,9 @@ pub struct Pack {
     /// How to send the API key.
     pub auth: Option<ApiKeyAuth>,
     /// The partner's policy for account secrets.
-    pub secret_policy: Option<crate::apikey::SecretPolicy>,
+    pub secret_policy: Option<crate::spec::SecretPolicy>,
     /// How the one-time temporal key exchange is done.
-    pub key_exchange: Option<crate::apikey::ExchangeSpec>,
+    pub key_exchange: Option<crate::spec::ExchangeSpec>,
     /// Response fields masked in every output.
     pub masking: Option<Masking>,
     /// Pack-wide diagnoses.

@@ -4,12 +4,14 @@
 //! it. The model is redacted before it reaches a renderer (see [`crate::redact`]),
 //! and every string in it is made inert where it is printed (see [`text`]).
 
+pub mod events;
 mod human;
 mod json;
 mod junit;
 mod markdown;
 mod model;
 pub mod progress;
+mod redact;
 pub mod text;
 pub mod trace;
 
@@ -20,6 +22,7 @@ pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
 pub use markdown::render as render_markdown;
+pub use events::RunEvent;
 pub use model::*;
 
 /// An output format for `--format` and `--report FORMAT=PATH`.

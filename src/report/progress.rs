@@ -2,7 +2,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::runner::RunEvent;
+use super::RunEvent;
 
 /// Shows a one-line progress bar while probes run.
 pub struct Progress {
