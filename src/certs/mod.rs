@@ -13,7 +13,7 @@ pub mod chain;
 pub mod facts;
 pub mod key;
 pub mod policy;
-pub mod verifier;
+pub use crate::net::verifier;
 
 use std::path::PathBuf;
 

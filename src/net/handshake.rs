@@ -348,7 +348,7 @@ pub async fn connect(
 /// One line for a TLS-level error.
 pub fn describe_tls(e: &(dyn std::error::Error + 'static)) -> String {
     match find_rustls(e) {
-        Some(e) => crate::certs::verifier::rustls_error(e),
+        Some(e) => super::verifier::rustls_error(e),
         None => super::causes(e).join(": "),
     }
 }

@@ -4,6 +4,7 @@
 pub mod dns;
 pub mod handshake;
 pub mod tls;
+pub mod verifier;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,7 +160,7 @@ pub fn error_class(e: &reqwest::Error) -> &'static str {
 /// "cannot connect: Connection refused" or "no answer before the deadline".
 pub fn describe(e: &reqwest::Error) -> String {
     if let Some(tls) = handshake::find_rustls(e) {
-        return format!("the TLS handshake failed: {}", crate::certs::verifier::rustls_error(tls));
+        return format!("the TLS handshake failed: {}", verifier::rustls_error(tls));
     }
     let chain = causes(e);
     let innermost = chain.last().cloned().unwrap_or_default();

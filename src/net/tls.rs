@@ -227,7 +227,7 @@ pub fn client_config(env: &Environment, with_identity: bool) -> Result<ClientCon
             format!(
                 "client_key does not belong to client_cert ({}): {}",
                 env.client_cert.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-                crate::certs::verifier::rustls_error(&e)
+                super::verifier::rustls_error(&e)
             )
         })?;
     }
