@@ -11,7 +11,10 @@ use rustls_pki_types::UnixTime;
 /// A time of the verifier as RFC 3339.
 fn at(t: &UnixTime) -> String {
     let secs = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
-    time::OffsetDateTime::from_unix_timestamp(secs).map(crate::certs::facts::rfc3339).unwrap_or_else(|_| secs.to_string())
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_else(|| secs.to_string())
 }
 
 /// What a rustls-webpki error means, as a clause (no leading capital, no full stop).

@@ -367,7 +367,7 @@ fn record_observed(
 /// What the evidence shows of one certificate of the server's chain: subject,
 /// issuer, validity and SHA-256 fingerprint.
 fn chain_facts(der: &[u8]) -> serde_json::Value {
-    let fingerprint = crate::evidence::manifest::sha256_hex(der);
+    let fingerprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(der));
     match x509_parser::parse_x509_certificate(der) {
         Ok((_, c)) => serde_json::json!({
             "subject": c.subject().to_string(),
