@@ -41,7 +41,7 @@ pub struct Webhook {
     /// Where events are delivered.
     pub url: reqwest::Url,
     /// The signature scheme; `None` leaves it to the pack.
-    pub scheme: Option<crate::webhook::Scheme>,
+    pub scheme: Option<super::scheme::Scheme>,
     /// The signing secret.
     pub secret: Secret,
 }
@@ -390,11 +390,11 @@ impl Validator<'_> {
         Ok(WebhookAuth::Basic { user: user.into_inner(), password })
     }
 
-    fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<crate::webhook::Scheme, ConfigError> {
-        crate::webhook::scheme::from_toml(raw.get_ref()).map_err(|why| {
+    fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<super::scheme::Scheme, ConfigError> {
+        super::scheme::from_toml(raw.get_ref()).map_err(|why| {
             ConfigError::at(self.file, raw.span(), format!("invalid `webhook.scheme`: {why}")).help(format!(
                 "write a built-in name ({}) or a table such as {{ header = \"X-Signature\", algorithm = \"sha256\", encoding = \"hex\" }}",
-                crate::webhook::scheme::known_names()
+                super::scheme::known_names()
             ))
         })
     }

@@ -12,6 +12,7 @@ pub mod interpolate;
 pub mod matcher;
 pub mod pack;
 pub mod raw;
+pub mod scheme;
 pub mod secret;
 pub mod watch_rules;
 

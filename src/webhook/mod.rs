@@ -7,7 +7,7 @@
 //! correct receiver would. Nothing here does I/O or prints; no function returns
 //! or formats a secret.
 
-pub mod scheme;
+pub use crate::config::scheme;
 pub mod sign;
 pub mod verify;
 

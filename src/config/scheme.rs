@@ -237,7 +237,7 @@ pub fn from_toml(value: &toml::Value) -> Result<Scheme, String> {
 /// The preset called `name`, or an error listing the presets.
 pub fn from_name(name: &str) -> Result<Scheme, String> {
     Scheme::preset(name).ok_or_else(|| {
-        let hint = crate::config::error::closest(name, PRESETS.iter().copied())
+        let hint = super::error::closest(name, PRESETS.iter().copied())
             .map(|b| format!(" (did you mean `{b}`?)"))
             .unwrap_or_default();
         format!(
@@ -293,7 +293,7 @@ impl SchemeDef {
             s.content = parse_template(t)?;
         }
         s.tolerance = match &self.tolerance {
-            Some(t) => Some(crate::config::env::parse_duration(t).map_err(|why| format!("`tolerance`: {why}"))?),
+            Some(t) => Some(super::env::parse_duration(t).map_err(|why| format!("`tolerance`: {why}"))?),
             None if s.tolerance.is_none() && s.has_timestamp() => Some(FIVE_MINUTES),
             None => s.tolerance,
         };
