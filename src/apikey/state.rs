@@ -3,7 +3,7 @@
 //! reused secret and show a key's age against the rotation period.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use serde::{Deserialize, Serialize};
@@ -26,15 +26,7 @@ pub struct State {
     pub accounts: BTreeMap<String, AccountState>,
 }
 
-/// Where the state lives when neither the environment nor `GOLIVE_STATE_DIR` says.
-pub fn default_path() -> PathBuf {
-    let base = std::env::var_os("GOLIVE_STATE_DIR")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_STATE_HOME").map(|d| PathBuf::from(d).join("golive")))
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/golive")))
-        .unwrap_or_else(|| PathBuf::from(".golive-state"));
-    base.join("state.json")
-}
+pub use crate::config::env::default_state_path as default_path;
 
 impl State {
     /// Reads the state file; a missing file is an empty state.

@@ -136,7 +136,7 @@ impl Environment {
 
     /// The state file to use: the configured one, or the default location.
     pub fn state_path(&self) -> PathBuf {
-        self.state_file.clone().unwrap_or_else(crate::apikey::state::default_path)
+        self.state_file.clone().unwrap_or_else(default_state_path)
     }
 
     /// Every secret of this environment, for redaction.
@@ -467,3 +467,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
     Ok(d)
 }
+
+/// Where the key-exchange state lives when neither the environment nor `GOLIVE_STATE_DIR` says.
+pub fn default_state_path() -> PathBuf {
+    let base = std::env::var_os("GOLIVE_STATE_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_STATE_HOME").map(|d| PathBuf::from(d).join("golive")))
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state/golive")))
+        .unwrap_or_else(|| PathBuf::from(".golive-state"));
+    base.join("state.json")
+}
+
