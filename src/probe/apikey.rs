@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use regex::Regex;
 use secrecy::ExposeSecret;
 
-use super::http::{RequestSpec, perform};
+use super::request::{RequestSpec, perform};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::State;
 use crate::report::{Check, Outcome, Status};

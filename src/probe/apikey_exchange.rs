@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::http::{Exchange, trace_exchange};
+use super::request::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
     ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age,

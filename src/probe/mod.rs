@@ -14,6 +14,7 @@ mod http;
 pub mod inputs;
 mod masking;
 mod mtls;
+pub mod request;
 pub mod resume;
 pub mod steps;
 mod tls;

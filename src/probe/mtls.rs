@@ -17,7 +17,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::http::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
+use super::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use super::masking::mask_outcome;
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};

@@ -16,7 +16,7 @@ use serde_json_path::JsonPath;
 
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
-use super::http::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
+use super::request::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::masking::mask_outcome;
 use super::resume::ResumeFile;
 use crate::config::ApiKeyAuth;
