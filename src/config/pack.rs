@@ -24,9 +24,8 @@ pub use super::matcher::{Matcher, StatusMatch};
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
 use crate::spec::{Diagnosis, ProbeKind, RunbookRef, Signals};
 
-/// The packs compiled into the binary: name and text.
-pub const BUILT_IN: &[(&str, &str)] =
-    &[("axys", include_str!("../../probes/axys.toml")), ("paymentsai", include_str!("../../probes/paymentsai.toml"))];
+// `BUILT_IN`: every `probes/*.toml`, embedded by build.rs.
+include!(concat!(env!("OUT_DIR"), "/built_in_packs.rs"));
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
