@@ -18,10 +18,10 @@ use secrecy::{ExposeSecret, SecretString};
 use super::answer;
 use super::keyfile;
 use super::lifetime::{self, TemporalKeyAge};
-use crate::spec::SecretPolicy;
 use super::sent::{self, Recorder, Sending};
 use crate::config::Environment;
 use crate::config::interpolate::interpolate_str;
+use crate::spec::SecretPolicy;
 
 pub use crate::spec::exchange::{ExchangeSpec, KeyPaths};
 
@@ -187,22 +187,30 @@ fn header_to_build(spec: &ExchangeSpec, account: &str) -> String {
         "{}: {}{}",
         spec.header,
         spec.prefix,
-        spec.credential
-            .replace("{account_id}", account)
+        with_account(&spec.credential, spec, account)
             .replace("{api_key}", "<apiKey>")
             .replace("{api_key_id}", "<apiKeyId>")
     )
 }
 
+/// The credential template with `{NAME}` of the account input filled in.
+fn with_account(template: &str, spec: &ExchangeSpec, account: &str) -> String {
+    template.replace(&format!("{{{}}}", spec.inputs.account), account)
+}
+
 /// Runs the exchange once.
 pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeError> {
     let env = input.env;
+    let names = &input.spec.inputs;
     let account = env
-        .account_id
-        .clone()
-        .ok_or_else(|| ExchangeError::Missing(format!("environment `{}` has no account_id", env.name)))?;
-    let temporal = env.temporal_api_key.as_ref().ok_or_else(|| {
-        ExchangeError::Missing(format!("environment `{}` has no temporal_api_key = {{ env = \"VAR\" }}", env.name))
+        .input_text(&names.account)
+        .map(str::to_string)
+        .ok_or_else(|| ExchangeError::Missing(format!("environment `{}` has no {}", env.name, names.account)))?;
+    let temporal = env.input_secret(&names.temporal_key).ok_or_else(|| {
+        ExchangeError::Missing(format!(
+            "environment `{}` has no {} = {{ env = \"VAR\" }}",
+            env.name, names.temporal_key
+        ))
     })?;
     if let TemporalKeyAge::Expired { issued_at, expired_at, valid_days } = temporal_key_age(env, input.spec) {
         return Err(ExchangeError::TemporalKeyExpired { issued_at, expired_at, valid_days });
@@ -294,10 +302,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         return Err(kept(why));
     }
     let found = answer::extract(&body, input.spec).map_err(&kept)?;
-    let credential = input
-        .spec
-        .credential
-        .replace("{account_id}", &account)
+    let credential = with_account(&input.spec.credential, input.spec, &account)
         .replace("{api_key}", &found.api_key)
         .replace("{api_key_id}", &found.api_key_id);
     let credential = SecretString::from(credential);
@@ -309,10 +314,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
         "{}: {}{}",
         input.spec.header,
         input.spec.prefix,
-        input
-            .spec
-            .credential
-            .replace("{account_id}", &account)
+        with_account(&input.spec.credential, input.spec, &account)
             .replace("{api_key}", &format!("<apiKey: {} chars>", found.api_key.chars().count()))
             .replace("{api_key_id}", &format!("<apiKeyId: {} chars>", found.api_key_id.chars().count()))
     );

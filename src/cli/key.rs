@@ -77,9 +77,10 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
         ConfigError::usage(format!("the pack of environment `{}` describes no key exchange", args.target.env))
     })?;
     let spec = pack.key_exchange.as_ref().ok_or_else(|| ConfigError::usage("no key exchange"))?;
-    let account = env.account_id.clone().ok_or_else(|| {
-        ConfigError::usage(format!("environment `{}` has no account_id", env.name))
-            .help("add account_id = \"...\" to it")
+    let names = &spec.inputs;
+    let account = env.input_text(&names.account).map(str::to_string).ok_or_else(|| {
+        ConfigError::usage(format!("environment `{}` has no {}", env.name, names.account))
+            .help(format!("add {} = \"...\" to it", names.account))
     })?;
     // Neither the temporal key nor the secret goes in clear text to another machine.
     let sent = inputs::secrets_sent(ProbeKind::ApiKeyExchange, &toml::Table::new(), env, pack);
@@ -90,7 +91,7 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
     let out = args
         .out
         .clone()
-        .or_else(|| env.permanent_key_file.clone())
+        .or_else(|| env.input_path(&names.key_file).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(format!("{account}.permanent-api-key")));
     if std::fs::symlink_metadata(&out).is_ok() {
         return Err(ConfigError::usage(format!(
@@ -119,7 +120,7 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
             }
         }
     }
-    let secret = secret(&args, env.account_secret.as_ref().map(|s| &s.value))?;
+    let secret = secret(&args, env.input_secret(&names.secret).map(|s| &s.value), &names.secret)?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes {
         if !interactive {
@@ -227,7 +228,7 @@ fn report_exchanged(done: &crate::apikey::Exchanged) -> Result<u8, ConfigError> 
 }
 
 /// The chosen secret: from a flag's reference, the environment, or a prompt.
-fn secret(args: &ExchangeArgs, configured: Option<&SecretString>) -> Result<SecretString, ConfigError> {
+fn secret(args: &ExchangeArgs, configured: Option<&SecretString>, name: &str) -> Result<SecretString, ConfigError> {
     let from_ref = |r: SecretRef| r.resolve().map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")));
     if let Some(var) = &args.secret_env {
         return from_ref(SecretRef::Env(var.clone()));
@@ -239,8 +240,9 @@ fn secret(args: &ExchangeArgs, configured: Option<&SecretString>) -> Result<Secr
         return Ok(s.clone());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(ConfigError::usage("no secret for the exchange")
-            .help("pass --secret-env VAR or --secret-file PATH, or set account_secret in golive.toml (a prompt needs a terminal)"));
+        return Err(ConfigError::usage("no secret for the exchange").help(format!(
+            "pass --secret-env VAR or --secret-file PATH, or set {name} in golive.toml (a prompt needs a terminal)"
+        )));
     }
     let first = rpassword::prompt_password("Secret for the account (not shown): ")
         .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))?;

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use super::pack::Pack;
 use super::raw::{RawConfig, RawEnv, RawWebhook, RawWebhookAuth};
 use super::secret::SecretRef;
 use crate::redact::Redactor;
+use crate::spec::InputFormat;
 
 /// The built-in environment backed by the embedded fakes.
 pub const DEMO_ENV: &str = "demo";
@@ -59,6 +61,17 @@ pub enum WebhookAuth {
     },
 }
 
+/// The value of one input a pack declares, read as the pack says.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A text value, as written.
+    Text(String),
+    /// A secret, from its `{ env }` or `{ file }` reference.
+    Secret(Secret),
+    /// A path, resolved against the folder of the configuration file.
+    Path(PathBuf),
+}
+
 /// One validated environment.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -80,18 +93,11 @@ pub struct Environment {
     pub calling_ips: Vec<IpAddr>,
     /// Nameservers.
     pub nameservers: Vec<SocketAddr>,
-    /// Partner account id.
-    pub account_id: Option<String>,
-    /// Partner organization id.
-    pub organization_id: Option<String>,
-    /// Temporal API key.
-    pub temporal_api_key: Option<Secret>,
+    /// The values of the inputs its pack declares (`[inputs.NAME]`) that the
+    /// environment sets, in the pack's order.
+    pub inputs: Vec<(String, Input)>,
     /// When the temporal API key was issued.
     pub temporal_key_issued_at: Option<time::OffsetDateTime>,
-    /// The account secret for the key exchange.
-    pub account_secret: Option<Secret>,
-    /// Where the key exchange writes the permanent credential.
-    pub permanent_key_file: Option<PathBuf>,
     /// golive's local state file; `None` means the default location.
     pub state_file: Option<PathBuf>,
     /// Webhook endpoint.
@@ -127,10 +133,42 @@ impl Environment {
             "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
             // `webhook.destination_id`, or `vars.webhook_destination_id` as the plan's help suggests.
             "webhook_destination_id" => self.webhook_destination_id.clone().or_else(|| self.vars.get(name).cloned()),
-            "account_id" => self.account_id.clone(),
-            "organization_id" => self.organization_id.clone(),
             "env" => Some(self.name.clone()),
-            other => self.vars.get(other).cloned(),
+            other => match self.input(other) {
+                Some(Input::Text(value)) => Some(value.clone()),
+                // A secret or a path is no `${name}` value.
+                Some(_) => None,
+                None => self.vars.get(other).cloned(),
+            },
+        }
+    }
+
+    /// The value of the input `name`, if the environment sets it.
+    pub fn input(&self, name: &str) -> Option<&Input> {
+        self.inputs.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The text input `name`, if set.
+    pub fn input_text(&self, name: &str) -> Option<&str> {
+        match self.input(name)? {
+            Input::Text(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The secret input `name`, if set.
+    pub fn input_secret(&self, name: &str) -> Option<&Secret> {
+        match self.input(name)? {
+            Input::Secret(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The path input `name`, if set.
+    pub fn input_path(&self, name: &str) -> Option<&Path> {
+        match self.input(name)? {
+            Input::Path(p) => Some(p),
+            _ => None,
         }
     }
 
@@ -142,8 +180,13 @@ impl Environment {
     /// Every secret of this environment, for redaction.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        for s in [&self.api_key, &self.temporal_api_key, &self.account_secret].into_iter().flatten() {
+        if let Some(s) = &self.api_key {
             r.add(&s.value);
+        }
+        for (_, input) in &self.inputs {
+            if let Input::Secret(s) = input {
+                r.add(&s.value);
+            }
         }
         if let Some(w) = &self.webhook {
             r.add(&w.secret.value);
@@ -207,15 +250,79 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
     }
     let file = SourceFile::read(path, "configuration file")?;
     let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let keys: KeySpans = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let Some((_, env)) = raw.env.iter().find(|(k, _)| k.get_ref() == name) else {
+        return Err(unknown_env(&file, name));
+    };
+    let pack = super::pack::load(env.get_ref().pack.get_ref(), Some((&file, env.get_ref().pack.span())))?;
+    unknown_keys(&file, &raw, &keys, (name, &pack))?;
+    let spans = keys.env.get(name).cloned().unwrap_or_default();
+    let base = path.parent().unwrap_or(Path::new(""));
     let Some((key, env)) = raw.env.into_iter().find(|(k, _)| k.get_ref() == name) else {
         return Err(unknown_env(&file, name));
     };
-    let base = path.parent().unwrap_or(Path::new(""));
-    let env = env.into_inner();
-    let pack_span = env.pack.span();
-    let env = Validator { file: &file, base, resolve_secrets }.env(key.into_inner(), env)?;
-    let pack = super::pack::load(&env.pack, Some((&file, pack_span)))?;
+    let env =
+        Validator { file: &file, base, resolve_secrets }.env(key.into_inner(), env.into_inner(), &pack, &spans)?;
     Ok((env, pack))
+}
+
+/// Every key of every `[env.NAME]` with its span and its value's.
+#[derive(serde::Deserialize)]
+struct KeySpans {
+    #[serde(default)]
+    env: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+}
+
+/// The first key (in file order) of any `[env.NAME]` that neither golive nor
+/// that environment's pack knows: an error that lists the keys known there.
+/// The environment being loaded brings its pack; another environment's pack is
+/// loaded only to learn its inputs, and skipped when it does not load (that
+/// environment's own load says why).
+fn unknown_keys(
+    file: &SourceFile,
+    raw: &RawConfig,
+    keys: &KeySpans,
+    (selected, selected_pack): (&str, &Pack),
+) -> Result<(), ConfigError> {
+    let mut first: Option<(Range<usize>, String, Vec<String>)> = None;
+    for (name, env) in &raw.env {
+        let env = env.get_ref();
+        let Some(spans) = keys.env.get(name.get_ref()) else { continue };
+        if env.inputs.is_empty() {
+            continue;
+        }
+        let other;
+        let pack = if name.get_ref() == selected {
+            selected_pack
+        } else {
+            match super::pack::load(env.pack.get_ref(), Some((file, env.pack.span()))) {
+                Ok(p) => {
+                    other = p;
+                    &other
+                }
+                Err(_) => continue,
+            }
+        };
+        let declared = |k: &str| pack.inputs.iter().any(|(n, _)| n == k);
+        for (key, _) in spans {
+            let k = key.get_ref();
+            if super::raw::CORE_KEYS.contains(&k.as_str()) || declared(k) {
+                continue;
+            }
+            if first.as_ref().is_none_or(|(span, _, _)| key.span().start < span.start) {
+                let known = super::raw::CORE_KEYS
+                    .iter()
+                    .map(|k| k.to_string())
+                    .chain(pack.inputs.iter().map(|(n, _)| n.clone()))
+                    .collect();
+                first = Some((key.span(), k.clone(), known));
+            }
+        }
+    }
+    match first {
+        Some((span, key, known)) => Err(super::error::unknown_key(file, span, &key, known.iter().map(String::as_str))),
+        None => Ok(()),
+    }
 }
 
 fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
@@ -243,7 +350,13 @@ struct Validator<'a> {
 }
 
 impl Validator<'_> {
-    fn env(&self, name: String, raw: RawEnv) -> Result<Environment, ConfigError> {
+    fn env(
+        &self,
+        name: String,
+        raw: RawEnv,
+        pack: &Pack,
+        spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    ) -> Result<Environment, ConfigError> {
         let (webhook, webhook_auth, webhook_destination_id) = match raw.webhook {
             Some(w) => {
                 let (webhook, auth, destination) = self.webhook(w.into_inner())?;
@@ -260,15 +373,11 @@ impl Validator<'_> {
             ca_bundle: raw.ca_bundle.map(|p| self.file_path("ca_bundle", p)).transpose()?,
             calling_ips: raw.calling_ips.into_iter().map(|ip| self.ip(ip)).collect::<Result<_, _>>()?,
             nameservers: raw.nameservers.into_iter().map(|ns| self.nameserver(ns)).collect::<Result<_, _>>()?,
-            account_id: raw.account_id.map(Spanned::into_inner),
-            organization_id: raw.organization_id.map(Spanned::into_inner),
-            temporal_api_key: raw.temporal_api_key.map(|s| self.secret("temporal_api_key", s)).transpose()?,
+            inputs: self.inputs(pack, spans)?,
             temporal_key_issued_at: raw
                 .temporal_key_issued_at
                 .map(|t| self.instant("temporal_key_issued_at", t))
                 .transpose()?,
-            account_secret: raw.account_secret.map(|s| self.secret("account_secret", s)).transpose()?,
-            permanent_key_file: raw.permanent_key_file.map(|p| self.base.join(p.get_ref())),
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
             webhook,
             webhook_auth,
@@ -284,6 +393,32 @@ impl Validator<'_> {
             allow_insecure_http: raw.allow_insecure_http,
             name,
         })
+    }
+
+    /// The values of the pack's inputs the environment sets, read as each is declared.
+    fn inputs(
+        &self,
+        pack: &Pack,
+        spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    ) -> Result<Vec<(String, Input)>, ConfigError> {
+        let mut out = Vec::new();
+        for (name, spec) in &pack.inputs {
+            let Some((_, value)) = spans.iter().find(|(k, _)| k.get_ref() == name) else { continue };
+            let input = if spec.secret {
+                Input::Secret(self.secret(name, value.clone())?)
+            } else {
+                let Some(text) = value.get_ref().as_str() else {
+                    return Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
+                        .help(format!("{name}: {}", spec.about)));
+                };
+                match spec.format {
+                    InputFormat::Text => Input::Text(text.to_string()),
+                    InputFormat::Path => Input::Path(self.base.join(text)),
+                }
+            };
+            out.push((name.clone(), input));
+        }
+        Ok(out)
     }
 
     fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
@@ -477,4 +612,3 @@ pub fn default_state_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".golive-state"));
     base.join("state.json")
 }
-

@@ -184,16 +184,27 @@ pub fn from_toml(file: &SourceFile, err: &toml::de::Error) -> ConfigError {
     let message = err.message().trim().to_string();
     let span = err.span().unwrap_or(0..0);
     if let Some((key, expected)) = parse_unknown_field(&message) {
-        let known: Vec<&str> = expected.iter().map(String::as_str).collect();
-        return ConfigError::at(file, span, format!("unknown key `{key}`"))
-            .label("not a key golive knows here")
-            .suggest(&key, known.iter().copied())
-            .help(format!("known keys here: {}", known.join(", ")));
+        return unknown_key(file, span, &key, expected.iter().map(String::as_str));
     }
     if let Some(field) = message.strip_prefix("missing field ") {
         return ConfigError::at(file, span, format!("missing key {field}")).help(format!("add {field} to this table"));
     }
     ConfigError::at(file, span, message)
+}
+
+/// The error for a key not known where it is written, with "did you mean"
+/// and the keys known there.
+pub fn unknown_key<'a>(
+    file: &SourceFile,
+    span: Range<usize>,
+    key: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> ConfigError {
+    let known: Vec<&str> = known.into_iter().collect();
+    ConfigError::at(file, span, format!("unknown key `{key}`"))
+        .label("not a key golive knows here")
+        .suggest(key, known.iter().copied())
+        .help(format!("known keys here: {}", known.join(", ")))
 }
 
 /// Parses serde's "unknown field `x`, expected one of `a`, `b`" message.

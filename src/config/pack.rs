@@ -21,8 +21,9 @@ use super::env::parse_duration;
 use super::error::{ConfigError, SourceFile, from_toml};
 use super::matcher::RawMatcher;
 pub use super::matcher::{Matcher, StatusMatch};
+use super::scheme::Scheme;
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
-use crate::spec::{Diagnosis, ProbeKind, RunbookRef, Signals};
+use crate::spec::{Diagnosis, InputFormat, InputSpec, ProbeKind, RunbookRef, Signals};
 
 // `BUILT_IN`: every `probes/*.toml`, embedded by build.rs.
 include!(concat!(env!("OUT_DIR"), "/built_in_packs.rs"));
@@ -35,6 +36,10 @@ struct RawPack {
     secret_policy: Option<crate::spec::SecretPolicy>,
     key_exchange: Option<crate::spec::ExchangeSpec>,
     masking: Option<Masking>,
+    #[serde(default)]
+    inputs: BTreeMap<Spanned<String>, InputSpec>,
+    #[serde(default)]
+    schemes: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
     #[serde(default)]
@@ -182,6 +187,12 @@ pub struct Pack {
     pub key_exchange: Option<crate::spec::ExchangeSpec>,
     /// Response fields masked in every output.
     pub masking: Option<Masking>,
+    /// The values it needs from an environment beyond golive's own keys
+    /// (`[inputs.NAME]`), in the order the pack declares them.
+    pub inputs: Vec<(String, InputSpec)>,
+    /// The webhook signature schemes it declares (`[schemes.NAME]`), which
+    /// its probes and environments may name like a preset.
+    pub schemes: Vec<(String, Scheme)>,
     /// Pack-wide diagnoses.
     pub diagnoses: Vec<DiagnosisRule>,
     /// The probes, in file order.
@@ -322,6 +333,8 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
     let coverage = super::coverage::check(&file, raw.coverage, &seen)?;
+    let inputs = inputs(&file, raw.inputs, raw.key_exchange.as_ref())?;
+    let schemes = schemes(&file, raw.schemes)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
     let watch = raw
         .watch
@@ -336,6 +349,8 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         secret_policy: raw.secret_policy,
         key_exchange: raw.key_exchange,
         masking: raw.masking,
+        inputs,
+        schemes,
         diagnoses: rules(&file, raw.diagnosis)?,
         probes,
         coverage,
@@ -343,6 +358,82 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         sha256,
         watch,
     })
+}
+
+/// The pack's `[inputs]` in the order it declares them, checked: no name of
+/// golive's own environment keys, and the key exchange names inputs that are
+/// declared with the form it reads.
+fn inputs(
+    file: &SourceFile,
+    raw: BTreeMap<Spanned<String>, InputSpec>,
+    exchange: Option<&crate::spec::ExchangeSpec>,
+) -> Result<Vec<(String, InputSpec)>, ConfigError> {
+    let mut raw: Vec<(Spanned<String>, InputSpec)> = raw.into_iter().collect();
+    raw.sort_by_key(|(name, _)| name.span().start);
+    for (name, _) in &raw {
+        if super::raw::CORE_KEYS.contains(&name.get_ref().as_str()) {
+            return Err(ConfigError::at(
+                file,
+                name.span(),
+                format!("input `{}` has the name of a key golive itself reads", name.get_ref()),
+            )
+            .help(format!("golive's own environment keys: {}", super::raw::CORE_KEYS.join(", "))));
+        }
+    }
+    let inputs: Vec<(String, InputSpec)> = raw.into_iter().map(|(n, spec)| (n.into_inner(), spec)).collect();
+    if let Some(x) = exchange {
+        let wanted = [
+            ("account", &x.inputs.account, false, InputFormat::Text),
+            ("temporal_key", &x.inputs.temporal_key, true, InputFormat::Text),
+            ("secret", &x.inputs.secret, true, InputFormat::Text),
+            ("key_file", &x.inputs.key_file, false, InputFormat::Path),
+        ];
+        for (role, name, secret, format) in wanted {
+            let declared = inputs.iter().find(|(n, _)| n == name).map(|(_, s)| s);
+            let ok = declared.is_some_and(|s| s.secret == secret && s.format == format);
+            if !ok {
+                let form = if secret { "a secret".to_string() } else { format!("a {} input", format.name()) };
+                return Err(ConfigError::in_file(
+                    &file.path,
+                    format!("[key_exchange] inputs.{role} names `{name}`, which the pack does not declare as {form}"),
+                )
+                .help(format!(
+                    "declare it: [inputs.{name}] with about = \"...\"{}",
+                    match (secret, format) {
+                        (true, _) => ", secret = true",
+                        (false, InputFormat::Path) => ", format = \"path\"",
+                        (false, InputFormat::Text) => "",
+                    }
+                )));
+            }
+        }
+    }
+    Ok(inputs)
+}
+
+/// The pack's `[schemes]`, each resolved as a custom scheme named after its key.
+fn schemes(
+    file: &SourceFile,
+    raw: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+) -> Result<Vec<(String, Scheme)>, ConfigError> {
+    let mut out = Vec::with_capacity(raw.len());
+    for (name, def) in raw {
+        let refers_to_itself =
+            def.get_ref().get("preset").and_then(toml::Value::as_str) == Some(name.get_ref().as_str());
+        let resolved = if refers_to_itself {
+            Err("a scheme cannot start from itself".to_string())
+        } else {
+            super::scheme::from_toml(def.get_ref())
+        };
+        let mut scheme = resolved.map_err(|why| {
+            ConfigError::at(file, def.span(), format!("invalid scheme `{}`: {why}", name.get_ref())).help(
+                "a scheme is a table such as { header = \"X-Signature\", algorithm = \"sha256\", encoding = \"hex\" }",
+            )
+        })?;
+        scheme.name = name.get_ref().clone();
+        out.push((name.into_inner(), scheme));
+    }
+    Ok(out)
 }
 
 /// The name of the first step (or cleanup step) marked `mutating = true`.

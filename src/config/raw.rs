@@ -18,9 +18,9 @@ pub struct RawConfig {
     pub env: BTreeMap<Spanned<String>, Spanned<RawEnv>>,
 }
 
-/// One `[env.NAME]` table.
+/// One `[env.NAME]` table. Unknown keys are collected (`inputs`) rather than
+/// refused here: which are known depends on the pack.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawEnv {
     /// A built-in pack name or a path to a pack file.
     pub pack: Spanned<String>,
@@ -40,19 +40,9 @@ pub struct RawEnv {
     /// Nameservers to use instead of the system resolver.
     #[serde(default)]
     pub nameservers: Vec<Spanned<String>>,
-    /// The partner account id.
-    pub account_id: Option<Spanned<String>>,
-    /// The partner organization id.
-    pub organization_id: Option<Spanned<String>>,
-    /// A one-time temporal API key, a secret reference.
-    pub temporal_api_key: Option<Spanned<toml::Value>>,
     /// When the temporal API key was issued (RFC 3339, e.g. "2026-11-20T10:00:00Z"),
     /// so an expired one is refused before the exchange is sent.
     pub temporal_key_issued_at: Option<Spanned<toml::Value>>,
-    /// The account secret chosen for the key exchange, a secret reference.
-    pub account_secret: Option<Spanned<toml::Value>>,
-    /// Where the key exchange writes the permanent credential (must not exist yet).
-    pub permanent_key_file: Option<Spanned<String>>,
     /// golive's local state (secret history, key age); default: the user's state folder.
     pub state_file: Option<Spanned<String>>,
     /// The merchant's webhook endpoint.
@@ -76,7 +66,34 @@ pub struct RawEnv {
     /// loopback (a trusted test server); default: such a run is refused.
     #[serde(default)]
     pub allow_insecure_http: bool,
+    /// Every other key: the inputs the environment's pack declares
+    /// (`[inputs.NAME]`), checked against the pack once it is loaded; any
+    /// other key is an unknown-key error (see [`CORE_KEYS`]).
+    #[serde(flatten)]
+    pub inputs: BTreeMap<String, toml::Value>,
 }
+
+/// The keys of `[env.NAME]` golive itself reads, in the order errors list
+/// them; a pack's inputs come after. Keep in step with [`RawEnv`].
+pub const CORE_KEYS: &[&str] = &[
+    "pack",
+    "base_url",
+    "api_key",
+    "client_cert",
+    "client_key",
+    "ca_bundle",
+    "calling_ips",
+    "nameservers",
+    "temporal_key_issued_at",
+    "state_file",
+    "webhook",
+    "website_url",
+    "timeout",
+    "vars",
+    "features",
+    "stage",
+    "allow_insecure_http",
+];
 
 /// The `webhook = { url, scheme, secret }` table.
 #[derive(Debug, Deserialize)]

@@ -1,9 +1,15 @@
-//! Signature schemes as data: the built-in presets and the custom definition
-//! a pack or `golive.toml` may write (`scheme = { header = "...", ... }`).
+//! Signature schemes as data: the presets and the custom definition a pack or
+//! `golive.toml` may write (`scheme = { header = "...", ... }`).
+//!
+//! The presets are the partner-neutral ones below (`standard-webhooks`,
+//! `stripe`, `github`) and every scheme a built-in pack declares as data
+//! (`[schemes.NAME]` in `probes/*.toml`), listed first.
 //!
 //! A [`Scheme`] says where the signature travels, what is signed and how the
 //! MAC is encoded; [`super::sign`] and [`super::verify`] only read it.
 
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -95,13 +101,54 @@ pub struct Scheme {
     pub expect_status: Option<u16>,
 }
 
-/// The names of the built-in schemes.
-pub const PRESETS: &[&str] = &["paymentsai", "standard-webhooks", "stripe", "github"];
+/// The names of the preset schemes: those the built-in packs declare, then
+/// the partner-neutral ones. Iterate it (`for name in PRESETS`) or call
+/// [`Presets::iter`].
+pub const PRESETS: Presets = Presets;
+
+/// The partner-neutral presets golive itself knows.
+const NEUTRAL: &[&str] = &["standard-webhooks", "stripe", "github"];
+
+/// The list of preset names (see [`PRESETS`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Presets;
+
+impl Presets {
+    /// Every preset name, pack schemes first.
+    pub fn iter(self) -> std::slice::Iter<'static, &'static str> {
+        NAMES.iter()
+    }
+}
+
+impl IntoIterator for Presets {
+    type Item = &'static &'static str;
+    type IntoIter = std::slice::Iter<'static, &'static str>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The schemes the built-in packs declare in `[schemes.NAME]`, in pack order.
+static PACK_SCHEMES: LazyLock<Vec<(String, SchemeDef)>> = LazyLock::new(|| {
+    #[derive(Deserialize)]
+    struct Schemes {
+        #[serde(default)]
+        schemes: BTreeMap<String, SchemeDef>,
+    }
+    super::pack::BUILT_IN
+        .iter()
+        .filter_map(|(_, text)| toml::from_str::<Schemes>(text).ok())
+        .flat_map(|s| s.schemes)
+        .collect()
+});
+
+static NAMES: LazyLock<Vec<&'static str>> =
+    LazyLock::new(|| PACK_SCHEMES.iter().map(|(n, _)| n.as_str()).chain(NEUTRAL.iter().copied()).collect());
 
 const FIVE_MINUTES: Duration = Duration::from_secs(300);
 
 impl Scheme {
-    /// The built-in scheme called `name`.
+    /// The preset scheme called `name`: partner-neutral, or declared by a built-in pack.
     pub fn preset(name: &str) -> Option<Scheme> {
         let body_only = vec![Part::Body];
         let base = Scheme {
@@ -120,7 +167,6 @@ impl Scheme {
             expect_status: None,
         };
         Some(match name {
-            "paymentsai" => Scheme { header: "x-pai-signature".into(), expect_status: Some(200), ..base },
             "github" => Scheme { header: "X-Hub-Signature-256".into(), prefix: "sha256=".into(), ..base },
             "stripe" => Scheme {
                 header: "Stripe-Signature".into(),
@@ -142,7 +188,12 @@ impl Scheme {
                 secret_format: SecretFormat::Whsec,
                 ..base
             },
-            _ => return None,
+            _ => {
+                let (_, def) = PACK_SCHEMES.iter().find(|(n, _)| n == name)?;
+                let mut scheme = def.clone().resolve().ok()?;
+                scheme.name = name.to_string();
+                scheme
+            }
         })
     }
 
@@ -219,7 +270,7 @@ pub struct SchemeDef {
 
 /// The known scheme names, for errors.
 pub fn known_names() -> String {
-    PRESETS.join(", ")
+    NAMES.join(", ")
 }
 
 /// Resolves a scheme written as a TOML value: a preset name or a [`SchemeDef`] table.
@@ -393,8 +444,11 @@ mod tests {
 
     #[test]
     fn a_preset_can_switch_encoding() {
-        let v: toml::Value = toml::from_str("preset = \"paymentsai\"\nencoding = \"base64\"").unwrap();
+        let v: toml::Value = toml::from_str("preset = \"github\"\nencoding = \"base64\"").unwrap();
         let s = from_toml(&v).unwrap();
-        assert_eq!((s.header.as_str(), s.encoding, s.expect_status), ("x-pai-signature", Encoding::Base64, Some(200)));
+        assert_eq!(
+            (s.header.as_str(), s.encoding, s.prefix.as_str()),
+            ("X-Hub-Signature-256", Encoding::Base64, "sha256=")
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde_json::{Map, Value, json};
 
 use super::{ENVIRONMENT, EvidenceError, MANIFEST, RUN, STATES, TRACE, manifest};
-use crate::config::{Environment, Secret};
+use crate::config::{Environment, Input, Secret};
 use crate::plan::Plan;
 use crate::redact::{Redactor, mask_card_numbers};
 use crate::report::RunSummary;
@@ -191,12 +191,8 @@ fn configuration(env: &Environment) -> Value {
         ca_bundle,
         calling_ips,
         nameservers,
-        account_id,
-        organization_id,
-        temporal_api_key,
+        inputs,
         temporal_key_issued_at,
-        account_secret,
-        permanent_key_file,
         state_file,
         webhook,
         webhook_auth,
@@ -210,7 +206,7 @@ fn configuration(env: &Environment) -> Value {
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    json!({
+    let mut out = json!({
         "name": name,
         "pack": pack,
         "base_url": base_url.as_ref().map(|u| u.as_str()),
@@ -220,13 +216,21 @@ fn configuration(env: &Environment) -> Value {
         "ca_bundle": path(ca_bundle),
         "calling_ips": calling_ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
         "nameservers": nameservers.iter().map(|ns| ns.to_string()).collect::<Vec<_>>(),
-        "account_id": account_id,
-        "organization_id": organization_id,
-        "temporal_api_key": secret(temporal_api_key),
+    });
+    // The pack's inputs under the keys golive.toml gives them, secrets as references.
+    if let Value::Object(map) = &mut out {
+        for (key, input) in inputs {
+            let value = match input {
+                Input::Text(v) => json!(v),
+                Input::Secret(s) => json!(s.source.to_string()),
+                Input::Path(p) => json!(p.display().to_string()),
+            };
+            map.insert(key.clone(), value);
+        }
+    }
+    let rest = json!({
         "temporal_key_issued_at": temporal_key_issued_at
             .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
-        "account_secret": secret(account_secret),
-        "permanent_key_file": path(permanent_key_file),
         "state_file": path(state_file),
         "webhook": webhook.as_ref().map(|w| json!({
             "url": w.url.as_str(),
@@ -245,5 +249,9 @@ fn configuration(env: &Environment) -> Value {
         "features": features,
         "stage": stage.map(|s| s.name()),
         "allow_insecure_http": allow_insecure_http,
-    })
+    });
+    if let (Value::Object(map), Value::Object(rest)) = (&mut out, rest) {
+        map.extend(rest);
+    }
+    out
 }

@@ -26,7 +26,7 @@ pub use mock::Wiremock;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::config::{Environment, Secret, SecretRef, Webhook};
+use crate::config::{Environment, Input, Secret, SecretRef, Webhook};
 
 /// The scheme the demo's merchant receiver verifies: PaymentsAI's.
 fn pai_webhook_scheme() -> Result<crate::webhook::Scheme, String> {
@@ -327,8 +327,8 @@ impl Fakes {
             if let Some(u) = &env.website_url {
                 out.push_str(&format!("website_url = \"{}\"\n", u.as_str().trim_end_matches('/')));
             }
-            for (key, value) in [("account_id", &env.account_id), ("organization_id", &env.organization_id)] {
-                if let Some(v) = value {
+            for (key, value) in &env.inputs {
+                if let crate::config::Input::Text(v) = value {
                     out.push_str(&format!("{key} = \"{v}\"\n"));
                 }
             }
@@ -409,11 +409,14 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         pack: "paymentsai".to_string(),
         base_url: url(&at.paymentsai, ""),
         api_key: Some(secret("pai_api_key", &secrets.pai_api_key)),
-        account_id: Some(DEMO_ACCOUNT_ID.to_string()),
-        organization_id: Some(DEMO_ORGANIZATION_ID.to_string()),
-        temporal_api_key: Some(secret("pai_temporal_key", &secrets.pai_temporal_key)),
-        account_secret: Some(secret("pai_account_secret", &secrets.pai_account_secret)),
-        permanent_key_file: Some(dir.join("pai-permanent.key")),
+        // The inputs probes/paymentsai.toml declares, in its order.
+        inputs: vec![
+            ("account_id".into(), Input::Text(DEMO_ACCOUNT_ID.to_string())),
+            ("organization_id".into(), Input::Text(DEMO_ORGANIZATION_ID.to_string())),
+            ("temporal_api_key".into(), Input::Secret(secret("pai_temporal_key", &secrets.pai_temporal_key))),
+            ("account_secret".into(), Input::Secret(secret("pai_account_secret", &secrets.pai_account_secret))),
+            ("permanent_key_file".into(), Input::Path(dir.join("pai-permanent.key"))),
+        ],
         state_file: Some(dir.join("state.json")),
         webhook: at.webhook.clone().map(|url| Webhook {
             url,

@@ -43,7 +43,9 @@ pub fn build(mut params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn P
         Some(toml::Value::Integer(n)) if n > 0 => Some(n as u32),
         Some(_) => return Err("`rotate_days` must be a positive whole number".into()),
     };
-    let state_key = format!("{}/{}", cx.pack.name, cx.env.account_id.clone().unwrap_or_default());
+    // The key's age is kept per account: the one the pack's key exchange names.
+    let account = cx.pack.key_exchange.as_ref().and_then(|x| cx.env.input_text(&x.inputs.account)).unwrap_or_default();
+    let state_key = format!("{}/{account}", cx.pack.name);
     Ok(Arc::new(ApiKeyProbe { shape, shape_hint, rotate_days, state_key, request: RequestSpec::parse(params, cx)? }))
 }
 

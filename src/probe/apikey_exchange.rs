@@ -34,13 +34,14 @@ impl Probe for ExchangeProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
         let mut out = Outcome::default();
         let env = &cx.env;
-        let (Some(secret), Some(target)) = (&env.account_secret, &env.permanent_key_file) else {
+        let names = &self.spec.inputs;
+        let (Some(secret), Some(target)) = (env.input_secret(&names.secret), env.input_path(&names.key_file)) else {
             out.check(Check::new(
                 "configuration",
                 Status::Error,
                 format!(
-                    "environment `{}` needs account_secret = {{ env = \"VAR\" }} and permanent_key_file = \"path\" for the exchange",
-                    env.name
+                    "environment `{}` needs {} = {{ env = \"VAR\" }} and {} = \"path\" for the exchange",
+                    env.name, names.secret, names.key_file
                 ),
             ));
             return out;

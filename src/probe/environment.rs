@@ -12,7 +12,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 
 use super::{BuildContext, Probe, ProbeContext};
-use crate::config::Environment;
+use crate::config::{Environment, Input};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 #[derive(Debug, Deserialize)]
@@ -28,7 +28,8 @@ struct Params {
     hints: BTreeMap<String, String>,
 }
 
-/// The values an environment can hold, by the names golive.toml uses.
+/// golive's own values of an environment, by the names golive.toml uses; the
+/// pack's `[inputs]` come after.
 const KNOWN: &[&str] = &[
     "base_url",
     "api_key",
@@ -37,11 +38,6 @@ const KNOWN: &[&str] = &[
     "ca_bundle",
     "calling_ips",
     "nameservers",
-    "account_id",
-    "organization_id",
-    "temporal_api_key",
-    "account_secret",
-    "permanent_key_file",
     "webhook",
     "website_url",
 ];
@@ -52,11 +48,14 @@ struct EnvironmentProbe {
 }
 
 /// Builds an `environment` probe: `require = [names]`, `patterns = { name = regex }`.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+    let declared = |name: &str| cx.pack.inputs.iter().any(|(n, _)| n == name);
     for name in p.require.iter().chain(p.patterns.keys()) {
-        if !KNOWN.contains(&name.as_str()) && !name.starts_with("vars.") {
-            return Err(format!("`{name}` is not an environment value; use one of {} or vars.NAME", KNOWN.join(", ")));
+        if !KNOWN.contains(&name.as_str()) && !declared(name) && !name.starts_with("vars.") {
+            let known: Vec<&str> =
+                KNOWN.iter().copied().chain(cx.pack.inputs.iter().map(|(n, _)| n.as_str())).collect();
+            return Err(format!("`{name}` is not an environment value; use one of {} or vars.NAME", known.join(", ")));
         }
     }
     let patterns = p
@@ -75,16 +74,18 @@ fn value(env: &Environment, name: &str) -> Option<String> {
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
     match name {
         "api_key" => env.api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
-        "temporal_api_key" => env.temporal_api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
-        "account_secret" => env.account_secret.as_ref().map(|s| s.value.expose_secret().to_string()),
         "client_cert" => path(&env.client_cert),
         "client_key" => path(&env.client_key),
         "ca_bundle" => path(&env.ca_bundle),
-        "permanent_key_file" => path(&env.permanent_key_file),
         "calling_ips" => (!env.calling_ips.is_empty()).then(|| format!("{:?}", env.calling_ips)),
         "nameservers" => (!env.nameservers.is_empty()).then(|| format!("{:?}", env.nameservers)),
         "webhook" => env.webhook.as_ref().map(|w| w.url.to_string()),
-        other => env.var(other.strip_prefix("vars.").unwrap_or(other)),
+        other => match env.input(other) {
+            Some(Input::Secret(s)) => Some(s.value.expose_secret().to_string()),
+            Some(Input::Path(p)) => Some(p.display().to_string()),
+            Some(Input::Text(v)) => Some(v.clone()),
+            None => env.var(other.strip_prefix("vars.").unwrap_or(other)),
+        },
     }
     .filter(|v| !v.trim().is_empty())
 }

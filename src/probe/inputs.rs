@@ -20,7 +20,7 @@ use crate::config::{Environment, Pack};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Missing {
     /// The key of `[env.NAME]`.
-    pub key: &'static str,
+    pub key: String,
     /// What the probe does with it.
     pub why: &'static str,
 }
@@ -28,9 +28,9 @@ pub struct Missing {
 /// The keys `kind` needs, with (uninterpolated) parameters `params`, that `env` lacks.
 pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Missing> {
     let mut out = Vec::new();
-    let mut need = |set: bool, key: &'static str, why: &'static str| {
+    let mut need = |set: bool, key: &str, why: &'static str| {
         if !set {
-            out.push(Missing { key, why });
+            out.push(Missing { key: key.to_string(), why });
         }
     };
     let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
@@ -62,10 +62,22 @@ pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &
         }
         ProbeKind::ApiKey => need(env.api_key.is_some(), "api_key", "the API key it checks"),
         ProbeKind::ApiKeyExchange => {
-            need(env.account_id.is_some(), "account_id", "the account whose temporal key it exchanges");
-            need(env.temporal_api_key.is_some(), "temporal_api_key", "the one-time key it exchanges");
-            need(env.account_secret.is_some(), "account_secret", "the secret the exchange registers");
-            need(env.permanent_key_file.is_some(), "permanent_key_file", "where the permanent key is written");
+            // The inputs the pack's key exchange names; a pack without one fails at build.
+            if let Some(x) = &pack.key_exchange {
+                let names = &x.inputs;
+                need(
+                    env.input_text(&names.account).is_some(),
+                    &names.account,
+                    "the account whose temporal key it exchanges",
+                );
+                need(
+                    env.input_secret(&names.temporal_key).is_some(),
+                    &names.temporal_key,
+                    "the one-time key it exchanges",
+                );
+                need(env.input_secret(&names.secret).is_some(), &names.secret, "the secret the exchange registers");
+                need(env.input_path(&names.key_file).is_some(), &names.key_file, "where the permanent key is written");
+            }
         }
         ProbeKind::Webhook => {
             need(env.webhook.is_some(), "webhook", "the merchant endpoint it sends signed events to");
@@ -111,7 +123,7 @@ fn needs_api_key(params: &toml::Table, pack: &Pack) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sent {
     /// The environment key of the secret, e.g. `api_key`.
-    pub secret: &'static str,
+    pub secret: String,
     /// The URL it is sent to (captured values shown as `${name}`).
     pub url: reqwest::Url,
 }
@@ -130,7 +142,7 @@ pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pa
         ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey if pack.auth.is_some() && env.api_key.is_some() => {
             for request in requests(params).into_iter().filter(|r| authenticated(r)) {
                 if let Some(u) = request.get("url").and_then(toml::Value::as_str).and_then(url) {
-                    out.push(Sent { secret: "api_key", url: u });
+                    out.push(Sent { secret: "api_key".into(), url: u });
                 }
             }
         }
@@ -138,20 +150,20 @@ pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pa
             if let Some(spec) = &pack.key_exchange {
                 // The secret may come from elsewhere (`key exchange --secret-env`).
                 if let Some(u) = url(&spec.url) {
-                    out.push(Sent { secret: "temporal_api_key", url: u.clone() });
-                    out.push(Sent { secret: "account_secret", url: u });
+                    out.push(Sent { secret: spec.inputs.temporal_key.clone(), url: u.clone() });
+                    out.push(Sent { secret: spec.inputs.secret.clone(), url: u });
                 }
                 // The new permanent key proves itself with one read.
                 if let Some(u) = url(&spec.verify_url) {
-                    out.push(Sent { secret: "the permanent key the exchange returns", url: u });
+                    out.push(Sent { secret: "the permanent key the exchange returns".into(), url: u });
                 }
             }
         }
         ProbeKind::Webhook => {
             if let Some(w) = &env.webhook {
-                out.push(Sent { secret: "webhook.secret", url: w.url.clone() });
+                out.push(Sent { secret: "webhook.secret".into(), url: w.url.clone() });
                 if env.webhook_auth.is_some() {
-                    out.push(Sent { secret: "webhook.auth", url: w.url.clone() });
+                    out.push(Sent { secret: "webhook.auth".into(), url: w.url.clone() });
                 }
             }
         }

@@ -86,8 +86,15 @@ impl Probe for WebhookProbe {
         let mut out = Outcome::default();
         let env = &cx.env.name;
         let Some(webhook) = &cx.env.webhook else {
+            // The pack's scheme when it names one, else the first preset.
+            let example = self
+                .scheme
+                .as_ref()
+                .map(|s| s.name.clone())
+                .or_else(|| scheme::PRESETS.iter().next().map(|n| n.to_string()))
+                .unwrap_or_default();
             let fix = format!(
-                "add `webhook = {{ url = \"https://merchant.example/webhooks\", scheme = \"paymentsai\", secret = {{ env = \"WEBHOOK_SECRET\" }} }}` to [env.{env}] of golive.toml"
+                "add `webhook = {{ url = \"https://merchant.example/webhooks\", scheme = \"{example}\", secret = {{ env = \"WEBHOOK_SECRET\" }} }}` to [env.{env}] of golive.toml"
             );
             not_configured(&mut out, env, "no webhook endpoint is configured", fix);
             return out;

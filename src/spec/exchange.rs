@@ -31,11 +31,14 @@ pub struct ExchangeSpec {
     /// the environment's `temporal_key_issued_at`, an expired key is refused
     /// before any request.
     pub temporal_key_valid_days: Option<u32>,
-    /// How the permanent credential is assembled, with `{account_id}`,
-    /// `{api_key}` and `{api_key_id}`; the parts are never split again.
+    /// How the permanent credential is assembled, with `{api_key}`,
+    /// `{api_key_id}` and `{NAME}` of the account input (`inputs.account`);
+    /// the parts are never split again.
     pub credential: String,
     /// An authenticated read that proves the new credential works.
     pub verify_url: String,
+    /// Which of the pack's `[inputs]` the exchange reads, by name.
+    pub inputs: super::ExchangeInputs,
 }
 
 /// One place the key and its id may be in the answer.

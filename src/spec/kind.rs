@@ -78,4 +78,3 @@ impl ProbeKind {
         Self::ALL.iter().map(|k| k.name()).collect()
     }
 }
-

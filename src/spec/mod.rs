@@ -1,15 +1,17 @@
 //! The shared vocabulary, below every other layer: the words a pack is written
 //! in and a report speaks (probe kinds, signals, diagnoses, runbook items, the
-//! secret policy and key exchange a pack declares). `config` parses into these
+//! inputs, secret policy and key exchange a pack declares). `config` parses into these
 //! types; `report`, `probe`, `apikey` and the rest act on them. Nothing here
 //! imports another golive module.
 
 pub mod exchange;
+pub mod input;
 pub mod kind;
 pub mod outcome;
 pub mod secret_policy;
 
 pub use exchange::{ExchangeSpec, KeyPaths};
+pub use input::{ExchangeInputs, InputFormat, InputSpec};
 pub use kind::ProbeKind;
 pub use outcome::{Diagnosis, RunbookRef, Signals};
 pub use secret_policy::SecretPolicy;

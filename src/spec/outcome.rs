@@ -73,4 +73,3 @@ impl Diagnosis {
         Diagnosis { cause: fill(self.cause), fix: fill(self.fix) }
     }
 }
-

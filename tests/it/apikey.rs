@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, Recorder, SentRequest, exchange};
-use golive::config::{Environment, Secret, SecretRef, pack};
+use golive::config::{Environment, Input, Secret, SecretRef, pack};
 use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
 use golive::fake::faults::Fault;
 use secrecy::SecretString;
@@ -30,9 +30,11 @@ fn env(base_url: &str, dir: &Path) -> Environment {
         name: "production".into(),
         pack: "paymentsai".into(),
         base_url: Some(reqwest::Url::parse(base_url).expect("url")),
-        account_id: Some(ACCOUNT.into()),
-        organization_id: Some(ORGANIZATION.into()),
-        temporal_api_key: Some(secret(TEMPORAL)),
+        inputs: vec![
+            ("account_id".into(), Input::Text(ACCOUNT.into())),
+            ("organization_id".into(), Input::Text(ORGANIZATION.into())),
+            ("temporal_api_key".into(), Input::Secret(secret(TEMPORAL))),
+        ],
         state_file: Some(dir.join("state.json")),
         ..Environment::default()
     }

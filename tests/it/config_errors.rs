@@ -23,6 +23,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-dependency-cycle", "staging", "dependency cycle"),
     ("invalid-duplicate-probe-id", "staging", "duplicate probe id"),
     ("invalid-diagnosis-status", "staging", "a diagnosis status that is neither a status nor a class"),
+    ("invalid-unknown-input", "production", "unknown key, listing the inputs the pack declares"),
+    ("invalid-literal-input-secret", "production", "a secret input written as a literal, value hidden"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
 ];
 

@@ -191,11 +191,16 @@ pub async fn exchange_against(base_url: &str, dir: &std::path::Path) -> Result<(
         name: "production".into(),
         pack: "paymentsai".into(),
         base_url: Some(reqwest::Url::parse(base_url).expect("url")),
-        account_id: Some(ACCOUNT.into()),
-        temporal_api_key: Some(golive::config::Secret {
-            value: SecretString::from(TEMPORAL.to_string()),
-            source: golive::config::SecretRef::Env("T".into()),
-        }),
+        inputs: vec![
+            ("account_id".into(), golive::config::Input::Text(ACCOUNT.into())),
+            (
+                "temporal_api_key".into(),
+                golive::config::Input::Secret(golive::config::Secret {
+                    value: SecretString::from(TEMPORAL.to_string()),
+                    source: golive::config::SecretRef::Env("T".into()),
+                }),
+            ),
+        ],
         ..Environment::default()
     };
     let client = reqwest::Client::builder().no_proxy().build().expect("client");

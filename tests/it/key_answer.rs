@@ -101,12 +101,17 @@ fn env(base_url: &str, dir: &Path, issued_at: Option<OffsetDateTime>) -> Environ
         name: "production".into(),
         pack: "paymentsai".into(),
         base_url: Some(reqwest::Url::parse(base_url).expect("url")),
-        account_id: Some(ACCOUNT.into()),
-        organization_id: Some(ORGANIZATION.into()),
-        temporal_api_key: Some(Secret {
-            value: SecretString::from(TEMPORAL.to_string()),
-            source: SecretRef::Env("T".into()),
-        }),
+        inputs: vec![
+            ("account_id".into(), golive::config::Input::Text(ACCOUNT.into())),
+            ("organization_id".into(), golive::config::Input::Text(ORGANIZATION.into())),
+            (
+                "temporal_api_key".into(),
+                golive::config::Input::Secret(Secret {
+                    value: SecretString::from(TEMPORAL.to_string()),
+                    source: SecretRef::Env("T".into()),
+                }),
+            ),
+        ],
         temporal_key_issued_at: issued_at,
         state_file: Some(dir.join("state.json")),
         ..Environment::default()

@@ -94,8 +94,10 @@ fn pai_env(org: &str, with_key: bool) -> Environment {
     Environment {
         api_key: with_key
             .then(|| Secret { value: SecretString::from("acc_1_sekrit-value_k1"), source: SecretRef::Env("K".into()) }),
-        organization_id: Some(org.into()),
-        account_id: Some("acc_1".into()),
+        inputs: vec![
+            ("organization_id".into(), golive::config::Input::Text(org.into())),
+            ("account_id".into(), golive::config::Input::Text("acc_1".into())),
+        ],
         ..env_at("https://api.example.test")
     }
 }

@@ -25,6 +25,7 @@ async fn canary_secrets_appear_in_no_output() {
     std::fs::write(
         dir.path().join("pack.toml"),
         "[pack]\nname = \"canary\"\ntitle = \"Canary\"\nrunbook = \"canary\"\n[auth]\nheader = \"X-API-Key\"\n\
+         [inputs.temporal_api_key]\nabout = \"a secret input\"\nsecret = true\n\
          [[probe]]\nid = \"auth\"\nkind = \"http\"\ntitle = \"Auth\"\n[probe.params]\nurl = \"${base_url}/cardholders\"\n",
     )
     .expect("write pack");
