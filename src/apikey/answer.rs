@@ -88,8 +88,22 @@ pub fn extract(body: &[u8], spec: &ExchangeSpec) -> Result<Found, String> {
 mod tests {
     use super::*;
 
+    /// A key exchange with a flat answer and one documented alternative in a `data` envelope.
     fn spec() -> ExchangeSpec {
-        crate::config::pack::load("paymentsai", None).expect("pack").key_exchange.expect("exchange")
+        toml::from_str(
+            r#"
+            url = "https://api.example.test/accounts/${account_id}"
+            header = "Authorization"
+            secret_field = "secret"
+            key_path = "$.apiKey"
+            key_id_path = "$.apiKeyId"
+            alternative_paths = [{ key_path = "$.data.apiKey", key_id_path = "$.data.apiKeyId" }]
+            credential = "{account_id}_{api_key}_{api_key_id}"
+            verify_url = "https://api.example.test/read"
+            inputs = { account = "account_id", temporal_key = "temporal_api_key", secret = "account_secret", key_file = "permanent_key_file" }
+            "#,
+        )
+        .expect("an exchange spec")
     }
 
     #[test]

@@ -27,8 +27,9 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         _ = stopper.stopped() => return Ok(exit::OK),
     };
     println!("golive fakes running (scenario {}):", args.scenario.name());
-    println!("  axys-like API (mTLS) https://{}/v2", fakes.axys_front.addr);
-    println!("  paymentsai-like API  {}", fakes.paymentsai.uri());
+    for (label, address) in fakes.partner_listing() {
+        println!("  {label} {address}");
+    }
     println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
     println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
     if let Some(fault) = &fakes.fault {
@@ -38,7 +39,8 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     println!();
     println!("{}", fakes.config_toml());
     println!(
-        "Save the lines above as golive.toml and run `golive verify --env fake-axys`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder."
+        "Save the lines above as golive.toml and run `golive verify --env {}`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
+        Fakes::SUGGESTED_ENV
     );
     let signal = stopper.stopped().await;
     drop(fakes);

@@ -18,7 +18,7 @@ use crate::webhook::{Key, Scheme, Stamp, scheme, sign, verify};
 pub enum WebhookCommand {
     /// Print the headers to send with the body read from stdin.
     #[command(
-        after_help = "Example:\n  golive webhook sign --scheme paymentsai --secret-env WEBHOOK_SECRET < event.json"
+        after_help = "Example:\n  golive webhook sign --scheme standard-webhooks --secret-env WEBHOOK_SECRET < event.json"
     )]
     Sign(SignArgs),
     /// Check a delivery (body on stdin): exit 0 when valid, 1 with the reason when not.
@@ -26,6 +26,12 @@ pub enum WebhookCommand {
         after_help = "Example:\n  golive webhook verify --scheme github --secret-file secret.txt --header 'X-Hub-Signature-256: sha256=...' < body"
     )]
     Verify(VerifyArgs),
+}
+
+/// The `--scheme` help: the presets (the built-in packs' schemes first), as
+/// the hard-coded text listed them.
+fn scheme_help() -> String {
+    format!("The scheme: {}, or a .toml file defining one", scheme::known_names())
 }
 
 /// Where the secret comes from: exactly one of the two.
@@ -43,8 +49,8 @@ pub struct SecretArgs {
 /// `golive webhook sign` options.
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// The scheme: paymentsai, standard-webhooks, stripe, github, or a .toml file defining one.
-    #[arg(long, value_name = "SCHEME")]
+    /// The scheme: a preset name or a .toml file defining one.
+    #[arg(long, value_name = "SCHEME", help = scheme_help())]
     scheme: String,
     #[command(flatten)]
     secret: SecretArgs,
@@ -59,8 +65,8 @@ pub struct SignArgs {
 /// `golive webhook verify` options.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The scheme: paymentsai, standard-webhooks, stripe, github, or a .toml file defining one.
-    #[arg(long, value_name = "SCHEME")]
+    /// The scheme: a preset name or a .toml file defining one.
+    #[arg(long, value_name = "SCHEME", help = scheme_help())]
     scheme: String,
     #[command(flatten)]
     secret: SecretArgs,

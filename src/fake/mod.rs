@@ -291,6 +291,18 @@ impl Fakes {
         demo_environments(self.scenario, &at, &self.secrets, self.dir.path())
     }
 
+    /// The partner fakes `golive fake serve` lists first, as label and address
+    /// (the webhook receiver, DNS and fault server follow).
+    pub fn partner_listing(&self) -> [(&'static str, String); 2] {
+        [
+            ("axys-like API (mTLS)", format!("https://{}/v2", self.axys_front.addr)),
+            ("paymentsai-like API ", self.paymentsai.uri()),
+        ]
+    }
+
+    /// The environment of [`Fakes::config_toml`] that `golive fake serve` suggests running.
+    pub const SUGGESTED_ENV: &'static str = "fake-axys";
+
     /// A ready `golive.toml` for these fakes, secrets referenced as files.
     pub fn config_toml(&self) -> String {
         let mut out = String::from("# golive.toml for the running fakes (scenario ");

@@ -275,3 +275,25 @@ fn run_canary(dir: &std::path::Path, format: &str) -> String {
     assert!(files > 1 && all.contains("/details"), "the evidence traces the details step:\n{all}");
     all
 }
+
+/// The table of `spec::secret_policy`'s unit tests runs against this policy:
+/// it must be the one the built-in pack declares, or the table proves nothing.
+#[test]
+fn the_secret_policy_table_is_the_built_in_policy() {
+    let pack = pack::load("paymentsai", None).expect("the built-in pack loads");
+    let table = golive::spec::SecretPolicy {
+        min_length: 12,
+        max_length: Some(30),
+        min_uppercase: 1,
+        min_lowercase: 0,
+        min_digits: 0,
+        min_alphanumeric: 1,
+        rotate_days: Some(90),
+        history: 4,
+    };
+    assert_eq!(
+        pack.secret_policy,
+        Some(table),
+        "probes/paymentsai.toml [secret_policy] changed: update the table in src/spec/secret_policy.rs"
+    );
+}
