@@ -2,6 +2,7 @@
 //! key exchange of [`crate::apikey`], run by `verify` only with
 //! `--allow-mutations` (and in the demo). Never retried.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -9,9 +10,11 @@ use async_trait::async_trait;
 use super::request::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
-    ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age,
+    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, SecretPolicy, SentRequest, exchange, temporal_key_age,
 };
+use crate::config::{Environment, Secret};
 use crate::report::{Check, Diagnosis, Outcome, Status};
+use crate::spec::ExchangeInputs;
 
 /// A built `apikey-exchange` probe.
 struct ExchangeProbe {
@@ -29,22 +32,35 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
     Ok(Arc::new(ExchangeProbe { spec, policy: cx.pack.secret_policy.clone(), pack: cx.pack.name.clone() }))
 }
 
-#[async_trait]
-impl Probe for ExchangeProbe {
-    async fn run(&self, cx: &ProbeContext) -> Outcome {
-        let mut out = Outcome::default();
-        let env = &cx.env;
+impl ExchangeProbe {
+    /// The secret and the key file the exchange needs from the environment.
+    fn configured<'e>(&self, env: &'e Environment) -> Result<(&'e Secret, &'e Path), Check> {
         let names = &self.spec.inputs;
-        let (Some(secret), Some(target)) = (env.input_secret(&names.secret), env.input_path(&names.key_file)) else {
-            out.check(Check::new(
+        match (env.input_secret(&names.secret), env.input_path(&names.key_file)) {
+            (Some(secret), Some(target)) => Ok((secret, target)),
+            _ => Err(Check::new(
                 "configuration",
                 Status::Error,
                 format!(
                     "environment `{}` needs {} = {{ env = \"VAR\" }} and {} = \"path\" for the exchange",
                     env.name, names.secret, names.key_file
                 ),
-            ));
-            return out;
+            )),
+        }
+    }
+}
+
+#[async_trait]
+impl Probe for ExchangeProbe {
+    async fn run(&self, cx: &ProbeContext) -> Outcome {
+        let mut out = Outcome::default();
+        let env = &cx.env;
+        let (secret, target) = match self.configured(env) {
+            Ok(found) => found,
+            Err(check) => {
+                out.check(check);
+                return out;
+            }
         };
         // An expired key is refused by the exchange itself, before any request.
         if let Some(warning) = temporal_key_age(env, &self.spec).warning() {
@@ -98,139 +114,131 @@ impl Probe for ExchangeProbe {
             record: &record,
         };
         match exchange(input).await {
-            Ok(done) => {
-                out.check(Check::new(
-                    "exchange",
-                    Status::Pass,
-                    "the temporal key was exchanged once for a permanent key",
-                ));
-                // The demo's key lives in the fakes' private folder, removed at exit.
-                let demo = if env.name == crate::config::DEMO_ENV {
-                    " in the demo's temporary folder, removed when golive exits (the key works only with the demo's fakes)"
-                } else {
-                    ""
-                };
-                out.check(Check::new(
-                    "saved",
-                    Status::Pass,
-                    format!("the permanent credential was written to {} (mode 0600){demo}", done.out.display()),
-                ));
-                match &done.answer {
-                    Ok(_) if !demo.is_empty() => {
-                        out.check(Check::new(
-                            "answer",
-                            Status::Pass,
-                            "the partner's raw answer was saved first, beside it: temporary too",
-                        ));
-                    }
-                    Ok(at) => {
-                        out.check(Check::new(
-                            "answer",
-                            Status::Pass,
-                            format!(
-                                "note: the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
-                                at.display()
-                            ),
-                        ));
-                        out.fact("answer_file", at.display().to_string());
-                    }
-                    Err(why) => {
-                        out.check(Check::new(
-                            "answer",
-                            Status::Warn,
-                            format!(
-                                "the partner's raw answer could not be saved ({why}); the key file holds the credential"
-                            ),
-                        ));
-                    }
-                }
-                out.fact("key_found_at", done.found.at.clone());
-                if !done.found.configured {
-                    out.check(Check::new(
-                        "answer-shape",
-                        Status::Pass,
-                        format!(
-                            "note: the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
-                            done.found.at
-                        ),
-                    ));
-                }
-                out.fact("header_shape", done.header_shape.clone());
-                let verify = match done.verified {
-                    Ok(s) if (200..300).contains(&s) => Check::new(
-                        "verify",
-                        Status::Pass,
-                        format!("an authenticated read with the new key answered {s}"),
-                    ),
-                    Ok(s) => Check::new(
-                        "verify",
-                        Status::Fail,
-                        format!("an authenticated read with the new key answered {s}"),
-                    ),
-                    Err(e) => Check::new(
-                        "verify",
-                        Status::Error,
-                        format!("the authenticated read with the new key failed: {e}"),
-                    ),
-                };
-                out.check(verify);
-                if let Some(w) = done.state_warning {
-                    out.check(Check::new("state", Status::Warn, format!("the secret history was not updated: {w}")));
-                }
-            }
-            Err(e) => {
-                let status = match &e {
-                    ExchangeError::Timeout
-                    | ExchangeError::Transport(_)
-                    | ExchangeError::UnknownState(_)
-                    | ExchangeError::KeptElsewhere { .. }
-                    | ExchangeError::ServerError(_) => Status::Error,
-                    _ => Status::Fail,
-                };
-                out.check(Check::new("exchange", status, e.to_string()));
-                out.fact("request_sent", e.sent());
-                match e {
-                    ExchangeError::TemporalKeyRefused(s) => {
-                        out.signals.http_status = Some(s);
-                        out.diagnosis = Some(Diagnosis {
-                            cause: "the temporal key was already used or has expired".into(),
-                            fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved".into(),
-                        });
-                    }
-                    // A refusal with its status (and Retry-After) for the pack's diagnoses,
-                    // e.g. a 429: the pack says what a rate-limited one-time exchange means.
-                    ExchangeError::Rejected(s, _, retry_after) => {
-                        out.signals.http_status = Some(s);
-                        if let Some(v) = retry_after {
-                            out.signals.headers.push(("retry-after".into(), v));
-                        }
-                        out.diagnosis = Some(Diagnosis {
-                            cause: format!("the partner refused the exchange request ({s})"),
-                            fix: "read the partner's message above; golive never retries a one-time exchange: fix the request, then run `golive key exchange` once more".into(),
-                        });
-                    }
-                    ExchangeError::TemporalKeyExpired { valid_days, .. } => {
-                        out.diagnosis = Some(Diagnosis {
-                            cause: format!("the temporal key is older than the {valid_days} days the partner documents"),
-                            fix: "ask the partner for a new temporal key, then update temporal_api_key and temporal_key_issued_at".into(),
-                        });
-                    }
-                    ExchangeError::AnswerKept { answer, header, .. } => {
-                        out.fact("answer_file", answer.display().to_string());
-                        out.diagnosis = Some(Diagnosis {
-                            cause:
-                                "the partner accepted the exchange, but its answer has a shape the pack does not know"
-                                    .into(),
-                            fix: format!(
-                                "the permanent key is in {} (mode 0600): build `{header}` from it by hand, store it, delete the file, and do not exchange again",
-                                answer.display()
-                            ),
-                        });
-                    }
-                    _ => {}
-                }
-            }
+            Ok(done) => report_done(&mut out, done, &env.name),
+            Err(e) => report_failure(&mut out, e, &self.spec.inputs),
         }
         out
+    }
+}
+
+/// The checks and facts of a finished exchange.
+fn report_done(out: &mut Outcome, done: Exchanged, env_name: &str) {
+    out.check(Check::new("exchange", Status::Pass, "the temporal key was exchanged once for a permanent key"));
+    // The demo's key lives in the fakes' private folder, removed at exit.
+    let demo = if env_name == crate::config::DEMO_ENV {
+        " in the demo's temporary folder, removed when golive exits (the key works only with the demo's fakes)"
+    } else {
+        ""
+    };
+    out.check(Check::new(
+        "saved",
+        Status::Pass,
+        format!("the permanent credential was written to {} (mode 0600){demo}", done.out.display()),
+    ));
+    match &done.answer {
+        Ok(_) if !demo.is_empty() => {
+            out.check(Check::new(
+                "answer",
+                Status::Pass,
+                "the partner's raw answer was saved first, beside it: temporary too",
+            ));
+        }
+        Ok(at) => {
+            out.check(Check::new(
+                "answer",
+                Status::Pass,
+                format!(
+                    "note: the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
+                    at.display()
+                ),
+            ));
+            out.fact("answer_file", at.display().to_string());
+        }
+        Err(why) => {
+            out.check(Check::new(
+                "answer",
+                Status::Warn,
+                format!("the partner's raw answer could not be saved ({why}); the key file holds the credential"),
+            ));
+        }
+    }
+    out.fact("key_found_at", done.found.at.clone());
+    if !done.found.configured {
+        out.check(Check::new(
+            "answer-shape",
+            Status::Pass,
+            format!(
+                "note: the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
+                done.found.at
+            ),
+        ));
+    }
+    out.fact("header_shape", done.header_shape.clone());
+    let verify = match done.verified {
+        Ok(s) if (200..300).contains(&s) => {
+            Check::new("verify", Status::Pass, format!("an authenticated read with the new key answered {s}"))
+        }
+        Ok(s) => Check::new("verify", Status::Fail, format!("an authenticated read with the new key answered {s}")),
+        Err(e) => Check::new("verify", Status::Error, format!("the authenticated read with the new key failed: {e}")),
+    };
+    out.check(verify);
+    if let Some(w) = done.state_warning {
+        out.check(Check::new("state", Status::Warn, format!("the secret history was not updated: {w}")));
+    }
+}
+
+/// The check, facts, signals and diagnosis of an exchange that did not happen or did not finish.
+fn report_failure(out: &mut Outcome, e: ExchangeError, names: &ExchangeInputs) {
+    let status = match &e {
+        ExchangeError::Timeout
+        | ExchangeError::Transport(_)
+        | ExchangeError::UnknownState(_)
+        | ExchangeError::KeptElsewhere { .. }
+        | ExchangeError::ServerError(_) => Status::Error,
+        _ => Status::Fail,
+    };
+    out.check(Check::new("exchange", status, e.to_string()));
+    out.fact("request_sent", e.sent());
+    match e {
+        ExchangeError::TemporalKeyRefused(s) => {
+            out.signals.http_status = Some(s);
+            out.diagnosis = Some(Diagnosis {
+                cause: "the temporal key was already used or has expired".into(),
+                fix: "ask the partner for a new temporal key; if a permanent key was made, find where it was saved"
+                    .into(),
+            });
+        }
+        // A refusal with its status (and Retry-After) for the pack's diagnoses,
+        // e.g. a 429: the pack says what a rate-limited one-time exchange means.
+        ExchangeError::Rejected(s, _, retry_after) => {
+            out.signals.http_status = Some(s);
+            if let Some(v) = retry_after {
+                out.signals.headers.push(("retry-after".into(), v));
+            }
+            out.diagnosis = Some(Diagnosis {
+                cause: format!("the partner refused the exchange request ({s})"),
+                fix: "read the partner's message above; golive never retries a one-time exchange: fix the request, then run `golive key exchange` once more".into(),
+            });
+        }
+        ExchangeError::TemporalKeyExpired { valid_days, .. } => {
+            out.diagnosis = Some(Diagnosis {
+                cause: format!("the temporal key is older than the {valid_days} days the partner documents"),
+                fix: format!(
+                    "ask the partner for a new temporal key, then update {} and temporal_key_issued_at",
+                    names.temporal_key
+                ),
+            });
+        }
+        ExchangeError::AnswerKept { answer, header, .. } => {
+            out.fact("answer_file", answer.display().to_string());
+            out.diagnosis = Some(Diagnosis {
+                cause: "the partner accepted the exchange, but its answer has a shape the pack does not know".into(),
+                fix: format!(
+                    "the permanent key is in {} (mode 0600): build `{header}` from it by hand, store it, delete the file, and do not exchange again",
+                    answer.display()
+                ),
+            });
+        }
+        _ => {}
     }
 }
