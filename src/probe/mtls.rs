@@ -17,8 +17,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use super::masking::mask_outcome;
+use super::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
@@ -60,6 +60,10 @@ fn phase(out: &mut Outcome, name: &str, d: std::time::Duration) {
     out.phases.push(Phase { name: name.to_string(), duration_ms: d.as_millis() as u64 });
 }
 
+/// The client identity and server verifier a handshake needs.
+type Identity =
+    (Arc<dyn rustls::client::danger::ServerCertVerifier>, Option<Arc<rustls::sign::CertifiedKey>>, Option<String>);
+
 #[async_trait]
 impl Probe for MtlsProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
@@ -67,71 +71,104 @@ impl Probe for MtlsProbe {
         let url = &self.request.url;
         let target = format!("{} {url}", self.request.method);
         out.fact("request", target.clone());
-        let env = cx.env.clone();
-        let loaded = tokio::task::spawn_blocking(move || -> Result<_, String> {
-            let identity = tls::client_identity(&env)?;
-            if let Some(mismatch) = identity.as_ref().and_then(|id| key_mismatch(id, &env)) {
-                return Ok(Err(mismatch));
-            }
-            let issuer = identity.as_ref().and_then(|id| id.cert.first()).map(|leaf| issuer_of(leaf));
-            Ok(Ok((tls::server_verifier(&env)?, identity, issuer)))
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r);
-        let (verifier, identity, issuer) = match loaded {
-            Ok(Ok(v)) => v,
-            Ok(Err(mismatch)) => {
-                out.check(Check::new("client identity", Status::Fail, mismatch));
-                out.signals.error_class = Some("key-mismatch".into());
-                out.diagnosis = Some(Diagnosis {
-                    cause: "the private key does not belong to the client certificate (wrong cert/key pair)".into(),
-                    fix: "point client_key at the key the certificate was issued for; `openssl x509 -noout -pubkey -in CERT` and `openssl pkey -pubout -in KEY` print the same key for a pair".into(),
-                });
-                return out;
-            }
-            Err(e) => {
-                out.check(Check::new("client identity", Status::Error, e));
-                out.signals.error_class = Some("client-setup".into());
-                return out;
-            }
-        };
-        if identity.is_none() {
-            out.check(Check::new(
-                "client certificate",
-                Status::Warn,
-                "no client_cert/client_key configured: the handshake is made without a client certificate",
-            ));
-        }
-        if let Some(issuer) = &issuer {
-            out.fact("client_cert_issuer", issuer.clone());
-        }
+        let Some((verifier, identity, issuer)) = load_identity(cx, &mut out).await else { return out };
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']').to_string();
         let port = url.port_or_known_default().unwrap_or(443);
+        let Some(stream) = self.handshake(cx, &mut out, (&host, port), (verifier, identity), issuer.as_deref()).await
+        else {
+            return out;
+        };
+        let started = Instant::now();
+        let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
+        phase(&mut out, "request", started.elapsed());
+        self.judge_answer(cx, &mut out, &target, started, answer);
+        out
+    }
+}
+
+/// Phase 1: the client identity (a key that does not match its certificate
+/// fails here) and the server verifier; `None` when the outcome is decided.
+async fn load_identity(cx: &ProbeContext, out: &mut Outcome) -> Option<Identity> {
+    let env = cx.env.clone();
+    let loaded = tokio::task::spawn_blocking(move || -> Result<_, String> {
+        let identity = tls::client_identity(&env)?;
+        if let Some(mismatch) = identity.as_ref().and_then(|id| key_mismatch(id, &env)) {
+            return Ok(Err(mismatch));
+        }
+        let issuer = identity.as_ref().and_then(|id| id.cert.first()).map(|leaf| issuer_of(leaf));
+        Ok(Ok((tls::server_verifier(&env)?, identity, issuer)))
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    let (verifier, identity, issuer) = match loaded {
+        Ok(Ok(v)) => v,
+        Ok(Err(mismatch)) => {
+            out.check(Check::new("client identity", Status::Fail, mismatch));
+            out.signals.error_class = Some("key-mismatch".into());
+            out.diagnosis = Some(Diagnosis {
+                cause: "the private key does not belong to the client certificate (wrong cert/key pair)".into(),
+                fix: "point client_key at the key the certificate was issued for; `openssl x509 -noout -pubkey -in CERT` and `openssl pkey -pubout -in KEY` print the same key for a pair".into(),
+            });
+            return None;
+        }
+        Err(e) => {
+            out.check(Check::new("client identity", Status::Error, e));
+            out.signals.error_class = Some("client-setup".into());
+            return None;
+        }
+    };
+    if identity.is_none() {
+        out.check(Check::new(
+            "client certificate",
+            Status::Warn,
+            "no client_cert/client_key configured: the handshake is made without a client certificate",
+        ));
+    }
+    if let Some(issuer) = &issuer {
+        out.fact("client_cert_issuer", issuer.clone());
+    }
+    Some((verifier, identity, issuer))
+}
+
+impl MtlsProbe {
+    /// Phase 2: the TLS handshake, timed and traced, with every rejection
+    /// classified; `None` when it failed.
+    async fn handshake(
+        &self,
+        cx: &ProbeContext,
+        out: &mut Outcome,
+        (host, port): (&str, u16),
+        (verifier, identity): (
+            Arc<dyn rustls::client::danger::ServerCertVerifier>,
+            Option<Arc<rustls::sign::CertifiedKey>>,
+        ),
+        issuer: Option<&str>,
+    ) -> Option<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
         let observed = Arc::new(Mutex::new(Observed::default()));
         let mut timings = Timings::default();
-        let connect = handshake::connect(&host, port, verifier, identity, observed.clone(), &mut timings);
+        let connect = handshake::connect(host, port, verifier, identity, observed.clone(), &mut timings);
         let connected = tokio::time::timeout(cx.remaining(), connect).await;
-        phase(&mut out, "dns", timings.dns);
-        phase(&mut out, "connect", timings.connect);
+        phase(out, "dns", timings.dns);
+        phase(out, "connect", timings.connect);
         let stream = match connected {
             Ok(Ok(stream)) => stream,
             Ok(Err(failure)) => {
-                record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
-                trace_tls(cx, &out, &host, port, Some(&failure));
-                reject(&mut out, failure, "handshake");
-                return out;
+                record_observed(out, &observed, issuer, self.not_enforced, false);
+                trace_tls(cx, out, host, port, Some(&failure));
+                reject(out, failure, "handshake");
+                return None;
             }
             Err(_) => {
-                record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, false);
+                record_observed(out, &observed, issuer, self.not_enforced, false);
                 let message = format!("no TLS handshake with {host}:{port} before the deadline (does it speak TLS?)");
                 let failure = Failure { rejection: Rejection::Timeout, message };
-                trace_tls(cx, &out, &host, port, Some(&failure));
-                reject(&mut out, failure, "handshake");
-                return out;
+                trace_tls(cx, out, host, port, Some(&failure));
+                reject(out, failure, "handshake");
+                return None;
             }
         };
-        phase(&mut out, "tls", timings.tls);
+        phase(out, "tls", timings.tls);
         let (_, conn) = stream.get_ref();
         out.fact("tls_version", conn.protocol_version().map_or_else(String::new, |v| format!("{v:?}")));
         out.fact(
@@ -139,11 +176,23 @@ impl Probe for MtlsProbe {
             conn.negotiated_cipher_suite().map_or_else(String::new, |c| format!("{:?}", c.suite())),
         );
         out.check(Check::new("handshake", Status::Pass, format!("TLS handshake with {host}:{port} completed")));
-        record_observed(&mut out, &observed, issuer.as_deref(), self.not_enforced, true);
-        trace_tls(cx, &out, &host, port, None);
-        let started = Instant::now();
-        let answer = tokio::time::timeout(cx.remaining(), self.send(stream, &host, cx)).await;
-        phase(&mut out, "request", started.elapsed());
+        record_observed(out, &observed, issuer, self.not_enforced, true);
+        trace_tls(cx, out, host, port, None);
+        Some(stream)
+    }
+
+    /// Phase 3: the answer judged (status, assertions, an nginx-style 400
+    /// about the certificate) or the failure after the handshake classified,
+    /// and the exchange traced.
+    fn judge_answer(
+        &self,
+        cx: &ProbeContext,
+        out: &mut Outcome,
+        target: &str,
+        started: Instant,
+        answer: Result<Result<Answer, SendError>, tokio::time::error::Elapsed>,
+    ) {
+        let url = &self.request.url;
         let failed = match &answer {
             Ok(Ok(_)) => String::new(),
             Ok(Err(e)) => net::causes(&**e).join(": "),
@@ -180,7 +229,7 @@ impl Probe for MtlsProbe {
                     typed: &super::assert::untyped,
                 };
                 let mut judged = Outcome::default();
-                judge(&mut judged, &target, &answer, self.request.expect_status, &self.request.assertions);
+                judge(&mut judged, target, &answer, self.request.expect_status, &self.request.assertions);
                 mask_outcome(&mut judged, &self.request.sensitive);
                 out.checks.extend(judged.checks);
                 out.facts.extend(judged.facts);
@@ -207,33 +256,38 @@ impl Probe for MtlsProbe {
             Ok(Err(e)) => {
                 let why = net::causes(&*e).join(": ");
                 trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(why), out.phases.clone()));
-                let rejection = Rejection::of_error(&*e);
-                let message = match rejection {
-                    Rejection::CertificateRequired
-                    | Rejection::UnknownCa
-                    | Rejection::BadCertificate
-                    | Rejection::CertificateExpired
-                    | Rejection::HandshakeFailure => format!(
-                        "the server rejected the client certificate right after the handshake (a TLS 1.3 alert on the first read): {}",
-                        handshake::describe_tls(&*e)
-                    ),
-                    Rejection::ConnectionClosed => format!(
-                        "the server closed the connection right after the handshake without a TLS alert (a TLS 1.3 server may do this when it rejects the client certificate): {}",
-                        net::causes(&*e).join(": ")
-                    ),
-                    _ => format!("{target}: {}", net::causes(&*e).join(": ")),
-                };
-                reject(&mut out, Failure { rejection, message }, "request");
+                reject(out, after_handshake(&*e, target), "request");
             }
             Err(_) => {
                 let why = "no answer before the deadline".to_string();
                 trace_exchange(cx, exchange(None, Vec::new(), Vec::new(), None, Some(why.clone()), out.phases.clone()));
                 let message = format!("{target}: {why}");
-                reject(&mut out, Failure { rejection: Rejection::Timeout, message }, "request");
+                reject(out, Failure { rejection: Rejection::Timeout, message }, "request");
             }
         }
-        out
     }
+}
+
+/// A failure of the request after a completed handshake, classified: a
+/// TLS 1.3 server rejects the client certificate only on the first read.
+fn after_handshake(e: &(dyn std::error::Error + Send + Sync + 'static), target: &str) -> Failure {
+    let rejection = Rejection::of_error(e);
+    let message = match rejection {
+        Rejection::CertificateRequired
+        | Rejection::UnknownCa
+        | Rejection::BadCertificate
+        | Rejection::CertificateExpired
+        | Rejection::HandshakeFailure => format!(
+            "the server rejected the client certificate right after the handshake (a TLS 1.3 alert on the first read): {}",
+            handshake::describe_tls(e)
+        ),
+        Rejection::ConnectionClosed => format!(
+            "the server closed the connection right after the handshake without a TLS alert (a TLS 1.3 server may do this when it rejects the client certificate): {}",
+            net::causes(e).join(": ")
+        ),
+        _ => format!("{target}: {}", net::causes(e).join(": ")),
+    };
+    Failure { rejection, message }
 }
 
 type SendError = Box<dyn std::error::Error + Send + Sync + 'static>;
