@@ -252,84 +252,9 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
                 .help("give every probe of a pack its own id"));
         }
         seen.insert(p.id.get_ref().clone(), p.id.span());
-        let kind = ProbeKind::from_name(p.kind.get_ref()).ok_or_else(|| {
-            ConfigError::at(&file, p.kind.span(), format!("unknown probe kind `{}`", p.kind.get_ref()))
-                .suggest(p.kind.get_ref(), ProbeKind::ALL.iter().map(|k| k.name()))
-                .help(format!("kinds this golive implements: {}", ProbeKind::names().join(", ")))
-        })?;
-        let timeout = p
-            .timeout
-            .map(|t| {
-                parse_duration(t.get_ref()).map_err(|why| {
-                    ConfigError::at(&file, t.span(), format!("invalid duration in `timeout`: {why}"))
-                        .help("write durations like 500ms, 10s or 2m")
-                })
-            })
-            .transpose()?;
-        let (params, params_span) = match p.params {
-            Some(t) => (t.get_ref().clone(), t.span()),
-            None => (toml::Table::new(), span.clone()),
-        };
-        let stage = p
-            .stage
-            .map(|s| {
-                super::env::Stage::from_name(s.get_ref()).ok_or_else(|| {
-                    ConfigError::at(&file, s.span(), format!("`{}` is not a stage", s.get_ref()))
-                        .suggest(s.get_ref(), ["staging", "production"])
-                        .help("stage is \"staging\" or \"production\"")
-                })
-            })
-            .transpose()?;
-        let mut tags = p.tags;
-        if let Some(step) = mutating_step(&params)
-            && !tags.iter().any(|t| t == "mutating")
-        {
-            return Err(ConfigError::at(
-                &file,
-                params_span.clone(),
-                format!("probe `{}` has a mutating step ({step}) but no `mutating` tag", p.id.get_ref()),
-            )
-            .help("add \"mutating\" to its tags, so it only runs with --allow-mutations"));
-        }
-        if kind.mutating() && !tags.iter().any(|t| t == "mutating") {
-            tags.push("mutating".to_string());
-        }
-        probes.push((
-            p.depends_on,
-            ProbeSpec {
-                id: p.id.into_inner(),
-                kind,
-                title: p.title,
-                tags,
-                depends_on: Vec::new(),
-                timeout,
-                runbook: p
-                    .runbook
-                    .into_iter()
-                    .map(|r| RunbookRef { runbook: runbook.clone(), section: r.section, item: r.item })
-                    .collect(),
-                diagnoses: rules(&file, p.diagnosis)?,
-                feature: p.feature,
-                stage,
-                params,
-                span,
-                params_span,
-            },
-        ));
+        probes.push(probe_spec(&file, p, span, &runbook)?);
     }
-    for (deps, spec) in &mut probes {
-        for dep in deps.iter() {
-            if !seen.contains_key(dep.get_ref()) {
-                return Err(ConfigError::at(
-                    &file,
-                    dep.span(),
-                    format!("`{}` depends on unknown probe `{}`", spec.id, dep.get_ref()),
-                )
-                .suggest(dep.get_ref(), seen.keys().map(String::as_str)));
-            }
-        }
-        spec.depends_on = deps.iter().map(|d| d.get_ref().clone()).collect();
-    }
+    link_dependencies(&file, &mut probes, &seen)?;
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
     let coverage = super::coverage::check(&file, raw.coverage, &seen)?;
@@ -434,6 +359,102 @@ fn schemes(
         out.push((name.into_inner(), scheme));
     }
     Ok(out)
+}
+
+/// One probe of the pack, checked (kind, timeout, stage, the `mutating` tag),
+/// with its dependencies as written, linked once every id is known.
+fn probe_spec(
+    file: &SourceFile,
+    p: RawProbe,
+    span: Range<usize>,
+    runbook: &str,
+) -> Result<(Vec<Spanned<String>>, ProbeSpec), ConfigError> {
+    let kind = ProbeKind::from_name(p.kind.get_ref()).ok_or_else(|| {
+        ConfigError::at(file, p.kind.span(), format!("unknown probe kind `{}`", p.kind.get_ref()))
+            .suggest(p.kind.get_ref(), ProbeKind::ALL.iter().map(|k| k.name()))
+            .help(format!("kinds this golive implements: {}", ProbeKind::names().join(", ")))
+    })?;
+    let timeout = p
+        .timeout
+        .map(|t| {
+            parse_duration(t.get_ref()).map_err(|why| {
+                ConfigError::at(file, t.span(), format!("invalid duration in `timeout`: {why}"))
+                    .help("write durations like 500ms, 10s or 2m")
+            })
+        })
+        .transpose()?;
+    let (params, params_span) = match p.params {
+        Some(t) => (t.get_ref().clone(), t.span()),
+        None => (toml::Table::new(), span.clone()),
+    };
+    let stage = p
+        .stage
+        .map(|s| {
+            super::env::Stage::from_name(s.get_ref()).ok_or_else(|| {
+                ConfigError::at(file, s.span(), format!("`{}` is not a stage", s.get_ref()))
+                    .suggest(s.get_ref(), ["staging", "production"])
+                    .help("stage is \"staging\" or \"production\"")
+            })
+        })
+        .transpose()?;
+    let mut tags = p.tags;
+    if let Some(step) = mutating_step(&params)
+        && !tags.iter().any(|t| t == "mutating")
+    {
+        return Err(ConfigError::at(
+            file,
+            params_span.clone(),
+            format!("probe `{}` has a mutating step ({step}) but no `mutating` tag", p.id.get_ref()),
+        )
+        .help("add \"mutating\" to its tags, so it only runs with --allow-mutations"));
+    }
+    if kind.mutating() && !tags.iter().any(|t| t == "mutating") {
+        tags.push("mutating".to_string());
+    }
+    Ok((
+        p.depends_on,
+        ProbeSpec {
+            id: p.id.into_inner(),
+            kind,
+            title: p.title,
+            tags,
+            depends_on: Vec::new(),
+            timeout,
+            runbook: p
+                .runbook
+                .into_iter()
+                .map(|r| RunbookRef { runbook: runbook.to_string(), section: r.section, item: r.item })
+                .collect(),
+            diagnoses: rules(file, p.diagnosis)?,
+            feature: p.feature,
+            stage,
+            params,
+            span,
+            params_span,
+        },
+    ))
+}
+
+/// Checks that every dependency names a probe of the pack and links it.
+fn link_dependencies(
+    file: &SourceFile,
+    probes: &mut [(Vec<Spanned<String>>, ProbeSpec)],
+    seen: &HashMap<String, Range<usize>>,
+) -> Result<(), ConfigError> {
+    for (deps, spec) in probes.iter_mut() {
+        for dep in deps.iter() {
+            if !seen.contains_key(dep.get_ref()) {
+                return Err(ConfigError::at(
+                    file,
+                    dep.span(),
+                    format!("`{}` depends on unknown probe `{}`", spec.id, dep.get_ref()),
+                )
+                .suggest(dep.get_ref(), seen.keys().map(String::as_str)));
+            }
+        }
+        spec.depends_on = deps.iter().map(|d| d.get_ref().clone()).collect();
+    }
+    Ok(())
 }
 
 /// The name of the first step (or cleanup step) marked `mutating = true`.
