@@ -22,6 +22,7 @@ mod faults;
 mod fcrdns;
 mod flow_engine;
 mod hostile_text;
+mod import_layers;
 mod key_answer;
 mod masking;
 mod mtls;
