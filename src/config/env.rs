@@ -304,7 +304,7 @@ fn unknown_keys(
             }
         };
         let declared = |k: &str| pack.inputs.iter().any(|(n, _)| n == k);
-        for (key, _) in spans {
+        for key in spans.keys() {
             let k = key.get_ref();
             if super::raw::CORE_KEYS.contains(&k.as_str()) || declared(k) {
                 continue;
@@ -359,7 +359,7 @@ impl Validator<'_> {
     ) -> Result<Environment, ConfigError> {
         let (webhook, webhook_auth, webhook_destination_id) = match raw.webhook {
             Some(w) => {
-                let (webhook, auth, destination) = self.webhook(w.into_inner())?;
+                let (webhook, auth, destination) = self.webhook(w.into_inner(), pack)?;
                 (Some(webhook), auth, destination)
             }
             None => (None, None, None),
@@ -492,10 +492,14 @@ impl Validator<'_> {
     }
 
     /// The webhook table: the endpoint, its `auth` and the destination id.
-    fn webhook(&self, raw: RawWebhook) -> Result<(Webhook, Option<WebhookAuth>, Option<String>), ConfigError> {
+    fn webhook(
+        &self,
+        raw: RawWebhook,
+        pack: &Pack,
+    ) -> Result<(Webhook, Option<WebhookAuth>, Option<String>), ConfigError> {
         let webhook = Webhook {
             url: self.url("webhook.url", raw.url)?,
-            scheme: raw.scheme.map(|s| self.webhook_scheme(s)).transpose()?,
+            scheme: raw.scheme.map(|s| self.webhook_scheme(s, pack)).transpose()?,
             secret: self.secret("webhook.secret", raw.secret)?,
         };
         let auth = raw.auth.map(|a| self.webhook_auth(a.into_inner())).transpose()?;
@@ -525,8 +529,8 @@ impl Validator<'_> {
         Ok(WebhookAuth::Basic { user: user.into_inner(), password })
     }
 
-    fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<super::scheme::Scheme, ConfigError> {
-        super::scheme::from_toml(raw.get_ref()).map_err(|why| {
+    fn webhook_scheme(&self, raw: Spanned<toml::Value>, pack: &Pack) -> Result<super::scheme::Scheme, ConfigError> {
+        super::scheme::from_toml_with(raw.get_ref(), &pack.schemes).map_err(|why| {
             ConfigError::at(self.file, raw.span(), format!("invalid `webhook.scheme`: {why}")).help(format!(
                 "write a built-in name ({}) or a table such as {{ header = \"X-Signature\", algorithm = \"sha256\", encoding = \"hex\" }}",
                 super::scheme::known_names()

@@ -6,7 +6,7 @@
 //! (`[schemes.NAME]` in `probes/*.toml`), listed first.
 //!
 //! A [`Scheme`] says where the signature travels, what is signed and how the
-//! MAC is encoded; [`super::sign`] and [`super::verify`] only read it.
+//! MAC is encoded; `webhook::sign` and `webhook::verify` only read it.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -271,6 +271,17 @@ pub struct SchemeDef {
 /// The known scheme names, for errors.
 pub fn known_names() -> String {
     NAMES.join(", ")
+}
+
+/// Resolves a scheme written as a TOML value: one of `own` (a pack's
+/// `[schemes]`) by name, else as [`from_toml`] does.
+pub fn from_toml_with(value: &toml::Value, own: &[(String, Scheme)]) -> Result<Scheme, String> {
+    if let Some(name) = value.as_str()
+        && let Some((_, scheme)) = own.iter().find(|(n, _)| n == name)
+    {
+        return Ok(scheme.clone());
+    }
+    from_toml(value)
 }
 
 /// Resolves a scheme written as a TOML value: a preset name or a [`SchemeDef`] table.

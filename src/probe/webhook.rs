@@ -55,9 +55,14 @@ struct WebhookProbe {
 }
 
 /// Builds a `webhook` probe from its parameters.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
+pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
-    let scheme = p.scheme.as_ref().map(scheme::from_toml).transpose().map_err(|e| format!("`scheme`: {e}"))?;
+    let scheme = p
+        .scheme
+        .as_ref()
+        .map(|s| scheme::from_toml_with(s, &cx.pack.schemes))
+        .transpose()
+        .map_err(|e| format!("`scheme`: {e}"))?;
     let latency_limit = match &p.latency_limit {
         Some(t) => crate::config::env::parse_duration(t).map_err(|why| format!("`latency_limit`: {why}"))?,
         None => DEFAULT_LATENCY_LIMIT,

@@ -297,3 +297,76 @@ fn the_secret_policy_table_is_the_built_in_policy() {
         "probes/paymentsai.toml [secret_policy] changed: update the table in src/spec/secret_policy.rs"
     );
 }
+
+/// A third partner needs no Rust: a pack file declares the values it needs
+/// (`[inputs]`) and its webhook scheme (`[schemes]`), and an environment of
+/// that pack sets them under the same names.
+#[test]
+fn a_pack_file_declares_its_inputs_and_its_webhook_scheme() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("acme.toml"),
+        r#"[pack]
+name = "acme"
+title = "Acme"
+runbook = "acme"
+
+[inputs.merchant_ref]
+about = "the merchant reference Acme assigns"
+env = "ACME_MERCHANT_REF"
+
+[inputs.partner_token]
+about = "a token Acme issues"
+secret = true
+
+[inputs.report_file]
+about = "where a report goes"
+format = "path"
+
+[schemes.acme]
+header = "X-Acme-Signature"
+encoding = "base64"
+"#,
+    )
+    .expect("write pack");
+    std::fs::write(dir.path().join("token"), "acme-token-CANARY-0042\n").expect("write token");
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        r#"[env.staging]
+pack = "acme.toml"
+base_url = "https://api.acme.example"
+merchant_ref = "M-1"
+partner_token = { file = "token" }
+report_file = "out/report.txt"
+webhook = { url = "https://merchant.example/hooks", scheme = "acme", secret = { file = "token" } }
+"#,
+    )
+    .expect("write config");
+    let (env, pack) = golive::config::env::load(&dir.path().join("golive.toml"), "staging").expect("loads");
+    assert_eq!(
+        pack.inputs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["merchant_ref", "partner_token", "report_file"]
+    );
+    assert_eq!(env.input_text("merchant_ref"), Some("M-1"));
+    assert_eq!(env.var("merchant_ref").as_deref(), Some("M-1"), "a text input is a `${{name}}` value");
+    assert_eq!(env.var("partner_token"), None, "a secret is no `${{name}}` value");
+    assert_eq!(env.input_path("report_file"), Some(dir.path().join("out/report.txt").as_path()));
+    let scheme = env.webhook.as_ref().and_then(|w| w.scheme.as_ref()).expect("scheme");
+    assert_eq!((scheme.name.as_str(), scheme.header.as_str()), ("acme", "X-Acme-Signature"));
+    assert_eq!(env.redactor().redact("token acme-token-CANARY-0042 echoed"), "token *** echoed");
+    // The same key in an environment of a pack that does not declare it is unknown.
+    std::fs::write(dir.path().join("other.toml"), "[env.staging]\npack = \"paymentsai\"\nmerchant_ref = \"M-1\"\n")
+        .expect("write config");
+    let err = golive::config::env::load(&dir.path().join("other.toml"), "staging").expect_err("unknown key");
+    assert_eq!(err.message, "unknown key `merchant_ref`");
+}
+
+/// The key exchange reads inputs by name: each must be declared, in the form it reads.
+#[test]
+fn a_key_exchange_names_declared_inputs() {
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "paymentsai").map(|(_, t)| *t).expect("pack");
+    let broken = text.replace("[inputs.account_secret]\n", "[inputs.account_secrets]\n");
+    let err = pack::parse(SourceFile::embedded("probes/paymentsai.toml", Box::leak(broken.into_boxed_str())))
+        .expect_err("an undeclared input");
+    assert!(err.message.contains("inputs.secret names `account_secret`"), "{}", err.message);
+}
