@@ -19,8 +19,8 @@ use super::answer;
 use super::keyfile;
 use super::lifetime::{self, TemporalKeyAge};
 use super::sent::{self, Recorder, Sending};
-use crate::config::Environment;
 use crate::config::interpolate::interpolate_str;
+use crate::config::{Environment, Secret};
 use crate::spec::SecretPolicy;
 
 pub use crate::spec::exchange::{ExchangeSpec, KeyPaths};
@@ -223,6 +223,55 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     };
     let (prepared, staged_answer) = keyfile::prepare(input.out, input.policy.cloned(), remember).await?;
     let secret = input.secret.expose_secret();
+    let (response, mut sending) = send_once(&input, temporal, secret).await?;
+    // Accepted: the temporal key is used and this answer is the only copy of
+    // the permanent key. It goes to disk, raw, before anything reads it.
+    sending.answered_with_key(&response);
+    let head = answer::raw(&response, &[]);
+    let (body, unread) = read_whole(response).await;
+    sending.finish(match &unread {
+        None => Ok(sent::KEY_BODY),
+        Some(why) => Err(why.clone()),
+    });
+    let raw = [head, body.clone()].concat();
+    let saved = keyfile::save_answer(staged_answer, keyfile::answer_path(input.out), raw).await;
+    let header = header_to_build(input.spec, &account);
+    let kept = |why: String| match &saved {
+        Ok(at) => ExchangeError::AnswerKept { answer: at.clone(), why, header: header.clone() },
+        Err(lost) => ExchangeError::BadAnswer(format!("{why}, and its raw answer could not be saved either ({lost})")),
+    };
+    if let Some(why) = unread {
+        return Err(kept(why));
+    }
+    let found = answer::extract(&body, input.spec).map_err(&kept)?;
+    let credential = with_account(&input.spec.credential, input.spec, &account)
+        .replace("{api_key}", &found.api_key)
+        .replace("{api_key_id}", &found.api_key_id);
+    let credential = SecretString::from(credential);
+    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await.map_err(|e| match e {
+        ExchangeError::BadAnswer(why) => kept(why),
+        other => other,
+    })?;
+    let shape = format!(
+        "{}: {}{}",
+        input.spec.header,
+        input.spec.prefix,
+        with_account(&input.spec.credential, input.spec, &account)
+            .replace("{api_key}", &format!("<apiKey: {} chars>", found.api_key.chars().count()))
+            .replace("{api_key_id}", &format!("<apiKeyId: {} chars>", found.api_key_id.chars().count()))
+    );
+    let verified = verify(&input, &credential).await;
+    Ok(Exchanged { out: input.out.to_path_buf(), answer: saved, found, header_shape: shape, verified, state_warning })
+}
+
+/// The exchange request, built and sent exactly once; a refusal (any
+/// status but 2xx) is an error with what the partner said, secret masked.
+async fn send_once<'a>(
+    input: &ExchangeInput<'a>,
+    temporal: &Secret,
+    secret: &str,
+) -> Result<(reqwest::Response, Sending<'a>), ExchangeError> {
+    let env = input.env;
     let lookup = |name: &str| env.var(name);
     let url = interpolate_str(&input.spec.url, &lookup)
         .map_err(|n| ExchangeError::Missing(format!("the exchange URL needs `{n}`")))?;
@@ -282,44 +331,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
             _ => ExchangeError::ServerError(status),
         });
     }
-    // Accepted: the temporal key is used and this answer is the only copy of
-    // the permanent key. It goes to disk, raw, before anything reads it.
-    sending.answered_with_key(&response);
-    let head = answer::raw(&response, &[]);
-    let (body, unread) = read_whole(response).await;
-    sending.finish(match &unread {
-        None => Ok(sent::KEY_BODY),
-        Some(why) => Err(why.clone()),
-    });
-    let raw = [head, body.clone()].concat();
-    let saved = keyfile::save_answer(staged_answer, keyfile::answer_path(input.out), raw).await;
-    let header = header_to_build(input.spec, &account);
-    let kept = |why: String| match &saved {
-        Ok(at) => ExchangeError::AnswerKept { answer: at.clone(), why, header: header.clone() },
-        Err(lost) => ExchangeError::BadAnswer(format!("{why}, and its raw answer could not be saved either ({lost})")),
-    };
-    if let Some(why) = unread {
-        return Err(kept(why));
-    }
-    let found = answer::extract(&body, input.spec).map_err(&kept)?;
-    let credential = with_account(&input.spec.credential, input.spec, &account)
-        .replace("{api_key}", &found.api_key)
-        .replace("{api_key_id}", &found.api_key_id);
-    let credential = SecretString::from(credential);
-    let state_warning = keyfile::finish(prepared, input.out, credential.clone()).await.map_err(|e| match e {
-        ExchangeError::BadAnswer(why) => kept(why),
-        other => other,
-    })?;
-    let shape = format!(
-        "{}: {}{}",
-        input.spec.header,
-        input.spec.prefix,
-        with_account(&input.spec.credential, input.spec, &account)
-            .replace("{api_key}", &format!("<apiKey: {} chars>", found.api_key.chars().count()))
-            .replace("{api_key_id}", &format!("<apiKeyId: {} chars>", found.api_key_id.chars().count()))
-    );
-    let verified = verify(&input, &credential).await;
-    Ok(Exchanged { out: input.out.to_path_buf(), answer: saved, found, header_shape: shape, verified, state_warning })
+    Ok((response, sending))
 }
 
 /// The whole body of an accepted answer, up to [`crate::net::MAX_BODY_BYTES`],
