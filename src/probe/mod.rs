@@ -46,7 +46,6 @@ impl ProbeKind {
             ProbeKind::Environment => environment::build(params, cx),
         }
     }
-
 }
 
 /// What a kind's `build` may look at.

@@ -16,8 +16,8 @@ use serde_json_path::JsonPath;
 
 use super::ProbeContext;
 use super::assert::{Assertion, RawAssertion};
-use super::request::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::masking::mask_outcome;
+use super::request::{Exchange, Judged, api_key_header, judge, trace_exchange, transport_diagnosis};
 use super::resume::ResumeFile;
 use crate::config::ApiKeyAuth;
 use crate::config::interpolate::{interpolate_str, interpolate_value, substitute_typed};

@@ -18,11 +18,11 @@ pub mod trace;
 use std::io;
 use std::str::FromStr;
 
+pub use events::RunEvent;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
 pub use markdown::render as render_markdown;
-pub use events::RunEvent;
 pub use model::*;
 
 /// An output format for `--format` and `--report FORMAT=PATH`.
