@@ -12,6 +12,7 @@ pub mod interpolate;
 pub mod matcher;
 pub mod pack;
 pub mod raw;
+pub mod schema;
 pub mod secret;
 pub mod watch_rules;
 
