@@ -1,6 +1,6 @@
 //! `golive init` from an empty folder: the written golive.toml passes
 //! `golive list` once the suggested variables are set, carries the `#:schema`
-//! line, and a second `init` refuses to overwrite it (exit 2).
+//! line, and a second `init` refuses to overwrite it (exit 2). Also `golive man`.
 
 use crate::support::{golive_in, stderr, stdout};
 
@@ -97,4 +97,16 @@ fn init_without_a_pack_says_which_packs_there_are() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--pack axys"), "{}", stderr(&out));
     assert!(!dir.path().join("golive.toml").exists());
+}
+
+#[test]
+fn the_man_page_is_one_page_with_every_command() {
+    let out = crate::support::golive(&["man"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page = stdout(&out);
+    assert!(page.contains(".TH golive 1"), "{page}");
+    for command in ["golive verify", "golive list", "golive init", "golive schema", "golive key exchange"] {
+        assert!(page.contains(&format!(".SS \"{command}\"")), "{command} has its section");
+    }
+    assert!(!page.contains("golive\\-verify(1)"), "no pointer to pages that are not installed");
 }
