@@ -149,12 +149,36 @@ fn pack_reference(pack: &str, folder: &Path) -> String {
         return pack.to_string();
     }
     let path = Path::new(pack);
-    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let folder = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
-    match abs.strip_prefix(&folder) {
-        Ok(rel) => rel.display().to_string(),
-        Err(_) => abs.display().to_string(),
+    let (Ok(abs), Ok(folder)) = (std::path::absolute(path), std::path::absolute(folder)) else {
+        return pack.to_string();
+    };
+    let (abs, folder) = (normal(&abs), normal(&folder));
+    let common = abs.components().zip(folder.components()).take_while(|(a, b)| a == b).count();
+    // Only the root in common: the absolute path says more than a chain of `..`.
+    if common <= 1 {
+        return abs.display().to_string();
     }
+    let mut rel = PathBuf::new();
+    for _ in folder.components().skip(common) {
+        rel.push("..");
+    }
+    rel.extend(abs.components().skip(common));
+    rel.display().to_string()
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system.
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Every key the pack's probes need in environment `env_name`, in the order
@@ -386,7 +410,7 @@ fn render(pack: &Pack, pack_value: &str, env: &str, needs: &[Need], folder: &Pat
                 webhook.push(format!("# the signing secret\nsecret = {{ env = {} }}", var("webhook_secret")));
             }
             "webhook.scheme" => webhook.push(format!(
-                "{c}: a preset ({}) or a table\nscheme = {}",
+                "{c}. A preset ({}) or a table.\nscheme = {}",
                 crate::webhook::scheme::known_names(),
                 quoted(&default_scheme(&pack.name))
             )),
@@ -460,6 +484,15 @@ fn bare_key(key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pack_path_is_written_relative_to_the_configuration() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(pack_reference("axys", Path::new("sub")), "axys");
+        assert_eq!(pack_reference("my.toml", Path::new(".")), "my.toml");
+        assert_eq!(pack_reference("./packs/my.toml", Path::new("sub")), "../packs/my.toml");
+        assert_eq!(pack_reference(cwd.join("sub/x/my.toml").to_str().unwrap(), Path::new("sub")), "x/my.toml");
+    }
 
     #[test]
     fn suggested_names_are_pack_and_key_upper_cased() {
