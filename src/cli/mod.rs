@@ -6,9 +6,12 @@
 mod cert;
 mod checklist;
 mod evidence;
+mod init;
 mod key;
 mod list;
 pub mod log;
+mod man;
+mod schema;
 mod serve;
 mod targets;
 mod verify;
@@ -77,6 +80,16 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Write a commented golive.toml for a pack and environment, with exactly the keys its probes need.
+    Init(init::InitArgs),
+    /// Print the JSON Schema of golive.toml (`config`) or of a pack file (`pack`), for editors and validators.
+    Schema {
+        /// Which file's schema.
+        #[arg(value_enum)]
+        which: schema::Which,
+    },
+    /// Print the man page, e.g. `golive man > ~/.local/share/man/man1/golive.1`.
+    Man,
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,6 +218,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)
             }
+            Command::Init(args) => init::run(args),
+            Command::Schema { which } => Ok(schema::run(which)),
+            Command::Man => Ok(man::run(compact_help(Cli::command()))),
         }
     });
     // Fakes may leave idle tasks behind; never wait for them.

@@ -10,24 +10,35 @@ use toml::Spanned;
 use super::error::{ConfigError, SourceFile};
 
 /// One section of the coverage table: every runbook item, automated or manual.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CoverageSection")]
 pub(super) struct RawCoverage {
+    /// The runbook section, e.g. "Phase 3: Production verification".
     section: String,
+    /// Its items, each automated (`probe`) or manual (`owner`).
+    #[schemars(with = "Vec<RawCoverageItem>")]
     items: Vec<Spanned<RawCoverageItem>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One runbook item: exactly one of `probe` or `owner`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "CoverageItem")]
 struct RawCoverageItem {
+    /// The item's text.
     item: String,
+    /// The probe (or probes, all of which must pass) that prove it.
+    #[schemars(with = "Option<OneOrMore>")]
     probe: Option<Spanned<OneOrMore>>,
+    /// Who does it by hand, e.g. "PAI Compliance".
     owner: Option<String>,
+    /// A remark such as "if applicable".
     note: Option<String>,
 }
 
 /// `probe = "id"` or, for an item several probes prove together, `probe = ["a", "b"]`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 enum OneOrMore {
     One(String),

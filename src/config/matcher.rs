@@ -59,12 +59,17 @@ impl Matcher {
     }
 }
 
-/// A matcher as the pack file writes it.
-#[derive(Debug, Deserialize)]
+/// A matcher as the pack file writes it: every given condition must hold.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Matcher")]
 pub(super) struct RawMatcher {
+    /// The HTTP status: exact (403 or "403") or a class ("5xx").
+    #[schemars(with = "Option<super::schema::StatusSchema>")]
     status: Option<Spanned<toml::Value>>,
+    /// Text the response body contains.
     body_contains: Option<String>,
+    /// The error class, e.g. "timeout", "connect", "tls".
     error_class: Option<String>,
 }
 

@@ -13,6 +13,7 @@ pub mod matcher;
 pub mod pack;
 pub mod raw;
 pub mod scheme;
+pub mod schema;
 pub mod secret;
 pub mod watch_rules;
 

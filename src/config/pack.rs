@@ -28,74 +28,126 @@ use crate::spec::{Diagnosis, InputFormat, InputSpec, ProbeKind, RunbookRef, Sign
 // `BUILT_IN`: every `probes/*.toml`, embedded by build.rs.
 include!(concat!(env!("OUT_DIR"), "/built_in_packs.rs"));
 
-#[derive(Debug, Deserialize)]
+/// A golive runbook pack: one partner's go-live runbook as probes, with its
+/// diagnoses and coverage table (`probes/*.toml`, or your own file named by
+/// `pack = "path.toml"` in golive.toml).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawPack {
+#[schemars(title = "golive pack")]
+pub(super) struct RawPack {
+    /// The pack's name, title and the runbook it automates.
     pack: RawMeta,
+    /// How the partner wants the API key sent; without it, requests carry no key.
     auth: Option<ApiKeyAuth>,
+    /// The partner's policy for account secrets (length, characters, rotation, history).
     secret_policy: Option<crate::spec::SecretPolicy>,
+    /// How the one-time Temporal → Permanent API key exchange is done.
     key_exchange: Option<crate::spec::ExchangeSpec>,
+    /// Response fields whose values are masked in every output.
     masking: Option<Masking>,
+    /// Values the pack's probes need from each environment (`[inputs.NAME]`):
+    /// the environment sets them as top-level keys of `[env.NAME]`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, InputSpec>")]
     inputs: BTreeMap<Spanned<String>, InputSpec>,
+    /// Webhook signature schemes the pack defines (`[schemes.NAME]`), usable by name.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::config::scheme::SchemeDef>")]
     schemes: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    /// Pack-wide diagnoses: an HTTP status, body text or error class → cause and fix.
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
+    /// The probes, `[[probe]]` tables, in the order they are listed.
     #[serde(default)]
+    #[schemars(with = "Vec<RawProbe>")]
     probe: Vec<Spanned<RawProbe>>,
+    /// What spikes of HTTP statuses mean during `verify --watch`.
     #[serde(default)]
     watch: Vec<RawWatch>,
+    /// Every item of the runbook: automated (by a probe) or manual (by an owner).
     #[serde(default)]
     coverage: Vec<RawCoverage>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The `[pack]` table.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PackMeta")]
 struct RawMeta {
+    /// The pack's name, e.g. "axys".
     name: String,
+    /// Human title, e.g. "Axys program launch".
     title: String,
+    /// The runbook it automates, named in reports and evidence.
     runbook: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// A diagnosis rule: when it applies, the cause and the fix.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Diagnosis")]
 struct RawDiagnosis {
+    /// When it applies: every given condition must hold.
     when: RawMatcher,
+    /// The cause, in the runbook's words; may show an answer's header as `${header.NAME}`.
     cause: String,
+    /// What to do.
     fix: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// A runbook item a probe proves.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "RunbookRef")]
 struct RawRunbookRef {
+    /// The runbook section.
     section: String,
+    /// The item's text.
     item: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// One `[[probe]]`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Probe")]
 struct RawProbe {
+    /// Unique id within the run, e.g. "axys-auth".
+    #[schemars(with = "String")]
     id: Spanned<String>,
+    /// The probe kind.
+    #[schemars(with = "super::schema::ProbeKindSchema")]
     kind: Spanned<String>,
+    /// Human title.
     title: String,
+    /// Tags for `--tag`; "mutating" marks a probe that changes data (it runs only with --allow-mutations).
     #[serde(default)]
     tags: Vec<String>,
+    /// Ids of probes that must pass (or warn) first.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     depends_on: Vec<Spanned<String>>,
+    /// Its own deadline, e.g. "30s", overriding --timeout.
+    #[schemars(with = "Option<super::schema::DurationSchema>")]
     timeout: Option<Spanned<String>>,
+    /// The runbook items it proves.
     #[serde(default)]
     runbook: Vec<RawRunbookRef>,
+    /// Its own diagnoses, tried before the pack's.
     #[serde(default)]
     diagnosis: Vec<RawDiagnosis>,
+    /// The optional program feature it checks: it runs only in an environment listing it in `features`.
     feature: Option<String>,
+    /// The only stage of environment it runs in.
+    #[schemars(with = "Option<super::schema::StageSchema>")]
     stage: Option<Spanned<String>>,
+    /// Kind-specific parameters; strings may use `${base_url}`, `${account_id}`, `vars` and captured values.
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     params: Option<Spanned<toml::Table>>,
 }
 
 /// How a pack's partner wants the API key sent, e.g. `X-API-Key: <key>` or
 /// `Authorization: ApiKey <key>`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyAuth {
     /// The header name.
@@ -106,7 +158,7 @@ pub struct ApiKeyAuth {
 }
 
 /// Response fields whose values are masked in every output (PAN, CVV, keys).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Masking {
     /// JSON field names, matched case-insensitively at any depth.

@@ -9,58 +9,77 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The whole configuration file.
-#[derive(Debug, Deserialize)]
+/// The whole configuration file: one `[env.NAME]` table per environment.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "golive configuration (golive.toml)")]
 pub struct RawConfig {
     /// `[env.NAME]` tables.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawEnv>")]
     pub env: BTreeMap<Spanned<String>, Spanned<RawEnv>>,
 }
 
 /// One `[env.NAME]` table. Unknown keys are collected (`inputs`) rather than
 /// refused here: which are known depends on the pack.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "Environment", deny_unknown_fields)]
 pub struct RawEnv {
     /// A built-in pack name or a path to a pack file.
+    #[schemars(with = "String")]
     pub pack: Spanned<String>,
     /// The partner API's base URL.
+    #[schemars(with = "Option<String>")]
     pub base_url: Option<Spanned<String>>,
     /// The API key, a secret reference.
+    #[schemars(with = "Option<super::schema::SecretRefSchema>")]
     pub api_key: Option<Spanned<toml::Value>>,
     /// PEM client certificate chain, leaf first.
+    #[schemars(with = "Option<String>")]
     pub client_cert: Option<Spanned<String>>,
     /// PEM private key of the client certificate (a path; its contents are secret).
+    #[schemars(with = "Option<String>")]
     pub client_key: Option<Spanned<String>>,
     /// Roots to trust instead of the system's.
+    #[schemars(with = "Option<String>")]
     pub ca_bundle: Option<Spanned<String>>,
     /// The static IPs the integration calls from.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub calling_ips: Vec<Spanned<String>>,
     /// Nameservers to use instead of the system resolver.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub nameservers: Vec<Spanned<String>>,
     /// When the temporal API key was issued (RFC 3339, e.g. "2026-11-20T10:00:00Z"),
     /// so an expired one is refused before the exchange is sent.
+    #[schemars(with = "Option<super::schema::DateTimeSchema>")]
     pub temporal_key_issued_at: Option<Spanned<toml::Value>>,
     /// golive's local state (secret history, key age); default: the user's state folder.
+    #[schemars(with = "Option<String>")]
     pub state_file: Option<Spanned<String>>,
     /// The merchant's webhook endpoint.
+    #[schemars(with = "Option<RawWebhook>")]
     pub webhook: Option<Spanned<RawWebhook>>,
     /// The merchant's public website, for compliance checks.
+    #[schemars(with = "Option<String>")]
     pub website_url: Option<Spanned<String>>,
     /// Default probe deadline for this environment, e.g. "10s".
+    #[schemars(with = "Option<super::schema::DurationSchema>")]
     pub timeout: Option<Spanned<String>>,
     /// Extra values a pack may interpolate as `${name}`.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub vars: BTreeMap<String, Spanned<String>>,
     /// Optional program features this environment has (e.g. "wallets", "3ds"):
     /// a pack's probes marked `feature = "..."` run only when it is listed.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub features: Vec<Spanned<String>>,
     /// "staging" or "production": probes bound to a stage (`stage = "..."` in
     /// the pack) run only in an environment of that stage. Default: the
     /// environment's name when it is one of the two.
+    #[schemars(with = "Option<super::schema::StageSchema>")]
     pub stage: Option<Spanned<String>>,
     /// `true` lets secrets go over plain `http://` to a host other than
     /// loopback (a trusted test server); default: such a run is refused.
@@ -70,6 +89,7 @@ pub struct RawEnv {
     /// (`[inputs.NAME]`), checked against the pack once it is loaded; any
     /// other key is an unknown-key error (see [`CORE_KEYS`]).
     #[serde(flatten)]
+    #[schemars(skip)]
     pub inputs: BTreeMap<String, toml::Value>,
 }
 
@@ -96,38 +116,49 @@ pub const CORE_KEYS: &[&str] = &[
 ];
 
 /// The `webhook = { url, scheme, secret }` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Webhook")]
 pub struct RawWebhook {
     /// The merchant endpoint that receives events.
+    #[schemars(with = "String")]
     pub url: Spanned<String>,
     /// The signature scheme: a preset name, e.g. "paymentsai", or a table
     /// defining a custom scheme; when absent, the pack's scheme applies.
+    #[schemars(with = "Option<super::schema::WebhookSchemeSchema>")]
     pub scheme: Option<Spanned<toml::Value>>,
     /// The signing secret, a secret reference.
+    #[schemars(with = "super::schema::SecretRefSchema")]
     pub secret: Spanned<toml::Value>,
     /// The credentials registered with the partner's webhook destination,
     /// which the endpoint may demand of every delivery.
+    #[schemars(with = "Option<RawWebhookAuth>")]
     pub auth: Option<Spanned<RawWebhookAuth>>,
     /// The partner's id of the registered webhook destination (PaymentsAI
     /// returns it when the destination is registered).
+    #[schemars(with = "Option<String>")]
     pub destination_id: Option<Spanned<String>>,
 }
 
 /// The `webhook.auth = { basic = { user, password } }` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "WebhookAuth")]
 pub struct RawWebhookAuth {
     /// HTTP Basic credentials.
+    #[schemars(with = "RawBasicAuth")]
     pub basic: Spanned<RawBasicAuth>,
 }
 
 /// The `basic = { user = "...", password = { env = "..." } }` table.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "BasicAuth")]
 pub struct RawBasicAuth {
     /// The user name (not a secret).
+    #[schemars(with = "String")]
     pub user: Spanned<String>,
     /// The password, a secret reference.
+    #[schemars(with = "super::schema::SecretRefSchema")]
     pub password: Spanned<toml::Value>,
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 /// The HMAC hash function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     /// HMAC-SHA256.
@@ -25,7 +25,7 @@ pub enum Algorithm {
 }
 
 /// How MAC bytes are written in a header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     /// Lower-case hexadecimal (verification accepts either case).
@@ -35,7 +35,7 @@ pub enum Encoding {
 }
 
 /// How the secret string becomes the HMAC key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SecretFormat {
     /// The secret's UTF-8 bytes are the key (Stripe, GitHub, PaymentsAI).
@@ -239,7 +239,7 @@ impl Scheme {
 ///
 /// A table may start from a preset (`preset = "paymentsai"`, e.g. to switch its
 /// `encoding` to base64) or define everything itself (`header` is then required).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SchemeDef {
     /// A built-in scheme to start from.

@@ -6,10 +6,15 @@ use toml::Spanned;
 
 use super::error::{ConfigError, SourceFile};
 
-#[derive(Debug, Deserialize)]
+/// A `[[watch]]` rule: what a spike of an HTTP status means during `--watch`.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "WatchRule")]
 pub(super) struct RawWatch {
+    /// An exact status ("403") or a class ("4xx").
+    #[schemars(with = "super::schema::StatusTextSchema")]
     pub(super) status: Spanned<String>,
+    /// What a spike of it indicates, in the runbook's words.
     pub(super) meaning: String,
 }
 

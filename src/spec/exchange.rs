@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 /// How a partner exchanges a temporal key, as a pack declares it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeSpec {
     /// HTTP method of the exchange.
@@ -42,7 +42,7 @@ pub struct ExchangeSpec {
 }
 
 /// One place the key and its id may be in the answer.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeyPaths {
     /// JSONPath of the API key.

@@ -20,7 +20,7 @@
 use serde::Deserialize;
 
 /// One input a pack declares.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputSpec {
     /// What the value is, in a few words (for errors, `golive init` and docs).
@@ -37,7 +37,7 @@ pub struct InputSpec {
 }
 
 /// How an input's value is read.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InputFormat {
     /// A string, used as written.
@@ -58,7 +58,7 @@ impl InputFormat {
 }
 
 /// Which of its pack's inputs the key exchange reads, by name.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeInputs {
     /// A text input: the account whose temporal key is exchanged. It keys the

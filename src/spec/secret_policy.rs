@@ -5,7 +5,7 @@ use serde::Deserialize;
 /// A secret policy, e.g. PaymentsAI's: 12 to 30 characters, at least one
 /// uppercase letter and one alphanumeric character, rotate every 90 days, none
 /// of the last 4 secrets again.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecretPolicy {
     /// Fewest characters.

@@ -1,0 +1,535 @@
+//! `golive init`: writes a commented `golive.toml` for one pack and
+//! environment with exactly the keys that pack's probes need there.
+//!
+//! The keys are derived, not listed by hand: the environment values each
+//! probe kind cannot run without ([`crate::probe::inputs::missing`], asked of
+//! an empty environment until nothing more is missing) and the `${name}`
+//! values the pack's parameters interpolate (what `golive list` binds).
+//! Secrets are written as `{ env = "..." }` references with the names of
+//! [`suggested_env_var`]; values golive cannot know are `CHANGE-ME`
+//! placeholders that still load, so `golive list` works at once.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use secrecy::SecretString;
+
+use crate::config::interpolate::interpolate_value;
+use crate::config::{self, ConfigError, Environment, Input, Pack, Secret, SecretRef, Stage, Webhook};
+use crate::spec::{InputFormat, InputSpec};
+use crate::exit;
+use crate::probe::{ProbeKind, inputs};
+
+/// `golive init` options.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The pack: a built-in one (axys, paymentsai) or the path of a pack file.
+    #[arg(long, value_name = "PACK")]
+    pack: Option<String>,
+    /// The environment to write, e.g. staging or production (its name sets its stage).
+    #[arg(long, short = 'e', value_name = "ENV", default_value = "staging")]
+    env: String,
+    /// The file to write; never overwritten.
+    #[arg(long, short = 'o', value_name = "PATH", default_value = config::DEFAULT_CONFIG)]
+    output: PathBuf,
+}
+
+/// The JSON Schema file the `#:schema` line names, written beside the configuration.
+pub const SCHEMA_FILE: &str = "golive.schema.json";
+
+/// A value golive cannot know: loads, but is obviously not the real one
+/// (`.invalid` never resolves, RFC 2606).
+const CHANGE_ME: &str = "CHANGE-ME";
+const CHANGE_ME_URL: &str = "https://change-me.invalid";
+
+/// The environment variable suggested for a secret key of a pack:
+/// `<PACK>_<KEY>` upper-cased, e.g. `AXYS_API_KEY`, `PAYMENTSAI_WEBHOOK_SECRET`.
+pub fn suggested_env_var(pack: &str, key: &str) -> String {
+    let key = key.strip_prefix("webhook.auth.basic.").map_or(key.to_string(), |k| format!("webhook_{k}"));
+    format!("{pack}_{key}")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .collect()
+}
+
+/// One key the environment needs, with why and for which probes.
+#[derive(Debug, Clone)]
+struct Need {
+    /// The key: `api_key`, `webhook`, `webhook.scheme`, `vars.NAME`, ...
+    key: String,
+    /// What the probes do with it.
+    why: String,
+    /// The probes that need it.
+    probes: BTreeSet<String>,
+    /// Whether every one of them changes data (runs only with --allow-mutations).
+    mutating_only: bool,
+}
+
+/// Runs `golive init`.
+pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
+    if args.output.exists() {
+        return Err(exists(&args.output));
+    }
+    let Some(pack_arg) = args.pack.clone() else {
+        let built_in: Vec<&str> = config::pack::BUILT_IN.iter().map(|(n, _)| *n).collect();
+        return Err(ConfigError::usage("which pack? `golive init` writes the keys of one pack's probes").help(
+            format!(
+                "name it: {}, or --pack PATH for a pack file",
+                built_in.iter().map(|n| format!("--pack {n}")).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    };
+    if args.env == config::DEMO_ENV {
+        return Err(ConfigError::usage("`demo` is built in and needs no configuration")
+            .help("name the environment to write, e.g. --env staging"));
+    }
+    let pack = config::pack::load(&pack_arg, None)?;
+    let folder = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let pack_value = pack_reference(&pack_arg, folder);
+    let needs = needs(&pack, &args.env);
+    let text = render(&pack, &pack_value, &args.env, &needs, folder);
+    // create_new: a file that appeared since the check is not overwritten either.
+    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&args.output) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(&args.output)),
+        Err(e) => {
+            return Err(ConfigError::usage(format!("cannot create {}: {e}", args.output.display()))
+                .help("check that the folder exists and is writable, or choose another file with --output"));
+        }
+    };
+    if let Err(e) = file.write_all(text.as_bytes()).and_then(|()| file.sync_all()) {
+        eprintln!("golive: cannot write {}: {e}", args.output.display());
+        return Ok(exit::OUTPUT);
+    }
+    let schema_path = folder.join(SCHEMA_FILE);
+    let schema_note = match std::fs::OpenOptions::new().write(true).create_new(true).open(&schema_path) {
+        Ok(mut f) => {
+            let schema = config::schema::to_pretty(&config::schema::config());
+            match f.write_all(schema.as_bytes()) {
+                Ok(()) => format!("wrote {} (the JSON Schema its `#:schema` line names)", schema_path.display()),
+                Err(e) => format!("could not write {}: {e}", schema_path.display()),
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            format!("kept the existing {} (`golive schema config > {SCHEMA_FILE}` refreshes it)", schema_path.display())
+        }
+        Err(e) => format!("could not write {}: {e}", schema_path.display()),
+    };
+    let vars: Vec<String> = needs
+        .iter()
+        .filter_map(|n| match input(&pack, &n.key) {
+            Some(spec) => spec.secret.then(|| input_var(&pack.name, &n.key, spec)),
+            None => secret_name(&n.key).map(|k| suggested_env_var(&pack.name, k)),
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    let config_flag = if args.output == Path::new(config::DEFAULT_CONFIG) {
+        String::new()
+    } else {
+        format!(" --config {}", args.output.display())
+    };
+    let _ = writeln!(out, "wrote {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
+    let _ = writeln!(out, "{schema_note}");
+    let _ = writeln!(out, "next:");
+    let _ = writeln!(out, "  1. replace every {CHANGE_ME} value and uncomment what the comments say to");
+    if !vars.is_empty() {
+        let _ = writeln!(out, "  2. set the secrets' variables: {}", vars.join(", "));
+    }
+    let _ = writeln!(out, "  3. golive list --env {}{config_flag}    # the plan, nothing sent", args.env);
+    let _ = writeln!(out, "  4. golive verify --env {}{config_flag}", args.env);
+    Ok(exit::OK)
+}
+
+fn exists(path: &Path) -> ConfigError {
+    ConfigError::usage(format!("{} exists already; golive init never overwrites a file", path.display()))
+        .help("write another file with --output PATH, or move the existing one away first")
+}
+
+/// The `pack = "..."` value: a built-in name as given; a path made relative
+/// to the folder the configuration is written to when it can be, else absolute.
+fn pack_reference(pack: &str, folder: &Path) -> String {
+    if config::pack::BUILT_IN.iter().any(|(n, _)| *n == pack) {
+        return pack.to_string();
+    }
+    let path = Path::new(pack);
+    let (Ok(abs), Ok(folder)) = (std::path::absolute(path), std::path::absolute(folder)) else {
+        return pack.to_string();
+    };
+    let (abs, folder) = (normal(&abs), normal(&folder));
+    let common = abs.components().zip(folder.components()).take_while(|(a, b)| a == b).count();
+    // Only the root in common: the absolute path says more than a chain of `..`.
+    if common <= 1 {
+        return abs.display().to_string();
+    }
+    let mut rel = PathBuf::new();
+    for _ in folder.components().skip(common) {
+        rel.push("..");
+    }
+    rel.extend(abs.components().skip(common));
+    rel.display().to_string()
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system.
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Every key the pack's probes need in environment `env_name`, in the order
+/// of the configuration reference.
+fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
+    let mut env = Environment {
+        name: env_name.to_string(),
+        pack: pack.name.clone(),
+        stage: Stage::from_name(env_name),
+        ..Environment::default()
+    };
+    let probes: Vec<&config::ProbeSpec> = pack.probes.iter().filter(|p| crate::plan::off(&env, p).is_none()).collect();
+    let mut found: Vec<Need> = Vec::new();
+    let add = |found: &mut Vec<Need>, key: &str, why: String, probe: &config::ProbeSpec| {
+        let mutating = probe.mutating();
+        match found.iter_mut().find(|n| n.key == key) {
+            Some(n) => {
+                n.probes.insert(probe.id.clone());
+                n.mutating_only &= mutating;
+            }
+            None => found.push(Need {
+                key: key.to_string(),
+                why,
+                probes: BTreeSet::from([probe.id.clone()]),
+                mutating_only: mutating,
+            }),
+        }
+    };
+    // What the kinds read directly: ask again after filling each gap, since
+    // one key can make another needed (a webhook needs its scheme).
+    for _ in 0..8 {
+        let mut new: Vec<String> = Vec::new();
+        for p in &probes {
+            for m in inputs::missing(p.kind, &p.params, &env, pack) {
+                if !found.iter().any(|n| n.key == m.key) && !new.contains(&m.key) {
+                    new.push(m.key.clone());
+                }
+                add(&mut found, &m.key, m.why.to_string(), p);
+            }
+        }
+        let mut filled = false;
+        for key in new {
+            filled |= fill(&mut env, &key, pack);
+        }
+        if !filled {
+            break;
+        }
+    }
+    // What the parameters interpolate (and the key exchange's URLs, for its probe).
+    for p in &probes {
+        let captured = crate::probe::steps::capture_names(&p.params);
+        let mut texts = vec![toml::Value::Table(p.params.clone())];
+        if p.kind == ProbeKind::ApiKeyExchange
+            && let Some(spec) = &pack.key_exchange
+        {
+            texts.push(toml::Value::String(spec.url.clone()));
+            texts.push(toml::Value::String(spec.verify_url.clone()));
+        }
+        for mut text in texts {
+            let names = std::cell::RefCell::new(Vec::new());
+            let _ = interpolate_value(&mut text, &|name: &str| {
+                names.borrow_mut().push(name.to_string());
+                Some(String::new())
+            });
+            for name in names.into_inner() {
+                if captured.contains(&name) || name == "env" {
+                    continue;
+                }
+                let (key, why) = match input(pack, &name) {
+                    Some(spec) => (name.clone(), spec.about.clone()),
+                    None => var_key(&name),
+                };
+                add(&mut found, &key, why, p);
+            }
+        }
+    }
+    found.sort_by_key(|n| order(&n.key));
+    found
+}
+
+/// The configuration key behind `${name}`, and what it is.
+fn var_key(name: &str) -> (String, String) {
+    let (key, why) = match name {
+        "base_url" => ("base_url", "the partner API's base URL, the start of every request URL"),
+        "website_url" => ("website_url", "the merchant's public website, for the compliance checks"),
+        "webhook_url" => ("webhook", "the merchant's webhook endpoint (its url is used as ${webhook_url})"),
+        "webhook_destination_id" => {
+            ("webhook.destination_id", "the partner's id of the registered webhook destination")
+        }
+        other => return (format!("vars.{other}"), format!("a value the pack uses as ${{{other}}}")),
+    };
+    (key.to_string(), why.to_string())
+}
+
+/// Where a key goes in the file, as in the configuration reference.
+fn order(key: &str) -> usize {
+    const ORDER: &[&str] = &[
+        "base_url",
+        "api_key",
+        "client_cert",
+        "client_key",
+        "calling_ips",
+        "account_id",
+        "organization_id",
+        "temporal_api_key",
+        "account_secret",
+        "permanent_key_file",
+        "website_url",
+        "webhook",
+        "webhook.scheme",
+        "webhook.destination_id",
+    ];
+    ORDER.iter().position(|k| *k == key).unwrap_or(if key.starts_with("vars.") { ORDER.len() + 1 } else { ORDER.len() })
+}
+
+/// The name a secret of `key` is suggested under, when `key` holds one.
+fn secret_name(key: &str) -> Option<&'static str> {
+    match key {
+        "api_key" => Some("api_key"),
+        "webhook" => Some("webhook_secret"),
+        _ => None,
+    }
+}
+
+/// The input `name` the pack declares, if it does.
+fn input<'p>(pack: &'p Pack, name: &str) -> Option<&'p InputSpec> {
+    pack.inputs.iter().find(|(n, _)| n == name).map(|(_, s)| s)
+}
+
+/// The variable a secret input is read from: the pack's suggestion, else [`suggested_env_var`].
+fn input_var(pack: &str, key: &str, spec: &InputSpec) -> String {
+    spec.env.clone().unwrap_or_else(|| suggested_env_var(pack, key))
+}
+
+/// The file a path input is suggested at.
+fn input_path(pack: &str, key: &str) -> String {
+    format!("secrets/{pack}-{key}")
+}
+
+fn placeholder_secret(pack: &str, key: &str, spec: &InputSpec) -> Secret {
+    Secret { value: SecretString::from(String::new()), source: SecretRef::Env(input_var(pack, key, spec)) }
+}
+
+/// Sets a placeholder for `key` in `env` so it is no longer missing; false
+/// for a key this version does not know how to fill.
+fn fill(env: &mut Environment, key: &str, pack: &Pack) -> bool {
+    if let Some(spec) = input(pack, key) {
+        let value = if spec.secret {
+            Input::Secret(placeholder_secret(&pack.name, key, spec))
+        } else if spec.format == InputFormat::Path {
+            Input::Path(PathBuf::from(input_path(&pack.name, key)))
+        } else {
+            Input::Text(CHANGE_ME.to_string())
+        };
+        env.inputs.push((key.to_string(), value));
+        return true;
+    }
+    let pack = pack.name.as_str();
+    match key {
+        "client_cert" => env.client_cert = Some(PathBuf::from("certs/program.crt")),
+        "client_key" => env.client_key = Some(PathBuf::from("certs/program.key")),
+        "api_key" => {
+            env.api_key =
+                Some(Secret { value: SecretString::from(String::new()), source: SecretRef::Env(suggested_env_var(pack, key)) })
+        }
+        "calling_ips" => env.calling_ips = vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))],
+        "webhook" => {
+            let Ok(url) = reqwest::Url::parse(CHANGE_ME_URL) else { return false };
+            let secret =
+                Secret { value: SecretString::from(String::new()), source: SecretRef::Env(suggested_env_var(pack, "webhook_secret")) };
+            env.webhook = Some(Webhook { url, scheme: None, secret });
+        }
+        "webhook.scheme" => match (env.webhook.as_mut(), crate::webhook::scheme::from_name(&default_scheme(pack))) {
+            (Some(w), Ok(scheme)) => w.scheme = Some(scheme),
+            _ => return false,
+        },
+        _ => return false,
+    }
+    true
+}
+
+/// The preset suggested when the pack names no webhook scheme: the pack's
+/// own name when it is a preset, else Standard Webhooks.
+fn default_scheme(pack: &str) -> String {
+    let presets = crate::webhook::scheme::PRESETS;
+    presets.iter().find(|p| **p == pack).unwrap_or(&"standard-webhooks").to_string()
+}
+
+/// A TOML string literal.
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// The comment after a key: what it is for and which probes need it.
+fn comment(need: &Need) -> String {
+    let probes: Vec<&str> = need.probes.iter().map(String::as_str).collect();
+    let only = if need.mutating_only { " (mutating: runs only with --allow-mutations)" } else { "" };
+    let mut why = need.why.clone();
+    if let Some(first) = why.get(..1) {
+        why = format!("{}{}", first.to_uppercase(), &why[1..]);
+    }
+    format!("# {why}: needed by {}{only}", probes.join(", "))
+}
+
+/// The configuration text.
+fn render(pack: &Pack, pack_value: &str, env: &str, needs: &[Need], folder: &Path) -> String {
+    let mut top: Vec<String> = Vec::new();
+    let mut webhook: Vec<String> = Vec::new();
+    let mut vars: Vec<String> = Vec::new();
+    let var = |key: &str| quoted(&suggested_env_var(&pack.name, key));
+    for need in needs {
+        let c = comment(need);
+        if let Some(spec) = input(pack, &need.key) {
+            let key = bare_key(&need.key);
+            top.push(if spec.secret {
+                format!("{c}\n{key} = {{ env = {} }}", quoted(&input_var(&pack.name, &need.key, spec)))
+            } else if spec.format == InputFormat::Path {
+                format!("{c}\n{key} = {}", quoted(&input_path(&pack.name, &need.key)))
+            } else {
+                format!("{c} (replace the placeholder)\n{key} = {}", quoted(CHANGE_ME))
+            });
+            continue;
+        }
+        match need.key.as_str() {
+            "base_url" | "website_url" => {
+                top.push(format!("{c} (replace the placeholder)\n{} = {}", need.key, quoted(CHANGE_ME_URL)))
+            }
+            "api_key" => {
+                top.push(format!("{c}\n{} = {{ env = {} }}", need.key, var(&need.key)));
+            }
+            "client_cert" | "client_key" => {
+                let file = if need.key == "client_cert" { "certs/program.crt" } else { "certs/program.key" };
+                let what = if need.key == "client_cert" {
+                    "PEM, leaf first, optional chain"
+                } else {
+                    "PEM; the file's contents are secret"
+                };
+                // golive checks that these files exist when it loads the file:
+                // a line naming a file that is not there yet would stop `list`.
+                if folder.join(file).is_file() {
+                    top.push(format!("{c} ({what})\n{} = {}", need.key, quoted(file)));
+                } else {
+                    top.push(format!(
+                        "{c} ({what}).\n# Uncomment once the file is there: golive checks that it exists.\n# {} = {}",
+                        need.key,
+                        quoted(file)
+                    ));
+                }
+            }
+            "calling_ips" => top.push(format!(
+                "{c}. List the static IPs your integration calls from, e.g. [\"203.0.113.10\"].\ncalling_ips = []"
+            )),
+            "webhook" => {
+                webhook.push(format!("{c}\nurl = {} # replace the placeholder", quoted(CHANGE_ME_URL)));
+                webhook.push(format!("# the signing secret\nsecret = {{ env = {} }}", var("webhook_secret")));
+            }
+            "webhook.scheme" => webhook.push(format!(
+                "{c}. A preset ({}) or a table.\nscheme = {}",
+                crate::webhook::scheme::known_names(),
+                quoted(&default_scheme(&pack.name))
+            )),
+            "webhook.destination_id" => {
+                webhook.push(format!("{c} (replace the placeholder)\ndestination_id = {}", quoted(CHANGE_ME)));
+            }
+            key => match key.strip_prefix("vars.") {
+                Some(name) => vars.push(format!("{c}\n{} = {}", bare_key(name), quoted(CHANGE_ME))),
+                // A key this version of init cannot fill in: named, commented.
+                None => top.push(format!("{c}\n# {key} = ...")),
+            },
+        }
+    }
+    let features: BTreeSet<&str> = pack.probes.iter().filter_map(|p| p.feature.as_deref()).collect();
+    if !features.is_empty() {
+        let list: Vec<String> = features.iter().map(|f| quoted(f)).collect();
+        top.push(format!(
+            "# Optional program features: the probes of a feature run only when it is listed here.\n# features = [{}]",
+            list.join(", ")
+        ));
+    }
+    if Stage::from_name(env).is_none() && pack.probes.iter().any(|p| p.stage.is_some()) {
+        top.push(format!(
+            "# `{env}` is neither staging nor production: probes bound to a stage run only once it is set.\n# stage = \"staging\""
+        ));
+    }
+    let mut text = format!(
+        "#:schema ./{SCHEMA_FILE}\n\
+         # golive configuration: pack `{name}` ({title}), environment `{env}`.\n\
+         # Written by `golive init`; the keys are the ones this pack's probes need here.\n\
+         #\n\
+         # The first line points editors with TOML schema support (Taplo, Even Better TOML)\n\
+         # at golive's JSON Schema for completion and checking; `golive schema config > {SCHEMA_FILE}`\n\
+         # writes it beside this file (again after upgrading golive).\n\
+         # Secrets are never written here: each is read from the environment variable\n\
+         # named by `{{ env = \"...\" }}` (or from a file: `{{ file = \"path\" }}`).\n\
+         # Reference: the README's \"Configuration reference\"; `golive list --env {env}` shows the plan.\n\
+         \n\
+         [env.{env_key}]\n\
+         # A built-in pack (axys, paymentsai) or the path of a pack file.\n\
+         pack = {pack}\n",
+        name = pack.name,
+        title = pack.title,
+        env_key = bare_key(env),
+        pack = quoted(pack_value),
+    );
+    for entry in top {
+        text.push('\n');
+        text.push_str(&entry);
+        text.push('\n');
+    }
+    for (table, entries) in [("webhook", webhook), ("vars", vars)] {
+        if entries.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("\n[env.{}.{table}]\n", bare_key(env)));
+        for entry in entries {
+            text.push_str(&entry);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+/// A TOML key: bare when it can be, quoted otherwise.
+fn bare_key(key: &str) -> String {
+    let bare = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare { key.to_string() } else { quoted(key) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pack_path_is_written_relative_to_the_configuration() {
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(pack_reference("axys", Path::new("sub")), "axys");
+        assert_eq!(pack_reference("my.toml", Path::new(".")), "my.toml");
+        assert_eq!(pack_reference("./packs/my.toml", Path::new("sub")), "../packs/my.toml");
+        assert_eq!(pack_reference(cwd.join("sub/x/my.toml").to_str().unwrap(), Path::new("sub")), "x/my.toml");
+    }
+
+    #[test]
+    fn suggested_names_are_pack_and_key_upper_cased() {
+        assert_eq!(suggested_env_var("axys", "api_key"), "AXYS_API_KEY");
+        assert_eq!(suggested_env_var("paymentsai", "webhook_secret"), "PAYMENTSAI_WEBHOOK_SECRET");
+        assert_eq!(suggested_env_var("my-pack", "webhook.auth.basic.password"), "MY_PACK_WEBHOOK_PASSWORD");
+    }
+}
