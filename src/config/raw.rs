@@ -76,6 +76,25 @@ pub struct RawEnv {
     /// loopback (a trusted test server); default: such a run is refused.
     #[serde(default)]
     pub allow_insecure_http: bool,
+    /// Where the `exposure` probe looks for leaked secrets and card data.
+    pub exposure: Option<Spanned<RawExposure>>,
+}
+
+/// The `exposure = { repo, bundles, pages, logs }` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExposure {
+    /// A git repository (its whole history and working tree).
+    pub repo: Option<Spanned<String>>,
+    /// Built front-end bundles: files or folders.
+    #[serde(default)]
+    pub bundles: Vec<Spanned<String>>,
+    /// Live pages, e.g. "${website_url}/", and the same-site scripts they load.
+    #[serde(default)]
+    pub pages: Vec<Spanned<String>>,
+    /// Log files or globs, e.g. "/var/log/app/*.log".
+    #[serde(default)]
+    pub logs: Vec<Spanned<String>>,
 }
 
 /// The `webhook = { url, scheme, secret }` table.

@@ -9,6 +9,7 @@ mod apikey_exchange;
 pub mod assert;
 mod cert;
 mod environment;
+pub mod exposure;
 mod fcrdns;
 mod http;
 pub mod inputs;
@@ -49,6 +50,8 @@ pub enum ProbeKind {
     Fcrdns,
     /// The environment sets the values the integration needs, in their formats.
     Environment,
+    /// The environment's secrets are not in source control, the front end or logs; no card data in logs.
+    Exposure,
 }
 
 impl ProbeKind {
@@ -63,6 +66,7 @@ impl ProbeKind {
         ProbeKind::Webhook,
         ProbeKind::Fcrdns,
         ProbeKind::Environment,
+        ProbeKind::Exposure,
     ];
 
     /// The kind's name exactly as packs and reports write it.
@@ -77,6 +81,7 @@ impl ProbeKind {
             ProbeKind::Webhook => "webhook",
             ProbeKind::Fcrdns => "fcrdns",
             ProbeKind::Environment => "environment",
+            ProbeKind::Exposure => "exposure",
         }
     }
 
@@ -90,7 +95,8 @@ impl ProbeKind {
             | ProbeKind::ApiKey
             | ProbeKind::Webhook
             | ProbeKind::Fcrdns
-            | ProbeKind::Environment => false,
+            | ProbeKind::Environment
+            | ProbeKind::Exposure => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }
@@ -107,6 +113,7 @@ impl ProbeKind {
             ProbeKind::Webhook => webhook::build(params, cx),
             ProbeKind::Fcrdns => fcrdns::build(params, cx),
             ProbeKind::Environment => environment::build(params, cx),
+            ProbeKind::Exposure => exposure::build(params, cx),
         }
     }
 
