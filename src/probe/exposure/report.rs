@@ -73,7 +73,15 @@ fn what(kind: &Kind) -> String {
 }
 
 fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    match bytes {
+        b if b < 1024 => count(b, "byte", "bytes"),
+        b if b < 1024 * 1024 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{:.1} MiB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+fn count(n: u64, one: &str, many: &str) -> String {
+    crate::report::text::count(i64::try_from(n).unwrap_or(i64::MAX), one, many)
 }
 
 /// The error classes of this kind, kebab-case, for pack diagnoses.
@@ -191,11 +199,10 @@ fn repo_checks(v: &mut Verdict<'_>, repo: &Path, scan: &Result<RepoScan, GitErro
             NAME,
             Status::Pass,
             format!(
-                "{} blobs ({}) of every ref's history and {} changed or untracked files of {}: no configured secret, \
-no private key block, no partner key",
-                scan.blobs,
+                "{} ({}) of every ref's history and {} of {}: no configured secret, no private key block, no partner key",
+                count(scan.blobs, "blob", "blobs"),
                 mib(scan.blob_bytes),
-                scan.files,
+                count(scan.files, "changed or untracked file", "changed or untracked files"),
                 repo.display()
             ),
         ));
@@ -249,7 +256,7 @@ fn file_checks(v: &mut Verdict<'_>, name: &str, noun: &str, scan: &FileScan, log
         v.out.check(Check::new(
             name,
             Status::Pass,
-            format!("{} {noun} files ({}): {what}", scan.files, mib(scan.bytes)),
+            format!("{} ({}): {what}", count(scan.files, &format!("{noun} file"), &format!("{noun} files")), mib(scan.bytes)),
         ));
     }
 }
@@ -278,9 +285,9 @@ fn page_checks(v: &mut Verdict<'_>, scan: &super::frontend::PageScan) {
             NAME,
             Status::Pass,
             format!(
-                "{} pages and {} same-site scripts ({}): no configured secret, private key or API key header with its value",
-                scan.pages,
-                scan.scripts,
+                "{} and {} ({}): no configured secret, private key or API key header with its value",
+                count(scan.pages as u64, "page", "pages"),
+                count(scan.scripts as u64, "same-site script", "same-site scripts"),
                 mib(scan.bytes)
             ),
         ));
