@@ -69,6 +69,9 @@ static HEADERS: LazyLock<Option<AhoCorasick>> =
 /// A CVV field name's tail and its value: `cvv2": "123"`, `cvc=123`.
 static CVV_VALUE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"(?i-u)^(?:2|_?code)?["']?\s*[:=]\s*["']?([0-9]{3,4})(?:[^0-9]|$)"#).ok());
+/// A CVV field and its value inside an excerpt, to mask the value.
+static CVV_IN_TEXT: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r#"(?i)(cv[vc](?:2|_?code)?["']?\s*[:=]\s*["']?)[0-9]{3,4}"#).ok());
 /// An API key header with a literal value: a quoted value after the header
 /// name (`"X-API-Key": "..."`, `setRequestHeader('X-API-Key', '...')`), a raw
 /// header line, or `Authorization: ApiKey ...`. `${...}` and `'+ key` are not literals.
@@ -312,8 +315,12 @@ impl<'m> Scanner<'m> {
         }
         let before = printable(&String::from_utf8_lossy(&b[from..start]));
         let after = printable(&String::from_utf8_lossy(&b[end.min(to)..to]));
-        // Numbers around the hit are masked as card numbers are everywhere.
-        crate::redact::mask_card_numbers(&format!("{before}{label}{after}"))
+        // Card numbers and CVV values around the hit are masked too.
+        let text = crate::redact::mask_card_numbers(&format!("{before}{label}{after}"));
+        match CVV_IN_TEXT.as_ref() {
+            Some(re) => re.replace_all(&text, "${1}***").into_owned(),
+            None => text,
+        }
     }
 }
 
