@@ -110,11 +110,16 @@ struct Verdict<'o> {
     out: &'o mut Outcome,
     fail: Option<&'static str>,
     error: Option<&'static str>,
+    /// Every failing class, in the order first found.
+    fails: Vec<&'static str>,
 }
 
 impl Verdict<'_> {
     fn fail(&mut self, name: &str, class: &'static str, message: String) {
         self.fail.get_or_insert(class);
+        if !self.fails.contains(&class) {
+            self.fails.push(class);
+        }
         self.out.check(Check::new(name, Status::Fail, message));
     }
     fn error(&mut self, name: &str, class: &'static str, message: String) {
@@ -130,7 +135,7 @@ impl Verdict<'_> {
 
 /// Fills the outcome from the scans of every configured source.
 pub(super) fn outcome(out: &mut Outcome, r: &Results, env_name: &str) {
-    let mut v = Verdict { out, fail: None, error: None };
+    let mut v = Verdict { out, fail: None, error: None, fails: Vec::new() };
     if let Some((repo, scan)) = &r.repo {
         repo_checks(&mut v, repo, scan, env_name);
     }
@@ -147,7 +152,14 @@ pub(super) fn outcome(out: &mut Outcome, r: &Results, env_name: &str) {
         v.out.fact("configured_client_key_found_in", r.configured_key.clone());
     }
     let class = v.fail.or(v.error);
-    v.out.diagnosis = v.fail.map(|c| diagnosis(c, env_name));
+    // One cause and fix per kind of leak found, the first one first.
+    v.out.diagnosis = v.fail.map(|_| {
+        let parts: Vec<Diagnosis> = v.fails.iter().map(|c| diagnosis(c)).collect();
+        Diagnosis {
+            cause: parts.iter().map(|d| d.cause.as_str()).collect::<Vec<_>>().join("; and "),
+            fix: parts.iter().map(|d| d.fix.as_str()).collect::<Vec<_>>().join(". And: "),
+        }
+    });
     if let Some(c) = class {
         v.out.signals.error_class = Some(c.to_string());
     }
@@ -294,7 +306,7 @@ fn page_checks(v: &mut Verdict<'_>, scan: &super::frontend::PageScan) {
     }
 }
 
-fn diagnosis(class: &str, env_name: &str) -> Diagnosis {
+fn diagnosis(class: &str) -> Diagnosis {
     let (cause, fix) = match class {
         class::SECRET_IN_SOURCE => (
             "a secret of this environment is in the repository: anyone with a clone, a fork or a CI cache has it, \
@@ -325,5 +337,5 @@ and their copies (archives, log shipping, backups)",
         ),
         _ => ("the exposure scan found a leak", "see the findings"),
     };
-    Diagnosis { cause: cause.to_string(), fix: format!("{fix} (environment `{env_name}`)") }
+    Diagnosis { cause: cause.to_string(), fix: fix.to_string() }
 }
