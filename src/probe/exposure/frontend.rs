@@ -8,6 +8,7 @@ use std::time::Instant;
 use regex::Regex;
 
 use super::matcher::Matcher;
+use crate::report::trace::Trace;
 use super::scan::{Found, MAX_FINDINGS, Modes, Scanner};
 
 /// At most this many scripts are read, over all pages.
@@ -62,12 +63,34 @@ pub fn scripts(page: &reqwest::Url, html: &str) -> Vec<reqwest::Url> {
 
 /// Reads `url` through `scanner`; returns the page text kept for script
 /// discovery (up to [`MAX_BYTES`]) when `keep` is set.
+/// Records the request in the probe's trace, as every probe does: URL, status
+/// and masked headers; the body is scanned, never kept (it may hold the very
+/// secrets the scan looks for).
+fn trace(trace: &Trace, url: &reqwest::Url, answer: Result<&reqwest::Response, &str>, started: Instant) {
+    trace.record(
+        "http",
+        serde_json::json!({
+            "method": "GET",
+            "url": url.as_str(),
+            "request": { "headers": [], "body": null },
+            "response": answer.ok().map(|r| serde_json::json!({
+                "status": r.status().as_u16(),
+                "headers": crate::net::masked_headers(r.headers()),
+                "body": null,
+            })),
+            "error": answer.err(),
+            "duration_ms": started.elapsed().as_millis() as u64,
+        }),
+    );
+}
+
 async fn fetch(
     client: &reqwest::Client,
     url: &reqwest::Url,
     scanner: &mut Scanner<'_>,
     keep: bool,
     scan: &mut PageScan,
+    record: &Trace,
 ) -> Result<Vec<u8>, String> {
     let started = Instant::now();
     let sent = client.get(url.clone()).send().await;
@@ -75,11 +98,14 @@ async fn fetch(
         Ok(r) => r,
         Err(e) => {
             crate::net::log_request("GET", url.as_str(), Err(crate::net::error_class(&e)), started.elapsed());
-            return Err(format!("{}: {}", crate::net::loggable(url), crate::net::describe(&e)));
+            let why = format!("{}: {}", crate::net::loggable(url), crate::net::describe(&e));
+            trace(record, url, Err(&why), started);
+            return Err(why);
         }
     };
     let status = response.status();
     crate::net::log_request("GET", url.as_str(), Ok(status.as_u16()), started.elapsed());
+    trace(record, url, Ok(&response), started);
     if !status.is_success() {
         return Err(format!(
             "{} answered {status}: configure the final URL of the page (redirects are not followed)",
@@ -127,12 +153,12 @@ async fn fetch(
 }
 
 /// Every page, then the same-origin scripts they load (at most [`MAX_SCRIPTS`]).
-pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Matcher) -> PageScan {
+pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Matcher, record: &Trace) -> PageScan {
     let mut scan = PageScan::default();
     let mut scanner = Scanner::new(m, Modes { cards: false, headers: true });
     let mut queue: Vec<reqwest::Url> = Vec::new();
     for page in pages {
-        match fetch(client, page, &mut scanner, true, &mut scan).await {
+        match fetch(client, page, &mut scanner, true, &mut scan, record).await {
             Ok(html) => {
                 scan.pages += 1;
                 for s in scripts(page, &String::from_utf8_lossy(&html)) {
@@ -152,7 +178,7 @@ pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Ma
         queue.truncate(MAX_SCRIPTS);
     }
     for script in &queue {
-        match fetch(client, script, &mut scanner, false, &mut scan).await {
+        match fetch(client, script, &mut scanner, false, &mut scan, record).await {
             Ok(_) => scan.scripts += 1,
             Err(e) => scan.errors.push(e),
         }

@@ -217,7 +217,7 @@ to [env.{}] of golive.toml",
                 return None;
             }
             Some(match cx.clients.http().await {
-                Ok(client) => frontend::scan_pages(client, &exposure.pages, &matcher).await,
+                Ok(client) => frontend::scan_pages(client, &exposure.pages, &matcher, &cx.trace).await,
                 Err(e) => frontend::PageScan { errors: vec![e], ..Default::default() },
             })
         };
