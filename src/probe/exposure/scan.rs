@@ -255,9 +255,11 @@ impl<'m> Scanner<'m> {
 
     /// Card numbers: runs of digit groups (single space or dash between) with
     /// 13 to 19 digits in a Luhn-valid stretch, as `redact::mask_card_numbers`
-    /// sees them, whose first digit is a card's (2 to 6: Mastercard, Amex,
-    /// Visa, Mastercard, Discover). Millisecond timestamps (first digit 1) and
-    /// masked numbers (`411111******1111`) are not card numbers.
+    /// sees them, standing alone (no letter or digit glued to either end, so
+    /// not part of a hex id), whose first digit is a card's (2 to 6:
+    /// Mastercard, Amex, Visa, Mastercard, Discover). Millisecond timestamps
+    /// (first digit 1) and masked numbers (`411111******1111`) are not card
+    /// numbers. The price: an all-digit id of card length that passes Luhn.
     fn cards(&mut self, last: bool) {
         let b = &self.buf;
         let n = b.len();
@@ -286,7 +288,9 @@ impl<'m> Scanner<'m> {
             let fresh = self.base + i as u64 > self.digits_done;
             // A run at the start of a later buffer began in bytes already dropped.
             let whole = s > 0 || self.base == 0;
-            if digits >= 13 && settled && fresh && whole && (b'2'..=b'6').contains(&b[s]) {
+            // Digits inside an identifier (`req=3d4111…0234b`, a hex id) are not a card number.
+            let alone = (s == 0 || !b[s - 1].is_ascii_alphanumeric()) && (i >= n || !b[i].is_ascii_alphanumeric());
+            if digits >= 13 && settled && fresh && whole && alone && (b'2'..=b'6').contains(&b[s]) {
                 runs.push((s, i));
             }
         }
@@ -373,7 +377,7 @@ mod tests {
     #[test]
     fn card_numbers_and_cvv_in_logs_masked_numbers_and_timestamps_not() {
         let m = Matcher::new(&[], Vec::new());
-        let log = b"ts=1732712345678 ok\npan=4111 1111 1111 1111 amount=12\ncard 411111******1111 cvv=***\n{\"cvv2\": \"123\"}\n";
+        let log = b"ts=1732712345678 ok id=3d4111111111111111b\npan=4111 1111 1111 1111 amount=12\ncard 411111******1111 cvv=***\n{\"cvv2\": \"123\"}\n";
         for chunk in [3, 64, 4096] {
             let mut f = scan(&m, Modes { cards: true, headers: false }, log, chunk);
             f.sort_by_key(|f| f.line);
