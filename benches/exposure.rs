@@ -137,7 +137,11 @@ fn main() {
             (repo, true)
         }
     };
-    println!("exposure: git objects of {} and {} MB of logs, each scan in a fresh process", repo.display(), LOG_BYTES / 1_000_000);
+    println!(
+        "exposure: git objects of {} and {} MB of logs, each scan in a fresh process",
+        repo.display(),
+        LOG_BYTES / 1_000_000
+    );
     let git_ok = run_child("git", &repo);
     std::fs::create_dir_all(&work).expect("work folder");
     let log = work.join("bench.log");

@@ -328,8 +328,9 @@ impl Validator<'_> {
         let mut pages = Vec::new();
         for page in raw.pages {
             let text = super::interpolate::interpolate_str(page.get_ref(), &|n| env.var(n)).map_err(|why| {
-                ConfigError::at(self.file, page.span(), format!("`exposure.pages`: {why}"))
-                    .help("pages may use the environment's values, e.g. \"${website_url}/\" or \"${website_url}/checkout\"")
+                ConfigError::at(self.file, page.span(), format!("`exposure.pages`: {why}")).help(
+                    "pages may use the environment's values, e.g. \"${website_url}/\" or \"${website_url}/checkout\"",
+                )
             })?;
             pages.push(self.url("exposure.pages", Spanned::new(page.span(), text))?);
         }

@@ -314,10 +314,11 @@ async fn the_exposure_scan_finds_every_canary_and_shows_none() {
     let mut leaks = Vec::new();
     for (env, id) in [("fake-axys", "axys-exposure"), ("fake-paymentsai", "pai-exposure")] {
         for format in FORMATS {
-            let mut args: Vec<String> = ["-vv", "verify", "--env", env, "--only", id, "--no-progress", "--format", format]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+            let mut args: Vec<String> =
+                ["-vv", "verify", "--env", env, "--only", id, "--no-progress", "--format", format]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
             for f in FORMATS {
                 args.extend(["--report".to_string(), format!("{f}=report-{env}.{f}")]);
             }

@@ -137,8 +137,7 @@ async fn a_private_key_file_committed_fails_and_the_configured_key_is_recognised
     e.client_key = Some(keys.path().join("program.key"));
     let r = probe(e).await;
     assert_eq!(r.status, Status::Fail, "{r:#?}");
-    let fails: Vec<&str> =
-        r.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.message.as_str()).collect();
+    let fails: Vec<&str> = r.checks.iter().filter(|c| c.status == Status::Fail).map(|c| c.message.as_str()).collect();
     assert!(
         fails.iter().any(|m| m.contains("deploy/program.key:1") && m.contains("the configured client_key")),
         "{fails:#?}"
@@ -194,7 +193,11 @@ async fn an_uncommitted_file_and_another_key_of_the_account_are_found_an_ignored
 async fn a_clean_repository_passes() {
     let _w = Watchdog::new("exposure clean", Duration::from_secs(60));
     let dir = repo();
-    write(dir.path(), "src/pay.js", "const key = process.env.API_KEY;\nfetch(url, { headers: { 'X-API-Key': key } });\n");
+    write(
+        dir.path(),
+        "src/pay.js",
+        "const key = process.env.API_KEY;\nfetch(url, { headers: { 'X-API-Key': key } });\n",
+    );
     commit(dir.path(), "pay");
     let r = probe(env(Exposure { repo: Some(dir.path().to_path_buf()), ..Exposure::default() })).await;
     assert_eq!(r.status, Status::Pass, "{r:#?}");
@@ -264,8 +267,19 @@ fn run_all_outputs(dir: &Path) -> (Option<i32>, String) {
         let evidence = format!("evidence-{format}");
         let report = format!("{format}=report.{format}");
         let args = [
-            "-vv", "verify", "--env", "scan", "--only", "pai-exposure", "--no-progress", "--format", format,
-            "--report", &report, "--evidence", &evidence,
+            "-vv",
+            "verify",
+            "--env",
+            "scan",
+            "--only",
+            "pai-exposure",
+            "--no-progress",
+            "--format",
+            format,
+            "--report",
+            &report,
+            "--evidence",
+            &evidence,
         ];
         let out = golive_in(dir, &args, &[("PAI_API_KEY", KEY)]);
         code = out.status.code();

@@ -8,8 +8,8 @@ use std::time::Instant;
 use regex::Regex;
 
 use super::matcher::Matcher;
-use crate::report::trace::Trace;
 use super::scan::{Found, MAX_FINDINGS, Modes, Scanner};
+use crate::report::trace::Trace;
 
 /// At most this many scripts are read, over all pages.
 pub const MAX_SCRIPTS: usize = 50;
@@ -171,10 +171,8 @@ pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Ma
         }
     }
     if queue.len() > MAX_SCRIPTS {
-        scan.cut.push(format!(
-            "the pages load {} same-site scripts: only the first {MAX_SCRIPTS} were read",
-            queue.len()
-        ));
+        scan.cut
+            .push(format!("the pages load {} same-site scripts: only the first {MAX_SCRIPTS} were read", queue.len()));
         queue.truncate(MAX_SCRIPTS);
     }
     for script in &queue {

@@ -169,7 +169,8 @@ pub fn scan_history(repo: &Path, m: &Matcher, cancel: &AtomicBool, scan: &mut Re
             let mut left = size;
             while left > 0 {
                 let want = chunk.len().min(left as usize);
-                let n = reader.read(&mut chunk[..want]).map_err(|e| GitError::Failed(format!("reading a blob: {e}")))?;
+                let n =
+                    reader.read(&mut chunk[..want]).map_err(|e| GitError::Failed(format!("reading a blob: {e}")))?;
                 if n == 0 {
                     return Err(GitError::Failed("cat-file ended in the middle of a blob".into()));
                 }
@@ -187,7 +188,10 @@ pub fn scan_history(repo: &Path, m: &Matcher, cancel: &AtomicBool, scan: &mut Re
             scan.blobs += 1;
             scan.blob_bytes += size;
             for found in scanner.found.drain(..) {
-                keep(scan, RepoFinding { commit: None, path: path.clone(), blob: Some(id.clone()), in_head: None, found });
+                keep(
+                    scan,
+                    RepoFinding { commit: None, path: path.clone(), blob: Some(id.clone()), in_head: None, found },
+                );
             }
             scan.more += scanner.more;
         }

@@ -148,9 +148,11 @@ impl Probe for ExposureProbe {
     async fn run(&self, cx: &ProbeContext) -> Outcome {
         let mut out = Outcome::default();
         let env = &cx.env;
-        let Some(exposure) = env.exposure.clone().filter(|e| {
-            e.repo.is_some() || !e.bundles.is_empty() || !e.pages.is_empty() || !e.logs.is_empty()
-        }) else {
+        let Some(exposure) = env
+            .exposure
+            .clone()
+            .filter(|e| e.repo.is_some() || !e.bundles.is_empty() || !e.pages.is_empty() || !e.logs.is_empty())
+        else {
             out.check(Check::new(
                 "sources",
                 Status::Skip,

@@ -193,12 +193,9 @@ fn repo_checks(v: &mut Verdict<'_>, repo: &Path, scan: &Result<RepoScan, GitErro
         let class =
             if matches!(f.found.kind, Kind::PemKey { .. }) { class::KEY_IN_SOURCE } else { class::SECRET_IN_SOURCE };
         let place = match (&f.commit, f.in_head) {
-            (Some(c), Some(false)) => format!(
-                "in commit {} at {}:{} (no longer in HEAD, still in history)",
-                short(c),
-                f.path,
-                f.found.line
-            ),
+            (Some(c), Some(false)) => {
+                format!("in commit {} at {}:{} (no longer in HEAD, still in history)", short(c), f.path, f.found.line)
+            }
             (Some(c), _) => format!("in commit {} at {}:{}", short(c), f.path, f.found.line),
             (None, _) if f.blob.is_some() => format!("in history at {}:{}", f.path, f.found.line),
             (None, _) => format!("in the working tree (not committed yet) at {}:{}", f.path, f.found.line),
@@ -226,7 +223,9 @@ fn short(commit: &str) -> &str {
 }
 
 fn deadline(what: &str) -> String {
-    format!("the scan of {what} did not finish before the probe's deadline; raise --timeout (or `timeout` in the environment)")
+    format!(
+        "the scan of {what} did not finish before the probe's deadline; raise --timeout (or `timeout` in the environment)"
+    )
 }
 
 fn file_checks(v: &mut Verdict<'_>, name: &str, noun: &str, scan: &FileScan, logs: bool) {
@@ -268,7 +267,11 @@ fn file_checks(v: &mut Verdict<'_>, name: &str, noun: &str, scan: &FileScan, log
         v.out.check(Check::new(
             name,
             Status::Pass,
-            format!("{} ({}): {what}", count(scan.files, &format!("{noun} file"), &format!("{noun} files")), mib(scan.bytes)),
+            format!(
+                "{} ({}): {what}",
+                count(scan.files, &format!("{noun} file"), &format!("{noun} files")),
+                mib(scan.bytes)
+            ),
         ));
     }
 }
