@@ -336,3 +336,29 @@ async fn without_exposure_sources_the_probe_is_skipped_and_says_what_to_add() {
     assert_eq!(r.status, Status::Skip, "{r:#?}");
     assert!(shown(&r).contains("exposure = {"), "{r:#?}");
 }
+
+#[test]
+fn exposure_sources_are_checked_when_the_configuration_loads() {
+    let dir = tempfile::tempdir().expect("dir");
+    let pack = "[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n[[probe]]\nid = \"scan\"\nkind = \"exposure\"\ntitle = \"S\"\n";
+    std::fs::write(dir.path().join("pack.toml"), pack).expect("pack");
+    let head = "[env.scan]\npack = \"pack.toml\"\n";
+    let cases = [
+        ("exposure = { repo = \"no-such-folder\" }\n", "`exposure.repo` is not a folder"),
+        ("exposure = { pages = [\"${website_url}/\"] }\n", "`exposure.pages`"),
+        ("exposure = { logz = [\"x\"] }\n", "unknown"),
+    ];
+    for (line, want) in cases {
+        std::fs::write(dir.path().join("golive.toml"), format!("{head}{line}")).expect("config");
+        let out = golive_in(dir.path(), &["list", "--env", "scan"], &[]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{line}: {err}");
+        assert!(err.contains(want), "{line}: {err}");
+    }
+    let ok = format!(
+        "{head}website_url = \"https://shop.example.test\"\nexposure = {{ pages = [\"${{website_url}}/checkout\"] }}\n"
+    );
+    std::fs::write(dir.path().join("golive.toml"), ok).expect("config");
+    let out = golive_in(dir.path(), &["list", "--env", "scan"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
