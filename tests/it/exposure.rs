@@ -362,3 +362,39 @@ fn exposure_sources_are_checked_when_the_configuration_loads() {
     let out = golive_in(dir.path(), &["list", "--env", "scan"], &[]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The git processes of a scan cut off by the probe's deadline are gone soon
+/// after: the probe is an `error` (timeout), not a pass, and leaves nothing running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scan_cut_off_by_its_deadline_errors_and_leaves_no_git_process() {
+    let _w = Watchdog::new("exposure deadline", Duration::from_secs(120));
+    let dir = repo();
+    let mut block = vec![0u8; 3 << 20];
+    for i in 0..12 {
+        getrandom::fill(&mut block).expect("random");
+        write(dir.path(), &format!("data/{i}.txt"), &hex::encode(&block));
+    }
+    commit(dir.path(), "data");
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "paymentsai").map(|(_, t)| *t).expect("pack");
+    let sel = Selection { only: vec!["pai-exposure".into()], ..Selection::default() };
+    let opts = RunOptions { timeout: Some(Duration::from_millis(150)), ..RunOptions::default() };
+    let e = env(Exposure { repo: Some(dir.path().to_path_buf()), ..Exposure::default() });
+    let r = run_pack(e, pack_from(text), &sel, &opts).await.probes.remove(0);
+    assert_eq!(r.status, Status::Error, "{r:#?}");
+    let repo_path = dir.path().display().to_string();
+    let running = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|p| std::fs::read(p.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.starts_with("git") && c.contains(&repo_path))
+            .collect::<Vec<_>>()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !running().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(running().is_empty(), "git still running: {:?}", running());
+}

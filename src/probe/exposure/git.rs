@@ -101,7 +101,7 @@ pub fn scan_repo(repo: &Path, m: &Matcher, cancel: &AtomicBool) -> Result<RepoSc
     output(repo, &["rev-parse", "--git-dir"])?;
     scan_history(repo, m, cancel, &mut scan)?;
     scan_worktree(repo, m, cancel, &mut scan)?;
-    name_commits(repo, &mut scan);
+    name_commits(repo, &mut scan, cancel);
     Ok(scan)
 }
 
@@ -258,10 +258,14 @@ fn scan_worktree(repo: &Path, m: &Matcher, cancel: &AtomicBool, scan: &mut RepoS
 
 /// Names the commit that introduced each blob with a finding (oldest first),
 /// and whether HEAD still has it at that path.
-fn name_commits(repo: &Path, scan: &mut RepoScan) {
+fn name_commits(repo: &Path, scan: &mut RepoScan, cancel: &AtomicBool) {
     let mut known: std::collections::HashMap<String, Option<String>> = Default::default();
     for f in &mut scan.findings {
         let Some(blob) = &f.blob else { continue };
+        // Each lookup walks the history: stop at the deadline, the findings stand without their commit.
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
         let at_head = output(repo, &["rev-parse", "--verify", "--quiet", &format!("HEAD:{}", f.path)]);
         f.in_head = Some(at_head.is_ok_and(|o| String::from_utf8_lossy(&o).trim() == blob.as_str()));
         let commit = known
