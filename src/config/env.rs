@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use super::error::{ConfigError, SourceFile, from_toml};
 use super::pack::Pack;
-use super::raw::{RawConfig, RawEnv, RawWebhook, RawWebhookAuth};
+use super::raw::{RawConfig, RawEnv, RawExposure, RawWebhook, RawWebhookAuth};
 use super::secret::SecretRef;
 use crate::redact::Redactor;
 use crate::spec::InputFormat;
@@ -72,6 +72,20 @@ pub enum Input {
     Path(PathBuf),
 }
 
+/// `exposure = { repo, bundles, pages, logs }`: where the `exposure` probe
+/// looks for the environment's secrets and for card data. Every source is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exposure {
+    /// A git repository: every blob of its history (all refs) and its working tree.
+    pub repo: Option<PathBuf>,
+    /// Built front-end bundles on disk: files or folders (searched recursively).
+    pub bundles: Vec<PathBuf>,
+    /// Live pages, interpolated (`${website_url}/`); the same-site scripts they load are read too.
+    pub pages: Vec<reqwest::Url>,
+    /// Log files or globs (`/var/log/app/*.log`), resolved against the configuration's folder.
+    pub logs: Vec<String>,
+}
+
 /// One validated environment.
 #[derive(Debug, Clone, Default)]
 pub struct Environment {
@@ -121,6 +135,8 @@ pub struct Environment {
     /// `allow_insecure_http = true`: secrets may go over plain `http://` to a
     /// host other than loopback. Off by default: such a run is refused.
     pub allow_insecure_http: bool,
+    /// `exposure`: the sources the `exposure` probe scans; `None` leaves it skipped.
+    pub exposure: Option<Exposure>,
 }
 
 impl Environment {
@@ -364,7 +380,8 @@ impl Validator<'_> {
             }
             None => (None, None, None),
         };
-        Ok(Environment {
+        let exposure = raw.exposure;
+        let mut env = Environment {
             pack: raw.pack.into_inner(),
             base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
             api_key: raw.api_key.map(|s| self.secret("api_key", s)).transpose()?,
@@ -392,6 +409,52 @@ impl Validator<'_> {
             },
             allow_insecure_http: raw.allow_insecure_http,
             name,
+            exposure: None,
+        };
+        env.exposure = exposure.map(|e| self.exposure(e.into_inner(), &env)).transpose()?;
+        Ok(env)
+    }
+
+    /// The `exposure` table: paths resolved against this file's folder, pages
+    /// interpolated with the environment's values (`${website_url}`).
+    fn exposure(&self, raw: RawExposure, env: &Environment) -> Result<Exposure, ConfigError> {
+        let repo = match raw.repo {
+            Some(r) => {
+                let path = self.base.join(r.get_ref());
+                if !path.is_dir() {
+                    return Err(ConfigError::at(
+                        self.file,
+                        r.span(),
+                        format!("`exposure.repo` is not a folder: {}", path.display()),
+                    )
+                    .label("relative paths are resolved against the folder of this file")
+                    .help("point `repo` at the root of the application's git checkout, e.g. repo = \".\""));
+                }
+                Some(path)
+            }
+            None => None,
+        };
+        let mut pages = Vec::new();
+        for page in raw.pages {
+            let text = super::interpolate::interpolate_str(page.get_ref(), &|n| env.var(n)).map_err(|why| {
+                ConfigError::at(self.file, page.span(), format!("`exposure.pages`: {why}")).help(
+                    "pages may use the environment's values, e.g. \"${website_url}/\" or \"${website_url}/checkout\"",
+                )
+            })?;
+            pages.push(self.url("exposure.pages", Spanned::new(page.span(), text))?);
+        }
+        Ok(Exposure {
+            repo,
+            bundles: raw.bundles.iter().map(|b| self.base.join(b.get_ref())).collect(),
+            pages,
+            logs: raw
+                .logs
+                .into_iter()
+                .map(|l| {
+                    let p = Path::new(l.get_ref());
+                    if p.is_absolute() { l.into_inner() } else { self.base.join(p).display().to_string() }
+                })
+                .collect(),
         })
     }
 

@@ -18,7 +18,7 @@ pub mod secret;
 pub mod watch_rules;
 
 pub use coverage::{Coverage, CoverageItem};
-pub use env::{DEFAULT_CONFIG, DEMO_ENV, Environment, Input, Secret, Stage, Webhook, WebhookAuth};
+pub use env::{DEFAULT_CONFIG, DEMO_ENV, Environment, Exposure, Input, Secret, Stage, Webhook, WebhookAuth};
 pub use error::{ConfigError, SourceFile};
 pub use pack::{ApiKeyAuth, DiagnosisRule, Pack, ProbeSpec};
 pub use secret::SecretRef;

@@ -85,12 +85,36 @@ pub struct RawEnv {
     /// loopback (a trusted test server); default: such a run is refused.
     #[serde(default)]
     pub allow_insecure_http: bool,
+    /// Where the `exposure` probe looks for leaked secrets and card data.
+    #[schemars(with = "Option<RawExposure>")]
+    pub exposure: Option<Spanned<RawExposure>>,
     /// Every other key: the inputs the environment's pack declares
     /// (`[inputs.NAME]`), checked against the pack once it is loaded; any
     /// other key is an unknown-key error (see [`CORE_KEYS`]).
     #[serde(flatten)]
     #[schemars(skip)]
     pub inputs: BTreeMap<String, toml::Value>,
+}
+
+/// The `exposure = { repo, bundles, pages, logs }` table.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExposure {
+    /// A git repository (its whole history and working tree).
+    #[schemars(with = "Option<String>")]
+    pub repo: Option<Spanned<String>>,
+    /// Built front-end bundles: files or folders.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub bundles: Vec<Spanned<String>>,
+    /// Live pages, e.g. "${website_url}/", and the same-site scripts they load.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub pages: Vec<Spanned<String>>,
+    /// Log files or globs, e.g. "/var/log/app/*.log".
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub logs: Vec<Spanned<String>>,
 }
 
 /// The keys of `[env.NAME]` golive itself reads, in the order errors list
@@ -113,6 +137,7 @@ pub const CORE_KEYS: &[&str] = &[
     "features",
     "stage",
     "allow_insecure_http",
+    "exposure",
 ];
 
 /// The `webhook = { url, scheme, secret }` table.

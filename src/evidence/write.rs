@@ -203,6 +203,7 @@ fn configuration(env: &Environment) -> Value {
         features,
         stage,
         allow_insecure_http,
+        exposure,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -249,6 +250,12 @@ fn configuration(env: &Environment) -> Value {
         "features": features,
         "stage": stage.map(|s| s.name()),
         "allow_insecure_http": allow_insecure_http,
+        "exposure": exposure.as_ref().map(|e| json!({
+            "repo": path(&e.repo),
+            "bundles": e.bundles.iter().map(|b| b.display().to_string()).collect::<Vec<_>>(),
+            "pages": e.pages.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "logs": e.logs,
+        })),
     });
     if let (Value::Object(map), Value::Object(rest)) = (&mut out, rest) {
         map.extend(rest);

@@ -241,6 +241,7 @@ impl Fakes {
         let fakes =
             Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, fault, secrets, dir };
         fakes.write_secret_files()?;
+        write_exposure_files(fakes.dir.path())?;
         // The partner's registered destination is the merchant endpoint the
         // environment names (a fault scenario's server when it replaces it).
         if let Some(w) = fakes.environments().iter().find_map(|e| e.webhook.as_ref()) {
@@ -359,6 +360,15 @@ impl Fakes {
             if let Some(stage) = env.stage {
                 out.push_str(&format!("stage = \"{}\"\n", stage.name()));
             }
+            if let Some(e) = &env.exposure {
+                let paths = |list: &[PathBuf]| quoted(list.iter().map(|p| p.display().to_string()).collect());
+                out.push_str(&format!(
+                    "exposure = {{ bundles = [{}], pages = [{}], logs = [{}] }}\n",
+                    paths(&e.bundles),
+                    quoted(e.pages.iter().map(|u| u.to_string()).collect()),
+                    quoted(e.logs.clone())
+                ));
+            }
         }
         out
     }
@@ -414,6 +424,7 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         // optional program feature the Axys pack knows, so the demo runs them all.
         stage: Some(crate::config::Stage::Staging),
         features: ["physical-card", "bank-deposit", "wallets", "3ds"].map(String::from).to_vec(),
+        exposure: Some(demo_exposure(dir, None)),
         ..Environment::default()
     };
     let paymentsai = Environment {
@@ -438,9 +449,42 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         website_url: url(&at.website, "/"),
         webhook_destination_id: Some(DEMO_WEBHOOK_DESTINATION_ID.to_string()),
         stage: Some(crate::config::Stage::Staging),
+        exposure: Some(demo_exposure(dir, url(&at.website, "/checkout"))),
         ..Environment::default()
     };
     vec![axys, paymentsai]
+}
+
+/// The demo's `exposure` sources: a clean front-end bundle and a log whose
+/// card numbers are masked (written by [`write_exposure_files`]), and the
+/// website's checkout page with the script it loads. The demo needs no git, so
+/// it names no repository.
+fn demo_exposure(dir: &Path, page: Option<reqwest::Url>) -> crate::config::Exposure {
+    crate::config::Exposure {
+        repo: None,
+        bundles: vec![dir.join("exposure").join("dist")],
+        pages: page.into_iter().collect(),
+        logs: vec![dir.join("exposure").join("logs").join("*.log").display().to_string()],
+    }
+}
+
+/// Writes the demo's clean bundle and masked log.
+fn write_exposure_files(dir: &Path) -> Result<(), String> {
+    let base = dir.join("exposure");
+    let write = |rel: &str, text: &str| {
+        let path = base.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    // The browser calls the shop's backend, which holds the partner keys.
+    write("dist/checkout.js", "fetch('/api/checkout', { method: 'POST', body: JSON.stringify(order) });\n")?;
+    write(
+        "logs/app.log",
+        "2026-11-27T10:00:00Z INFO card issued id=crd_1 pan=411111******1111 cvv=***\n\
+2026-11-27T10:00:01Z INFO payment ok amount=4900 currency=USD last4=4242\n",
+    )
 }
 
 /// File names of the demo's certificates in the fakes' folder.

@@ -36,11 +36,24 @@ pub async fn start(site: Site) -> super::Wiremock {
         ("/", html("Golive Demo Shop", &home)),
         ("/legal/terms", html("Terms and Conditions", "<p>These Terms and Conditions govern your purchases.</p>")),
         ("/legal/privacy", html("Privacy Policy", "<p>This Privacy Policy explains what we collect.</p>")),
-        ("/checkout", html("Checkout", "<p>Order total: <strong>USD 49.00</strong> (US$49.00)</p>")),
+        (
+            "/checkout",
+            html(
+                "Checkout",
+                r#"<p>Order total: <strong>USD 49.00</strong> (US$49.00)</p><script src="/assets/checkout.js"></script>"#,
+            ),
+        ),
     ];
     if site == Site::Complete {
         pages.push(("/legal/refunds", html("Refund Policy", "<p>Refunds within 30 days of purchase.</p>")));
     }
+    // The checkout's script calls the shop's backend, never the partner with a key.
+    pages.push((
+        "/assets/checkout.js",
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/javascript")
+            .set_body_string("fetch('/api/checkout', { method: 'POST', body: JSON.stringify(order) });\n"),
+    ));
     for (p, page) in pages {
         Mock::given(method("GET")).and(path(p)).respond_with(page).mount(&server).await;
     }

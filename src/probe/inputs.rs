@@ -89,7 +89,9 @@ pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &
             "api_key",
             "the partner's API key its requests carry",
         ),
-        ProbeKind::Tls | ProbeKind::Environment => {}
+        // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
+        // most environments have none yet, and that must not stop their gate.
+        ProbeKind::Tls | ProbeKind::Environment | ProbeKind::Exposure => {}
     }
     out
 }

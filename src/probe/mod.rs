@@ -9,6 +9,7 @@ mod apikey_exchange;
 pub mod assert;
 mod cert;
 mod environment;
+pub mod exposure;
 mod fcrdns;
 mod http;
 pub mod inputs;
@@ -44,6 +45,7 @@ impl ProbeKind {
             ProbeKind::Webhook => webhook::build(params, cx),
             ProbeKind::Fcrdns => fcrdns::build(params, cx),
             ProbeKind::Environment => environment::build(params, cx),
+            ProbeKind::Exposure => exposure::build(params, cx),
         }
     }
 }

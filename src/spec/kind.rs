@@ -22,6 +22,8 @@ pub enum ProbeKind {
     Fcrdns,
     /// The environment sets the values the integration needs, in their formats.
     Environment,
+    /// The environment's secrets are not in source control, the front end or logs; no card data in logs.
+    Exposure,
 }
 
 impl ProbeKind {
@@ -36,6 +38,7 @@ impl ProbeKind {
         ProbeKind::Webhook,
         ProbeKind::Fcrdns,
         ProbeKind::Environment,
+        ProbeKind::Exposure,
     ];
 
     /// The kind's name exactly as packs and reports write it.
@@ -50,6 +53,7 @@ impl ProbeKind {
             ProbeKind::Webhook => "webhook",
             ProbeKind::Fcrdns => "fcrdns",
             ProbeKind::Environment => "environment",
+            ProbeKind::Exposure => "exposure",
         }
     }
 
@@ -63,7 +67,8 @@ impl ProbeKind {
             | ProbeKind::ApiKey
             | ProbeKind::Webhook
             | ProbeKind::Fcrdns
-            | ProbeKind::Environment => false,
+            | ProbeKind::Environment
+            | ProbeKind::Exposure => false,
             ProbeKind::ApiKeyExchange => true,
         }
     }

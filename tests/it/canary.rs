@@ -250,3 +250,93 @@ async fn dash_v_shows_every_request_and_no_secret() {
         assert!(leaks.is_empty(), "{env}: secrets in the -v log: {leaks:?}\n{log}");
     }
 }
+
+/// Writes sources that leak every canary (a git repository whose history
+/// holds them raw and base64, the client key committed, a bundle, a log with a
+/// card number) and points each environment's `exposure` at them.
+fn leaky_sources(fakes: &Fakes, dir: &Path, canaries: &Canaries) -> String {
+    use base64::Engine;
+    let src = dir.join("leaky");
+    let mut text = String::from("// settings\n");
+    for (what, value) in &canaries.values {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(format!("user:{value}"));
+        text.push_str(&format!("// {what}\nconst a = \"{value}\";\nconst b = \"{b64}\";\n"));
+    }
+    let key_pem = std::fs::read_to_string(fakes.dir().join("axys-program.key")).expect("key");
+    for sub in ["repo", "dist", "logs"] {
+        std::fs::create_dir_all(src.join(sub)).expect("mkdir");
+    }
+    std::fs::write(src.join("dist/app.js"), &text).expect("bundle");
+    std::fs::write(src.join("logs/app.log"), format!("{text}card {{\"pan\":\"4111111111111111\",\"cvv\":\"737\"}}\n"))
+        .expect("log");
+    let repo = src.join("repo");
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t.test", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo.join("config.js"), &text).expect("file");
+    std::fs::write(repo.join("program.key"), &key_pem).expect("key");
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "leak"]);
+    git(&["rm", "-q", "config.js"]);
+    git(&["commit", "-q", "-m", "remove"]);
+    format!(
+        "exposure = {{ repo = \"{}\", bundles = [\"{}\"], logs = [\"{}\"] }}\n",
+        repo.display(),
+        src.join("dist").display(),
+        src.join("logs/*.log").display()
+    )
+}
+
+/// The exposure probe finds every canary (raw, base64, the committed client
+/// key, a card number in a log) and shows none of them in any format, report,
+/// evidence file or `-vv` log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_exposure_scan_finds_every_canary_and_shows_none() {
+    let _watchdog = crate::support::Watchdog::new("canary exposure", std::time::Duration::from_secs(300));
+    let fakes = Fakes::start(Scenario::Healthy).await.expect("fakes start");
+    let dir = tempfile::tempdir().expect("dir");
+    let mut canaries = configure(&fakes, dir.path());
+    let secrets: Vec<String> = read(&dir.path().join("env")).lines().map(str::to_string).collect();
+    let leaky = leaky_sources(&fakes, dir.path(), &canaries);
+    // Every exposure line of the configuration now points at the leaks.
+    let config = std::fs::read_to_string(dir.path().join("golive.toml")).expect("config");
+    let config: String =
+        config.lines().map(|l| if l.starts_with("exposure = ") { leaky.clone() } else { format!("{l}\n") }).collect();
+    std::fs::write(dir.path().join("golive.toml"), config).expect("config");
+    canaries.values.push(("card number", "4111111111111111".to_string()));
+    let mut leaks = Vec::new();
+    for (env, id) in [("fake-axys", "axys-exposure"), ("fake-paymentsai", "pai-exposure")] {
+        for format in FORMATS {
+            let mut args: Vec<String> =
+                ["-vv", "verify", "--env", env, "--only", id, "--no-progress", "--format", format]
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect();
+            for f in FORMATS {
+                args.extend(["--report".to_string(), format!("{f}=report-{env}.{f}")]);
+            }
+            args.extend(["--evidence".to_string(), format!("evidence-{env}")]);
+            let _ = std::fs::remove_dir_all(dir.path().join(format!("evidence-{env}")));
+            let out = run(dir.path(), args, &secrets).await;
+            let all = outputs(&out, dir.path(), env);
+            assert_eq!(out.status.code(), Some(1), "{env} ({format}) fails on the leaks:\n{all}");
+            for needle in ["no longer in HEAD", "a PEM private key block", "***1111", "(base64)"] {
+                assert!(all.contains(needle), "{env} ({format}) shows `{needle}`:\n{all}");
+            }
+            // Only the Axys environment has a client key to recognise.
+            let mine = all.contains("the configured client_key");
+            assert_eq!(mine, env == "fake-axys", "{env} ({format}):\n{all}");
+            for (what, n) in canaries.leaks(&all) {
+                leaks.push(format!("{what} ×{n} in {env} exposure ({format})"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

@@ -16,6 +16,7 @@ mod contracts;
 mod diagnoses;
 mod evidence;
 mod evidence_complete;
+mod exposure;
 mod fail_closed;
 mod fakes;
 mod faults;
