@@ -8,6 +8,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod merge;
 mod model;
 pub mod progress;
 pub mod text;

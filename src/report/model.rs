@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The verdict of a check, a probe or a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The thing checked is right.
@@ -69,7 +69,7 @@ impl std::fmt::Display for Status {
 }
 
 /// One thing a probe checked, with what it expected and what it saw.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Short name of the check, e.g. `status` or `$.items`.
     pub name: String,
@@ -100,7 +100,7 @@ impl Check {
 }
 
 /// Why a probe did not pass and what to do about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
     /// The most likely cause, in the runbook's words where it has them.
     pub cause: String,
@@ -109,7 +109,7 @@ pub struct Diagnosis {
 }
 
 /// A timed phase of a probe (dns, connect, tls, request).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     /// The phase name.
     pub name: String,
@@ -118,7 +118,7 @@ pub struct Phase {
 }
 
 /// The runbook item a probe proves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunbookRef {
     /// The runbook's name, e.g. `axys-program-launch`.
     pub runbook: String,
@@ -214,7 +214,7 @@ impl Outcome {
 }
 
 /// The report of one probe, as every renderer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeReport {
     /// The probe id, unique in the run.
     pub id: String,
@@ -234,10 +234,10 @@ pub struct ProbeReport {
     /// Every check.
     pub checks: Vec<Check>,
     /// Timed phases.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<Phase>,
     /// Typed facts.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, serde_json::Value>,
     /// Cause and fix, for a probe that did not pass.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -253,7 +253,7 @@ pub struct ProbeReport {
 }
 
 /// Counts of probes by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Probes that passed.
     pub pass: usize,
@@ -293,7 +293,7 @@ impl Counts {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole run: the stable, versioned document behind `--format json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Always [`SCHEMA_VERSION`].
     pub schema: u32,
@@ -301,6 +301,10 @@ pub struct RunSummary {
     pub golive_version: String,
     /// The environment name.
     pub env: String,
+    /// The network the run's requests left from (`--egress NAME`); for a
+    /// merged report (`golive report merge`), every egress, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<String>,
     /// The packs that were run.
     pub packs: Vec<String>,
     /// When the run started, RFC 3339.
