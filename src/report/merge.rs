@@ -123,10 +123,11 @@ fn merge_probe(per: &[(&str, Option<&ProbeReport>)]) -> ProbeReport {
         match report {
             Some(r) => {
                 statuses.insert(name.to_string(), serde_json::Value::from(r.status.as_str()));
-                merged.checks.push(Check::new(format!("egress {name}"), r.status, egress_sentence(r)));
+                merged.checks.push(Check::new(format!("egress {name}"), r.status, egress_sentence(name, r)));
                 for c in &r.checks {
                     let mut c = c.clone();
                     c.name = format!("{name} › {}", c.name);
+                    c.message = format!("{name}: {}", c.message);
                     merged.checks.push(c);
                 }
             }
@@ -135,7 +136,7 @@ fn merge_probe(per: &[(&str, Option<&ProbeReport>)]) -> ProbeReport {
                 merged.checks.push(Check::new(
                     format!("egress {name}"),
                     Status::Skip,
-                    "not in this egress's report (another selection, or another golive version)",
+                    format!("egress {name}: not in its report (another selection, or another golive version)"),
                 ));
             }
         }
@@ -156,14 +157,10 @@ fn merge_probe(per: &[(&str, Option<&ProbeReport>)]) -> ProbeReport {
 }
 
 /// What one egress saw of a probe, in a sentence.
-fn egress_sentence(r: &ProbeReport) -> String {
+fn egress_sentence(name: &str, r: &ProbeReport) -> String {
     match r.status {
-        Status::Pass => "passed from this egress".into(),
-        Status::Skip => format!("skipped from this egress: {}", r.reason.as_deref().unwrap_or("no reason given")),
-        status => match r.findings().next() {
-            Some(c) => format!("{status} from this egress: {}", c.message),
-            None => format!("{status} from this egress"),
-        },
+        Status::Skip => format!("egress {name}: skip ({})", r.reason.as_deref().unwrap_or("no reason given")),
+        status => format!("egress {name}: {status}"),
     }
 }
 
