@@ -53,9 +53,9 @@ fn lit(text: &str) -> String {
 /// A duration as Prometheus writes one, e.g. `5m` or `90s`.
 fn prom_duration(d: Duration) -> String {
     let s = d.as_secs().max(1);
-    if s % 3600 == 0 {
+    if s.is_multiple_of(3600) {
         format!("{}h", s / 3600)
-    } else if s % 60 == 0 {
+    } else if s.is_multiple_of(60) {
         format!("{}m", s / 60)
     } else {
         format!("{s}s")
