@@ -360,3 +360,17 @@ fn promtool_check_rules(file: &Path) -> (bool, String) {
     let out = Command::new("promtool").args(["check", "rules"]).arg(file).output().expect("promtool runs");
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
+
+#[test]
+fn serve_stops_cleanly_on_sigterm_and_ctrl_c() {
+    let _watchdog = Watchdog::new("exporter stop", Duration::from_secs(120));
+    for signal in ["-TERM", "-INT"] {
+        let (mut serve, addr) = start_serve(&["--env", "demo"]);
+        let (code, body) = get(&addr, "/probe?only=axys-cert");
+        assert_eq!(code, 200, "{body}");
+        let killed = Command::new("kill").args([signal, &serve.0.id().to_string()]).status().expect("kill runs");
+        assert!(killed.success());
+        let status = serve.0.wait().expect("golive serve ends");
+        assert_eq!(status.code(), Some(0), "{signal} stops the exporter and the demo's fakes cleanly");
+    }
+}
