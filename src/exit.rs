@@ -66,6 +66,7 @@ mod tests {
             schema: 1,
             golive_version: String::new(),
             env: "t".into(),
+            egress: None,
             packs: vec![],
             started_at: String::new(),
             duration_ms: 0,

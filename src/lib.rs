@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod evidence;
 pub mod exit;
+pub mod exporter;
 pub mod fake;
 pub mod net;
 pub mod plan;

@@ -131,6 +131,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
         schema: SCHEMA_VERSION,
         golive_version: env!("CARGO_PKG_VERSION").to_string(),
         env: plan.env_name.clone(),
+        egress: None,
         packs: plan.pack_names(),
         started_at: started_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
         duration_ms: clock.elapsed().as_millis() as u64,

@@ -3,14 +3,17 @@
 //! Commands return an exit code (see [`crate::exit`]); they print, the library
 //! below them never does.
 
+mod alerts;
 mod cert;
 mod checklist;
 mod evidence;
+mod exporter;
 mod init;
 mod key;
 mod list;
 pub mod log;
 mod man;
+mod report;
 mod schema;
 mod serve;
 mod targets;
@@ -75,6 +78,13 @@ enum Command {
     /// Check an evidence folder written by `verify --evidence DIR`.
     #[command(subcommand)]
     Evidence(evidence::EvidenceCommand),
+    /// Serve the environment's read-only probes to Prometheus (blackbox_exporter style: /probe?tag=TAG, /metrics).
+    Serve(exporter::ExporterArgs),
+    /// Print Prometheus alerting rules for `golive serve`'s metrics, from the packs' probes and [[watch]] tables.
+    Alerts(alerts::AlertsArgs),
+    /// Work with JSON reports: merge the reports of several egress networks.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -214,6 +224,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Webhook(command) => webhook::run(command),
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
+            Command::Serve(args) => exporter::run(args).await,
+            Command::Alerts(args) => alerts::run(args).await,
+            Command::Report(command) => report::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

@@ -69,6 +69,9 @@ pub struct VerifyArgs {
     /// pass rates, first failures, flaps, 403/4xx/5xx spikes. Ctrl-C ends it.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     watch: Option<Duration>,
+    /// Label the report with the network its requests leave from (NAT gateway, region), for `golive report merge`.
+    #[arg(long, value_name = "NAME", value_parser = crate::exporter::parse_egress, conflicts_with = "watch")]
+    egress: Option<String>,
     /// With --watch: stop after DUR, e.g. 1h [default: until Ctrl-C].
     #[arg(long = "for", value_name = "DUR", value_parser = parse_duration, requires = "watch")]
     watch_for: Option<Duration>,
@@ -120,7 +123,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     }
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let mut on_event = |event: runner::RunEvent<'_>| progress.on_event(&event);
-    let summary = tokio::select! {
+    let mut summary = tokio::select! {
         summary = runner::run(&plan, &opts, &mut on_event) => summary,
         signal = stopper.stopped() => {
             progress.clear();
@@ -129,6 +132,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         }
     };
     drop(resolved.fakes);
+    summary.egress = args.egress;
     // The run happened: an output that cannot be written is named, and the
     // verdict stays in the exit code (exit::OUTPUT only when all passed).
     let mut lost = write_reports(&summary, &args.report);

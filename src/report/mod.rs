@@ -9,6 +9,7 @@ mod human;
 mod json;
 mod junit;
 mod markdown;
+pub mod merge;
 mod model;
 pub mod progress;
 mod redact;

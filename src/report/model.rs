@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use crate::spec::{Diagnosis, RunbookRef, Signals};
 
 /// The verdict of a check, a probe or a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The thing checked is right.
@@ -71,7 +71,7 @@ impl std::fmt::Display for Status {
 }
 
 /// One thing a probe checked, with what it expected and what it saw.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Check {
     /// Short name of the check, e.g. `status` or `$.items`.
     pub name: String,
@@ -102,7 +102,7 @@ impl Check {
 }
 
 /// A timed phase of a probe (dns, connect, tls, request).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     /// The phase name.
     pub name: String,
@@ -145,7 +145,7 @@ impl Outcome {
 }
 
 /// The report of one probe, as every renderer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeReport {
     /// The probe id, unique in the run.
     pub id: String,
@@ -165,10 +165,10 @@ pub struct ProbeReport {
     /// Every check.
     pub checks: Vec<Check>,
     /// Timed phases.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases: Vec<Phase>,
     /// Typed facts.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, serde_json::Value>,
     /// Cause and fix, for a probe that did not pass.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -184,7 +184,7 @@ pub struct ProbeReport {
 }
 
 /// Counts of probes by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Probes that passed.
     pub pass: usize,
@@ -224,7 +224,7 @@ impl Counts {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole run: the stable, versioned document behind `--format json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
     /// Always [`SCHEMA_VERSION`].
     pub schema: u32,
@@ -232,6 +232,10 @@ pub struct RunSummary {
     pub golive_version: String,
     /// The environment name.
     pub env: String,
+    /// The network the run's requests left from (`--egress NAME`); for a
+    /// merged report (`golive report merge`), every egress, comma-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<String>,
     /// The packs that were run.
     pub packs: Vec<String>,
     /// When the run started, RFC 3339.

@@ -1,10 +1,10 @@
 //! What a probe observed that a pack diagnosis may match on, the diagnosis it
 //! yields and the runbook item a probe proves: the words packs and reports share.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a probe did not pass and what to do about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diagnosis {
     /// The most likely cause, in the runbook's words where it has them.
     pub cause: String,
@@ -13,7 +13,7 @@ pub struct Diagnosis {
 }
 
 /// The runbook item a probe proves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunbookRef {
     /// The runbook's name, e.g. `axys-program-launch`.
     pub runbook: String,

@@ -227,6 +227,7 @@ impl WatchSummary {
             schema: SCHEMA_VERSION,
             golive_version: self.golive_version.clone(),
             env: self.env.clone(),
+            egress: None,
             packs: self.packs.clone(),
             started_at: self.started_at.clone(),
             duration_ms: self.duration_ms,

@@ -122,6 +122,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
         schema: SCHEMA_VERSION,
         golive_version: "0.0.0".into(),
         env: "staging".into(),
+        egress: None,
         packs: vec!["shop".into()],
         started_at: "2026-01-01T00:00:00Z".into(),
         duration_ms: 9,

@@ -1,0 +1,42 @@
+//! `golive alerts`: Prometheus alerting rules for `golive serve`'s metrics,
+//! from the environment's probes and its packs' `[[watch]]` tables.
+
+use std::time::Duration;
+
+use clap::Args;
+
+use super::EnvArgs;
+use super::targets::resolve_planned;
+use crate::config::{ConfigError, env::parse_duration};
+use crate::exit;
+use crate::exporter::alerts::{self, AlertOptions};
+use crate::plan::{Plan, Selection};
+
+/// `golive alerts` options.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  golive alerts --env production > golive-rules.yml\n  promtool check rules golive-rules.yml"
+)]
+pub struct AlertsArgs {
+    #[command(flatten)]
+    target: EnvArgs,
+    /// How long a condition holds before its alert fires, e.g. 5m.
+    #[arg(long = "for", value_name = "DUR", default_value = "5m", value_parser = parse_duration)]
+    for_: Duration,
+}
+
+/// Runs `golive alerts`: sends nothing, needs no secret values.
+pub async fn run(args: AlertsArgs) -> Result<u8, ConfigError> {
+    let resolved = resolve_planned(&args.target).await?;
+    let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+    let text = alerts::rules(&plan, &AlertOptions { for_: args.for_ });
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("golive: cannot write the rules to stdout: {e}");
+            Ok(exit::OUTPUT)
+        }
+        _ => Ok(exit::OK),
+    }
+}

@@ -1,0 +1,376 @@
+//! `golive serve`: a real Prometheus scrapes it; `promtool` checks its
+//! exposition; mutating probes never run through it; a canary secret never
+//! reaches its answers; a storm of scrapes makes one run.
+//!
+//! Prometheus and promtool come from Debian's `prometheus` package (`.ci/run`
+//! installs it). Without them a test says so and passes, unless `CI` is set:
+//! in CI a missing binary fails the test.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use golive::config::{Environment, Pack, pack};
+use golive::exporter::{Exporter, ExporterOptions};
+use golive::fake::{Fakes, Scenario};
+
+use crate::support::Watchdog;
+
+/// Whether a tool of Debian's `prometheus` package is here; `false` (said on
+/// stderr) when it is not and this is no CI run; a failure in CI.
+pub fn have(tool: &str) -> bool {
+    let found = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
+    if !found {
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+        assert!(!ci, "`{tool}` is not installed and CI is set: .ci/run installs Debian's `prometheus` package");
+        eprintln!("SKIPPED: `{tool}` is not installed (apt-get install prometheus); this test checks nothing here");
+    }
+    found
+}
+
+/// A child process killed when the test ends, however it ends.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+/// Starts `golive serve ARGS --listen 127.0.0.1:0` and returns it with its address.
+fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .arg("serve")
+        .args(args)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("golive serve starts");
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
+    reader.read_line(&mut first).expect("golive serve says where it listens");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in `{first}`"))
+        .to_string();
+    (child, addr)
+}
+
+/// GET over plain HTTP/1.1 (the exporter's own protocol), body as text.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    runtime.block_on(async {
+        let r = reqwest::get(format!("http://{addr}{path}")).await.expect("GET answered");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The demo's read-only probes, as `golive serve --env demo` lists them.
+const DEMO_READ_ONLY: [&str; 13] = [
+    "axys-cert",
+    "axys-tls",
+    "axys-auth",
+    "axys-fcrdns",
+    "pai-api-key",
+    "pai-webhook-signature",
+    "pai-webhook-destination",
+    "pai-environment",
+    "pai-website-terms",
+    "pai-website-privacy",
+    "pai-website-refund",
+    "pai-website-contact",
+    "pai-website-currency",
+];
+
+/// The `probe` label of every series a Prometheus instant query returns.
+fn probes_in(answer: &serde_json::Value) -> BTreeSet<String> {
+    answer["data"]["result"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["metric"]["probe"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn a_real_prometheus_scrapes_every_demo_probe_and_the_certificate_expiry() {
+    let _watchdog = Watchdog::new("exporter prometheus", Duration::from_secs(240));
+    if !have("prometheus") {
+        return;
+    }
+    let (_serve, addr) = start_serve(&["--env", "demo", "--min-interval", "1s"]);
+    let dir = tempfile::tempdir().expect("dir");
+    // The README's scrape configuration: the targets are tags, relabelled to
+    // `/probe?tag=...` on the exporter.
+    let config = format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+         scrape_configs:\n  - job_name: golive\n    metrics_path: /probe\n    scrape_timeout: 1s\n\
+         \x20   static_configs:\n      - targets: [launch-day, staging]\n\
+         \x20   relabel_configs:\n\
+         \x20     - source_labels: [__address__]\n        target_label: __param_tag\n\
+         \x20     - source_labels: [__param_tag]\n        target_label: tag\n\
+         \x20     - target_label: __address__\n        replacement: {addr}\n"
+    );
+    std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
+    let port = free_port();
+    let _prometheus = Command::new("prometheus")
+        .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("prometheus starts");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let query = |q: &str| {
+        runtime.block_on(async {
+            let mut url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/api/v1/query")).expect("url");
+            url.query_pairs_mut().append_pair("query", q);
+            match reqwest::get(url).await {
+                Ok(r) => r.json::<serde_json::Value>().await.unwrap_or_default(),
+                Err(_) => serde_json::Value::Null,
+            }
+        })
+    };
+    let want: BTreeSet<String> = DEMO_READ_ONLY.iter().map(|s| s.to_string()).collect();
+    // Bounded: Prometheus starts, scrapes every second; a minute is far more than it needs.
+    let give_up = Instant::now() + Duration::from_secs(120);
+    let (mut success, mut expiry) = (BTreeSet::new(), BTreeSet::new());
+    while Instant::now() < give_up {
+        success = probes_in(&query("golive_probe_success == 1"));
+        expiry = probes_in(&query("golive_cert_not_after_timestamp_seconds"));
+        if success == want && expiry.contains("axys-cert") && expiry.contains("axys-tls") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(success, want, "Prometheus has golive_probe_success == 1 for every read-only demo probe");
+    assert!(
+        expiry.contains("axys-cert") && expiry.contains("axys-tls"),
+        "Prometheus has the client and server certificate expiry: {expiry:?}"
+    );
+    let up = query("up{job=\"golive\"} == 1");
+    assert_eq!(up["data"]["result"].as_array().map_or(0, Vec::len), 2, "both scrape targets are up: {up}");
+}
+
+#[test]
+fn promtool_accepts_the_exposition_of_probe_and_metrics() {
+    let _watchdog = Watchdog::new("exporter promtool metrics", Duration::from_secs(180));
+    if !have("promtool") {
+        return;
+    }
+    let (_serve, addr) = start_serve(&["--env", "demo", "--egress", "nat-a"]);
+    for path in ["/probe", "/probe?tag=launch-day", "/metrics"] {
+        let (code, body) = get(&addr, path);
+        assert_eq!(code, 200, "{path}: {body}");
+        let mut check = Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("promtool runs");
+        check.stdin.take().expect("stdin").write_all(body.as_bytes()).expect("exposition written");
+        let out = check.wait_with_output().expect("promtool ends");
+        assert!(
+            out.status.success(),
+            "promtool check metrics {path}:\n{}{}\n{body}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (_, body) = get(&addr, "/probe?only=axys-fcrdns");
+    assert!(body.contains("egress=\"nat-a\""), "{body}");
+    assert!(body.contains("golive_fcrdns_success{") && body.contains("ip=\"203.0.113.10\""), "{body}");
+}
+
+/// The demo's environments bound to their packs, for an exporter in process.
+fn demo_targets(fakes: &Fakes) -> Vec<(Environment, Pack)> {
+    fakes
+        .environments()
+        .into_iter()
+        .map(|env| {
+            let pack = pack::load(&env.pack, None).expect("built-in pack");
+            (env, pack)
+        })
+        .collect()
+}
+
+/// Serves an exporter on 127.0.0.1 in this runtime; returns its address.
+async fn serve_in_process(exporter: Arc<Exporter>) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(golive::exporter::http::serve(listener, exporter, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+async fn fetch(client: &reqwest::Client, addr: &str, path: &str) -> (u16, String) {
+    let r = client.get(format!("http://{addr}{path}")).send().await.expect("answered");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// Methods of the requests a fake received, from the `skip`-th on.
+async fn methods(server: &wiremock::MockServer, skip: usize) -> Vec<String> {
+    server.received_requests().await.unwrap_or_default().iter().skip(skip).map(|r| r.method.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_scrapes_makes_one_run_and_no_mutating_probe_ever_runs() {
+    let _watchdog = Watchdog::new("exporter storm", Duration::from_secs(180));
+    let fakes = Fakes::start(Scenario::Healthy).await.expect("fakes start");
+    let opts = ExporterOptions { min_interval: Duration::from_secs(3600), ..ExporterOptions::default() };
+    let exporter = Arc::new(Exporter::new("demo", demo_targets(&fakes), opts).expect("exporter"));
+    let (addr, _stop) = serve_in_process(Arc::clone(&exporter)).await;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client");
+
+    // 100 concurrent scrapes of one probe: one run, one request to the website.
+    let before = fakes.website.received_requests().await.unwrap_or_default().len();
+    let storm: Vec<_> = (0..100)
+        .map(|_| {
+            let (client, addr) = (client.clone(), addr.clone());
+            tokio::spawn(async move { fetch(&client, &addr, "/probe?only=pai-website-contact").await })
+        })
+        .collect();
+    for scrape in storm {
+        let (code, body) = scrape.await.expect("scrape task");
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains("golive_probe_success{") && body.contains("probe=\"pai-website-contact\""), "{body}");
+    }
+    let after = fakes.website.received_requests().await.unwrap_or_default().len();
+    assert_eq!(after - before, 1, "100 concurrent scrapes sent one request to the merchant's website");
+    let (_, own) = fetch(&client, &addr, "/metrics").await;
+    assert!(own.contains("golive_exporter_runs_total 1\n"), "{own}");
+    assert!(own.contains("golive_exporter_probe_runs_total{probe=\"pai-website-contact\"} 1\n"), "{own}");
+
+    // Asking for a mutating probe by id is refused, and says why.
+    let (code, body) = fetch(&client, &addr, "/probe?only=axys-staging-flow").await;
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("never runs a mutating probe"), "{body}");
+    let (code, body) = fetch(&client, &addr, "/probe?tag=mutating").await;
+    assert_eq!(code, 400, "a tag that selects only mutating probes selects nothing: {body}");
+
+    // Every read-only probe: the partners see reads only, the key exchange never.
+    let (axys_before, pai_before) = (
+        fakes.axys.received_requests().await.unwrap_or_default().len(),
+        fakes.paymentsai.received_requests().await.unwrap_or_default().len(),
+    );
+    for query in ["", "?tag=staging", "?tag=production", "?tag=launch-day"] {
+        let (code, body) = fetch(&client, &addr, &format!("/probe{query}")).await;
+        assert_eq!(code, 200, "{query}: {body}");
+        assert!(!body.contains("axys-staging-flow") && !body.contains("pai-key-exchange"), "{query}: {body}");
+    }
+    let axys = methods(&fakes.axys, axys_before).await;
+    let pai = methods(&fakes.paymentsai, pai_before).await;
+    assert!(!axys.is_empty() && !pai.is_empty(), "the read-only probes reached both partners");
+    assert!(axys.iter().chain(&pai).all(|m| m == "GET"), "only reads reached the partners: {axys:?} {pai:?}");
+    assert_eq!(
+        fakes.pai_exchange.calls.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the one-time key exchange never ran"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_reaches_a_probe_answer_or_an_error() {
+    let _watchdog = Watchdog::new("exporter canary", Duration::from_secs(180));
+    // Every scenario whose answers carry the most text back: healthy, a 403
+    // body from the partner, a webhook endpoint that accepts anything.
+    for scenario in [Scenario::Healthy, Scenario::IpNotAllowlisted, Scenario::WebhookAcceptsAnything] {
+        let fakes = Fakes::start(scenario).await.expect("fakes start");
+        let secrets: Vec<String> = ["axys_api_key", "pai_api_key", "webhook_secret"]
+            .iter()
+            .map(|f| std::fs::read_to_string(fakes.dir().join(f)).expect("secret file").trim().to_string())
+            .collect();
+        let exporter =
+            Arc::new(Exporter::new("demo", demo_targets(&fakes), ExporterOptions::default()).expect("exporter"));
+        let (addr, _stop) = serve_in_process(Arc::clone(&exporter)).await;
+        let client = reqwest::Client::new();
+        let mut answers = String::new();
+        for path in ["/probe", "/metrics", "/"] {
+            answers.push_str(&fetch(&client, &addr, path).await.1);
+        }
+        // A query that names a secret is refused without echoing it.
+        for secret in &secrets {
+            let (code, body) = fetch(&client, &addr, &format!("/probe?only={secret}")).await;
+            assert_eq!(code, 400);
+            answers.push_str(&body);
+        }
+        assert!(answers.contains("golive_probe_success"), "{answers}");
+        for (i, secret) in secrets.iter().enumerate() {
+            assert!(secret.len() >= 12, "secret {i} is a real value");
+            assert!(!answers.contains(secret.as_str()), "secret {i} leaked under {}:\n{answers}", scenario.name());
+        }
+    }
+}
+
+/// `golive alerts` for the demo, checked by promtool.
+#[test]
+fn promtool_accepts_the_generated_alert_rules() {
+    let _watchdog = Watchdog::new("exporter alerts", Duration::from_secs(120));
+    let out = crate::support::golive(&["alerts", "--env", "demo", "--for", "2m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", crate::support::stderr(&out));
+    let rules = crate::support::stdout(&out);
+    for needle in [
+        "alert: GoliveProbeFailing",
+        "alert: GoliveHttpSpike",
+        "alert: GoliveCertExpiring",
+        "alert: GoliveCertExpiryCritical",
+        // The [[watch]] meaning is the annotation.
+        "403 spikes indicate IP/cert issues",
+        "5xx spikes are on PaymentsAI's side",
+        "for: 2m",
+    ] {
+        assert!(rules.contains(needle), "`{needle}` in:\n{rules}");
+    }
+    assert!(!rules.contains("axys-staging-flow"), "no rule for a probe serve never runs");
+    if !have("promtool") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("rules.yml");
+    std::fs::write(&file, &rules).expect("rules written");
+    let check = promtool_check_rules(&file);
+    assert!(check.0, "promtool check rules:\n{}\n{rules}", check.1);
+}
+
+fn promtool_check_rules(file: &Path) -> (bool, String) {
+    let out = Command::new("promtool").args(["check", "rules"]).arg(file).output().expect("promtool runs");
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn serve_stops_cleanly_on_sigterm_and_ctrl_c() {
+    let _watchdog = Watchdog::new("exporter stop", Duration::from_secs(120));
+    for signal in ["-TERM", "-INT"] {
+        let (mut serve, addr) = start_serve(&["--env", "demo"]);
+        let (code, body) = get(&addr, "/probe?only=axys-cert");
+        assert_eq!(code, 200, "{body}");
+        let killed = Command::new("kill").args([signal, &serve.0.id().to_string()]).status().expect("kill runs");
+        assert!(killed.success());
+        let status = serve.0.wait().expect("golive serve ends");
+        assert_eq!(status.code(), Some(0), "{signal} stops the exporter and the demo's fakes cleanly");
+    }
+}
