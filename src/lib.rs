@@ -16,6 +16,7 @@ pub mod config;
 pub mod evidence;
 pub mod exit;
 pub mod fake;
+pub mod files;
 pub mod net;
 pub mod plan;
 pub mod probe;

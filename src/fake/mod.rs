@@ -27,6 +27,7 @@ pub use mock::Wiremock;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Environment, Secret, SecretRef, Webhook};
+pub use crate::files::write_private;
 
 /// The scheme the demo's merchant receiver verifies: PaymentsAI's.
 fn pai_webhook_scheme() -> Result<crate::webhook::Scheme, String> {
@@ -483,15 +484,4 @@ async fn start_axys_front(scenario: Scenario, upstream: &str, dir: &Path) -> Res
         versions: rustls::DEFAULT_VERSIONS,
     })
     .await
-}
-
-/// Writes a file only its owner can read (0600 on Unix).
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }

@@ -23,6 +23,7 @@ mod fcrdns;
 mod flow_engine;
 mod hostile_text;
 mod key_answer;
+mod layers;
 mod masking;
 mod mtls;
 mod packs;
