@@ -561,7 +561,7 @@ impl Run<'_> {
                 exchange(None, Vec::new(), None, Some(why.clone()), Vec::new());
                 out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
                 let class = net::error_class(&e);
-                out.signals.error_class = Some(class.to_string());
+                out.signals.error_class = Some(class);
                 if let Ok(u) = reqwest::Url::parse(&url) {
                     out.diagnosis = Some(transport_diagnosis(class, &u));
                 }

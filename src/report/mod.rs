@@ -4,6 +4,7 @@
 //! it. The model is redacted before it reaches a renderer (see [`crate::redact`]),
 //! and every string in it is made inert where it is printed (see [`text`]).
 
+pub mod error_class;
 mod human;
 mod json;
 mod junit;
@@ -16,6 +17,7 @@ pub mod trace;
 use std::io;
 use std::str::FromStr;
 
+pub use error_class::ErrorClass;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;

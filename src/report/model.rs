@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::ErrorClass;
+
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,7 +138,7 @@ pub struct Signals {
     /// The (bounded, redacted) body of that response.
     pub body: Option<String>,
     /// A stable error class, e.g. `timeout`, `connect`, `tls`, `unknown-ca`.
-    pub error_class: Option<String>,
+    pub error_class: Option<ErrorClass>,
     /// The URL that gave `http_status` and `body`, when the probe knows it: a
     /// pack-wide diagnosis only matches answers of the partner's API.
     pub url: Option<String>,

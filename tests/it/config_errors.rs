@@ -23,6 +23,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-dependency-cycle", "staging", "dependency cycle"),
     ("invalid-duplicate-probe-id", "staging", "duplicate probe id"),
     ("invalid-diagnosis-status", "staging", "a diagnosis status that is neither a status nor a class"),
+    ("invalid-diagnosis-error-class", "staging", "an error class with a typo, with a suggestion"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
 ];
 
