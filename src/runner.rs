@@ -305,6 +305,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         checks: Vec::new(),
         phases: Vec::new(),
         facts: Default::default(),
+        http_status: None,
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
@@ -341,6 +342,7 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
         checks: outcome.checks,
         phases: outcome.phases,
         facts: outcome.facts,
+        http_status: outcome.http_status,
         diagnosis,
         ..base_report(plan, i)
     }

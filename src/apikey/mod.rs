@@ -10,7 +10,9 @@ pub mod policy;
 pub mod sent;
 pub mod state;
 
-pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, KeyPaths, exchange, temporal_key_age};
+pub use exchange::{
+    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, KeyPaths, exchange, temporal_key_age,
+};
 pub use keyfile::answer_path;
 pub use lifetime::TemporalKeyAge;
 pub use policy::SecretPolicy;

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use super::http::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
-    ExchangeError, ExchangeInput, ExchangeSpec, SecretPolicy, SentRequest, exchange, temporal_key_age,
+    ExchangeError, ExchangeInput, ExchangeSpec, FailureKind, SecretPolicy, SentRequest, exchange, temporal_key_age,
 };
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
@@ -123,11 +123,10 @@ impl Probe for ExchangeProbe {
                         ));
                     }
                     Ok(at) => {
-                        out.check(Check::new(
+                        out.check(Check::note(
                             "answer",
-                            Status::Pass,
                             format!(
-                                "note: the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
+                                "the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
                                 at.display()
                             ),
                         ));
@@ -145,11 +144,10 @@ impl Probe for ExchangeProbe {
                 }
                 out.fact("key_found_at", done.found.at.clone());
                 if !done.found.configured {
-                    out.check(Check::new(
+                    out.check(Check::note(
                         "answer-shape",
-                        Status::Pass,
                         format!(
-                            "note: the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
+                            "the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
                             done.found.at
                         ),
                     ));
@@ -178,13 +176,9 @@ impl Probe for ExchangeProbe {
                 }
             }
             Err(e) => {
-                let status = match &e {
-                    ExchangeError::Timeout
-                    | ExchangeError::Transport(_)
-                    | ExchangeError::UnknownState(_)
-                    | ExchangeError::KeptElsewhere { .. }
-                    | ExchangeError::ServerError(_) => Status::Error,
-                    _ => Status::Fail,
+                let status = match e.kind() {
+                    FailureKind::NoVerdict => Status::Error,
+                    FailureKind::NotSent | FailureKind::Wrong => Status::Fail,
                 };
                 out.check(Check::new("exchange", status, e.to_string()));
                 out.fact("request_sent", e.sent());

@@ -259,6 +259,7 @@ pub(super) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     out.checks.extend(local.checks);
     out.phases.extend(local.phases);
     out.facts.extend(local.facts);
+    out.http_status = local.http_status.or(out.http_status);
     out.signals = local.signals;
     if local.diagnosis.is_some() {
         out.diagnosis = local.diagnosis;
@@ -359,7 +360,7 @@ pub(super) fn judge(
     out.signals.http_status = Some(status);
     out.signals.url = Some(url.to_string());
     out.signals.headers = headers.to_vec();
-    out.fact("status", status);
+    out.answered(status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();
     out.signals.body = Some(text.chars().take(4096).collect());

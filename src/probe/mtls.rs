@@ -184,6 +184,7 @@ impl Probe for MtlsProbe {
                 mask_outcome(&mut judged, &self.request.sensitive);
                 out.checks.extend(judged.checks);
                 out.facts.extend(judged.facts);
+                out.http_status = judged.http_status.or(out.http_status);
                 out.signals = judged.signals;
                 trace_exchange(
                     cx,

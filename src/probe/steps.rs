@@ -436,6 +436,7 @@ impl Run<'_> {
         let prefix = if self.prefix { format!("{} ", step.name) } else { String::new() };
         out.phases.extend(local.phases.into_iter().map(|p| Phase { name: format!("{prefix}{}", p.name), ..p }));
         out.facts.extend(local.facts);
+        out.http_status = local.http_status.or(out.http_status);
         out.signals = local.signals;
         if local.diagnosis.is_some() {
             out.diagnosis = local.diagnosis;

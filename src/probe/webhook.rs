@@ -175,7 +175,7 @@ impl Probe for WebhookProbe {
             if *case == Case::Signed {
                 out.signals.http_status = Some(answer.status);
                 out.signals.url = Some(webhook.url.to_string());
-                out.fact("status", answer.status);
+                out.answered(answer.status);
             }
             out.check(verdicts.judge(*case, &answer, expect, &scheme));
         }
