@@ -41,12 +41,7 @@ assert = [{ path = "$.data", type = "array" }]
 
 /// The scenario of a fault.
 pub fn scenario_of(fault: Fault) -> Scenario {
-    let name = format!("fault-{}", fault.name());
-    <Scenario as clap::ValueEnum>::value_variants()
-        .iter()
-        .copied()
-        .find(|s| s.name() == name)
-        .unwrap_or_else(|| panic!("no scenario {name}"))
+    Scenario::Fault(fault)
 }
 
 /// Whether a fault at `layer` reaches a probe of `kind` in the demo.
@@ -173,7 +168,7 @@ async fn the_healthy_demo_with_the_http_probe_passes_so_the_faults_are_what_fail
 
 #[tokio::test]
 async fn a_50_mb_body_is_read_only_up_to_the_bound() {
-    let (summary, _) = run_demo(Scenario::FaultHugeBody).await;
+    let (summary, _) = run_demo(Scenario::Fault(Fault::HugeBody)).await;
     let http = summary.probes.iter().find(|p| p.id == "http-read").expect("http probe");
     assert_eq!(http.status, Status::Fail, "{http:#?}");
     assert!(cause(http).contains("cut at"), "{}", cause(http));
