@@ -117,16 +117,9 @@ impl std::fmt::Display for ErrorClass {
 }
 
 /// An error class golive does not know.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown error class `{0}`")]
 pub struct UnknownErrorClass(pub String);
-
-impl std::fmt::Display for UnknownErrorClass {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "unknown error class `{}`", self.0)
-    }
-}
-
-impl std::error::Error for UnknownErrorClass {}
 
 impl std::str::FromStr for ErrorClass {
     type Err = UnknownErrorClass;
