@@ -1,7 +1,7 @@
 //! Error classes: the stable name of every way a probe can fail, which pack
 //! diagnoses match on (`when = { error_class = "unknown-ca" }`).
 //!
-//! The list is written once, in [`classes!`]: each class's wire string (what
+//! The list is written once, in `classes!`: each class's wire string (what
 //! packs write and README.md's "Error classes" table lists), the older
 //! spellings still accepted, and its meaning.
 
