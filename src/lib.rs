@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod exit;
 pub mod exporter;
 pub mod fake;
+pub mod files;
 pub mod net;
 pub mod plan;
 pub mod probe;

@@ -18,7 +18,7 @@ use crate::plan::Plan;
 use crate::probe::ProbeContext;
 use crate::redact::Redactor;
 use crate::report::trace::Trace;
-use crate::report::{Check, Counts, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
+use crate::report::{Check, Counts, ErrorClass, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
 
 /// The deadline of a probe when neither the pack, `--timeout` nor the environment sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,9 +48,33 @@ pub use crate::report::events::RunEvent;
 
 struct Finished {
     index: usize,
-    outcome: Result<Outcome, String>,
+    outcome: Result<Outcome, Aborted>,
     elapsed: Duration,
     trace: Vec<serde_json::Value>,
+}
+
+/// Why a probe's task gave no outcome: told apart by type, never by its text.
+#[derive(Debug, thiserror::Error)]
+enum Aborted {
+    /// `tokio::time::timeout` elapsed: the runner stopped the probe.
+    #[error("did not finish within its deadline of {}", humantime::format_duration(*.0))]
+    Deadline(Duration),
+    /// The probe panicked (caught by `catch_unwind`).
+    #[error("the probe crashed: {0}")]
+    Panicked(String),
+    /// The task was cancelled or its panic escaped (a `JoinError`).
+    #[error("the probe's task ended abnormally: {0}")]
+    Joined(tokio::task::JoinError),
+}
+
+impl Aborted {
+    /// The error class the probe's report carries.
+    fn class(&self) -> ErrorClass {
+        match self {
+            Aborted::Deadline(_) => ErrorClass::Timeout,
+            Aborted::Panicked(_) | Aborted::Joined(_) => ErrorClass::Panic,
+        }
+    }
 }
 
 /// Runs a plan to completion.
@@ -111,7 +135,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
             // cancelled (the runtime is shutting down): still a verdict, never a loss.
             Err(e) => {
                 match tasks.get(&e.id()).inspect(|_| tracing::error!(error = %e, "a probe task ended abnormally")) {
-                    Some(&i) => (i, Err(format!("the probe's task ended abnormally: {e}")), Duration::ZERO, Vec::new()),
+                    Some(&i) => (i, Err(Aborted::Joined(e)), Duration::ZERO, Vec::new()),
                     None => continue,
                 }
             }
@@ -164,11 +188,11 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
                 Ok(Ok(outcome)) => Ok(outcome),
                 Ok(Err(_)) => {
                     tracing::warn!(probe = %id, "probe overran its deadline; the runner stopped it");
-                    Err(format!("did not finish within its deadline of {}", humantime::format_duration(timeout)))
+                    Err(Aborted::Deadline(timeout))
                 }
                 Err(panic) => {
                     tracing::error!(probe = %id, "probe panicked: {}", panic_message(&panic));
-                    Err(format!("the probe crashed: {}", panic_message(&panic)))
+                    Err(Aborted::Panicked(panic_message(&panic)))
                 }
             };
             Finished { index: i, outcome, elapsed: started.elapsed(), trace: trace.take() }
@@ -257,6 +281,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         checks: Vec::new(),
         phases: Vec::new(),
         facts: Default::default(),
+        http_status: None,
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
@@ -268,12 +293,11 @@ fn skip(plan: &Plan, i: usize, reason: String) -> ProbeReport {
     ProbeReport { reason: Some(reason), ..base_report(plan, i) }
 }
 
-fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, String>, elapsed: Duration) -> ProbeReport {
+fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapsed: Duration) -> ProbeReport {
     let outcome = outcome.unwrap_or_else(|why| {
         let mut o = Outcome::default();
-        let class = if why.contains("deadline") { "timeout" } else { "panic" };
-        o.check(Check::new("deadline", Status::Error, why));
-        o.signals.error_class = Some(class.to_string());
+        o.signals.error_class = Some(why.class());
+        o.check(Check::new("deadline", Status::Error, why.to_string()));
         o
     });
     let status = outcome.status();
@@ -294,6 +318,7 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, String>, elapsed
         checks: outcome.checks,
         phases: outcome.phases,
         facts: outcome.facts,
+        http_status: outcome.http_status,
         diagnosis,
         ..base_report(plan, i)
     }

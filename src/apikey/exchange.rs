@@ -138,7 +138,44 @@ impl std::fmt::Display for ExchangeError {
     }
 }
 
+/// What an exchange failure means for a verdict: the one mapping the
+/// `apikey-exchange` probe (a status) and `golive key exchange` (an exit code) share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A local check refused before anything was sent (an input, a file, the
+    /// secret policy): the probe fails, the command is a usage error.
+    NotSent,
+    /// No verdict: the partner's state is unknown (timeout, a lost connection,
+    /// a key kept elsewhere) or the partner failed (5xx).
+    NoVerdict,
+    /// The partner refused the exchange, or accepted it and the key is not in
+    /// its file: something is wrong.
+    Wrong,
+}
+
 impl ExchangeError {
+    /// What this failure means for a verdict.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ExchangeError::Missing(_)
+            | ExchangeError::OutExists(_)
+            | ExchangeError::AnswerExists(_)
+            | ExchangeError::TemporalKeyExpired { .. }
+            | ExchangeError::OutUnwritable(_)
+            | ExchangeError::Policy(_)
+            | ExchangeError::Reused(_) => FailureKind::NotSent,
+            ExchangeError::Timeout
+            | ExchangeError::Transport(_)
+            | ExchangeError::UnknownState(_)
+            | ExchangeError::KeptElsewhere { .. }
+            | ExchangeError::ServerError(_) => FailureKind::NoVerdict,
+            ExchangeError::TemporalKeyRefused(_)
+            | ExchangeError::Rejected(..)
+            | ExchangeError::BadAnswer(_)
+            | ExchangeError::AnswerKept { .. } => FailureKind::Wrong,
+        }
+    }
+
     /// Whether the request was sent (so the partner's state may have changed).
     pub fn sent(&self) -> bool {
         !matches!(

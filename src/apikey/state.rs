@@ -48,7 +48,7 @@ impl State {
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let tmp = path.with_extension("json.tmp");
         let _ = std::fs::remove_file(&tmp);
-        crate::fake::write_private(&tmp, text.as_bytes())?;
+        crate::files::write_private(&tmp, text.as_bytes())?;
         std::fs::rename(&tmp, path).map_err(|e| format!("cannot write state file {}: {e}", path.display()))
     }
 

@@ -11,7 +11,7 @@ use webpki::{EndEntityCert, KeyUsage};
 
 use super::Finding;
 use super::facts::CertFacts;
-use crate::report::{Check, Status};
+use crate::report::{Check, ErrorClass, Status};
 
 /// The index of the leaf: the one certificate that issued none of the others.
 /// `0` when that is ambiguous (the order check then judges the file as written).
@@ -51,7 +51,7 @@ pub fn structure(chain: &[CertFacts], leaf: usize, now: OffsetDateTime) -> Vec<F
                     leaf + 1
                 ),
             ),
-            "chain-order",
+            ErrorClass::ChainOrder,
         ));
     } else {
         let broken = (0..chain.len() - 1).find(|&i| chain[i].issuer_der != chain[i + 1].subject_der);
@@ -73,7 +73,7 @@ pub fn structure(chain: &[CertFacts], leaf: usize, now: OffsetDateTime) -> Vec<F
                         chain[i + 1].subject
                     ),
                 ),
-                "chain-broken",
+                ErrorClass::ChainBroken,
             ),
         });
     }
@@ -90,7 +90,7 @@ pub fn structure(chain: &[CertFacts], leaf: usize, now: OffsetDateTime) -> Vec<F
                         cert.not_after
                     ),
                 ),
-                "intermediate-expired",
+                ErrorClass::IntermediateExpired,
             ));
         } else if cert.not_before_at > now {
             out.push(Finding::fail(
@@ -104,7 +104,7 @@ pub fn structure(chain: &[CertFacts], leaf: usize, now: OffsetDateTime) -> Vec<F
                         cert.not_before
                     ),
                 ),
-                "intermediate-not-yet-valid",
+                ErrorClass::IntermediateNotYetValid,
             ));
         }
     }
@@ -126,7 +126,7 @@ pub fn verify(
             let status = Status::Error;
             return Finding {
                 check: Check::new("chain-trust", status, format!("ca_bundle: {e}")),
-                class: Some("ca-bundle"),
+                class: Some(ErrorClass::CaBundle),
             };
         }
     };
@@ -146,7 +146,7 @@ pub fn verify(
                             super::verifier::webpki(&e)
                         ),
                     ),
-                    class: Some("ca-bundle"),
+                    class: Some(ErrorClass::CaBundle),
                 };
             }
         }
@@ -156,7 +156,11 @@ pub fn verify(
     let end_entity = match EndEntityCert::try_from(&ders[leaf]) {
         Ok(ee) => ee,
         Err(e) => {
-            let class = if e == webpki::Error::UnsupportedCertVersion { "cert-version" } else { "chain-invalid" };
+            let class = if e == webpki::Error::UnsupportedCertVersion {
+                ErrorClass::CertVersion
+            } else {
+                ErrorClass::ChainInvalid
+            };
             return Finding::fail(
                 Check::new(
                     "chain-trust",
@@ -205,7 +209,7 @@ fn describe(
     leaf: usize,
     roots: &[CertificateDer<'static>],
     now: OffsetDateTime,
-) -> (&'static str, String) {
+) -> (ErrorClass, String) {
     let root_facts: Vec<CertFacts> = roots.iter().filter_map(|r| CertFacts::from_der_at(r, now).ok()).collect();
     let expired = |pick: &dyn Fn(&CertFacts) -> bool| -> Vec<String> {
         chain.iter().chain(&root_facts).filter(|c| pick(c)).map(|c| format!("`{}`", c.short_name())).collect()
@@ -223,29 +227,29 @@ fn describe(
                         .to_string()
                 }
             };
-            ("unknown-issuer", why)
+            (ErrorClass::UnknownIssuer, why)
         }
         webpki::Error::CertExpired { .. } => {
             let leaf_expired = chain[leaf].not_after_at <= now;
             let names = expired(&|c: &CertFacts| c.not_after_at <= now);
-            let class = if leaf_expired { "cert-expired" } else { "intermediate-expired" };
+            let class = if leaf_expired { ErrorClass::CertExpired } else { ErrorClass::IntermediateExpired };
             (class, format!("expired: {}", names.join(", ")))
         }
         webpki::Error::CertNotValidYet { .. } => {
             let names = expired(&|c: &CertFacts| c.not_before_at > now);
-            ("cert-not-yet-valid", format!("not valid yet: {}", names.join(", ")))
+            (ErrorClass::CertNotYetValid, format!("not valid yet: {}", names.join(", ")))
         }
         webpki::Error::InvalidSignatureForPublicKey | webpki::Error::SignatureAlgorithmMismatch => (
-            "bad-signature",
+            ErrorClass::BadSignature,
             "a signature in the chain does not verify: an issuer with the right name but the wrong key".to_string(),
         ),
         webpki::Error::CaUsedAsEndEntity => {
-            ("chain-invalid", "the leaf is a CA certificate, not a client certificate".to_string())
+            (ErrorClass::ChainInvalid, "the leaf is a CA certificate, not a client certificate".to_string())
         }
         webpki::Error::EndEntityUsedAsCa => {
-            ("chain-invalid", "an intermediate is not a CA certificate (basic constraints)".to_string())
+            (ErrorClass::ChainInvalid, "an intermediate is not a CA certificate (basic constraints)".to_string())
         }
-        webpki::Error::UnsupportedCertVersion => ("cert-version", super::verifier::webpki(e)),
-        other => ("chain-invalid", super::verifier::webpki(other)),
+        webpki::Error::UnsupportedCertVersion => (ErrorClass::CertVersion, super::verifier::webpki(e)),
+        other => (ErrorClass::ChainInvalid, super::verifier::webpki(other)),
     }
 }

@@ -24,7 +24,7 @@ pub use facts::CertFacts;
 pub use key::{KeyMatch, KeyReport, KeyType};
 pub use policy::Policy;
 
-use crate::report::{Check, Diagnosis, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Status};
 
 /// One check with the stable class of its failure, if it did not pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +32,7 @@ pub struct Finding {
     /// The check as reports show it.
     pub check: Check,
     /// A stable error class, e.g. `key-mismatch`, for pack diagnoses.
-    pub class: Option<&'static str>,
+    pub class: Option<ErrorClass>,
 }
 
 impl Finding {
@@ -42,7 +42,7 @@ impl Finding {
     }
 
     /// A check that did not pass, with its class.
-    pub fn fail(check: Check, class: &'static str) -> Self {
+    pub fn fail(check: Check, class: ErrorClass) -> Self {
         Finding { check, class: Some(class) }
     }
 }
@@ -72,28 +72,28 @@ pub struct Inspection {
 }
 
 /// Classes in the order a diagnosis should name them: the first one present wins.
-const PRIORITY: &[&str] = &[
-    "cert-unreadable",
-    "cert-invalid",
-    "cert-version",
-    "key-unreadable",
-    "key-mismatch",
-    "cert-expired",
-    "cert-not-yet-valid",
-    "chain-order",
-    "chain-broken",
-    "unknown-issuer",
-    "intermediate-expired",
-    "intermediate-not-yet-valid",
-    "bad-signature",
-    "chain-invalid",
-    "key-type",
-    "key-too-small",
-    "wildcard-san",
-    "name-missing",
-    "client-auth-missing",
-    "cert-expiring",
-    "ca-bundle",
+const PRIORITY: &[ErrorClass] = &[
+    ErrorClass::CertUnreadable,
+    ErrorClass::CertInvalid,
+    ErrorClass::CertVersion,
+    ErrorClass::KeyUnreadable,
+    ErrorClass::KeyMismatch,
+    ErrorClass::CertExpired,
+    ErrorClass::CertNotYetValid,
+    ErrorClass::ChainOrder,
+    ErrorClass::ChainBroken,
+    ErrorClass::UnknownIssuer,
+    ErrorClass::IntermediateExpired,
+    ErrorClass::IntermediateNotYetValid,
+    ErrorClass::BadSignature,
+    ErrorClass::ChainInvalid,
+    ErrorClass::KeyType,
+    ErrorClass::KeyTooSmall,
+    ErrorClass::WildcardSan,
+    ErrorClass::NameMissing,
+    ErrorClass::ClientAuthMissing,
+    ErrorClass::CertExpiring,
+    ErrorClass::CaBundle,
 ];
 
 impl Inspection {
@@ -113,8 +113,8 @@ impl Inspection {
     }
 
     /// The most important class among the checks that did not pass.
-    pub fn error_class(&self) -> Option<&'static str> {
-        let present: Vec<&'static str> =
+    pub fn error_class(&self) -> Option<ErrorClass> {
+        let present: Vec<ErrorClass> =
             self.findings.iter().filter(|f| f.check.status != Status::Pass).filter_map(|f| f.class).collect();
         PRIORITY.iter().copied().find(|c| present.contains(c)).or_else(|| present.first().copied())
     }
@@ -125,38 +125,38 @@ impl Inspection {
         let cert = inputs.cert.display().to_string();
         let key = inputs.key.as_ref().map_or_else(|| "KEY".to_string(), |k| k.display().to_string());
         let (cause, fix) = match class {
-            "key-mismatch" => (
+            ErrorClass::KeyMismatch => (
                 "the private key does not belong to the certificate (wrong cert/key pair)".to_string(),
                 format!(
                     "compare {}; point client_key at the key the CSR was made with",
                     compare_commands(&cert, &key, self.both_rsa())
                 ),
             ),
-            "cert-version" => (
+            ErrorClass::CertVersion => (
                 "the certificate is X.509 version 1: it carries no extensions (no subjectAltName, no clientAuth), and TLS stacks such as rustls refuse it".to_string(),
                 "ask the CA to reissue it as an X.509 v3 certificate (self-made with `openssl x509 -req`: add `-extfile` with its subjectAltName and extendedKeyUsage)".to_string(),
             ),
-            "cert-expired" => (
+            ErrorClass::CertExpired => (
                 "the certificate has expired".to_string(),
                 "request a new certificate from the issuing CA and deploy it with its key".to_string(),
             ),
-            "cert-expiring" => (
+            ErrorClass::CertExpiring => (
                 "the certificate expires soon".to_string(),
                 "renew it now: make a new CSR, have it signed, and deploy the new certificate and key".to_string(),
             ),
-            "cert-not-yet-valid" => (
+            ErrorClass::CertNotYetValid => (
                 "the certificate is not valid yet".to_string(),
                 "check this machine's clock; otherwise wait for its start date or ask the CA".to_string(),
             ),
-            "unknown-issuer" | "bad-signature" => (
+            ErrorClass::UnknownIssuer | ErrorClass::BadSignature => (
                 "the chain does not lead to a trusted root".to_string(),
                 "put the intermediates the CA sent after the leaf in the certificate file, and check that ca_bundle holds the CA's root".to_string(),
             ),
-            "chain-order" | "chain-broken" => (
+            ErrorClass::ChainOrder | ErrorClass::ChainBroken => (
                 "the certificate file's chain is out of order or incomplete".to_string(),
                 "write the leaf first, then each issuer in turn (cat leaf.crt intermediate.crt > chain.pem)".to_string(),
             ),
-            "cert-unreadable" | "cert-invalid" | "key-unreadable" => (
+            ErrorClass::CertUnreadable | ErrorClass::CertInvalid | ErrorClass::KeyUnreadable => (
                 "a certificate or key file cannot be used as it is".to_string(),
                 "see the message above: it names the file and what is wrong with it".to_string(),
             ),
@@ -201,8 +201,11 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
     let ders = match crate::net::tls::parse_certs(&inputs.cert) {
         Ok(d) => d,
         Err(e) => {
-            let (status, class) =
-                if e.unreadable { (Status::Error, "cert-unreadable") } else { (Status::Fail, "cert-invalid") };
+            let (status, class) = if e.unreadable {
+                (Status::Error, ErrorClass::CertUnreadable)
+            } else {
+                (Status::Fail, ErrorClass::CertInvalid)
+            };
             out.findings.push(Finding::fail(Check::new("certificate", status, e.message), class));
             return out;
         }
@@ -213,7 +216,8 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
             Err(why) => {
                 let message = format!("certificate {} of {} {why}", i + 1, inputs.cert.display());
                 out.chain.clear();
-                out.findings.push(Finding::fail(Check::new("certificate", Status::Fail, message), "cert-invalid"));
+                out.findings
+                    .push(Finding::fail(Check::new("certificate", Status::Fail, message), ErrorClass::CertInvalid));
                 return out;
             }
         }
@@ -233,7 +237,7 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
                     verifier::webpki(&webpki::Error::UnsupportedCertVersion)
                 ),
             ),
-            "cert-version",
+            ErrorClass::CertVersion,
         ));
     }
     if let Some(key_path) = &inputs.key {
@@ -259,13 +263,13 @@ fn key_finding(
         Ok(k) => k,
         Err(e) => {
             let status = if e.unreadable { Status::Error } else { Status::Fail };
-            return Finding::fail(Check::new("key-match", status, e.message), "key-unreadable");
+            return Finding::fail(Check::new("key-match", status, e.message), ErrorClass::KeyUnreadable);
         }
     };
     let Ok((_, parsed)) = X509Certificate::from_der(leaf_der) else {
         return Finding::fail(
             Check::new("key-match", Status::Error, "the leaf could not be parsed again"),
-            "cert-invalid",
+            ErrorClass::CertInvalid,
         );
     };
     // rustls takes the leaf first: put the file's leaf there whatever the order.
@@ -310,7 +314,7 @@ fn key_finding(
             } else {
                 check = check.with_values(format!("SPKI SHA-256 {}", leaf.spki_sha256), "another public key");
             }
-            Finding::fail(check, "key-mismatch")
+            Finding::fail(check, ErrorClass::KeyMismatch)
         }
         KeyMatch::Unknown(why) => Finding::fail(
             Check::new(
@@ -318,7 +322,7 @@ fn key_finding(
                 Status::Error,
                 format!("cannot tell whether {name} belongs to the certificate: {why}"),
             ),
-            "key-unreadable",
+            ErrorClass::KeyUnreadable,
         ),
     };
     *report = Some(r);

@@ -9,7 +9,7 @@ use super::Finding;
 use super::facts::CertFacts;
 use super::key::KeyType;
 use crate::report::text::count;
-use crate::report::{Check, Status};
+use crate::report::{Check, ErrorClass, Status};
 
 /// The rules a certificate is held to; also the `cert` probe's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -107,13 +107,13 @@ impl Policy {
                         count(wait, "hour", "hours")
                     ),
                 ),
-                "cert-not-yet-valid",
+                ErrorClass::CertNotYetValid,
             );
         }
         if left <= Duration::ZERO {
             return Finding::fail(
                 check(Status::Fail, format!("expired {} ago (on {})", count(-days, "day", "days"), leaf.not_after)),
-                "cert-expired",
+                ErrorClass::CertExpired,
             );
         }
         let until = format!("valid until {}", leaf.not_after);
@@ -123,7 +123,7 @@ impl Policy {
                     Status::Fail,
                     format!("{until}: {} left, within the {}-day limit", count(days, "day", "days"), self.fail_days),
                 ),
-                "cert-expiring",
+                ErrorClass::CertExpiring,
             );
         }
         if left <= Duration::days(self.warn_days) {
@@ -136,7 +136,7 @@ impl Policy {
                         self.warn_days
                     ),
                 ),
-                class: Some("cert-expiring"),
+                class: Some(ErrorClass::CertExpiring),
             };
         }
         Finding::pass(check(Status::Pass, format!("{until} ({} left)", count(days, "day", "days"))))
@@ -154,13 +154,13 @@ impl Policy {
         if let Some(t) = self.key_type.filter(|t| *t != leaf.key_type) {
             return Finding::fail(
                 check(Status::Fail, format!("the certificate's key is {have}; {} is required", t.label())),
-                "key-type",
+                ErrorClass::KeyType,
             );
         }
         if let Some(min) = self.min_key_bits.filter(|min| leaf.key_bits < *min) {
             return Finding::fail(
                 check(Status::Fail, format!("the certificate's key is {have}; at least {min} bits are required")),
-                "key-too-small",
+                ErrorClass::KeyTooSmall,
             );
         }
         Finding::pass(check(Status::Pass, format!("public key: {have}")))
@@ -187,7 +187,7 @@ impl Policy {
                     list.join(", ")
                 ),
             ),
-            "name-missing",
+            ErrorClass::NameMissing,
         )
     }
 }
@@ -226,7 +226,7 @@ fn wildcards(leaf: &CertFacts) -> Finding {
                 list.join(", ")
             ),
         ),
-        "wildcard-san",
+        ErrorClass::WildcardSan,
     )
 }
 
@@ -251,7 +251,7 @@ fn client_auth(leaf: &CertFacts) -> Finding {
                     if usages.is_empty() { "empty".to_string() } else { usages.join(", ") }
                 ),
             ),
-            "client-auth-missing",
+            ErrorClass::ClientAuthMissing,
         ),
     }
 }

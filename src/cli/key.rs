@@ -9,7 +9,9 @@ use secrecy::SecretString;
 
 use super::EnvArgs;
 use super::targets::resolve;
-use crate::apikey::{ExchangeError, ExchangeInput, TemporalKeyAge, answer_path, exchange, temporal_key_age};
+use crate::apikey::{
+    ExchangeError, ExchangeInput, FailureKind, TemporalKeyAge, answer_path, exchange, temporal_key_age,
+};
 use crate::config::{ConfigError, DEMO_ENV, SecretRef};
 use crate::exit;
 use crate::net::Clients;
@@ -177,23 +179,10 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
         }
         Err(e) => {
             eprintln!("golive: {e}");
-            Ok(match e {
-                ExchangeError::Missing(_)
-                | ExchangeError::OutExists(_)
-                | ExchangeError::AnswerExists(_)
-                | ExchangeError::TemporalKeyExpired { .. }
-                | ExchangeError::OutUnwritable(_)
-                | ExchangeError::Policy(_)
-                | ExchangeError::Reused(_) => exit::USAGE,
-                ExchangeError::Timeout
-                | ExchangeError::Transport(_)
-                | ExchangeError::UnknownState(_)
-                | ExchangeError::KeptElsewhere { .. }
-                | ExchangeError::ServerError(_) => exit::ERROR,
-                ExchangeError::TemporalKeyRefused(_)
-                | ExchangeError::Rejected(..)
-                | ExchangeError::BadAnswer(_)
-                | ExchangeError::AnswerKept { .. } => exit::FAIL,
+            Ok(match e.kind() {
+                FailureKind::NotSent => exit::USAGE,
+                FailureKind::NoVerdict => exit::ERROR,
+                FailureKind::Wrong => exit::FAIL,
             })
         }
     }

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use super::error::{ConfigError, SourceFile};
 use super::watch_rules::status_text;
-use crate::spec::Signals;
+use crate::spec::{ErrorClass, Signals};
 
 /// An HTTP status a diagnosis matches: one exact status, or a whole class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +45,7 @@ pub struct Matcher {
     /// Text the response body contains.
     pub body_contains: Option<String>,
     /// The error class (`timeout`, `connect`, `tls`, ...).
-    pub error_class: Option<String>,
+    pub error_class: Option<ErrorClass>,
 }
 
 impl Matcher {
@@ -54,7 +54,7 @@ impl Matcher {
         let status = self.status.is_none_or(|want| s.http_status.is_some_and(|got| want.matches(got)));
         let body =
             self.body_contains.as_ref().is_none_or(|want| s.body.as_ref().is_some_and(|b| b.contains(want.as_str())));
-        let class = self.error_class.as_ref().is_none_or(|want| s.error_class.as_ref() == Some(want));
+        let class = self.error_class.is_none_or(|want| s.error_class == Some(want));
         status && body && class && *self != Matcher::default()
     }
 }
@@ -69,8 +69,9 @@ pub(super) struct RawMatcher {
     status: Option<Spanned<toml::Value>>,
     /// Text the response body contains.
     body_contains: Option<String>,
-    /// The error class, e.g. "timeout", "connect", "tls".
-    error_class: Option<String>,
+    /// The error class, e.g. "timeout", "connect", "tls" (the README lists every class).
+    #[schemars(with = "Option<String>")]
+    error_class: Option<Spanned<String>>,
 }
 
 impl RawMatcher {
@@ -102,7 +103,16 @@ impl RawMatcher {
                 Some(parsed)
             }
         };
-        Ok(Matcher { status, body_contains: self.body_contains, error_class: self.error_class })
+        let error_class = match self.error_class {
+            None => None,
+            Some(raw) => Some(raw.get_ref().parse::<ErrorClass>().map_err(|e| {
+                ConfigError::at(file, raw.span(), format!("{e} in a diagnosis"))
+                    .label("no probe reports this class, so the diagnosis would never apply")
+                    .suggest(raw.get_ref(), ErrorClass::ALL.iter().map(|c| c.as_str()))
+                    .help("README.md, \"Error classes\", lists every class and its meaning")
+            })?),
+        };
+        Ok(Matcher { status, body_contains: self.body_contains, error_class })
     }
 }
 
@@ -148,5 +158,24 @@ mod tests {
             let err = check(&format!("{{ status = {bad} }}")).expect_err(bad);
             assert!(err.contains("invalid `status` in a diagnosis"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn error_classes_parse_at_load_time_with_a_suggestion() {
+        let m = check("{ error_class = \"unknown-ca\" }").expect("known class");
+        assert_eq!(m.error_class, Some(ErrorClass::UnknownCa));
+        let hit = Signals { error_class: Some(ErrorClass::UnknownCa), ..Signals::default() };
+        assert!(m.matches(&hit) && !m.matches(&Signals::default()));
+        let old = check("{ error_class = \"certificate-expired\" }").expect("old spelling");
+        assert_eq!(old.error_class, Some(ErrorClass::CertExpired));
+        let file = SourceFile::embedded("x.toml", "");
+        #[derive(Deserialize)]
+        struct Doc {
+            when: RawMatcher,
+        }
+        let doc: Doc = toml::from_str("when = { error_class = \"handshake-failur\" }").expect("toml");
+        let err = doc.when.check(&file).expect_err("a typo");
+        assert_eq!(err.message, "unknown error class `handshake-failur` in a diagnosis");
+        assert!(err.help.iter().any(|h| h == "did you mean `handshake-failure`?"), "{:?}", err.help);
     }
 }

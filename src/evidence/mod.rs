@@ -39,7 +39,8 @@ pub const FILES: [&str; 4] = [RUN, TRACE, STATES, ENVIRONMENT];
 
 /// Why evidence could not be written or checked at all: names the folder or
 /// file and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message} ({help})")]
 pub struct EvidenceError {
     /// What went wrong, naming the path.
     pub message: String,
@@ -53,11 +54,3 @@ impl EvidenceError {
         EvidenceError { message: message.into(), help: help.into() }
     }
 }
-
-impl std::fmt::Display for EvidenceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({})", self.message, self.help)
-    }
-}
-
-impl std::error::Error for EvidenceError {}

@@ -59,25 +59,8 @@ pub fn demo(scenario: Scenario) -> FakeDnsBuilder {
         | Scenario::WebhookAcceptsAnything
         | Scenario::Starts403Halfway
         | Scenario::WebsiteMissingRefundPolicy
-
         // The fault catalogue starts from the healthy zone (see faults::Fault::dns).
-        | Scenario::FaultConnectionRefused
-        | Scenario::FaultResetDuringHandshake
-        | Scenario::FaultGarbage
-        | Scenario::FaultSilent
-        | Scenario::FaultSlowloris
-        | Scenario::FaultHttp429
-        | Scenario::FaultHttp500
-        | Scenario::FaultHttp502
-        | Scenario::FaultHttp503
-        | Scenario::FaultHugeBody
-        | Scenario::FaultInvalidJson
-        | Scenario::FaultWrongContentType
-        | Scenario::FaultDnsServfail
-        | Scenario::FaultDnsRefused
-        | Scenario::FaultDnsTruncated
-        | Scenario::FaultDnsSilent
-        | Scenario::FaultWebhookCloses => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
+        | Scenario::Fault(_) => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
     }
 }
 

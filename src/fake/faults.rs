@@ -20,43 +20,88 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::FakeDnsBuilder;
 
-/// One way the other side can go wrong.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Fault {
-    /// Nothing listens: the connection is refused.
-    ConnectionRefused,
-    /// The server reads the ClientHello (or request), then resets the connection.
-    ResetDuringHandshake,
-    /// The server answers with bytes that are neither TLS nor HTTP.
-    Garbage,
-    /// The server accepts the connection and never answers.
-    Silent,
-    /// The server answers one byte per second.
-    Slowloris,
-    /// HTTP 429 with `Retry-After: 3600`.
-    RateLimited,
-    /// HTTP 500.
-    Status500,
-    /// HTTP 502.
-    Status502,
-    /// HTTP 503 with `Retry-After: 120`.
-    Status503,
-    /// HTTP 200 with a 50 MB JSON body.
-    HugeBody,
-    /// HTTP 200 `application/json` whose body is cut mid-document.
-    InvalidJson,
-    /// HTTP 200 with an HTML login page instead of JSON.
-    WrongContentType,
-    /// The nameserver answers SERVFAIL.
-    DnsServfail,
-    /// The nameserver answers REFUSED.
-    DnsRefused,
-    /// The answer does not fit UDP and the nameserver has no TCP.
-    DnsTruncated,
-    /// The nameserver never answers.
-    DnsSilent,
-    /// The webhook endpoint reads the delivery and closes without answering.
-    WebhookCloses,
+/// Declares [`Fault`] from one table, the catalogue: each fault's name (its
+/// demo scenario is `fault-<name>`), where it lives, what it does, and what
+/// its scenario breaks as `golive fake scenarios` says it.
+macro_rules! catalogue {
+    ($($variant:ident = $name:literal, $layer:ident, $doc:literal, scenario: $help:literal;)*) => {
+        /// One way the other side can go wrong.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Fault {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Fault {
+            /// Every fault, in catalogue order.
+            pub const ALL: &'static [Fault] = &[$(Fault::$variant),*];
+
+            /// The fault's name; its demo scenario is `fault-<name>`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $name,)*
+                }
+            }
+
+            /// The name of the demo scenario that plays it: `fault-<name>`.
+            pub fn scenario_name(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => concat!("fault-", $name),)*
+                }
+            }
+
+            /// What the demo scenario that plays it breaks, one line.
+            pub fn scenario_help(self) -> &'static str {
+                match self {
+                    $(Fault::$variant => $help,)*
+                }
+            }
+
+            /// Where the fault lives.
+            pub fn layer(self) -> Layer {
+                match self {
+                    $(Fault::$variant => Layer::$layer,)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    ConnectionRefused = "connection-refused", Transport, "Nothing listens: the connection is refused.",
+        scenario: "Nothing listens where the partner APIs and the webhook endpoint should be";
+    ResetDuringHandshake = "reset-during-handshake", Transport,
+        "The server reads the ClientHello (or request), then resets the connection.",
+        scenario: "The partner and webhook servers reset the connection during the TLS handshake";
+    Garbage = "garbage", Transport, "The server answers with bytes that are neither TLS nor HTTP.",
+        scenario: "The partner and webhook servers answer bytes that are neither TLS nor HTTP";
+    Silent = "silent", Transport, "The server accepts the connection and never answers.",
+        scenario: "The partner and webhook servers accept connections and never answer";
+    Slowloris = "slowloris", Transport, "The server answers one byte per second.",
+        scenario: "The partner and webhook servers answer one byte per second";
+    RateLimited = "http-429", Http, "HTTP 429 with `Retry-After: 3600`.",
+        scenario: "The partner APIs and the webhook endpoint answer 429 with `Retry-After: 3600`";
+    Status500 = "http-500", Http, "HTTP 500.",
+        scenario: "The partner APIs and the webhook endpoint answer 500";
+    Status502 = "http-502", Http, "HTTP 502.",
+        scenario: "The partner APIs and the webhook endpoint answer 502";
+    Status503 = "http-503", Http, "HTTP 503 with `Retry-After: 120`.",
+        scenario: "The partner APIs and the webhook endpoint answer 503 with `Retry-After`";
+    HugeBody = "huge-body", Http, "HTTP 200 with a 50 MB JSON body.",
+        scenario: "The partner APIs and the webhook endpoint answer a 50 MB body";
+    InvalidJson = "invalid-json", Http, "HTTP 200 `application/json` whose body is cut mid-document.",
+        scenario: "The partner APIs and the webhook endpoint answer JSON cut in the middle";
+    WrongContentType = "wrong-content-type", Http, "HTTP 200 with an HTML login page instead of JSON.",
+        scenario: "The partner APIs and the webhook endpoint answer an HTML login page";
+    DnsServfail = "dns-servfail", Dns, "The nameserver answers SERVFAIL.",
+        scenario: "The nameserver answers SERVFAIL for the demo's names";
+    DnsRefused = "dns-refused", Dns, "The nameserver answers REFUSED.",
+        scenario: "The nameserver answers REFUSED for the demo's names";
+    DnsTruncated = "dns-truncated", Dns, "The answer does not fit UDP and the nameserver has no TCP.",
+        scenario: "The demo domain's answer does not fit UDP and the nameserver has no TCP";
+    DnsSilent = "dns-silent", Dns, "The nameserver never answers.",
+        scenario: "The nameserver never answers for the demo's names";
+    WebhookCloses = "webhook-closes", Webhook, "The webhook endpoint reads the delivery and closes without answering.",
+        scenario: "The merchant's webhook endpoint reads each delivery and closes the connection";
 }
 
 /// Where a fault lives, which decides the probe kinds it applies to.
@@ -73,70 +118,6 @@ pub enum Layer {
 }
 
 impl Fault {
-    /// Every fault, in catalogue order.
-    pub const ALL: &'static [Fault] = &[
-        Fault::ConnectionRefused,
-        Fault::ResetDuringHandshake,
-        Fault::Garbage,
-        Fault::Silent,
-        Fault::Slowloris,
-        Fault::RateLimited,
-        Fault::Status500,
-        Fault::Status502,
-        Fault::Status503,
-        Fault::HugeBody,
-        Fault::InvalidJson,
-        Fault::WrongContentType,
-        Fault::DnsServfail,
-        Fault::DnsRefused,
-        Fault::DnsTruncated,
-        Fault::DnsSilent,
-        Fault::WebhookCloses,
-    ];
-
-    /// The fault's name; its demo scenario is `fault-<name>`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Fault::ConnectionRefused => "connection-refused",
-            Fault::ResetDuringHandshake => "reset-during-handshake",
-            Fault::Garbage => "garbage",
-            Fault::Silent => "silent",
-            Fault::Slowloris => "slowloris",
-            Fault::RateLimited => "http-429",
-            Fault::Status500 => "http-500",
-            Fault::Status502 => "http-502",
-            Fault::Status503 => "http-503",
-            Fault::HugeBody => "huge-body",
-            Fault::InvalidJson => "invalid-json",
-            Fault::WrongContentType => "wrong-content-type",
-            Fault::DnsServfail => "dns-servfail",
-            Fault::DnsRefused => "dns-refused",
-            Fault::DnsTruncated => "dns-truncated",
-            Fault::DnsSilent => "dns-silent",
-            Fault::WebhookCloses => "webhook-closes",
-        }
-    }
-
-    /// Where the fault lives.
-    pub fn layer(self) -> Layer {
-        match self {
-            Fault::ConnectionRefused
-            | Fault::ResetDuringHandshake
-            | Fault::Garbage
-            | Fault::Silent
-            | Fault::Slowloris => Layer::Transport,
-            Fault::RateLimited
-            | Fault::Status500
-            | Fault::Status502
-            | Fault::Status503
-            | Fault::HugeBody
-            | Fault::InvalidJson
-            | Fault::WrongContentType => Layer::Http,
-            Fault::DnsServfail | Fault::DnsRefused | Fault::DnsTruncated | Fault::DnsSilent => Layer::Dns,
-            Fault::WebhookCloses => Layer::Webhook,
-        }
-    }
-
     /// Starts the fault's server on 127.0.0.1. A refused connection (and a DNS
     /// fault, which lives in the nameserver: see [`Fault::dns`]) gets a closed port.
     pub async fn start(self) -> Result<FaultServer, String> {

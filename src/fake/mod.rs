@@ -27,103 +27,102 @@ pub use mock::Wiremock;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::config::{Environment, Input, Secret, SecretRef, Webhook};
+pub use crate::files::write_private;
 
 /// The scheme the demo's merchant receiver verifies: PaymentsAI's.
 fn pai_webhook_scheme() -> Result<crate::webhook::Scheme, String> {
     crate::webhook::scheme::from_name("paymentsai")
 }
 
-/// A behaviour of the fakes: healthy, or broken in one named way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Scenario {
-    /// Everything works: the demo passes.
-    Healthy,
-    /// Axys answers 403 "No Authorised IPs configured" (IP not allowlisted, or PTR not set).
-    IpNotAllowlisted,
-    /// The configured private key does not belong to the program certificate.
-    WrongKey,
-    /// The program certificate expired yesterday.
-    CertExpired,
-    /// The program certificate expires in 10 days.
-    CertExpiringSoon,
-    /// The program certificate is signed by a CA the partner does not trust.
-    UntrustedCa,
-    /// The environment has no client certificate at all.
-    NoClientCert,
-    /// The partner's front never asks for a client certificate.
-    MtlsNotEnforced,
-    /// Both partners reject the API key with 401.
-    ApiKeyRejected,
-    /// Both partner APIs answer 500.
-    PartnerDown,
-    /// The partner APIs answer after 30 s: probes reach their deadline.
-    PartnerHangs,
-    /// The merchant's webhook receiver answers 200 to everything, forgeries included.
-    WebhookAcceptsAnything,
-    /// The calling IPv4 has no PTR record (NXDOMAIN); Axys answers 403.
-    PtrMissing,
-    /// The PTR names the provider's generic host, not a certificate name; Axys answers 403.
-    PtrNotInCert,
-    /// The certificate's domain has an A record elsewhere; Axys answers 403.
-    APointsElsewhere,
-    /// Axys answers its first 3 authenticated requests, then 403 "No Authorised
-    /// IPs configured": a launch-day allowlist loss for `--watch` to catch.
-    #[value(name = "starts-403-halfway")]
-    Starts403Halfway,
-    /// The merchant's website publishes no Refund Policy.
-    WebsiteMissingRefundPolicy,
-    // The fault catalogue (issue 10, src/fake/faults.rs): `fault-<name>` for
-    // every [`faults::Fault`]; the probes it does not reach must still pass.
-    /// Nothing listens where the partner APIs and the webhook endpoint should be.
-    FaultConnectionRefused,
-    /// The partner and webhook servers reset the connection during the TLS handshake.
-    FaultResetDuringHandshake,
-    /// The partner and webhook servers answer bytes that are neither TLS nor HTTP.
-    FaultGarbage,
-    /// The partner and webhook servers accept connections and never answer.
-    FaultSilent,
-    /// The partner and webhook servers answer one byte per second.
-    FaultSlowloris,
-    /// The partner APIs and the webhook endpoint answer 429 with `Retry-After: 3600`.
-    #[value(name = "fault-http-429")]
-    FaultHttp429,
-    /// The partner APIs and the webhook endpoint answer 500.
-    #[value(name = "fault-http-500")]
-    FaultHttp500,
-    /// The partner APIs and the webhook endpoint answer 502.
-    #[value(name = "fault-http-502")]
-    FaultHttp502,
-    /// The partner APIs and the webhook endpoint answer 503 with `Retry-After`.
-    #[value(name = "fault-http-503")]
-    FaultHttp503,
-    /// The partner APIs and the webhook endpoint answer a 50 MB body.
-    FaultHugeBody,
-    /// The partner APIs and the webhook endpoint answer JSON cut in the middle.
-    FaultInvalidJson,
-    /// The partner APIs and the webhook endpoint answer an HTML login page.
-    FaultWrongContentType,
-    /// The nameserver answers SERVFAIL for the demo's names.
-    FaultDnsServfail,
-    /// The nameserver answers REFUSED for the demo's names.
-    FaultDnsRefused,
-    /// The demo domain's answer does not fit UDP and the nameserver has no TCP.
-    FaultDnsTruncated,
-    /// The nameserver never answers for the demo's names.
-    FaultDnsSilent,
-    /// The merchant's webhook endpoint reads each delivery and closes the connection.
-    FaultWebhookCloses,
+/// Declares [`Scenario`] from one table: each named scenario's command-line
+/// name and what it breaks. The fault catalogue's scenarios come from
+/// [`faults::Fault`]'s own table, so no fault is listed twice.
+macro_rules! scenarios {
+    ($($variant:ident = $name:literal => $help:literal,)*) => {
+        /// A behaviour of the fakes: healthy, or broken in one named way.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Scenario {
+            $(#[doc = $help] $variant,)*
+            /// A fault of the catalogue (src/fake/faults.rs), `fault-<name>`: the
+            /// probes it does not reach must still pass.
+            Fault(faults::Fault),
+        }
+
+        impl Scenario {
+            /// The named scenarios, in listing order (the faults follow them).
+            const NAMED: &'static [Scenario] = &[$(Scenario::$variant),*];
+
+            /// The scenario's name on the command line, e.g. `wrong-key` or `fault-http-429`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Scenario::$variant => $name,)*
+                    Scenario::Fault(f) => f.scenario_name(),
+                }
+            }
+
+            /// What the scenario breaks, one line (`golive fake scenarios`).
+            pub fn help(self) -> &'static str {
+                match self {
+                    $(Scenario::$variant => $help,)*
+                    Scenario::Fault(f) => f.scenario_help(),
+                }
+            }
+        }
+    };
+}
+
+scenarios! {
+    Healthy = "healthy" => "Everything works: the demo passes",
+    IpNotAllowlisted = "ip-not-allowlisted" => "Axys answers 403 \"No Authorised IPs configured\" (IP not allowlisted, or PTR not set)",
+    WrongKey = "wrong-key" => "The configured private key does not belong to the program certificate",
+    CertExpired = "cert-expired" => "The program certificate expired yesterday",
+    CertExpiringSoon = "cert-expiring-soon" => "The program certificate expires in 10 days",
+    UntrustedCa = "untrusted-ca" => "The program certificate is signed by a CA the partner does not trust",
+    NoClientCert = "no-client-cert" => "The environment has no client certificate at all",
+    MtlsNotEnforced = "mtls-not-enforced" => "The partner's front never asks for a client certificate",
+    ApiKeyRejected = "api-key-rejected" => "Both partners reject the API key with 401",
+    PartnerDown = "partner-down" => "Both partner APIs answer 500",
+    PartnerHangs = "partner-hangs" => "The partner APIs answer after 30 s: probes reach their deadline",
+    WebhookAcceptsAnything = "webhook-accepts-anything" => "The merchant's webhook receiver answers 200 to everything, forgeries included",
+    PtrMissing = "ptr-missing" => "The calling IPv4 has no PTR record (NXDOMAIN); Axys answers 403",
+    PtrNotInCert = "ptr-not-in-cert" => "The PTR names the provider's generic host, not a certificate name; Axys answers 403",
+    APointsElsewhere = "a-points-elsewhere" => "The certificate's domain has an A record elsewhere; Axys answers 403",
+    Starts403Halfway = "starts-403-halfway" => "Axys answers its first 3 authenticated requests, then 403 \"No Authorised IPs configured\": a launch-day allowlist loss for `--watch` to catch",
+    WebsiteMissingRefundPolicy = "website-missing-refund-policy" => "The merchant's website publishes no Refund Policy",
 }
 
 impl Scenario {
+    /// Every scenario, in listing order: the named ones, then one per fault of
+    /// the catalogue.
+    pub fn all() -> &'static [Scenario] {
+        static ALL: std::sync::LazyLock<Vec<Scenario>> = std::sync::LazyLock::new(|| {
+            Scenario::NAMED.iter().copied().chain(faults::Fault::ALL.iter().map(|&f| Scenario::Fault(f))).collect()
+        });
+        &ALL
+    }
+
     /// The scenario's name on the command line.
     pub fn name(self) -> String {
-        clap::ValueEnum::to_possible_value(&self).map_or_else(String::new, |v| v.get_name().to_string())
+        self.as_str().to_string()
     }
 
     /// The fault of a `fault-<name>` scenario.
     pub fn fault(self) -> Option<faults::Fault> {
-        let name = self.name();
-        faults::Fault::ALL.iter().copied().find(|f| name.strip_prefix("fault-") == Some(f.name()))
+        match self {
+            Scenario::Fault(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+/// `--scenario NAME`: parsed from and listed by the one table above.
+impl clap::ValueEnum for Scenario {
+    fn value_variants<'a>() -> &'a [Self] {
+        Scenario::all()
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(self.help()))
     }
 }
 
@@ -544,13 +543,21 @@ async fn start_axys_front(scenario: Scenario, upstream: &str, dir: &Path) -> Res
     .await
 }
 
-/// Writes a file only its owner can read (0600 on Unix).
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+#[cfg(test)]
+mod scenario_tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_has_one_name_that_parses_back_to_it() {
+        let all = Scenario::all();
+        assert_eq!(all.len(), Scenario::NAMED.len() + faults::Fault::ALL.len());
+        let mut names = std::collections::BTreeSet::new();
+        for &s in all {
+            assert!(names.insert(s.as_str()), "{} named twice", s.as_str());
+            assert_eq!(<Scenario as clap::ValueEnum>::from_str(s.as_str(), false), Ok(s));
+            assert!(!s.help().is_empty() && !s.help().ends_with('.'), "{}", s.as_str());
+            assert_eq!(s.fault().map(faults::Fault::scenario_name), s.fault().map(|_| s.as_str()));
+        }
+        assert_eq!(Scenario::Fault(faults::Fault::RateLimited).as_str(), "fault-http-429");
+    }
 }

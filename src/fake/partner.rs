@@ -34,25 +34,8 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
         | Scenario::APointsElsewhere
         | Scenario::Starts403Halfway
         | Scenario::WebsiteMissingRefundPolicy
-
         // The fault catalogue redirects URLs to its fault server instead (see Fakes::environments).
-        | Scenario::FaultConnectionRefused
-        | Scenario::FaultResetDuringHandshake
-        | Scenario::FaultGarbage
-        | Scenario::FaultSilent
-        | Scenario::FaultSlowloris
-        | Scenario::FaultHttp429
-        | Scenario::FaultHttp500
-        | Scenario::FaultHttp502
-        | Scenario::FaultHttp503
-        | Scenario::FaultHugeBody
-        | Scenario::FaultInvalidJson
-        | Scenario::FaultWrongContentType
-        | Scenario::FaultDnsServfail
-        | Scenario::FaultDnsRefused
-        | Scenario::FaultDnsTruncated
-        | Scenario::FaultDnsSilent
-        | Scenario::FaultWebhookCloses => None,
+        | Scenario::Fault(_) => None,
         Scenario::ApiKeyRejected => Some(error(401, "Invalid API key")),
         Scenario::PartnerDown => Some(error(500, "Internal Server Error")),
         Scenario::PartnerHangs => Some(ResponseTemplate::new(200).set_delay(Duration::from_secs(30))),

@@ -19,6 +19,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData};
 
 use crate::config::Environment;
+use crate::report::ErrorClass;
 
 /// How long one query waits for one server before it is retried.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
@@ -100,14 +101,14 @@ impl DnsFailure {
     }
 
     /// The error class reported in signals, e.g. `dns-timeout`.
-    pub fn class(&self) -> &'static str {
+    pub fn class(&self) -> ErrorClass {
         match self {
-            DnsFailure::NxDomain => "dns-nxdomain",
-            DnsFailure::NoData => "dns-nodata",
-            DnsFailure::ServFail => "dns-servfail",
-            DnsFailure::Refused => "dns-refused",
-            DnsFailure::Timeout => "dns-timeout",
-            DnsFailure::Other(_) => "dns",
+            DnsFailure::NxDomain => ErrorClass::DnsNxdomain,
+            DnsFailure::NoData => ErrorClass::DnsNodata,
+            DnsFailure::ServFail => ErrorClass::DnsServfail,
+            DnsFailure::Refused => ErrorClass::DnsRefused,
+            DnsFailure::Timeout => ErrorClass::DnsTimeout,
+            DnsFailure::Other(_) => ErrorClass::Dns,
         }
     }
 }

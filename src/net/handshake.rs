@@ -15,6 +15,8 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
+use crate::report::ErrorClass;
+
 /// What the server revealed during the handshake.
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -65,23 +67,23 @@ pub enum Rejection {
 
 impl Rejection {
     /// The class name used in reports and pack diagnoses.
-    pub fn class(self) -> &'static str {
+    pub fn class(self) -> ErrorClass {
         match self {
-            Rejection::CertificateRequired => "certificate-required",
-            Rejection::UnknownCa => "unknown-ca",
-            Rejection::BadCertificate => "bad-certificate",
-            Rejection::CertificateExpired => "certificate-expired",
-            Rejection::HandshakeFailure => "handshake-failure",
-            Rejection::ConnectionClosed => "connection-closed",
-            Rejection::ServerUntrusted => "server-untrusted",
-            Rejection::HostnameMismatch => "hostname-mismatch",
-            Rejection::ServerCertExpired => "server-cert-expired",
-            Rejection::NotTls => "not-tls",
-            Rejection::ConnectionRefused => "connection-refused",
-            Rejection::Connect => "connect",
-            Rejection::Dns => "dns",
-            Rejection::Timeout => "timeout",
-            Rejection::Other => "tls",
+            Rejection::CertificateRequired => ErrorClass::CertificateRequired,
+            Rejection::UnknownCa => ErrorClass::UnknownCa,
+            Rejection::BadCertificate => ErrorClass::BadCertificate,
+            Rejection::CertificateExpired => ErrorClass::CertExpired,
+            Rejection::HandshakeFailure => ErrorClass::HandshakeFailure,
+            Rejection::ConnectionClosed => ErrorClass::ConnectionClosed,
+            Rejection::ServerUntrusted => ErrorClass::ServerUntrusted,
+            Rejection::HostnameMismatch => ErrorClass::HostnameMismatch,
+            Rejection::ServerCertExpired => ErrorClass::ServerCertExpired,
+            Rejection::NotTls => ErrorClass::NotTls,
+            Rejection::ConnectionRefused => ErrorClass::ConnectionRefused,
+            Rejection::Connect => ErrorClass::Connect,
+            Rejection::Dns => ErrorClass::Dns,
+            Rejection::Timeout => ErrorClass::Timeout,
+            Rejection::Other => ErrorClass::Tls,
         }
     }
 
@@ -337,7 +339,7 @@ pub async fn connect(
     })?;
     let tls = TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|e| {
         let rejection = Rejection::of_error(&e);
-        tracing::debug!(host, port, class = rejection.class(), "TLS handshake failed");
+        tracing::debug!(host, port, class = rejection.class().as_str(), "TLS handshake failed");
         Failure { rejection, message: format!("TLS handshake with {host}:{port} failed: {}", describe_tls(&e)) }
     })?;
     timings.tls = started.elapsed();

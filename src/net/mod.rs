@@ -13,6 +13,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tokio::sync::OnceCell;
 
 use crate::config::Environment;
+use crate::report::ErrorClass;
 
 /// Bodies larger than this are cut when read: reads are always bounded.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -142,18 +143,38 @@ pub fn masked_headers<'h>(
 }
 
 /// A stable class for an HTTP client error, for diagnoses and reports.
-pub fn error_class(e: &reqwest::Error) -> &'static str {
+pub fn error_class(e: &reqwest::Error) -> ErrorClass {
     if e.is_timeout() {
-        "timeout"
+        ErrorClass::Timeout
     } else if e.is_connect() {
-        if format!("{e:?}").contains("Connection refused") { "connection-refused" } else { "connect" }
+        if io_kind(e) == Some(std::io::ErrorKind::ConnectionRefused) {
+            ErrorClass::ConnectionRefused
+        } else {
+            ErrorClass::Connect
+        }
     } else if e.is_body() || e.is_decode() {
-        "body"
+        ErrorClass::Body
     } else if e.is_request() {
-        "request"
+        ErrorClass::Request
     } else {
-        "http"
+        ErrorClass::Http
     }
+}
+
+/// The kind of the first I/O error among an error's causes (`source()` chain,
+/// looking inside I/O errors that wrap another error).
+pub fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            // An I/O error that wraps another (hyper's, rustls') may hide a
+            // more precise I/O error inside it.
+            let inner = io.get_ref().and_then(|i| io_kind(i));
+            return Some(inner.unwrap_or(io.kind()));
+        }
+        next = err.source();
+    }
+    None
 }
 
 /// An HTTP client error as one short line that says what happened, e.g.

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use super::request::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
-    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, SecretPolicy, SentRequest, exchange, temporal_key_age,
+    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange, temporal_key_age,
 };
 use crate::config::{Environment, Secret};
 use crate::report::{Check, Diagnosis, Outcome, Status};
@@ -144,11 +144,10 @@ fn report_done(out: &mut Outcome, done: Exchanged, env_name: &str) {
             ));
         }
         Ok(at) => {
-            out.check(Check::new(
+            out.check(Check::note(
                 "answer",
-                Status::Pass,
                 format!(
-                    "note: the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
+                    "the partner's raw answer was saved first, in {} (mode 0600): it holds the key too, and its id, which key rotation needs; store it with the key, then delete it",
                     at.display()
                 ),
             ));
@@ -164,11 +163,10 @@ fn report_done(out: &mut Outcome, done: Exchanged, env_name: &str) {
     }
     out.fact("key_found_at", done.found.at.clone());
     if !done.found.configured {
-        out.check(Check::new(
+        out.check(Check::note(
             "answer-shape",
-            Status::Pass,
             format!(
-                "note: the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
+                "the key was found at {}, an alternative the pack lists, not at its key_path and key_id_path",
                 done.found.at
             ),
         ));
@@ -189,13 +187,9 @@ fn report_done(out: &mut Outcome, done: Exchanged, env_name: &str) {
 
 /// The check, facts, signals and diagnosis of an exchange that did not happen or did not finish.
 fn report_failure(out: &mut Outcome, e: ExchangeError, names: &ExchangeInputs) {
-    let status = match &e {
-        ExchangeError::Timeout
-        | ExchangeError::Transport(_)
-        | ExchangeError::UnknownState(_)
-        | ExchangeError::KeptElsewhere { .. }
-        | ExchangeError::ServerError(_) => Status::Error,
-        _ => Status::Fail,
+    let status = match e.kind() {
+        FailureKind::NoVerdict => Status::Error,
+        FailureKind::NotSent | FailureKind::Wrong => Status::Fail,
     };
     out.check(Check::new("exchange", status, e.to_string()));
     out.fact("request_sent", e.sent());

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 
 use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::{self, Inputs, Policy};
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// A built `cert` probe.
 struct CertProbe {
@@ -37,7 +37,7 @@ impl Probe for CertProbe {
                     cx.env.name
                 ),
             ));
-            out.signals.error_class = Some("cert-not-configured".to_string());
+            out.signals.error_class = Some(ErrorClass::CertNotConfigured);
             out.diagnosis = Some(Diagnosis {
                 cause: "the environment names no client certificate".to_string(),
                 fix: format!(
@@ -58,7 +58,7 @@ impl Probe for CertProbe {
             Ok(i) => i,
             Err(e) => {
                 out.check(Check::new("certificate", Status::Error, format!("reading the certificate failed: {e}")));
-                out.signals.error_class = Some("panic".to_string());
+                out.signals.error_class = Some(ErrorClass::Panic);
                 return out;
             }
         };
@@ -91,10 +91,10 @@ impl Probe for CertProbe {
                     cx.env.name
                 ),
             ));
-            out.signals.error_class.get_or_insert_with(|| "key-not-configured".to_string());
+            out.signals.error_class.get_or_insert(ErrorClass::KeyNotConfigured);
         }
         if let Some(class) = inspection.error_class() {
-            out.signals.error_class = Some(class.to_string());
+            out.signals.error_class = Some(class);
         }
         out.diagnosis = inspection.diagnosis(&inputs).or_else(|| {
             inputs.key.is_none().then(|| Diagnosis {

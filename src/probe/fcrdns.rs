@@ -21,7 +21,7 @@ use serde::Deserialize;
 use self::lookup::{Lookups, ip_fact, name_fact};
 use self::names::{CertName, normalize_ip};
 use super::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// The default bound on PTR names considered per IP.
 const DEFAULT_MAX_PTR: usize = 10;
@@ -138,7 +138,7 @@ impl FcrdnsProbe {
 
 fn input_error(mut out: Outcome, name: &str, d: Diagnosis) -> Outcome {
     out.check(Check::new(name, Status::Error, format!("{}; {}", d.cause, d.fix)));
-    out.signals.error_class = Some("input".into());
+    out.signals.error_class = Some(ErrorClass::Input);
     out.diagnosis = Some(d);
     out
 }
@@ -211,7 +211,7 @@ impl Probe for FcrdnsProbe {
         let status =
             Status::combine(out.checks.iter().map(|c| c.status).chain(verdicts.iter().map(|v| v.check.status)));
         if status == Status::Error {
-            out.signals.error_class = verdicts.iter().find_map(|v| v.class).map(str::to_string);
+            out.signals.error_class = verdicts.iter().find_map(|v| v.class);
         }
         if out.diagnosis.is_none() {
             out.diagnosis = verdict::overall(&verdicts);

@@ -22,7 +22,7 @@ use super::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_va
 use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// What a server that never asks for a client certificate gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -105,7 +105,7 @@ async fn load_identity(cx: &ProbeContext, out: &mut Outcome) -> Option<Identity>
         Ok(Ok(v)) => v,
         Ok(Err(mismatch)) => {
             out.check(Check::new("client identity", Status::Fail, mismatch));
-            out.signals.error_class = Some("key-mismatch".into());
+            out.signals.error_class = Some(ErrorClass::KeyMismatch);
             out.diagnosis = Some(Diagnosis {
                 cause: "the private key does not belong to the client certificate (wrong cert/key pair)".into(),
                 fix: "point client_key at the key the certificate was issued for; `openssl x509 -noout -pubkey -in CERT` and `openssl pkey -pubout -in KEY` print the same key for a pair".into(),
@@ -114,7 +114,7 @@ async fn load_identity(cx: &ProbeContext, out: &mut Outcome) -> Option<Identity>
         }
         Err(e) => {
             out.check(Check::new("client identity", Status::Error, e));
-            out.signals.error_class = Some("client-setup".into());
+            out.signals.error_class = Some(ErrorClass::ClientSetup);
             return None;
         }
     };
@@ -233,6 +233,7 @@ impl MtlsProbe {
                 mask_outcome(&mut judged, &self.request.sensitive);
                 out.checks.extend(judged.checks);
                 out.facts.extend(judged.facts);
+                out.http_status = judged.http_status.or(out.http_status);
                 out.signals = judged.signals;
                 trace_exchange(
                     cx,
@@ -246,7 +247,7 @@ impl MtlsProbe {
                     ),
                 );
                 if status == 400 && String::from_utf8_lossy(&body).to_lowercase().contains("certificate") {
-                    out.signals.error_class = Some("client-cert-http-400".into());
+                    out.signals.error_class = Some(ErrorClass::ClientCertHttp400);
                     out.diagnosis = Some(Diagnosis {
                         cause: "the server finished the handshake but answered HTTP 400 about the client certificate (nginx does this when none, or an unverified one, was sent)".into(),
                         fix: "check that client_cert and client_key are set and that the certificate is issued by a CA the server accepts".into(),
@@ -458,7 +459,7 @@ fn trace_tls(cx: &ProbeContext, out: &Outcome, host: &str, port: u16, failure: O
 fn reject(out: &mut Outcome, failure: Failure, name: &str) {
     let status = if failure.rejection.is_verdict() { Status::Fail } else { Status::Error };
     out.check(Check::new(name, status, failure.message));
-    out.signals.error_class = Some(failure.rejection.class().to_string());
+    out.signals.error_class = Some(failure.rejection.class());
     out.diagnosis = Some(diagnosis(failure.rejection));
 }
 

@@ -436,6 +436,7 @@ impl Run<'_> {
         let prefix = if self.prefix { format!("{} ", step.name) } else { String::new() };
         out.phases.extend(local.phases.into_iter().map(|p| Phase { name: format!("{prefix}{}", p.name), ..p }));
         out.facts.extend(local.facts);
+        out.http_status = local.http_status.or(out.http_status);
         out.signals = local.signals;
         if local.diagnosis.is_some() {
             out.diagnosis = local.diagnosis;
@@ -561,7 +562,7 @@ impl Run<'_> {
                 exchange(None, Vec::new(), None, Some(why.clone()), Vec::new());
                 out.check(Check::new("request", Status::Error, format!("{} {url}: {why}", step.method)));
                 let class = net::error_class(&e);
-                out.signals.error_class = Some(class.to_string());
+                out.signals.error_class = Some(class);
                 if let Ok(u) = reqwest::Url::parse(&url) {
                     out.diagnosis = Some(transport_diagnosis(class, &u));
                 }

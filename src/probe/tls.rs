@@ -110,7 +110,7 @@ impl Probe for TlsProbe {
                 let status = if failed.rejection.is_verdict() { Status::Fail } else { Status::Error };
                 failure = Some(failed.to_json());
                 out.check(Check::new("handshake", status, failed.message));
-                out.signals.error_class = Some(failed.rejection.class().into());
+                out.signals.error_class = Some(failed.rejection.class());
                 out.diagnosis = Some(diagnosis(failed.rejection, host));
             }
             Err(_) => {
@@ -120,7 +120,7 @@ impl Probe for TlsProbe {
                 };
                 failure = Some(failed.to_json());
                 out.check(Check::new("handshake", Status::Error, failed.message));
-                out.signals.error_class = Some(failed.rejection.class().into());
+                out.signals.error_class = Some(failed.rejection.class());
             }
         }
         self.judge_chain(&chain, &mut out);

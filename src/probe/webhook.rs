@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::WebhookAuth;
 use crate::net;
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 use crate::webhook::{Key, Scheme, scheme};
 use cases::{Case, Delivery, Event, Verdicts};
 
@@ -81,7 +81,7 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
 
 fn not_configured(out: &mut Outcome, env: &str, why: &str, fix: String) {
     out.check(Check::new("configuration", Status::Error, format!("environment `{env}`: {why}")));
-    out.signals.error_class = Some("not-configured".into());
+    out.signals.error_class = Some(ErrorClass::NotConfigured);
     out.diagnosis = Some(Diagnosis { cause: format!("the webhook probe cannot run: {why}"), fix });
 }
 
@@ -121,7 +121,7 @@ impl Probe for WebhookProbe {
             Ok(c) => c,
             Err(e) => {
                 out.check(Check::new("client", Status::Error, e));
-                out.signals.error_class = Some("client-setup".into());
+                out.signals.error_class = Some(ErrorClass::ClientSetup);
                 return out;
             }
         };
@@ -175,7 +175,7 @@ impl Probe for WebhookProbe {
                     let message = format!("{}: POST {} failed: {}", case.label(), webhook.url, net::describe(&e));
                     out.check(Check::new(case.check_name(), Status::Error, message));
                     if *case == Case::Signed {
-                        out.signals.error_class = Some(class.to_string());
+                        out.signals.error_class = Some(class);
                         out.diagnosis = Some(transport_diagnosis(class, &webhook.url));
                         return out;
                     }
@@ -187,7 +187,7 @@ impl Probe for WebhookProbe {
             if *case == Case::Signed {
                 out.signals.http_status = Some(answer.status);
                 out.signals.url = Some(webhook.url.to_string());
-                out.fact("status", answer.status);
+                out.answered(answer.status);
             }
             out.check(verdicts.judge(*case, &answer, expect, &scheme));
         }
@@ -278,15 +278,15 @@ fn slow_diagnosis(latencies: &[(Case, Duration)], limit: Duration) -> Option<Dia
     })
 }
 
-fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
+fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     match class {
-        "timeout" => Diagnosis {
+        ErrorClass::Timeout => Diagnosis {
             cause: format!("the webhook endpoint {host}:{port} did not answer before the deadline"),
             fix: "check that the endpoint is up and answers quickly (store the event, answer, then process it)".into(),
         },
-        "connection-refused" => Diagnosis {
+        ErrorClass::ConnectionRefused => Diagnosis {
             cause: format!("nothing accepts connections at {host}:{port}"),
             fix: "check webhook.url (host and port) and that the endpoint is deployed and running".into(),
         },

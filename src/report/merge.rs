@@ -186,6 +186,7 @@ mod tests {
                 runbook: vec![],
                 tags: vec![],
                 trace: vec![],
+                http_status: None,
             })
             .collect();
         RunSummary {

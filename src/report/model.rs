@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::spec::{Diagnosis, RunbookRef, Signals};
 
+
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -85,12 +86,22 @@ pub struct Check {
     /// What the check saw, when that is a value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
+    /// Whether this is a note: a passing check that carries advice, worth
+    /// showing even when the probe passed. Made by [`Check::note`], whose
+    /// message starts `note: ` for every reader; renderers ask this field.
+    #[serde(skip)]
+    pub note: bool,
 }
 
 impl Check {
     /// A check with a status and message and no expected/actual values.
     pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
-        Check { name: name.into(), status, message: message.into(), expected: None, actual: None }
+        Check { name: name.into(), status, message: message.into(), expected: None, actual: None, note: false }
+    }
+
+    /// A note: a passing check that carries advice (its message reads `note: <advice>`).
+    pub fn note(name: impl Into<String>, advice: impl std::fmt::Display) -> Self {
+        Check { note: true, ..Check::new(name, Status::Pass, format!("note: {advice}")) }
     }
 
     /// Adds the expected and actual values.
@@ -123,6 +134,9 @@ pub struct Outcome {
     pub diagnosis: Option<Diagnosis>,
     /// What pack diagnoses may match on.
     pub signals: Signals,
+    /// The HTTP status of the probe's final answer, typed (the `status` fact
+    /// shows it to readers): set by [`Outcome::answered`].
+    pub http_status: Option<u16>,
 }
 
 impl Outcome {
@@ -130,6 +144,13 @@ impl Outcome {
     pub fn check(&mut self, check: Check) -> &mut Self {
         self.checks.push(check);
         self
+    }
+
+    /// Records the HTTP status of the probe's final answer: the `status` fact
+    /// reports show and the typed [`Outcome::http_status`] the watch counts.
+    pub fn answered(&mut self, status: u16) -> &mut Self {
+        self.http_status = Some(status);
+        self.fact("status", status)
     }
 
     /// Records a fact.
@@ -170,6 +191,10 @@ pub struct ProbeReport {
     /// Typed facts.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub facts: BTreeMap<String, serde_json::Value>,
+    /// The HTTP status of the probe's final answer ([`Outcome::http_status`]);
+    /// the JSON report shows it as the `status` fact.
+    #[serde(skip)]
+    pub http_status: Option<u16>,
     /// Cause and fix, for a probe that did not pass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
@@ -254,10 +279,10 @@ impl ProbeReport {
         self.checks.iter().filter(|c| c.status != Status::Pass)
     }
 
-    /// Passing checks that carry advice (their message starts with `note:`),
-    /// worth showing even when the probe passed.
+    /// Passing checks that carry advice ([`Check::note`]), worth showing even
+    /// when the probe passed.
     pub fn notes(&self) -> impl Iterator<Item = &Check> {
-        self.checks.iter().filter(|c| c.status == Status::Pass && c.message.starts_with("note:"))
+        self.checks.iter().filter(|c| c.note && c.status == Status::Pass)
     }
 
     /// The runbook section this probe is grouped under.

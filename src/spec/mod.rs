@@ -4,12 +4,14 @@
 //! types; `report`, `probe`, `apikey` and the rest act on them. Nothing here
 //! imports another golive module.
 
+pub mod error_class;
 pub mod exchange;
 pub mod input;
 pub mod kind;
 pub mod outcome;
 pub mod secret_policy;
 
+pub use error_class::ErrorClass;
 pub use exchange::{ExchangeSpec, KeyPaths};
 pub use input::{ExchangeInputs, InputFormat, InputSpec};
 pub use kind::ProbeKind;

@@ -31,7 +31,7 @@ pub struct Signals {
     /// The (bounded, redacted) body of that response.
     pub body: Option<String>,
     /// A stable error class, e.g. `timeout`, `connect`, `tls`, `unknown-ca`.
-    pub error_class: Option<String>,
+    pub error_class: Option<super::ErrorClass>,
     /// The URL that gave `http_status` and `body`, when the probe knows it: a
     /// pack-wide diagnosis only matches answers of the partner's API.
     pub url: Option<String>,

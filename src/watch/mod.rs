@@ -195,9 +195,9 @@ pub async fn watch(
     acc.finish(plan, started_at, clock.elapsed(), opts.interval, interrupted)
 }
 
-/// The HTTP status of a probe's final answer, from its facts.
+/// The HTTP status of a probe's final answer (typed, never read back from its facts).
 pub fn http_status(report: &ProbeReport) -> Option<u16> {
-    report.facts.get("status").and_then(serde_json::Value::as_u64).and_then(|s| u16::try_from(s).ok())
+    report.http_status
 }
 
 fn now() -> time::OffsetDateTime {

@@ -25,6 +25,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-diagnosis-status", "staging", "a diagnosis status that is neither a status nor a class"),
     ("invalid-unknown-input", "production", "unknown key, listing the inputs the pack declares"),
     ("invalid-literal-input-secret", "production", "a secret input written as a literal, value hidden"),
+    ("invalid-diagnosis-error-class", "staging", "an error class with a typo, with a suggestion"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
 ];
 

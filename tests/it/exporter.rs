@@ -84,8 +84,10 @@ fn free_port() -> u16 {
 }
 
 /// The demo's read-only probes, as `golive serve --env demo` lists them.
-const DEMO_READ_ONLY: [&str; 13] = [
+const DEMO_READ_ONLY: [&str; 15] = [
     "axys-cert",
+    "axys-exposure",
+    "pai-exposure",
     "axys-tls",
     "axys-auth",
     "axys-fcrdns",

@@ -151,15 +151,15 @@ const PLAIN_HTTP_ENVS: [(&str, &str); 3] =
 fn verify_refuses_an_api_key_aimed_at_plain_http_before_any_connection() {
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("golive.toml"), PLAIN_HTTP_CONFIG).expect("config");
-    let started = Instant::now();
     let out = golive_in(
         dir.path(),
         &["verify", "--env", "staging", "--only", "pai-api-key", "--evidence", "ev", "--report", "json=r.json"],
         &PLAIN_HTTP_ENVS,
     );
     let err = stderr(&out);
+    // Exit 2 is decided while planning, before the runner starts: no probe ran,
+    // so nothing connected (no report, no evidence, nothing on stdout below).
     assert_eq!(out.status.code(), Some(2), "{err}{}", stdout(&out));
-    assert!(started.elapsed() < Duration::from_secs(5), "no connection was tried: {:?}", started.elapsed());
     assert!(err.contains("probe `pai-api-key` would send `api_key` over plain http:// to http://192.0.2.1"), "{err}");
     assert!(err.contains("[env.staging]") && err.contains("allow_insecure_http = true"), "{err}");
     assert!(stdout(&out).is_empty(), "nothing ran: {}", stdout(&out));

@@ -100,6 +100,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             checks,
             phases: Vec::new(),
             facts,
+            http_status: Some(500),
             diagnosis: diagnosis.then(|| Diagnosis { cause: h[1].clone(), fix: h[2].clone() }),
             runbook: vec![RunbookRef { runbook: "rb".into(), section: "Phase 3".into(), item: format!("Item {id}") }],
             tags: Vec::new(),
@@ -107,7 +108,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
         }
     };
     let probes = vec![
-        probe("pass", Status::Pass, vec![check("status", Status::Pass, &format!("note: {}", h[0]), &h[1])], false),
+        probe("pass", Status::Pass, vec![Check::note("status", &h[0]).with_values(&h[1], &h[1])], false),
         probe(
             "fail",
             Status::Fail,

@@ -27,6 +27,7 @@ mod hostile_text;
 mod import_layers;
 mod init;
 mod key_answer;
+mod layers;
 mod masking;
 mod merge;
 mod mtls;

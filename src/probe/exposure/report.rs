@@ -9,7 +9,7 @@ use super::Results;
 use super::files::FileScan;
 use super::git::{GitError, RepoScan};
 use super::scan::{Found, Kind};
-use crate::report::{Check, Diagnosis, Outcome, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Status};
 
 /// Bytes read after a PEM BEGIN line to recognise the key.
 const PEM_WINDOW: usize = 16 * 1024;
@@ -86,43 +86,45 @@ fn count(n: u64, one: &str, many: &str) -> String {
 
 /// The error classes of this kind, kebab-case, for pack diagnoses.
 pub mod class {
+    use crate::report::ErrorClass;
+
     /// A configured secret or partner key in the repository's history or working tree.
-    pub const SECRET_IN_SOURCE: &str = "secret-in-source-control";
+    pub const SECRET_IN_SOURCE: ErrorClass = ErrorClass::SecretInSourceControl;
     /// A PEM private key block in the repository.
-    pub const KEY_IN_SOURCE: &str = "private-key-in-source-control";
+    pub const KEY_IN_SOURCE: ErrorClass = ErrorClass::PrivateKeyInSourceControl;
     /// A secret, private key or API key literal in a bundle or a live page.
-    pub const SECRET_IN_FRONT_END: &str = "secret-in-front-end";
+    pub const SECRET_IN_FRONT_END: ErrorClass = ErrorClass::SecretInFrontEnd;
     /// A card number not masked, or a CVV value, in a log.
-    pub const CARD_IN_LOGS: &str = "card-data-in-logs";
+    pub const CARD_IN_LOGS: ErrorClass = ErrorClass::CardDataInLogs;
     /// A configured secret or private key in a log.
-    pub const SECRET_IN_LOGS: &str = "secret-in-logs";
+    pub const SECRET_IN_LOGS: ErrorClass = ErrorClass::SecretInLogs;
     /// git is not installed or could not run.
-    pub const GIT_UNAVAILABLE: &str = "git-unavailable";
+    pub const GIT_UNAVAILABLE: ErrorClass = ErrorClass::GitUnavailable;
     /// git refused (not a repository, a broken object).
-    pub const GIT_FAILED: &str = "git-failed";
+    pub const GIT_FAILED: ErrorClass = ErrorClass::GitFailed;
     /// A configured page could not be read.
-    pub const PAGE_UNREACHABLE: &str = "page-unreachable";
+    pub const PAGE_UNREACHABLE: ErrorClass = ErrorClass::PageUnreachable;
     /// The scan did not end before the probe's deadline.
-    pub const TIMEOUT: &str = "timeout";
+    pub const TIMEOUT: ErrorClass = ErrorClass::Timeout;
 }
 
 struct Verdict<'o> {
     out: &'o mut Outcome,
-    fail: Option<&'static str>,
-    error: Option<&'static str>,
+    fail: Option<ErrorClass>,
+    error: Option<ErrorClass>,
     /// Every failing class, in the order first found.
-    fails: Vec<&'static str>,
+    fails: Vec<ErrorClass>,
 }
 
 impl Verdict<'_> {
-    fn fail(&mut self, name: &str, class: &'static str, message: String) {
+    fn fail(&mut self, name: &str, class: ErrorClass, message: String) {
         self.fail.get_or_insert(class);
         if !self.fails.contains(&class) {
             self.fails.push(class);
         }
         self.out.check(Check::new(name, Status::Fail, message));
     }
-    fn error(&mut self, name: &str, class: &'static str, message: String) {
+    fn error(&mut self, name: &str, class: ErrorClass, message: String) {
         self.error.get_or_insert(class);
         self.out.check(Check::new(name, Status::Error, message));
     }
@@ -154,14 +156,14 @@ pub(super) fn outcome(out: &mut Outcome, r: &Results, env_name: &str) {
     let class = v.fail.or(v.error);
     // One cause and fix per kind of leak found, the first one first.
     v.out.diagnosis = v.fail.map(|_| {
-        let parts: Vec<Diagnosis> = v.fails.iter().map(|c| diagnosis(c)).collect();
+        let parts: Vec<Diagnosis> = v.fails.iter().map(|c| diagnosis(*c)).collect();
         Diagnosis {
             cause: parts.iter().map(|d| d.cause.as_str()).collect::<Vec<_>>().join("; and "),
             fix: parts.iter().map(|d| d.fix.as_str()).collect::<Vec<_>>().join(". And: "),
         }
     });
     if let Some(c) = class {
-        v.out.signals.error_class = Some(c.to_string());
+        v.out.signals.error_class = Some(c);
     }
 }
 
@@ -309,7 +311,7 @@ fn page_checks(v: &mut Verdict<'_>, scan: &super::frontend::PageScan) {
     }
 }
 
-fn diagnosis(class: &str) -> Diagnosis {
+fn diagnosis(class: ErrorClass) -> Diagnosis {
     let (cause, fix) = match class {
         class::SECRET_IN_SOURCE => (
             "a secret of this environment is in the repository: anyone with a clone, a fork or a CI cache has it, \

@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use super::lookup::{IpLookup, NameLookup, PtrName, answer_text};
 use super::names::{CertName, Match};
 use crate::net::dns::{DnsFailure, Family};
-use crate::report::{Check, Diagnosis, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Status};
 
 /// A check and, when it did not pass, its diagnosis and error class.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub struct Verdict {
     /// Cause and fix, when the check did not pass.
     pub diagnosis: Option<Diagnosis>,
     /// The DNS error class, for `error` verdicts.
-    pub class: Option<&'static str>,
+    pub class: Option<ErrorClass>,
 }
 
 fn verdict(name: String, status: Status, message: String, diagnosis: Option<Diagnosis>) -> Verdict {

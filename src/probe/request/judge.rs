@@ -17,7 +17,7 @@ pub(crate) fn judge(
     out.signals.http_status = Some(status);
     out.signals.url = Some(url.to_string());
     out.signals.headers = headers.to_vec();
-    out.fact("status", status);
+    out.answered(status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();
     out.signals.body = Some(text.chars().take(4096).collect());

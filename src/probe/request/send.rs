@@ -12,7 +12,7 @@ use crate::net;
 use crate::probe::ProbeContext;
 use crate::probe::assert::untyped;
 use crate::probe::masking::mask_outcome;
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// Sends the request of `spec` with the environment's client and judges the
 /// answer into `out` (checks, phases, facts, signals, trace), with the pack's
@@ -24,6 +24,7 @@ pub(crate) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     out.checks.extend(local.checks);
     out.phases.extend(local.phases);
     out.facts.extend(local.facts);
+    out.http_status = local.http_status.or(out.http_status);
     out.signals = local.signals;
     if local.diagnosis.is_some() {
         out.diagnosis = local.diagnosis;
@@ -37,7 +38,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
         Ok(c) => c,
         Err(e) => {
             out.check(Check::new("client", Status::Error, e));
-            out.signals.error_class = Some("client-setup".to_string());
+            out.signals.error_class = Some(ErrorClass::ClientSetup);
             return;
         }
     };
@@ -73,7 +74,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
             net::log_request(spec.method.as_str(), spec.url.as_str(), Err(&why), started.elapsed());
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
-            out.signals.error_class = Some(class.to_string());
+            out.signals.error_class = Some(class);
             out.diagnosis = Some(transport_diagnosis(class, &spec.url));
             return;
         }
@@ -91,7 +92,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
             out.phases.extend(phases.iter().cloned());
             trace_exchange(cx, exchange(Some(status), response_headers, None, Some(why.clone()), started, phases));
             out.check(Check::new("body", Status::Error, format!("{target}: {why}")));
-            out.signals.error_class = Some(net::error_class(&e).to_string());
+            out.signals.error_class = Some(net::error_class(&e));
             return;
         }
     };
@@ -112,16 +113,16 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
 }
 
 /// What a transport failure most likely means, partner-neutral.
-pub(crate) fn transport_diagnosis(class: &str, url: &reqwest::Url) -> Diagnosis {
+pub(crate) fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     match class {
-        "timeout" => Diagnosis {
+        ErrorClass::Timeout => Diagnosis {
             cause: format!("{host}:{port} did not answer before the deadline"),
             fix: "check that the service is up and reachable from here (firewall, allowlist), or raise --timeout"
                 .into(),
         },
-        "connection-refused" => Diagnosis {
+        ErrorClass::ConnectionRefused => Diagnosis {
             cause: format!("nothing accepts connections at {host}:{port}"),
             fix: "check base_url (host and port) and that the service is running".into(),
         },

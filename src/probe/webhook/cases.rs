@@ -262,33 +262,31 @@ impl Verdicts {
                     )
                     .with_values(want.to_string(), a.status.to_string())
                 }
-                Some(_) => Check::new(
+                Some(_) => Check::note(
                     name,
-                    Status::Pass,
                     format!(
-                        "note: a duplicate delivery ({}) was answered {}, as the first one; make sure the handler skips an id it has already processed, so a retried event is handled once",
+                        "a duplicate delivery ({}) was answered {}, as the first one; make sure the handler skips an id it has already processed, so a retried event is handled once",
                         self.same_id(),
                         a.status
                     ),
                 ),
                 None => {
                     let note = if is_success(a.status) {
-                        "note: the same delivery sent twice was accepted both times; make sure the handler deduplicates on the event id so a retried event is processed once"
+                        "the same delivery sent twice was accepted both times; make sure the handler deduplicates on the event id so a retried event is processed once"
                     } else {
-                        "note: the same delivery sent twice was refused the second time (it deduplicates); answering the expected status to a duplicate stops the sender's retries"
+                        "the same delivery sent twice was refused the second time (it deduplicates); answering the expected status to a duplicate stops the sender's retries"
                     };
-                    Check::new(name, Status::Pass, format!("{note} (answered {})", a.status))
+                    Check::note(name, format!("{note} (answered {})", a.status))
                 }
             },
             _ if (400..500).contains(&a.status) => {
                 Check::new(name, Status::Pass, format!("{}: rejected with {}", case.label(), a.status))
                     .with_values("4xx", a.status.to_string())
             }
-            Case::FutureTimestamp if is_success(a.status) && !scheme.reject_future => Check::new(
+            Case::FutureTimestamp if is_success(a.status) && !scheme.reject_future => Check::note(
                 name,
-                Status::Pass,
                 format!(
-                    "note: a delivery dated beyond the tolerance in the future was accepted ({}), as the {} reference library does",
+                    "a delivery dated beyond the tolerance in the future was accepted ({}), as the {} reference library does",
                     a.status, scheme.name
                 ),
             ),

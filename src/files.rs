@@ -1,0 +1,14 @@
+//! File-safety helpers shared by production code and the fakes: files only their owner can read.
+
+use std::path::Path;
+
+/// Writes a new file only its owner can read (0600 on Unix); fails if the file exists.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
