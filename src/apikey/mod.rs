@@ -11,7 +11,9 @@ pub mod state;
 
 pub use crate::spec::SecretPolicy;
 pub use crate::spec::secret_policy as policy;
-pub use exchange::{ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, KeyPaths, exchange, temporal_key_age};
+pub use exchange::{
+    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, KeyPaths, exchange, temporal_key_age,
+};
 pub use keyfile::answer_path;
 pub use lifetime::TemporalKeyAge;
 pub use sent::{Recorder, SentRequest};

@@ -19,9 +19,9 @@ use secrecy::SecretString;
 
 use crate::config::interpolate::interpolate_value;
 use crate::config::{self, ConfigError, Environment, Input, Pack, Secret, SecretRef, Stage, Webhook};
-use crate::spec::{InputFormat, InputSpec};
 use crate::exit;
 use crate::probe::{ProbeKind, inputs};
+use crate::spec::{InputFormat, InputSpec};
 
 /// `golive init` options.
 #[derive(Debug, Args)]
@@ -347,14 +347,18 @@ fn fill(env: &mut Environment, key: &str, pack: &Pack) -> bool {
         "client_cert" => env.client_cert = Some(PathBuf::from("certs/program.crt")),
         "client_key" => env.client_key = Some(PathBuf::from("certs/program.key")),
         "api_key" => {
-            env.api_key =
-                Some(Secret { value: SecretString::from(String::new()), source: SecretRef::Env(suggested_env_var(pack, key)) })
+            env.api_key = Some(Secret {
+                value: SecretString::from(String::new()),
+                source: SecretRef::Env(suggested_env_var(pack, key)),
+            })
         }
         "calling_ips" => env.calling_ips = vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))],
         "webhook" => {
             let Ok(url) = reqwest::Url::parse(CHANGE_ME_URL) else { return false };
-            let secret =
-                Secret { value: SecretString::from(String::new()), source: SecretRef::Env(suggested_env_var(pack, "webhook_secret")) };
+            let secret = Secret {
+                value: SecretString::from(String::new()),
+                source: SecretRef::Env(suggested_env_var(pack, "webhook_secret")),
+            };
             env.webhook = Some(Webhook { url, scheme: None, secret });
         }
         "webhook.scheme" => match (env.webhook.as_mut(), crate::webhook::scheme::from_name(&default_scheme(pack))) {
@@ -482,8 +486,9 @@ fn render(pack: &Pack, pack_value: &str, env: &str, needs: &[Need], folder: &Pat
          # Reference: the README's \"Configuration reference\"; `golive list --env {env}` shows the plan.\n\
          \n\
          [env.{env_key}]\n\
-         # A built-in pack (axys, paymentsai) or the path of a pack file.\n\
+         # A built-in pack ({built_in}) or the path of a pack file.\n\
          pack = {pack}\n",
+        built_in = config::pack::BUILT_IN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),
         name = pack.name,
         title = pack.title,
         env_key = bare_key(env),
@@ -520,7 +525,8 @@ mod tests {
     #[test]
     fn a_pack_path_is_written_relative_to_the_configuration() {
         let cwd = std::env::current_dir().unwrap();
-        assert_eq!(pack_reference("axys", Path::new("sub")), "axys");
+        let built_in = crate::config::pack::BUILT_IN[0].0;
+        assert_eq!(pack_reference(built_in, Path::new("sub")), built_in);
         assert_eq!(pack_reference("my.toml", Path::new(".")), "my.toml");
         assert_eq!(pack_reference("./packs/my.toml", Path::new("sub")), "../packs/my.toml");
         assert_eq!(pack_reference(cwd.join("sub/x/my.toml").to_str().unwrap(), Path::new("sub")), "x/my.toml");
@@ -528,8 +534,8 @@ mod tests {
 
     #[test]
     fn suggested_names_are_pack_and_key_upper_cased() {
-        assert_eq!(suggested_env_var("axys", "api_key"), "AXYS_API_KEY");
-        assert_eq!(suggested_env_var("paymentsai", "webhook_secret"), "PAYMENTSAI_WEBHOOK_SECRET");
+        assert_eq!(suggested_env_var("acme", "api_key"), "ACME_API_KEY");
+        assert_eq!(suggested_env_var("acmepay", "webhook_secret"), "ACMEPAY_WEBHOOK_SECRET");
         assert_eq!(suggested_env_var("my-pack", "webhook.auth.basic.password"), "MY_PACK_WEBHOOK_PASSWORD");
     }
 }

@@ -12,8 +12,8 @@ pub mod interpolate;
 pub mod matcher;
 pub mod pack;
 pub mod raw;
-pub mod scheme;
 pub mod schema;
+pub mod scheme;
 pub mod secret;
 pub mod watch_rules;
 

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use super::request::{Exchange, trace_exchange};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
-    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange, temporal_key_age,
+    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange,
+    temporal_key_age,
 };
 use crate::config::{Environment, Secret};
 use crate::report::{Check, Diagnosis, Outcome, Status};

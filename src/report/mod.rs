@@ -19,9 +19,9 @@ pub mod trace;
 use std::io;
 use std::str::FromStr;
 
-pub use events::RunEvent;
 pub use crate::spec::ErrorClass;
 pub use crate::spec::error_class;
+pub use events::RunEvent;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;

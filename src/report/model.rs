@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::spec::{Diagnosis, RunbookRef, Signals};
 
-
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
