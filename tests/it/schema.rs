@@ -163,6 +163,9 @@ fn configurations_validate_and_unknown_keys_and_literal_secrets_are_rejected() {
     let must_fail = BTreeSet::from([
         "fixtures/config/invalid-unknown-key.toml".to_string(),
         "fixtures/config/invalid-literal-secret.toml".to_string(),
+        // A pack's inputs: a misspelt one, and a secret input written as a literal.
+        "fixtures/config/invalid-unknown-input.toml".to_string(),
+        "fixtures/config/invalid-literal-input-secret.toml".to_string(),
         // "2026-11-20 10:00" is no RFC 3339 date-time (`format: date-time`).
         "fixtures/config/invalid-temporal-key-issued-at.toml".to_string(),
     ]);
