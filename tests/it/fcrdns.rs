@@ -256,9 +256,16 @@ async fn servfail_is_an_error_kept_apart_from_nxdomain() {
 #[tokio::test]
 async fn a_server_that_never_answers_is_an_error_at_the_deadline() {
     // Bound but never read: UDP queries and TCP connections go unanswered.
-    let udp = std::net::UdpSocket::bind("127.0.0.1:0").expect("udp");
-    let addr = udp.local_addr().expect("addr");
-    let _tcp = std::net::TcpListener::bind(addr).expect("tcp");
+    // The same port for both: another test may hold the TCP side of a free
+    // UDP port, so try a few ports.
+    let (_udp, _tcp, addr) = (0..50)
+        .find_map(|_| {
+            let udp = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+            let addr = udp.local_addr().ok()?;
+            let tcp = std::net::TcpListener::bind(addr).ok()?;
+            Some((udp, tcp, addr))
+        })
+        .expect("a loopback port free for both UDP and TCP");
     let cert = cert(API, &[API], &[]);
     // Nothing ever answers: only the probe's deadline ends the wait.
     let _watchdog = crate::support::Watchdog::new("fcrdns::never_answers", Duration::from_secs(60));
