@@ -324,8 +324,9 @@ fn input_path(pack: &str, key: &str) -> String {
     format!("secrets/{pack}-{key}")
 }
 
-fn placeholder_secret(pack: &str, key: &str, spec: &InputSpec) -> Secret {
-    Secret { value: SecretString::from(String::new()), source: SecretRef::Env(input_var(pack, key, spec)) }
+/// A secret that is only its reference, `{ env = "VAR" }`: enough for the plan.
+fn placeholder_secret(var: String) -> Secret {
+    Secret { value: SecretString::from(String::new()), source: SecretRef::Env(var) }
 }
 
 /// Sets a placeholder for `key` in `env` so it is no longer missing; false
@@ -333,7 +334,7 @@ fn placeholder_secret(pack: &str, key: &str, spec: &InputSpec) -> Secret {
 fn fill(env: &mut Environment, key: &str, pack: &Pack) -> bool {
     if let Some(spec) = input(pack, key) {
         let value = if spec.secret {
-            Input::Secret(placeholder_secret(&pack.name, key, spec))
+            Input::Secret(placeholder_secret(input_var(&pack.name, key, spec)))
         } else if spec.format == InputFormat::Path {
             Input::Path(PathBuf::from(input_path(&pack.name, key)))
         } else {
@@ -346,19 +347,11 @@ fn fill(env: &mut Environment, key: &str, pack: &Pack) -> bool {
     match key {
         "client_cert" => env.client_cert = Some(PathBuf::from("certs/program.crt")),
         "client_key" => env.client_key = Some(PathBuf::from("certs/program.key")),
-        "api_key" => {
-            env.api_key = Some(Secret {
-                value: SecretString::from(String::new()),
-                source: SecretRef::Env(suggested_env_var(pack, key)),
-            })
-        }
+        "api_key" => env.api_key = Some(placeholder_secret(suggested_env_var(pack, key))),
         "calling_ips" => env.calling_ips = vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))],
         "webhook" => {
             let Ok(url) = reqwest::Url::parse(CHANGE_ME_URL) else { return false };
-            let secret = Secret {
-                value: SecretString::from(String::new()),
-                source: SecretRef::Env(suggested_env_var(pack, "webhook_secret")),
-            };
+            let secret = placeholder_secret(suggested_env_var(pack, "webhook_secret"));
             env.webhook = Some(Webhook { url, scheme: None, secret });
         }
         "webhook.scheme" => match (env.webhook.as_mut(), crate::webhook::scheme::from_name(&default_scheme(pack))) {

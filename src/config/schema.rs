@@ -48,11 +48,8 @@ fn built_in_inputs() -> std::collections::BTreeMap<String, crate::spec::InputSpe
     let mut out = std::collections::BTreeMap::new();
     for (_, text) in super::pack::BUILT_IN {
         // A built-in pack that does not parse fails its own tests; here it adds nothing.
-        if let Ok(pack) = toml::from_str::<toml::Table>(text)
-            && let Some(inputs) = pack.get("inputs").cloned()
-            && let Ok(parsed) =
-                toml::Value::Table(toml::Table::from_iter([("inputs".to_string(), inputs)])).try_into::<Inputs>()
-        {
+        // Only `[inputs]` is read; the pack's other tables are ignored.
+        if let Ok(parsed) = toml::from_str::<Inputs>(text) {
             for (name, spec) in parsed.inputs {
                 out.entry(name).or_insert(spec);
             }
