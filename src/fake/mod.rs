@@ -2,7 +2,8 @@
 //! `golive fake serve` and the tests.
 //!
 //! A [`Scenario`] chooses healthy or broken behaviour, so every diagnosis can
-//! be demonstrated. Secrets of the fakes are random per start and live in a
+//! be demonstrated; a [`Variant`] chooses among the answers the partners' pages
+//! leave open, so no pack passes only by sharing the fakes' guesses. Secrets of the fakes are random per start and live in a
 //! private temporary folder, referenced as files, never printed.
 
 pub mod axys;
@@ -16,6 +17,7 @@ pub mod mock;
 pub mod mtls_front;
 mod partner;
 pub mod paymentsai;
+pub mod variant;
 pub mod webhook;
 pub mod website;
 
@@ -23,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 pub use dns::{FakeDns, FakeDnsBuilder};
 pub use mock::Wiremock;
+pub use variant::Variant;
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -130,6 +133,8 @@ impl clap::ValueEnum for Scenario {
 pub struct Fakes {
     /// The scenario they play.
     pub scenario: Scenario,
+    /// The answers they give where the partners' pages are silent.
+    pub variant: Variant,
     /// The Axys-like partner API behind its mTLS front.
     pub axys: Wiremock,
     /// The mTLS front of the Axys-like API.
@@ -186,6 +191,13 @@ fn random_hex(prefix: &str, len: usize) -> Result<SecretString, String> {
 impl Fakes {
     /// Starts every fake on 127.0.0.1 with random ports.
     pub async fn start(scenario: Scenario) -> Result<Fakes, String> {
+        Fakes::start_with(scenario, Variant::Default).await
+    }
+
+    /// Starts every fake on 127.0.0.1 with random ports, the partner fakes answering
+    /// as `variant` says where the pages leave a choice open.
+    pub async fn start_with(scenario: Scenario, variant: Variant) -> Result<Fakes, String> {
+        let choices = variant.choices();
         let secrets = DemoSecrets {
             axys_api_key: random_token("demo_axys_")?,
             pai_api_key: random_token(&format!("{DEMO_ACCOUNT_ID}_demo_pai_"))?,
@@ -199,9 +211,10 @@ impl Fakes {
             .tempdir()
             .map_err(|e| format!("cannot create a temporary folder for the fakes: {e}"))?;
         let axys = Wiremock::start().await;
-        partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret()).await;
+        partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret(), choices.axys).await;
         let paymentsai = Wiremock::start().await;
-        let pai = partner::mount_paymentsai(&paymentsai, scenario, secrets.pai_api_key.expose_secret()).await;
+        let pai_key = secrets.pai_api_key.expose_secret();
+        let pai = partner::mount_paymentsai(&paymentsai, scenario, pai_key, choices.paymentsai).await;
         let pai_exchange = exchange::mount_with(
             &paymentsai,
             &pai,
@@ -225,7 +238,9 @@ impl Fakes {
             Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
             _ => webhook::Behaviour::Verifying,
         };
-        let webhook = webhook::start(&pai_webhook_scheme()?, &secrets.webhook_secret, behaviour).await?;
+        // The merchant's receiver verifies as PaymentsAI's pages say it signs.
+        let receiver_scheme = paymentsai::signature_scheme(choices.paymentsai.signature)?;
+        let webhook = webhook::start(&receiver_scheme, &secrets.webhook_secret, behaviour).await?;
         let mut zone = dns::demo(scenario);
         if let Some(f) = fault {
             zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);
@@ -237,8 +252,20 @@ impl Fakes {
         };
         let website = website::start(site).await;
         let fault = fault_server;
-        let fakes =
-            Fakes { scenario, axys, axys_front, paymentsai, pai_exchange, webhook, website, dns, fault, secrets, dir };
+        let fakes = Fakes {
+            scenario,
+            variant,
+            axys,
+            axys_front,
+            paymentsai,
+            pai_exchange,
+            webhook,
+            website,
+            dns,
+            fault,
+            secrets,
+            dir,
+        };
         fakes.write_secret_files()?;
         write_exposure_files(fakes.dir.path())?;
         // The partner's registered destination is the merchant endpoint the
@@ -307,6 +334,8 @@ impl Fakes {
     pub fn config_toml(&self) -> String {
         let mut out = String::from("# golive.toml for the running fakes (scenario ");
         out.push_str(&self.scenario.name());
+        out.push_str(", variant ");
+        out.push_str(self.variant.as_str());
         out.push_str(")\n");
         for env in self.environments() {
             out.push_str(&format!("\n[env.fake-{}]\npack = \"{}\"\n", env.pack, env.pack));

@@ -8,6 +8,7 @@ use wiremock::matchers::{any, header, method, path, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::paymentsai::{self, PaiFake};
+use super::variant::{AxysChoices, PaiChoices};
 use super::{DEMO_ORGANIZATION_ID, Scenario};
 
 /// How many authenticated requests Axys answers in `starts-403-halfway` before it turns to 403.
@@ -42,9 +43,9 @@ fn broken(scenario: Scenario) -> Option<ResponseTemplate> {
     }
 }
 
-/// Mounts the Axys-like API (`/v2/...`, `X-API-Key`); a broken scenario
-/// answers every method, so the flow's writes break too.
-pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) {
+/// Mounts the Axys-like API (`/v2/...`, `X-API-Key`) answering open choices as
+/// `choices` say; a broken scenario answers every method, so the flow's writes break too.
+pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str, choices: AxysChoices) {
     if let Some(answer) = broken(scenario) {
         Mock::given(any()).respond_with(answer).mount(server).await;
         return;
@@ -72,19 +73,26 @@ pub async fn mount_axys(server: &MockServer, scenario: Scenario, api_key: &str) 
             .mount(server)
             .await;
     }
-    super::axys::mount(server, api_key).await;
+    super::axys::mount_choices(server, api_key, super::axys::Mode::Staging, choices).await;
 }
 
 /// Mounts the PaymentsAI-like API (see [`super::paymentsai`]: the Public API,
 /// the stage tokenization endpoint and the webhook destinations, each route
 /// after its documentation page) for the demo organization, accepting
-/// `Authorization: ApiKey <credential>`. A broken scenario answers every path
-/// of the API (the key exchange, mounted apart, keeps working).
-pub async fn mount_paymentsai(server: &MockServer, scenario: Scenario, credential: &str) -> PaiFake {
+/// `Authorization: ApiKey <credential>`, answering open choices as `choices` say.
+/// A broken scenario answers every path of the API (the key exchange, mounted
+/// apart, keeps working).
+pub async fn mount_paymentsai(
+    server: &MockServer,
+    scenario: Scenario,
+    credential: &str,
+    choices: PaiChoices,
+) -> PaiFake {
     if let Some(answer) = broken_paymentsai(scenario) {
         Mock::given(path_regex(paymentsai::API_PATHS)).respond_with(answer).with_priority(1).mount(server).await;
     }
-    paymentsai::mount(server, paymentsai::Options::new(DEMO_ORGANIZATION_ID, credential)).await
+    let options = paymentsai::Options { choices, ..paymentsai::Options::new(DEMO_ORGANIZATION_ID, credential) };
+    paymentsai::mount(server, options).await
 }
 
 /// What a broken scenario answers on the PaymentsAI-like API, with the documented

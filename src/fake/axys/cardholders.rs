@@ -8,8 +8,11 @@
 use serde_json::{Map, Value, json};
 use wiremock::Request;
 
-use super::http::{Answer, Field, Query, Rule, merge, no_route, object, ok, path_id, refuse, success, validate};
+use super::http::{
+    Answer, Field, Query, Rule, create_answer, merge, no_route, object, ok, path_id, refuse, success, validate,
+};
 use super::state::{Cardholder, State};
+use crate::fake::variant::{DeclinePath, Placement};
 
 /// The fields of `POST /cardholders`. Only `firstName`'s 2–50 characters are read on the
 /// onboarding guide's required-fields table (the stored copy is cut after it); the rest are
@@ -56,14 +59,13 @@ fn application_link(id: u64, serial: u32) -> String {
     format!("https://verify.axys.invalid/kyc/{id}/{serial}")
 }
 
-/// The cardholder as `GET /cardholders/{id}` and list items show it. The pages read
-/// name `cardholderId` and the integer `status` polled for 1 but show no example answer:
-/// the fake gives the object without an envelope, because `status` is the compliance
-/// status here, not "success".
-fn cardholder_json(id: u64, c: &Cardholder) -> Value {
+/// The cardholder as `GET /cardholders/{id}` and list items show it, with compliance
+/// status `status`. The pages read name `cardholderId` and the integer `status` polled
+/// for 1 but show no example answer.
+fn cardholder_json(id: u64, c: &Cardholder, status: u8) -> Value {
     let mut body = Map::new();
     body.insert("cardholderId".into(), json!(id));
-    body.insert("status".into(), json!(c.status));
+    body.insert("status".into(), json!(status));
     for (k, v) in &c.fields {
         body.insert(k.clone(), v.clone());
     }
@@ -81,7 +83,7 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
                 return refuse(404, "Cardholder not found");
             }
             match (method, tail) {
-                ("GET", []) => ok(cardholder_json(id, &state.cardholders[&id])),
+                ("GET", []) => read(id, state),
                 ("PUT", []) => edit(id, request, state),
                 ("PUT", ["kyc-submit"]) => kyc_submit(id, state),
                 ("POST", ["kyc-url", "refresh"]) => kyc_url_refresh(id, state),
@@ -103,9 +105,26 @@ fn list(request: &Request, state: &State) -> Answer {
         .cardholders
         .iter()
         .filter(|(_, c)| query.in_window(c.created) && status.is_none_or(|s| u64::from(c.status) == s))
-        .map(|(id, c)| cardholder_json(*id, c))
+        .map(|(id, c)| cardholder_json(*id, c, c.status))
         .collect();
     query.page(items)
+}
+
+/// GET /cardholders/{id} — polled for the integer compliance `status`
+/// (<https://docs.api.axyscards.com/docs/recipe-poll-compliance-status>,
+/// <https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>); no page shows the
+/// answer. Whether it is the object itself (then `status` is the compliance status) or
+/// the object under a `"status":"success"` envelope is the variant's choice, and so is
+/// a transitional status (0, or the onboarding guide's 5) seen once after a transition.
+fn read(id: u64, state: &mut State) -> Answer {
+    let placement = state.choices.cardholder_read;
+    let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
+    let shown = c.transit.take().unwrap_or(c.status);
+    let body = cardholder_json(id, c, shown);
+    match placement {
+        Placement::Flat => ok(body),
+        Placement::Nested => ok(json!({"status": "success", "cardholder": body})),
+    }
 }
 
 /// POST /cardholders — answers `{"status":"success","cardholderId":10532}`, the
@@ -118,8 +137,8 @@ fn create(request: &Request, state: &mut State) -> Answer {
     merge(&mut fields, &body, CARDHOLDER_FIELDS);
     let id = state.new_cardholder_id();
     let created = state.tick();
-    state.cardholders.insert(id, Cardholder { status: 4, fields, created, link_serial: 0 });
-    ok(json!({"status": "success", "cardholderId": id}))
+    state.cardholders.insert(id, Cardholder { status: 4, fields, created, link_serial: 0, transit: None });
+    create_answer(json!({"status": "success", "cardholderId": id}), state.choices.create_status)
 }
 
 /// PUT /cardholders/{id} — only in status 2/4/6/7, back to Draft; 409 otherwise, as the
@@ -141,29 +160,56 @@ fn edit(id: u64, request: &Request, state: &mut State) -> Answer {
 
 /// PUT /cardholders/{id}/kyc-submit — Draft (4) or Error (6) to Under Review (3) with an
 /// `applicationLink` (<https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>,
-/// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>). The answer's exact
+/// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>: "Error --> UnderReview:
+/// Re-submit"). From Compliance Decline (2) too unless the variant takes the sandbox guide's
+/// reading, where only a KYC URL refresh re-submits ([`DeclinePath`]). The answer's exact
 /// shape is not shown on the pages read: the envelope plus `applicationLink`.
 fn kyc_submit(id: u64, state: &mut State) -> Answer {
+    let (decline, seen) = (state.choices.decline, state.choices.transitional);
     let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
-    if ![4, 6].contains(&c.status) {
-        return refuse(409, "Only a cardholder in status 4 (Draft) or 6 (Error) can be submitted");
+    let from_decline = decline != DeclinePath::Refresh && c.status == 2;
+    if !(from_decline || [4, 6].contains(&c.status)) {
+        return refuse(
+            409,
+            match decline {
+                DeclinePath::Refresh => "Only a cardholder in status 4 (Draft) or 6 (Error) can be submitted",
+                _ => "Only a cardholder in status 2 (Compliance Decline), 4 (Draft) or 6 (Error) can be submitted",
+            },
+        );
     }
-    c.status = 3;
+    c.move_to(3, seen);
     c.link_serial += 1;
     ok(json!({"status": "success", "applicationLink": application_link(id, c.link_serial)}))
 }
 
-/// POST /cardholders/{id}/kyc-url/refresh — a new link for an Under Review (3) cardholder
+/// POST /cardholders/{id}/kyc-url/refresh — a new link for an Under Review (3) cardholder.
+/// The pages disagree on Compliance Decline (2) ([`DeclinePath`]): the reference says the
+/// route "will only function correctly in respect of any cardholder who ... has a status of
+/// 3 (under review), otherwise it may return an error"
 /// (<https://docs.api.axyscards.com/reference/post_cardholders-cardholderid-kyc-url-refresh>),
-/// and the re-submission path after a Compliance Decline (2 → 3,
-/// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>,
-/// <https://docs.api.axyscards.com/docs/sandbox-testing-guide>). Other statuses: 409.
+/// while the lifecycle's "ComplianceDecline --> UnderReview: Re-submit (regenerate KYC URL)"
+/// (<https://docs.api.axyscards.com/docs/cardholders-and-compliance>) and the test matrix's
+/// "Force decline, then POST .../kyc-url/refresh → force pass"
+/// (<https://docs.api.axyscards.com/docs/sandbox-testing-guide>) use it after a decline
+/// (2 → 3). No page names the error's status: 409, as for the other refused transitions.
 fn kyc_url_refresh(id: u64, state: &mut State) -> Answer {
+    let (decline, seen) = (state.choices.decline, state.choices.transitional);
     let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
-    if ![2, 3].contains(&c.status) {
-        return refuse(409, "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review) or 2");
+    let after_decline = decline != DeclinePath::Resubmit && c.status == 2;
+    if !(after_decline || c.status == 3) {
+        return refuse(
+            409,
+            match decline {
+                DeclinePath::Resubmit => "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review)",
+                _ => {
+                    "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review) or 2 (Compliance Decline)"
+                }
+            },
+        );
     }
-    c.status = 3;
+    if c.status != 3 {
+        c.move_to(3, seen);
+    }
     c.link_serial += 1;
     ok(json!({"status": "success", "applicationLink": application_link(id, c.link_serial)}))
 }
@@ -179,7 +225,7 @@ fn register_bank_account(id: u64, request: &Request, state: &mut State) -> Answe
         return refuse(409, "Only an approved cardholder (status 1) can register a bank account");
     }
     let deposit = state.new_deposit_id();
-    ok(json!({"depositId": deposit, "statusText": "pending"}))
+    create_answer(json!({"depositId": deposit, "statusText": "pending"}), state.choices.create_status)
 }
 
 /// POST /staging/kyc/validate `{cardholderId, result: pass|fail}` — forces Under Review (3)
@@ -193,10 +239,11 @@ pub(super) fn staging_kyc_validate(request: &Request, state: &mut State) -> Answ
         [Field("cardholderId", true, Rule::Int(0, i64::MAX)), Field("result", true, Rule::OneOf(&["pass", "fail"]))];
     validate(&body, &fields)?;
     let id = body["cardholderId"].as_u64().unwrap_or_default();
+    let seen = state.choices.transitional;
     let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
     if c.status != 3 {
         return refuse(409, "The cardholder must be in status 3 (Under Review)");
     }
-    c.status = if body["result"] == "pass" { 1 } else { 2 };
+    c.move_to(if body["result"] == "pass" { 1 } else { 2 }, seen);
     ok(json!({"status": "success", "result": {}}))
 }

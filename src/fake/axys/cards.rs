@@ -12,10 +12,12 @@ use serde_json::{Map, Value, json};
 use wiremock::Request;
 
 use super::http::{
-    Answer, Field, Query, Refusal, Rule, datetime, merge, no_route, object, ok, path_id, refuse, success, validate,
+    Answer, Field, Query, Refusal, Rule, create_answer, datetime, merge, no_route, object, ok, path_id, refuse,
+    success, validate,
 };
 use super::state::{Card, CardKind, State};
 use super::{TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
+use crate::fake::variant::{AxysChoices, DetailsNames, DetailsTypes, Placement};
 
 /// The optional card-level fields shared by issuance and update
 /// (<https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>,
@@ -89,11 +91,12 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
         ("POST", ["assign", holder]) => issue(CardKind::Physical, holder, request, state),
         (_, [id, tail @ ..]) => {
             let id = path_id(id, "cardId")?;
+            let choices = state.choices;
             let Some(card) = state.cards.get_mut(&id) else { return refuse(404, "Card not found") };
             match (method, tail) {
-                ("GET", []) => ok(with_success(card_json(id, card))),
-                ("GET", ["details"]) => details(id),
-                ("GET", ["balance"]) => balance(id, card.balance),
+                ("GET", []) => read(id, card, choices.card_read),
+                ("GET", ["details"]) => details(id, &choices),
+                ("GET", ["balance"]) => balance(id, card.balance, choices.balance_read),
                 ("PUT", ["status"]) => change_status(card, request),
                 ("PUT", ["update"]) => update(card, request),
                 ("PUT", ["activate"]) => activate(card, request),
@@ -106,14 +109,27 @@ pub(super) fn route(method: &str, rest: &[&str], request: &Request, state: &mut 
     }
 }
 
-/// Puts `"status": "success"` first into an object answer.
-fn with_success(body: Value) -> Value {
+/// The answer of a read: `body`'s fields beside `"status": "success"`, or under
+/// `key` ([`Placement`]; no page shows a read answer of a single card).
+fn enveloped(body: Value, placement: Placement, key: &str) -> Answer {
     let mut out = Map::new();
     out.insert("status".into(), json!("success"));
-    if let Value::Object(m) = body {
-        out.extend(m);
+    match (placement, body) {
+        (Placement::Flat, Value::Object(m)) => out.extend(m),
+        (_, body) => {
+            out.insert(key.into(), body);
+        }
     }
-    Value::Object(out)
+    ok(Value::Object(out))
+}
+
+/// GET /cards/{cardId} — the non-sensitive read
+/// (<https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>: "two retrieval modes";
+/// `cryptoAddresses` "also available on GET /cards/{cardId}",
+/// <https://docs.api.axyscards.com/docs/funding-and-deposits>). Where `issuerCardStatus`,
+/// `transactionLimit` and the rest sit is the variant's choice.
+fn read(id: u64, card: &Card, placement: Placement) -> Answer {
+    enveloped(card_json(id, card), placement, "card")
 }
 
 /// GET /cards — filters `issuerCardStatus`, `cardholderId`
@@ -181,36 +197,49 @@ fn issue(kind: CardKind, holder: &str, request: &Request, state: &mut State) -> 
             deposit_traces: 0,
         },
     );
-    ok(json!({
+    let answer = json!({
         "status": "success",
         "cardId": id,
         "type": kind.name(),
         "maskedCardNumber": masked(),
         "cryptoAddresses": crypto_addresses(id),
-    }))
+    });
+    create_answer(answer, state.choices.create_status)
 }
 
-/// GET /cards/{cardId}/details — the sensitive data named by the activation reference:
-/// `cardNumber`, `expMonth`, `expYear`, `cvv`, typed integer as that page types them
-/// (<https://docs.api.axyscards.com/reference/put_cards-cardid-activate>,
-/// <https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>).
-fn details(id: u64) -> Answer {
-    ok(json!({
-        "status": "success",
-        "cardId": id,
-        "cardNumber": TEST_PAN.parse::<u64>().unwrap_or_default(),
-        "expMonth": TEST_EXP_MONTH,
-        "expYear": TEST_EXP_YEAR,
-        "cvv": TEST_CVV.parse::<u64>().unwrap_or_default(),
-    }))
+/// GET /cards/{cardId}/details — the sensitive read
+/// (<https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>); its answer is past the
+/// stored copy's cut. The variant chooses the names (by default those the activation
+/// reference gives "the sensitive card details": `cardNumber`, `expMonth`, `expYear`, `cvv`,
+/// <https://docs.api.axyscards.com/reference/put_cards-cardid-activate>) and the types
+/// (integers, as that page types them, or strings).
+fn details(id: u64, choices: &AxysChoices) -> Answer {
+    let names = match choices.details_names {
+        DetailsNames::Activate => ["cardNumber", "expMonth", "expYear", "cvv"],
+        DetailsNames::Pan => ["pan", "expiryMonth", "expiryYear", "cvv2"],
+    };
+    let values = [TEST_PAN.to_string(), TEST_EXP_MONTH.to_string(), TEST_EXP_YEAR.to_string(), TEST_CVV.to_string()];
+    let mut body = Map::new();
+    body.insert("status".into(), json!("success"));
+    body.insert("cardId".into(), json!(id));
+    for (name, value) in names.into_iter().zip(values) {
+        let value = match choices.details_types {
+            DetailsTypes::Integers => json!(value.parse::<u64>().unwrap_or_default()),
+            DetailsTypes::Strings => json!(value),
+        };
+        body.insert(name.into(), value);
+    }
+    ok(Value::Object(body))
 }
 
-/// GET /cards/{cardId}/balance — `ledgerBalance` / `availableBalance`, decimal-implied
-/// integers; `currency` the integer enum 0 USD (whether the balance answer carries
-/// `currency` is not shown: the convention is
-/// <https://docs.api.axyscards.com/docs/accounts-wallets-and-deposit-addresses>).
-fn balance(id: u64, amount: i64) -> Answer {
-    ok(json!({"status": "success", "cardId": id, "ledgerBalance": amount, "availableBalance": amount, "currency": 0}))
+/// GET /cards/{cardId}/balance — the Card Account's `ledgerBalance` / `availableBalance`,
+/// decimal-implied integers (<https://docs.api.axyscards.com/docs/accounts-wallets-and-deposit-addresses>:
+/// "This is what GET /cards/{cardId}/balance returns"); `currency` the integer enum 0 USD
+/// (whether the answer carries it is not shown). Whether the fields sit beside the
+/// envelope's `status` or under `account` is the variant's choice.
+fn balance(id: u64, amount: i64, placement: Placement) -> Answer {
+    let account = json!({"cardId": id, "ledgerBalance": amount, "availableBalance": amount, "currency": 0});
+    enveloped(account, placement, "account")
 }
 
 /// PUT /cards/{cardId}/status `{newStatus: 1|2}` — only from Active (1) or On Hold (2);

@@ -8,8 +8,12 @@
 use serde_json::{Map, Value, json};
 use wiremock::Request;
 
-use super::http::{Answer, Field, Query, Rule, datetime, no_route, object, ok, path_id, refuse, success, validate};
+use super::Mode;
+use super::http::{
+    Answer, Field, Query, Rule, create_answer, datetime, no_route, object, ok, path_id, refuse, success, validate,
+};
 use super::state::{Card, Listener, State, Wallet, WalletTxn};
+use crate::fake::variant::{OtpListener, WalletFunding};
 
 /// The fields of a bank-deposit trace notification, for wallets
 /// (<https://docs.api.axyscards.com/docs/guide-create-and-manage-wallets>: all optional,
@@ -41,20 +45,28 @@ fn create_wallet(request: &Request, state: &mut State) -> Answer {
     let body = object(request)?;
     validate(&body, &[Field("name", true, Rule::Text(1, 100))])?;
     let id = state.new_wallet_id();
-    state.wallets.insert(id, Wallet { deposits: 0 });
-    ok(json!({"status": "success", "walletId": id}))
+    state.wallets.insert(id, Wallet { deposits: 0, balance: 0 });
+    create_answer(json!({"status": "success", "walletId": id}), state.choices.create_status)
 }
 
 /// POST /wallets/{walletId}/bank-deposit — the optional trace notification, [`TRACE_FIELDS`]
 /// (<https://docs.api.axyscards.com/docs/guide-create-and-manage-wallets>,
 /// <https://docs.api.axyscards.com/reference/post_wallets-walletid-bank-deposit>). The answer is
 /// not shown: the envelope only. The trace only announces a transfer already sent by bank:
-/// the fake has no bank rail, so no balance moves.
+/// the fake has no bank rail, so no balance moves, except in a variant that emulates, in
+/// staging ("backend states, events, and side effects are simulated",
+/// <https://docs.api.axyscards.com/docs/sandbox-overview>), the announced deposit arriving
+/// ([`WalletFunding::TraceFundsInStaging`]).
 fn bank_deposit(id: u64, request: &Request, state: &mut State) -> Answer {
     let body = object(request)?;
     validate(&body, TRACE_FIELDS)?;
+    let emulated = state.choices.wallet_funding == WalletFunding::TraceFundsInStaging && state.mode == Mode::Staging;
     let Some(wallet) = state.wallets.get_mut(&id) else { return refuse(404, "Wallet not found") };
     wallet.deposits += 1;
+    if emulated {
+        wallet.balance =
+            wallet.balance.saturating_add(body.get("transactionAmount").and_then(Value::as_i64).unwrap_or(0));
+    }
     success()
 }
 
@@ -81,8 +93,10 @@ pub(super) fn card_bank_deposit(card: &mut Card, request: &Request) -> Answer {
 /// "no clearing delay") and records a wallet transaction but no card transaction ("a
 /// wallet-to-card transfer produces only a wallet transaction record and no card transaction
 /// record", <https://docs.api.axyscards.com/docs/transactions-and-fees>). The `transStatus`
-/// enum is cut in the stored copy, and so is what an unfunded wallet answers: the fake
-/// does not track wallet balances and always answers 1. Unknown source or destination: 404.
+/// enum is cut in the stored copy, and so is what a wallet holding too little answers:
+/// by default the fake does not track wallet balances and always answers 1; a variant
+/// refuses the transfer (409, the status is not documented) as a correct ledger would
+/// ([`WalletFunding`]). Unknown source or destination: 404.
 fn transfer(request: &Request, state: &mut State) -> Answer {
     let body = object(request)?;
     let fields = [
@@ -94,18 +108,28 @@ fn transfer(request: &Request, state: &mut State) -> Answer {
     ];
     validate(&body, &fields)?;
     let id = |k: &str| body[k].as_u64().unwrap_or_default();
-    if !state.wallets.contains_key(&id("sourceWalletId")) {
+    let Some(source) = state.wallets.get(&id("sourceWalletId")) else {
         return refuse(404, "Source wallet not found");
-    }
+    };
     let amount = body["amount"].as_i64().unwrap_or_default();
+    let checked = state.choices.wallet_funding != WalletFunding::Unchecked;
+    if checked && source.balance < amount {
+        return refuse(409, "The source wallet's balance does not cover the amount");
+    }
     let (destination_type, destination_id) = (u8::from(body["destinationType"] == 1), id("destinationId"));
     let mut cardholder_id = None;
     if destination_type == 1 {
         let Some(card) = state.cards.get_mut(&destination_id) else { return refuse(404, "Card not found") };
         card.balance = card.balance.saturating_add(amount);
         cardholder_id = Some(card.cardholder_id);
-    } else if !state.wallets.contains_key(&destination_id) {
-        return refuse(404, "Destination wallet not found");
+    } else {
+        let Some(wallet) = state.wallets.get_mut(&destination_id) else {
+            return refuse(404, "Destination wallet not found");
+        };
+        wallet.balance = wallet.balance.saturating_add(amount);
+    }
+    if let Some(source) = state.wallets.get_mut(&id("sourceWalletId")) {
+        source.balance -= amount;
     }
     let trans_id = state.new_transfer_id();
     let created = state.tick();
@@ -119,7 +143,7 @@ fn transfer(request: &Request, state: &mut State) -> Answer {
         description: body.get("description").and_then(Value::as_str).map(str::to_string),
         created,
     });
-    ok(json!({"transId": trans_id, "transStatus": 1}))
+    create_answer(json!({"transId": trans_id, "transStatus": 1}), state.choices.create_status)
 }
 
 /// GET /wallets/transactions — the third dataset, wallet-level movements
@@ -175,6 +199,9 @@ pub(super) fn otp(method: &str, rest: &[&str], request: &Request, state: &mut St
 /// answers `{token, expiresAt: null, status: "success"}`
 /// (<https://docs.api.axyscards.com/docs/guide-3ds-otp-setup>,
 /// <https://docs.api.axyscards.com/reference/post_otp-listeners>). A card not Active: 409.
+/// The guide subscribes "By cardId (recommended)" or "By cardholderId (legacy)"; the
+/// reference's one required body parameter is "A cardholder's unique ID". A variant
+/// follows the reference ([`OtpListener::CardholderRequired`]).
 fn subscribe(request: &Request, state: &mut State) -> Answer {
     let body = object(request)?;
     let fields = [
@@ -185,6 +212,9 @@ fn subscribe(request: &Request, state: &mut State) -> Answer {
     validate(&body, &fields)?;
     let card_id = body.get("cardId").and_then(Value::as_u64);
     let cardholder_id = body.get("cardholderId").and_then(Value::as_u64);
+    if state.choices.otp_listener == OtpListener::CardholderRequired && cardholder_id.is_none() {
+        return refuse(400, "cardholderId is required");
+    }
     match (card_id, cardholder_id) {
         (None, None) => return refuse(400, "cardId is required"),
         (Some(c), _) => match state.cards.get(&c) {
@@ -199,7 +229,7 @@ fn subscribe(request: &Request, state: &mut State) -> Answer {
     }
     let token = format!("otp_{:016x}", state.tick().wrapping_mul(0x9e37_79b9_7f4a_7c15));
     state.listeners.insert(token.clone(), Listener { card_id, cardholder_id, otp: None });
-    ok(json!({"token": token, "expiresAt": null, "status": "success"}))
+    create_answer(json!({"token": token, "expiresAt": null, "status": "success"}), state.choices.create_status)
 }
 
 /// GET /otp/{token} — `{status: "received", code, expiresAt}` once an OTP was caught

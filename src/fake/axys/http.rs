@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
+use crate::fake::variant::CreateStatus;
+
 /// A refused request: its status and message, answered as
 /// `{"status": "error", "message": ...}`.
 #[derive(Debug)]
@@ -40,6 +42,12 @@ pub(super) fn refuse<T>(code: u16, message: impl Into<String>) -> Result<T, Refu
 /// A 200 answer with this JSON body.
 pub(super) fn ok(body: Value) -> Answer {
     Ok(ResponseTemplate::new(200).set_body_json(body))
+}
+
+/// A successful create with this JSON body. No page shows the HTTP status of
+/// an Axys create, only the body: the variant chooses 200 or 201.
+pub(super) fn create_answer(body: Value, status: CreateStatus) -> Answer {
+    Ok(ResponseTemplate::new(status.code()).set_body_json(body))
 }
 
 /// The bare success envelope, for writes whose documented answer the pages do not show.

@@ -7,6 +7,10 @@
 //! every request. Each route's handler names the page it follows; the facts and
 //! the gaps are listed in `docs/partners/axys-contract.md`.
 //!
+//! Where the pages leave a choice open (a create's status, a read's shape, the decline
+//! path the pages disagree on, ...), [`AxysChoices`] picks the answer; the default
+//! choices are the fake's usual ones, and [`crate::fake::Variant`] names the others.
+//!
 //! [`Mode::Staging`] serves the staging-only simulation endpoints (`/staging/*`);
 //! [`Mode::Production`] answers them 404 as the simulation page says production
 //! does. In neither mode is KYC approved on its own. Tests mount a broken mock
@@ -24,6 +28,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::fake::variant::AxysChoices;
 use http::{Answer, Refusal, no_route};
 use state::{Fee, Spend, State};
 
@@ -117,9 +122,10 @@ impl AxysHandle {
     /// Returns whether the cardholder was under review.
     pub fn complete_review(&self, cardholder_id: u64, approved: bool) -> bool {
         let mut st = self.lock();
+        let seen = st.choices.transitional;
         match st.cardholders.get_mut(&cardholder_id) {
             Some(c) if c.status == 3 => {
-                c.status = if approved { 1 } else { 2 };
+                c.move_to(if approved { 1 } else { 2 }, seen);
                 true
             }
             _ => false,
@@ -190,7 +196,13 @@ pub async fn mount(server: &MockServer, api_key: &str) -> AxysHandle {
 
 /// Mounts the Axys API (`/v2/…`) on `server` in the given mode; the handle reaches its state.
 pub async fn mount_with(server: &MockServer, api_key: &str, mode: Mode) -> AxysHandle {
-    let state = Arc::new(Mutex::new(State::default()));
+    mount_choices(server, api_key, mode, AxysChoices::default()).await
+}
+
+/// Mounts the Axys API (`/v2/…`) on `server` in the given mode, answering the choices the
+/// pages leave open as `choices` say (see [`crate::fake::Variant`]).
+pub async fn mount_choices(server: &MockServer, api_key: &str, mode: Mode, choices: AxysChoices) -> AxysHandle {
+    let state = Arc::new(Mutex::new(State::new(choices, mode)));
     Mock::given(path_regex(r"^/v2/(cardholders|cards|staging|wallets|otp)(/.*)?$"))
         .respond_with(Flow { api_key: api_key.to_string(), mode, state: Arc::clone(&state) })
         .with_priority(PRIORITY)

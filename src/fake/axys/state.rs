@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
+use super::Mode;
+use crate::fake::variant::{AxysChoices, Transitional};
+
 /// A cardholder and its compliance status (0 Pending … 7 Admin Decline,
 /// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>).
 #[derive(Debug)]
@@ -14,6 +17,22 @@ pub(super) struct Cardholder {
     pub fields: Map<String, Value>,
     pub created: u64,
     pub link_serial: u32,
+    /// A transitional status the next read shows once, instead of `status`
+    /// ([`crate::fake::variant::Transitional`]).
+    pub transit: Option<u8>,
+}
+
+impl Cardholder {
+    /// Moves to compliance status `to`; a variant that shows a transitional
+    /// status has the next read see it first.
+    pub fn move_to(&mut self, to: u8, seen_between: Transitional) {
+        self.status = to;
+        self.transit = match seen_between {
+            Transitional::Hidden => None,
+            Transitional::Pending0 => Some(0),
+            Transitional::Pending5 => Some(5),
+        };
+    }
 }
 
 /// Virtual or physical, as the issuance answer's `type` says.
@@ -93,6 +112,9 @@ pub(super) struct WalletTxn {
 #[derive(Debug)]
 pub(super) struct Wallet {
     pub deposits: u32,
+    /// Decimal-implied; only variants that check funding move it
+    /// ([`crate::fake::variant::WalletFunding`]).
+    pub balance: i64,
 }
 
 /// A 3-DS OTP subscription (`POST /otp/listeners`) and the last OTP it caught.
@@ -103,9 +125,19 @@ pub(super) struct Listener {
     pub otp: Option<(String, u64)>,
 }
 
+fn take(counter: &mut u64) -> u64 {
+    let id = *counter;
+    *counter += 1;
+    id
+}
+
 /// Everything the fake remembers between requests.
 #[derive(Debug)]
 pub(super) struct State {
+    /// The variant's answers to the choices the pages leave open.
+    pub choices: AxysChoices,
+    /// Staging or production.
+    pub mode: Mode,
     next_cardholder: u64,
     next_card: u64,
     next_wallet: u64,
@@ -122,9 +154,12 @@ pub(super) struct State {
     pub listeners: BTreeMap<String, Listener>,
 }
 
-impl Default for State {
-    fn default() -> State {
+impl State {
+    /// An empty Program in `mode`, answering as `choices` say.
+    pub fn new(choices: AxysChoices, mode: Mode) -> State {
         State {
+            choices,
+            mode,
             // The first ids are the documentation's examples.
             next_cardholder: 10532,
             next_card: 8821,
@@ -144,15 +179,7 @@ impl Default for State {
             listeners: BTreeMap::new(),
         }
     }
-}
 
-fn take(counter: &mut u64) -> u64 {
-    let id = *counter;
-    *counter += 1;
-    id
-}
-
-impl State {
     /// The creation time of the next record (Unix seconds).
     pub fn tick(&mut self) -> u64 {
         self.clock += 1;

@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
 use super::{CardOutcome, Instrument, State, Token, error, new_id, now};
+use crate::fake::variant::{EventTypes, PaiChoices, Wrapper};
 
 /// The most characters an `idempotencyKey` may have
 /// (https://api-docs.payments.ai/docs/api/idempotency).
@@ -54,7 +55,7 @@ fn public_api(state: &State, request: &Request, method: &str, rest: &[&str]) -> 
         ("POST", ["plans"]) => with_json(request, |b| create_plan(state, b)),
         ("POST", ["customers"]) => with_json(request, |b| create_customer(state, b)),
         ("GET", ["customers", id]) => match state.data().customers.get(*id) {
-            Some(c) => ResponseTemplate::new(200).set_body_json(c),
+            Some(c) => ResponseTemplate::new(200).set_body_json(object_answer(&state.choices, c.clone())),
             None => error(404, None),
         },
         ("POST", ["customers", id, "payment-instruments"]) => with_json(request, |b| attach(state, id, b)),
@@ -83,17 +84,40 @@ fn string<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
 /// A destination as the registration answer shows it
 /// (https://api-docs.payments.ai/docs/get-started/tutorials/webhook-setup):
 /// `{type: "object", data: {id, createdAt, updatedAt, url, auth}}`. The answer
-/// shown has no `eventTypes`; the fake adds the subscribed types (registration
-/// accepts them, https://api-docs.payments.ai/docs/api/webhooks/) so that the
-/// read shows what a destination is subscribed to.
-pub(super) fn destination(id: &str, url: &str, auth: Option<Value>, event_types: Vec<Value>) -> Value {
+/// shown has no `eventTypes`, but its request sent none; registration accepts them
+/// (https://api-docs.payments.ai/docs/api/webhooks/). Whether the answers list the
+/// subscribed types is the variant's choice ([`EventTypes`]).
+pub(super) fn destination(
+    id: &str,
+    url: &str,
+    auth: Option<Value>,
+    event_types: Vec<Value>,
+    listed: EventTypes,
+) -> Value {
     let at = now();
     let mut data = json!({"id": id, "createdAt": at, "updatedAt": at, "url": url});
     if let Some(auth) = auth {
         data["auth"] = auth;
     }
-    data["eventTypes"] = Value::Array(event_types);
+    if listed == EventTypes::Listed {
+        data["eventTypes"] = Value::Array(event_types);
+    }
     json!({"type": "object", "data": data})
+}
+
+/// A create whose status no page shows (customers, attach, products, plans,
+/// subscriptions): 201 like every documented create, or 200, as the variant says.
+fn created(choices: &PaiChoices, body: Value) -> ResponseTemplate {
+    ResponseTemplate::new(choices.create_status.code()).set_body_json(body)
+}
+
+/// A customer, product or plan as an answer shows it: bare, or wrapped like the
+/// documented token and destination answers (`{type: "object", data}`), as the variant says.
+fn object_answer(choices: &PaiChoices, object: Value) -> Value {
+    match choices.objects {
+        Wrapper::Bare => object,
+        Wrapper::Wrapped => json!({"type": "object", "data": object}),
+    }
 }
 
 /// `POST /v1/webhook-destinations` (https://api-docs.payments.ai/docs/get-started/tutorials/webhook-setup):
@@ -121,7 +145,7 @@ fn create_destination(state: &State, body: &Map<String, Value>) -> ResponseTempl
         Some(_) => return bad("eventTypes must be a list of event type names"),
     };
     let id = new_id();
-    let answer = destination(&id, url, auth, event_types);
+    let answer = destination(&id, url, auth, event_types, state.choices.event_types);
     state.data().destinations.insert(id, answer.clone());
     ResponseTemplate::new(201).set_body_json(answer)
 }
@@ -144,8 +168,8 @@ fn read_destination(state: &State, id: &str) -> ResponseTemplate {
 /// or `address`): the fake requires only `firstName`, `lastName` and `email`,
 /// present in every documented example. "Response returns the created Customer
 /// object with its assigned id": the Customer of the webhook schemas page
-/// (https://api-docs.payments.ai/docs/api/webhooks/Schemas), unwrapped. The
-/// status is not shown: 201, as every documented create.
+/// (https://api-docs.payments.ai/docs/api/webhooks/Schemas). The status and the
+/// wrapper are not shown: the variant chooses (201 and bare by default).
 fn create_customer(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     for key in ["firstName", "lastName", "email"] {
         if string(body, key).is_none() {
@@ -188,7 +212,7 @@ fn create_customer(state: &State, body: &Map<String, Value>) -> ResponseTemplate
         customer[key] = json!({"currency": "USD", "amount": 0, "amountUSD": 0});
     }
     state.data().customers.insert(id, customer.clone());
-    ResponseTemplate::new(201).set_body_json(customer)
+    created(&state.choices, object_answer(&state.choices, customer))
 }
 
 /// `POST .../payment-instruments/tokens`, stage only (https://api-docs.payments.ai/docs/api/base-urls,
@@ -254,7 +278,7 @@ fn number(v: &Value) -> Value {
 /// `POST .../customers/{customerId}/payment-instruments` with `{token}`
 /// (https://api-docs.payments.ai/docs/api/tokenization/attach-flow): answers a
 /// PaymentInstrument, `{id, type: "payment-card", creditCard: {creditCardLastFourDigits,
-/// brand, expireYear, expireMonth}, billingAddress}`; the status is not shown (201 here).
+/// brand, expireYear, expireMonth}, billingAddress}`; the status is not shown (the variant's).
 /// The token is consumed; a second attach "fails" (token-lifecycle page; the
 /// status is not shown: 400, which the errors page lists for payment instruments).
 /// The new instrument is `inactive` until a transaction succeeds on it
@@ -283,7 +307,7 @@ fn attach(state: &State, customer_id: &str, body: &Map<String, Value>) -> Respon
     let id = instrument["id"].as_str().unwrap_or_default().to_string();
     data.instruments
         .insert(id, Instrument { customer_id: customer_id.to_string(), pan, active: false, body: instrument.clone() });
-    ResponseTemplate::new(201).set_body_json(instrument)
+    created(&state.choices, instrument)
 }
 
 /// `POST .../transactions` (https://api-docs.payments.ai/docs/get-started/concepts/transactions,
@@ -403,8 +427,8 @@ fn finish(
 /// `POST .../products` (https://api-docs.payments.ai/docs/get-started/tutorials/product-crud):
 /// `name` is the one required field; `unitLabel`, `description`,
 /// `requiresShipping`, `options`, `taxCategoryId`, `accountingCode` optional.
-/// The answer is not shown: the product with its new `id`, 201 like every
-/// documented create.
+/// The answer is not shown: the product with its new `id`, status and wrapper as the
+/// variant says.
 fn create_product(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     if string(body, "name").is_none() {
         return bad("name is required");
@@ -413,7 +437,7 @@ fn create_product(state: &State, body: &Map<String, Value>) -> ResponseTemplate 
     let id = new_id();
     product["id"] = json!(id);
     state.data().products.insert(id, product.clone());
-    ResponseTemplate::new(201).set_body_json(product)
+    created(&state.choices, object_answer(&state.choices, product))
 }
 
 /// `POST .../plans` (https://api-docs.payments.ai/docs/get-started/tutorials/plan-crud):
@@ -421,7 +445,7 @@ fn create_product(state: &State, body: &Map<String, Value>) -> ResponseTemplate 
 /// `pricing {price, formula}` (formula one of fixed-fee, flat-rate, tiered,
 /// volume, stairstep). The page marks no field required; the fake asks for the
 /// four a plan cannot mean anything without, and for a product it knows. The
-/// answer is not shown: the plan with its new `id`, 201.
+/// answer is not shown: the plan with its new `id`, status and wrapper as the variant says.
 fn create_plan(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     for key in ["name", "currency", "productId"] {
         if string(body, key).is_none() {
@@ -444,7 +468,7 @@ fn create_plan(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     let id = new_id();
     plan["id"] = json!(id);
     data.plans.insert(id, plan.clone());
-    ResponseTemplate::new(201).set_body_json(plan)
+    created(&state.choices, object_answer(&state.choices, plan))
 }
 
 /// `POST .../subscriptions` (https://api-docs.payments.ai/docs/get-started/concepts/orders/required-fields,
@@ -455,7 +479,7 @@ fn create_plan(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
 /// recentInvoicePaymentFormUrl, recentInvoiceId}}`. On an active one the stored
 /// page is cut off; the fake answers `active` without a form URL. A plan the
 /// fake created must be named; before any plan exists (tests that only subscribe),
-/// any plan id is accepted. The status code is not shown: 201.
+/// any plan id is accepted. The status code is not shown: the variant's.
 fn create_subscription(state: &State, body: &Map<String, Value>) -> ResponseTemplate {
     if !body.get("isTrialOnly").is_some_and(Value::is_boolean) {
         return bad("isTrialOnly is required");
@@ -500,5 +524,5 @@ fn create_subscription(state: &State, body: &Map<String, Value>) -> ResponseTemp
         subscription["recentInvoiceId"] = json!(invoice);
     }
     data.subscriptions.push(subscription.clone());
-    ResponseTemplate::new(201).set_body_json(json!({"data": subscription}))
+    created(&state.choices, json!({"data": subscription}))
 }

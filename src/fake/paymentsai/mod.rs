@@ -20,6 +20,9 @@ use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
+use crate::fake::variant::PaiChoices;
+use crate::webhook::scheme::{Encoding, Scheme, SchemeDef};
+
 /// The documented body limit: "Ensure that files or data sent are within the
 /// allowed limits (4mb)" (https://api-docs.payments.ai/docs/api/errors). The page
 /// does not say whether 4 MB means 10^6 or 2^20 bytes: the fake takes 2^20.
@@ -64,6 +67,8 @@ pub struct Options {
     pub rate_limit: Option<u64>,
     /// Outcome of a transaction per card number; any other card is approved.
     pub card_outcomes: Vec<(String, CardOutcome)>,
+    /// The answers to the choices the pages leave open (see [`crate::fake::Variant`]).
+    pub choices: PaiChoices,
 }
 
 impl Options {
@@ -74,6 +79,7 @@ impl Options {
             credentials: vec![credential.to_string()],
             rate_limit: None,
             card_outcomes: Vec::new(),
+            choices: PaiChoices::default(),
         }
     }
 }
@@ -90,6 +96,7 @@ struct State {
     rate_limit: Option<u64>,
     served: AtomicU64,
     card_outcomes: Vec<(String, CardOutcome)>,
+    choices: PaiChoices,
     data: Mutex<Data>,
 }
 
@@ -160,7 +167,8 @@ impl PaiFake {
     pub fn seed_destination(&self, id: &str, url: &str, event_types: &[&str], basic: Option<(&str, &str)>) {
         let auth =
             basic.map(|(username, password)| json!({"type": "basic", "username": username, "password": password}));
-        let body = api::destination(id, url, auth, event_types.iter().map(|t| json!(t)).collect());
+        let types = event_types.iter().map(|t| json!(t)).collect();
+        let body = api::destination(id, url, auth, types, self.state.choices.event_types);
         self.state.data().destinations.insert(id.to_string(), body);
     }
 }
@@ -173,6 +181,7 @@ pub async fn mount(server: &MockServer, options: Options) -> PaiFake {
         rate_limit: options.rate_limit,
         served: AtomicU64::new(0),
         card_outcomes: options.card_outcomes,
+        choices: options.choices,
         data: Mutex::new(Data::default()),
     });
     Mock::given(path_regex(API_PATHS)).respond_with(Api { state: state.clone() }).mount(server).await;
@@ -209,6 +218,27 @@ fn authenticated(request: &Request, credentials: &[String]) -> bool {
     let Some(value) = request.headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
     let Some(credential) = value.strip_prefix("ApiKey ") else { return false };
     credentials.iter().any(|c| c == credential)
+}
+
+/// How PaymentsAI signs a webhook delivery, from its pages only: HMAC-SHA256 "of the
+/// raw request body using your webhook secret" (https://api-docs.payments.ai/docs/api/webhooks/overview),
+/// in the `x-pai-signature` header (https://api-docs.payments.ai/docs/api/webhooks/testing),
+/// answered with "exactly 200". No page shows a timestamp or a prefix; the encoding
+/// (hex or base64) is past the stored copies' cut, so it is the variant's choice. The
+/// demo's merchant receiver verifies with this scheme, as a merchant who read the
+/// same pages would.
+pub fn signature_scheme(encoding: Encoding) -> Result<Scheme, String> {
+    // A custom definition's defaults are the pages' facts: SHA-256, the body only,
+    // the secret as is, no timestamp.
+    let def = SchemeDef {
+        header: Some("x-pai-signature".to_string()),
+        encoding: Some(encoding),
+        expect_status: Some(200),
+        ..SchemeDef::default()
+    };
+    let mut scheme = def.resolve()?;
+    scheme.name = "paymentsai".to_string();
+    Ok(scheme)
 }
 
 /// A documented error answer (https://api-docs.payments.ai/docs/api/errors):
