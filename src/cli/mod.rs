@@ -28,7 +28,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::config::ConfigError;
 use crate::exit;
-use crate::fake::Scenario;
+use crate::fake::{Scenario, Variant};
 
 /// Verifies that a payment integration is ready to go live.
 ///
@@ -108,6 +108,8 @@ enum FakeCommand {
     Serve(serve::ServeArgs),
     /// List the scenarios the fakes can play (`--scenario NAME`), each with what it breaks.
     Scenarios,
+    /// List the variants of the partner fakes (`--variant NAME`): the answers they give where the partners' pages are silent.
+    Variants,
 }
 
 /// When to colour output: `--color auto|always|never`.
@@ -150,17 +152,16 @@ fn compact_help(mut cmd: clap::Command) -> clap::Command {
     cmd
 }
 
-/// Prints every scenario of the fakes with its description, one per line.
-fn print_scenarios() -> u8 {
+/// Prints every value of a `--scenario` or `--variant` with its description, one per line.
+fn print_values<T: clap::ValueEnum>() -> u8 {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
-    let scenarios = <Scenario as clap::ValueEnum>::value_variants();
-    let width = scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
-    for s in scenarios {
-        let help = clap::ValueEnum::to_possible_value(s)
-            .and_then(|v| v.get_help().map(ToString::to_string))
-            .unwrap_or_default();
-        if writeln!(out, "{:<width$}  {help}", s.name()).is_err() {
+    let values: Vec<clap::builder::PossibleValue> =
+        T::value_variants().iter().filter_map(clap::ValueEnum::to_possible_value).collect();
+    let width = values.iter().map(|v| v.get_name().len()).max().unwrap_or(0);
+    for v in values {
+        let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+        if writeln!(out, "{:<width$}  {help}", v.get_name()).is_err() {
             break;
         }
     }
@@ -179,6 +180,9 @@ pub struct EnvArgs {
     /// With `--env demo`: make the fakes play a broken scenario (`golive fake scenarios` lists them).
     #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub scenario: Option<Scenario>,
+    /// With `--env demo`: the partner fakes' answers where the pages are silent (`golive fake variants` lists them).
+    #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
+    pub variant: Option<Variant>,
 }
 
 /// Runs golive with the process's arguments and returns the exit code.
@@ -220,7 +224,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Checklist(args) => checklist::run(args).await,
             Command::Key(cmd) => key::run(cmd).await,
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
-            Command::Fake(FakeCommand::Scenarios) => Ok(print_scenarios()),
+            Command::Fake(FakeCommand::Scenarios) => Ok(print_values::<Scenario>()),
+            Command::Fake(FakeCommand::Variants) => Ok(print_values::<Variant>()),
             Command::Webhook(command) => webhook::run(command),
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
@@ -277,7 +282,7 @@ fn quiet_panics() {
     }));
 }
 
-/// The error for `--scenario` without `--env demo`.
-fn scenario_needs_demo() -> ConfigError {
-    ConfigError::usage("--scenario only applies to --env demo").help("drop --scenario, or use --env demo")
+/// The error for `--scenario` or `--variant` (`option`) without `--env demo`.
+fn needs_demo(option: &str) -> ConfigError {
+    ConfigError::usage(format!("{option} only applies to --env demo")).help(format!("drop {option}, or use --env demo"))
 }

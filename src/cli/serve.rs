@@ -5,7 +5,7 @@ use clap::Args;
 
 use crate::config::ConfigError;
 use crate::exit;
-use crate::fake::{Fakes, Scenario};
+use crate::fake::{Fakes, Scenario, Variant};
 use crate::signals::Stopper;
 
 /// `golive fake serve` options.
@@ -14,6 +14,9 @@ pub struct ServeArgs {
     /// The behaviour the fakes play (`golive fake scenarios` lists them).
     #[arg(long, value_enum, default_value = "healthy", value_name = "NAME", hide_possible_values = true)]
     scenario: Scenario,
+    /// The partner fakes' answers where the pages are silent (`golive fake variants` lists them).
+    #[arg(long, value_enum, default_value = "default", value_name = "NAME", hide_possible_values = true)]
+    variant: Variant,
 }
 
 /// Runs `golive fake serve`.
@@ -21,12 +24,12 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
     // Listening before the fakes start, so their folder never outlives a stop.
     let mut stopper = Stopper::new();
     let fakes = tokio::select! {
-        fakes = Fakes::start(args.scenario) => {
+        fakes = Fakes::start_with(args.scenario, args.variant) => {
             fakes.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?
         }
         _ = stopper.stopped() => return Ok(exit::OK),
     };
-    println!("golive fakes running (scenario {}):", args.scenario.name());
+    println!("golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str());
     for (label, address) in fakes.partner_listing() {
         println!("  {label} {address}");
     }

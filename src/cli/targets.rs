@@ -31,14 +31,17 @@ async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, Con
         return Ok(Resolved { targets: with_packs(crate::fake::planned_environments(scenario))?, fakes: None });
     }
     if args.env == config::DEMO_ENV {
-        let fakes = Fakes::start(args.scenario.unwrap_or(Scenario::Healthy))
+        let fakes = Fakes::start_with(args.scenario.unwrap_or(Scenario::Healthy), args.variant.unwrap_or_default())
             .await
             .map_err(|e| ConfigError::usage(format!("cannot start the demo fakes: {e}")))?;
         let targets = with_packs(fakes.environments())?;
         return Ok(Resolved { targets, fakes: Some(fakes) });
     }
     if args.scenario.is_some() {
-        return Err(super::scenario_needs_demo());
+        return Err(super::needs_demo("--scenario"));
+    }
+    if args.variant.is_some() {
+        return Err(super::needs_demo("--variant"));
     }
     // A command that sends nothing needs no secret values (`golive list` in CI
     // before the secrets are there).

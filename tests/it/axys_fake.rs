@@ -9,30 +9,42 @@ use std::path::Path;
 
 use golive::fake::Wiremock;
 use golive::fake::axys::{self, AxysHandle, Mode, TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
+use golive::fake::variant::AxysChoices;
 use serde_json::{Value, json};
 
 const KEY: &str = "axys_test_key";
 
-/// A running fake and an HTTP client for it.
-struct Fake {
+/// A running fake and an HTTP client for it (the variants' tests use it too).
+pub(crate) struct Fake {
     server: Wiremock,
-    handle: AxysHandle,
+    pub(crate) handle: AxysHandle,
     client: reqwest::Client,
 }
 
 impl Fake {
-    async fn start(mode: Mode) -> Fake {
+    pub(crate) async fn start(mode: Mode) -> Fake {
+        Fake::start_choices(mode, AxysChoices::default()).await
+    }
+
+    /// The fake answering the choices the pages leave open as `choices` say.
+    pub(crate) async fn start_choices(mode: Mode, choices: AxysChoices) -> Fake {
         let server = Wiremock::start().await;
-        let handle = axys::mount_with(&server, KEY, mode).await;
+        let handle = axys::mount_choices(&server, KEY, mode, choices).await;
         Fake { server, handle, client: reqwest::Client::new() }
     }
 
     /// Sends `method path` (relative to `/v2`) with an optional JSON body; the status and JSON answer.
-    async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub(crate) async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         self.send_with_key(method, path, body, KEY).await
     }
 
-    async fn send_with_key(&self, method: &str, path: &str, body: Option<&Value>, key: &str) -> (u16, Value) {
+    pub(crate) async fn send_with_key(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        key: &str,
+    ) -> (u16, Value) {
         let url = format!("{}/v2{path}", self.server.uri());
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.client.request(method, url).header("X-API-Key", key);
@@ -46,45 +58,52 @@ impl Fake {
     }
 
     /// `send` that must answer 200; the JSON answer.
-    async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+    pub(crate) async fn ok(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
         let (status, answer) = self.send(method, path, body).await;
         assert_eq!(status, 200, "{method} {path} answered {status}: {answer}");
         answer
     }
 
+    /// `send` that must succeed (2xx: a create's status is a variant's choice); the JSON answer.
+    pub(crate) async fn done(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let (status, answer) = self.send(method, path, body).await;
+        assert!((200..300).contains(&status), "{method} {path} answered {status}: {answer}");
+        answer
+    }
+
     /// A new cardholder (the quickstart's example body); its id.
-    async fn cardholder(&self) -> u64 {
-        let answer = self.ok("POST", "/cardholders", Some(&fixture("post_cardholders")["request"])).await;
+    pub(crate) async fn cardholder(&self) -> u64 {
+        let answer = self.done("POST", "/cardholders", Some(&fixture("post_cardholders")["request"])).await;
         answer["cardholderId"].as_u64().expect("integer cardholderId")
     }
 
     /// A cardholder submitted to compliance (Under Review).
-    async fn submitted(&self) -> u64 {
+    pub(crate) async fn submitted(&self) -> u64 {
         let id = self.cardholder().await;
         self.ok("PUT", &format!("/cardholders/{id}/kyc-submit"), None).await;
         id
     }
 
     /// A cardholder forced to Approved through the staging simulation.
-    async fn approved(&self) -> u64 {
+    pub(crate) async fn approved(&self) -> u64 {
         let id = self.submitted().await;
         self.ok("POST", "/staging/kyc/validate", Some(&json!({"cardholderId": id, "result": "pass"}))).await;
         id
     }
 
     /// A virtual card of an approved cardholder: (cardholderId, cardId).
-    async fn card(&self) -> (u64, u64) {
+    pub(crate) async fn card(&self) -> (u64, u64) {
         let holder = self.approved().await;
         let answer =
-            self.ok("POST", &format!("/cards/virtual/{holder}"), Some(&json!({"nameOnCard": "JORDAN REYES"}))).await;
+            self.done("POST", &format!("/cards/virtual/{holder}"), Some(&json!({"nameOnCard": "JORDAN REYES"}))).await;
         (holder, answer["cardId"].as_u64().expect("integer cardId"))
     }
 
-    async fn cardholder_status(&self, id: u64) -> u64 {
+    pub(crate) async fn cardholder_status(&self, id: u64) -> u64 {
         self.ok("GET", &format!("/cardholders/{id}"), None).await["status"].as_u64().expect("integer status")
     }
 
-    async fn issuer_status(&self, id: u64) -> u64 {
+    pub(crate) async fn issuer_status(&self, id: u64) -> u64 {
         self.ok("GET", &format!("/cards/{id}"), None).await["issuerCardStatus"].as_u64().expect("integer status")
     }
 }
@@ -93,7 +112,7 @@ fn fixtures_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/partners/axys")
 }
 
-fn fixture(slug: &str) -> Value {
+pub(crate) fn fixture(slug: &str) -> Value {
     let text = std::fs::read_to_string(fixtures_dir().join(format!("{slug}.json"))).expect("fixture");
     serde_json::from_str(&text).expect("fixture JSON")
 }

@@ -13,11 +13,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use golive::config::{Environment, Pack, pack};
 use golive::exporter::{Exporter, ExporterOptions};
 use golive::fake::{Fakes, Scenario};
 
-use crate::support::Watchdog;
+use crate::support::{Watchdog, demo_targets};
 
 /// Whether a tool of Debian's `prometheus` package is here; `false` (said on
 /// stderr) when it is not and this is no CI run; a failure in CI.
@@ -204,18 +203,6 @@ fn promtool_accepts_the_exposition_of_probe_and_metrics() {
     let (_, body) = get(&addr, "/probe?only=axys-fcrdns");
     assert!(body.contains("egress=\"nat-a\""), "{body}");
     assert!(body.contains("golive_fcrdns_success{") && body.contains("ip=\"203.0.113.10\""), "{body}");
-}
-
-/// The demo's environments bound to their packs, for an exporter in process.
-fn demo_targets(fakes: &Fakes) -> Vec<(Environment, Pack)> {
-    fakes
-        .environments()
-        .into_iter()
-        .map(|env| {
-            let pack = pack::load(&env.pack, None).expect("built-in pack");
-            (env, pack)
-        })
-        .collect()
 }
 
 /// Serves an exporter on 127.0.0.1 in this runtime; returns its address.

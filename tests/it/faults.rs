@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use golive::apikey::{ExchangeInput, exchange};
-use golive::config::{Environment, Pack, pack};
+use golive::config::{Environment, pack};
 use golive::fake::exchange::{self as counting, ExchangeMode};
 use golive::fake::faults::{Fault, Layer};
 use golive::fake::{Fakes, Scenario};
@@ -17,7 +17,7 @@ use golive::report::{ProbeReport, RunSummary, Status};
 use golive::runner::{self, RunOptions};
 use secrecy::SecretString;
 
-use crate::support::pack_from;
+use crate::support::{demo_targets, pack_from};
 
 /// The deadline every probe gets here.
 pub const DEADLINE: Duration = Duration::from_secs(2);
@@ -58,14 +58,7 @@ pub fn reaches(layer: Layer, kind: &str) -> bool {
 /// Runs the demo's packs, plus an `http` probe, against the fakes of `scenario`.
 pub async fn run_demo(scenario: Scenario) -> (RunSummary, Duration) {
     let fakes = Fakes::start(scenario).await.expect("fakes start");
-    let mut targets: Vec<(Environment, Pack)> = fakes
-        .environments()
-        .into_iter()
-        .map(|env| {
-            let pack = pack::load(&env.pack, None).expect("built-in pack");
-            (env, pack)
-        })
-        .collect();
+    let mut targets = demo_targets(&fakes);
     let pai = targets.iter().find(|(e, _)| e.pack == "paymentsai").map(|(e, _)| e.clone()).expect("pai env");
     targets.push((pai, pack_from(HTTP_PACK)));
     let plan = Plan::build("demo", targets, &Selection::default()).expect("plan");

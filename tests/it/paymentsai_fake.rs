@@ -11,7 +11,7 @@ use golive::fake::paymentsai::{self, CardOutcome, Options, PaiFake};
 use golive::fake::{DEMO_ORGANIZATION_ID, Wiremock};
 use serde_json::{Value, json};
 
-const CREDENTIAL: &str = "acc_abc123_key_xyz789_kid_def456";
+pub(crate) const CREDENTIAL: &str = "acc_abc123_key_xyz789_kid_def456";
 const CARD: &str = "4111111111111111";
 
 fn fixture_dir() -> PathBuf {
@@ -71,29 +71,36 @@ fn assert_matches(slug: &str, status: u16, body: &Value) {
     assert!(problems.is_empty(), "{slug}: {problems:?}\n{body:#}");
 }
 
-struct Pai {
+/// A running fake and an HTTP client for it (the variants' tests use it too).
+pub(crate) struct Pai {
     server: Wiremock,
     fake: PaiFake,
     client: reqwest::Client,
 }
 
 impl Pai {
-    async fn start(options: Options) -> Pai {
+    pub(crate) async fn start(options: Options) -> Pai {
         let server = Wiremock::start().await;
         let fake = paymentsai::mount(&server, options).await;
         Pai { server, fake, client: reqwest::Client::new() }
     }
 
-    async fn demo() -> Pai {
+    pub(crate) async fn demo() -> Pai {
         Pai::start(Options::new(DEMO_ORGANIZATION_ID, CREDENTIAL)).await
     }
 
     /// `path` with `{organizationId}` replaced by the fake's organization.
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.server.uri(), path.replace("{organizationId}", self.fake.organization_id()))
     }
 
-    async fn send(&self, method: &str, path: &str, auth: Option<&str>, body: Option<&Value>) -> (u16, Value) {
+    pub(crate) async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.client.request(method, self.url(path));
         if let Some(auth) = auth {
@@ -108,12 +115,12 @@ impl Pai {
         (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(json!(text)) })
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    pub(crate) async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         self.send(method, path, Some(&format!("ApiKey {CREDENTIAL}")), body).await
     }
 
     /// Sends a fixture's documented request (after `edit`) and checks the answer against it.
-    async fn fixture_call(&self, slug: &str, path: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    pub(crate) async fn fixture_call(&self, slug: &str, path: &str, edit: impl FnOnce(&mut Value)) -> Value {
         let f = fixture(slug);
         let mut request = f["request"].clone();
         edit(&mut request);
@@ -124,7 +131,7 @@ impl Pai {
     }
 
     /// A customer with an attached (inactive) card: (customerId, paymentInstrumentId).
-    async fn customer_with_card(&self, card: &str) -> (String, String) {
+    pub(crate) async fn customer_with_card(&self, card: &str) -> (String, String) {
         let org = "/v1/public-api/organizations/{organizationId}";
         let (status, customer) = self
             .call(
@@ -147,7 +154,7 @@ impl Pai {
     }
 }
 
-const ORG: &str = "/v1/public-api/organizations/{organizationId}";
+pub(crate) const ORG: &str = "/v1/public-api/organizations/{organizationId}";
 
 fn sale(customer: &str, instrument: &str, key: Option<&str>) -> Value {
     let mut body = json!({

@@ -121,3 +121,15 @@ impl Watchdog {
         Watchdog { _stop: stop }
     }
 }
+
+/// The demo's environments of these fakes, each bound to its built-in pack.
+pub fn demo_targets(fakes: &golive::fake::Fakes) -> Vec<(Environment, Pack)> {
+    fakes
+        .environments()
+        .into_iter()
+        .map(|env| {
+            let pack = pack::load(&env.pack, None).expect("built-in pack");
+            (env, pack)
+        })
+        .collect()
+}
