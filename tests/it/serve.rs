@@ -12,7 +12,7 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
     // Reading its stdout or waiting for it would block forever if it hung.
     let _watchdog = crate::support::Watchdog::new("serve", Duration::from_secs(300));
     let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
-        .args(["fake", "serve"])
+        .args(["fake", "serve", "--variant", "default"])
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -24,6 +24,9 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
     let mut config = String::new();
     let mut in_config = false;
     let mut line = String::new();
+    reader.read_line(&mut line).expect("stdout line");
+    assert_eq!(line.trim_end(), "golive fakes running (scenario healthy, variant default):");
+    line.clear();
     while reader.read_line(&mut line).expect("stdout line") > 0 {
         if line.starts_with("# golive.toml") {
             in_config = true;
@@ -37,6 +40,7 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
         line.clear();
     }
     assert!(config.contains("[env.fake-axys]") && config.contains("[env.fake-paymentsai]"), "{config}");
+    assert!(config.starts_with("# golive.toml for the running fakes (scenario healthy, variant default)"), "{config}");
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("golive.toml"), &config).expect("write config");
     for env in ["fake-axys", "fake-paymentsai"] {

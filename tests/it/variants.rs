@@ -8,6 +8,7 @@
 //! basis of each fact (issue 24); each ignored case names, in its comment, the
 //! step that fails.
 
+use std::path::Path;
 use std::time::Duration;
 
 use golive::fake::{Fakes, Scenario, Variant};
@@ -15,7 +16,8 @@ use golive::plan::{Plan, Selection};
 use golive::report::{RunSummary, Status};
 use golive::runner::{self, RunOptions};
 
-use crate::support::demo_targets;
+use crate::evidence::json_lines;
+use crate::support::{demo_targets, golive, golive_in, stderr, stdout};
 
 /// Each probe's own deadline; the fakes answer at once.
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -112,4 +114,61 @@ fn every_variant_has_its_pack_test() {
     let missing: Vec<&str> = Variant::ALL.iter().filter(|v| !TESTED.contains(v)).map(|v| v.as_str()).collect();
     assert!(missing.is_empty(), "variants without a test in tests/it/variants.rs: {missing:?}");
     assert_eq!(TESTED.len(), Variant::ALL.len(), "a variant tested twice");
+}
+
+/// The status each create of the Axys staging flow got, from the run's evidence:
+/// `golive verify --env demo --variant NAME` reaches the fakes with the variant.
+fn cardholder_create_statuses(variant: &str) -> Vec<u64> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let evidence = dir.path().join("evidence");
+    let evidence = evidence.to_str().expect("utf-8 path");
+    let args = ["verify", "--env", "demo", "--variant", variant, "--only", "axys-staging-flow", "--no-progress"];
+    let out = golive_in(dir.path(), &[&args[..], &["--evidence", evidence]].concat(), &[]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{variant}: {}{}", stdout(&out), stderr(&out));
+    json_lines(Path::new(evidence), "trace.jsonl")
+        .into_iter()
+        .filter(|r| r["type"] == "http" && r["method"] == "POST")
+        .filter(|r| r["url"].as_str().is_some_and(|u| u.ends_with("/v2/cardholders")))
+        .filter_map(|r| r["response"]["status"].as_u64())
+        .collect()
+}
+
+#[test]
+fn the_demo_plays_the_variant_it_is_given() {
+    assert_eq!(cardholder_create_statuses("axys-201-creates"), [201], "the variant's create status");
+    assert_eq!(cardholder_create_statuses("default"), [200], "the default's");
+}
+
+#[test]
+fn an_unknown_variant_is_a_usage_error_naming_the_closest_and_listing_all() {
+    for args in [
+        &["verify", "--env", "demo", "--variant", "axys-201-create"][..],
+        &["fake", "serve", "--variant", "axys-201-create"][..],
+    ] {
+        let out = golive(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("invalid value 'axys-201-create' for '--variant <NAME>'"), "{err}");
+        assert!(err.contains("a similar value exists: 'axys-201-creates'"), "did you mean: {err}");
+        for v in Variant::ALL {
+            assert!(err.contains(v.as_str()), "{} listed: {err}", v.as_str());
+        }
+        assert!(stdout(&out).is_empty(), "nothing ran: {}", stdout(&out));
+    }
+    let out = golive(&["verify", "--env", "staging", "--variant", "alt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--variant only applies to --env demo"), "{}", stderr(&out));
+}
+
+#[test]
+fn fake_variants_lists_every_variant_with_what_it_answers() {
+    let out = golive(&["fake", "variants"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), Variant::ALL.len(), "{text}");
+    for (line, v) in lines.iter().zip(Variant::ALL) {
+        let (name, help) = line.split_once("  ").unwrap_or_else(|| panic!("name and help: {line}"));
+        assert_eq!((name, help.trim()), (v.as_str(), v.help()), "{text}");
+    }
 }
