@@ -64,25 +64,26 @@ pub enum DetailsTypes {
     Strings,
 }
 
-/// How an Axys cardholder in Compliance Decline (2) goes back to Under Review (3).
-/// The pages disagree: the KYC-URL reference and the onboarding guide against
-/// the compliance lifecycle and the sandbox testing guide.
+/// Whether Axys `POST /cardholders/{id}/kyc-url/refresh` works for a cardholder in
+/// Compliance Decline (2). Re-submitting through `kyc-submit` from 2, 6 or 7 is
+/// documented (<https://docs.api.axyscards.com/reference/put_cardholders-cardholderid-kyc-submit>)
+/// and always works; the pages disagree on the refresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DeclinePath {
-    /// Both readings are accepted: `kyc-url/refresh` in status 2 or 3, and
-    /// `kyc-submit` in status 2, 4 or 6.
+    /// The refresh works in status 2 too and moves the cardholder back to Under
+    /// Review (3): the lifecycle's "ComplianceDecline --> UnderReview: Re-submit
+    /// (regenerate KYC URL)" (<https://docs.api.axyscards.com/docs/cardholders-and-compliance>)
+    /// and the test matrix's "Force decline, then POST .../kyc-url/refresh → force
+    /// pass" (<https://docs.api.axyscards.com/docs/sandbox-testing-guide>).
     #[default]
-    Either,
-    /// The sandbox testing guide's reading ("Force decline, then POST
-    /// .../kyc-url/refresh → force pass") and the lifecycle's "Re-submit
-    /// (regenerate KYC URL)": `kyc-url/refresh` in status 2 or 3; `kyc-submit`
-    /// only from Draft (4) or Error (6).
-    Refresh,
-    /// The reference's reading (`kyc-url/refresh` "will only function correctly
-    /// ... [for] a status of 3 (under review), otherwise it may return an
-    /// error") and the onboarding guide's (after a decline, edit and re-submit):
-    /// `kyc-url/refresh` only in status 3; `kyc-submit` in status 2, 4 or 6.
-    Resubmit,
+    RefreshAfterDecline,
+    /// The refresh works only in status 3, as its reference says: it "will only
+    /// function correctly in respect of any cardholder who ... has a status of 3
+    /// (under review), otherwise it may return an error"
+    /// (<https://docs.api.axyscards.com/reference/post_cardholders-cardholderid-kyc-url-refresh>);
+    /// the onboarding guide regenerates the URL only for "status = 3 + link expired"
+    /// (<https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>).
+    RefreshOnlyInReview,
 }
 
 /// Whether a transitional cardholder status shows between two compliance states.
@@ -149,7 +150,7 @@ pub struct AxysChoices {
     pub details_names: DetailsNames,
     /// `GET /cards/{cardId}/details`: the field types.
     pub details_types: DetailsTypes,
-    /// Re-submission after a Compliance Decline.
+    /// Whether the KYC URL refresh works after a Compliance Decline.
     pub decline: DeclinePath,
     /// A transitional status seen by reads.
     pub transitional: Transitional,
@@ -278,10 +279,8 @@ variants! {
         |c| { c.axys.details_names = DetailsNames::Pan; }
     AxysDetailsStrings = "axys-details-strings" => "Axys card details are strings, not integers",
         |c| { c.axys.details_types = DetailsTypes::Strings; }
-    AxysRefreshOnlyInReview = "axys-refresh-only-in-review" => "Axys kyc-url/refresh works only in status 3 (the reference); after a decline, kyc-submit re-submits",
-        |c| { c.axys.decline = DeclinePath::Resubmit; }
-    AxysResubmitByRefresh = "axys-resubmit-by-refresh" => "After an Axys decline only kyc-url/refresh re-submits (the sandbox guide); kyc-submit needs Draft or Error",
-        |c| { c.axys.decline = DeclinePath::Refresh; }
+    AxysRefreshOnlyInReview = "axys-refresh-only-in-review" => "Axys kyc-url/refresh works only in status 3 (its reference); after a decline only kyc-submit re-submits",
+        |c| { c.axys.decline = DeclinePath::RefreshOnlyInReview; }
     AxysTransitional0 = "axys-transitional-0" => "Axys cardholder reads show status 0 (Pending) once after each compliance transition",
         |c| { c.axys.transitional = Transitional::Pending0; }
     AxysTransitional5 = "axys-transitional-5" => "Axys cardholder reads show status 5 (the onboarding guide's \"Pending\") once after each compliance transition",
@@ -302,7 +301,7 @@ variants! {
         |c| { c.paymentsai.objects = Wrapper::Wrapped; }
     DocsStrict = "docs-strict" => "Every restriction a page states, at once: refresh only in review, OTP by cardholderId, no unfunded transfers",
         |c| {
-            c.axys.decline = DeclinePath::Resubmit;
+            c.axys.decline = DeclinePath::RefreshOnlyInReview;
             c.axys.otp_listener = OtpListener::CardholderRequired;
             c.axys.wallet_funding = WalletFunding::Required;
         }
@@ -316,7 +315,7 @@ variants! {
                     balance_read: Placement::Nested,
                     details_names: DetailsNames::Pan,
                     details_types: DetailsTypes::Strings,
-                    decline: DeclinePath::Refresh,
+                    decline: DeclinePath::RefreshOnlyInReview,
                     transitional: Transitional::Pending5,
                     otp_listener: OtpListener::CardholderRequired,
                     wallet_funding: WalletFunding::Required,

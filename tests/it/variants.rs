@@ -86,7 +86,6 @@ variant_tests! {
     packs_pass_against_axys_details_strings: AxysDetailsStrings, ignore = "until the packs carry their basis (issue 24, h24a)";
     // axys-staging-decline: 6. refresh the KYC URL of the declined cardholder › 409.
     packs_pass_against_axys_refresh_only_in_review: AxysRefreshOnlyInReview, ignore = "until the packs carry their basis (issue 24, h24a)";
-    packs_pass_against_axys_resubmit_by_refresh: AxysResubmitByRefresh;
     packs_pass_against_axys_transitional_0: AxysTransitional0;
     // axys-*: poll until Under Review › $.status is 5, a state the pack names as failed.
     packs_pass_against_axys_transitional_5: AxysTransitional5, ignore = "until the packs carry their basis (issue 24, h24a)";

@@ -158,24 +158,19 @@ fn edit(id: u64, request: &Request, state: &mut State) -> Answer {
     success()
 }
 
-/// PUT /cardholders/{id}/kyc-submit — Draft (4) or Error (6) to Under Review (3) with an
-/// `applicationLink` (<https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>,
-/// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>: "Error --> UnderReview:
-/// Re-submit"). From Compliance Decline (2) too unless the variant takes the sandbox guide's
-/// reading, where only a KYC URL refresh re-submits ([`DeclinePath`]). The answer's exact
-/// shape is not shown on the pages read: the envelope plus `applicationLink`.
+/// PUT /cardholders/{id}/kyc-submit — Draft (4) to Under Review (3) with an
+/// `applicationLink`, and the documented re-submission: "A cardholder can also be
+/// re-submitted to compliance using this endpoint in the event of its status being 2
+/// (compliance decline), 6 (error) or 7 (admin decline)"
+/// (<https://docs.api.axyscards.com/reference/put_cardholders-cardholderid-kyc-submit>,
+/// <https://docs.api.axyscards.com/docs/guide-onboard-a-cardholder>). Other statuses: 409
+/// (the status of the error is not named). The answer's exact shape is not shown on the
+/// pages read: the envelope plus `applicationLink`.
 fn kyc_submit(id: u64, state: &mut State) -> Answer {
-    let (decline, seen) = (state.choices.decline, state.choices.transitional);
+    let seen = state.choices.transitional;
     let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
-    let from_decline = decline != DeclinePath::Refresh && c.status == 2;
-    if !(from_decline || [4, 6].contains(&c.status)) {
-        return refuse(
-            409,
-            match decline {
-                DeclinePath::Refresh => "Only a cardholder in status 4 (Draft) or 6 (Error) can be submitted",
-                _ => "Only a cardholder in status 2 (Compliance Decline), 4 (Draft) or 6 (Error) can be submitted",
-            },
-        );
+    if ![2, 4, 6, 7].contains(&c.status) {
+        return refuse(409, "Only a cardholder in status 4 (Draft), 2, 6 or 7 can be submitted to compliance");
     }
     c.move_to(3, seen);
     c.link_serial += 1;
@@ -195,13 +190,15 @@ fn kyc_submit(id: u64, state: &mut State) -> Answer {
 fn kyc_url_refresh(id: u64, state: &mut State) -> Answer {
     let (decline, seen) = (state.choices.decline, state.choices.transitional);
     let Some(c) = state.cardholders.get_mut(&id) else { return refuse(404, "Cardholder not found") };
-    let after_decline = decline != DeclinePath::Resubmit && c.status == 2;
+    let after_decline = decline == DeclinePath::RefreshAfterDecline && c.status == 2;
     if !(after_decline || c.status == 3) {
         return refuse(
             409,
             match decline {
-                DeclinePath::Resubmit => "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review)",
-                _ => {
+                DeclinePath::RefreshOnlyInReview => {
+                    "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review)"
+                }
+                DeclinePath::RefreshAfterDecline => {
                     "A KYC URL can only be refreshed for a cardholder in status 3 (Under Review) or 2 (Compliance Decline)"
                 }
             },
