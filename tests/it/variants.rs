@@ -170,4 +170,11 @@ fn fake_variants_lists_every_variant_with_what_it_answers() {
         let (name, help) = line.split_once("  ").unwrap_or_else(|| panic!("name and help: {line}"));
         assert_eq!((name, help.trim()), (v.as_str(), v.help()), "{text}");
     }
+    // The options name the list; the help of the commands does not repeat it.
+    for cmd in [&["verify", "--help"][..], &["fake", "serve", "--help"]] {
+        let help = stdout(&golive(cmd));
+        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("(`golive fake variants` lists them)"), "{cmd:?}: {help}");
+        assert!(!help.contains("axys-201-creates"), "{cmd:?} lists no variant: {help}");
+    }
 }
