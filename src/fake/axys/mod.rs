@@ -150,7 +150,6 @@ impl AxysHandle {
 
 struct Flow {
     api_key: String,
-    mode: Mode,
     state: Arc<Mutex<State>>,
 }
 
@@ -166,7 +165,7 @@ impl Flow {
             Some((&"otp", rest)) => extras::otp(method, rest, request, state),
             // https://docs.api.axyscards.com/docs/simulation-endpoints: staging only;
             // "Calling them against the production base URL ... will return 404".
-            Some((&"staging", _)) if self.mode == Mode::Production => no_route(),
+            Some((&"staging", _)) if state.mode == Mode::Production => no_route(),
             Some((&"staging", ["kyc", "validate"])) if method == "POST" => {
                 cardholders::staging_kyc_validate(request, state)
             }
@@ -204,7 +203,7 @@ pub async fn mount_with(server: &MockServer, api_key: &str, mode: Mode) -> AxysH
 pub async fn mount_choices(server: &MockServer, api_key: &str, mode: Mode, choices: AxysChoices) -> AxysHandle {
     let state = Arc::new(Mutex::new(State::new(choices, mode)));
     Mock::given(path_regex(r"^/v2/(cardholders|cards|staging|wallets|otp)(/.*)?$"))
-        .respond_with(Flow { api_key: api_key.to_string(), mode, state: Arc::clone(&state) })
+        .respond_with(Flow { api_key: api_key.to_string(), state: Arc::clone(&state) })
         .with_priority(PRIORITY)
         .mount(server)
         .await;
