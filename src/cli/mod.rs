@@ -66,7 +66,7 @@ enum Command {
     /// API keys: the one-time Temporal → Permanent exchange.
     #[command(subcommand)]
     Key(key::KeyCommand),
-    /// Sign or verify a webhook delivery as PaymentsAI, Standard Webhooks, Stripe or GitHub would.
+    /// Sign, verify or send a webhook delivery as PaymentsAI, Standard Webhooks, Stripe, GitHub or your pack would.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
     /// Run the embedded fakes.
@@ -226,7 +226,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Fake(FakeCommand::Scenarios) => Ok(print_values::<Scenario>()),
             Command::Fake(FakeCommand::Variants) => Ok(print_values::<Variant>()),
-            Command::Webhook(command) => webhook::run(command),
+            Command::Webhook(command) => webhook::run(command).await,
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
             Command::Serve(args) => exporter::run(args).await,

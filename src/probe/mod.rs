@@ -19,7 +19,7 @@ pub mod request;
 pub mod resume;
 pub mod steps;
 mod tls;
-mod webhook;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;

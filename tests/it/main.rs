@@ -47,3 +47,4 @@ mod variants;
 mod watch;
 mod webhook;
 mod webhook_auth;
+mod webhook_send;

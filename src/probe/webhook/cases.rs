@@ -106,7 +106,7 @@ impl Event {
         }
     }
 
-    fn body(&self, id: &str, tampered: bool) -> Vec<u8> {
+    pub(super) fn body(&self, id: &str, tampered: bool) -> Vec<u8> {
         match self {
             Event::Json(map, id_field) => {
                 let mut map = map.clone();
@@ -123,7 +123,7 @@ impl Event {
         }
     }
 
-    fn content_type(&self) -> &'static str {
+    pub(super) fn content_type(&self) -> &'static str {
         match self {
             Event::Json(..) => "application/json",
             Event::Raw(_) => "text/plain",
