@@ -140,6 +140,10 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
     let clients = Clients::new(std::sync::Arc::new(env.clone()));
     let client = clients.http().await.map_err(ConfigError::usage)?;
     let state_path = env.state_path();
+    if let Some(new) = crate::apikey::state::new_for(env) {
+        let what = "the secrets used before are not known, so reuse of an earlier one cannot be refused";
+        eprintln!("golive: note: {}", crate::apikey::state::new_state_note(&new, what));
+    }
     let input = ExchangeInput {
         env,
         spec,

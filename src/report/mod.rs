@@ -5,6 +5,7 @@
 //! and every string in it is made inert where it is printed (see [`text`]).
 
 pub mod events;
+mod github;
 mod human;
 mod json;
 mod junit;
@@ -22,6 +23,7 @@ use std::str::FromStr;
 pub use crate::spec::ErrorClass;
 pub use crate::spec::error_class;
 pub use events::RunEvent;
+pub use github::render as render_github;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
@@ -39,6 +41,8 @@ pub enum Format {
     Junit,
     /// Markdown for a CI job summary or a pull-request comment.
     Markdown,
+    /// GitHub Actions workflow commands: one `::error`/`::warning` annotation per probe that did not pass.
+    Github,
 }
 
 impl Format {
@@ -49,6 +53,7 @@ impl Format {
             Format::Json => "JSON",
             Format::Junit => "JUnit",
             Format::Markdown => "Markdown",
+            Format::Github => "GitHub annotations",
         }
     }
 
@@ -59,6 +64,7 @@ impl Format {
             Format::Json => render_json(summary, out),
             Format::Junit => render_junit(summary, out),
             Format::Markdown => render_markdown(summary, out),
+            Format::Github => render_github(summary, out),
         }
     }
 }
@@ -67,7 +73,7 @@ impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         <Format as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| format!("unknown format `{s}`: use human, json, junit or markdown"))
+            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown or github"))
     }
 }
 
