@@ -95,6 +95,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             pack: "shop".into(),
             title: format!("Title of {id}"),
             status,
+            started_ms: 1,
             duration_ms: 7,
             reason: (status == Status::Skip).then(|| "needs `create`, which failed".to_string()),
             checks,
@@ -163,7 +164,7 @@ fn watch_summary(h: &[String; 4]) -> WatchSummary {
         probes: run
             .probes
             .iter()
-            .map(|p| RoundProbe { id: p.id.clone(), status: p.status, http_status: Some(500) })
+            .map(|p| RoundProbe { id: p.id.clone(), status: p.status, http_status: Some(500), duration_ms: 4 })
             .collect(),
     };
     WatchSummary {
