@@ -92,7 +92,7 @@ struct Attention {
     id: String,
     title: String,
     status: &'static str,
-    cause: String,
+    cause: Option<String>,
 }
 
 fn page(summary: &RunSummary, history: Option<&History>, heading: &str) -> Page {
@@ -128,7 +128,7 @@ fn page(summary: &RunSummary, history: Option<&History>, heading: &str) -> Page 
             id: p.id.clone(),
             title: p.title.clone(),
             status: p.status,
-            cause: p.cause.clone().unwrap_or_default(),
+            cause: p.cause.clone(),
         })
         .collect();
     Page {
