@@ -22,11 +22,17 @@ use crate::support::Watchdog;
 /// Whether a tool of Debian's `prometheus` package is here; `false` (said on
 /// stderr) when it is not and this is no CI run; a failure in CI.
 pub fn have(tool: &str) -> bool {
+    have_from(tool, "prometheus")
+}
+
+/// Whether `tool` of the Debian package `package` is here; `false` (said on
+/// stderr) when it is not and this is no CI run; a failure in CI.
+pub fn have_from(tool: &str, package: &str) -> bool {
     let found = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
     if !found {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        assert!(!ci, "`{tool}` is not installed and CI is set: .ci/run installs Debian's `prometheus` package");
-        eprintln!("SKIPPED: `{tool}` is not installed (apt-get install prometheus); this test checks nothing here");
+        assert!(!ci, "`{tool}` is not installed and CI is set: .ci/run installs Debian's `{package}` package");
+        eprintln!("SKIPPED: `{tool}` is not installed (apt-get install {package}); this test checks nothing here");
     }
     found
 }

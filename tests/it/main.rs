@@ -8,6 +8,7 @@ mod apikey;
 mod axys_auth;
 mod axys_fake;
 mod axys_flows;
+mod browser;
 mod canary;
 mod cert;
 mod cli;
