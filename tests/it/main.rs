@@ -8,6 +8,7 @@ mod apikey;
 mod axys_auth;
 mod axys_fake;
 mod axys_flows;
+mod blackbox;
 mod browser;
 mod canary;
 mod cert;
