@@ -43,6 +43,7 @@ mod scenarios;
 mod schema;
 mod secrets;
 mod serve;
+mod serve_limits;
 mod tls;
 mod watch;
 mod webhook;
