@@ -26,6 +26,7 @@ mod faults;
 mod fcrdns;
 mod flow_engine;
 mod hostile_text;
+mod html_report;
 mod import_layers;
 mod init;
 mod key_answer;
