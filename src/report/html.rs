@@ -103,7 +103,7 @@ fn page(summary: &RunSummary, history: Option<&History>, heading: &str) -> Page 
         facts.push(("egress", terminal(egress).into_owned()));
     }
     facts.push(("packs", terminal(&summary.packs.join(", ")).into_owned()));
-    facts.push(("started", terminal(&summary.started_at).into_owned()));
+    facts.push(("started", terminal(&when(&summary.started_at)).into_owned()));
     facts.push(("duration", millis(summary.duration_ms)));
     facts.push(("golive", terminal(&summary.golive_version).into_owned()));
     let counts = vec![("pass", c.pass), ("warn", c.warn), ("fail", c.fail), ("error", c.error), ("skip", c.skip)];
@@ -274,6 +274,14 @@ fn probe_view(p: &ProbeReport, anchors: &mut Anchors) -> ProbeView {
                 (terminal(k).into_owned(), inert(&value))
             })
             .collect(),
+    }
+}
+
+/// `2026-01-01 10:00:00 UTC` from an RFC 3339 UTC time; anything else as it is.
+fn when(rfc3339: &str) -> String {
+    match (rfc3339.get(..19), rfc3339.ends_with('Z')) {
+        (Some(t), true) => format!("{} UTC", t.replacen('T', " ", 1)),
+        _ => rfc3339.to_string(),
     }
 }
 

@@ -15,6 +15,7 @@
 //! Chromium never reaches the network here: every host resolves to nothing
 //! and every request goes to a proxy on 127.0.0.1 where nothing listens.
 //! Without chromium a test says so and passes, unless `CI` is set.
+//! `GOLIVE_CHROMIUM` names another Chromium-based browser (e.g. google-chrome).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,15 +32,20 @@ struct Chromium {
     profile: tempfile::TempDir,
 }
 
+/// The browser: Debian's `chromium`, or what `GOLIVE_CHROMIUM` names.
+fn browser() -> String {
+    std::env::var("GOLIVE_CHROMIUM").ok().filter(|b| !b.is_empty()).unwrap_or_else(|| "chromium".to_string())
+}
+
 impl Chromium {
     fn new() -> Option<Chromium> {
-        have_from("chromium", "chromium").then(|| Chromium { profile: tempfile::tempdir().expect("profile") })
+        have_from(&browser(), "chromium").then(|| Chromium { profile: tempfile::tempdir().expect("profile") })
     }
 
     /// Runs chromium on `page` with `extra` arguments; returns its output.
     fn run(&self, page: &Path, extra: &[String]) -> Output {
         let url = format!("file://{}", page.display());
-        let mut cmd = Command::new("chromium");
+        let mut cmd = Command::new(browser());
         cmd.args([
             "--headless",
             "--no-sandbox",
