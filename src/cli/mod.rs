@@ -6,6 +6,7 @@
 mod alerts;
 mod cert;
 mod checklist;
+mod dashboard;
 mod evidence;
 mod exporter;
 mod init;
@@ -82,6 +83,8 @@ enum Command {
     Serve(exporter::ExporterArgs),
     /// Print Prometheus alerting rules for `golive serve`'s metrics, from the packs' probes and [[watch]] tables.
     Alerts(alerts::AlertsArgs),
+    /// Print a Grafana dashboard (JSON) for `golive serve`'s metrics: status, duration, certificate days left, egress.
+    Dashboard(dashboard::DashboardArgs),
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -231,6 +234,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Evidence(command) => evidence::run(command).await,
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
+            Command::Dashboard(args) => dashboard::run(args),
             Command::Report(command) => report::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());

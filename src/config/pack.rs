@@ -80,6 +80,11 @@ struct RawMeta {
     title: String,
     /// The runbook it automates, named in reports and evidence.
     runbook: String,
+    /// Where the runbook is published (http or https): the `runbook_url` of
+    /// every alert `golive alerts` writes for the pack.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", url)]
+    runbook_url: Option<Spanned<String>>,
 }
 
 /// A diagnosis rule: when it applies, the cause and the fix.
@@ -231,6 +236,8 @@ pub struct Pack {
     pub title: String,
     /// The runbook it automates.
     pub runbook: String,
+    /// Where the runbook is published, when the pack says.
+    pub runbook_url: Option<String>,
     /// How to send the API key.
     pub auth: Option<ApiKeyAuth>,
     /// The partner's policy for account secrets.
@@ -318,10 +325,12 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         .iter()
         .map(|w| Ok(WatchRule { status: watch_status(&file, &w.status)?, meaning: w.meaning.clone() }))
         .collect::<Result<Vec<_>, ConfigError>>()?;
+    let runbook_url = raw.pack.runbook_url.map(|u| runbook_url(&file, u)).transpose()?;
     Ok(Pack {
         name: raw.pack.name,
         title: raw.pack.title,
         runbook,
+        runbook_url,
         auth: raw.auth,
         secret_policy: raw.secret_policy,
         key_exchange: raw.key_exchange,
@@ -335,6 +344,16 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         sha256,
         watch,
     })
+}
+
+/// `[pack] runbook_url`, checked: an absolute http or https URL.
+fn runbook_url(file: &SourceFile, url: Spanned<String>) -> Result<String, ConfigError> {
+    match reqwest::Url::parse(url.get_ref()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(url.into_inner()),
+        _ => Err(ConfigError::at(file, url.span(), format!("`{}` is not an http(s) URL", url.get_ref())).help(
+            "give the address where the runbook is published, e.g. runbook_url = \"https://docs.example.com/go-live\"",
+        )),
+    }
 }
 
 /// The pack's `[inputs]` in the order it declares them, checked: no name of

@@ -5,6 +5,7 @@
 //! and every string in it is made inert where it is printed (see [`text`]).
 
 pub mod events;
+pub mod html;
 mod human;
 mod json;
 mod junit;
@@ -39,6 +40,8 @@ pub enum Format {
     Junit,
     /// Markdown for a CI job summary or a pull-request comment.
     Markdown,
+    /// One self-contained HTML page: summary, timeline, stages, certificate bars.
+    Html,
 }
 
 impl Format {
@@ -49,6 +52,7 @@ impl Format {
             Format::Json => "JSON",
             Format::Junit => "JUnit",
             Format::Markdown => "Markdown",
+            Format::Html => "HTML",
         }
     }
 
@@ -59,6 +63,7 @@ impl Format {
             Format::Json => render_json(summary, out),
             Format::Junit => render_junit(summary, out),
             Format::Markdown => render_markdown(summary, out),
+            Format::Html => html::render(summary, out),
         }
     }
 }
@@ -67,7 +72,7 @@ impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         <Format as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| format!("unknown format `{s}`: use human, json, junit or markdown"))
+            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown or html"))
     }
 }
 

@@ -177,6 +177,10 @@ pub struct ProbeReport {
     pub title: String,
     /// The verdict.
     pub status: Status,
+    /// When the probe started, in milliseconds from the run's start (0 for
+    /// a probe that did not run): where the report's timeline puts it.
+    #[serde(default)]
+    pub started_ms: u64,
     /// Wall time of the probe.
     pub duration_ms: u64,
     /// Why it was skipped, for `skip`.

@@ -15,7 +15,7 @@ use golive::fake::{Fakes, Scenario};
 use crate::support::golive_in;
 
 /// The formats of stdout and of `--report`.
-const FORMATS: &[&str] = &["human", "json", "junit", "markdown"];
+const FORMATS: &[&str] = &["human", "json", "junit", "markdown", "html"];
 
 /// The value of every secret in one scenario's run, and where they came from.
 pub struct Canaries {
@@ -189,7 +189,7 @@ pub async fn watch_leaks(scenario: Scenario, format: &'static str) -> (Vec<Strin
     (leaks, searched)
 }
 
-/// Every scenario, each with one of the formats on stdout (all four as files).
+/// Every scenario, each with one of the formats on stdout (all five as files).
 pub async fn all_leaks() -> (Vec<String>, usize, usize) {
     use futures::StreamExt;
     let scenarios = <Scenario as clap::ValueEnum>::value_variants();
