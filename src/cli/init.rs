@@ -222,7 +222,9 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
                 if !found.iter().any(|n| n.key == m.key) && !new.contains(&m.key) {
                     new.push(m.key.clone());
                 }
-                add(&mut found, &m.key, m.why.to_string(), p);
+                // A pack input says what it is itself (an identity file says whose).
+                let why = input(pack, &m.key).map_or_else(|| m.why.to_string(), |spec| spec.about.clone());
+                add(&mut found, &m.key, why, p);
             }
         }
         let mut filled = false;
