@@ -13,6 +13,7 @@
 //!   `allow_insecure_http = true`.
 
 use super::ProbeKind;
+use crate::config::facts::requests;
 use crate::config::interpolate::interpolate_str;
 use crate::config::{Environment, Pack};
 
@@ -103,20 +104,6 @@ pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &
         ProbeKind::Tls | ProbeKind::Environment | ProbeKind::Exposure => {}
     }
     out
-}
-
-/// The requests of an `http` or `mtls` probe: its `steps` and `cleanup`, or
-/// its parameters as one request.
-fn requests(params: &toml::Table) -> Vec<&toml::Table> {
-    if !params.contains_key("steps") {
-        return vec![params];
-    }
-    ["steps", "cleanup"]
-        .iter()
-        .filter_map(|k| params.get(*k).and_then(toml::Value::as_array))
-        .flatten()
-        .filter_map(toml::Value::as_table)
-        .collect()
 }
 
 /// Whether a request carries the pack's API key: `auth` defaults to true.

@@ -214,6 +214,19 @@ impl Outcome {
         self
     }
 
+    /// Takes what `other` learnt of its answer (facts, shapes, the final
+    /// status, signals and, when it has one, its diagnosis); its checks and
+    /// phases are the caller's to place.
+    pub fn take_answer(&mut self, other: Outcome) {
+        self.facts.extend(other.facts);
+        self.shapes.extend(other.shapes);
+        self.http_status = other.http_status.or(self.http_status);
+        self.signals = other.signals;
+        if other.diagnosis.is_some() {
+            self.diagnosis = other.diagnosis;
+        }
+    }
+
     /// The verdict of all checks.
     pub fn status(&self) -> Status {
         Status::combine(self.checks.iter().map(|c| c.status))

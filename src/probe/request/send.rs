@@ -21,15 +21,9 @@ pub(crate) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Out
     let mut local = Outcome::default();
     send_and_judge(spec, cx, &mut local).await;
     mask_outcome(&mut local, &spec.mask);
-    out.checks.extend(local.checks);
-    out.phases.extend(local.phases);
-    out.facts.extend(local.facts);
-    out.shapes.extend(local.shapes);
-    out.http_status = local.http_status.or(out.http_status);
-    out.signals = local.signals;
-    if local.diagnosis.is_some() {
-        out.diagnosis = local.diagnosis;
-    }
+    out.checks.append(&mut local.checks);
+    out.phases.append(&mut local.phases);
+    out.take_answer(local);
 }
 
 async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {

@@ -104,15 +104,8 @@ impl Run<'_> {
             let inferred = |x: &Assertion| x.fact.as_ref().is_some_and(|f| f.inferred());
             if let Some(stop) = poll.fail_if.iter().find(|x| holds(x) && (strict || !inferred(x))) {
                 let seen = stop.check_typed(&a, &lookup, &typed).message;
-                let mut check = Check::new(
-                    "poll",
-                    Status::Fail,
-                    format!("stopped polling after {attempt} reads: {seen}, a state the pack names as failed"),
-                );
-                if let Some(f) = &stop.fact {
-                    f.mark(&mut check, None, strict);
-                }
-                local.check(check);
+                let why = format!("stopped polling after {attempt} reads: {seen}, a state the pack names as failed");
+                local.check(missed(why, stop, None, strict));
                 poll_end = Some(StepEnd::Failed);
                 self.reached_failed_state = true;
                 break;
@@ -125,15 +118,8 @@ impl Run<'_> {
             if poll.until.iter().all(holds) {
                 // A state golive took for failed was only passing through: say so.
                 for (i, seen) in &seen_failed {
-                    let mut check = Check::new(
-                        "poll",
-                        Status::Fail,
-                        format!("{seen} was read, then the condition held: not a failed state"),
-                    );
-                    if let Some(f) = &poll.fail_if[*i].fact {
-                        f.mark(&mut check, Some(false), strict);
-                    }
-                    local.check(check);
+                    let why = format!("{seen} was read, then the condition held: not a failed state");
+                    local.check(missed(why, &poll.fail_if[*i], Some(false), strict));
                 }
                 break;
             }
@@ -144,15 +130,8 @@ impl Run<'_> {
                 let (check, end) = match (stuck, &poll.pending) {
                     (Some(x), _) => {
                         let seen = x.check_typed(&a, &lookup, &typed).message;
-                        let mut check = Check::new(
-                            "poll",
-                            Status::Fail,
-                            format!("read {attempt} times; it stayed at {seen}, a state golive infers is failed"),
-                        );
-                        if let Some(f) = &x.fact {
-                            f.mark(&mut check, None, strict);
-                        }
-                        (check, StepEnd::Differs)
+                        let why = format!("read {attempt} times; it stayed at {seen}, a state golive infers is failed");
+                        (missed(why, x, None, strict), StepEnd::Differs)
                     }
                     (None, Some(why)) => (
                         Check::new(
@@ -218,21 +197,16 @@ impl Run<'_> {
             None => StepEnd::Failed,
         };
         mask_outcome(&mut local, &step.mask);
-        for mut check in local.checks {
+        for mut check in std::mem::take(&mut local.checks) {
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
             }
             out.check(check);
         }
         let prefix = if self.prefix { format!("{} ", step.name) } else { String::new() };
-        out.phases.extend(local.phases.into_iter().map(|p| Phase { name: format!("{prefix}{}", p.name), ..p }));
-        out.facts.extend(local.facts);
-        out.shapes.extend(local.shapes);
-        out.http_status = local.http_status.or(out.http_status);
-        out.signals = local.signals;
-        if local.diagnosis.is_some() {
-            out.diagnosis = local.diagnosis;
-        }
+        let phases = std::mem::take(&mut local.phases);
+        out.phases.extend(phases.into_iter().map(|p| Phase { name: format!("{prefix}{}", p.name), ..p }));
+        out.take_answer(local);
         end
     }
 
@@ -510,6 +484,15 @@ impl Run<'_> {
                 .record("state", serde_json::json!({ "entity": entity, "field": field, "from": before, "to": now }));
         }
     }
+}
+
+/// A failed `poll` check about condition `x`, weighed by its fact.
+fn missed(message: String, x: &Assertion, held: Option<bool>, strict: bool) -> Check {
+    let mut check = Check::new("poll", Status::Fail, message);
+    if let Some(f) = &x.fact {
+        f.mark(&mut check, held, strict);
+    }
+    check
 }
 
 /// A captured value as text: a string as it is, anything else as JSON.
