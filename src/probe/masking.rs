@@ -200,18 +200,19 @@ pub fn mask_outcome(out: &mut Outcome, mask: &Mask) {
     let on_path = |name: &str| mask.paths.iter().any(|(p, _)| name == p || name.ends_with(&format!(" › {p}")));
     for check in &mut out.checks {
         if fields.iter().any(|f| check.name.contains(f.as_str())) || on_path(&check.name) {
-            if check.actual.as_deref().is_some_and(|a| a != "(absent)") {
-                check.actual = Some(crate::redact::MASK.to_string());
+            // The value goes; what the message says around it (expected what,
+            // that golive inferred it) stays.
+            if let Some(value) = check.actual.clone().filter(|a| a != "(absent)") {
+                let mask = crate::redact::MASK;
+                check.actual = Some(mask.to_string());
+                check.message = match check.status {
+                    Status::Pass => format!("{} is present (value masked)", check.name),
+                    _ => {
+                        let message = check.message.replace(&format!("got {value}"), &format!("got {mask}"));
+                        if value.len() >= 3 { message.replace(&value, mask) } else { message }
+                    }
+                };
             }
-            check.message = match check.status {
-                Status::Pass => format!("{} is present (value masked)", check.name),
-                _ => format!(
-                    "{}: expected {}, got {}",
-                    check.name,
-                    check.expected.clone().unwrap_or_default(),
-                    check.actual.clone().unwrap_or_default()
-                ),
-            };
         }
         for value in [&mut check.actual, &mut check.expected].into_iter().flatten() {
             let masked = mask_text(value, fields);
