@@ -6,6 +6,7 @@
 mod alerts;
 mod cert;
 mod checklist;
+mod contract;
 mod evidence;
 mod exporter;
 mod init;
@@ -85,6 +86,9 @@ enum Command {
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// What the packs infer about the partners' APIs, and what real runs saw of it.
+    #[command(subcommand)]
+    Contract(contract::ContractCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -227,6 +231,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
             Command::Report(command) => report::run(command),
+            Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

@@ -12,6 +12,7 @@ mod canary;
 mod cert;
 mod cli;
 mod config_errors;
+mod contract_report;
 mod contracts;
 mod diagnoses;
 mod evidence;

@@ -69,10 +69,7 @@ impl Fact {
                     format!("{} (an inferred fact: {why}; held as a hard check by --strict-contract)", check.message);
             } else {
                 check.status = Status::Warn;
-                check.message = format!(
-                    "the partner's answer differs from what golive inferred ({why}): {}; report it to the pack's maintainer (golive contract report)",
-                    check.message
-                );
+                check.message = format!("{DIFFERS} ({why}): {}{REPORT_IT}", check.message);
             }
         }
         check.fact = Some(FactMark {
@@ -83,6 +80,19 @@ impl Fact {
             held,
         });
     }
+}
+
+/// How a warning about an inferred fact that did not hold begins.
+const DIFFERS: &str = "the partner's answer differs from what golive inferred";
+/// How it ends.
+const REPORT_IT: &str = "; report it to the pack's maintainer (golive contract report)";
+
+/// What a check said of the answer, without the words that mark an inferred
+/// fact's warning (the fact's `why` is shown beside it anyway).
+pub fn what_was_answered<'a>(message: &'a str, why: Option<&str>) -> &'a str {
+    let prefix = format!("{DIFFERS} ({}): ", why.unwrap_or("no page shows it"));
+    let message = message.strip_prefix(prefix.as_str()).unwrap_or(message);
+    message.strip_suffix(REPORT_IT).unwrap_or(message)
 }
 
 /// Whether an answer speaks about access, rate or the partner's health
