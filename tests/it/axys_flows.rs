@@ -165,6 +165,48 @@ async fn a_wrong_status_or_type_fails_its_step_with_expected_and_actual() {
     assert_eq!((c.status, c.expected.as_deref(), c.actual.as_deref()), (Status::Fail, Some("integer"), Some("string")));
 }
 
+/// The issue's first case: a partner answering a successful POST /cardholders
+/// with 201 Created failed the staging flow at step 1. No page pins the code:
+/// the step expects any 2xx and infers 200, so a 201 warns, naming the step,
+/// the fact and the answer; `--strict-contract` makes it a failure again.
+#[tokio::test]
+async fn a_201_to_the_cardholder_create_warns_and_fails_only_with_strict_contract() {
+    for strict in [false, true] {
+        let f = fake(Mode::Staging).await;
+        let created = ResponseTemplate::new(201).set_body_json(json!({"status": "success", "cardholderId": 10532}));
+        Mock::given(method("POST"))
+            .and(path_regex(r"^/v2/cardholders$"))
+            .respond_with(created)
+            .with_priority(1)
+            .mount(&f.server)
+            .await;
+        let env = Environment { strict_contract: strict, ..env(&f.server, Stage::Staging, f.dir.path()) };
+        let sel = Selection { only: vec!["axys-staging-flow".into()], ..Selection::default() };
+        let opts = RunOptions { allow_mutations: true, ..RunOptions::default() };
+        let p = run_pack(env, axys_pack(), &sel, &opts).await.probes.remove(0);
+        assert_eq!(check(&p, "create a test cardholder", "status").status, Status::Pass, "2xx: {p:#?}");
+        let code = check(&p, "create a test cardholder", "inferred status");
+        let message = &code.message;
+        if strict {
+            assert_eq!(code.status, Status::Fail, "{p:#?}");
+            assert!(
+                p.checks.iter().any(|c| c.name.contains("the new cardholder is a Draft") && c.status == Status::Skip)
+            );
+        } else {
+            assert_eq!(code.status, Status::Warn, "{p:#?}");
+            assert!(
+                message.contains("differs from what golive inferred")
+                    && message.contains("answered 201 where golive inferred 200"),
+                "{message}"
+            );
+            // The flow went on: the next step used the captured id.
+            assert!(
+                p.checks.iter().any(|c| c.name.contains("the new cardholder is a Draft") && c.status != Status::Skip)
+            );
+        }
+    }
+}
+
 /// Regression: the pack masked every field named `code` (meant for the 3-DS
 /// OTP), so an error answer read `"code":"***"`. The OTP is masked by path on
 /// the step that reads it; an error's code stays readable.

@@ -26,6 +26,7 @@ mod fcrdns;
 mod flow_engine;
 mod hostile_text;
 mod import_layers;
+mod inferred_facts;
 mod init;
 mod key_answer;
 mod layers;

@@ -62,6 +62,7 @@ impl Fact {
     /// it out. A failed check of an inferred fact becomes a warning that
     /// says so, unless `strict`.
     pub fn mark(&self, check: &mut Check, held: Option<bool>, strict: bool) {
+        self.attach(check, held);
         if self.inferred() && check.status == Status::Fail {
             let why = self.basis.why.as_deref().unwrap_or("no page shows it");
             if strict {
@@ -72,6 +73,11 @@ impl Fact {
                 check.message = format!("{DIFFERS} ({why}): {}{REPORT_IT}", check.message);
             }
         }
+    }
+
+    /// Marks `check` as judging this fact without weighing it: its status
+    /// stands (an answer about access fails whatever golive inferred).
+    pub fn attach(&self, check: &mut Check, held: Option<bool>) {
         check.fact = Some(FactMark {
             fact: self.id.clone(),
             basis: self.basis.basis,

@@ -79,7 +79,11 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
     };
     let mut check = Check::new("status", if matched { Status::Pass } else { Status::Fail }, message)
         .with_values(expect.status.to_string(), status.to_string());
-    fact.mark(&mut check, held, expect.strict);
+    match (matched, held) {
+        // An answer about access, rate or health: a failure whatever golive inferred.
+        (false, None) => fact.attach(&mut check, None),
+        _ => fact.mark(&mut check, held, expect.strict),
+    }
     let verdict = match (verdict, check.status) {
         // Strict: a refused inference fails like any wrong status.
         (Verdict::Differs | Verdict::Usable, Status::Fail) => Verdict::Unusable,
