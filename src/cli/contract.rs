@@ -6,7 +6,7 @@
 //! maintainer exactly which lines to change.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -58,7 +58,7 @@ enum Seen {
     /// An answer did not; what the check said of it.
     Refuted(String),
     /// No answer judged it (not run, skipped, or nothing to check).
-    NotSeen,
+    Unseen,
 }
 
 impl Seen {
@@ -66,7 +66,7 @@ impl Seen {
         match self {
             Seen::Confirmed => "confirmed",
             Seen::Refuted(_) => "refuted",
-            Seen::NotSeen => "not seen",
+            Seen::Unseen => "not seen",
         }
     }
 }
@@ -92,7 +92,7 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
         args.pack.clone()
     };
     let packs = names.iter().map(|n| pack::load(n, None)).collect::<Result<Vec<_>, _>>()?;
-    let runs = args.evidence.iter().map(|dir| read_run(dir)).collect::<Result<Vec<_>, _>>()?;
+    let runs = args.evidence.iter().map(|dir| read_run(dir.as_path())).collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
     for pack in &packs {
         for spec in &pack.probes {
@@ -120,7 +120,7 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
 }
 
 /// The report of one evidence folder (its `run.json`).
-fn read_run(dir: &PathBuf) -> Result<RunSummary, ConfigError> {
+fn read_run(dir: &Path) -> Result<RunSummary, ConfigError> {
     let shown = dir.display();
     let path = dir.join(crate::evidence::RUN);
     let help = "pass a folder written by `golive verify --evidence DIR`";
@@ -156,13 +156,13 @@ fn seen(run: &RunSummary, pack: &str, fact: &PackFact) -> Seen {
             None => {}
         }
     }
-    if confirmed { Seen::Confirmed } else { Seen::NotSeen }
+    if confirmed { Seen::Confirmed } else { Seen::Unseen }
 }
 
 /// Counts of facts: confirmed in every run that saw them, refuted in some, never seen.
 fn counts(rows: &[Row<'_>]) -> (usize, usize, usize) {
     let refuted = rows.iter().filter(|r| r.runs.iter().any(|s| matches!(s, Seen::Refuted(_)))).count();
-    let unseen = rows.iter().filter(|r| r.runs.iter().all(|s| *s == Seen::NotSeen)).count();
+    let unseen = rows.iter().filter(|r| r.runs.iter().all(|s| *s == Seen::Unseen)).count();
     (rows.len() - refuted - unseen, refuted, unseen)
 }
 

@@ -95,7 +95,7 @@ pub struct Check {
     /// to a pack's request (status, assertions, captures, poll conditions);
     /// absent on golive's own checks (transport, resume, skips).
     #[serde(flatten)]
-    pub fact: Option<FactMark>,
+    pub fact: Option<Box<FactMark>>,
 }
 
 /// The partner fact a check judged, and how golive knows it.

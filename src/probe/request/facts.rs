@@ -78,13 +78,13 @@ impl Fact {
     /// Marks `check` as judging this fact without weighing it: its status
     /// stands (an answer about access fails whatever golive inferred).
     pub fn attach(&self, check: &mut Check, held: Option<bool>) {
-        check.fact = Some(FactMark {
+        check.fact = Some(Box::new(FactMark {
             fact: self.id.clone(),
             basis: self.basis.basis,
             source: self.basis.source.clone(),
             why: self.basis.why.clone(),
             held,
-        });
+        }));
     }
 }
 

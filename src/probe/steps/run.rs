@@ -57,6 +57,14 @@ pub struct Run<'a> {
     pub prefix: bool,
 }
 
+/// A step's request body: what is sent, what the trace records of it (a
+/// file of a real identity is not recorded), and whether it is JSON.
+struct Body {
+    sent: Vec<u8>,
+    recorded: Vec<u8>,
+    json: bool,
+}
+
 /// An answer to a step's request.
 struct Got {
     url: String,
@@ -249,11 +257,7 @@ impl Run<'_> {
     }
 
     /// The request body of a step, and what the trace records of it.
-    fn body(
-        &self,
-        step: &Step,
-        vars: &(dyn Fn(&str) -> Option<String> + Sync),
-    ) -> Result<Option<(Vec<u8>, Vec<u8>, bool)>, String> {
+    fn body(&self, step: &Step, vars: &(dyn Fn(&str) -> Option<String> + Sync)) -> Result<Option<Body>, String> {
         if let Some(input) = &step.json_input {
             let env = &self.cx.env;
             let path = env.input_path(input).ok_or_else(|| {
@@ -274,7 +278,7 @@ impl Run<'_> {
             // The file holds a real person's identity: the trace says it was sent, not what it holds.
             let keys: Vec<&str> = doc.as_object().into_iter().flat_map(|o| o.keys().map(String::as_str)).collect();
             let recorded = format!("(the JSON of `{input}`, not recorded: fields {})", keys.join(", ")).into_bytes();
-            return Ok(Some((bytes, recorded, true)));
+            return Ok(Some(Body { sent: bytes, recorded, json: true }));
         }
         match (&step.json, &step.body) {
             (Some(j), _) => {
@@ -282,11 +286,11 @@ impl Run<'_> {
                 substitute_typed(&mut j, &|n: &str| self.typed.get(n).cloned());
                 interpolate_value(&mut j, vars).map_err(|n| format!("`${{{n}}}` has no value"))?;
                 let bytes = serde_json::to_vec(&j).map_err(|e| e.to_string())?;
-                Ok(Some((bytes.clone(), bytes, true)))
+                Ok(Some(Body { sent: bytes.clone(), recorded: bytes, json: true }))
             }
             (None, Some(b)) => {
                 let bytes = interpolate_str(b, vars).unwrap_or_default().into_bytes();
-                Ok(Some((bytes.clone(), bytes, false)))
+                Ok(Some(Body { sent: bytes.clone(), recorded: bytes, json: false }))
             }
             (None, None) => Ok(None),
         }
@@ -323,11 +327,11 @@ impl Run<'_> {
             }
         }
         let (body, recorded) = match self.body(step, vars) {
-            Ok(Some((bytes, recorded, json))) => {
-                if json {
+            Ok(Some(b)) => {
+                if b.json {
                     sent.push((reqwest::header::CONTENT_TYPE, HeaderValue::from_static("application/json")));
                 }
-                (Some(bytes), Some(recorded))
+                (Some(b.sent), Some(b.recorded))
             }
             Ok(None) => (None, None),
             Err(why) => return fail(out, why),
