@@ -179,6 +179,11 @@ pub struct Evaluated {
     pub alternative: Option<String>,
     /// Whether the path found nothing and the assertion is `if_present`.
     pub absent: bool,
+    /// Whether it failed on a value of the expected JSON type, found at its
+    /// path or an alternative (`equals`, `one_of`): the place held, the value
+    /// is wrong. A miss otherwise (nothing there, another type) says the place
+    /// is not where the value sits.
+    pub wrong_value: bool,
 }
 
 /// The parts of an HTTP answer an assertion can look at.
@@ -332,6 +337,7 @@ impl Assertion {
                         check: Check::new("assertion", Status::Fail, e),
                         alternative: None,
                         absent: false,
+                        wrong_value: false,
                     };
                 }
             },
@@ -353,12 +359,28 @@ impl Assertion {
                 }
             }
         }
+        let wrong_value = check.status == Status::Fail && same_type_found(&compiled, answer);
         if check.status == Status::Fail && self.raw.severity == Some(Severity::Warn) {
             check.status = Status::Warn;
             check.message.push_str(" (a warning: the pack expects this only sometimes)");
         }
-        Evaluated { check, alternative, absent }
+        Evaluated { check, alternative, absent, wrong_value }
     }
+}
+
+/// Whether an `equals` or `one_of` assertion finds, at its path or an
+/// alternative, a value of the JSON type it expects.
+fn same_type_found(c: &Compiled, answer: &Answer<'_>) -> bool {
+    let wanted: Vec<JsonType> = match &c.expect {
+        Expect::Equals(v) => vec![JsonType::of(v)],
+        Expect::OneOf(list) => list.iter().map(JsonType::of).collect(),
+        _ => return false,
+    };
+    let (Target::Json(_, path, alternatives), Some(doc)) = (&c.target, answer.json) else { return false };
+    std::iter::once(path)
+        .chain(alternatives.iter().map(|(_, p)| p))
+        .flat_map(|p| p.query(doc).all())
+        .any(|v| wanted.iter().any(|t| t.accepts(v)))
 }
 
 /// Evaluates a compiled assertion at its target, or at `at` (an alternative

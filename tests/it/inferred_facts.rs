@@ -225,3 +225,43 @@ assert = [{ path = "$.status", equals = 1, alternatives = ["$.*.status"] }]
     assert_eq!(r.status, Status::Fail, "{r:#?}");
     assert!(check(&r, "$.status").message.contains("at the pack's alternative `$.*.status`"), "{r:#?}");
 }
+
+/// Where a value sits is golive's inference; the value itself is the page's.
+const PLACE: &str = r#"
+[[probe]]
+id = "read"
+kind = "http"
+title = "Read"
+[probe.params]
+url = "${base_url}/card"
+source = "https://docs.example.test/cards"
+assert = [{ path = "$.cardStatus", equals = 2, alternatives = ["$.*.cardStatus"], basis = "inferred", why = "no page shows the read" }]
+"#;
+
+#[tokio::test]
+async fn a_wrong_value_where_golive_inferred_it_sits_fails_and_a_missing_place_warns() {
+    for (body, expected) in [
+        (json!({"cardStatus": 1}), Status::Fail),
+        (json!({"data": {"cardStatus": 1}}), Status::Fail),
+        (json!({"cardStatus": "success", "data": {"other": 1}}), Status::Warn),
+        (json!({"state": 2}), Status::Warn),
+        (json!({"data": {"cardStatus": 2}}), Status::Warn),
+        (json!({"cardStatus": 2}), Status::Pass),
+    ] {
+        let server = golive::fake::Wiremock::start().await;
+        Mock::given(path("/card")).respond_with(json(200, body.clone())).mount(&server).await;
+        let r = run(env_at(&server.uri()), PLACE).await;
+        assert_eq!(r.status, expected, "{body}: {r:#?}");
+    }
+    // A poll whose state is read where golive inferred it, but never reached: a failure.
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/holder")).respond_with(holder(0)).mount(&server).await;
+    let inferred = POLL.replace(
+        "until = [{ path = \"$.status\", equals = 1 }]",
+        "until = [{ path = \"$.status\", equals = 1, basis = \"inferred\", why = \"no page shows the read\" }]",
+    );
+    assert_ne!(inferred, POLL);
+    let r = run(env_at(&server.uri()), &inferred).await;
+    assert_eq!(r.status, Status::Fail, "{r:#?}");
+    assert!(check(&r, "poll").message.contains("the condition never held"), "{r:#?}");
+}

@@ -154,8 +154,12 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
             (Status::Pass, None, false) => Some(true),
             _ => Some(false),
         };
-        if let Some(f) = &a.fact {
-            f.mark(&mut check, held, expect.strict);
+        match &a.fact {
+            // Found where golive inferred it would be, with the wrong value: the
+            // documented value does not hold, a failure however the place was known.
+            Some(f) if judged.wrong_value && judged.alternative.is_none() => f.attach(&mut check, None),
+            Some(f) => f.mark(&mut check, held, expect.strict),
+            None => {}
         }
         out.check(check);
     }

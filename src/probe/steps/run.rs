@@ -155,11 +155,16 @@ impl Run<'_> {
                             Status::Fail,
                             format!("read {attempt} times; the condition never held: {}", last.join("; ")),
                         );
-                        // Weighed as the firmest condition that did not hold.
+                        // Weighed as the firmest condition that did not hold; a
+                        // value read where golive inferred it, but never the one
+                        // awaited, is a state never reached: a failure.
+                        let reached = |u: &&&Assertion| u.evaluate_typed(&a, &lookup, &typed).wrong_value;
                         let facts = failing.iter().filter_map(|u| u.fact.as_ref());
                         let firm = facts.clone().find(|f| !f.inferred()).or_else(|| facts.clone().next());
-                        if let Some(f) = firm {
-                            f.mark(&mut check, Some(false), strict);
+                        match (failing.iter().find(reached).and_then(|u| u.fact.as_ref()), firm) {
+                            (Some(f), _) => f.attach(&mut check, None),
+                            (None, Some(f)) => f.mark(&mut check, Some(false), strict),
+                            (None, None) => {}
                         }
                         let end = if check.status == Status::Fail { StepEnd::Failed } else { StepEnd::Differs };
                         (check, end)
