@@ -290,6 +290,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
+        shapes: Vec::new(),
         trace: Vec::new(),
     }
 }
@@ -325,6 +326,7 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
         facts: outcome.facts,
         http_status: outcome.http_status,
         diagnosis,
+        shapes: outcome.shapes,
         ..base_report(plan, i)
     }
 }

@@ -7,6 +7,7 @@ mod alerts;
 mod cert;
 mod checklist;
 mod dashboard;
+mod contract;
 mod evidence;
 mod exporter;
 mod init;
@@ -88,6 +89,9 @@ enum Command {
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// What the packs infer about the partners' APIs, and what real runs saw of it.
+    #[command(subcommand)]
+    Contract(contract::ContractCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -236,6 +240,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Alerts(args) => alerts::run(args).await,
             Command::Dashboard(args) => dashboard::run(args),
             Command::Report(command) => report::run(command),
+            Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

@@ -216,6 +216,7 @@ fn configuration(env: &Environment) -> Value {
         stage,
         allow_insecure_http,
         exposure,
+        strict_contract,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -262,6 +263,7 @@ fn configuration(env: &Environment) -> Value {
         "features": features,
         "stage": stage.map(|s| s.name()),
         "allow_insecure_http": allow_insecure_http,
+        "strict_contract": strict_contract,
         "exposure": exposure.as_ref().map(|e| json!({
             "repo": path(&e.repo),
             "bundles": e.bundles.iter().map(|b| b.display().to_string()).collect::<Vec<_>>(),

@@ -347,6 +347,7 @@ impl Exporter {
             runbook: Vec::new(),
             tags: meta.map(|m| m.tags.clone()).unwrap_or_default(),
             trace: Vec::new(),
+            shapes: Vec::new(),
         };
         Cached {
             report: Arc::new(report),

@@ -186,6 +186,7 @@ mod tests {
                 diagnosis: None,
                 runbook: vec![],
                 tags: vec![],
+                shapes: vec![],
                 trace: vec![],
                 http_status: None,
             })

@@ -137,12 +137,14 @@ pub async fn scenario_leaks(scenario: Scenario, format: &'static str) -> (Vec<St
         // A configuration error would make the search trivially empty.
         assert_ne!(out.status.code(), Some(2), "{env} under {}: {all}", scenario.name());
         if scenario == Scenario::Healthy {
-            // Everything passes but the exchange, whose temporal key is a canary the fake refuses.
+            // Everything runs through (passes, or warns where the fake answers
+            // otherwise than a pack inferred) but the exchange, whose temporal
+            // key is a canary the fake refuses: the search covers every step.
             let json = std::fs::read_to_string(dir.path().join(format!("report-{env}.json"))).expect("json report");
             let doc: serde_json::Value = serde_json::from_str(&json).expect("json");
             for p in doc["probes"].as_array().expect("probes") {
-                let expected = if p["kind"] == "apikey-exchange" { "fail" } else { "pass" };
-                assert_eq!(p["status"], expected, "{env} healthy: {p:#}");
+                let expected: &[&str] = if p["kind"] == "apikey-exchange" { &["fail"] } else { &["pass", "warn"] };
+                assert!(expected.iter().any(|e| p["status"] == *e), "{env} healthy: {p:#}");
             }
         }
         assert!(all.contains("DEBUG") || all.contains("TRACE"), "logs at -vv are on:\n{all}");

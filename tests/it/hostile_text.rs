@@ -105,6 +105,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             diagnosis: diagnosis.then(|| Diagnosis { cause: h[1].clone(), fix: h[2].clone() }),
             runbook: vec![RunbookRef { runbook: "rb".into(), section: "Phase 3".into(), item: format!("Item {id}") }],
             tags: Vec::new(),
+            shapes: Vec::new(),
             trace: Vec::new(),
         }
     };
