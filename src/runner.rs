@@ -119,6 +119,8 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
 
     let mut running: JoinSet<Finished> = JoinSet::new();
     let mut tasks: HashMap<tokio::task::Id, usize> = HashMap::new();
+    // When each probe started, from the run's start: the report's timeline.
+    let mut starts: Vec<Duration> = vec![Duration::ZERO; n];
     loop {
         while running.len() < opts.jobs.max(1) {
             let Some(i) = ready.pop() else { break };
@@ -126,6 +128,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
                 continue;
             }
             on_event(RunEvent::ProbeStarted { id: &plan.probes[i].spec.id });
+            starts[i] = clock.elapsed();
             tasks.insert(spawn(plan, opts, i, &mut running), i);
         }
         let Some(joined) = running.join_next_with_id().await else { break };
@@ -142,6 +145,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
         };
         let mut report = probe_report(plan, i, outcome, elapsed);
         report.trace = trace;
+        report.started_ms = starts[i].as_millis() as u64;
         finish(&redactor, &mut reports, on_event, i, report);
         release(plan, &redactor, &mut reports, on_event, &dependents, &mut waiting_on, &mut ready, i);
         ready.sort_unstable_by(|a, b| b.cmp(a));
@@ -276,6 +280,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         pack: plan.targets[p.target].pack.name.clone(),
         title: p.spec.title.clone(),
         status: Status::Skip,
+        started_ms: 0,
         duration_ms: 0,
         reason: None,
         checks: Vec::new(),
@@ -285,6 +290,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
+        shapes: Vec::new(),
         trace: Vec::new(),
     }
 }
@@ -320,6 +326,7 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
         facts: outcome.facts,
         http_status: outcome.http_status,
         diagnosis,
+        shapes: outcome.shapes,
         ..base_report(plan, i)
     }
 }

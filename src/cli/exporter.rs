@@ -19,7 +19,7 @@ use crate::signals::Stopper;
 /// `golive serve` options.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  golive serve --env demo\n  golive serve --env production --listen 127.0.0.1:9469 --egress nat-eu-west-1\n  curl 'http://127.0.0.1:9469/probe?tag=launch-day'\n  golive alerts --env production > golive-rules.yml"
+    after_help = "Examples:\n  golive serve --env demo\n  golive serve --env production --listen 127.0.0.1:9469 --egress nat-eu-west-1\n  curl 'http://127.0.0.1:9469/probe?module=launch-day'\n  curl 'http://127.0.0.1:9469/probe?module=axys-auth&debug=true'\n  golive alerts --env production > golive-rules.yml\n  golive dashboard > golive-dashboard.json"
 )]
 pub struct ExporterArgs {
     #[command(flatten)]
@@ -39,6 +39,12 @@ pub struct ExporterArgs {
     /// Deadline of each probe that sets none itself, e.g. 10s [default: 10s].
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
     timeout: Option<Duration>,
+    /// A client that has not sent a request's headers by then is disconnected.
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_duration)]
+    header_timeout: Duration,
+    /// At most this many connections at once; more are closed as soon as they are accepted.
+    #[arg(long, value_name = "N", default_value_t = exporter::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 /// Runs `golive serve`.
@@ -54,6 +60,8 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
         min_interval: args.min_interval,
         jobs: args.jobs.clamp(1, 1024),
         timeout: args.timeout,
+        header_timeout: args.header_timeout,
+        max_connections: args.max_connections.max(1),
     };
     let exporter = Arc::new(Exporter::new(&args.target.env, resolved.targets, opts)?);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
@@ -62,8 +70,9 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
     })?;
     let addr = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     println!("golive serve: listening on http://{addr} (environment {})", exporter.env_name());
-    println!("  GET http://{addr}/probe?tag=TAG or ?only=ID   read-only probes, Prometheus text");
-    println!("  GET http://{addr}/metrics                      golive's own metrics");
+    println!("  GET http://{addr}/probe?module=ID|TAG   read-only probes, Prometheus text (&debug=true: their log)");
+    println!("  GET http://{addr}/report                 the HTML report of the latest results and their history");
+    println!("  GET http://{addr}/metrics                golive's own metrics");
     println!("  read-only probes: {}", exporter.read_only_probes().join(", "));
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

@@ -133,13 +133,24 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     };
     let _ = writeln!(out, "wrote {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
     let _ = writeln!(out, "{schema_note}");
-    let _ = writeln!(out, "next:");
-    let _ = writeln!(out, "  1. replace every {CHANGE_ME} value and uncomment what the comments say to");
+    let mut next = vec![format!("replace every {CHANGE_ME} value and uncomment what the comments say to")];
     if !vars.is_empty() {
-        let _ = writeln!(out, "  2. set the secrets' variables: {}", vars.join(", "));
+        next.push(format!("set the secrets' variables: {}", vars.join(", ")));
     }
-    let _ = writeln!(out, "  3. golive list --env {}{config_flag}    # the plan, nothing sent", args.env);
-    let _ = writeln!(out, "  4. golive verify --env {}{config_flag}", args.env);
+    // A request body read from a file (a real person's identity): say whose, and where.
+    for name in files_sent(&pack, &needs) {
+        next.push(format!(
+            "write the JSON file {} (`{name}`): its comment in {} says what it holds",
+            input_path(&pack.name, &name),
+            args.output.display()
+        ));
+    }
+    next.push(format!("golive list --env {}{config_flag}    # the plan, nothing sent", args.env));
+    next.push(format!("golive verify --env {}{config_flag}", args.env));
+    let _ = writeln!(out, "next:");
+    for (i, step) in next.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {step}", i + 1);
+    }
     Ok(exit::OK)
 }
 
@@ -222,7 +233,9 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
                 if !found.iter().any(|n| n.key == m.key) && !new.contains(&m.key) {
                     new.push(m.key.clone());
                 }
-                add(&mut found, &m.key, m.why.to_string(), p);
+                // A pack input says what it is itself (an identity file says whose).
+                let why = input(pack, &m.key).map_or_else(|| m.why.to_string(), |spec| spec.about.clone());
+                add(&mut found, &m.key, why, p);
             }
         }
         let mut filled = false;
@@ -307,6 +320,12 @@ fn secret_name(key: &str) -> Option<&'static str> {
         "webhook" => Some("webhook_secret"),
         _ => None,
     }
+}
+
+/// The path inputs a needed probe sends as a request body (`json_input`).
+fn files_sent(pack: &Pack, needs: &[Need]) -> Vec<String> {
+    let sent: BTreeSet<String> = pack.probes.iter().flat_map(|p| crate::probe::steps::json_inputs(&p.params)).collect();
+    needs.iter().filter(|n| sent.contains(&n.key)).map(|n| n.key.clone()).collect()
 }
 
 /// The input `name` the pack declares, if it does.

@@ -6,6 +6,8 @@
 mod alerts;
 mod cert;
 mod checklist;
+mod dashboard;
+mod contract;
 mod evidence;
 mod exporter;
 mod init;
@@ -82,9 +84,14 @@ enum Command {
     Serve(exporter::ExporterArgs),
     /// Print Prometheus alerting rules for `golive serve`'s metrics, from the packs' probes and [[watch]] tables.
     Alerts(alerts::AlertsArgs),
+    /// Print a Grafana dashboard (JSON) for `golive serve`'s metrics: status, duration, certificate days left, egress.
+    Dashboard(dashboard::DashboardArgs),
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// What the packs infer about the partners' APIs, and what real runs saw of it.
+    #[command(subcommand)]
+    Contract(contract::ContractCommand),
     /// Print shell completions, e.g. `golive completions bash > /etc/bash_completion.d/golive`.
     Completions {
         /// The shell.
@@ -231,7 +238,9 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Evidence(command) => evidence::run(command).await,
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
+            Command::Dashboard(args) => dashboard::run(args),
             Command::Report(command) => report::run(command),
+            Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
                 Ok(exit::OK)

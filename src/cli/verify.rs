@@ -58,6 +58,11 @@ pub struct VerifyArgs {
     /// Run probes that change data on the partner's side (tagged `mutating`).
     #[arg(long)]
     allow_mutations: bool,
+    /// Hold the partner facts the packs infer (no published page shows them) as hard
+    /// checks, like documented ones: a miss fails instead of warning. Same as
+    /// `strict_contract = true` in the environment; see `golive contract report`.
+    #[arg(long)]
+    strict_contract: bool,
     /// No live progress line on stderr.
     #[arg(long)]
     no_progress: bool,
@@ -89,11 +94,14 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     // Listening before the demo's fakes start: SIGINT, SIGTERM and SIGHUP
     // stop the run and drop the fakes, which removes their private folder.
     let mut stopper = Stopper::new();
-    let resolved = tokio::select! {
+    let mut resolved = tokio::select! {
         resolved = resolve(&args.target) => resolved?,
         signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", args.target.env == DEMO_ENV)),
     };
     let demo = resolved.fakes.is_some();
+    if args.strict_contract {
+        resolved.targets.iter_mut().for_each(|(env, _)| env.strict_contract = true);
+    }
     let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
     let plan = Plan::build(&args.target.env, resolved.targets, &selection)?;
     let watching = args.watch.is_some();

@@ -137,6 +137,10 @@ pub struct Environment {
     pub allow_insecure_http: bool,
     /// `exposure`: the sources the `exposure` probe scans; `None` leaves it skipped.
     pub exposure: Option<Exposure>,
+    /// `strict_contract = true` (or `verify --strict-contract`): the facts a
+    /// pack infers are hard checks, as the documented ones are, for a team
+    /// that has confirmed them (`golive contract report`).
+    pub strict_contract: bool,
 }
 
 impl Environment {
@@ -408,6 +412,7 @@ impl Validator<'_> {
                 None => Stage::from_name(&name),
             },
             allow_insecure_http: raw.allow_insecure_http,
+            strict_contract: raw.strict_contract,
             name,
             exposure: None,
         };

@@ -8,6 +8,7 @@
 pub mod coverage;
 pub mod env;
 pub mod error;
+pub mod facts;
 pub mod interpolate;
 pub mod matcher;
 pub mod pack;

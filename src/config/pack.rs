@@ -80,6 +80,16 @@ struct RawMeta {
     title: String,
     /// The runbook it automates, named in reports and evidence.
     runbook: String,
+    /// Where the runbook is published (http or https): the `runbook_url` of
+    /// every alert `golive alerts` writes for the pack.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", url)]
+    runbook_url: Option<Spanned<String>>,
+    /// `true`: every partner fact of the pack's requests must say its basis
+    /// (`source = "https://..."` or `basis = "inferred"` with `why`), or the
+    /// pack does not load. The built-in packs always require it.
+    #[serde(default)]
+    require_basis: bool,
 }
 
 /// A diagnosis rule: when it applies, the cause and the fix.
@@ -161,8 +171,15 @@ pub struct ApiKeyAuth {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Masking {
-    /// JSON field names, matched case-insensitively at any depth.
+    /// JSON field names, matched case-insensitively at any depth: for data
+    /// whose name says what it is wherever it appears (cardNumber, cvv).
+    #[serde(default)]
     pub fields: Vec<String>,
+    /// JSONPaths (RFC 9535) masked in every answer, only where they point:
+    /// for a name that other answers use for something else (an OTP `code`
+    /// is a secret, an error `code` is not). A step can add its own (`mask`).
+    #[serde(default)]
+    pub paths: Vec<String>,
 }
 
 /// A diagnosis rule: a match and the cause and fix it implies.
@@ -231,6 +248,8 @@ pub struct Pack {
     pub title: String,
     /// The runbook it automates.
     pub runbook: String,
+    /// Where the runbook is published, when the pack says.
+    pub runbook_url: Option<String>,
     /// How to send the API key.
     pub auth: Option<ApiKeyAuth>,
     /// The partner's policy for account secrets.
@@ -257,13 +276,16 @@ pub struct Pack {
     pub sha256: String,
     /// What spikes of HTTP statuses mean during `--watch`.
     pub watch: Vec<WatchRule>,
+    /// Whether every partner fact must say its basis (the built-in packs, or
+    /// `require_basis = true`); checked at load.
+    pub require_basis: bool,
 }
 
 /// Loads a pack by built-in name or path. `from` is the configuration file and
 /// the span of its `pack` value, for errors and relative paths.
 pub fn load(name_or_path: &str, from: Option<(&SourceFile, Range<usize>)>) -> Result<Pack, ConfigError> {
     if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
-        return parse(SourceFile::embedded(&format!("probes/{name_or_path}.toml"), text));
+        return parse_built_in(SourceFile::embedded(&format!("probes/{name_or_path}.toml"), text));
     }
     let looks_like_path = name_or_path.ends_with(".toml") || name_or_path.contains('/');
     if !looks_like_path {
@@ -288,9 +310,21 @@ pub fn load(name_or_path: &str, from: Option<(&SourceFile, Range<usize>)>) -> Re
     }
 }
 
-/// Parses and checks a pack's text.
+/// Parses and checks a pack's text (your own pack: a partner fact without a
+/// basis is a hard check, unless the pack sets `require_basis = true`).
 pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
+    parse_as(file, false)
+}
+
+/// Parses and checks a built-in pack: every partner fact must say its basis,
+/// so a new guess cannot slip in unmarked.
+pub fn parse_built_in(file: SourceFile) -> Result<Pack, ConfigError> {
+    parse_as(file, true)
+}
+
+fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
     let raw: RawPack = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let require_basis = built_in || raw.pack.require_basis;
     let runbook = raw.pack.runbook.clone();
     let mut probes = Vec::with_capacity(raw.probe.len());
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
@@ -304,12 +338,18 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
                 .help("give every probe of a pack its own id"));
         }
         seen.insert(p.id.get_ref().clone(), p.id.span());
-        probes.push(probe_spec(&file, p, span, &runbook)?);
+        let spec = probe_spec(&file, p, span, &runbook)?;
+        super::facts::check(&file, &spec.1.id, spec.1.kind, &spec.1.params, spec.1.params_span.clone(), require_basis)?;
+        probes.push(spec);
     }
     link_dependencies(&file, &mut probes, &seen)?;
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
     let coverage = super::coverage::check(&file, raw.coverage, &seen)?;
+    if let Some(p) = raw.masking.iter().flat_map(|m| &m.paths).find(|p| serde_json_path::JsonPath::parse(p).is_err()) {
+        return Err(ConfigError::in_file(&file.path, format!("[masking] paths: `{p}` is not a JSONPath"))
+            .help("write paths like \"$.code\" or \"$.items[*].token\" (RFC 9535)"));
+    }
     let inputs = inputs(&file, raw.inputs, raw.key_exchange.as_ref())?;
     let schemes = schemes(&file, raw.schemes)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
@@ -318,10 +358,12 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         .iter()
         .map(|w| Ok(WatchRule { status: watch_status(&file, &w.status)?, meaning: w.meaning.clone() }))
         .collect::<Result<Vec<_>, ConfigError>>()?;
+    let runbook_url = raw.pack.runbook_url.map(|u| runbook_url(&file, u)).transpose()?;
     Ok(Pack {
         name: raw.pack.name,
         title: raw.pack.title,
         runbook,
+        runbook_url,
         auth: raw.auth,
         secret_policy: raw.secret_policy,
         key_exchange: raw.key_exchange,
@@ -334,7 +376,18 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         source: file,
         sha256,
         watch,
+        require_basis,
     })
+}
+
+/// `[pack] runbook_url`, checked: an absolute http or https URL.
+fn runbook_url(file: &SourceFile, url: Spanned<String>) -> Result<String, ConfigError> {
+    match reqwest::Url::parse(url.get_ref()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(url.into_inner()),
+        _ => Err(ConfigError::at(file, url.span(), format!("`{}` is not an http(s) URL", url.get_ref())).help(
+            "give the address where the runbook is published, e.g. runbook_url = \"https://docs.example.com/go-live\"",
+        )),
+    }
 }
 
 /// The pack's `[inputs]` in the order it declares them, checked: no name of

@@ -88,6 +88,11 @@ pub struct RawEnv {
     /// Where the `exposure` probe looks for leaked secrets and card data.
     #[schemars(with = "Option<RawExposure>")]
     pub exposure: Option<Spanned<RawExposure>>,
+    /// `true`: the partner facts a pack infers (not shown by any published
+    /// page) are hard checks, as documented ones are; by default a miss is a
+    /// warning. For a team that has confirmed them (`golive contract report`).
+    #[serde(default)]
+    pub strict_contract: bool,
     /// Every other key: the inputs the environment's pack declares
     /// (`[inputs.NAME]`), checked against the pack once it is loaded; any
     /// other key is an unknown-key error (see [`CORE_KEYS`]).
@@ -138,6 +143,7 @@ pub const CORE_KEYS: &[&str] = &[
     "stage",
     "allow_insecure_http",
     "exposure",
+    "strict_contract",
 ];
 
 /// The `webhook = { url, scheme, secret }` table.

@@ -1,7 +1,7 @@
 //! The evidence folder for a partner's auditor (`golive verify --evidence DIR`)
 //! and its check (`golive evidence verify DIR`).
 //!
-//! One run writes five files, each through a temporary name and a rename, the
+//! One run writes six files, each through a temporary name and a rename, the
 //! manifest last:
 //!
 //! | file | holds |
@@ -9,6 +9,7 @@
 //! | `run.json` | the report: the `--format json` document |
 //! | `trace.jsonl` | one JSON object per line: every HTTP exchange (`type = "http"`: method, URL, status, headers, bodies, timings), DNS query (`"dns"`) and TLS handshake (`"tls"`: version, cipher, server chain, acceptable client CA names, failure), each with the `probe` id added |
 //! | `states.jsonl` | one state transition per line, `{probe, entity, field, from, to, at}` (e.g. a cardholder's `status` 4 → 3); empty when no probe recorded any |
+//! | `report.html` | the report as one self-contained HTML page (`--report html`), for the auditor to look at |
 //! | `environment.json` | golive version, packs (name, sha256, source), the environments with secrets shown as their references (`{ env = "VAR" }`), OS, architecture, the clock |
 //! | `MANIFEST.sha256` | the SHA-256 of every other file, as `sha256sum` prints them, so `sha256sum -c MANIFEST.sha256` checks it |
 //!
@@ -32,10 +33,12 @@ pub const TRACE: &str = "trace.jsonl";
 pub const STATES: &str = "states.jsonl";
 /// Tool, packs, configuration (secrets as references), OS and clock.
 pub const ENVIRONMENT: &str = "environment.json";
+/// The report as an HTML page, redacted like the rest.
+pub const REPORT: &str = "report.html";
 /// `sha256sum -c`-compatible hashes of every other file.
 pub const MANIFEST: &str = "MANIFEST.sha256";
 /// The files a complete evidence folder holds besides the manifest, in writing order.
-pub const FILES: [&str; 4] = [RUN, TRACE, STATES, ENVIRONMENT];
+pub const FILES: [&str; 5] = [RUN, TRACE, STATES, ENVIRONMENT, REPORT];
 
 /// Why evidence could not be written or checked at all: names the folder or
 /// file and says what to do.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
-use super::{ENVIRONMENT, EvidenceError, MANIFEST, RUN, STATES, TRACE, manifest};
+use super::{ENVIRONMENT, EvidenceError, MANIFEST, REPORT, RUN, STATES, TRACE, manifest};
 use crate::config::{Environment, Input, Secret};
 use crate::plan::Plan;
 use crate::redact::{Redactor, mask_card_numbers};
@@ -89,11 +89,12 @@ pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, E
     }
     let run = clean(serde_json::to_value(summary).map_err(|e| cannot(dir, RUN, &e))?);
     let environment = clean(environment(summary, plan));
-    let files: [(&str, Vec<u8>); 4] = [
+    let files: [(&str, Vec<u8>); 5] = [
         (RUN, pretty(&run).map_err(|e| cannot(dir, RUN, &e))?),
         (TRACE, trace.into_bytes()),
         (STATES, states.into_bytes()),
         (ENVIRONMENT, pretty(&environment).map_err(|e| cannot(dir, ENVIRONMENT, &e))?),
+        (REPORT, html(summary, &redactor).map_err(|e| cannot(dir, REPORT, &e))?),
     ];
     for (name, bytes) in &files {
         write_file(dir, name, bytes)?;
@@ -103,6 +104,17 @@ pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, E
     let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
     names.push(MANIFEST.to_string());
     Ok(Written { files: names, http, trace: records, states: transitions })
+}
+
+/// The HTML report of the run: every report redacted again before it is
+/// rendered (escaping would hide a secret from a search of the page), card
+/// numbers masked in the page (escaping leaves digits as they are).
+fn html(summary: &RunSummary, redactor: &Redactor) -> std::io::Result<Vec<u8>> {
+    let mut clean = summary.clone();
+    clean.probes.iter_mut().for_each(|p| redactor.redact_report(p));
+    let mut page = Vec::new();
+    crate::report::html::render(&clean, &mut page)?;
+    Ok(mask_card_numbers(&redactor.redact(&String::from_utf8_lossy(&page))).into_bytes())
 }
 
 /// Secrets replaced and card numbers masked in every string of a JSON value.
@@ -204,6 +216,7 @@ fn configuration(env: &Environment) -> Value {
         stage,
         allow_insecure_http,
         exposure,
+        strict_contract,
     } = env;
     let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
     let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
@@ -250,6 +263,7 @@ fn configuration(env: &Environment) -> Value {
         "features": features,
         "stage": stage.map(|s| s.name()),
         "allow_insecure_http": allow_insecure_http,
+        "strict_contract": strict_contract,
         "exposure": exposure.as_ref().map(|e| json!({
             "repo": path(&e.repo),
             "bundles": e.bundles.iter().map(|b| b.display().to_string()).collect::<Vec<_>>(),

@@ -11,6 +11,15 @@
 //!   `[[watch]]` meaning.
 //! - `GoliveCertExpiring` (warning) and `GoliveCertExpiryCritical`, per
 //!   `cert`/`tls` probe, at its `warn_days` and `fail_days`.
+//! - `GoliveExporterDown`: no series of the environment at all (the exporter
+//!   is down, or Prometheus does not reach it): every other rule would stay
+//!   silent then, so this one speaks.
+//! - `GoliveSeriesAbsent`: a probe that reported within the last day no
+//!   longer does (a relabelling or a tag lost it); a probe never scraped is
+//!   no alarm.
+//!
+//! Every rule carries `runbook_url`: `--runbook-url`, else the pack's
+//! `[pack] runbook_url` (where the partner publishes the runbook).
 //!
 //! The output is YAML; every string is written as a JSON string, which YAML
 //! reads as a double-quoted scalar.
@@ -26,13 +35,18 @@ use crate::plan::Plan;
 pub struct AlertOptions {
     /// How long a condition must hold before the alert fires.
     pub for_: Duration,
+    /// `--runbook-url`: every rule's `runbook_url`, over the packs' own.
+    pub runbook_url: Option<String>,
 }
 
 impl Default for AlertOptions {
     fn default() -> Self {
-        AlertOptions { for_: Duration::from_secs(300) }
+        AlertOptions { for_: Duration::from_secs(300), runbook_url: None }
     }
 }
+
+/// How long a probe's series are remembered for `GoliveSeriesAbsent`.
+const ABSENT_WINDOW: &str = "24h";
 
 /// A YAML (JSON-style) double-quoted string.
 fn q(text: &str) -> String {
@@ -70,6 +84,7 @@ struct Rule {
     summary: String,
     description: String,
     runbook: Option<String>,
+    runbook_url: Option<String>,
 }
 
 fn write_rule(out: &mut String, r: &Rule, for_: &str) {
@@ -86,6 +101,9 @@ fn write_rule(out: &mut String, r: &Rule, for_: &str) {
     let _ = writeln!(out, "          description: {}", q(&r.description));
     if let Some(runbook) = &r.runbook {
         let _ = writeln!(out, "          runbook: {}", q(runbook));
+    }
+    if let Some(url) = &r.runbook_url {
+        let _ = writeln!(out, "          runbook_url: {}", q(url));
     }
 }
 
@@ -115,8 +133,10 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
     let for_ = prom_duration(opts.for_);
     let mut rules: Vec<Rule> = Vec::new();
     let envsel = format!("env={}", lit(env));
+    let url_of = |pack: &crate::config::Pack| opts.runbook_url.clone().or_else(|| pack.runbook_url.clone());
     for p in plan.probes.iter().filter(|p| !p.spec.mutating()) {
         let pack = &plan.targets[p.target].pack.name;
+        let runbook_url = url_of(&plan.targets[p.target].pack);
         let sel = format!("{{{envsel}, pack={}, probe={}}}", lit(pack), lit(&p.spec.id));
         let proves: Vec<String> =
             p.spec.runbook.iter().map(|r| plain(&format!("{} › {} › {}", r.runbook, r.section, r.item))).collect();
@@ -137,6 +157,7 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
             summary: format!("golive probe {} is failing in {env}", p.spec.id),
             description,
             runbook: p.spec.runbook.first().map(|r| r.runbook.clone()),
+            runbook_url: runbook_url.clone(),
         });
         let kind = p.spec.kind.name();
         if matches!(kind, "cert" | "tls") {
@@ -159,6 +180,7 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
                 summary: format!("{which} checked by {} expires within {warn} days", p.spec.id),
                 description: format!("{title} ({pack} pack warns at {warn} days).{meaning}"),
                 runbook: p.spec.runbook.first().map(|r| r.runbook.clone()),
+                runbook_url: runbook_url.clone(),
             });
             if fail > 0 {
                 rules.push(Rule {
@@ -169,6 +191,7 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
                     summary: format!("{which} checked by {} expires within {fail} days", p.spec.id),
                     description: format!("{title} ({pack} pack fails at {fail} days).{meaning}"),
                     runbook: p.spec.runbook.first().map(|r| r.runbook.clone()),
+                    runbook_url: runbook_url.clone(),
                 });
             }
         }
@@ -198,11 +221,44 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
                 summary: format!("{} answers {status} to failing golive probes in {env}", plain(&pack.title)),
                 description: format!("{meaning}. Egress {{{{ $labels.egress }}}}; {{{{ $value }}}} probes affected."),
                 runbook: Some(pack.runbook.clone()),
+                runbook_url: url_of(pack),
             });
         }
     }
+    let first_url = plan.targets.first().and_then(|t| url_of(&t.pack));
+    rules.push(Rule {
+        alert: "GoliveExporterDown",
+        expr: format!("absent(golive_probe_status{{{envsel}}})"),
+        severity: "critical",
+        labels: vec![("env", env.to_string())],
+        summary: format!("golive serve of {env} reports nothing"),
+        description: format!(
+            "No golive series of environment {env} for {for_}: golive serve is down, or Prometheus cannot scrape it (check `up` of its job, and `golive serve --env {env}`). Every other golive alert is silent meanwhile."
+        ),
+        runbook: None,
+        runbook_url: first_url,
+    });
+    for target in &plan.targets {
+        let sel = format!("{envsel}, pack={}, status=\"pass\"", lit(&target.pack.name));
+        let by = "count by (env, pack, probe, egress)";
+        rules.push(Rule {
+            alert: "GoliveSeriesAbsent",
+            expr: format!(
+                "{by} (present_over_time(golive_probe_status{{{sel}}}[{ABSENT_WINDOW}])) unless {by} (golive_probe_status{{{sel}}})"
+            ),
+            severity: "warning",
+            labels: vec![("pack", target.pack.name.clone())],
+            summary: format!("golive probe {{{{ $labels.probe }}}} stopped reporting in {env}"),
+            description: format!(
+                "The probe reported within the last {ABSENT_WINDOW} but not for {for_} (egress {{{{ $labels.egress }}}}): a scrape configuration, a tag or a relabelling no longer reaches it."
+            ),
+            runbook: Some(target.pack.runbook.clone()),
+            runbook_url: url_of(&target.pack),
+        });
+    }
     let mut out = String::new();
     let _ = writeln!(out, "# Prometheus alerting rules for golive serve --env {env}, generated by `golive alerts`.");
+    let _ = writeln!(out, "# Dashboard: `golive dashboard` prints a Grafana dashboard of the same metrics.");
     let _ =
         writeln!(out, "# Load them with `rule_files:` in prometheus.yml; check them with `promtool check rules FILE`.");
     let _ = writeln!(out, "groups:");

@@ -5,20 +5,29 @@
 //! served as it is; an older one (or none) starts one run, which every
 //! concurrent scrape of the same probe waits for. Nothing is kept per scrape:
 //! memory is bounded by the number of probes.
+//!
+//! Besides the latest result, each probe keeps the status and time of its
+//! last [`HISTORY`] runs: the strips and latencies of the exporter's `/report`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
 use crate::report::ProbeReport;
+use crate::report::html::Point;
+
+/// How many runs of each probe `/report` shows.
+pub const HISTORY: usize = 120;
 
 /// A probe's latest result.
 #[derive(Debug, Clone)]
 pub struct Cached {
     /// The report (redacted, without its trace).
     pub report: Arc<ProbeReport>,
+    /// Its log: one line per trace record (`?debug=true` shows it).
+    pub log: Arc<Vec<String>>,
     /// When the run that produced it ended.
     pub at: Instant,
     /// Wall-clock time of that moment, seconds since the Unix epoch.
@@ -52,6 +61,7 @@ pub enum Lookup {
 pub struct Cache {
     min_interval: Duration,
     entries: Mutex<HashMap<String, Entry>>,
+    history: Mutex<HashMap<String, VecDeque<Point>>>,
 }
 
 /// The sender side of a flight: dropping it (the run ended, or its task was
@@ -64,7 +74,7 @@ pub struct Flight {
 impl Cache {
     /// A cache whose results are fresh for `min_interval`.
     pub fn new(min_interval: Duration) -> Cache {
-        Cache { min_interval, entries: Mutex::new(HashMap::new()) }
+        Cache { min_interval, entries: Mutex::new(HashMap::new()), history: Mutex::new(HashMap::new()) }
     }
 
     /// Looks up every id at once (one lock): fresh results, flights to wait
@@ -133,8 +143,10 @@ impl Cache {
             };
             let entry = match by_id.remove(id) {
                 Some(mut report) => {
+                    let log = Arc::new(super::debug::log_lines(&report.trace));
                     report.trace = Vec::new();
-                    Some(Cached { report: Arc::new(report), at, at_unix })
+                    self.remember(&report, at_unix);
+                    Some(Cached { report: Arc::new(report), log, at, at_unix })
                 }
                 None => previous,
             };
@@ -155,6 +167,29 @@ impl Cache {
             Some(Entry::Flying { previous, .. }) => previous.clone(),
             None => None,
         }
+    }
+
+    /// Adds a run to the probe's history, dropping the oldest beyond [`HISTORY`].
+    fn remember(&self, report: &ProbeReport, at_unix: f64) {
+        let at = super::metrics::rfc3339(at_unix);
+        let mut history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        let runs = history.entry(report.id.clone()).or_default();
+        if runs.len() == HISTORY {
+            runs.pop_front();
+        }
+        runs.push_back(Point {
+            status: report.status,
+            duration_ms: report.duration_ms,
+            at,
+            http_status: report.http_status,
+            label: "run".to_string(),
+        });
+    }
+
+    /// The runs of a probe still remembered, oldest first.
+    pub fn history(&self, id: &str) -> Vec<Point> {
+        let history = self.history.lock().unwrap_or_else(PoisonError::into_inner);
+        history.get(id).map(|runs| runs.iter().cloned().collect()).unwrap_or_default()
     }
 
     /// How many probes have an entry (bounded by the plan's size).

@@ -1,6 +1,10 @@
 //! Prometheus text exposition (format 0.0.4) of probe reports, and golive's
 //! own process metrics, both built with the `prometheus-client` crate.
 //!
+//! blackbox_exporter's `probe_success` and `probe_duration_seconds` are
+//! written beside golive's own names, with the same labels, so dashboards and
+//! alerts made for blackbox_exporter read golive too.
+//!
 //! Every probe metric carries the labels `env`, `pack`, `probe`, `kind` and
 //! `egress` (empty when `--egress` is not given). The values come from the
 //! report model only: statuses, durations, and typed facts the probe kinds
@@ -45,6 +49,8 @@ pub struct Context<'a> {
 
 struct ProbeFamilies {
     success: Family<Labels, Gauge>,
+    blackbox_success: Family<Labels, Gauge>,
+    blackbox_duration: Family<Labels, FloatGauge>,
     status: Family<Labels, Gauge>,
     duration: Family<Labels, FloatGauge>,
     measured: Family<Labels, FloatGauge>,
@@ -58,6 +64,8 @@ struct ProbeFamilies {
 pub fn encode_probes(samples: &[Sample<'_>], cx: &Context<'_>) -> String {
     let f = ProbeFamilies {
         success: Family::default(),
+        blackbox_success: Family::default(),
+        blackbox_duration: Family::default(),
         status: Family::default(),
         duration: Family::default(),
         measured: Family::default(),
@@ -81,6 +89,16 @@ pub fn encode_probes(samples: &[Sample<'_>], cx: &Context<'_>) -> String {
         f.status,
     );
     registry.register("golive_probe_duration_seconds", "Wall time of the probe's last run", f.duration);
+    registry.register(
+        "probe_success",
+        "blackbox_exporter's name for golive_probe_success: 1 pass or warn, 0 fail or error",
+        f.blackbox_success,
+    );
+    registry.register(
+        "probe_duration_seconds",
+        "blackbox_exporter's name for golive_probe_duration_seconds",
+        f.blackbox_duration,
+    );
     registry.register(
         "golive_probe_measured_timestamp_seconds",
         "When the probe's last run ended (results are cached for --min-interval)",
@@ -146,11 +164,13 @@ fn add_probe(f: &ProbeFamilies, s: &Sample<'_>, cx: &Context<'_>) {
     let base = base_labels(r, cx);
     if let Some(v) = success(r.status) {
         f.success.get_or_create(&base).set(v);
+        f.blackbox_success.get_or_create(&base).set(v);
     }
     for status in STATUSES {
         f.status.get_or_create(&with(&base, "status", status.as_str())).set(i64::from(status == r.status));
     }
     f.duration.get_or_create(&base).set(r.duration_ms as f64 / 1000.0);
+    f.blackbox_duration.get_or_create(&base).set(r.duration_ms as f64 / 1000.0);
     f.measured.get_or_create(&base).set(s.at_unix);
     if let Some(code) = partner_status(r, cx) {
         f.http_code.get_or_create(&base).set(i64::from(code));
@@ -238,6 +258,8 @@ pub struct ProcessMetrics {
     pub probe_runs: Family<Vec<(String, String)>, Counter>,
     /// Probes in the cache.
     pub cached: Gauge,
+    /// Connections the exporter closed, by reason (`limit`, `header-timeout`).
+    pub connections_closed: Family<Vec<(String, String)>, Counter>,
     /// Resident memory, read at each `/metrics` scrape.
     pub resident_memory: Gauge,
     /// When the exporter started.
@@ -260,6 +282,7 @@ impl ProcessMetrics {
         let runs = Counter::default();
         let probe_runs = Family::default();
         let cached = Gauge::default();
+        let connections_closed = Family::default();
         let resident_memory = Gauge::default();
         let start_time = FloatGauge::default();
         registry.register("golive_exporter_scrapes", "Scrapes answered, by endpoint and HTTP code", scrapes.clone());
@@ -276,6 +299,11 @@ impl ProcessMetrics {
         registry.register("golive_exporter_runs", "Runs started against the partners", runs.clone());
         registry.register("golive_exporter_probe_runs", "Probe runs, by probe", probe_runs.clone());
         registry.register("golive_exporter_cached_probes", "Probes with a cached result", cached.clone());
+        registry.register(
+            "golive_exporter_connections_closed",
+            "Connections closed by the exporter: `limit` (more than --max-connections), `header-timeout` (no full request headers within --header-timeout)",
+            connections_closed.clone(),
+        );
         registry.register("process_resident_memory_bytes", "Resident memory size in bytes", resident_memory.clone());
         registry.register(
             "process_start_time_seconds",
@@ -291,6 +319,7 @@ impl ProcessMetrics {
             runs,
             probe_runs,
             cached,
+            connections_closed,
             resident_memory,
             start_time,
         }
@@ -301,6 +330,11 @@ impl ProcessMetrics {
         self.scrapes
             .get_or_create(&vec![("endpoint".into(), endpoint.into()), ("code".into(), code.to_string())])
             .inc();
+    }
+
+    /// Counts a connection the exporter closed, and why.
+    pub fn closed(&self, reason: &str) {
+        self.connections_closed.get_or_create(&vec![("reason".into(), reason.into())]).inc();
     }
 
     /// The exposition of the process metrics.
@@ -319,9 +353,39 @@ pub fn now_unix() -> f64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
-/// Resident memory of this process (Linux: `/proc/self/statm`).
+/// A Unix time as RFC 3339, UTC, to the second.
+pub fn rfc3339(unix: f64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix as i64)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+/// Resident memory of this process (Linux: `/proc/self/statm`, in pages of
+/// the system's page size: 4 KiB on x86_64, 16 or 64 KiB on some arm64 kernels).
 pub fn resident_memory_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    Some(pages * 4096)
+    Some(pages * rustix::param::page_size() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kernel's own figure in bytes (`VmRSS`, always in kB), against the
+    /// pages of statm times the page size: a page size assumed wrong is off
+    /// by a factor of 4 or 16.
+    #[test]
+    fn resident_memory_reads_pages_of_the_real_size() {
+        let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return };
+        let kb: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/self/status");
+        let bytes = resident_memory_bytes().expect("statm");
+        let kernel = kb * 1024;
+        assert!(bytes > kernel / 2 && bytes < kernel * 2, "statm gives {bytes} bytes, VmRSS {kernel}");
+    }
 }

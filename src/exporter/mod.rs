@@ -1,9 +1,15 @@
 //! `golive serve`: a Prometheus exporter in the blackbox_exporter style.
 //!
-//! `GET /probe?tag=TAG` (or `?only=ID`, both repeatable, or nothing for every
-//! read-only probe) runs the environment's read-only probes through the same
-//! plan and runner as `verify`, and answers Prometheus text exposition
-//! ([`metrics`]). `GET /metrics` is golive's own process metrics.
+//! `GET /probe?module=ID|TAG` (blackbox_exporter's names; also `?tag=TAG`,
+//! `?only=ID`, each repeatable, or nothing for every read-only probe; see
+//! [`query`]) runs the environment's read-only probes through the same plan
+//! and runner as `verify`, and answers Prometheus text exposition
+//! ([`metrics`]); `&debug=true` answers their log and result as text
+//! ([`debug`]). The scrape's deadline is Prometheus's
+//! `X-Prometheus-Scrape-Timeout-Seconds` less half a second, as
+//! blackbox_exporter takes it. `GET /metrics` is golive's own process
+//! metrics; `GET /report` the HTML report of the latest results with each
+//! probe's history.
 //!
 //! - **Scrape success is not probe success**: a probe that fails is a 200
 //!   answer whose `golive_probe_success` is 0. Only a query golive cannot
@@ -18,8 +24,12 @@
 
 pub mod alerts;
 pub mod cache;
+pub mod dashboard;
+pub mod debug;
 pub mod http;
 pub mod metrics;
+mod page;
+pub mod query;
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
@@ -32,6 +42,7 @@ use tokio::sync::mpsc;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::plan::{Plan, Selection};
 use crate::redact::Redactor;
+use crate::report::{Check, ProbeReport, Status};
 use crate::runner::{self, RunOptions};
 
 use cache::{Cache, Cached, Lookup};
@@ -41,6 +52,13 @@ use cache::{Cache, Cached, Lookup};
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9469";
 /// How long a probe's result is served before a scrape runs it again.
 pub const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(30);
+/// How long a client may take to send a request's headers.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many connections the exporter holds at once; more are closed at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 256;
+/// What is kept of Prometheus's scrape timeout for the answer to travel back
+/// (blackbox_exporter's `--timeout-offset`).
+pub const TIMEOUT_OFFSET: Duration = Duration::from_millis(500);
 /// Why the exporter skips a mutating probe a read-only probe depends on.
 pub const MUTATION_REASON: &str = "changes data on the partner's side; golive serve never runs a mutating probe";
 
@@ -55,22 +73,46 @@ pub struct ExporterOptions {
     pub jobs: usize,
     /// `--timeout`: the deadline of a probe that sets none.
     pub timeout: Option<Duration>,
+    /// `--header-timeout`: a client that has not sent a request's headers
+    /// by then is disconnected (a half-sent request holds nothing).
+    pub header_timeout: Duration,
+    /// `--max-connections`: connections beyond this many are closed at once.
+    pub max_connections: usize,
 }
 
 impl Default for ExporterOptions {
     fn default() -> Self {
-        ExporterOptions { egress: None, min_interval: DEFAULT_MIN_INTERVAL, jobs: runner::DEFAULT_JOBS, timeout: None }
+        ExporterOptions {
+            egress: None,
+            min_interval: DEFAULT_MIN_INTERVAL,
+            jobs: runner::DEFAULT_JOBS,
+            timeout: None,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
     }
 }
 
 /// What the exporter knows of one probe of the environment.
 #[derive(Debug, Clone)]
-struct ProbeMeta {
+pub struct ProbeMeta {
     id: String,
+    pack: String,
+    kind: String,
+    title: String,
     tags: Vec<String>,
     mutating: bool,
     /// Its dependencies, transitively.
     needs: Vec<String>,
+}
+
+/// What `/probe` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probed {
+    /// The exposition, or with `debug` the log and result as text.
+    pub body: String,
+    /// Whether the query asked for `debug=true`.
+    pub debug: bool,
 }
 
 /// A query golive cannot answer: a 400 with this text.
@@ -138,6 +180,9 @@ impl Exporter {
             .iter()
             .map(|p| ProbeMeta {
                 id: p.spec.id.clone(),
+                pack: plan.targets[p.target].pack.name.clone(),
+                kind: p.spec.kind.name().to_string(),
+                title: p.spec.title.clone(),
                 tags: p.spec.tags.clone(),
                 mutating: p.spec.mutating(),
                 needs: Vec::new(),
@@ -182,73 +227,29 @@ impl Exporter {
         self.probes.iter().filter(|p| !p.mutating).map(|p| p.id.as_str()).collect()
     }
 
-    /// The probes a `/probe` query selects, in plan order: `only=ID` and
-    /// `tag=TAG` (each repeatable; both given, a probe must meet both), never
-    /// a mutating one.
-    pub fn select(&self, query: &str) -> Result<Vec<&str>, BadQuery> {
-        let mut only = Vec::new();
-        let mut tags = Vec::new();
-        for (key, value) in form_pairs(query) {
-            match key.as_str() {
-                "only" => only.push(value),
-                "tag" => tags.push(value),
-                // Prometheus adds nothing else, but a relabelled `target` is harmless.
-                "target" | "module" => {}
-                other => {
-                    return Err(BadQuery(format!(
-                        "unknown parameter `{}`: /probe takes only=ID and tag=TAG",
-                        shorten(other)
-                    )));
-                }
-            }
-        }
-        for id in &only {
-            match self.probes.iter().find(|p| &p.id == id) {
-                None => {
-                    return Err(BadQuery(format!(
-                        "no probe `{}` runs in environment `{}` (`golive list --env {}` shows them)",
-                        shorten(id),
-                        self.env_name,
-                        self.env_name
-                    )));
-                }
-                Some(p) if p.mutating => {
-                    return Err(BadQuery(format!(
-                        "probe `{id}` changes data on the partner's side: golive serve never runs a mutating probe (run it once with `golive verify --only {id} --allow-mutations`)"
-                    )));
-                }
-                Some(_) => {}
-            }
-        }
-        if let Some(tag) = tags.iter().find(|t| !self.probes.iter().any(|p| p.tags.contains(t))) {
-            return Err(BadQuery(format!(
-                "no probe of environment `{}` has the tag `{}`",
-                self.env_name,
-                shorten(tag)
-            )));
-        }
-        let chosen: Vec<&str> = self
-            .probes
-            .iter()
-            .filter(|p| !p.mutating)
-            .filter(|p| only.is_empty() || only.contains(&p.id))
-            .filter(|p| tags.is_empty() || p.tags.iter().any(|t| tags.contains(t)))
-            .map(|p| p.id.as_str())
-            .collect();
-        if chosen.is_empty() {
-            return Err(BadQuery(format!(
-                "the query selects no read-only probe of environment `{}` (mutating probes never run here)",
-                self.env_name
-            )));
-        }
-        Ok(chosen)
+    /// The probes a `/probe` query selects (see [`query`]).
+    pub fn select(&self, query: &str) -> Result<query::Selected<'_>, BadQuery> {
+        query::select(&self.env_name, &self.probes, query)
     }
 
-    /// Answers `/probe?QUERY`: the exposition of the selected probes, each
-    /// from the cache when fresh, else from one run shared by every scrape
-    /// asking for it meanwhile.
-    pub async fn probe(self: &Arc<Self>, query: &str) -> Result<String, BadQuery> {
-        let ids = self.select(query)?;
+    /// The modules `/probe?module=` takes: probe ids and tags.
+    pub fn modules(&self) -> String {
+        query::modules(&self.probes)
+    }
+
+    /// The options the exporter was started with.
+    pub fn options(&self) -> &ExporterOptions {
+        &self.opts
+    }
+
+    /// Answers `/probe?QUERY`: the exposition of the selected probes (or,
+    /// with `debug=true`, their log and result), each from the cache when
+    /// fresh, else from one run shared by every scrape asking for it
+    /// meanwhile. A probe whose run has not landed by `deadline` (the
+    /// scrape's) is answered as an `error` saying so; its run goes on, and
+    /// its result is served to the next scrape.
+    pub async fn probe(self: &Arc<Self>, query: &str, deadline: Option<Duration>) -> Result<Probed, BadQuery> {
+        let selected = self.select(query)?;
         let needs = |to_run: &[&str]| -> Vec<String> {
             to_run
                 .iter()
@@ -256,42 +257,104 @@ impl Exporter {
                 .flat_map(|p| p.needs.iter().cloned())
                 .collect()
         };
-        let (lookups, flight) = self.cache.lookup(&ids, needs);
-        if let Some(flight) = flight {
+        let (lookups, flight) = self.cache.lookup(&selected.ids, needs);
+        let own = flight.map(|flight| {
             // The run is its own task on the runs thread: a scraper that
-            // hangs up does not cancel a run other scrapes wait for.
-            let mut landed = flight.subscribe();
+            // hangs up (or reaches its deadline) does not cancel a run other
+            // scrapes wait for.
+            let landed = flight.subscribe();
             let me = Arc::clone(self);
             let job: Job = Box::new(move || Box::pin(async move { me.run_flight(flight).await }));
             // Should the thread be gone, the job (and its flight) is dropped:
             // the waiters wake, and the next scrape runs the probes again.
             let _ = self.jobs.send(job);
-            let _ = landed.wait_for(|l| *l).await;
+            landed
+        });
+        let mut flights: Vec<cache::Landed> = own.iter().cloned().collect();
+        for (_, look) in &lookups {
+            if let Lookup::Wait(landed) = look {
+                self.metrics.shared_runs.inc();
+                flights.push(landed.clone());
+            }
+        }
+        let wait = async {
+            for landed in &mut flights {
+                let _ = landed.wait_for(|l| *l).await;
+            }
+        };
+        if let Some(deadline) = deadline {
+            let _ = tokio::time::timeout(deadline, wait).await;
+        } else {
+            wait.await;
         }
         let mut results: Vec<Cached> = Vec::with_capacity(lookups.len());
         for (id, look) in lookups {
+            let landed = match &look {
+                Lookup::Fresh(_) => true,
+                Lookup::Wait(landed) => *landed.borrow(),
+                Lookup::Run => own.as_ref().is_some_and(|l| *l.borrow()),
+            };
             let got = match look {
                 Lookup::Fresh(c) => {
                     self.metrics.cache_hits.inc();
                     Some(c)
                 }
-                Lookup::Wait(mut landed) => {
-                    self.metrics.shared_runs.inc();
-                    let _ = landed.wait_for(|l| *l).await;
-                    self.cache.latest(&id)
-                }
-                Lookup::Run => self.cache.latest(&id),
+                _ if landed => self.cache.latest(&id),
+                _ => Some(self.overdue(&id, deadline.unwrap_or_default())),
             };
             results.extend(got);
         }
         let samples: Vec<metrics::Sample<'_>> =
             results.iter().map(|c| metrics::Sample { report: &c.report, at_unix: c.at_unix }).collect();
-        let cx = metrics::Context {
+        let exposition = metrics::encode_probes(&samples, &self.context());
+        let body = if selected.debug { debug::render(&self.env_name, &results, &exposition) } else { exposition };
+        Ok(Probed { body: self.redactor.redact(&body), debug: selected.debug })
+    }
+
+    /// The labels every probe metric of this exporter shares.
+    fn context(&self) -> metrics::Context<'_> {
+        metrics::Context {
             env: &self.env_name,
             egress: self.opts.egress.as_deref().unwrap_or(""),
             base_urls: &self.base_urls,
+        }
+    }
+
+    /// The answer for a probe whose run did not land within the scrape's deadline.
+    fn overdue(&self, id: &str, deadline: Duration) -> Cached {
+        let meta = self.probes.iter().find(|p| p.id == id);
+        let field = |f: fn(&ProbeMeta) -> &String| meta.map(f).cloned().unwrap_or_default();
+        let message = format!(
+            "did not finish within the scrape's deadline of {} (X-Prometheus-Scrape-Timeout-Seconds less {}): \
+             its run goes on, and the next scrape gets its result",
+            humantime::format_duration(deadline),
+            humantime::format_duration(TIMEOUT_OFFSET)
+        );
+        let report = ProbeReport {
+            id: id.to_string(),
+            kind: field(|m| &m.kind),
+            pack: field(|m| &m.pack),
+            title: field(|m| &m.title),
+            status: Status::Error,
+            started_ms: 0,
+            duration_ms: deadline.as_millis() as u64,
+            reason: None,
+            checks: vec![Check::new("deadline", Status::Error, message)],
+            phases: Vec::new(),
+            facts: Default::default(),
+            http_status: None,
+            diagnosis: None,
+            runbook: Vec::new(),
+            tags: meta.map(|m| m.tags.clone()).unwrap_or_default(),
+            trace: Vec::new(),
+            shapes: Vec::new(),
         };
-        Ok(self.redactor.redact(&metrics::encode_probes(&samples, &cx)))
+        Cached {
+            report: Arc::new(report),
+            log: Arc::new(Vec::new()),
+            at: std::time::Instant::now(),
+            at_unix: metrics::now_unix(),
+        }
     }
 
     /// Runs the probes of a flight (the plan pulls in what they depend on)
@@ -322,6 +385,12 @@ impl Exporter {
         self.metrics.cached.set(self.cache.len() as i64);
     }
 
+    /// Answers `/report`: the HTML report of every probe's latest result
+    /// with its history (see [`page`]).
+    pub fn report_page(&self) -> String {
+        self.redactor.redact(&page::render(self))
+    }
+
     /// Answers `/metrics`: golive's own process metrics.
     pub fn process_metrics(&self) -> String {
         self.metrics.encode()
@@ -331,21 +400,6 @@ impl Exporter {
     pub fn redact(&self, text: &str) -> String {
         self.redactor.redact(text)
     }
-}
-
-/// The `key=value` pairs of a query string, percent-decoded.
-fn form_pairs(query: &str) -> Vec<(String, String)> {
-    let Ok(url) = reqwest::Url::parse(&format!("http://q/?{query}")) else { return Vec::new() };
-    url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
-}
-
-/// At most 80 characters of user input, for an error message.
-fn shorten(text: &str) -> String {
-    let mut out: String = text.chars().filter(|c| !c.is_control()).take(80).collect();
-    if text.chars().count() > 80 {
-        out.push('…');
-    }
-    out
 }
 
 /// Checks an `--egress` name: 1 to 64 letters, digits, `.`, `_` or `-` (it

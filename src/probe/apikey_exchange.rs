@@ -94,7 +94,7 @@ impl Probe for ExchangeProbe {
                     // The exchange times each request whole.
                     phases: Vec::new(),
                     // The bodies are withheld, not masked.
-                    mask: &[],
+                    mask: &super::masking::Mask::default(),
                 },
             )
         };

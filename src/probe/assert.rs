@@ -111,12 +111,34 @@ pub struct RawAssertion {
     /// to check (fields of list items on an account that has none yet).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub if_present: bool,
+    /// Other JSONPaths where the value may sit when `path` does not hold
+    /// (an answer wrapped in an envelope, or not): tried in order; the
+    /// expectation then holds, and the fact at `path` is refuted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<String>,
+    /// The page that documents this fact (overrides the step's basis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `"documented"` or `"inferred"` (overrides the step's basis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<crate::spec::Basis>,
+    /// For an inferred fact: from what golive infers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+impl RawAssertion {
+    /// The assertion's own basis keys.
+    pub fn raw_basis(&self) -> crate::spec::RawBasis {
+        crate::spec::RawBasis { source: self.source.clone(), basis: self.basis, why: self.why.clone() }
+    }
 }
 
 /// What an assertion looks at.
 #[derive(Debug, Clone)]
 enum Target {
-    Json(String, JsonPath),
+    /// A JSONPath, with the pack's alternatives.
+    Json(String, JsonPath, Vec<(String, JsonPath)>),
     Header(String),
     Body,
 }
@@ -145,6 +167,23 @@ struct Compiled {
 pub struct Assertion {
     raw: RawAssertion,
     compiled: Option<Compiled>,
+    /// The partner fact it checks, when it is part of a pack's request.
+    pub fact: Option<crate::probe::request::facts::Fact>,
+}
+
+/// An assertion evaluated against one answer.
+pub struct Evaluated {
+    /// The check, as the assertion alone judges it.
+    pub check: Check,
+    /// The alternative path where it held, when `path` did not.
+    pub alternative: Option<String>,
+    /// Whether the path found nothing and the assertion is `if_present`.
+    pub absent: bool,
+    /// Whether it failed on a value of the expected JSON type, found at its
+    /// path or an alternative (`equals`, `one_of`): the place held, the value
+    /// is wrong. A miss otherwise (nothing there, another type) says the place
+    /// is not where the value sits.
+    pub wrong_value: bool,
 }
 
 /// The parts of an HTTP answer an assertion can look at.
@@ -163,10 +202,16 @@ fn json(v: toml::Value) -> Result<Value, String> {
 
 fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     let what = raw.path.as_deref().or(raw.header.as_deref()).unwrap_or("body");
+    let parse = |p: &String| JsonPath::parse(p).map_err(|e| format!("invalid JSONPath `{p}`: {e}"));
+    if !raw.alternatives.is_empty() && raw.path.is_none() {
+        return Err(format!("assertion on `{what}`: `alternatives` are other JSONPaths for `path`"));
+    }
     let target = match (&raw.path, &raw.header) {
-        (Some(p), None) => {
-            Target::Json(p.clone(), JsonPath::parse(p).map_err(|e| format!("invalid JSONPath `{p}`: {e}"))?)
-        }
+        (Some(p), None) => Target::Json(
+            p.clone(),
+            parse(p)?,
+            raw.alternatives.iter().map(|a| Ok((a.clone(), parse(a)?))).collect::<Result<_, String>>()?,
+        ),
         (None, Some(h)) => Target::Header(h.to_lowercase()),
         (None, None) => Target::Body,
         (Some(_), Some(_)) => return Err(format!("assertion on `{what}`: give `path` or `header`, not both")),
@@ -232,11 +277,16 @@ impl Assertion {
         if uses_vars {
             // Prove the shape with placeholder values; compile for real when it runs.
             compile(&render(&raw, &|_| Some("0".to_string()), &untyped)?)?;
-            Ok(Assertion { raw, compiled: None })
+            Ok(Assertion { raw, compiled: None, fact: None })
         } else {
             let compiled = compile(&raw)?;
-            Ok(Assertion { raw, compiled: Some(compiled) })
+            Ok(Assertion { raw, compiled: Some(compiled), fact: None })
         }
+    }
+
+    /// The assertion as the pack wrote it.
+    pub fn raw(&self) -> &RawAssertion {
+        &self.raw
     }
 
     /// Whether the assertion looks into a JSON body.
@@ -264,27 +314,81 @@ impl Assertion {
         self.check_typed(answer, vars, &untyped)
     }
 
-    /// Evaluates the assertion, a whole `${name}` taking the captured value's JSON type.
+    /// Evaluates the assertion, a whole `${name}` taking the captured value's
+    /// JSON type; holding at one of the pack's alternative paths holds.
     pub fn check_typed(&self, answer: &Answer<'_>, vars: &dyn Fn(&str) -> Option<String>, typed: Typed) -> Check {
+        self.evaluate_typed(answer, vars, typed).check
+    }
+
+    /// Evaluates the assertion, saying where it held (its path or an
+    /// alternative) and whether it found nothing to check.
+    pub fn evaluate_typed(
+        &self,
+        answer: &Answer<'_>,
+        vars: &dyn Fn(&str) -> Option<String>,
+        typed: Typed,
+    ) -> Evaluated {
         let compiled = match &self.compiled {
             Some(c) => c.clone(),
             None => match render(&self.raw, vars, typed).and_then(|r| compile(&r)) {
                 Ok(c) => c,
-                Err(e) => return Check::new("assertion", Status::Fail, e),
+                Err(e) => {
+                    return Evaluated {
+                        check: Check::new("assertion", Status::Fail, e),
+                        alternative: None,
+                        absent: false,
+                        wrong_value: false,
+                    };
+                }
             },
         };
-        let mut check = evaluate(&compiled, answer);
+        let (mut check, absent) = evaluate(&compiled, answer, None);
+        let mut alternative = None;
+        if let (Status::Fail, Target::Json(text, _, alternatives)) = (check.status, &compiled.target) {
+            for (alt, path) in alternatives {
+                let (held, _) = evaluate(&compiled, answer, Some(path));
+                if held.status == Status::Pass {
+                    check = Check::new(
+                        text.clone(),
+                        Status::Pass,
+                        format!("{} at the pack's alternative `{alt}`, not at `{text}`", held.message),
+                    )
+                    .with_values(held.expected.unwrap_or_default(), held.actual.unwrap_or_default());
+                    alternative = Some(alt.clone());
+                    break;
+                }
+            }
+        }
+        let wrong_value = check.status == Status::Fail && same_type_found(&compiled, answer);
         if check.status == Status::Fail && self.raw.severity == Some(Severity::Warn) {
             check.status = Status::Warn;
             check.message.push_str(" (a warning: the pack expects this only sometimes)");
         }
-        check
+        Evaluated { check, alternative, absent, wrong_value }
     }
 }
 
-fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
+/// Whether an `equals` or `one_of` assertion finds, at its path or an
+/// alternative, a value of the JSON type it expects.
+fn same_type_found(c: &Compiled, answer: &Answer<'_>) -> bool {
+    let wanted: Vec<JsonType> = match &c.expect {
+        Expect::Equals(v) => vec![JsonType::of(v)],
+        Expect::OneOf(list) => list.iter().map(JsonType::of).collect(),
+        _ => return false,
+    };
+    let (Target::Json(_, path, alternatives), Some(doc)) = (&c.target, answer.json) else { return false };
+    std::iter::once(path)
+        .chain(alternatives.iter().map(|(_, p)| p))
+        .flat_map(|p| p.query(doc).all())
+        .any(|v| wanted.iter().any(|t| t.accepts(v)))
+}
+
+/// Evaluates a compiled assertion at its target, or at `at` (an alternative
+/// path); says whether an `if_present` path found nothing.
+fn evaluate(c: &Compiled, answer: &Answer<'_>, at: Option<&JsonPath>) -> (Check, bool) {
     let (name, found): (String, Vec<Value>) = match &c.target {
-        Target::Json(text, path) => {
+        Target::Json(text, path, _) => {
+            let path = at.unwrap_or(path);
             let found = answer.json.map(|doc| path.query(doc).all().into_iter().cloned().collect()).unwrap_or_default();
             (text.clone(), found)
         }
@@ -296,7 +400,7 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
     };
     if found.is_empty() && c.if_present {
         let message = format!("{name}: absent, nothing to check (checked only when present)");
-        return Check::new(name, Status::Pass, message);
+        return (Check::new(name, Status::Pass, message), true);
     }
     let first = found.first();
     let shown = |v: Option<&Value>| v.map_or_else(|| "(absent)".to_string(), compact);
@@ -334,7 +438,7 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
         ),
     };
     let message = if ok { format!("{name} is {actual}") } else { format!("{name}: expected {expected}, got {actual}") };
-    Check::new(name, if ok { Status::Pass } else { Status::Fail }, message).with_values(expected, actual)
+    (Check::new(name, if ok { Status::Pass } else { Status::Fail }, message).with_values(expected, actual), false)
 }
 
 /// A value as one short line of JSON.

@@ -70,6 +70,9 @@ impl Probe for CertProbe {
             out.fact("sans", leaf.sans.clone());
             out.fact("not_after", leaf.not_after.clone());
             out.fact("days_left", leaf.days_left);
+            // The thresholds beside the days left: the HTML report draws them.
+            out.fact("warn_days", self.policy.warn_days);
+            out.fact("fail_days", self.policy.fail_days);
             out.fact("key_type", leaf.key_type.label());
             out.fact("key_bits", leaf.key_bits);
             out.fact("spki_sha256", leaf.spki_sha256.clone());

@@ -8,9 +8,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::request::sensitive_fields;
+use super::request::{pack_file, pack_mask};
 use super::resume::ResumeFile;
-use super::steps::{RawStep, Run, Step, StepEnd};
+use super::steps::{RawStep, Run, Step, StepContext, StepEnd};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
 use crate::report::{Check, Outcome, Status};
@@ -20,9 +20,10 @@ struct HttpProbe {
     steps: Vec<Step>,
     cleanup: Vec<Step>,
     auth: Option<ApiKeyAuth>,
-    sensitive: Vec<String>,
     /// Captured names remembered for the next run, and where.
     resume: Option<(ResumeFile, Vec<String>)>,
+    /// What the flow creates and no documented route removes, by id.
+    leaves: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -35,6 +36,11 @@ struct Flow {
     /// run that ends pending is resumed by the next one.
     #[serde(default)]
     resume: Vec<String>,
+    /// What the flow creates that no documented route removes, with the
+    /// captured ids, e.g. "the test customer ${customerId}": the report lists
+    /// each one the run made, so nothing is left unnamed.
+    #[serde(default)]
+    leaves: Vec<String>,
 }
 
 /// Builds an `http` probe: either one request (method, url, ... at the top)
@@ -48,15 +54,22 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
             steps: vec![toml::Value::Table(params).try_into().map_err(message)?],
             cleanup: Vec::new(),
             resume: Vec::new(),
+            leaves: Vec::new(),
         }
     };
-    let steps =
-        flow.steps.into_iter().enumerate().map(|(i, s)| Step::compile(s, i + 1)).collect::<Result<Vec<_>, _>>()?;
+    let (file, mask) = (pack_file(cx), pack_mask(cx)?);
+    let scx = StepContext { pack_file: &file, mask: &mask };
+    let steps = flow
+        .steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| Step::compile(s, i + 1, &scx))
+        .collect::<Result<Vec<_>, _>>()?;
     let cleanup = flow
         .cleanup
         .into_iter()
         .enumerate()
-        .map(|(i, s)| Step::compile(s, steps.len() + i + 1))
+        .map(|(i, s)| Step::compile(s, steps.len() + i + 1, &scx))
         .collect::<Result<Vec<_>, _>>()?;
     let mut known: std::collections::BTreeSet<String> = Default::default();
     for step in &steps {
@@ -75,7 +88,17 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
     }
     let resume =
         (!flow.resume.is_empty()).then(|| (ResumeFile::new(&cx.env.state_path(), &cx.env.name, cx.id), flow.resume));
-    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), sensitive: sensitive_fields(cx), resume }))
+    let leaves_needs = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    for l in &flow.leaves {
+        crate::config::interpolate::interpolate_str(l, &|n| {
+            leaves_needs.borrow_mut().insert(n.to_string());
+            Some(String::new())
+        })?;
+    }
+    if let Some(name) = leaves_needs.into_inner().iter().find(|n| !known.contains(*n)) {
+        return Err(format!("leaves names `${{{name}}}`, which no step captures"));
+    }
+    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), resume, leaves: flow.leaves }))
 }
 
 #[async_trait]
@@ -85,7 +108,6 @@ impl Probe for HttpProbe {
         let mut run = Run {
             cx,
             auth: self.auth.as_ref(),
-            sensitive: &self.sensitive,
             vars: Default::default(),
             typed: Default::default(),
             resume: self.resume.clone(),
@@ -108,14 +130,25 @@ impl Probe for HttpProbe {
             if let Some(end) = stopped {
                 let why = match end {
                     StepEnd::Pending => "not run: an earlier step is pending; the next run resumes here",
+                    StepEnd::Differs => {
+                        "not run: an earlier answer differs from what golive inferred, and the flow cannot go on past it"
+                    }
                     StepEnd::Passed | StepEnd::Failed => "not run: an earlier step failed",
                 };
                 out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
                 continue;
             }
+            // A value an inferred capture did not find: the steps that use it cannot run.
+            if let Some(missing) = step.needs().iter().find(|n| !run.vars.contains_key(*n)) {
+                let why = format!(
+                    "not run: needs `${{{missing}}}`, which an earlier answer did not carry where golive inferred it"
+                );
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                continue;
+            }
             match run.step(step, &mut out, main_deadline).await {
                 StepEnd::Passed => {}
-                end @ (StepEnd::Failed | StepEnd::Pending) => stopped = Some(end),
+                end @ (StepEnd::Failed | StepEnd::Pending | StepEnd::Differs) => stopped = Some(end),
             }
         }
         // A completed flow, or one that reached a failed state (a declined
@@ -149,6 +182,19 @@ impl Probe for HttpProbe {
                 out.check(check);
             }
             out.phases.extend(cleanup.phases);
+            out.shapes.extend(cleanup.shapes);
+        }
+        // What the run made and nothing removes: named by id, never silently left.
+        let left: Vec<String> = self
+            .leaves
+            .iter()
+            .filter_map(|t| crate::config::interpolate::interpolate_str(t, &|n| run.vars.get(n).cloned()).ok())
+            .collect();
+        if !left.is_empty() {
+            out.check(Check::note(
+                "left behind",
+                format!("this run left on the partner's side, by id: {}", left.join("; ")),
+            ));
         }
         // The verdict's signals and diagnosis come from the steps, not the cleanup.
         out.signals = signals;

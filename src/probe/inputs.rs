@@ -13,6 +13,7 @@
 //!   `allow_insecure_http = true`.
 
 use super::ProbeKind;
+use crate::config::facts::requests;
 use crate::config::interpolate::interpolate_str;
 use crate::config::{Environment, Pack};
 
@@ -84,30 +85,25 @@ pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &
             let scheme_known = env.webhook.as_ref().is_none_or(|w| w.scheme.is_some()) || params.contains_key("scheme");
             need(scheme_known, "webhook.scheme", "the signature scheme of its deliveries (the pack names none)");
         }
-        ProbeKind::Http => need(
-            !needs_api_key(params, pack) || env.api_key.is_some(),
-            "api_key",
-            "the partner's API key its requests carry",
-        ),
+        ProbeKind::Http => {
+            need(
+                !needs_api_key(params, pack) || env.api_key.is_some(),
+                "api_key",
+                "the partner's API key its requests carry",
+            );
+            for input in crate::probe::steps::json_inputs(params) {
+                need(
+                    env.input_path(&input).is_some(),
+                    &input,
+                    "the JSON file a request sends as its body (the pack's [inputs] says what it holds)",
+                );
+            }
+        }
         // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
         // most environments have none yet, and that must not stop their gate.
         ProbeKind::Tls | ProbeKind::Environment | ProbeKind::Exposure => {}
     }
     out
-}
-
-/// The requests of an `http` or `mtls` probe: its `steps` and `cleanup`, or
-/// its parameters as one request.
-fn requests(params: &toml::Table) -> Vec<&toml::Table> {
-    if !params.contains_key("steps") {
-        return vec![params];
-    }
-    ["steps", "cleanup"]
-        .iter()
-        .filter_map(|k| params.get(*k).and_then(toml::Value::as_array))
-        .flatten()
-        .filter_map(toml::Value::as_table)
-        .collect()
 }
 
 /// Whether a request carries the pack's API key: `auth` defaults to true.

@@ -1,26 +1,78 @@
-//! Masking of the response fields a pack declares sensitive (PAN, CVV, keys):
-//! in recorded bodies by JSON field name, in text excerpts of JSON (cut or
-//! not), and in every check and body excerpt of a probe's outcome.
+//! Masking of what a pack declares sensitive: card data by JSON field name
+//! wherever it appears (`[masking] fields`: PAN, CVV), and one-off secrets by
+//! JSONPath, only where they are (`[masking] paths`, or a step's `mask`: the
+//! 3-DS OTP `code` of one answer, not every field called `code`). Applied to
+//! recorded bodies, to text excerpts of JSON (cut or not, by name), and to
+//! every check and body excerpt of a probe's outcome.
 
 use serde_json::Value;
+use serde_json_path::JsonPath;
 
 use crate::report::{Outcome, Status};
 
-/// A body with the values of sensitive JSON fields replaced; a body that is
-/// not JSON (cut, or JSON lines) is masked as text, binary left unchanged.
-pub fn mask_body(body: &[u8], fields: &[String]) -> Vec<u8> {
-    if fields.is_empty() {
+/// What to mask in one request's bodies and checks.
+#[derive(Debug, Clone, Default)]
+pub struct Mask {
+    /// JSON field names, masked at any depth (case-insensitive).
+    pub fields: Vec<String>,
+    /// JSONPaths whose values are masked, as written and compiled.
+    pub paths: Vec<(String, JsonPath)>,
+}
+
+impl Mask {
+    /// A mask of field names only.
+    pub fn fields(fields: Vec<String>) -> Mask {
+        Mask { fields, paths: Vec::new() }
+    }
+
+    /// Compiles JSONPaths (`[masking] paths`, a step's `mask`) into the mask.
+    pub fn with_paths<'a>(mut self, paths: impl IntoIterator<Item = &'a String>) -> Result<Mask, String> {
+        for p in paths {
+            let compiled = JsonPath::parse(p).map_err(|e| format!("mask: invalid JSONPath `{p}`: {e}"))?;
+            if !self.paths.iter().any(|(q, _)| q == p) {
+                self.paths.push((p.clone(), compiled));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Whether nothing is masked.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty() && self.paths.is_empty()
+    }
+}
+
+/// A body with the values of sensitive JSON fields and paths replaced; a
+/// body that is not JSON (cut, or JSON lines) is masked as text by field
+/// name (a path needs a whole document), binary left unchanged.
+pub fn mask_body(body: &[u8], mask: &Mask) -> Vec<u8> {
+    if mask.is_empty() {
         return body.to_vec();
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(mut doc) => {
-            mask_value(&mut doc, fields);
+            mask_doc(&mut doc, mask);
             serde_json::to_vec(&doc).unwrap_or_default()
         }
         Err(_) => match std::str::from_utf8(body) {
-            Ok(text) => mask_text(text, fields).into_bytes(),
+            Ok(text) => mask_text(text, &mask.fields).into_bytes(),
             Err(_) => body.to_vec(),
         },
+    }
+}
+
+/// Masks a parsed document in place: the paths first, then the field names.
+pub fn mask_doc(doc: &mut Value, mask: &Mask) {
+    for (_, path) in &mask.paths {
+        let pointers: Vec<String> = path.query_located(doc).locations().map(|l| l.to_json_pointer()).collect();
+        for pointer in pointers {
+            if let Some(v) = doc.pointer_mut(&pointer) {
+                *v = Value::String(crate::redact::MASK.into());
+            }
+        }
+    }
+    if !mask.fields.is_empty() {
+        mask_value(doc, &mask.fields);
     }
 }
 
@@ -136,27 +188,31 @@ fn value_end(s: &[u8], start: usize) -> usize {
     }
 }
 
-/// Masks a probe's outcome for the pack's sensitive `fields`: a check on a
-/// sensitive field shows no value at all; every other check, message and
-/// body excerpt has the values of sensitive fields inside it masked.
-pub fn mask_outcome(out: &mut Outcome, fields: &[String]) {
-    if fields.is_empty() {
+/// Masks a probe's outcome: a check on a sensitive field or path shows no
+/// value at all; every other check, message and body excerpt has the values
+/// of sensitive fields inside it masked (body excerpts are masked by path
+/// where they are made, from the whole answer).
+pub fn mask_outcome(out: &mut Outcome, mask: &Mask) {
+    if mask.is_empty() {
         return;
     }
+    let fields = &mask.fields;
+    let on_path = |name: &str| mask.paths.iter().any(|(p, _)| name == p || name.ends_with(&format!(" › {p}")));
     for check in &mut out.checks {
-        if fields.iter().any(|f| check.name.contains(f.as_str())) {
-            if check.actual.as_deref().is_some_and(|a| a != "(absent)") {
-                check.actual = Some(crate::redact::MASK.to_string());
+        if fields.iter().any(|f| check.name.contains(f.as_str())) || on_path(&check.name) {
+            // The value goes; what the message says around it (expected what,
+            // that golive inferred it) stays.
+            if let Some(value) = check.actual.clone().filter(|a| a != "(absent)") {
+                let mask = crate::redact::MASK;
+                check.actual = Some(mask.to_string());
+                check.message = match check.status {
+                    Status::Pass => format!("{} is present (value masked)", check.name),
+                    _ => {
+                        let message = check.message.replace(&format!("got {value}"), &format!("got {mask}"));
+                        if value.len() >= 3 { message.replace(&value, mask) } else { message }
+                    }
+                };
             }
-            check.message = match check.status {
-                Status::Pass => format!("{} is present (value masked)", check.name),
-                _ => format!(
-                    "{}: expected {}, got {}",
-                    check.name,
-                    check.expected.clone().unwrap_or_default(),
-                    check.actual.clone().unwrap_or_default()
-                ),
-            };
         }
         for value in [&mut check.actual, &mut check.expected].into_iter().flatten() {
             let masked = mask_text(value, fields);
@@ -181,6 +237,22 @@ mod tests {
         vec!["pan".into(), "cvv".into(), "card".into()]
     }
 
+    fn by_path(paths: &[&str]) -> Mask {
+        let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
+        Mask::default().with_paths(&paths).unwrap()
+    }
+
+    #[test]
+    fn a_path_masks_only_where_it_points() {
+        let mask = by_path(&["$.code", "$.items[*].secret"]);
+        let body = br#"{"code":"847291","items":[{"secret":"s1","code":"E1"}],"error":{"code":"FORBIDDEN"}}"#;
+        let masked: Value = serde_json::from_slice(&mask_body(body, &mask)).unwrap();
+        assert_eq!(masked["code"], "***");
+        assert_eq!(masked["items"][0]["secret"], "***");
+        assert_eq!(masked["items"][0]["code"], "E1", "a field of the same name elsewhere stays");
+        assert_eq!(masked["error"]["code"], "FORBIDDEN");
+    }
+
     #[test]
     fn text_masks_strings_numbers_objects_and_cut_values() {
         let f = fields();
@@ -196,7 +268,7 @@ mod tests {
     #[test]
     fn a_body_that_is_not_json_is_masked_as_text() {
         let cut = br#"{"id":"c1","cvv":"737","pan":"41111"#;
-        assert_eq!(mask_body(cut, &fields()), br#"{"id":"c1","cvv":"***","pan":"***""#.to_vec());
-        assert_eq!(mask_body(&[0xff, b'"'], &fields()), vec![0xff, b'"']);
+        assert_eq!(mask_body(cut, &Mask::fields(fields())), br#"{"id":"c1","cvv":"***","pan":"***""#.to_vec());
+        assert_eq!(mask_body(&[0xff, b'"'], &Mask::fields(fields())), vec![0xff, b'"']);
     }
 }

@@ -215,7 +215,7 @@ impl MtlsProbe {
             error,
             duration_ms: started.elapsed().as_millis() as u64,
             phases,
-            mask: &self.request.sensitive,
+            mask: &self.request.mask,
         };
         match answer {
             Ok(Ok(Answer { status, request_headers, response_headers, body, cut })) => {
@@ -229,10 +229,11 @@ impl MtlsProbe {
                     typed: &super::assert::untyped,
                 };
                 let mut judged = Outcome::default();
-                judge(&mut judged, target, &answer, self.request.expect_status, &self.request.assertions);
-                mask_outcome(&mut judged, &self.request.sensitive);
+                judge(&mut judged, target, &answer, &self.request.expect(cx.env.strict_contract));
+                mask_outcome(&mut judged, &self.request.mask);
                 out.checks.extend(judged.checks);
                 out.facts.extend(judged.facts);
+                out.shapes.extend(judged.shapes);
                 out.http_status = judged.http_status.or(out.http_status);
                 out.signals = judged.signals;
                 trace_exchange(

@@ -154,6 +154,9 @@ impl TlsProbe {
             .collect();
         out.fact("server_chain", summary);
         out.fact("leaf_sha256", leaf.sha256.clone());
+        // The thresholds beside the days left: the HTML report draws them.
+        out.fact("warn_days", self.warn_days);
+        out.fact("fail_days", self.fail_days);
         out.check(self.expiry("leaf", leaf));
         if let Some(earliest) = chain.iter().skip(1).min_by_key(|c| c.not_after_at)
             && earliest.not_after_at < leaf.not_after_at

@@ -177,6 +177,7 @@ mod tests {
                 pack: "p".into(),
                 title: id.to_string(),
                 status: *s,
+                started_ms: 0,
                 duration_ms: 1,
                 reason: None,
                 checks: vec![Check::new("status", *s, "x")],
@@ -185,6 +186,7 @@ mod tests {
                 diagnosis: None,
                 runbook: vec![],
                 tags: vec![],
+                shapes: vec![],
                 trace: vec![],
                 http_status: None,
             })

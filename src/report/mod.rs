@@ -6,6 +6,7 @@
 
 pub mod events;
 mod github;
+pub mod html;
 mod human;
 mod json;
 mod junit;
@@ -43,6 +44,8 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands: one `::error`/`::warning` annotation per probe that did not pass.
     Github,
+    /// One self-contained HTML page: summary, timeline, stages, certificate bars.
+    Html,
 }
 
 impl Format {
@@ -54,6 +57,7 @@ impl Format {
             Format::Junit => "JUnit",
             Format::Markdown => "Markdown",
             Format::Github => "GitHub annotations",
+            Format::Html => "HTML",
         }
     }
 
@@ -65,6 +69,7 @@ impl Format {
             Format::Junit => render_junit(summary, out),
             Format::Markdown => render_markdown(summary, out),
             Format::Github => render_github(summary, out),
+            Format::Html => html::render(summary, out),
         }
     }
 }
@@ -73,7 +78,7 @@ impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         <Format as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown or github"))
+            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown, html or github"))
     }
 }
 

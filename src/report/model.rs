@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::spec::{Diagnosis, RunbookRef, Signals};
+pub use crate::spec::{Basis, Diagnosis, RunbookRef, Signals};
 
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -90,12 +90,66 @@ pub struct Check {
     /// message starts `note: ` for every reader; renderers ask this field.
     #[serde(skip)]
     pub note: bool,
+    /// The partner fact this check judged and how golive knows it (`fact`,
+    /// `basis`, `source` or `why`, `held`): set on every check of an answer
+    /// to a pack's request (status, assertions, captures, poll conditions);
+    /// absent on golive's own checks (transport, resume, skips).
+    #[serde(flatten)]
+    pub fact: Option<Box<FactMark>>,
+}
+
+/// The partner fact a check judged, and how golive knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactMark {
+    /// The fact's id in its probe, e.g. `3.status` or `3.assert.2` (step
+    /// number, then the fact): the same in every run of the same pack.
+    pub fact: String,
+    /// `documented` (a published page shows it) or `inferred` (golive's guess).
+    pub basis: Basis,
+    /// The page that documents it, for a documented fact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// From what golive infers it, for an inferred fact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+    /// Whether this answer bore the fact out: `true` confirmed, `false`
+    /// refuted; absent when the answer could not tell (a field checked only
+    /// when present, a status about access or the server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<bool>,
+}
+
+/// The shape of one answer a probe received: its status and the JSON paths
+/// of its body with their types, never a value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerShape {
+    /// The request's number in its probe (facts are numbered by it).
+    pub step: usize,
+    /// The method and URL, with values captured during the run still shown
+    /// as their `${name}` (the base URL is the environment's).
+    pub request: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What the body is: `json`, `empty`, `html`, `text` or `binary`.
+    pub body: String,
+    /// Each JSON path (arrays as `[*]`) and its type (`string`, `integer`,
+    /// `number`, `boolean`, `null`, `object`, `array`; `a|b` when items differ).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paths: BTreeMap<String, String>,
 }
 
 impl Check {
     /// A check with a status and message and no expected/actual values.
     pub fn new(name: impl Into<String>, status: Status, message: impl Into<String>) -> Self {
-        Check { name: name.into(), status, message: message.into(), expected: None, actual: None, note: false }
+        Check {
+            name: name.into(),
+            status,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            note: false,
+            fact: None,
+        }
     }
 
     /// A note: a passing check that carries advice (its message reads `note: <advice>`).
@@ -136,6 +190,8 @@ pub struct Outcome {
     /// The HTTP status of the probe's final answer, typed (the `status` fact
     /// shows it to readers): set by [`Outcome::answered`].
     pub http_status: Option<u16>,
+    /// The shape of every answer received, in order.
+    pub shapes: Vec<AnswerShape>,
 }
 
 impl Outcome {
@@ -158,6 +214,19 @@ impl Outcome {
         self
     }
 
+    /// Takes what `other` learnt of its answer (facts, shapes, the final
+    /// status, signals and, when it has one, its diagnosis); its checks and
+    /// phases are the caller's to place.
+    pub fn take_answer(&mut self, other: Outcome) {
+        self.facts.extend(other.facts);
+        self.shapes.extend(other.shapes);
+        self.http_status = other.http_status.or(self.http_status);
+        self.signals = other.signals;
+        if other.diagnosis.is_some() {
+            self.diagnosis = other.diagnosis;
+        }
+    }
+
     /// The verdict of all checks.
     pub fn status(&self) -> Status {
         Status::combine(self.checks.iter().map(|c| c.status))
@@ -177,6 +246,10 @@ pub struct ProbeReport {
     pub title: String,
     /// The verdict.
     pub status: Status,
+    /// When the probe started, in milliseconds from the run's start (0 for
+    /// a probe that did not run): where the report's timeline puts it.
+    #[serde(default)]
+    pub started_ms: u64,
     /// Wall time of the probe.
     pub duration_ms: u64,
     /// Why it was skipped, for `skip`.
@@ -201,6 +274,10 @@ pub struct ProbeReport {
     pub runbook: Vec<RunbookRef>,
     /// The probe's tags.
     pub tags: Vec<String>,
+    /// The shape of every answer the probe received (status, JSON paths and
+    /// types, never values), for `golive contract report` and the pack's maintainer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<AnswerShape>,
     /// Every request, DNS answer, handshake and state transition the probe saw
     /// (redacted); written to the evidence folder, not to the report.
     #[serde(skip)]

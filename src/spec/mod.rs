@@ -1,9 +1,11 @@
 //! The shared vocabulary, below every other layer: the words a pack is written
 //! in and a report speaks (probe kinds, signals, diagnoses, runbook items, the
-//! inputs, secret policy and key exchange a pack declares). `config` parses into these
+//! inputs, secret policy and key exchange a pack declares, the basis of a
+//! partner fact). `config` parses into these
 //! types; `report`, `probe`, `apikey` and the rest act on them. Nothing here
 //! imports another golive module.
 
+pub mod basis;
 pub mod error_class;
 pub mod exchange;
 pub mod input;
@@ -11,6 +13,7 @@ pub mod kind;
 pub mod outcome;
 pub mod secret_policy;
 
+pub use basis::{Basis, FactBasis, RawBasis, StatusExpect};
 pub use error_class::ErrorClass;
 pub use exchange::{ExchangeSpec, KeyPaths};
 pub use input::{ExchangeInputs, InputFormat, InputSpec};

@@ -44,6 +44,8 @@ pub struct RoundProbe {
     /// The HTTP status of its final answer, if it got one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_status: Option<u16>,
+    /// Its wall time in this round: the latency the HTML report draws over time.
+    pub duration_ms: u64,
 }
 
 /// One round of a watch.

@@ -5,6 +5,9 @@
 //! (through [`WatchSummary::as_run`] and the run's own JUnit renderer); JSON is
 //! the [`WatchSummary`] document itself (`"mode": "watch"`).
 //!
+//! HTML is the run's page with the history on top: each probe's rounds as a
+//! strip and its latency over time ([`history`]).
+//!
 //! Human text goes through [`terminal`], Markdown through [`text::markdown`]
 //! (a diagnosis may quote a server) or [`text::markdown_prose`] (the pack's words).
 
@@ -14,7 +17,7 @@ use anstyle::Style;
 
 use super::{ProbeStats, Round, Spike, WatchSummary};
 use crate::report::text::{self, Md, terminal};
-use crate::report::{Format, Status, status_style};
+use crate::report::{Format, Status, html, status_style};
 
 /// `14:02:11` from an RFC 3339 UTC time.
 fn clock(rfc3339: &str) -> &str {
@@ -99,7 +102,43 @@ pub fn render(format: Format, summary: &WatchSummary, out: &mut dyn Write, colou
         // One annotation per probe by its worst round, as JUnit does.
         Format::Github => crate::report::render_github(&summary.as_run(), out),
         Format::Markdown => markdown(summary, out),
+        Format::Html => html::render_history(&summary.as_run(), &history(summary), "golive watch", out),
     }
+}
+
+/// The rounds of a watch as each probe's history, for the HTML report.
+pub fn history(s: &WatchSummary) -> html::History {
+    let series = s
+        .probes
+        .iter()
+        .map(|p| html::Series {
+            id: p.id.clone(),
+            title: p.title.clone(),
+            points: s
+                .rounds
+                .iter()
+                .filter_map(|r| {
+                    let rp = r.probes.iter().find(|rp| rp.id == p.id)?;
+                    Some(html::Point {
+                        status: rp.status,
+                        duration_ms: rp.duration_ms,
+                        at: r.started_at.clone(),
+                        http_status: rp.http_status,
+                        label: format!("round {}", r.round),
+                    })
+                })
+                .collect(),
+        })
+        .collect();
+    let heading = format!(
+        "{} {} every {} over {} ({})",
+        s.rounds.len(),
+        rounds(s.rounds.len()),
+        humantime::format_duration(std::time::Duration::from_millis(s.interval_ms)),
+        humantime::format_duration(std::time::Duration::from_secs(s.duration_ms / 1000)),
+        ended(s)
+    );
+    html::History { heading, series }
 }
 
 fn paint(colour: bool, style: Style, text: &str) -> String {

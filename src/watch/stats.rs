@@ -55,7 +55,12 @@ impl Accumulator {
         let mut probes = Vec::with_capacity(summary.probes.len());
         for report in summary.probes {
             let http = http_status(&report);
-            probes.push(RoundProbe { id: report.id.clone(), status: report.status, http_status: http });
+            probes.push(RoundProbe {
+                id: report.id.clone(),
+                status: report.status,
+                http_status: http,
+                duration_ms: report.duration_ms,
+            });
             if matches!(report.status, Status::Fail | Status::Error)
                 && let Some(key) = http.and_then(|s| self.spike_key(s))
             {

@@ -14,7 +14,13 @@
 //! lists them under `also_documented`: `[{ "page", "request"?, "response"? }]`,
 //! partial shapes with the page that documents them; their fields count as
 //! documented too.
+//!
+//! A fact the pack marks inferred (`basis = "inferred"`, with why) is golive's
+//! guess where the pages are silent: it is not held to the documented example
+//! (a miss at run time warns, and `golive contract report` counts it). Nor is
+//! the body of a request whose acceptance is inferred (its status fact).
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use golive::probe::assert::{Answer, Assertion, RawAssertion};
@@ -83,6 +89,10 @@ struct Request<'a> {
     probe: String,
     name: String,
     table: &'a toml::Table,
+    /// The ids of its inferred facts, e.g. `3.assert.2` (`config::facts`).
+    inferred: BTreeSet<String>,
+    /// Its number in the probe.
+    step: usize,
 }
 
 fn requests(spec: &golive::config::ProbeSpec) -> Vec<Request<'_>> {
@@ -92,8 +102,17 @@ fn requests(spec: &golive::config::ProbeSpec) -> Vec<Request<'_>> {
         .flatten()
         .filter_map(|v| v.as_table())
         .collect();
+    let facts = golive::config::facts::of_probe(&spec.id, spec.kind, &spec.params).expect("facts of a loaded pack");
+    let inferred: BTreeSet<String> =
+        facts.iter().filter(|f| f.basis.as_ref().is_some_and(|b| b.inferred())).map(|f| f.id.clone()).collect();
     if steps.is_empty() && spec.params.contains_key("url") {
-        return vec![Request { probe: spec.id.clone(), name: "request".into(), table: &spec.params }];
+        return vec![Request {
+            probe: spec.id.clone(),
+            name: "request".into(),
+            table: &spec.params,
+            inferred,
+            step: 1,
+        }];
     }
     steps
         .into_iter()
@@ -102,19 +121,32 @@ fn requests(spec: &golive::config::ProbeSpec) -> Vec<Request<'_>> {
             probe: spec.id.clone(),
             name: t.get("name").and_then(|n| n.as_str()).map_or_else(|| format!("step {}", i + 1), str::to_string),
             table: t,
+            inferred: inferred.clone(),
+            step: i + 1,
         })
         .collect()
 }
 
-fn assertions(table: &toml::Table, key: &str) -> Vec<Assertion> {
+impl Request<'_> {
+    /// Whether the fact in `slot` of this request is inferred.
+    fn infers(&self, slot: &str) -> bool {
+        self.inferred.contains(&format!("{}.{slot}", self.step))
+    }
+}
+
+/// The documented assertions under `key` (`assert`, or a poll's lists), with
+/// their raw tables: `slot` numbers them as fact ids do (`assert`, `poll.until`).
+fn assertions<'t>(r: &Request<'_>, table: &'t toml::Table, key: &str, slot: &str) -> Vec<(&'t toml::Value, Assertion)> {
     table
         .get(key)
         .and_then(|v| v.as_array())
         .into_iter()
         .flatten()
-        .map(|a| {
+        .enumerate()
+        .filter(|(i, _)| !r.infers(&format!("{slot}.{}", i + 1)))
+        .map(|(_, a)| {
             let raw: RawAssertion = a.clone().try_into().expect("assertion parses");
-            Assertion::compile(raw).expect("assertion compiles")
+            (a, Assertion::compile(raw).expect("assertion compiles"))
         })
         .collect()
 }
@@ -126,15 +158,24 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
     let url = t.get("url").and_then(|u| u.as_str()).unwrap_or_default();
     let Some(path) = url.strip_prefix("${base_url}") else { return Vec::new() };
     let poll = t.get("poll").and_then(|p| p.as_table());
-    let mut checked = assertions(t, "assert");
-    let polled: Vec<Assertion> =
-        poll.map(|p| [assertions(p, "until"), assertions(p, "fail_if")].concat()).unwrap_or_default();
+    let asserted = assertions(r, t, "assert", "assert");
+    let mut checked: Vec<Assertion> = asserted.iter().map(|(_, a)| a.clone()).collect();
+    let polled: Vec<Assertion> = poll
+        .map(|p| [assertions(r, p, "until", "poll.until"), assertions(r, p, "fail_if", "poll.fail_if")].concat())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(_, a)| a)
+        .collect();
+    // A capture is a JSONPath, or a table whose `path` it reads.
     let captures: Vec<(String, String)> = t
         .get("capture")
         .and_then(|c| c.as_table())
         .into_iter()
         .flatten()
-        .filter_map(|(k, v)| v.as_str().map(|p| (k.clone(), p.to_string())))
+        .filter(|(k, _)| !r.infers(&format!("capture.{k}")))
+        .filter_map(|(k, v)| {
+            v.as_str().or_else(|| v.get("path").and_then(|p| p.as_str())).map(|p| (k.clone(), p.to_string()))
+        })
         .collect();
     let reads_json = checked.iter().chain(&polled).any(|a| a.path().is_some()) || !captures.is_empty();
     let Some(slug) = t.get("contract").and_then(|c| c.as_str()) else {
@@ -161,7 +202,8 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
     }
     let requests: Vec<&Value> = std::iter::once(&ex.request).chain(ex.also.iter().map(|(q, _)| q)).collect();
     let documented = |k: &str| requests.iter().any(|r| r.get(k).is_some());
-    if let Some(json) = t.get("json").and_then(|j| j.as_table()) {
+    // A request whose acceptance is inferred may send what no one example shows.
+    if let Some(json) = t.get("json").and_then(|j| j.as_table()).filter(|_| !r.infers("status")) {
         for key in json.keys().filter(|k| !documented(k)) {
             wrong.push(format!(
                 "{at}: sends `{key}`, which the documented request ({}) does not have",
@@ -186,8 +228,7 @@ fn judge(pack: &str, r: &Request<'_>) -> Vec<String> {
     // An assertion that pins a value (equals, one_of, length) may depend on the
     // request (a limit echoed back): the documented answer must hold a value of
     // the same JSON type there. Shape assertions (type, matches) must hold.
-    let raw_asserts = t.get("assert").and_then(|a| a.as_array()).cloned().unwrap_or_default();
-    for (raw, a) in raw_asserts.iter().zip(assertions(t, "assert")) {
+    for (raw, a) in &asserted {
         let Some(p) = a.path() else { continue };
         let got = JsonPath::parse(p).ok().and_then(|jp| answers.iter().find_map(|a| jp.query(a).first().cloned()));
         let Some(got) = got else {
@@ -300,7 +341,7 @@ fn a_step_asserting_an_undocumented_field_is_caught() {
     let mut list = table.get("assert").and_then(|a| a.as_array()).cloned().unwrap_or_default();
     list.push(extra);
     table.insert("assert".into(), toml::Value::Array(list));
-    let wrong = judge(&name, &Request { probe: r.probe, name: r.name, table: &table });
+    let wrong = judge(&name, &Request { table: &table, ..r });
     assert!(wrong.iter().any(|w| w.contains("$.notDocumented")), "{wrong:?}");
 }
 

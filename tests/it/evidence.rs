@@ -9,7 +9,8 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{golive, golive_in, stderr, stdout};
 
-pub(crate) const FILES: [&str; 5] = ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "MANIFEST.sha256"];
+pub(crate) const FILES: [&str; 6] =
+    ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "report.html", "MANIFEST.sha256"];
 
 pub(crate) fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join(name)).expect("jsonl written");
@@ -61,7 +62,7 @@ fn demo_evidence_verifies_has_each_probes_exchange_and_detects_tampering() {
 
     let check = verify_evidence(&ev);
     assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
-    assert!(stdout(&check).contains("evidence intact (4 files)"), "{}", stdout(&check));
+    assert!(stdout(&check).contains("evidence intact (5 files)"), "{}", stdout(&check));
     if let Some(ok) = sha256sum_check(&ev) {
         assert!(ok, "sha256sum -c accepts the manifest");
     }

@@ -21,17 +21,23 @@ use crate::support::{Watchdog, demo_targets};
 /// Whether a tool of Debian's `prometheus` package is here; `false` (said on
 /// stderr) when it is not and this is no CI run; a failure in CI.
 pub fn have(tool: &str) -> bool {
+    have_from(tool, "prometheus")
+}
+
+/// Whether `tool` of the Debian package `package` is here; `false` (said on
+/// stderr) when it is not and this is no CI run; a failure in CI.
+pub fn have_from(tool: &str, package: &str) -> bool {
     let found = Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok();
     if !found {
         let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-        assert!(!ci, "`{tool}` is not installed and CI is set: .ci/run installs Debian's `prometheus` package");
-        eprintln!("SKIPPED: `{tool}` is not installed (apt-get install prometheus); this test checks nothing here");
+        assert!(!ci, "`{tool}` is not installed and CI is set: .ci/run installs Debian's `{package}` package");
+        eprintln!("SKIPPED: `{tool}` is not installed (apt-get install {package}); this test checks nothing here");
     }
     found
 }
 
 /// A child process killed when the test ends, however it ends.
-struct KillOnDrop(Child);
+pub struct KillOnDrop(pub Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -43,7 +49,7 @@ impl Drop for KillOnDrop {
 }
 
 /// Starts `golive serve ARGS --listen 127.0.0.1:0` and returns it with its address.
-fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
+pub fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
         .arg("serve")
         .args(args)
@@ -70,7 +76,7 @@ fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
 }
 
 /// GET over plain HTTP/1.1 (the exporter's own protocol), body as text.
-fn get(addr: &str, path: &str) -> (u16, String) {
+pub fn get(addr: &str, path: &str) -> (u16, String) {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     runtime.block_on(async {
         let r = reqwest::get(format!("http://{addr}{path}")).await.expect("GET answered");
@@ -78,12 +84,12 @@ fn get(addr: &str, path: &str) -> (u16, String) {
     })
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 /// The demo's read-only probes, as `golive serve --env demo` lists them.
-const DEMO_READ_ONLY: [&str; 15] = [
+pub const DEMO_READ_ONLY: [&str; 15] = [
     "axys-cert",
     "axys-exposure",
     "pai-exposure",
@@ -102,13 +108,85 @@ const DEMO_READ_ONLY: [&str; 15] = [
 ];
 
 /// The `probe` label of every series a Prometheus instant query returns.
-fn probes_in(answer: &serde_json::Value) -> BTreeSet<String> {
+pub fn probes_in(answer: &serde_json::Value) -> BTreeSet<String> {
     answer["data"]["result"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|s| s["metric"]["probe"].as_str().map(str::to_string))
         .collect()
+}
+
+/// A real Prometheus on 127.0.0.1 with the given configuration (and rule
+/// files beside it), killed when dropped.
+pub struct Prometheus {
+    port: u16,
+    _child: KillOnDrop,
+    _dir: tempfile::TempDir,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Prometheus {
+    /// Starts Prometheus with `config` as prometheus.yml and `files` beside it.
+    pub fn start(config: &str, files: &[(&str, &str)]) -> Prometheus {
+        let dir = tempfile::tempdir().expect("dir");
+        std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("file");
+        }
+        let port = free_port();
+        let child = Command::new("prometheus")
+            .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(KillOnDrop)
+            .expect("prometheus starts");
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        Prometheus { port, _child: child, _dir: dir, runtime }
+    }
+
+    /// GET of an API path with query parameters, as JSON (null while Prometheus starts).
+    pub fn api(&self, path: &str, params: &[(&str, &str)]) -> serde_json::Value {
+        self.runtime.block_on(async {
+            let mut url = reqwest::Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).expect("url");
+            for (k, v) in params {
+                url.query_pairs_mut().append_pair(k, v);
+            }
+            match reqwest::get(url).await {
+                Ok(r) => r.json::<serde_json::Value>().await.unwrap_or_default(),
+                Err(_) => serde_json::Value::Null,
+            }
+        })
+    }
+
+    /// An instant query.
+    pub fn query(&self, q: &str) -> serde_json::Value {
+        self.api("/api/v1/query", &[("query", q)])
+    }
+}
+
+/// The README's scrape configuration (blackbox_exporter's style: the targets
+/// are modules, relabelled to `/probe?module=...&target=ENV` on the exporter),
+/// scraping every second, plus the exporter's own `/metrics`.
+pub fn scrape_config(addr: &str, modules: &[&str], rule_files: &[&str]) -> String {
+    format!(
+        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+         rule_files: [{}]\n\
+         scrape_configs:\n  - job_name: golive\n    metrics_path: /probe\n    scrape_timeout: 1s\n\
+         \x20   params:\n      target: [demo]\n\
+         \x20   static_configs:\n      - targets: [{}]\n\
+         \x20   relabel_configs:\n\
+         \x20     - source_labels: [__address__]\n        target_label: __param_module\n\
+         \x20     - source_labels: [__param_module]\n        target_label: module\n\
+         \x20     - target_label: __address__\n        replacement: {addr}\n\
+         \x20 - job_name: golive-exporter\n    static_configs:\n      - targets: [{addr}]\n",
+        rule_files.join(", "),
+        modules.join(", ")
+    )
 }
 
 #[test]
@@ -118,59 +196,27 @@ fn a_real_prometheus_scrapes_every_demo_probe_and_the_certificate_expiry() {
         return;
     }
     let (_serve, addr) = start_serve(&["--env", "demo", "--min-interval", "1s"]);
-    let dir = tempfile::tempdir().expect("dir");
-    // The README's scrape configuration: the targets are tags, relabelled to
-    // `/probe?tag=...` on the exporter.
-    let config = format!(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-         scrape_configs:\n  - job_name: golive\n    metrics_path: /probe\n    scrape_timeout: 1s\n\
-         \x20   static_configs:\n      - targets: [launch-day, staging]\n\
-         \x20   relabel_configs:\n\
-         \x20     - source_labels: [__address__]\n        target_label: __param_tag\n\
-         \x20     - source_labels: [__param_tag]\n        target_label: tag\n\
-         \x20     - target_label: __address__\n        replacement: {addr}\n"
-    );
-    std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
-    let port = free_port();
-    let _prometheus = Command::new("prometheus")
-        .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(KillOnDrop)
-        .expect("prometheus starts");
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let query = |q: &str| {
-        runtime.block_on(async {
-            let mut url = reqwest::Url::parse(&format!("http://127.0.0.1:{port}/api/v1/query")).expect("url");
-            url.query_pairs_mut().append_pair("query", q);
-            match reqwest::get(url).await {
-                Ok(r) => r.json::<serde_json::Value>().await.unwrap_or_default(),
-                Err(_) => serde_json::Value::Null,
-            }
-        })
-    };
+    let prometheus = Prometheus::start(&scrape_config(&addr, &["launch-day", "staging"], &[]), &[]);
     let want: BTreeSet<String> = DEMO_READ_ONLY.iter().map(|s| s.to_string()).collect();
     // Bounded: Prometheus starts, scrapes every second; a minute is far more than it needs.
     let give_up = Instant::now() + Duration::from_secs(120);
-    let (mut success, mut expiry) = (BTreeSet::new(), BTreeSet::new());
+    let (mut success, mut expiry, mut blackbox) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     while Instant::now() < give_up {
-        success = probes_in(&query("golive_probe_success == 1"));
-        expiry = probes_in(&query("golive_cert_not_after_timestamp_seconds"));
-        if success == want && expiry.contains("axys-cert") && expiry.contains("axys-tls") {
+        success = probes_in(&prometheus.query("golive_probe_success == 1"));
+        blackbox = probes_in(&prometheus.query("probe_success == 1 and probe_duration_seconds >= 0"));
+        expiry = probes_in(&prometheus.query("golive_cert_not_after_timestamp_seconds"));
+        if success == want && blackbox == want && expiry.contains("axys-cert") && expiry.contains("axys-tls") {
             break;
         }
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(success, want, "Prometheus has golive_probe_success == 1 for every read-only demo probe");
+    assert_eq!(blackbox, want, "and blackbox_exporter's probe_success and probe_duration_seconds");
     assert!(
         expiry.contains("axys-cert") && expiry.contains("axys-tls"),
         "Prometheus has the client and server certificate expiry: {expiry:?}"
     );
-    let up = query("up{job=\"golive\"} == 1");
+    let up = prometheus.query("up{job=\"golive\"} == 1");
     assert_eq!(up["data"]["result"].as_array().map_or(0, Vec::len), 2, "both scrape targets are up: {up}");
 }
 
@@ -206,7 +252,7 @@ fn promtool_accepts_the_exposition_of_probe_and_metrics() {
 }
 
 /// Serves an exporter on 127.0.0.1 in this runtime; returns its address.
-async fn serve_in_process(exporter: Arc<Exporter>) -> (String, tokio::sync::oneshot::Sender<()>) {
+pub async fn serve_in_process(exporter: Arc<Exporter>) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -216,7 +262,7 @@ async fn serve_in_process(exporter: Arc<Exporter>) -> (String, tokio::sync::ones
     (addr, stop)
 }
 
-async fn fetch(client: &reqwest::Client, addr: &str, path: &str) -> (u16, String) {
+pub async fn fetch(client: &reqwest::Client, addr: &str, path: &str) -> (u16, String) {
     let r = client.get(format!("http://{addr}{path}")).send().await.expect("answered");
     (r.status().as_u16(), r.text().await.expect("body"))
 }
@@ -331,10 +377,17 @@ fn promtool_accepts_the_generated_alert_rules() {
         "403 spikes indicate IP/cert issues",
         "5xx spikes are on PaymentsAI's side",
         "for: 2m",
+        // Every rule links the partner's published runbook; a silent exporter alerts.
+        "runbook_url: \"https://docs.api.axyscards.com/docs/runbooks/axys-program-launch.txt\"",
+        "runbook_url: \"https://api-docs.payments.ai/docs/get-started/go-live/integration-checklist\"",
+        "alert: GoliveExporterDown",
+        "alert: GoliveSeriesAbsent",
     ] {
         assert!(rules.contains(needle), "`{needle}` in:\n{rules}");
     }
     assert!(!rules.contains("axys-staging-flow"), "no rule for a probe serve never runs");
+    let alerts = rules.matches("- alert: ").count();
+    assert_eq!(rules.matches("runbook_url: ").count(), alerts, "every rule carries runbook_url:\n{rules}");
     if !have("promtool") {
         return;
     }
@@ -345,7 +398,7 @@ fn promtool_accepts_the_generated_alert_rules() {
     assert!(check.0, "promtool check rules:\n{}\n{rules}", check.1);
 }
 
-fn promtool_check_rules(file: &Path) -> (bool, String) {
+pub fn promtool_check_rules(file: &Path) -> (bool, String) {
     let out = Command::new("promtool").args(["check", "rules"]).arg(file).output().expect("promtool runs");
     (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }

@@ -17,11 +17,7 @@ fn pack(probe: &str) -> String {
     format!("[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n\n{probe}")
 }
 
-async fn run(env: Environment, text: &str) -> ProbeReport {
-    let opts = RunOptions { allow_mutations: true, ..RunOptions::default() };
-    let summary = run_pack(env, pack_from(&pack(text)), &Selection::default(), &opts).await;
-    summary.probes.into_iter().next().expect("one probe")
-}
+use crate::support::run_probe as run;
 
 fn check<'a>(r: &'a ProbeReport, name_part: &str) -> &'a golive::report::Check {
     r.checks.iter().find(|c| c.name.contains(name_part)).unwrap_or_else(|| panic!("no check {name_part}: {r:#?}"))

@@ -1,7 +1,7 @@
 //! Remote text is data, never control: whatever a server puts in a body, a
 //! header or a reason phrase, and so in check messages, values, diagnoses and
 //! facts, comes out of every renderer inert. A property test over the report
-//! model (human, Markdown, JUnit, JSON, the watch summary, the checklist), and
+//! model (human, Markdown, JUnit, JSON, HTML, the watch summary, the checklist), and
 //! real servers on 127.0.0.1 whose 500 carries escape sequences and Markdown.
 
 use std::collections::BTreeMap;
@@ -95,6 +95,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             pack: "shop".into(),
             title: format!("Title of {id}"),
             status,
+            started_ms: 1,
             duration_ms: 7,
             reason: (status == Status::Skip).then(|| "needs `create`, which failed".to_string()),
             checks,
@@ -104,6 +105,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             diagnosis: diagnosis.then(|| Diagnosis { cause: h[1].clone(), fix: h[2].clone() }),
             runbook: vec![RunbookRef { runbook: "rb".into(), section: "Phase 3".into(), item: format!("Item {id}") }],
             tags: Vec::new(),
+            shapes: Vec::new(),
             trace: Vec::new(),
         }
     };
@@ -163,7 +165,7 @@ fn watch_summary(h: &[String; 4]) -> WatchSummary {
         probes: run
             .probes
             .iter()
-            .map(|p| RoundProbe { id: p.id.clone(), status: p.status, http_status: Some(500) })
+            .map(|p| RoundProbe { id: p.id.clone(), status: p.status, http_status: Some(500), duration_ms: 4 })
             .collect(),
     };
     WatchSummary {
@@ -369,6 +371,45 @@ fn assert_junit_well_formed(text: &str, cases: usize) -> Result<(), TestCaseErro
     Ok(())
 }
 
+/// HTML: parsed as a browser would (html5ever, through scraper), the page
+/// has exactly the elements of the same page with plain text in it (no value
+/// adds a tag, closes one or opens a comment), no text or attribute holds a
+/// character a terminal must not see (line breaks in text excepted), and no
+/// attribute points anywhere but into the page.
+fn assert_html_inert(text: &str, benign: &str) -> Result<(), TestCaseError> {
+    use scraper::node::Node;
+    let tags = |html: &scraper::Html| -> Vec<String> {
+        html.tree.nodes().filter_map(|n| n.value().as_element().map(|e| e.name().to_string())).collect()
+    };
+    let (page, plain) = (scraper::Html::parse_document(text), scraper::Html::parse_document(benign));
+    prop_assert!(page.errors.is_empty() || page.errors.len() == plain.errors.len(), "{:?}\n{}", page.errors, text);
+    prop_assert_eq!(tags(&page), tags(&plain), "a value changed the page's elements:\n{}", text);
+    for node in page.tree.nodes() {
+        match node.value() {
+            Node::Text(t) => {
+                let bad: Vec<char> = t.chars().filter(|c| *c != '\n' && is_forbidden_on_terminal(*c)).collect();
+                prop_assert!(bad.is_empty(), "{:?} in a text node:\n{}", bad, text);
+            }
+            Node::Element(e) => {
+                for (name, value) in e.attrs() {
+                    let bad: Vec<char> = value.chars().filter(|c| is_forbidden_on_terminal(*c)).collect();
+                    prop_assert!(bad.is_empty(), "{:?} in attribute {}:\n{}", bad, name, text);
+                    prop_assert!(
+                        !matches!(name, "src" | "srcset" | "action" | "formaction" | "background" | "poster"),
+                        "{}",
+                        name
+                    );
+                    prop_assert!(name != "href" || value.starts_with('#'), "a link off the page: {}", value);
+                    prop_assert!(!name.starts_with("on"), "an event handler: {}", name);
+                }
+            }
+            Node::Comment(c) => prop_assert!(false, "a comment the renderer did not write: {:?}", &**c),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// The lines the Markdown report writes.
 const REPORT_SHAPES: &[&str] = &["## ", "### ", "| ", "|---", "- **", "**Cause:**", "**Fix:**", "Skipped: "];
 
@@ -392,6 +433,7 @@ proptest! {
         // 1 title + 4 probes that did not pass; header, rule and 5 probes; 5 columns.
         assert_markdown_inert(&render(&s, Format::Markdown, false), 5, 7, 5, REPORT_SHAPES)?;
         assert_junit_well_formed(&render(&s, Format::Junit, false), 5)?;
+        assert_html_inert(&render(&s, Format::Html, false), &render(&plain, Format::Html, false))?;
         // JSON is data: it keeps the bytes exactly.
         let doc: serde_json::Value = serde_json::from_str(&render(&s, Format::Json, false))
             .map_err(|e| TestCaseError::fail(format!("invalid JSON: {e}")))?;
@@ -420,6 +462,7 @@ proptest! {
         let shapes = ["## ", "### ", "| ", "|---", "- **", "  - "];
         assert_markdown_inert(&render_watch(&w, Format::Markdown, false), 2, 7, 5, &shapes)?;
         assert_junit_well_formed(&render_watch(&w, Format::Junit, false), 5)?;
+        assert_html_inert(&render_watch(&w, Format::Html, false), &render_watch(&plain, Format::Html, false))?;
         let doc: serde_json::Value = serde_json::from_str(&render_watch(&w, Format::Json, false))
             .map_err(|e| TestCaseError::fail(format!("invalid JSON: {e}")))?;
         prop_assert_eq!(&doc["probes"][1]["diagnosis"]["cause"], &serde_json::json!(h[1]));
@@ -531,6 +574,21 @@ fn assert_reports_inert(summary: &RunSummary) {
     let not_passed = summary.probes.iter().filter(|p| p.status != Status::Pass).count();
     assert_markdown_inert(&markdown, 1 + not_passed, probes + 2, 5, REPORT_SHAPES).unwrap_or_else(|e| panic!("{e}"));
     assert_junit_well_formed(&render(summary, Format::Junit, false), probes).unwrap_or_else(|e| panic!("{e}"));
+    // The same run with its texts replaced by plain ones is the HTML's benchmark.
+    let mut plain = summary.clone();
+    for p in &mut plain.probes {
+        for c in &mut p.checks {
+            c.message = "plain".into();
+            c.expected = c.expected.as_ref().map(|_| "plain".into());
+            c.actual = c.actual.as_ref().map(|_| "plain".into());
+        }
+        if let Some(d) = &mut p.diagnosis {
+            (d.cause, d.fix) = ("plain".into(), "plain".into());
+        }
+        p.facts.values_mut().for_each(|v| *v = serde_json::json!("plain"));
+    }
+    let html = render(summary, Format::Html, false);
+    assert_html_inert(&html, &render(&plain, Format::Html, false)).unwrap_or_else(|e| panic!("{e}"));
 }
 
 #[tokio::test]

@@ -110,3 +110,27 @@ fn the_man_page_is_one_page_with_every_command() {
     }
     assert!(!page.contains("golive\\-verify(1)"), "no pointer to pages that are not installed");
 }
+
+/// The production check onboards a real person: `init` names the file their
+/// identity goes in, and says so (a fictional identity is declined).
+#[test]
+fn axys_production_asks_for_the_real_identity_the_production_check_onboards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = golive_in(dir.path(), &["init", "--pack", "axys", "--env", "production"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("golive.toml")).expect("golive.toml written");
+    let line = text.lines().position(|l| l.starts_with("production_cardholder = ")).expect("the input is written");
+    let comment = text.lines().nth(line - 1).unwrap_or_default();
+    assert!(comment.contains("identity of the real person") && comment.contains("firstName"), "{comment}");
+    assert!(
+        stdout(&out).contains("write the JSON file secrets/axys-production_cardholder (`production_cardholder`)"),
+        "{}",
+        stdout(&out)
+    );
+    // Without the file, the production flow cannot run: a missing input,
+    // found before anything is sent (`Plan::preflight`).
+    let pack = golive::config::pack::load("axys", None).expect("pack");
+    let flow = pack.probes.iter().find(|p| p.id == "axys-production-flow").expect("probe");
+    let missing = golive::probe::inputs::missing(flow.kind, &flow.params, &Default::default(), &pack);
+    assert!(missing.iter().any(|m| m.key == "production_cardholder"), "{missing:?}");
+}

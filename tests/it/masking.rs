@@ -87,3 +87,66 @@ async fn an_apikey_check_on_the_card_object_masks_the_pan_and_cvv_inside() {
     let env = Environment { api_key: Some(key), ..env_at(&server.uri()) };
     assert_masked(&run("apikey", env).await);
 }
+
+/// A one-time code masked by path on the step that reads it (`mask`), and a
+/// pack-wide path (`[masking] paths`): the values there are masked in every
+/// check and trace; a field of the same name elsewhere (an error's `code`)
+/// stays readable.
+const BY_PATH: &str = r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t"
+[masking]
+paths = ["$.data.secret"]
+
+[[probe]]
+id = "otp"
+kind = "http"
+title = "OTP"
+[probe.params]
+url = "${base_url}/otp"
+mask = ["$.code"]
+assert = [{ path = "$.code", type = "string" }, { path = "$.status", equals = "received" }, { path = "$.data.secret", equals = "y" }]
+
+[[probe]]
+id = "refused"
+kind = "http"
+title = "An error elsewhere"
+[probe.params]
+url = "${base_url}/refused"
+"#;
+
+#[tokio::test]
+async fn masking_by_path_hides_the_otp_code_and_leaves_an_error_code_readable() {
+    let server = golive::fake::Wiremock::start().await;
+    Mock::given(path("/otp"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"status": "received", "code": "847291", "data": {"secret": "SECRET-CANARY", "code": "E1"}}),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(path("/refused"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"status": "error", "code": "FORBIDDEN_SCOPE"})))
+        .mount(&server)
+        .await;
+    let summary =
+        run_pack(env_at(&server.uri()), pack_from(BY_PATH), &Selection::default(), &RunOptions::default()).await;
+    let otp = &summary.probes[0];
+    let all = format!("{otp:?}");
+    assert!(!all.contains("847291") && !all.contains("SECRET-CANARY"), "masked by path:\n{otp:#?}");
+    let secret = otp.checks.iter().find(|c| c.name == "$.data.secret").expect("check");
+    assert_eq!(secret.actual.as_deref(), Some("***"), "{secret:?}");
+    // The answer's other fields, and its nested `code`, are not the OTP.
+    let status = otp.checks.iter().find(|c| c.name == "$.status").expect("check");
+    assert!(status.message.contains(r#""received""#), "{status:?}");
+    let traced = otp.trace.iter().find(|t| t["type"] == "http").expect("traced");
+    let body = traced["response"]["body"].as_str().unwrap_or_default();
+    assert!(body.contains(r#""code":"***""#) && body.contains(r#""code":"E1""#), "{body}");
+    // The 403's error code stays readable: no mask applies to it.
+    let refused = &summary.probes[1];
+    let status = refused.checks.iter().find(|c| c.name == "status").expect("check");
+    assert!(status.message.contains("FORBIDDEN_SCOPE"), "{status:?}");
+    let traced = refused.trace.iter().find(|t| t["type"] == "http").expect("traced");
+    assert!(traced["response"]["body"].as_str().unwrap_or_default().contains("FORBIDDEN_SCOPE"));
+}

@@ -216,8 +216,11 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
             .with_priority(1)
             .mount(&server)
             .await;
+        // Round 0 warns (the details' field names are inferred, and these are
+        // others); round 1 fails (the documented success of the read).
+        let code = if round == 0 { 0 } else { 1 };
         for format in ["human", "json", "junit", "markdown"] {
-            let all = run_canary(dir.path(), format);
+            let all = run_canary(dir.path(), format, code);
             if round == 1 {
                 assert!(
                     all.contains("***4444") && all.contains("***5556"),
@@ -235,7 +238,7 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
 
 /// Runs the staging flow through the binary, logging at `-vv` and writing
 /// evidence; every output, log, report and evidence file, concatenated.
-fn run_canary(dir: &std::path::Path, format: &str) -> String {
+fn run_canary(dir: &std::path::Path, format: &str, code: i32) -> String {
     let evidence = dir.join("evidence");
     let _ = std::fs::remove_dir_all(&evidence);
     let out = golive_in(
@@ -261,7 +264,7 @@ fn run_canary(dir: &std::path::Path, format: &str) -> String {
         ],
         &[("AXYS_KEY", KEY)],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(code), "{}", stdout(&out));
     let mut all = stdout(&out) + &stderr(&out);
     assert!(all.contains("TRACE"), "logs at -vv are on:\n{all}");
     for f in ["r.json", "r.md", "r.xml"] {
@@ -369,4 +372,58 @@ fn a_key_exchange_names_declared_inputs() {
     let err = pack::parse(SourceFile::embedded("probes/paymentsai.toml", Box::leak(broken.into_boxed_str())))
         .expect_err("an undeclared input");
     assert!(err.message.contains("inputs.secret names `account_secret`"), "{}", err.message);
+}
+
+/// Every partner fact of a built-in pack says how golive knows it: a new
+/// guess without a basis cannot slip in. Your own pack loads without (its
+/// facts are held as documented by the pack file), unless it asks for bases.
+#[test]
+fn a_built_in_pack_fact_without_a_basis_is_a_load_error() {
+    let text = BUILT_IN.iter().find(|(n, _)| *n == "axys").map(|(_, t)| *t).expect("pack");
+    for (name, text) in BUILT_IN {
+        pack::parse_built_in(SourceFile::embedded(&format!("probes/{name}.toml"), text))
+            .unwrap_or_else(|e| panic!("{name} says the basis of every fact:\n{e}"));
+    }
+    // The production base-URL check loses the page its 404 comes from.
+    let page = "source = \"https://docs.api.axyscards.com/docs/simulation-endpoints\"\njson = {}\nexpect_status = 404";
+    assert_eq!(text.matches(page).count(), 1);
+    let unmarked = text.replace(page, "json = {}\nexpect_status = 404");
+    let leaked = Box::leak(unmarked.clone().into_boxed_str());
+    let err =
+        pack::parse_built_in(SourceFile::embedded("probes/axys.toml", leaked)).expect_err("a fact without a basis");
+    assert!(
+        err.message.contains("probe `axys-production-base-url`, step 1 (POST /staging/kyc/validate answers 404 on production): `status 404` has no basis"),
+        "{}",
+        err.message
+    );
+    let help = err.render(false);
+    assert!(help.contains("`source = \"https://...\"`") && help.contains("`basis = \"inferred\"`"), "{help}");
+    // The same text as your own pack loads; with `require_basis = true` it does not.
+    assert!(pack::parse(SourceFile { path: "mine.toml".into(), text: unmarked.clone().into() }).is_ok());
+    let strict = unmarked
+        .replace("runbook = \"axys-program-launch\"\n", "runbook = \"axys-program-launch\"\nrequire_basis = true\n");
+    let err = pack::parse(SourceFile { path: "mine.toml".into(), text: strict.into() }).expect_err("require_basis");
+    assert!(err.message.contains("has no basis"), "{}", err.message);
+}
+
+/// A basis that says too little or contradicts itself is refused in any pack.
+#[test]
+fn a_malformed_basis_is_a_load_error_in_any_pack() {
+    let probe = |extra: &str| {
+        format!(
+            "[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n[[probe]]\nid = \"p\"\nkind = \"http\"\ntitle = \"P\"\n[probe.params]\nurl = \"${{base_url}}/a\"\n{extra}\n"
+        )
+    };
+    for (extra, says) in [
+        ("basis = \"inferred\"", "needs `why`"),
+        ("why = \"a guess\"", "add `basis = \"inferred\"`"),
+        ("source = \"the docs\"", "https URL"),
+        ("assert = [{ path = \"$.a\", exists = true, basis = \"documented\" }]", "needs `source`"),
+        ("inferred_status = { code = 201 }", "`why` is missing"),
+        ("expect_status = \"2xx\"\ninferred_status = { code = 404, why = \"x\" }", "is not a 2xx answer"),
+        ("expect_status = \"7xx\"", "a class (\"2xx\")"),
+    ] {
+        let err = pack::parse(SourceFile { path: "t.toml".into(), text: probe(extra).into() }).expect_err(extra);
+        assert!(err.message.contains("probe `p`, step 1") && err.message.contains(says), "{extra}: {}", err.message);
+    }
 }

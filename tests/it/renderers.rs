@@ -90,6 +90,7 @@ macro_rules! redacted {
             (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
             (r"\d+ ms", "[ms] ms"),
             (r#""duration_ms": \d+"#, r#""duration_ms": "[ms]""#),
+            (r#""started_ms": \d+"#, r#""started_ms": "[ms]""#),
             (r#"time="[0-9.]+""#, r#"time="[t]""#),
             (r#"timestamp="[^"]+""#, r#"timestamp="[ts]""#),
             (r#""started_at": "[^"]+""#, r#""started_at": "[time]""#),

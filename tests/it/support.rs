@@ -88,6 +88,15 @@ pub async fn run_pack(env: Environment, pack: Pack, sel: &Selection, opts: &RunO
     runner::run(&plan, opts, &mut |_| {}).await
 }
 
+/// Runs the one probe of `probes` (its `[[probe]]` tables, under a test
+/// `[pack]` header) with mutations allowed, and returns its report.
+pub async fn run_probe(env: Environment, probes: &str) -> golive::report::ProbeReport {
+    let text = format!("[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n\n{probes}");
+    let opts = RunOptions { allow_mutations: true, ..RunOptions::default() };
+    let summary = run_pack(env, pack_from(&text), &Selection::default(), &opts).await;
+    summary.probes.into_iter().next().expect("one probe")
+}
+
 /// An environment pointing at a base URL.
 pub fn env_at(base_url: &str) -> Environment {
     Environment {

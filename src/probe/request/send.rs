@@ -15,20 +15,15 @@ use crate::probe::masking::mask_outcome;
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// Sends the request of `spec` with the environment's client and judges the
-/// answer into `out` (checks, phases, facts, signals, trace), with the pack's
-/// sensitive fields masked.
+/// answer into `out` (checks, phases, facts, shapes, signals, trace), with
+/// what the pack masks masked.
 pub(crate) async fn perform(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {
     let mut local = Outcome::default();
     send_and_judge(spec, cx, &mut local).await;
-    mask_outcome(&mut local, &spec.sensitive);
-    out.checks.extend(local.checks);
-    out.phases.extend(local.phases);
-    out.facts.extend(local.facts);
-    out.http_status = local.http_status.or(out.http_status);
-    out.signals = local.signals;
-    if local.diagnosis.is_some() {
-        out.diagnosis = local.diagnosis;
-    }
+    mask_outcome(&mut local, &spec.mask);
+    out.checks.append(&mut local.checks);
+    out.phases.append(&mut local.phases);
+    out.take_answer(local);
 }
 
 async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome) {
@@ -63,7 +58,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
         error,
         duration_ms: started.elapsed().as_millis() as u64,
         phases,
-        mask: &spec.sensitive,
+        mask: &spec.mask,
     };
     let started = Instant::now();
     let response = match request.send().await {
@@ -108,7 +103,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
         vars: &no_vars,
         typed: &untyped,
     };
-    judge(out, &target, &answer, spec.expect_status, &spec.assertions);
+    judge(out, &target, &answer, &spec.expect(cx.env.strict_contract));
     trace_exchange(cx, exchange(Some(status), response_headers.clone(), Some(&body), None, started, phases));
 }
 

@@ -7,9 +7,12 @@ use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use super::facts::{Bases, Fact};
 use crate::config::ApiKeyAuth;
 use crate::probe::BuildContext;
 use crate::probe::assert::{Assertion, RawAssertion};
+use crate::probe::masking::Mask;
+use crate::spec::basis::{Basis, FactBasis, RawBasis, StatusExpect};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -21,8 +24,10 @@ struct Params {
     headers: BTreeMap<String, String>,
     json: Option<toml::Value>,
     body: Option<String>,
-    #[serde(default = "default_status")]
-    expect_status: u16,
+    /// A code (200), a class ("2xx"), or `{ is = ..., source | basis + why }`; default "2xx".
+    expect_status: Option<toml::Value>,
+    /// The exact code golive infers within `expect_status`: `{ code, why }`.
+    inferred_status: Option<toml::Value>,
     #[serde(default = "default_true")]
     auth: bool,
     #[serde(default)]
@@ -31,16 +36,86 @@ struct Params {
     /// read by the contract tests; nothing at run time.
     #[allow(dead_code)]
     contract: Option<String>,
+    /// The page that documents the request's facts.
+    source: Option<String>,
+    /// `"inferred"` (with `why`) or `"documented"` (with `source`).
+    basis: Option<crate::spec::Basis>,
+    /// From what golive infers the request's facts.
+    why: Option<String>,
+    /// JSONPaths masked in this answer only (besides the pack's `[masking]`).
+    #[serde(default)]
+    mask: Vec<String>,
 }
 
 fn default_method() -> String {
     "GET".to_string()
 }
-fn default_status() -> u16 {
-    200
-}
 fn default_true() -> bool {
     true
+}
+
+/// A request's expected status and the facts behind it, parsed from
+/// `expect_status` and `inferred_status` (see `config::facts`).
+#[derive(Debug, Clone)]
+pub(crate) struct StatusFacts {
+    /// The expected status.
+    pub(crate) expect: StatusExpect,
+    /// Its fact.
+    pub(crate) fact: Fact,
+    /// The exact code golive infers within it.
+    pub(crate) inferred: Option<(u16, Fact)>,
+}
+
+impl StatusFacts {
+    /// Parses the two keys for request `bases.step`.
+    pub(crate) fn parse(
+        expect_status: Option<&toml::Value>,
+        inferred_status: Option<&toml::Value>,
+        bases: &Bases,
+    ) -> Result<StatusFacts, String> {
+        let (expect, own) = match expect_status {
+            None => (StatusExpect::default(), RawBasis::default()),
+            Some(toml::Value::Table(t)) => {
+                let is = t
+                    .get("is")
+                    .ok_or("`expect_status` as a table needs `is`, e.g. { is = \"2xx\", source = \"https://...\" }")?;
+                (StatusExpect::parse(is)?, RawBasis::from_table(t)?)
+            }
+            Some(v) => (StatusExpect::parse(v)?, RawBasis::default()),
+        };
+        let fact = bases.fact("status", &own, None).map_err(|e| format!("expect_status: {e}"))?;
+        let inferred = inferred_status
+            .map(|v| -> Result<(u16, Fact), String> {
+                let (code, why) =
+                    crate::config::facts::inferred_status(v).map_err(|e| format!("inferred_status: {e}"))?;
+                if !expect.matches(code) {
+                    return Err(format!("inferred_status {code} is not a {expect} answer: it refines expect_status"));
+                }
+                let basis = FactBasis { basis: Basis::Inferred, source: None, why: Some(why) };
+                Ok((code, Fact { id: crate::spec::basis::fact_id(bases.step, "inferred_status"), basis }))
+            })
+            .transpose()?;
+        Ok(StatusFacts { expect, fact, inferred })
+    }
+}
+
+/// The assertions of request `bases.step`, each with its fact (`assert.N`)
+/// under `parent` (a poll's basis) or the request's.
+pub(crate) fn assertions_with_facts(
+    raw: Vec<RawAssertion>,
+    slot: &str,
+    bases: &Bases,
+    parent: Option<&FactBasis>,
+) -> Result<Vec<Assertion>, String> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let own = r.raw_basis();
+            let mut a = Assertion::compile(r)?;
+            a.fact = Some(bases.fact(&format!("{slot}.{}", i + 1), &own, parent)?);
+            Ok(a)
+        })
+        .collect()
 }
 
 /// One HTTP request and what its answer must be: shared by `http` and `mtls`.
@@ -49,21 +124,43 @@ pub(crate) struct RequestSpec {
     pub(crate) url: reqwest::Url,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: Option<(Vec<u8>, &'static str)>,
-    pub(crate) expect_status: u16,
+    pub(crate) status: StatusFacts,
     pub(crate) auth: Option<ApiKeyAuth>,
     pub(crate) assertions: Vec<Assertion>,
-    /// The pack's sensitive field names (`[masking] fields`).
-    pub(crate) sensitive: Vec<String>,
+    /// What to mask: the pack's `[masking]` and the request's own `mask`.
+    pub(crate) mask: Mask,
 }
 
-/// The field names the pack declares sensitive (`[masking] fields`).
-pub(crate) fn sensitive_fields(cx: &BuildContext<'_>) -> Vec<String> {
-    cx.pack.masking.as_ref().map(|m| m.fields.clone()).unwrap_or_default()
+impl RequestSpec {
+    /// What an answer to this request must be, for [`super::judge`].
+    pub(crate) fn expect(&self, strict: bool) -> super::judge::Expect<'_> {
+        super::judge::Expect {
+            step: 1,
+            request: format!("{} {}", self.method, self.url),
+            status: self.status.expect,
+            status_fact: &self.status.fact,
+            inferred_status: self.status.inferred.as_ref(),
+            assertions: &self.assertions,
+            mask: &self.mask,
+            strict,
+        }
+    }
+}
+
+/// What the pack masks in every answer (`[masking] fields` and `paths`).
+pub(crate) fn pack_mask(cx: &BuildContext<'_>) -> Result<Mask, String> {
+    let Some(m) = cx.pack.masking.as_ref() else { return Ok(Mask::default()) };
+    Mask::fields(m.fields.clone()).with_paths(&m.paths)
+}
+
+/// The text a fact with no basis is held as documented by: the pack file.
+pub(crate) fn pack_file(cx: &BuildContext<'_>) -> String {
+    cx.pack.source.path.display().to_string()
 }
 
 impl RequestSpec {
     /// Parses request parameters: method, url, headers, json or body,
-    /// expect_status, auth, assert.
+    /// expect_status, inferred_status, auth, assert, the basis keys, mask.
     pub(crate) fn parse(params: toml::Table, cx: &BuildContext<'_>) -> Result<RequestSpec, String> {
         let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
         let method = reqwest::Method::from_bytes(p.method.to_uppercase().as_bytes())
@@ -84,16 +181,18 @@ impl RequestSpec {
             (None, Some(raw)) => Some((raw.into_bytes(), "text/plain")),
             (None, None) => None,
         };
-        let assertions = p.assert.into_iter().map(Assertion::compile).collect::<Result<Vec<_>, _>>()?;
+        let bases = Bases::new(1, &RawBasis { source: p.source, basis: p.basis, why: p.why }, &pack_file(cx))?;
+        let status = StatusFacts::parse(p.expect_status.as_ref(), p.inferred_status.as_ref(), &bases)?;
+        let assertions = assertions_with_facts(p.assert, "assert", &bases, None)?;
         Ok(RequestSpec {
             method,
             url,
             headers,
             body,
-            expect_status: p.expect_status,
+            status,
             auth: if p.auth { cx.pack.auth.clone() } else { None },
             assertions,
-            sensitive: sensitive_fields(cx),
+            mask: pack_mask(cx)?.with_paths(&p.mask)?,
         })
     }
 }

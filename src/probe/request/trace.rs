@@ -1,7 +1,7 @@
 //! One HTTP exchange as the evidence trace records it.
 
 use crate::probe::ProbeContext;
-use crate::probe::masking::mask_body;
+use crate::probe::masking::{Mask, mask_body};
 use crate::report::Phase;
 
 /// One HTTP exchange as the evidence trace records it.
@@ -17,8 +17,8 @@ pub(crate) struct Exchange<'a> {
     pub(crate) duration_ms: u64,
     /// The phases the probe timed for this request (e.g. request, body).
     pub(crate) phases: Vec<Phase>,
-    /// The pack's sensitive field names, masked in both bodies.
-    pub(crate) mask: &'a [String],
+    /// What the pack (and the request) mask, in both bodies.
+    pub(crate) mask: &'a Mask,
 }
 
 /// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text,
