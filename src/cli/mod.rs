@@ -6,8 +6,8 @@
 mod alerts;
 mod cert;
 mod checklist;
-mod dashboard;
 mod contract;
+mod dashboard;
 mod evidence;
 mod exporter;
 mod init;

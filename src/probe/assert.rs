@@ -11,7 +11,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::config::interpolate::{interpolate_value, substitute_typed};
-use crate::report::{Check, Status};
+use crate::report::{Check, ErrorClass, Status};
 
 /// A JSON type name, as assertions write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,7 +334,7 @@ impl Assertion {
                 Ok(c) => c,
                 Err(e) => {
                     return Evaluated {
-                        check: Check::new("assertion", Status::Fail, e),
+                        check: Check::new("assertion", Status::Fail, e).classed(ErrorClass::Assertion),
                         alternative: None,
                         absent: false,
                         wrong_value: false,
@@ -364,7 +364,7 @@ impl Assertion {
             check.status = Status::Warn;
             check.message.push_str(" (a warning: the pack expects this only sometimes)");
         }
-        Evaluated { check, alternative, absent, wrong_value }
+        Evaluated { check: check.classed(ErrorClass::Assertion), alternative, absent, wrong_value }
     }
 }
 

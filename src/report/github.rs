@@ -35,7 +35,8 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
 
 /// The annotation's text: the probe, its first finding, its cause and fix.
 fn message(p: &ProbeReport) -> String {
-    let mut lines = vec![format!("{} ({}, pack {}): {}", p.id, p.kind, p.pack, p.title)];
+    let class = p.error_class.map(|c| format!(", {c}")).unwrap_or_default();
+    let mut lines = vec![format!("{} ({}{class}, pack {}): {}", p.id, p.kind, p.pack, p.title)];
     if let Some(c) = p.findings().next() {
         lines.push(format!("{}: {}", c.name, c.message));
     }

@@ -123,7 +123,10 @@ fn merge_probe(per: &[(&str, Option<&ProbeReport>)]) -> ProbeReport {
         match report {
             Some(r) => {
                 statuses.insert(name.to_string(), serde_json::Value::from(r.status.as_str()));
-                merged.checks.push(Check::new(format!("egress {name}"), r.status, egress_sentence(name, r)));
+                let mut egress = Check::new(format!("egress {name}"), r.status, egress_sentence(name, r));
+                // The egress's verdict carries its error class, as its own checks do.
+                egress.error_class = r.error_class.filter(|_| matches!(r.status, Status::Fail | Status::Error));
+                merged.checks.push(egress);
                 for c in &r.checks {
                     let mut c = c.clone();
                     c.name = format!("{name} › {}", c.name);
@@ -184,6 +187,7 @@ mod tests {
                 phases: vec![],
                 facts: BTreeMap::new(),
                 diagnosis: None,
+                error_class: None,
                 runbook: vec![],
                 tags: vec![],
                 shapes: vec![],

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::spec::{Basis, Diagnosis, RunbookRef, Signals};
+pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals};
 
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -96,6 +96,11 @@ pub struct Check {
     /// absent on golive's own checks (transport, resume, skips).
     #[serde(flatten)]
     pub fact: Option<Box<FactMark>>,
+    /// The stable error class of a check that failed or reached no verdict
+    /// (`unknown-ca`, `http-status`, ...): the kind's own, else the probe's
+    /// (the runner fills it in); absent on every other check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<ErrorClass>,
 }
 
 /// The partner fact a check judged, and how golive knows it.
@@ -149,12 +154,20 @@ impl Check {
             actual: None,
             note: false,
             fact: None,
+            error_class: None,
         }
     }
 
     /// A note: a passing check that carries advice (its message reads `note: <advice>`).
     pub fn note(name: impl Into<String>, advice: impl std::fmt::Display) -> Self {
         Check { note: true, ..Check::new(name, Status::Pass, format!("note: {advice}")) }
+    }
+
+    /// Sets the error class this check has if it fails (the runner keeps it
+    /// only on a check that ends `fail` or `error`).
+    pub fn classed(mut self, class: ErrorClass) -> Self {
+        self.error_class = Some(class);
+        self
     }
 
     /// Adds the expected and actual values.
@@ -267,6 +280,10 @@ pub struct ProbeReport {
     /// the JSON report shows it as the `status` fact.
     #[serde(skip)]
     pub http_status: Option<u16>,
+    /// The stable error class of a probe that failed or reached no verdict:
+    /// what its kind said, else the class of its first such check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<ErrorClass>,
     /// Cause and fix, for a probe that did not pass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,

@@ -102,6 +102,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             phases: Vec::new(),
             facts,
             http_status: Some(500),
+            error_class: None,
             diagnosis: diagnosis.then(|| Diagnosis { cause: h[1].clone(), fix: h[2].clone() }),
             runbook: vec![RunbookRef { runbook: "rb".into(), section: "Phase 3".into(), item: format!("Item {id}") }],
             tags: Vec::new(),

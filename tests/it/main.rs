@@ -18,6 +18,7 @@ mod config_errors;
 mod contract_report;
 mod contracts;
 mod diagnoses;
+mod error_class_outputs;
 mod evidence;
 mod evidence_complete;
 mod exporter;
