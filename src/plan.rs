@@ -14,7 +14,7 @@ use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
 use crate::net::Clients;
 use crate::probe::{BuildContext, Probe, inputs};
 use crate::redact::Redactor;
-use crate::report::{Diagnosis, Signals};
+use crate::report::{Diagnosis, OffProbe, Signals};
 
 /// Which probes the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -81,6 +81,9 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Probes in declaration order.
     pub probes: Vec<PlannedProbe>,
+    /// The probes the selection asks for that their environment leaves out
+    /// (see [`off`]), for the report to say so.
+    pub off: Vec<OffProbe>,
 }
 
 impl Plan {
@@ -176,7 +179,21 @@ impl Plan {
         for p in &mut probes {
             p.deps = p.spec.depends_on.iter().filter_map(|d| index.get(d).copied()).collect();
         }
-        Ok(Plan { env_name: env_name.to_string(), targets, probes })
+        let off = all
+            .iter()
+            .filter(|(_, s)| (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s))
+            .filter_map(|(t, s)| {
+                let env = &targets[*t].env;
+                off(env, s).map(|o| OffProbe {
+                    id: s.id.clone(),
+                    pack: targets[*t].pack.name.clone(),
+                    env: env.name.clone(),
+                    why: o.why,
+                    fix: o.fix,
+                })
+            })
+            .collect();
+        Ok(Plan { env_name: env_name.to_string(), targets, probes, off })
     }
 
     /// A redactor that knows every secret of every target.
@@ -315,10 +332,17 @@ pub struct Off {
 /// of the run; asking for it by id is a usage error.
 pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
     let name = &env.name;
+    // The built-in demo has no golive.toml to edit: say what runs it instead.
+    let demo = name == crate::config::DEMO_ENV;
     if let Some(feature) = spec.feature.as_ref().filter(|f| !env.features.contains(f)) {
+        let fix = if demo {
+            format!("the demo's fakes do not play `{feature}`; in your golive.toml, list it in `features`")
+        } else {
+            format!("add \"{feature}\" to `features` in [env.{name}] of golive.toml if the program has it")
+        };
         return Some(Off {
             why: format!("checks the optional feature `{feature}`, which environment `{name}` does not enable"),
-            fix: format!("add \"{feature}\" to `features` in [env.{name}] of golive.toml if the program has it"),
+            fix,
         });
     }
     match (spec.stage, env.stage) {
@@ -330,10 +354,17 @@ pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
                 want.name(),
                 have.map_or_else(|| "of no declared stage".to_string(), |h| format!("a {} one", h.name()))
             ),
-            fix: format!(
-                "run it with an environment of that stage, or set `stage = \"{}\"` in [env.{name}] if this one is",
-                want.name()
-            ),
+            fix: if demo {
+                format!(
+                    "the demo plays the partners' staging; it runs in a {} environment of your golive.toml",
+                    want.name()
+                )
+            } else {
+                format!(
+                    "run it with an environment of that stage, or set `stage = \"{}\"` in [env.{name}] if this one is",
+                    want.name()
+                )
+            },
         }),
     }
 }

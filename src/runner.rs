@@ -165,6 +165,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
         duration_ms: clock.elapsed().as_millis() as u64,
         summary: Counts::of(&probes),
         probes,
+        off: plan.off.clone(),
     };
     on_event(RunEvent::RunFinished { summary: &summary });
     summary

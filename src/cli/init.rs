@@ -43,7 +43,7 @@ pub const SCHEMA_FILE: &str = "golive.schema.json";
 /// A value golive cannot know: loads, but is obviously not the real one
 /// (`.invalid` never resolves, RFC 2606).
 const CHANGE_ME: &str = "CHANGE-ME";
-const CHANGE_ME_URL: &str = "https://change-me.invalid";
+pub(super) const CHANGE_ME_URL: &str = "https://change-me.invalid";
 
 /// The environment variable suggested for a secret key of a pack:
 /// `<PACK>_<KEY>` upper-cased, e.g. `AXYS_API_KEY`, `PAYMENTSAI_WEBHOOK_SECRET`.

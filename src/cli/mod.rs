@@ -18,6 +18,7 @@ mod man;
 mod report;
 mod schema;
 mod serve;
+mod table;
 mod targets;
 mod verify;
 mod watch;

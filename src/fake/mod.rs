@@ -411,6 +411,10 @@ struct Endpoints {
     dns: std::net::SocketAddr,
 }
 
+/// The port the planned demo's addresses name (the discard port: nothing
+/// is sent there; `golive list` says what it stands for).
+pub const PLANNED_PORT: u16 = 9;
+
 /// The demo's environments as `golive list` needs them: the same keys and
 /// values, but nothing started and nothing written (placeholder addresses
 /// and secrets that no request will ever use).
@@ -423,12 +427,13 @@ pub fn planned_environments(scenario: Scenario) -> Vec<Environment> {
         pai_account_secret: placeholder(),
         webhook_secret: placeholder(),
     };
+    let local = |scheme: &str| format!("{scheme}://127.0.0.1:{PLANNED_PORT}");
     let at = Endpoints {
-        axys: "https://127.0.0.1:9".into(),
-        paymentsai: "http://127.0.0.1:9".into(),
-        webhook: reqwest::Url::parse("http://127.0.0.1:9/webhooks").ok(),
-        website: "http://127.0.0.1:9".into(),
-        dns: std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+        axys: local("https"),
+        paymentsai: local("http"),
+        webhook: reqwest::Url::parse(&format!("{}/webhooks", local("http"))).ok(),
+        website: local("http"),
+        dns: std::net::SocketAddr::from(([127, 0, 0, 1], PLANNED_PORT)),
     };
     demo_environments(scenario, &at, &secrets, &std::env::temp_dir().join("golive-fakes"))
 }

@@ -103,6 +103,8 @@ pub fn merge(inputs: &[Input]) -> Result<RunSummary, MergeError> {
         duration_ms: inputs.iter().map(|i| i.summary.duration_ms).max().unwrap_or(0),
         summary: Counts::of(&probes),
         probes,
+        // One environment: the same probes are off whichever egress ran it.
+        off: first.summary.off.clone(),
     })
 }
 
@@ -205,6 +207,7 @@ mod tests {
             duration_ms: 1,
             summary: Counts::of(&probes),
             probes,
+            off: Vec::new(),
         }
     }
 

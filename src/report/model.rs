@@ -301,6 +301,21 @@ pub struct ProbeReport {
     pub trace: Vec<serde_json::Value>,
 }
 
+/// A probe an environment leaves out of the run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffProbe {
+    /// The probe id.
+    pub id: String,
+    /// Its pack.
+    pub pack: String,
+    /// The environment that leaves it out.
+    pub env: String,
+    /// What keeps it off, e.g. "checks the optional feature `wallets`, which ...".
+    pub why: String,
+    /// How to turn it on.
+    pub fix: String,
+}
+
 /// Counts of probes by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
@@ -364,6 +379,10 @@ pub struct RunSummary {
     pub summary: Counts,
     /// Every probe, in plan order.
     pub probes: Vec<ProbeReport>,
+    /// The probes the environment leaves out (a feature it does not enable,
+    /// another stage), each with why and how to turn it on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<OffProbe>,
 }
 
 impl ProbeReport {

@@ -132,6 +132,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
         duration_ms: 9,
         summary: Counts::of(&probes),
         probes,
+        off: Vec::new(),
     }
 }
 

@@ -28,6 +28,7 @@ mod fake_variants;
 mod fakes;
 mod faults;
 mod fcrdns;
+mod first_hour;
 mod flow_engine;
 mod hostile_text;
 mod html_report;
