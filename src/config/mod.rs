@@ -10,6 +10,8 @@ pub mod env;
 pub mod error;
 pub mod interpolate;
 pub mod matcher;
+pub mod observe;
+pub mod observe_rules;
 pub mod pack;
 pub mod raw;
 pub mod schema;

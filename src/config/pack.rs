@@ -67,6 +67,15 @@ pub(super) struct RawPack {
     /// Every item of the runbook: automated (by a probe) or manual (by an owner).
     #[serde(default)]
     coverage: Vec<RawCoverage>,
+    /// `golive observe`: what its front records and the variables the command gets.
+    observe: Option<super::observe::RawObserve>,
+    /// `golive observe`: the partner's documented failures it can inject.
+    #[serde(default)]
+    fault: Vec<super::observe::RawFault>,
+    /// `golive observe`: what the client must do about them, judged on the recorded traffic.
+    #[serde(default)]
+    #[schemars(with = "Vec<super::observe::RawRule>")]
+    rule: Vec<Spanned<super::observe::RawRule>>,
 }
 
 /// The `[pack]` table.
@@ -257,6 +266,8 @@ pub struct Pack {
     pub sha256: String,
     /// What spikes of HTTP statuses mean during `--watch`.
     pub watch: Vec<WatchRule>,
+    /// What `golive observe` injects, records and judges.
+    pub observe: super::observe::ObservePack,
 }
 
 /// Loads a pack by built-in name or path. `from` is the configuration file and
@@ -310,6 +321,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();
     check_cycles(&file, &probes)?;
     let coverage = super::coverage::check(&file, raw.coverage, &seen)?;
+    let observe = super::observe::check(&file, raw.observe, raw.fault, raw.rule, &seen, &coverage)?;
     let inputs = inputs(&file, raw.inputs, raw.key_exchange.as_ref())?;
     let schemes = schemes(&file, raw.schemes)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
@@ -334,6 +346,7 @@ pub fn parse(file: SourceFile) -> Result<Pack, ConfigError> {
         source: file,
         sha256,
         watch,
+        observe,
     })
 }
 
