@@ -13,6 +13,7 @@ mod key;
 mod list;
 pub mod log;
 mod man;
+mod observe;
 mod report;
 mod schema;
 mod serve;
@@ -82,6 +83,8 @@ enum Command {
     Serve(exporter::ExporterArgs),
     /// Print Prometheus alerting rules for `golive serve`'s metrics, from the packs' probes and [[watch]] tables.
     Alerts(alerts::AlertsArgs),
+    /// Run your own command behind a recording front that injects the partner's documented failures, and judge what it did.
+    Observe(observe::ObserveArgs),
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -226,6 +229,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Evidence(command) => evidence::run(command).await,
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
+            Command::Observe(args) => observe::run(args).await,
             Command::Report(command) => report::run(command),
             Command::Completions { shell } => {
                 clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());

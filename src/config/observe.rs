@@ -157,6 +157,13 @@ impl Route {
         parts.next().is_none().then_some(params)
     }
 
+    /// How many of its segments are literal: of two routes that match a
+    /// request (`GET /cards/{cardId}`, `GET /cards/transactions`), the one
+    /// with more literal segments is the request's route.
+    pub fn specificity(&self) -> usize {
+        self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count()
+    }
+
     /// The names of its parameters.
     pub fn params(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().filter_map(|s| match s {
@@ -261,12 +268,12 @@ pub struct ObservePack {
 }
 
 impl ObservePack {
-    /// Every route the pack's faults and rules name, each once: the front
-    /// labels each exchange with the first that matches.
-    pub fn routes(&self) -> Vec<Route> {
+    /// Every route a run's fault `plan`, the pack's faults and its rules name,
+    /// each once: the front labels each exchange with the most specific that matches.
+    pub fn routes_with(&self, plan: &[FaultSpec]) -> Vec<Route> {
         let mut out: Vec<Route> = Vec::new();
         let rules = self.rules.iter().flat_map(|r| r.check.routes());
-        for route in self.faults.iter().map(|f| &f.route).chain(rules) {
+        for route in plan.iter().chain(&self.faults).map(|f| &f.route).chain(rules) {
             if !out.contains(route) {
                 out.push(route.clone());
             }
@@ -322,7 +329,7 @@ pub(super) fn check(
     record_headers.sort();
     record_headers.dedup();
     record_fields.dedup();
-    for (name, _) in &raw.env {
+    for name in raw.env.keys() {
         let ok = !name.is_empty()
             && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
             && !name.starts_with(|c: char| c.is_ascii_digit());
@@ -428,7 +435,7 @@ fn check_faults(file: &SourceFile, raw: Vec<RawFault>) -> Result<Vec<FaultSpec>,
 }
 
 /// Whether two faults catch a same request.
-pub fn overlaps(a: &FaultSpec, b: &FaultSpec) -> bool {
+fn overlaps(a: &FaultSpec, b: &FaultSpec) -> bool {
     a.route == b.route && a.nth < b.nth + b.times && b.nth < a.nth + a.times
 }
 
@@ -456,7 +463,7 @@ mod tests {
         assert_eq!(r.matches("GET", "/cardholders"), None);
         assert_eq!(r.matches("GET", "/cardholders/1/kyc-submit"), None);
         assert_eq!(r.params().collect::<Vec<_>>(), ["cardholderId"]);
-        assert_eq!(Route::parse("post /x").unwrap_err().contains("upper-case"), true);
+        assert!(Route::parse("post /x").unwrap_err().contains("upper-case"));
         assert!(Route::parse("POST wallets").is_err());
         assert!(Route::parse("POST /a{b}").is_err());
         assert_eq!(Route::parse("POST  /wallets/transfer/").unwrap().as_str(), "POST /wallets/transfer");
