@@ -201,7 +201,7 @@ pub enum RuleCheck {
     DistinctLogs {
         /// The two fault ids.
         faults: [String; 2],
-        /// Words one of which the first fault's lines must hold (lower-case).
+        /// Words one of which the first fault's lines must hold (any case).
         mention: Vec<String>,
     },
     /// After a fault, one of `then` is called and none of `never` with the same parameters.
@@ -476,7 +476,7 @@ impl Ctx<'_> {
                 };
                 RuleCheck::DistinctLogs {
                     faults: [self.fault(a, faults)?, self.fault(b, faults)?],
-                    mention: r.mention.iter().map(|m| m.to_lowercase()).collect(),
+                    mention: r.mention.clone(),
                 }
             }
             "follow-up" => {

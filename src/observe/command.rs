@@ -1,15 +1,18 @@
-//! The observed command: run with the fronts' URLs in its environment, its
-//! standard output and error passed through to golive's stderr (golive's
-//! stdout stays the report's) and captured into one private file, which the
-//! rules that read logs use when no `--log` is named.
+//! The observed command: run with the fronts' URLs in its environment. Its
+//! standard output and error go to golive's stderr (golive's stdout stays the
+//! report's): straight through when a `--log` file is named, else through one
+//! private capture file that both write to in order (O_APPEND) and that golive
+//! copies to stderr as it grows. A file, not a pipe: a line the command writes
+//! before its next request is on disk when the front measures the log, so the
+//! rules that read logs see it in the right place.
 
 use std::ffi::OsString;
-use std::io::Write;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use super::logs::LogMeter;
 
@@ -39,74 +42,100 @@ impl std::fmt::Display for CommandEnd {
     }
 }
 
-/// Where the command's output is captured.
-#[derive(Clone)]
+/// The file the command's output is captured into.
+#[derive(Debug, Clone)]
 pub struct Capture {
-    file: Arc<Mutex<std::fs::File>>,
-    written: Arc<AtomicU64>,
+    path: PathBuf,
 }
 
 impl Capture {
-    /// A new private capture file at `path`, and the meter the fronts read its length with.
+    /// A new private capture file at `path`, and the meter the fronts measure it with.
     pub fn create(path: &Path) -> Result<(Capture, LogMeter), String> {
         let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
+        options.append(true).create_new(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-        let written = Arc::new(AtomicU64::new(0));
-        let meter = LogMeter::Captured { path: path.to_path_buf(), written: written.clone() };
-        Ok((Capture { file: Arc::new(Mutex::new(file)), written }, meter))
+        options.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        Ok((Capture { path: path.to_path_buf() }, LogMeter::captured(path.to_path_buf())))
     }
 
-    fn append(&self, bytes: &[u8]) {
-        let Ok(mut file) = self.file.lock() else { return };
-        if file.write_all(bytes).is_ok() {
-            self.written.fetch_add(bytes.len() as u64, Ordering::Release);
-        }
+    fn writer(&self) -> Result<Stdio, String> {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| format!("cannot open {}: {e}", self.path.display()))?;
+        Ok(Stdio::from(file))
     }
 }
 
-/// Copies one of the command's pipes to golive's stderr and to the capture.
-async fn pump(mut from: impl AsyncRead + Unpin, capture: Option<Capture>) {
+/// golive's own stderr, for the command to write to directly.
+fn our_stderr() -> Stdio {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
+            return Stdio::from(fd);
+        }
+    }
+    Stdio::inherit()
+}
+
+/// Copies what is appended to the capture to golive's stderr until `done`,
+/// then what is left.
+fn tail(path: PathBuf, done: Arc<AtomicBool>) {
+    let Ok(mut file) = std::fs::File::open(&path) else { return };
     let mut buf = vec![0u8; 8192];
-    let mut stderr = tokio::io::stderr();
+    let mut stderr = std::io::stderr();
     loop {
-        match from.read(&mut buf).await {
-            Ok(0) | Err(_) => break,
+        let finished = done.load(Ordering::Acquire);
+        match file.read(&mut buf) {
+            Ok(0) if finished => break,
+            Ok(0) => std::thread::sleep(Duration::from_millis(20)),
             Ok(n) => {
-                if let Some(c) = &capture {
-                    c.append(&buf[..n]);
-                }
-                let _ = stderr.write_all(&buf[..n]).await;
+                let _ = stderr.write_all(&buf[..n]);
             }
+            Err(_) => break,
         }
     }
-    let _ = stderr.flush().await;
+    let _ = stderr.flush();
 }
 
-/// Runs `argv` with these extra variables until it ends. Dropping the future
-/// kills the command.
+/// Runs `argv` with these extra variables until it ends, its output captured
+/// when `capture` is given. Dropping the future kills the command.
 pub async fn run(argv: &[OsString], vars: &[(String, String)], capture: Option<Capture>) -> Result<CommandEnd, String> {
     let Some((program, args)) = argv.split_first() else {
         return Err("no command to run after `--`".into());
     };
+    let (stdout, stderr) = match &capture {
+        Some(c) => (c.writer()?, c.writer()?),
+        None => (our_stderr(), Stdio::inherit()),
+    };
     let mut child = tokio::process::Command::new(program)
         .args(args)
         .envs(vars.iter().map(|(k, v)| (k, v)))
-        .stdin(std::process::Stdio::inherit())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
+        .stdin(Stdio::inherit())
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot run `{}`: {e}", program.to_string_lossy()))?;
-    let out = child.stdout.take().map(|p| tokio::spawn(pump(p, capture.clone())));
-    let err = child.stderr.take().map(|p| tokio::spawn(pump(p, capture)));
+    let done = Arc::new(AtomicBool::new(false));
+    let copier = capture.map(|c| {
+        let done = done.clone();
+        std::thread::spawn(move || tail(c.path, done))
+    });
+    // Stops the copier however this future ends (the command done, or killed by a signal).
+    struct Stop(Arc<AtomicBool>);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+    let stop = Stop(done);
     let status = child.wait().await.map_err(|e| format!("cannot wait for `{}`: {e}", program.to_string_lossy()))?;
-    // A background process the command left behind may hold its pipes open:
-    // what it writes after this is not the command's.
-    for pipe in [out, err].into_iter().flatten() {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), pipe).await;
+    drop(stop);
+    if let Some(copier) = copier {
+        let _ = tokio::task::spawn_blocking(move || copier.join()).await;
     }
     #[cfg(unix)]
     let signal = std::os::unix::process::ExitStatusExt::signal(&status);

@@ -5,48 +5,43 @@
 
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// At most this much of a log is read for one reaction.
 const MAX_SLICE: u64 = 64 * 1024;
 
-/// Where the command's log is, and how to measure it.
+/// Where the command's log is: a file, measured by its size. The command's
+/// own output is captured into a file too (not a pipe), so a line it writes
+/// before sending its next request is in the file when the front measures it.
 #[derive(Debug, Clone)]
-pub enum LogMeter {
-    /// A file the command writes (`--log PATH`): its size.
-    File(PathBuf),
-    /// The command's captured output, written to `path`: bytes written so far.
-    Captured {
-        /// The capture file.
-        path: PathBuf,
-        /// Bytes written to it.
-        written: Arc<AtomicU64>,
-    },
+pub struct LogMeter {
+    path: PathBuf,
+    captured: bool,
 }
 
 impl LogMeter {
+    /// A log file the command writes (`--log PATH`).
+    pub fn file(path: PathBuf) -> LogMeter {
+        LogMeter { path, captured: false }
+    }
+
+    /// The file the command's output is captured into.
+    pub fn captured(path: PathBuf) -> LogMeter {
+        LogMeter { path, captured: true }
+    }
+
     /// The log's size now (0 for a file not created yet).
     pub fn offset(&self) -> u64 {
-        match self {
-            LogMeter::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
-            LogMeter::Captured { written, .. } => written.load(Ordering::Acquire),
-        }
+        std::fs::metadata(&self.path).map_or(0, |m| m.len())
     }
 
     /// The file to read lines from.
     pub fn path(&self) -> &Path {
-        match self {
-            LogMeter::File(path) | LogMeter::Captured { path, .. } => path,
-        }
+        &self.path
     }
 
     /// What the log is, for a report: `the log file app.log` or `the command's output`.
     pub fn describe(&self) -> String {
-        match self {
-            LogMeter::File(path) => format!("the log file {}", path.display()),
-            LogMeter::Captured { .. } => "the command's output".to_string(),
-        }
+        if self.captured { "the command's output".to_string() } else { format!("the log file {}", self.path.display()) }
     }
 
     /// The non-empty lines written between two offsets (`to`: the end when
@@ -103,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("app.log");
         std::fs::write(&path, "one\n\ntwo\nthree\n").unwrap();
-        let meter = LogMeter::File(path);
+        let meter = LogMeter::file(path);
         assert_eq!(meter.offset(), 15);
         assert_eq!(meter.lines(4, Some(9)), ["two"]);
         assert_eq!(meter.lines(4, None), ["two", "three"]);

@@ -189,7 +189,7 @@ impl Judge for RetryAfter {
         {
             if x.at_ms < *until {
                 let message = format!(
-                    "{} came {:.3} s after {} got {} with Retry-After: {}",
+                    "{} came {:.3} s after the answer to {} ({}) said Retry-After: {}",
                     x.named(),
                     (x.at_ms - answer.done_ms) / 1000.0,
                     answer.named(),
@@ -349,9 +349,7 @@ impl Judge for SameKey {
             Check::new(
                 "idempotency key",
                 Status::Pass,
-                format!(
-                    "all {sent} {route} carried a {key}, and the resends after the {failures} failed ones carried the failed one's"
-                ),
+                format!("all {sent} {route} carried {key}, and each resend after the {failures} failures carried the failed request's"),
             )
         })
     }
@@ -513,14 +511,14 @@ impl Judge for DistinctLogs {
         if !self.mention.is_empty() {
             let named = la.iter().any(|l| {
                 let l = l.to_lowercase();
-                self.mention.iter().any(|m| l.contains(m.as_str()))
+                self.mention.iter().any(|m| l.contains(&m.to_lowercase()))
             });
             let status = if named { Status::Pass } else { Status::Fail };
-            let what = if named { "name" } else { "name none of" };
+            let what = if named { "name one of" } else { "name none of" };
             checks.push(Check::new(
                 "named",
                 status,
-                format!("the lines after {} {what} {}: {}", a.named(), self.mention.join(", "), quote(la)),
+                format!("the lines after {} {what}: {}; they read {}", a.named(), self.mention.join(", "), quote(la)),
             ));
         }
         Verdict::of(checks, cited)

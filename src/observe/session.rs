@@ -105,7 +105,7 @@ impl Session {
         }
         let recorder = Recorder::create(&record_path).map_err(usage)?;
         let (capture, log) = match (&opts.log, opts.command) {
-            (Some(path), _) => (None, Some(LogMeter::File(path.clone()))),
+            (Some(path), _) => (None, Some(LogMeter::file(path.clone()))),
             (None, true) => {
                 let (capture, meter) = Capture::create(&dir.path().join("output.log")).map_err(usage)?;
                 (Some(capture), Some(meter))

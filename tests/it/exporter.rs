@@ -32,7 +32,7 @@ pub fn have(tool: &str) -> bool {
 }
 
 /// A child process killed when the test ends, however it ends.
-struct KillOnDrop(Child);
+pub struct KillOnDrop(Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -77,6 +77,24 @@ fn get(addr: &str, path: &str) -> (u16, String) {
         let r = reqwest::get(format!("http://{addr}{path}")).await.expect("GET answered");
         (r.status().as_u16(), r.text().await.expect("body"))
     })
+}
+
+/// Starts Prometheus with `config` as its prometheus.yml in `dir` (which
+/// also holds its data) on a free loopback port; returns it and the port.
+pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, u16) {
+    std::fs::write(dir.join("prometheus.yml"), config).expect("config");
+    let port = free_port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("prometheus starts");
+    (child, port)
 }
 
 fn free_port() -> u16 {
@@ -131,18 +149,7 @@ fn a_real_prometheus_scrapes_every_demo_probe_and_the_certificate_expiry() {
          \x20     - source_labels: [__param_tag]\n        target_label: tag\n\
          \x20     - target_label: __address__\n        replacement: {addr}\n"
     );
-    std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
-    let port = free_port();
-    let _prometheus = Command::new("prometheus")
-        .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map(KillOnDrop)
-        .expect("prometheus starts");
+    let (_prometheus, port) = start_prometheus(dir.path(), &config);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let query = |q: &str| {
         runtime.block_on(async {
