@@ -504,3 +504,105 @@ impl Ctx<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::error::SourceFile;
+    use crate::config::pack::parse;
+
+    const HEAD: &str = r#"
+[pack]
+name = "t"
+title = "T"
+runbook = "t-runbook"
+
+[[probe]]
+id = "t-auth"
+kind = "http"
+title = "auth"
+params = { url = "${base_url}/x" }
+
+[[coverage]]
+section = "S"
+items = [
+  { item = "manual item", owner = "Dev" },
+  { item = "probed item", probe = "t-auth" },
+]
+
+[[fault]]
+id = "t-502"
+route = "POST /transfer"
+status = 502
+page = "https://partner.example/errors"
+"#;
+
+    /// The error a pack with these extra tables gives, rendered plain.
+    fn error(extra: &str) -> String {
+        let text: &'static str = Box::leak(format!("{HEAD}\n{extra}").into_boxed_str());
+        match parse(SourceFile::embedded("t.toml", text)) {
+            Ok(_) => panic!("the pack loads, but should not:\n{extra}"),
+            Err(e) => e.render(false),
+        }
+    }
+
+    const RULE: &str = "[[rule]]\nid = \"t-rule\"\ntitle = \"r\"\nfix = \"f\"\n";
+
+    #[test]
+    fn a_misspelt_check_is_refused_with_a_suggestion() {
+        let e = error(&format!("{RULE}check = \"no-blind-retyr\"\n"));
+        assert!(e.contains("unknown check `no-blind-retyr`") && e.contains("did you mean `no-blind-retry`?"), "{e}");
+    }
+
+    #[test]
+    fn a_key_another_check_reads_is_refused() {
+        let e = error(&format!("{RULE}check = \"retry-after\"\nmax = 3\n"));
+        assert!(e.contains("rule `t-rule`: `max` does not apply to check `retry-after`"), "{e}");
+        let e = error(&format!("{RULE}check = \"no-blind-retry\"\nroute = \"POST /transfer\"\nafter = [\"5xx\"]\n"));
+        assert!(e.contains("`read_back` is missing"), "{e}");
+        let e = error(&format!(
+            "{RULE}check = \"no-blind-retry\"\nroute = \"POST /transfer\"\nafter = [\"6xx\"]\nread_back = [\"GET /t\"]\n"
+        ));
+        assert!(e.contains("`6xx` is not an HTTP status or class"), "{e}");
+    }
+
+    #[test]
+    fn proves_names_a_manual_item_of_the_coverage_table() {
+        let e = error(&format!("{RULE}check = \"retry-after\"\nproves = [\"manual itme\"]\n"));
+        assert!(
+            e.contains("which is no item of the coverage table") && e.contains("did you mean `manual item`?"),
+            "{e}"
+        );
+        let e = error(&format!("{RULE}check = \"retry-after\"\nproves = [\"probed item\"]\n"));
+        assert!(e.contains("which a probe proves already"), "{e}");
+    }
+
+    #[test]
+    fn a_rule_cannot_take_a_probe_id_or_name_an_unknown_fault() {
+        let e = error("[[rule]]\nid = \"t-auth\"\ntitle = \"r\"\nfix = \"f\"\ncheck = \"retry-after\"\n");
+        assert!(e.contains("duplicate id `t-auth`"), "{e}");
+        let e = error(&format!("{RULE}check = \"follow-up\"\nfault = \"t-503\"\nthen = [\"GET /t\"]\n"));
+        assert!(e.contains("no fault `t-503` in this pack") && e.contains("did you mean `t-502`?"), "{e}");
+    }
+
+    #[test]
+    fn a_fault_does_one_thing_on_a_well_formed_route_and_never_overlaps_another() {
+        let fault = |body: &str| format!("[[fault]]\nid = \"t-x\"\npage = \"p\"\n{body}");
+        let e = error(&fault("route = \"POST /transfer\"\nnth = 2\nstatus = 500\ndrop = true\n"));
+        assert!(e.contains("fault `t-x` needs exactly one of `status`, `drop = true`, `rewrite`"), "{e}");
+        let e = error(&fault("route = \"post /transfer\"\nstatus = 500\n"));
+        assert!(e.contains("the method must be upper-case"), "{e}");
+        let e = error(&fault("route = \"POST /transfer\"\nstatus = 500\n"));
+        assert!(e.contains("faults `t-502` and `t-x` catch the same request to POST /transfer"), "{e}");
+        let e =
+            error(&fault("route = \"POST /transfer\"\nnth = 2\ndrop = true\nheaders = { \"Retry-After\" = \"1\" }\n"));
+        assert!(e.contains("`body` and `headers` go with `status`"), "{e}");
+    }
+
+    #[test]
+    fn credentials_are_never_recorded_and_variables_are_names() {
+        let e = error("[observe]\nrecord_headers = [\"X-API-Key\"]\n");
+        assert!(e.contains("`X-API-Key` carries credentials and is never recorded"), "{e}");
+        let e = error("[observe]\nenv = { \"axys-url\" = \"${proxy_url}\" }\n");
+        assert!(e.contains("`axys-url` is not a variable name"), "{e}");
+    }
+}

@@ -306,3 +306,78 @@ fn no_secret_or_card_number_reaches_the_recording_the_report_or_the_evidence() {
         assert!(!line.contains(key.trim()), "the API key is in golive's stderr: {line}");
     }
 }
+
+#[test]
+fn a_bad_fault_plan_a_missing_command_or_a_public_listen_address_is_a_usage_error() {
+    let _watchdog = Watchdog::new("observe usage", Duration::from_secs(200));
+    let out = golive(&["observe", "--env", "demo", "--faults", "transfer", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--faults: no fault or set `transfer`")
+            && stderr(&out).contains("did you mean `transfers`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = golive(&["observe", "--env", "demo"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("needs a command after `--`, or --listen ADDR"), "{}", stderr(&out));
+    let out = golive(&["observe", "--env", "demo", "--listen", "0.0.0.0:8443"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--listen 0.0.0.0:8443: the front serves this machine only"), "{}", stderr(&out));
+    let out = golive(&["observe", "--env", "demo", "--faults", "none", "--", "/nonexistent/golive-observe-client"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot run `/nonexistent/golive-observe-client`"), "{}", stderr(&out));
+}
+
+#[test]
+fn listening_without_a_command_serves_until_sigterm_then_judges_what_came_through() {
+    use std::io::{BufRead, BufReader};
+    let _watchdog = Watchdog::new("observe listen", Duration::from_secs(200));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["observe", "--env", "demo", "--faults", "transfers", "--listen", "127.0.0.1:0", "--format", "json"])
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("golive observe starts");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let (mut url, mut ca) = (String::new(), String::new());
+    for line in lines.by_ref() {
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("golive observe: axys through ") {
+            url = rest.to_string();
+        }
+        if let Some(rest) = line.strip_prefix("golive observe: the front's CA certificate is ") {
+            ca = rest.split(' ').next().unwrap_or_default().to_string();
+        }
+        if line.contains("serving until Ctrl-C") {
+            break;
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    for _ in 0..2 {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", &ca, "-X", "POST"])
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                "{\"sourceWalletId\":1,\"destinationType\":0,\"destinationId\":2,\"amount\":1}",
+            ])
+            .arg(format!("{url}/wallets/transfer"))
+            .output()
+            .expect("curl runs");
+        assert!(!out.stdout.is_empty(), "curl reached the front: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let killed = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("golive observe ends");
+    let report: Value = serde_json::from_slice(&out.stdout).expect("a JSON report after SIGTERM");
+    assert!(
+        messages(probe(&report, "observe-command")).contains("served without a command until SIGTERM"),
+        "{report:#}"
+    );
+    assert_eq!(probe(&report, "axys-transfer-no-blind-retry")["status"], "fail", "{report:#}");
+    assert_eq!(out.status.code(), Some(1));
+}
