@@ -66,6 +66,17 @@ pub struct Session {
     _dir: tempfile::TempDir,
 }
 
+/// A file removed when this is dropped, unless taken out first.
+struct Unwanted(Option<PathBuf>);
+
+impl Drop for Unwanted {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
 fn usage(e: impl std::fmt::Display) -> ConfigError {
     ConfigError::usage(e.to_string())
 }
@@ -104,6 +115,8 @@ impl Session {
             .help("name a new file"));
         }
         let recorder = Recorder::create(&record_path).map_err(usage)?;
+        // A start that fails from here on leaves no empty recording under the user's name.
+        let mut unwanted = Unwanted(opts.record.clone());
         let (capture, log) = match (&opts.log, opts.command) {
             (Some(path), _) => (None, Some(LogMeter::file(path.clone()))),
             (None, true) => {
@@ -142,6 +155,7 @@ impl Session {
             None => prometheus_of(&targets)?,
         };
         let vars = command_vars(&targets, &fronts, ca_path.as_deref())?;
+        unwanted.0 = None;
         Ok(Session {
             env_name: env_name.to_string(),
             targets,
