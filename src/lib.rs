@@ -19,6 +19,7 @@ pub mod exporter;
 pub mod fake;
 pub mod files;
 pub mod net;
+pub mod observe;
 pub mod plan;
 pub mod probe;
 pub mod redact;

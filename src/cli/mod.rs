@@ -6,8 +6,8 @@
 mod alerts;
 mod cert;
 mod checklist;
-mod dashboard;
 mod contract;
+mod dashboard;
 mod evidence;
 mod exporter;
 mod init;
@@ -15,6 +15,7 @@ mod key;
 mod list;
 pub mod log;
 mod man;
+mod observe;
 mod report;
 mod schema;
 mod serve;
@@ -86,6 +87,8 @@ enum Command {
     Alerts(alerts::AlertsArgs),
     /// Print a Grafana dashboard (JSON) for `golive serve`'s metrics: status, duration, certificate days left, egress.
     Dashboard(dashboard::DashboardArgs),
+    /// Run your own command behind a recording front that injects the partner's documented failures, and judge what it did.
+    Observe(observe::ObserveArgs),
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -239,6 +242,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
             Command::Dashboard(args) => dashboard::run(args),
+            Command::Observe(args) => observe::run(args).await,
             Command::Report(command) => report::run(command),
             Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => {

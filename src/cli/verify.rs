@@ -141,11 +141,24 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     };
     drop(resolved.fakes);
     summary.egress = args.egress;
-    // The run happened: an output that cannot be written is named, and the
-    // verdict stays in the exit code (exit::OUTPUT only when all passed).
-    let mut lost = write_reports(&summary, &args.report);
-    if let Some(dir) = &args.evidence {
-        match evidence::write(dir, &summary, &plan) {
+    let evidence = args.evidence.as_deref().map(|dir| (dir, &plan));
+    Ok(deliver(&summary, args.format, &args.report, evidence, fail_on_warn))
+}
+
+/// Writes a finished run's outputs (`--report` files, the evidence, stdout)
+/// and returns its exit code. The run happened: an output that cannot be
+/// written is named, and the verdict stays in the exit code (exit::OUTPUT
+/// only when all passed).
+pub(super) fn deliver(
+    summary: &RunSummary,
+    format: Format,
+    reports: &[ReportTarget],
+    evidence: Option<(&std::path::Path, &Plan)>,
+    fail_on_warn: bool,
+) -> u8 {
+    let mut lost = write_reports(summary, reports);
+    if let Some((dir, plan)) = evidence {
+        match evidence::write(dir, summary, plan) {
             Ok(written) => eprintln!(
                 "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
                 dir.display(),
@@ -160,17 +173,17 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         }
     }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour())
+    if let Err(e) = format.render(summary, &mut stdout, super::stdout_colour())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("golive: cannot write the report to stdout: {e}");
         lost = true;
     }
-    Ok(exit::with_lost_outputs(exit::for_summary(&summary, fail_on_warn), lost))
+    exit::with_lost_outputs(exit::for_summary(summary, fail_on_warn), lost)
 }
 
 /// The exit code of a run stopped by a signal (128 + its number), said on stderr.
-fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
+pub(super) fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
     let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
     eprintln!("golive: stopped by {signal} {when}{fakes}");
     signal.exit_code()

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["probe"],
     &["plan"],
     &["runner"],
-    &["evidence", "watch", "exporter"],
+    &["evidence", "watch", "exporter", "observe"],
     &["exit"],
     &["signals"],
 ];

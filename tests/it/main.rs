@@ -37,6 +37,7 @@ mod layers;
 mod masking;
 mod merge;
 mod mtls;
+mod observe;
 mod packs;
 mod paymentsai_fake;
 mod props;

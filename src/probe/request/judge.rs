@@ -144,9 +144,14 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
     for a in assertions {
         let judged = a.evaluate_typed(&answer, vars, typed);
         let mut check = judged.check;
+        if let (Some(_), Some(f)) = (&judged.alternative, &a.fact) {
+            // It holds only where the pack's alternative looks: the fact at its path does not.
+            f.found_elsewhere(&mut check, expect.strict);
+            out.check(check);
+            continue;
+        }
         let held = match (check.status, &judged.alternative, judged.absent) {
             (_, Some(_), _) => {
-                // It holds only where the pack's alternative looks: the fact at its path does not.
                 check.status = Status::Fail;
                 Some(false)
             }

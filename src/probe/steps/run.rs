@@ -448,7 +448,7 @@ impl Run<'_> {
                                 looked[at], looked[0]
                             ),
                         );
-                        c.fact.mark(&mut check, Some(false), strict);
+                        c.fact.found_elsewhere(&mut check, strict);
                         out.check(check);
                     } else if c.fact.inferred() {
                         // Shown, so the contract report can count the inference as confirmed.
