@@ -11,6 +11,7 @@ mod axys_flows;
 mod canary;
 mod cert;
 mod cli;
+mod closed_stderr;
 mod config_errors;
 mod contracts;
 mod diagnoses;
