@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::{ENVIRONMENT, EvidenceError, MANIFEST, RUN, STATES, TRACE, manifest};
 use crate::config::{Environment, Input, Secret};
 use crate::plan::Plan;
-use crate::redact::{Redactor, mask_card_numbers};
+use crate::redact::Redactor;
 use crate::report::RunSummary;
 
 /// What was written, for the command to tell the user.
@@ -108,7 +108,7 @@ pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, E
 /// Secrets replaced and card numbers masked in every string of a JSON value.
 fn clean_json(redactor: &Redactor, value: &mut Value) {
     match value {
-        Value::String(s) => *s = mask_card_numbers(&redactor.redact(s)),
+        Value::String(s) => *s = redactor.redact(s),
         Value::Array(items) => items.iter_mut().for_each(|v| clean_json(redactor, v)),
         Value::Object(map) => map.values_mut().for_each(|v| clean_json(redactor, v)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}

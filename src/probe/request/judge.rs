@@ -20,8 +20,9 @@ pub(crate) fn judge(
     out.answered(status);
     out.fact("body_bytes", body.len());
     let text = String::from_utf8_lossy(body).into_owned();
-    out.signals.body = Some(text.chars().take(4096).collect());
-    let excerpt: String = text.chars().take(200).collect();
+    // Scrubbed whole before any cut: a secret cut in half would match nothing later.
+    out.signals.body = Some(crate::redact::cut(&text, 4096));
+    let excerpt = crate::redact::cut(&text, 200);
     let status_ok = status == expect_status;
     let message = if status_ok {
         format!("{target} answered {status}")
