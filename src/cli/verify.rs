@@ -65,6 +65,10 @@ pub struct VerifyArgs {
     /// report, request/handshake trace, state transitions, environment, SHA-256 manifest.
     #[arg(long, value_name = "DIR", conflicts_with = "watch")]
     evidence: Option<PathBuf>,
+    /// The Ed25519 key (PKCS#8 PEM) that signs the evidence manifest; made on first use
+    /// [default: $GOLIVE_EVIDENCE_KEY, else evidence-ed25519.pem beside the state file].
+    #[arg(long, value_name = "PATH", requires = "evidence")]
+    evidence_key: Option<PathBuf>,
     /// Repeat the probes every DUR (e.g. 60s) and end with a summary of the whole watch:
     /// pass rates, first failures, flaps, 403/4xx/5xx spikes. Ctrl-C ends it.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
@@ -118,9 +122,15 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         };
         return super::watch::run(&plan, &opts, watch, &how, stop, fail_on_warn).await;
     }
-    if let Some(dir) = &args.evidence {
-        evidence::prepare(dir).map_err(super::evidence::usage)?;
-    }
+    let signer = match &args.evidence {
+        Some(dir) => {
+            let key = args.evidence_key.clone().unwrap_or_else(evidence::sign::default_key_path);
+            let signer = evidence::prepare(dir, &key).map_err(super::evidence::usage)?;
+            super::evidence::announce_new_key(&signer);
+            Some(signer)
+        }
+        None => None,
+    };
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let mut on_event = |event: runner::RunEvent<'_>| progress.on_event(&event);
     let mut summary = tokio::select! {
@@ -136,8 +146,8 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     // The run happened: an output that cannot be written is named, and the
     // verdict stays in the exit code (exit::OUTPUT only when all passed).
     let mut lost = write_reports(&summary, &args.report);
-    if let Some(dir) = &args.evidence {
-        match evidence::write(dir, &summary, &plan) {
+    if let (Some(dir), Some(signer)) = (&args.evidence, &signer) {
+        match evidence::write(dir, &summary, &plan, signer) {
             Ok(written) => eprintln!(
                 "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
                 dir.display(),
