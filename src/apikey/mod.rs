@@ -3,9 +3,13 @@
 //! and the probe kinds `apikey` and `apikey-exchange`.
 
 pub mod answer;
+mod answer_file;
+mod error;
 pub mod exchange;
+pub mod inflight;
 mod keyfile;
 pub mod lifetime;
+mod send;
 pub mod sent;
 pub mod state;
 
@@ -14,7 +18,7 @@ pub use crate::spec::secret_policy as policy;
 pub use exchange::{
     ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, KeyPaths, exchange, temporal_key_age,
 };
-pub use keyfile::answer_path;
+pub use keyfile::{answer_path, check_free};
 pub use lifetime::TemporalKeyAge;
 pub use sent::{Recorder, SentRequest};
 pub use state::State;

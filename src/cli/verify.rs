@@ -137,8 +137,14 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         summary = runner::run(&plan, &opts, &mut on_event) => summary,
         signal = stopper.stopped() => {
             progress.clear();
+            // A key exchange in flight saves its answer first; the fakes go after.
+            let notes = super::key::hold_exchanges(signal, &mut stopper).await;
             drop(resolved.fakes);
-            return Ok(stopped(signal, "during the run; no report was written", demo));
+            let code = stopped(signal, "during the run; no report was written", demo);
+            for note in notes {
+                eprintln!("golive: {note}");
+            }
+            return Ok(code);
         }
     };
     drop(resolved.fakes);

@@ -401,12 +401,10 @@ fn echo_canaries() -> Vec<(String, String)> {
     out
 }
 
-/// Issue 25, item 6: a partner and a webhook endpoint that echo the request's
-/// credentials in their 401 pages (verbatim, base64 in `Basic`, JSON-escaped,
-/// URL-encoded, the apiKey part alone) leave none of them in any format on
-/// stdout, in any report file, or in the evidence (trace.jsonl included).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn echoed_credentials_in_every_encoding_appear_in_no_format_and_no_evidence() {
+/// Runs the echo partner with stdout in every format (every format as a
+/// report, evidence too); returns the leaks (what, count, format), the runs
+/// and the number of forms searched for.
+pub async fn echo_leaks() -> (Vec<String>, usize, usize) {
     let echo = golive::fake::Wiremock::start().await;
     wiremock::Mock::given(wiremock::matchers::any()).respond_with(Echo).mount(&echo).await;
     let dir = tempfile::tempdir().expect("dir");
@@ -455,6 +453,17 @@ async fn echoed_credentials_in_every_encoding_appear_in_no_format_and_no_evidenc
             }
         }
     }
+    (leaks, FORMATS.len(), canaries.len())
+}
+
+/// Issue 25, item 6: a partner and a webhook endpoint that echo the request's
+/// credentials in their 401 pages (verbatim, base64 in `Basic`, JSON-escaped,
+/// URL-encoded, the apiKey part alone) leave none of them in any format on
+/// stdout, in any report file, or in the evidence (trace.jsonl included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echoed_credentials_in_every_encoding_appear_in_no_format_and_no_evidence() {
+    let (leaks, runs, forms) = echo_leaks().await;
+    assert!(runs == 4 && forms >= 8, "{runs} runs, {forms} forms");
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
 

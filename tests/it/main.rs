@@ -17,6 +17,8 @@ mod contracts;
 mod diagnoses;
 mod evidence;
 mod evidence_complete;
+#[cfg(unix)]
+mod exchange_faults;
 mod exporter;
 mod exposure;
 mod fail_closed;
