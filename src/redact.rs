@@ -52,6 +52,8 @@ struct Compiled {
     ac: Option<AhoCorasick>,
     /// Per pattern: whether it is a base64 form (masked with its whole word).
     base64: Vec<bool>,
+    /// The longest pattern, in bytes.
+    longest: usize,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -106,6 +108,11 @@ impl Redactor {
         }
     }
 
+    /// The longest form of any secret, in bytes.
+    fn longest(&self) -> usize {
+        self.compiled().longest
+    }
+
     fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
             let mut patterns: Vec<Vec<u8>> = Vec::new();
@@ -121,7 +128,8 @@ impl Redactor {
             let ac = (!patterns.is_empty())
                 .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
                 .flatten();
-            Compiled { ac, base64 }
+            let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
+            Compiled { ac, base64, longest }
         })
     }
 
@@ -200,13 +208,24 @@ pub fn scrub(text: &str) -> String {
 
 /// At most `max_chars` characters of `text`, scrubbed first (see [`scrub`]):
 /// an excerpt never holds the start or the end of a secret it cut in half.
+/// Only as much of the text as a secret or card number crossing the cut can
+/// reach is scrubbed, so a long body costs no more than its excerpt.
 pub fn cut(text: &str, max_chars: usize) -> String {
-    let clean = scrub(text);
+    let reach = KNOWN.read().map(|k| k.longest()).unwrap_or(0).max(CARD_REACH);
+    let window = match text.char_indices().nth(max_chars + reach) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    let clean = scrub(window);
     match clean.char_indices().nth(max_chars) {
         Some((at, _)) => clean[..at].to_string(),
         None => clean,
     }
 }
+
+/// How far past a cut a card number that crosses it can reach: 19 digits
+/// and the spaces or dashes between their groups.
+const CARD_REACH: usize = 40;
 
 #[cfg(test)]
 mod tests {

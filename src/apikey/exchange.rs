@@ -24,7 +24,7 @@ use super::answer;
 use super::inflight;
 use super::keyfile;
 use super::lifetime::{self, TemporalKeyAge};
-use super::send::{self, Send, with_account};
+use super::send::{self, Outgoing, with_account};
 use super::sent::{self, Recorder, Sending};
 use crate::config::interpolate::interpolate_str;
 use crate::config::{Environment, Secret};
@@ -116,7 +116,7 @@ pub async fn exchange(input: ExchangeInput<'_>) -> Result<Exchanged, ExchangeErr
     let mut secrets = Redactor::new();
     secrets.add(&temporal.value);
     secrets.add(input.secret);
-    let task = Send {
+    let task = Outgoing {
         client: input.client.clone(),
         request,
         spec: input.spec.clone(),

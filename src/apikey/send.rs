@@ -14,7 +14,7 @@ use std::time::Instant;
 use secrecy::SecretString;
 
 use super::answer::{self, Found};
-use super::answer_file::CAP;
+use super::answer_file::{AnswerFile, CAP};
 use super::exchange::{ExchangeError, ExchangeSpec};
 use super::inflight::{Hold, Phase};
 use super::keyfile::{self, Prepared};
@@ -22,7 +22,7 @@ use super::sent::{self, Sending, SentRequest};
 use crate::redact::Redactor;
 
 /// What the task needs, owned.
-pub(super) struct Send {
+pub(super) struct Outgoing {
     pub(super) client: reqwest::Client,
     pub(super) request: reqwest::Request,
     pub(super) spec: ExchangeSpec,
@@ -57,7 +57,7 @@ pub(super) struct Saved {
 
 /// Sends the request once and saves what comes back; `prepared` is every
 /// file, made before.
-pub(super) async fn run(send: Send, prepared: Prepared) -> Landed {
+pub(super) async fn run(send: Outgoing, prepared: Prepared) -> Landed {
     let hold = send.hold.clone();
     let (sent, result) = exchange(send, prepared).await;
     hold.phase(Phase::Ended(match &result {
@@ -77,9 +77,9 @@ fn saved_out(answer: &std::path::Path) -> String {
     shown.strip_suffix(".answer").map(str::to_string).unwrap_or(shown)
 }
 
-async fn exchange(send: Send, prepared: Prepared) -> (Option<SentRequest>, Result<Saved, ExchangeError>) {
+async fn exchange(send: Outgoing, prepared: Prepared) -> (Option<SentRequest>, Result<Saved, ExchangeError>) {
     let Prepared { mut answer, key } = prepared;
-    let Send { client, request, spec, account, out, secrets, hold } = send;
+    let Outgoing { client, request, spec, account, out, secrets, hold } = send;
     let sending = Sending::start(&request, Some(sent::SECRET_BODY));
     let (method, url, started) = (request.method().to_string(), request.url().to_string(), Instant::now());
     let shown_request = format!("{method} {}", crate::net::loggable(request.url()));
@@ -115,26 +115,42 @@ async fn exchange(send: Send, prepared: Prepared) -> (Option<SentRequest>, Resul
     let mut sending = sending;
     sending.answered_with_key(&response);
     let head = answer::raw(&response, &[]);
-    if let Some(len) = response.content_length() {
-        answer.reserve_for(head.len() as u64 + len);
-    }
+    let head_len = head.len();
+    let announced = head_len as u64 + response.content_length().unwrap_or(0);
+    let lost_writer = |e: String| {
+        let why = format!("its answer could not be saved: {e}");
+        ExchangeError::BadAnswer(why)
+    };
+    let (mut answer, written) = match on_disk(answer, move |a| {
+        a.reserve_for(announced);
+        a.write(&head)
+    })
+    .await
+    {
+        Ok(done) => done,
+        Err(e) => return (Some(sending.finish(Err(e.clone()))), Err(lost_writer(e))),
+    };
+    let mut cut = written.err().map(Err);
     let mut response = response;
-    let mut cut = answer.write(&head).err().map(Err);
     while cut.is_none() {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 let room = (CAP as usize).saturating_sub(answer.received().len());
-                let piece = &chunk[..chunk.len().min(room)];
-                if let Err(lost) = answer.write(piece) {
-                    cut = Some(Err(lost));
-                } else if piece.len() < chunk.len() {
-                    cut = Some(Ok(format!("it is larger than {} MiB, where golive stops reading", CAP >> 20)));
-                }
+                let whole = chunk.len() <= room;
+                let piece = chunk.slice(..chunk.len().min(room));
+                (answer, cut) = match on_disk(answer, move |a| a.write(&piece)).await {
+                    Ok((a, Err(lost))) => (a, Some(Err(lost))),
+                    Ok((a, Ok(()))) if !whole => {
+                        (a, Some(Ok(format!("it is larger than {} MiB, where golive stops reading", CAP >> 20))))
+                    }
+                    Ok((a, Ok(()))) => (a, None),
+                    Err(e) => return (Some(sending.finish(Err(e.clone()))), Err(lost_writer(e))),
+                };
                 hold.received(answer.path(), answer.bytes());
             }
             Ok(None) => break,
             Err(e) => {
-                let body = answer.received().len().saturating_sub(head.len());
+                let body = answer.received().len().saturating_sub(head_len);
                 cut = Some(Ok(format!(
                     "the connection failed after {body} bytes of its body ({})",
                     crate::net::describe(&e)
@@ -142,7 +158,10 @@ async fn exchange(send: Send, prepared: Prepared) -> (Option<SentRequest>, Resul
             }
         }
     }
-    let at = answer.finish();
+    let (answer, at) = match on_disk(answer, |a| a.finish()).await {
+        Ok(done) => done,
+        Err(e) => return (Some(sending.finish(Err(e.clone()))), Err(lost_writer(e))),
+    };
     // Logged only now: a log line that fails must not come between the answer and the disk.
     crate::net::log_request(&method, &url, Ok(status), started.elapsed());
     let header = header_to_build(&spec, &account);
@@ -160,7 +179,7 @@ async fn exchange(send: Send, prepared: Prepared) -> (Option<SentRequest>, Resul
     let sent = sending.finish(Ok(sent::KEY_BODY));
     let moved = answer.moved().map(str::to_string);
     let kept = |why: String| ExchangeError::AnswerKept { answer: at.clone(), why, header: header.clone() };
-    let body = &answer.received()[head.len()..];
+    let body = &answer.received()[head_len..];
     let found = match answer::extract(body, &spec) {
         Ok(f) => f,
         Err(why) => return (Some(sent), Err(kept(why))),
@@ -183,6 +202,20 @@ async fn exchange(send: Send, prepared: Prepared) -> (Option<SentRequest>, Resul
         Err(ExchangeError::BadAnswer(why)) => (Some(sent), Err(kept(why))),
         Err(other) => (Some(sent), Err(other)),
     }
+}
+
+/// Runs `f` on the answer file off the runtime's threads (a sync to disk may
+/// take long, and those threads serve everything else), and hands the file back.
+async fn on_disk<T: Send + 'static>(
+    mut answer: AnswerFile,
+    f: impl FnOnce(&mut AnswerFile) -> T + Send + 'static,
+) -> Result<(AnswerFile, T), String> {
+    tokio::task::spawn_blocking(move || {
+        let t = f(&mut answer);
+        (answer, t)
+    })
+    .await
+    .map_err(|e| format!("writing the answer file failed ({e})"))
 }
 
 /// A refusal (any status but 2xx): what the partner said, secrets scrubbed.
