@@ -103,6 +103,16 @@ static REGISTRY: Mutex<Registry> = Mutex::new(Registry { flights: Vec::new(), cl
 /// Whether any exchange of this process handed its request to the network.
 static SENT: AtomicBool = AtomicBool::new(false);
 
+/// Set when a second signal cut [`settle`] short: the command cleans up now.
+static ABANDONED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the command stopped without waiting for its exchanges: work that
+/// is not the key itself (the secret history) is skipped, so nothing is
+/// written into a folder the command is removing.
+pub fn abandoned() -> bool {
+    ABANDONED.load(Ordering::SeqCst)
+}
+
 /// Whether any exchange of this process sent (or may have sent) its request.
 pub fn any_sent() -> bool {
     SENT.load(Ordering::SeqCst)
@@ -159,7 +169,7 @@ pub async fn settle(again: impl std::future::Future<Output = ()>) -> Vec<String>
     };
     tokio::select! {
         () = idle => {}
-        () = again => {}
+        () = again => ABANDONED.store(true, Ordering::SeqCst),
     }
     notes()
 }

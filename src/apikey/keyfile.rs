@@ -201,9 +201,13 @@ pub(super) async fn finish(
     let work = move || {
         let KeyStage { staged, mut state, remember: r, _lock, _hold } = key;
         let written = write_credential(staged, &out, credential.expose_secret());
-        // The partner took the secret whatever happened here: remember it.
-        let warning =
-            state.remember(&r.key, r.secret.expose_secret(), r.history.max(1)).and_then(|()| state.save(&r.path)).err();
+        // The partner took the secret whatever happened here: remember it,
+        // unless golive is stopping at once (its folders may be going away).
+        let warning = if super::inflight::abandoned() {
+            Some("golive was stopped before the history was saved".to_string())
+        } else {
+            state.remember(&r.key, r.secret.expose_secret(), r.history.max(1)).and_then(|()| state.save(&r.path)).err()
+        };
         written.map(|()| warning)
     };
     let lost = move |e: String| {

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use secrecy::SecretString;
 
 use super::EnvArgs;
-use super::targets::resolve;
+use super::targets::{Resolved, resolve};
 use crate::apikey::inflight;
 use crate::apikey::{
     ExchangeError, ExchangeInput, FailureKind, TemporalKeyAge, check_free, exchange, temporal_key_age,
@@ -63,10 +63,17 @@ pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
     let KeyCommand::Exchange(args) = cmd;
     let mut stopper = Stopper::new();
     let demo = args.target.env == DEMO_ENV;
-    tokio::select! {
-        code = exchange_once(args) => code,
+    let resolved = tokio::select! {
+        resolved = resolve(&args.target) => resolved?,
+        signal = stopper.stopped() => return Ok(stopped(signal, &mut stopper, demo).await),
+    };
+    let code = tokio::select! {
+        code = exchange_once(&args, &resolved) => code,
         signal = stopper.stopped() => Ok(stopped(signal, &mut stopper, demo).await),
-    }
+    };
+    // The demo's fakes (and their folder) go only after the exchange's files.
+    drop(resolved);
+    code
 }
 
 /// What a signal does to an exchange: held until the answer is on disk, then
@@ -99,8 +106,7 @@ pub async fn hold_exchanges(signal: Stop, stopper: &mut Stopper) -> Vec<String> 
 }
 
 /// `golive key exchange` itself.
-async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
-    let resolved = resolve(&args.target).await?;
+async fn exchange_once(args: &ExchangeArgs, resolved: &Resolved) -> Result<u8, ConfigError> {
     // The demo writes into the fakes' private folder, removed when golive
     // exits (the key works only with those fakes): it names no file there.
     let temporary = resolved.fakes.is_some() && args.out.is_none();
@@ -138,7 +144,7 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
             }
         }
     }
-    let secret = secret(&args, env.input_secret(&names.secret).map(|s| &s.value), &names.secret).await?;
+    let secret = secret(args, env.input_secret(&names.secret).map(|s| &s.value), &names.secret).await?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes {
         if !interactive {

@@ -241,27 +241,28 @@ async fn a_full_disk_never_loses_the_key() {
 /// Issue 29, item 15: SIGTERM early in `verify --env demo` sometimes left a
 /// `golive-fakes-*` folder: the interrupted exchange wrote its state after the
 /// folder was removed. A signal now waits for the exchange's files before the
-/// fakes go, and no exchange starts once golive is stopping.
+/// fakes go, and no exchange starts once golive is stopping. The same for
+/// `key exchange --env demo`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_early_in_the_demo_never_leaves_a_fakes_folder() {
     let _watchdog = Watchdog::new("sigterm demo sweep", Duration::from_secs(900));
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut stopped = 0;
-    for delay_ms in (0..16).map(|i| i * 75) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
-        cmd.args(["verify", "--env", "demo", "--no-progress"])
-            .current_dir(tmp.path())
-            .env("TMPDIR", tmp.path())
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
-        let run = Running::spawn(cmd);
-        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
-        run.signal("TERM");
-        let (code, said) = run.wait().await;
-        assert!(matches!(code, 0 | 1 | 143), "after {delay_ms} ms: {code}: {said}");
-        stopped += usize::from(code == 143);
-        let left = crate::fail_closed::fakes_folders(tmp.path());
-        assert!(left.is_empty(), "SIGTERM after {delay_ms} ms left {left:?}:\n{said}");
+    let commands: [&[&str]; 2] =
+        [&["verify", "--env", "demo", "--no-progress"], &["key", "exchange", "--env", "demo", "--yes"]];
+    for args in commands {
+        let mut stopped = 0;
+        for delay_ms in (0..12).map(|i| i * 75) {
+            let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
+            cmd.args(args).current_dir(tmp.path()).env("TMPDIR", tmp.path()).env("NO_COLOR", "1").stdin(Stdio::null());
+            let run = Running::spawn(cmd);
+            tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+            run.signal("TERM");
+            let (code, said) = run.wait().await;
+            assert!(matches!(code, 0 | 1 | 143), "{args:?} after {delay_ms} ms: {code}: {said}");
+            stopped += usize::from(code == 143);
+            let left = crate::fail_closed::fakes_folders(tmp.path());
+            assert!(left.is_empty(), "{args:?}: SIGTERM after {delay_ms} ms left {left:?}:\n{said}");
+        }
+        assert!(stopped > 0, "{args:?}: some runs were stopped by the signal");
     }
-    assert!(stopped > 0, "some runs were stopped by the signal");
 }
