@@ -84,7 +84,7 @@ fn verify(dir: &std::path::Path, public_key: Option<&str>) -> Result<u8, ConfigE
     } else {
         let files: std::collections::BTreeSet<&str> = report.problems.iter().map(|p| p.file.as_str()).collect();
         eprintln!(
-            "golive: {} is not intact: {} file{} changed, missing, added or unreadable",
+            "golive: {} is not shown to be intact: {} file{} changed, missing, added, unreadable or not signed by a trusted key",
             dir.display(),
             files.len(),
             if files.len() == 1 { "" } else { "s" }
