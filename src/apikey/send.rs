@@ -43,6 +43,8 @@ pub(super) struct Landed {
 
 /// An accepted exchange whose key is on disk.
 pub(super) struct Saved {
+    /// The key file.
+    pub(super) out: PathBuf,
     /// Where the raw answer is.
     pub(super) answer: PathBuf,
     /// Why it is not beside the key file, when it is not.
@@ -63,18 +65,12 @@ pub(super) async fn run(send: Outgoing, prepared: Prepared) -> Landed {
     hold.phase(Phase::Ended(match &result {
         Ok(saved) => format!(
             "the permanent credential is in {} (mode 0600) and the partner's raw answer in {}",
-            saved_out(&saved.answer),
+            saved.out.display(),
             saved.answer.display()
         ),
         Err(e) => e.to_string(),
     }));
     Landed { sent, result }
-}
-
-/// The key file a raw answer belongs to (`<out>.answer` without `.answer`).
-fn saved_out(answer: &std::path::Path) -> String {
-    let shown = answer.display().to_string();
-    shown.strip_suffix(".answer").map(str::to_string).unwrap_or(shown)
 }
 
 async fn exchange(send: Outgoing, prepared: Prepared) -> (Option<SentRequest>, Result<Saved, ExchangeError>) {
@@ -198,7 +194,7 @@ async fn exchange(send: Outgoing, prepared: Prepared) -> (Option<SentRequest>, R
             .replace("{api_key_id}", &found.api_key_id),
     );
     match keyfile::finish(key, &out, credential.clone()).await {
-        Ok(state_warning) => (Some(sent), Ok(Saved { answer: at, moved, found, credential, state_warning })),
+        Ok(state_warning) => (Some(sent), Ok(Saved { out, answer: at, moved, found, credential, state_warning })),
         Err(ExchangeError::BadAnswer(why)) => (Some(sent), Err(kept(why))),
         Err(other) => (Some(sent), Err(other)),
     }
