@@ -202,7 +202,7 @@ pub fn main() -> u8 {
 
 /// Runs golive with the given arguments and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
-    quiet_panics();
+    crate::stderr::install_panic_hook();
     let parsed = compact_help(Cli::command())
         .try_get_matches_from(args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
@@ -278,21 +278,6 @@ fn colour_for(auto: anstream::ColorChoice) -> bool {
         ColorChoice::Never => false,
         ColorChoice::Auto => auto != anstream::ColorChoice::Never,
     }
-}
-
-/// A panic prints one line, never a stack trace; probe panics are also reported
-/// as `error` by the runner.
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("golive: internal error: {msg}{at} (please report it)");
-    }));
 }
 
 /// The error for `--scenario` or `--variant` (`option`) without `--env demo`.

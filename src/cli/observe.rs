@@ -91,9 +91,15 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
         resolved = resolve(&args.target) => resolved?,
         signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", demo)),
     };
-    if let Some(dir) = &args.evidence {
-        evidence::prepare(dir).map_err(super::evidence::usage)?;
-    }
+    // The evidence folder and its signing key are checked before anything runs.
+    let signer = match &args.evidence {
+        Some(dir) => {
+            let signer = evidence::prepare(dir, &evidence::sign::default_key_path()).map_err(super::evidence::usage)?;
+            super::evidence::announce_new_key(&signer);
+            Some(signer)
+        }
+        None => None,
+    };
     let planned = resolved.targets.clone();
     let opts = Options {
         faults: args.faults.clone(),
@@ -134,7 +140,7 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
         Some(_) => Some(Plan::build(&args.target.env, planned, &Selection::default())?),
         None => None,
     };
-    let evidence = args.evidence.as_deref().zip(plan.as_ref());
+    let evidence = args.evidence.as_deref().zip(plan.as_ref()).zip(signer.as_ref()).map(|((d, p), s)| (d, p, s));
     Ok(deliver(&summary, args.format, &args.report, evidence, args.fail_on == Some(FailOn::Warn)))
 }
 

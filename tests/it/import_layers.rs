@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Bottom first; a module may import the modules of the layers before its own.
 const LAYERS: &[&[&str]] = &[
-    &["spec", "redact", "files"],
+    &["spec", "redact", "files", "stderr"],
     &["config"],
     &["report"],
     &["net"],

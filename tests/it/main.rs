@@ -13,12 +13,15 @@ mod browser;
 mod canary;
 mod cert;
 mod cli;
+mod closed_stderr;
 mod config_errors;
 mod contract_report;
 mod contracts;
 mod diagnoses;
 mod evidence;
 mod evidence_complete;
+#[cfg(unix)]
+mod exchange_faults;
 mod exporter;
 mod exposure;
 mod fail_closed;
