@@ -9,6 +9,11 @@
 //! the auditor's evidence folder in [`evidence`], `--watch` rounds in [`watch`] and
 //! the clean stop on SIGINT, SIGTERM and SIGHUP in [`signals`].
 
+// First, so its `eprintln!`/`eprint!` replace the standard ones (which panic
+// on a closed stderr) in every module below.
+#[macro_use]
+pub mod stderr;
+
 pub mod apikey;
 pub mod certs;
 pub mod cli;
@@ -19,6 +24,7 @@ pub mod exporter;
 pub mod fake;
 pub mod files;
 pub mod net;
+pub mod observe;
 pub mod plan;
 pub mod probe;
 pub mod redact;

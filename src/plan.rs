@@ -201,6 +201,11 @@ impl Plan {
         let mut r = Redactor::new();
         for t in &self.targets {
             r.extend(&t.env.redactor());
+            // The documented parts of a composite API key (PaymentsAI's
+            // `<accountId>_<apiKey>_<apiKeyId>`), each of which may be echoed alone.
+            if let (Some(x), Some(key)) = (&t.pack.key_exchange, &t.env.api_key) {
+                r.add_parts(&key.value, &x.credential, &|name| t.env.input_text(name).map(str::to_string));
+            }
         }
         r
     }

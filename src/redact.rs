@@ -5,13 +5,32 @@
 //! report, so a secret echoed back by a server or buried in an error message
 //! is replaced by `***` before any renderer or evidence writer sees it.
 //!
+//! It searches one aho-corasick automaton for every secret in every form it
+//! takes in the wild ([`forms`]: raw, base64 at every alignment, URL-encoded,
+//! JSON-escaped), the same forms the exposure scan searches for, and for the
+//! documented parts of composite keys ([`parts`]). A base64 form is masked
+//! with the whole base64 word around it, so an echoed `Authorization: Basic
+//! <base64 of user:password>` loses its whole value, not only the password's
+//! stretch.
+//!
 //! Card numbers need no declaration: any Luhn-valid run of 13–19 digits (see
-//! [`mask_card_numbers`]) is masked in every string the redactor sees.
+//! [`mask_card_numbers`]) is masked in every string the redactor sees, after
+//! the secrets (a card-like run inside a secret must not break its match).
+//!
+//! Every secret a redactor learns is also known process-wide, so code that
+//! cuts a text for an excerpt can scrub the whole text first ([`cut`]): a
+//! secret cut in half no longer matches anything afterwards.
 
-use std::sync::LazyLock;
+mod cards;
+pub mod forms;
+pub mod parts;
 
-use regex::Regex;
+use std::sync::{Arc, LazyLock, OnceLock, RwLock};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use secrecy::{ExposeSecret, SecretString};
+
+pub use cards::mask_card_numbers;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -20,10 +39,21 @@ pub const MASK: &str = "***";
 /// destroy the report and such values are not secrets anyone should use.
 const MIN_SECRET_LEN: usize = 4;
 
-/// Replaces every known secret value in strings with [`MASK`].
+/// Replaces every known secret value, in every form, with [`MASK`].
 #[derive(Clone, Default)]
 pub struct Redactor {
     secrets: Vec<SecretString>,
+    /// The automaton, built on first use after the last `add`.
+    compiled: Arc<OnceLock<Compiled>>,
+}
+
+/// The needles of a redactor.
+struct Compiled {
+    ac: Option<AhoCorasick>,
+    /// Per pattern: whether it is a base64 form (masked with its whole word).
+    base64: Vec<bool>,
+    /// The longest pattern, in bytes.
+    longest: usize,
 }
 
 impl std::fmt::Debug for Redactor {
@@ -32,34 +62,124 @@ impl std::fmt::Debug for Redactor {
     }
 }
 
+/// Every secret any redactor of this process learnt (see [`cut`]).
+static KNOWN: LazyLock<RwLock<Redactor>> = LazyLock::new(|| RwLock::new(Redactor::default()));
+
 impl Redactor {
     /// A redactor that knows no secrets yet.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds a secret to scrub.
+    /// Adds a secret to scrub (and makes it known process-wide).
     pub fn add(&mut self, secret: &SecretString) {
-        if secret.expose_secret().len() >= MIN_SECRET_LEN {
-            self.secrets.push(secret.clone());
+        if self.learn(secret)
+            && let Ok(mut known) = KNOWN.write()
+        {
+            known.learn(secret);
+        }
+    }
+
+    /// Adds a secret to this redactor only; whether it was new.
+    fn learn(&mut self, secret: &SecretString) -> bool {
+        let value = secret.expose_secret();
+        if value.len() < MIN_SECRET_LEN || self.secrets.iter().any(|s| s.expose_secret() == value) {
+            return false;
+        }
+        self.secrets.push(secret.clone());
+        self.compiled = Arc::new(OnceLock::new());
+        true
+    }
+
+    /// Adds a composite secret and the documented parts of it that
+    /// `template` names and `known` does not fill (see [`parts`]), e.g.
+    /// PaymentsAI's `<accountId>_<apiKey>_<apiKeyId>`: each part alone is masked too.
+    pub fn add_parts(&mut self, secret: &SecretString, template: &str, known: &dyn Fn(&str) -> Option<String>) {
+        self.add(secret);
+        for part in parts::parts(secret.expose_secret(), template, known) {
+            self.add(&SecretString::from(part));
         }
     }
 
     /// Adds every secret of another redactor.
     pub fn extend(&mut self, other: &Redactor) {
-        self.secrets.extend(other.secrets.iter().cloned());
+        for s in &other.secrets {
+            self.add(s);
+        }
+    }
+
+    /// The longest form of any secret, in bytes.
+    fn longest(&self) -> usize {
+        self.compiled().longest
+    }
+
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let mut patterns: Vec<Vec<u8>> = Vec::new();
+            let mut base64 = Vec::new();
+            for s in &self.secrets {
+                for (form, bytes) in forms::forms(s.expose_secret().as_bytes()) {
+                    if !patterns.contains(&bytes) {
+                        patterns.push(bytes);
+                        base64.push(form == forms::BASE64);
+                    }
+                }
+            }
+            let ac = (!patterns.is_empty())
+                .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
+                .flatten();
+            let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
+            Compiled { ac, base64, longest }
+        })
+    }
+
+    /// The byte ranges of `text` to mask, sorted and merged.
+    fn ranges(&self, text: &str) -> Vec<(usize, usize)> {
+        let compiled = self.compiled();
+        let Some(ac) = &compiled.ac else { return Vec::new() };
+        let bytes = text.as_bytes();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for m in ac.find_iter(bytes) {
+            let (mut start, mut end) = (m.start(), m.end());
+            if compiled.base64[m.pattern().as_usize()] {
+                // The whole base64 word: the characters around the secret's
+                // stretch encode it partly, and the rest is what it came with
+                // (a Basic auth user). `=` only pads its end (`token=` stays).
+                while start > 0 && is_base64(bytes[start - 1]) {
+                    start -= 1;
+                }
+                while end < bytes.len() && is_base64(bytes[end]) {
+                    end += 1;
+                }
+                while end < bytes.len() && bytes[end] == b'=' {
+                    end += 1;
+                }
+            }
+            match out.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => out.push((start, end)),
+            }
+        }
+        out
     }
 
     /// The text with every secret replaced and every card number masked.
     pub fn redact(&self, text: &str) -> String {
-        let mut out = mask_card_numbers(text);
-        for secret in &self.secrets {
-            let value = secret.expose_secret();
-            if out.contains(value) {
-                out = out.replace(value, MASK);
-            }
+        let ranges = self.ranges(text);
+        if ranges.is_empty() {
+            return mask_card_numbers(text);
         }
-        out
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for (start, end) in ranges {
+            // Needles are UTF-8 or ASCII and widening stops at ASCII, so
+            // every range falls on character boundaries.
+            out.push_str(text.get(last..start).unwrap_or_default());
+            out.push_str(MASK);
+            last = end;
+        }
+        out.push_str(text.get(last..).unwrap_or_default());
+        mask_card_numbers(&out)
     }
 
     /// Redacts every string of a JSON value in place.
@@ -73,130 +193,44 @@ impl Redactor {
     }
 }
 
-/// Digit groups separated by single spaces or dashes: candidates for card numbers.
-static DIGIT_RUNS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\d+(?:[ -]\d+)*").ok());
-
-/// Whether a string of ASCII digits passes the Luhn check.
-fn luhn(digits: &[u8]) -> bool {
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            let d = u32::from(d - b'0');
-            if i % 2 == 1 { if d > 4 { d * 2 - 9 } else { d * 2 } } else { d }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+/// A character of base64, either alphabet (padding aside).
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
-/// Masks every card number in a text: a run of 13 to 19 digits, optionally
-/// grouped by single spaces or dashes, that passes the Luhn check, becomes
-/// `***` followed by its last four digits (`***1111`, the most PCI DSS allows
-/// to display). Within a longer run of groups (a card number followed by a
-/// year, say) every Luhn-valid stretch of whole groups is masked. The price:
-/// a 13–19 digit number that is not a card (a millisecond timestamp, an id)
-/// is masked when it happens to pass the check, one time in ten.
-pub fn mask_card_numbers(text: &str) -> String {
-    let Some(re) = DIGIT_RUNS.as_ref() else { return text.to_string() };
-    if !text.bytes().any(|b| b.is_ascii_digit()) {
-        return text.to_string();
+/// The text scrubbed of every secret this process knows (and card numbers).
+pub fn scrub(text: &str) -> String {
+    match KNOWN.read() {
+        Ok(known) => known.redact(text),
+        Err(_) => mask_card_numbers(text),
     }
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    for m in re.find_iter(text) {
-        // Groups of the run as (start, end) byte offsets into `text`.
-        let mut groups = Vec::new();
-        let mut start = None;
-        for (i, b) in m.as_str().bytes().enumerate() {
-            match (b.is_ascii_digit(), start) {
-                (true, None) => start = Some(i),
-                (false, Some(s)) => {
-                    groups.push((m.start() + s, m.start() + i));
-                    start = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some(s) = start {
-            groups.push((m.start() + s, m.end()));
-        }
-        let mut i = 0;
-        while i < groups.len() {
-            // The groups from `i` that fit in 19 digits: a card number is never
-            // longer, so a long run of groups costs linear time, not cubic.
-            let mut digits: Vec<u8> = Vec::with_capacity(19);
-            let mut ends = Vec::new();
-            for (j, &(a, b)) in groups.iter().enumerate().skip(i) {
-                if digits.len() + (b - a) > 19 {
-                    break;
-                }
-                digits.extend_from_slice(&text.as_bytes()[a..b]);
-                ends.push((j, digits.len()));
-            }
-            // The longest stretch of whole groups that is a card number.
-            let found = ends.iter().rev().find_map(|&(j, len)| {
-                ((13..=19).contains(&len) && luhn(&digits[..len])).then(|| (j, digits[..len].to_vec()))
-            });
-            match found {
-                Some((j, digits)) => {
-                    out.push_str(&text[last..groups[i].0]);
-                    out.push_str(MASK);
-                    out.push_str(&String::from_utf8_lossy(&digits[digits.len() - 4..]));
-                    last = groups[j].1;
-                    i = j + 1;
-                }
-                None => i += 1,
-            }
-        }
-    }
-    out.push_str(&text[last..]);
-    out
 }
+
+/// At most `max_chars` characters of `text`, scrubbed first (see [`scrub`]):
+/// an excerpt never holds the start or the end of a secret it cut in half.
+/// Only as much of the text as a secret or card number crossing the cut can
+/// reach is scrubbed, so a long body costs no more than its excerpt.
+pub fn cut(text: &str, max_chars: usize) -> String {
+    let reach = KNOWN.read().map(|k| k.longest()).unwrap_or(0).max(CARD_REACH);
+    let window = match text.char_indices().nth(max_chars + reach) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    };
+    let clean = scrub(window);
+    match clean.char_indices().nth(max_chars) {
+        Some((at, _)) => clean[..at].to_string(),
+        None => clean,
+    }
+}
+
+/// How far past a cut a card number that crosses it can reach: 19 digits
+/// and the spaces or dashes between their groups.
+const CARD_REACH: usize = 40;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masks_luhn_valid_card_numbers_plain_spaced_and_dashed() {
-        assert_eq!(mask_card_numbers("pan 4111111111111111."), "pan ***1111.");
-        assert_eq!(mask_card_numbers("{\"pan\":\"5555 5555 5555 4444\"}"), "{\"pan\":\"***4444\"}");
-        assert_eq!(mask_card_numbers("4000-0566-5566-5556 ok"), "***5556 ok");
-        // 13 (old Visa) and 19 digits.
-        assert_eq!(mask_card_numbers("4222222222222"), "***2222");
-        assert_eq!(mask_card_numbers("6011000990139424"), "***9424");
-    }
-
-    #[test]
-    fn leaves_non_cards_alone() {
-        // Fails the Luhn check.
-        assert_eq!(mask_card_numbers("4111111111111112"), "4111111111111112");
-        // Too short, too long, dates, phone numbers, amounts.
-        assert_eq!(mask_card_numbers("411111111111"), "411111111111");
-        assert_eq!(mask_card_numbers("41111111111111111111"), "41111111111111111111");
-        assert_eq!(
-            mask_card_numbers("2026-11-21 +1 415 555 0100 took 1250 ms"),
-            "2026-11-21 +1 415 555 0100 took 1250 ms"
-        );
-        assert_eq!(mask_card_numbers("no digits"), "no digits");
-    }
-
-    #[test]
-    fn a_card_number_next_to_other_groups_is_still_masked() {
-        assert_eq!(mask_card_numbers("4111 1111 1111 1111 2029"), "***1111 2029");
-        assert_eq!(mask_card_numbers("12 4111111111111111"), "12 ***1111");
-    }
-
-    #[test]
-    fn a_long_run_of_digit_groups_is_scanned_in_linear_time_and_still_masked() {
-        // 100,000 one-digit groups, then a card: cubic scanning never ended here.
-        let mut text = "5 ".repeat(100_000);
-        text.push_str("5, card 4111 1111 1111 1111");
-        let out = mask_card_numbers(&text);
-        assert!(out.ends_with("***1111"), "{}", &out[out.len() - 40..]);
-        assert!(!out.contains("4111"));
-    }
+    use base64::Engine;
 
     #[test]
     fn the_redactor_masks_card_numbers_without_any_secret() {
@@ -209,5 +243,58 @@ mod tests {
         r.add(&SecretString::from("canary-123"));
         r.add(&SecretString::from("ab"));
         assert_eq!(r.redact("x canary-123 y canary-123 ab"), "x *** y *** ab");
+    }
+
+    #[test]
+    fn every_encoding_of_a_secret_is_masked() {
+        let secret = "pa\"ss/w+rd%Canary\\7";
+        let mut r = Redactor::new();
+        r.add(&SecretString::from(secret));
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let url_safe = |s: &str| base64::engine::general_purpose::URL_SAFE.encode(s);
+        let echoes = [
+            format!("raw {secret} end"),
+            format!("Authorization: Basic {} end", b64(&format!("user:{secret}"))),
+            format!("Authorization: Basic {} end", b64(&format!("us:{secret}"))),
+            format!("Authorization: Basic {} end", b64(&format!("u:{secret}"))),
+            format!("token={} end", url_safe(&format!("x{secret}"))),
+            format!("json {} end", serde_json::to_string(secret).expect("json")),
+            format!("query ?s={} end", String::from_utf8_lossy(&forms::percent(secret.as_bytes(), true))),
+            format!("query ?s={} end", String::from_utf8_lossy(&forms::percent(secret.as_bytes(), false))),
+        ];
+        for echo in echoes {
+            let out = r.redact(&echo);
+            assert!(out.ends_with(" end") && out.contains(MASK), "{echo} -> {out}");
+            // Nothing of the encoded value is left: the whole base64 word goes.
+            assert!(!out.contains("dXNlcj") && !out.contains("Canary"), "{echo} -> {out}");
+        }
+        assert_eq!(
+            r.redact(&format!("Authorization: Basic {}", b64(&format!("user:{secret}")))),
+            "Authorization: Basic ***"
+        );
+    }
+
+    #[test]
+    fn the_documented_parts_of_a_composite_key_are_masked_alone() {
+        let mut r = Redactor::new();
+        let credential = SecretString::from("acc_abc123_key_xyz789secret_kid_def456");
+        r.add_parts(&credential, "{account_id}_{api_key}_{api_key_id}", &|n| {
+            (n == "account_id").then(|| "acc_abc123".to_string())
+        });
+        assert_eq!(r.redact("echo key_xyz789secret alone"), "echo *** alone");
+        assert_eq!(r.redact("ApiKey acc_abc123_key_xyz789secret_kid_def456"), "ApiKey ***");
+        assert_eq!(r.redact("account acc_abc123 is not secret"), "account acc_abc123 is not secret");
+    }
+
+    #[test]
+    fn a_cut_never_leaves_half_a_secret() {
+        let mut r = Redactor::new();
+        r.add(&SecretString::from("cut-canary-0123456789"));
+        let text = "0123456789 cut-canary-0123456789 tail";
+        // Cut first, then redacted: half the secret survives.
+        let naive: String = r.redact(&text.chars().take(25).collect::<String>());
+        assert!(naive.contains("cut-canary-01"), "{naive}");
+        assert_eq!(cut(text, 25), "0123456789 *** tail");
+        assert_eq!(cut(text, 12), "0123456789 *");
     }
 }

@@ -8,6 +8,11 @@
 //! A [`Stopper`] listens from the moment it is made: make it before starting
 //! anything that must be cleaned up, and keep it until the end, so no signal
 //! arrives unheard between two listeners.
+//!
+//! One thing is never cut by a signal: a one-time key exchange between its
+//! request and the answer on disk. A command stopped by a signal first calls
+//! [`crate::apikey::inflight::settle`] (waiting for that, or for the signal to
+//! come again) and says what each exchange sent and kept, then cleans up.
 
 use std::fmt;
 

@@ -23,6 +23,23 @@ pub struct Found {
     pub configured: bool,
 }
 
+impl Found {
+    /// What in the key or its id is not printable text (a control character
+    /// such as ESC, CR or LF, which a terminal would act on and no HTTP header
+    /// can carry), named without the value; `None` when all is printable.
+    pub(super) fn unprintable(&self) -> Option<&'static str> {
+        let chars = self.api_key.chars().chain(self.api_key_id.chars());
+        chars
+            .filter(|c| c.is_control())
+            .map(|c| match c {
+                '\u{1b}' => "an escape character (ESC)",
+                '\r' | '\n' => "a line break (CR or LF)",
+                _ => "a control character",
+            })
+            .next()
+    }
+}
+
 /// Shows where the key was found, never the key.
 impl std::fmt::Debug for Found {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

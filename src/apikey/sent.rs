@@ -27,8 +27,9 @@ pub struct SentRequest {
     pub duration_ms: u64,
 }
 
-/// Where each request goes once answered or failed: called at once, so a run
-/// cut off later still holds every request made before.
+/// Where each request goes once answered or failed: called as soon as the
+/// exchange has its record, so a run cut off later still holds every request
+/// made before.
 pub type Recorder<'a> = &'a (dyn Fn(SentRequest) + Sync);
 
 /// Withheld bodies, with the reason.
@@ -55,15 +56,14 @@ const PLAIN_HEADERS: &[&str] = &[
 ];
 
 /// A request on its way and what will be recorded of it.
-pub(super) struct Sending<'a> {
-    record: Recorder<'a>,
+pub(super) struct Sending {
     sent: SentRequest,
     started: Instant,
 }
 
-impl<'a> Sending<'a> {
+impl Sending {
     /// Starts timing `request` (its headers masked now).
-    pub(super) fn start(record: Recorder<'a>, request: &reqwest::Request, body: Option<&'static str>) -> Self {
+    pub(super) fn start(request: &reqwest::Request, body: Option<&'static str>) -> Self {
         let sent = SentRequest {
             method: request.method().to_string(),
             url: request.url().to_string(),
@@ -75,7 +75,7 @@ impl<'a> Sending<'a> {
             error: None,
             duration_ms: 0,
         };
-        Sending { record, sent, started: Instant::now() }
+        Sending { sent, started: Instant::now() }
     }
 
     /// Notes the answer's status and headers.
@@ -96,13 +96,13 @@ impl<'a> Sending<'a> {
         }
     }
 
-    /// Records the request: answered (with the note that replaces its body) or failed.
-    pub(super) fn finish(mut self, outcome: Result<&'static str, String>) {
+    /// The record of the request: answered (with the note that replaces its body) or failed.
+    pub(super) fn finish(mut self, outcome: Result<&'static str, String>) -> SentRequest {
         match outcome {
             Ok(body) => self.sent.response_body = Some(body),
             Err(why) => self.sent.error = Some(why),
         }
         self.sent.duration_ms = self.started.elapsed().as_millis() as u64;
-        (self.record)(self.sent);
+        self.sent
     }
 }

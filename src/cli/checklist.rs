@@ -33,6 +33,9 @@ pub struct ChecklistArgs {
     /// Tick automated items from this JSON report (`--format json`, schema 1) instead of running the probes.
     #[arg(long, value_name = "REPORT.json")]
     from: Option<PathBuf>,
+    /// Also tick the items a `golive observe` run proves, from its JSON report (or evidence folder).
+    #[arg(long, value_name = "REPORT.json")]
+    observed: Option<PathBuf>,
 }
 
 /// What the run said about one probe.
@@ -67,7 +70,15 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             (packs, report)
         }
     };
-    let text = render(&packs, &results(&report), &args.target.env, &report);
+    let mut found = results(&report);
+    let packs = match &args.observed {
+        Some(path) => {
+            let observed = read_report(&super::observe::observed_report(path), &args.target.env)?;
+            super::observe::tick_observed(packs, &mut found, &observed)
+        }
+        None => packs,
+    };
+    let text = render(&packs, &found, &args.target.env, &report);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(text.as_bytes())
         && e.kind() != std::io::ErrorKind::BrokenPipe

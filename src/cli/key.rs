@@ -8,15 +8,17 @@ use clap::{Args, Subcommand};
 use secrecy::SecretString;
 
 use super::EnvArgs;
-use super::targets::resolve;
+use super::targets::{Resolved, resolve};
+use crate::apikey::inflight;
 use crate::apikey::{
-    ExchangeError, ExchangeInput, FailureKind, TemporalKeyAge, answer_path, exchange, temporal_key_age,
+    ExchangeError, ExchangeInput, FailureKind, TemporalKeyAge, check_free, exchange, temporal_key_age,
 };
 use crate::config::{ConfigError, DEMO_ENV, SecretRef};
 use crate::exit;
 use crate::net::Clients;
 use crate::probe::{ProbeKind, inputs};
-use crate::signals::Stopper;
+use crate::report::text::terminal;
+use crate::signals::{Stop, Stopper};
 
 /// `golive key` subcommands.
 #[derive(Debug, Subcommand)]
@@ -51,27 +53,60 @@ pub struct ExchangeArgs {
 }
 
 /// Runs a `golive key` subcommand.
+///
+/// SIGINT, SIGTERM and SIGHUP before the request stop the command with
+/// nothing sent. Once the request is on its way they are held: golive waits
+/// until the partner's answer is on disk (a second signal stops at once,
+/// keeping what has arrived), then says what was sent, what was kept and
+/// where. The demo's fakes and their folder go away after that.
 pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
     let KeyCommand::Exchange(args) = cmd;
-    if args.target.env != DEMO_ENV {
-        return exchange_once(args).await;
-    }
-    // The demo's fakes and their folder go away on SIGINT, SIGTERM or SIGHUP
-    // too. (A real exchange keeps the default: golive adds no handler that
-    // could abandon it between the request and the key file.)
     let mut stopper = Stopper::new();
-    tokio::select! {
-        code = exchange_once(args) => code,
-        signal = stopper.stopped() => {
-            eprintln!("golive: stopped by {signal}; the demo's fakes were stopped and their folder removed");
-            Ok(signal.exit_code())
-        }
+    let demo = args.target.env == DEMO_ENV;
+    let resolved = tokio::select! {
+        resolved = resolve(&args.target) => resolved?,
+        signal = stopper.stopped() => return Ok(stopped(signal, &mut stopper, demo).await),
+    };
+    let code = tokio::select! {
+        code = exchange_once(&args, &resolved) => code,
+        signal = stopper.stopped() => Ok(stopped(signal, &mut stopper, demo).await),
+    };
+    // The demo's fakes (and their folder) go only after the exchange's files.
+    drop(resolved);
+    code
+}
+
+/// What a signal does to an exchange: held until the answer is on disk, then
+/// what happened is said; the exit code is 128 + the signal's number.
+async fn stopped(signal: Stop, stopper: &mut Stopper, demo: bool) -> u8 {
+    let notes = hold_exchanges(signal, stopper).await;
+    let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
+    if notes.is_empty() && !inflight::any_sent() {
+        eprintln!("golive: stopped by {signal}; nothing was sent{fakes}");
+    } else {
+        eprintln!("golive: stopped by {signal}{fakes}");
     }
+    for note in notes {
+        eprintln!("golive: {note}");
+    }
+    signal.exit_code()
+}
+
+/// After `signal`: says which key exchanges are in flight, waits until their
+/// answers are on disk (or the signal comes again), and returns what each
+/// exchange of the process did. Call it before anything is cleaned up.
+pub async fn hold_exchanges(signal: Stop, stopper: &mut Stopper) -> Vec<String> {
+    for busy in inflight::busy() {
+        eprintln!("golive: {signal}: {busy}");
+    }
+    inflight::settle(async {
+        stopper.stopped().await;
+    })
+    .await
 }
 
 /// `golive key exchange` itself.
-async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
-    let resolved = resolve(&args.target).await?;
+async fn exchange_once(args: &ExchangeArgs, resolved: &Resolved) -> Result<u8, ConfigError> {
     // The demo writes into the fakes' private folder, removed when golive
     // exits (the key works only with those fakes): it names no file there.
     let temporary = resolved.fakes.is_some() && args.out.is_none();
@@ -95,21 +130,8 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
         .clone()
         .or_else(|| env.input_path(&names.key_file).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from(format!("{account}.permanent-api-key")));
-    if std::fs::symlink_metadata(&out).is_ok() {
-        return Err(ConfigError::usage(format!(
-            "{} exists already; golive never overwrites a key file",
-            out.display()
-        ))
-        .help("choose another --out; nothing was sent"));
-    }
-    let answer = answer_path(&out);
-    if std::fs::symlink_metadata(&answer).is_ok() {
-        return Err(ConfigError::usage(format!(
-            "{} exists already: it may hold the permanent key of an earlier exchange, and golive never overwrites it",
-            answer.display()
-        ))
-        .help("store what it holds safely and move it away, or choose another --out; nothing was sent"));
-    }
+    // Before the secret or a confirmation is asked for: a file in the way stops it.
+    check_free(&out).map_err(|e| ConfigError::usage(e.to_string()))?;
     // The key's age before anything else is asked: an expired key cannot be exchanged.
     match temporal_key_age(env, spec) {
         TemporalKeyAge::Expired { issued_at, expired_at, valid_days } => {
@@ -122,7 +144,7 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
             }
         }
     }
-    let secret = secret(&args, env.input_secret(&names.secret).map(|s| &s.value), &names.secret)?;
+    let secret = secret(args, env.input_secret(&names.secret).map(|s| &s.value), &names.secret).await?;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !args.yes {
         if !interactive {
@@ -130,8 +152,13 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
                 .help("pass --yes to confirm without a terminal (CI)"));
         }
         eprint!("Exchange the temporal key of account {account} now? It works only once. [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
+        // Off the runtime's threads, so a signal still ends the command while it waits.
+        let answer = blocking(|| {
+            let mut answer = String::new();
+            std::io::stdin().read_line(&mut answer).map(|_| answer)
+        })
+        .await
+        .unwrap_or_default();
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             eprintln!("golive: nothing was sent");
             return Ok(exit::USAGE);
@@ -159,30 +186,36 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
     };
     match exchange(input).await {
         Ok(done) if temporary => {
-            println!(
-                "The temporal key was exchanged with the demo's fakes. The permanent credential and the raw answer were written to the fakes' temporary folder, which is removed when golive exits: the key works only with these fakes, which stop too."
+            say(
+                "The temporal key was exchanged with the demo's fakes. The permanent credential and the raw answer were written to the fakes' temporary folder, which is removed when golive exits: the key works only with these fakes, which stop too.",
             );
-            println!(
-                "With a real environment, they go to a new 0600 file (permanent_key_file or --out) and to <key file>.answer, which stay; pass --out PATH to keep the demo's."
+            say(
+                "With a real environment, they go to a new 0600 file (permanent_key_file or --out) and to <key file>.answer, which stay; pass --out PATH to keep the demo's.",
             );
             report_exchanged(&done)
         }
         Ok(done) => {
-            println!(
+            say(&format!(
                 "The temporal key was exchanged. The permanent credential is in {} (mode 0600).",
                 done.out.display()
-            );
+            ));
             match &done.answer {
-                Ok(at) => println!(
+                Ok(at) => say(&format!(
                     "The partner's raw answer is in {} (mode 0600): it holds the key too, and its id, which key rotation needs. Store both files in your secrets manager, then delete them.",
                     at.display()
-                ),
-                Err(why) => eprintln!("golive: warning: the partner's raw answer could not be saved ({why})"),
+                )),
+                Err(why) => {
+                    eprintln!("golive: warning: the partner's raw answer could not be saved ({})", terminal(why))
+                }
+            }
+            if let Some(why) = &done.answer_moved {
+                eprintln!("golive: warning: the raw answer is not beside the key file: {}", terminal(why));
             }
             report_exchanged(&done)
         }
         Err(e) => {
-            eprintln!("golive: {e}");
+            // The partner's message is remote bytes: never raw to a terminal.
+            eprintln!("golive: {}", terminal(&e.to_string()));
             Ok(match e.kind() {
                 FailureKind::NotSent => exit::USAGE,
                 FailureKind::NoVerdict => exit::ERROR,
@@ -196,15 +229,15 @@ async fn exchange_once(args: ExchangeArgs) -> Result<u8, ConfigError> {
 /// header's shape, and whether the new key works; the exit code.
 fn report_exchanged(done: &crate::apikey::Exchanged) -> Result<u8, ConfigError> {
     if !done.found.configured {
-        println!("The key was found at {}, not where the pack's key_path and key_id_path point.", done.found.at);
+        say(&format!("The key was found at {}, not where the pack's key_path and key_id_path point.", done.found.at));
     }
-    println!("Header shape: {}", done.header_shape);
+    say(&format!("Header shape: {}", done.header_shape));
     if let Some(w) = &done.state_warning {
         eprintln!("golive: warning: the secret history was not updated: {w}");
     }
     match &done.verified {
         Ok(s) if (200..300).contains(s) => {
-            println!("Verified: an authenticated read with the new key answered {s}.");
+            say(&format!("Verified: an authenticated read with the new key answered {s}."));
             Ok(exit::OK)
         }
         Ok(s) => {
@@ -214,14 +247,30 @@ fn report_exchanged(done: &crate::apikey::Exchanged) -> Result<u8, ConfigError> 
             Ok(exit::FAIL)
         }
         Err(e) => {
-            eprintln!("golive: the new key could not be verified ({e}); keep the key file");
+            eprintln!("golive: the new key could not be verified ({}); keep the key file", terminal(e));
             Ok(exit::ERROR)
         }
     }
 }
 
+/// A line on stdout; a closed stdout (`| head`) loses it and nothing else:
+/// the key is on disk already.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// Runs a blocking read (a prompt) off the runtime's threads.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> std::io::Result<T> + Send + 'static) -> std::io::Result<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+}
+
 /// The chosen secret: from a flag's reference, the environment, or a prompt.
-fn secret(args: &ExchangeArgs, configured: Option<&SecretString>, name: &str) -> Result<SecretString, ConfigError> {
+async fn secret(
+    args: &ExchangeArgs,
+    configured: Option<&SecretString>,
+    name: &str,
+) -> Result<SecretString, ConfigError> {
     let from_ref = |r: SecretRef| r.resolve().map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")));
     if let Some(var) = &args.secret_env {
         return from_ref(SecretRef::Env(var.clone()));
@@ -237,10 +286,13 @@ fn secret(args: &ExchangeArgs, configured: Option<&SecretString>, name: &str) ->
             "pass --secret-env VAR or --secret-file PATH, or set {name} in golive.toml (a prompt needs a terminal)"
         )));
     }
-    let first = rpassword::prompt_password("Secret for the account (not shown): ")
-        .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))?;
-    let again = rpassword::prompt_password("Again: ")
-        .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))?;
+    let prompt = |text: &'static str| async move {
+        blocking(move || rpassword::prompt_password(text))
+            .await
+            .map_err(|e| ConfigError::usage(format!("cannot read the secret: {e}")))
+    };
+    let first = prompt("Secret for the account (not shown): ").await?;
+    let again = prompt("Again: ").await?;
     if first != again {
         return Err(ConfigError::usage("the two secrets differ; nothing was sent"));
     }

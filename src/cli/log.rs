@@ -4,6 +4,9 @@
 //! Off by default, so reports stay clean. Log events never carry a secret
 //! value: they name probes, hosts, phases and classes, and sensitive header
 //! values are marked as such before any request is built.
+//!
+//! A closed or failing stderr loses log lines and nothing else: the writer is
+//! [`crate::stderr::Quiet`] and the subscriber's own error report is off.
 
 use tracing_subscriber::EnvFilter;
 
@@ -26,7 +29,8 @@ pub fn init(verbosity: u8) {
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(crate::stderr::Quiet)
+        .log_internal_errors(false)
         .with_ansi(super::stderr_colour())
         .with_target(true)
         .try_init();

@@ -15,6 +15,7 @@ mod key;
 mod list;
 pub mod log;
 mod man;
+mod observe;
 mod report;
 mod schema;
 mod serve;
@@ -87,6 +88,8 @@ enum Command {
     Alerts(alerts::AlertsArgs),
     /// Print a Grafana dashboard (JSON) for `golive serve`'s metrics: status, duration, certificate days left, egress.
     Dashboard(dashboard::DashboardArgs),
+    /// Run your own command behind a recording front that injects the partner's documented failures, and judge what it did.
+    Observe(observe::ObserveArgs),
     /// Work with JSON reports: merge the reports of several egress networks.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -200,7 +203,7 @@ pub fn main() -> u8 {
 
 /// Runs golive with the given arguments and returns the exit code.
 pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
-    quiet_panics();
+    crate::stderr::install_panic_hook();
     let parsed = compact_help(Cli::command())
         .try_get_matches_from(args)
         .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
@@ -240,6 +243,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
             Command::Dashboard(args) => dashboard::run(args),
+            Command::Observe(args) => observe::run(args).await,
             Command::Report(command) => report::run(command),
             Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => {
@@ -275,21 +279,6 @@ fn colour_for(auto: anstream::ColorChoice) -> bool {
         ColorChoice::Never => false,
         ColorChoice::Auto => auto != anstream::ColorChoice::Never,
     }
-}
-
-/// A panic prints one line, never a stack trace; probe panics are also reported
-/// as `error` by the runner.
-fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("golive: internal error: {msg}{at} (please report it)");
-    }));
 }
 
 /// The error for `--scenario` or `--variant` (`option`) without `--env demo`.

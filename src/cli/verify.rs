@@ -70,6 +70,10 @@ pub struct VerifyArgs {
     /// report, request/handshake trace, state transitions, environment, SHA-256 manifest.
     #[arg(long, value_name = "DIR", conflicts_with = "watch")]
     evidence: Option<PathBuf>,
+    /// The Ed25519 key (PKCS#8 PEM) that signs the evidence manifest; made on first use
+    /// [default: $GOLIVE_EVIDENCE_KEY, else evidence-ed25519.pem beside the state file].
+    #[arg(long, value_name = "PATH", requires = "evidence")]
+    evidence_key: Option<PathBuf>,
     /// Repeat the probes every DUR (e.g. 60s) and end with a summary of the whole watch:
     /// pass rates, first failures, flaps, 403/4xx/5xx spikes. Ctrl-C ends it.
     #[arg(long, value_name = "DUR", value_parser = parse_duration)]
@@ -126,26 +130,51 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         };
         return super::watch::run(&plan, &opts, watch, &how, stop, fail_on_warn).await;
     }
-    if let Some(dir) = &args.evidence {
-        evidence::prepare(dir).map_err(super::evidence::usage)?;
-    }
+    let signer = match &args.evidence {
+        Some(dir) => {
+            let key = args.evidence_key.clone().unwrap_or_else(evidence::sign::default_key_path);
+            let signer = evidence::prepare(dir, &key).map_err(super::evidence::usage)?;
+            super::evidence::announce_new_key(&signer);
+            Some(signer)
+        }
+        None => None,
+    };
     let progress = Progress::new(!args.no_progress && args.format == Format::Human);
     let mut on_event = |event: runner::RunEvent<'_>| progress.on_event(&event);
     let mut summary = tokio::select! {
         summary = runner::run(&plan, &opts, &mut on_event) => summary,
         signal = stopper.stopped() => {
             progress.clear();
+            // A key exchange in flight saves its answer first; the fakes go after.
+            let notes = super::key::hold_exchanges(signal, &mut stopper).await;
             drop(resolved.fakes);
-            return Ok(stopped(signal, "during the run; no report was written", demo));
+            let code = stopped(signal, "during the run; no report was written", demo);
+            for note in notes {
+                eprintln!("golive: {note}");
+            }
+            return Ok(code);
         }
     };
     drop(resolved.fakes);
     summary.egress = args.egress;
-    // The run happened: an output that cannot be written is named, and the
-    // verdict stays in the exit code (exit::OUTPUT only when all passed).
-    let mut lost = write_reports(&summary, &args.report);
-    if let Some(dir) = &args.evidence {
-        match evidence::write(dir, &summary, &plan) {
+    let evidence = args.evidence.as_deref().zip(signer.as_ref()).map(|(dir, signer)| (dir, &plan, signer));
+    Ok(deliver(&summary, args.format, &args.report, evidence, fail_on_warn))
+}
+
+/// Writes a finished run's outputs (`--report` files, the evidence, stdout)
+/// and returns its exit code. The run happened: an output that cannot be
+/// written is named, and the verdict stays in the exit code (exit::OUTPUT
+/// only when all passed).
+pub(super) fn deliver(
+    summary: &RunSummary,
+    format: Format,
+    reports: &[ReportTarget],
+    evidence: Option<(&std::path::Path, &Plan, &evidence::sign::Signer)>,
+    fail_on_warn: bool,
+) -> u8 {
+    let mut lost = write_reports(summary, reports);
+    if let Some((dir, plan, signer)) = evidence {
+        match evidence::write(dir, summary, plan, signer) {
             Ok(written) => eprintln!(
                 "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
                 dir.display(),
@@ -160,17 +189,17 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         }
     }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = args.format.render(&summary, &mut stdout, super::stdout_colour())
+    if let Err(e) = format.render(summary, &mut stdout, super::stdout_colour())
         && e.kind() != std::io::ErrorKind::BrokenPipe
     {
         eprintln!("golive: cannot write the report to stdout: {e}");
         lost = true;
     }
-    Ok(exit::with_lost_outputs(exit::for_summary(&summary, fail_on_warn), lost))
+    exit::with_lost_outputs(exit::for_summary(summary, fail_on_warn), lost)
 }
 
 /// The exit code of a run stopped by a signal (128 + its number), said on stderr.
-fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
+pub(super) fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
     let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
     eprintln!("golive: stopped by {signal} {when}{fakes}");
     signal.exit_code()

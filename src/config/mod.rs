@@ -11,6 +11,8 @@ pub mod error;
 pub mod facts;
 pub mod interpolate;
 pub mod matcher;
+pub mod observe;
+pub mod observe_rules;
 pub mod pack;
 pub mod raw;
 pub mod schema;

@@ -67,6 +67,15 @@ pub(super) struct RawPack {
     /// Every item of the runbook: automated (by a probe) or manual (by an owner).
     #[serde(default)]
     coverage: Vec<RawCoverage>,
+    /// `golive observe`: what its front records and the variables the command gets.
+    observe: Option<super::observe::RawObserve>,
+    /// `golive observe`: the partner's documented failures it can inject.
+    #[serde(default)]
+    fault: Vec<super::observe::RawFault>,
+    /// `golive observe`: what the client must do about them, judged on the recorded traffic.
+    #[serde(default)]
+    #[schemars(with = "Vec<super::observe::RawRule>")]
+    rule: Vec<Spanned<super::observe::RawRule>>,
 }
 
 /// The `[pack]` table.
@@ -279,6 +288,8 @@ pub struct Pack {
     /// Whether every partner fact must say its basis (the built-in packs, or
     /// `require_basis = true`); checked at load.
     pub require_basis: bool,
+    /// What `golive observe` injects, records and judges.
+    pub observe: super::observe::ObservePack,
 }
 
 /// Loads a pack by built-in name or path. `from` is the configuration file and
@@ -350,6 +361,7 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
         return Err(ConfigError::in_file(&file.path, format!("[masking] paths: `{p}` is not a JSONPath"))
             .help("write paths like \"$.code\" or \"$.items[*].token\" (RFC 9535)"));
     }
+    let observe = super::observe::check(&file, raw.observe, raw.fault, raw.rule, &seen, &coverage)?;
     let inputs = inputs(&file, raw.inputs, raw.key_exchange.as_ref())?;
     let schemes = schemes(&file, raw.schemes)?;
     let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
@@ -377,6 +389,7 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
         sha256,
         watch,
         require_basis,
+        observe,
     })
 }
 

@@ -1,8 +1,9 @@
 //! The evidence folder for a partner's auditor (`golive verify --evidence DIR`)
 //! and its check (`golive evidence verify DIR`).
 //!
-//! One run writes six files, each through a temporary name and a rename, the
-//! manifest last:
+//! One run writes seven files, each private (0600, in a 0700 folder: they hold
+//! full traces) and through a temporary name and a rename, the manifest and
+//! its signature last:
 //!
 //! | file | holds |
 //! |---|---|
@@ -12,16 +13,19 @@
 //! | `report.html` | the report as one self-contained HTML page (`--report html`), for the auditor to look at |
 //! | `environment.json` | golive version, packs (name, sha256, source), the environments with secrets shown as their references (`{ env = "VAR" }`), OS, architecture, the clock |
 //! | `MANIFEST.sha256` | the SHA-256 of every other file, as `sha256sum` prints them, so `sha256sum -c MANIFEST.sha256` checks it |
+//! | `MANIFEST.sig` | the manifest's Ed25519 signature and the public key that made it (see [`sign`]) |
 //!
 //! Every string written goes through the plan's [`crate::redact::Redactor`]
-//! again and through [`crate::redact::mask_card_numbers`], even though the
-//! runner has redacted the report already: evidence leaves the building.
+//! again (secrets in every form, card numbers), even though the runner has
+//! redacted the report already: evidence leaves the building.
 //! What this module does not do: run probes (see [`crate::runner`]) or print.
 
 pub mod manifest;
+pub mod sign;
 mod verify;
 mod write;
 
+pub use sign::{SIGNATURE, Signer};
 pub use verify::{Problem, VerifyReport, verify};
 pub use write::{Written, prepare, write};
 

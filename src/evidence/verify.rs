@@ -1,10 +1,15 @@
-//! Checking an evidence folder: the manifest's hashes, that every expected file
-//! is listed and no unlisted file was added, and that every file parses.
+//! Checking an evidence folder: the manifest's signature by a trusted key,
+//! the manifest's hashes, that every expected file is listed and no unlisted
+//! file was added, and that every file parses.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use super::sign::{self, Checked, SIGNATURE};
 use super::{EvidenceError, FILES, MANIFEST, manifest};
+
+/// Lines of a damaged manifest named one by one; the rest are counted.
+const BAD_LINES_SHOWN: usize = 5;
 
 /// Something wrong with one file of an evidence folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +23,10 @@ pub struct Problem {
 /// The outcome of checking a folder that is an evidence folder.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerifyReport {
-    /// Files whose hash matched and which parsed, in manifest order.
+    /// The key whose valid signature the manifest carries, trusted or not.
+    pub signed_by: Option<String>,
+    /// Files whose hash matched and which parsed, in manifest order (the
+    /// signature first, when it is valid and by the trusted key).
     pub ok: Vec<String>,
     /// Everything wrong, in manifest order, then unlisted files.
     pub problems: Vec<Problem>,
@@ -30,10 +38,12 @@ impl VerifyReport {
     }
 }
 
-/// Checks the evidence folder `dir`. An error means it is not one at all
-/// (missing, not a folder, no manifest); problems in the report mean it was
-/// changed or damaged.
-pub fn verify(dir: &Path) -> Result<VerifyReport, EvidenceError> {
+/// Checks the evidence folder `dir`, trusting the signature of the public key
+/// `trusted` only (none: a valid signature proves nothing about its signer,
+/// which is a problem too). An error means it is not an evidence folder at
+/// all (missing, not a folder, no manifest); problems in the report mean it
+/// was changed, damaged or cannot be shown to be intact.
+pub fn verify(dir: &Path, trusted: Option<&[u8]>) -> Result<VerifyReport, EvidenceError> {
     let shown = dir.display();
     if !dir.is_dir() {
         let what = if dir.exists() { "is not a folder" } else { "does not exist" };
@@ -49,13 +59,26 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, EvidenceError> {
             "pass the folder that `golive verify --evidence DIR` wrote",
         ));
     }
-    let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+    let bytes = std::fs::read(&manifest_path).map_err(|e| {
         EvidenceError::new(format!("cannot read {}: {e}", manifest_path.display()), "check its permissions")
     })?;
     let mut report = VerifyReport::default();
+    signature(dir, &bytes, trusted, &mut report);
+    // A manifest that is not text was changed or replaced: a problem, not an unreadable folder.
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(e) => {
+            report.problem(MANIFEST, format!("is not UTF-8 text ({e}): it was changed or replaced"));
+            String::from_utf8_lossy(&bytes)
+        }
+    };
     let (entries, bad_lines) = manifest::parse(&text);
-    for (line, why) in bad_lines {
+    let more = bad_lines.len().saturating_sub(BAD_LINES_SHOWN);
+    for (line, why) in bad_lines.into_iter().take(BAD_LINES_SHOWN) {
         report.problem(MANIFEST, format!("line {line} {why}"));
+    }
+    if more > 0 {
+        report.problem(MANIFEST, format!("and {more} more lines like these"));
     }
     let mut listed: BTreeSet<String> = BTreeSet::new();
     for entry in &entries {
@@ -102,13 +125,43 @@ pub fn verify(dir: &Path) -> Result<VerifyReport, EvidenceError> {
     let mut unlisted: Vec<String> = present
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| name != MANIFEST && !listed.contains(name))
+        .filter(|name| name != MANIFEST && name != SIGNATURE && !listed.contains(name))
         .collect();
     unlisted.sort();
     for name in unlisted {
         report.problem(&name, format!("is not listed in {MANIFEST}: it was added after the evidence was written"));
     }
     Ok(report)
+}
+
+/// Checks `MANIFEST.sig` against the manifest's bytes and the trusted key.
+fn signature(dir: &Path, manifest: &[u8], trusted: Option<&[u8]>, report: &mut VerifyReport) {
+    let file = match std::fs::read(dir.join(SIGNATURE)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return report
+                .problem(SIGNATURE, "is missing: nothing proves who wrote the manifest or that it was not recomputed");
+        }
+        Err(e) => return report.problem(SIGNATURE, format!("cannot be read: {e}")),
+    };
+    let signer = match sign::check(&file, manifest) {
+        Checked::Valid(key) => key,
+        Checked::Invalid(why) => return report.problem(SIGNATURE, why),
+    };
+    report.signed_by = Some(signer.clone());
+    match trusted.map(sign::public_key_text) {
+        Some(t) if t == signer => report.ok.push(SIGNATURE.to_string()),
+        Some(t) => report.problem(
+            SIGNATURE,
+            format!("is signed by {signer}, not by the trusted key {t}: the folder was signed again by someone else"),
+        ),
+        None => report.problem(
+            SIGNATURE,
+            format!(
+                "is signed by {signer}, the key the folder names itself, which proves nothing about who signed: pass --public-key with the public key you were given"
+            ),
+        ),
+    }
 }
 
 /// A name of a file directly in the folder: no separators, no `.` or `..`.

@@ -4,16 +4,17 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
+use super::sign::{SIGNATURE, Signer};
 use super::{ENVIRONMENT, EvidenceError, MANIFEST, REPORT, RUN, STATES, TRACE, manifest};
 use crate::config::{Environment, Input, Secret};
 use crate::plan::Plan;
-use crate::redact::{Redactor, mask_card_numbers};
+use crate::redact::Redactor;
 use crate::report::RunSummary;
 
 /// What was written, for the command to tell the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Written {
-    /// The files, manifest last.
+    /// The files, manifest and signature last.
     pub files: Vec<String>,
     /// How many `http` records `trace.jsonl` holds.
     pub http: usize,
@@ -23,10 +24,12 @@ pub struct Written {
     pub states: usize,
 }
 
-/// Makes `dir` ready before the run: creates it when missing; refuses one that
-/// exists and holds anything (evidence is never mixed with or written over
-/// other files, earlier evidence included).
-pub fn prepare(dir: &Path) -> Result<(), EvidenceError> {
+/// Makes `dir` ready before the run, so nothing runs when the evidence could
+/// not be written: creates it when missing (0700: it holds full traces) and
+/// refuses one that exists and holds anything (evidence is never mixed with or
+/// written over other files, earlier evidence included); loads the signing
+/// key at `key`, or makes one there.
+pub fn prepare(dir: &Path, key: &Path) -> Result<Signer, EvidenceError> {
     let shown = dir.display();
     if dir.exists() && !dir.is_dir() {
         return Err(EvidenceError::new(
@@ -46,12 +49,20 @@ pub fn prepare(dir: &Path) -> Result<(), EvidenceError> {
             "evidence is never written over other files: pass a new folder, e.g. --evidence evidence/$(date +%Y%m%d-%H%M%S)",
         ));
     }
-    Ok(())
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+            EvidenceError::new(format!("cannot make the evidence folder {shown} private: {e}"), "check its owner")
+        })?;
+    }
+    Signer::load_or_create(key)
 }
 
 /// Writes the evidence of a run into `dir` (see [`prepare`]): every file
-/// through a temporary name and a rename, the manifest last.
-pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, EvidenceError> {
+/// (0600) through a temporary name and a rename, then the manifest, then its
+/// signature by `signer`.
+pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan, signer: &Signer) -> Result<Written, EvidenceError> {
     let redactor = plan.redactor();
     let clean = |mut v: Value| {
         clean_json(&redactor, &mut v);
@@ -101,8 +112,9 @@ pub fn write(dir: &Path, summary: &RunSummary, plan: &Plan) -> Result<Written, E
     }
     let text = manifest::render(files.iter().map(|(n, b)| (*n, b.as_slice())));
     write_file(dir, MANIFEST, text.as_bytes())?;
+    write_file(dir, SIGNATURE, signer.sign(text.as_bytes()).as_bytes())?;
     let mut names: Vec<String> = files.iter().map(|(n, _)| n.to_string()).collect();
-    names.push(MANIFEST.to_string());
+    names.extend([MANIFEST.to_string(), SIGNATURE.to_string()]);
     Ok(Written { files: names, http, trace: records, states: transitions })
 }
 
@@ -114,13 +126,13 @@ fn html(summary: &RunSummary, redactor: &Redactor) -> std::io::Result<Vec<u8>> {
     clean.probes.iter_mut().for_each(|p| redactor.redact_report(p));
     let mut page = Vec::new();
     crate::report::html::render(&clean, &mut page)?;
-    Ok(mask_card_numbers(&redactor.redact(&String::from_utf8_lossy(&page))).into_bytes())
+    Ok(redactor.redact(&String::from_utf8_lossy(&page)).into_bytes())
 }
 
 /// Secrets replaced and card numbers masked in every string of a JSON value.
 fn clean_json(redactor: &Redactor, value: &mut Value) {
     match value {
-        Value::String(s) => *s = mask_card_numbers(&redactor.redact(s)),
+        Value::String(s) => *s = redactor.redact(s),
         Value::Array(items) => items.iter_mut().for_each(|v| clean_json(redactor, v)),
         Value::Object(map) => map.values_mut().for_each(|v| clean_json(redactor, v)),
         Value::Null | Value::Bool(_) | Value::Number(_) => {}
@@ -145,12 +157,12 @@ fn cannot(dir: &Path, name: &str, e: &dyn std::fmt::Display) -> EvidenceError {
     EvidenceError::new(format!("cannot write {}: {e}", dir.join(name).display()), "check free space and permissions")
 }
 
-/// Writes `name` in `dir` under a temporary name, then renames it, so a
-/// reader never sees half a file under the real name.
+/// Writes `name` in `dir` (0600) under a temporary name, then renames it, so
+/// a reader never sees half a file under the real name.
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EvidenceError> {
     let partial = dir.join(format!(".{name}.partial"));
-    std::fs::write(&partial, bytes)
-        .and_then(|()| std::fs::rename(&partial, dir.join(name)))
+    crate::files::write_private(&partial, bytes)
+        .and_then(|()| std::fs::rename(&partial, dir.join(name)).map_err(|e| e.to_string()))
         .map_err(|e| cannot(dir, name, &e))
 }
 

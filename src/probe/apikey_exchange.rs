@@ -107,12 +107,10 @@ impl Probe for ExchangeProbe {
             out: target,
             state_path: &state_path,
             client,
-            // Stop just before the runner's deadline, so a timeout is reported by the
-            // exchange itself: "the key may or may not have been exchanged".
-            timeout: cx
-                .remaining()
-                .saturating_sub(std::time::Duration::from_millis(100))
-                .max(std::time::Duration::from_millis(1)),
+            // Stop before the runner's deadline, so a timeout is reported by the
+            // exchange itself ("the key may or may not have been exchanged") and
+            // the answer has time to reach the disk and the key file after it.
+            timeout: request_deadline(cx.remaining()),
             record: &record,
         };
         match exchange(input).await {
@@ -125,6 +123,13 @@ impl Probe for ExchangeProbe {
         }
         out
     }
+}
+
+/// The exchange request's deadline within the probe's: a fifth of what is
+/// left (at most 2 s, at least 100 ms) stays for saving the answer and the key.
+fn request_deadline(remaining: std::time::Duration) -> std::time::Duration {
+    let margin = (remaining / 5).clamp(std::time::Duration::from_millis(100), std::time::Duration::from_secs(2));
+    remaining.saturating_sub(margin).max(std::time::Duration::from_millis(1))
 }
 
 /// The checks and facts of a finished exchange.
@@ -166,6 +171,9 @@ fn report_done(out: &mut Outcome, done: Exchanged, env_name: &str) {
                 format!("the partner's raw answer could not be saved ({why}); the key file holds the credential"),
             ));
         }
+    }
+    if let Some(why) = &done.answer_moved {
+        out.check(Check::new("answer", Status::Warn, format!("the raw answer is not beside the key file: {why}")));
     }
     out.fact("key_found_at", done.found.at.clone());
     if !done.found.configured {
@@ -226,6 +234,16 @@ fn report_failure(out: &mut Outcome, e: ExchangeError, names: &ExchangeInputs) {
                 fix: format!(
                     "ask the partner for a new temporal key, then update {} and temporal_key_issued_at",
                     names.temporal_key
+                ),
+            });
+        }
+        ExchangeError::AnswerCut { answer, .. } => {
+            out.fact("answer_file", answer.display().to_string());
+            out.diagnosis = Some(Diagnosis {
+                cause: "the partner accepted the exchange, but its answer did not arrive whole".into(),
+                fix: format!(
+                    "what arrived is in {} (mode 0600): look for the permanent key in it, and contact the partner; do not exchange again",
+                    answer.display()
                 ),
             });
         }

@@ -444,5 +444,5 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>, at: Option<&JsonPath>) -> (Check,
 /// A value as one short line of JSON.
 pub fn compact(v: &Value) -> String {
     let text = v.to_string();
-    if text.chars().count() > 120 { format!("{}…", text.chars().take(120).collect::<String>()) } else { text }
+    if text.chars().count() > 120 { format!("{}…", crate::redact::cut(&text, 120)) } else { text }
 }

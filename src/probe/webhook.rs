@@ -289,7 +289,8 @@ pub(crate) async fn send(
     let location = header(reqwest::header::LOCATION);
     let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
     let (body, _) = net::read_body(response).await?;
-    let excerpt = String::from_utf8_lossy(&body).chars().take(120).collect::<String>().trim().to_string();
+    // Scrubbed whole, then cut: an endpoint may echo the request's headers (Basic auth).
+    let excerpt = crate::redact::cut(&String::from_utf8_lossy(&body), 120).trim().to_string();
     Ok(Answer { status, location, www_authenticate, excerpt })
 }
 

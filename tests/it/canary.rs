@@ -342,3 +342,169 @@ async fn the_exposure_scan_finds_every_canary_and_shows_none() {
     }
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+/// The canaries of the echo test: the PaymentsAI credential (its apiKey part
+/// holds `"`, `\`, `+` and `%`), the webhook's Basic password and its signing
+/// secret. Each holds an alphanumeric fragment that survives every escaping
+/// (JSON, XML, HTML, Markdown, URL): searching for it finds any leak but base64.
+const ECHO_ACCOUNT: &str = "acc_echo_1";
+const ECHO_API_KEY_PART: &str = "k\"e\\y+%CANARYpart42x";
+const ECHO_PASSWORD: &str = "Pw\"\\+%CANARYpass77";
+const ECHO_WEBHOOK_SECRET: &str = "whsec_CANARYhook55aa";
+const ECHO_USER: &str = "hooks";
+
+fn echo_api_key() -> String {
+    format!("{ECHO_ACCOUNT}_{ECHO_API_KEY_PART}_kid_77")
+}
+
+/// A partner API and a merchant webhook endpoint that echo what they were
+/// sent in their 401 page, as framework debug pages do: the Authorization
+/// header verbatim (`Basic <base64 of user:password>`, `ApiKey <credential>`),
+/// the credential JSON-escaped and URL-encoded, and its apiKey part alone.
+struct Echo;
+
+impl wiremock::Respond for Echo {
+    fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let auth = request.headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("none");
+        let key = echo_api_key();
+        let json = serde_json::to_string(&key).expect("json");
+        let url: String = key
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        let body = format!(
+            "ECHO-MARKER Authorization: {auth}\nrequest {{\"apiKey\": {json}}}\nGET /debug?key={url}\nkey {ECHO_API_KEY_PART} is unknown\n"
+        );
+        wiremock::ResponseTemplate::new(401).set_body_raw(body, "text/plain")
+    }
+}
+
+/// Every form in which the echo test's canaries must appear nowhere.
+fn echo_canaries() -> Vec<(String, String)> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = vec![
+        ("apiKey part".to_string(), "CANARYpart42".to_string()),
+        ("Basic password".to_string(), "CANARYpass77".to_string()),
+        ("webhook secret".to_string(), "CANARYhook55".to_string()),
+        ("Basic value".to_string(), b64.encode(format!("{ECHO_USER}:{ECHO_PASSWORD}"))),
+    ];
+    for (what, value) in [("password", ECHO_PASSWORD), ("apiKey part", ECHO_API_KEY_PART)] {
+        for stretch in golive::redact::forms::forms(value.as_bytes()).into_iter().filter(|(f, _)| *f == "base64") {
+            out.push((format!("{what} (base64)"), String::from_utf8(stretch.1).expect("ascii")));
+        }
+    }
+    out
+}
+
+/// Runs the echo partner with stdout in every format (every format as a
+/// report, evidence too); returns the leaks (what, count, format), the runs
+/// and the number of forms searched for.
+pub async fn echo_leaks() -> (Vec<String>, usize, usize) {
+    let echo = golive::fake::Wiremock::start().await;
+    wiremock::Mock::given(wiremock::matchers::any()).respond_with(Echo).mount(&echo).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let config = format!(
+        "[env.echo]\npack = \"paymentsai\"\nbase_url = \"{uri}\"\napi_key = {{ env = \"ECHO_KEY\" }}\n\
+         account_id = \"{ECHO_ACCOUNT}\"\norganization_id = \"3f9a2c4e-8b1d-4e6f-a2c7-5d9e0b1f4a68\"\n\
+         webhook = {{ url = \"{uri}/webhooks\", scheme = \"paymentsai\", secret = {{ env = \"ECHO_HOOK\" }},\n\
+         auth = {{ basic = {{ user = \"{ECHO_USER}\", password = {{ env = \"ECHO_PASSWORD\" }} }} }} }}\n",
+        uri = echo.uri()
+    );
+    std::fs::write(dir.path().join("golive.toml"), config).expect("config");
+    let canaries = echo_canaries();
+    let mut leaks = Vec::new();
+    for format in FORMATS {
+        let mut args: Vec<String> = ["verify", "--env", "echo", "--only", "pai-api-key", "--only"]
+            .iter()
+            .chain(&["pai-webhook-signature", "--no-progress", "--format", format])
+            .map(|s| s.to_string())
+            .collect();
+        for f in FORMATS {
+            args.extend(["--report".to_string(), format!("{f}=report-echo.{f}")]);
+        }
+        let _ = std::fs::remove_dir_all(dir.path().join("evidence-echo"));
+        args.extend(["--evidence".to_string(), "evidence-echo".to_string()]);
+        let path = dir.path().to_path_buf();
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let key = echo_api_key();
+            let envs =
+                [("ECHO_KEY", key.as_str()), ("ECHO_HOOK", ECHO_WEBHOOK_SECRET), ("ECHO_PASSWORD", ECHO_PASSWORD)];
+            golive_in(&path, &args, &envs)
+        })
+        .await
+        .expect("golive ran");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{format}: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+        // The echo reached the output: the search below can fail.
+        assert!(stdout.contains("ECHO-MARKER"), "{format}: {stdout}");
+        let all = outputs(&out, dir.path(), "echo");
+        let trace = std::fs::read_to_string(dir.path().join("evidence-echo/trace.jsonl")).expect("trace");
+        assert!(trace.contains("ECHO-MARKER"), "the trace holds the echoed pages: {trace}");
+        for (what, value) in &canaries {
+            let n = all.matches(value.as_str()).count();
+            if n > 0 {
+                leaks.push(format!("{what} ×{n} ({format})"));
+            }
+        }
+    }
+    (leaks, FORMATS.len(), canaries.len())
+}
+
+/// Issue 25, item 6: a partner and a webhook endpoint that echo the request's
+/// credentials in their 401 pages (verbatim, base64 in `Basic`, JSON-escaped,
+/// URL-encoded, the apiKey part alone) leave none of them in any format on
+/// stdout, in any report file, or in the evidence (trace.jsonl included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echoed_credentials_in_every_encoding_appear_in_no_format_and_no_evidence() {
+    let (leaks, runs, forms) = echo_leaks().await;
+    assert!(runs >= 5 && forms >= 8, "{runs} runs (every format, html included), {forms} forms");
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}
+
+/// Issue 25, item 7: an exposure finding's excerpt masks every secret and
+/// card number of its line before it is cut, so a line holding two secrets
+/// shows no part of the second, and a card number at the excerpt's edge shows
+/// no more than its last four digits.
+#[test]
+fn an_exposure_excerpt_shows_no_part_of_another_secret_nor_card_digits() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (api_key, hook) = ("acc_x_FirstCanary0123_k1", "SecondCanary4567hook");
+    // The second secret starts right after the first (within the excerpt's
+    // context); the card's first digits fall in the context, its last ones not.
+    let log = format!("2026-11-21 auth={api_key} hook={hook} x\ncard 4111111111111111 seen near token={hook}\n");
+    std::fs::write(dir.path().join("app.log"), log).expect("log");
+    let config = format!(
+        "[env.leaky]\npack = \"paymentsai\"\napi_key = {{ env = \"LEAKY_KEY\" }}\n\
+         webhook = {{ url = \"https://merchant.example/hooks\", scheme = \"paymentsai\", secret = {{ env = \"LEAKY_HOOK\" }} }}\n\
+         exposure = {{ logs = [\"{}\"] }}\n",
+        dir.path().join("app.log").display()
+    );
+    std::fs::write(dir.path().join("golive.toml"), config).expect("config");
+    for format in FORMATS {
+        let out = golive_in(
+            dir.path(),
+            &["verify", "--env", "leaky", "--only", "pai-exposure", "--no-progress", "--format", format],
+            &[("LEAKY_KEY", api_key), ("LEAKY_HOOK", hook)],
+        );
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert_eq!(out.status.code(), Some(1), "{format}: {all}");
+        assert!(all.contains("[webhook.secret]") && all.contains("[api_key]"), "{format}: both found: {all}");
+        for secret in [api_key, hook] {
+            // No 6-character piece of either secret.
+            let pieces: Vec<&str> = (0..=secret.len() - 6).map(|i| &secret[i..i + 6]).collect();
+            let shown: Vec<&&str> = pieces.iter().filter(|p| all.contains(**p)).collect();
+            assert!(shown.is_empty(), "{format}: parts of a secret shown: {shown:?} in {all}");
+        }
+        for digits in ["41111", "4111 1", "11111"] {
+            assert!(!all.contains(digits), "{format}: card digits `{digits}` shown: {all}");
+        }
+    }
+}

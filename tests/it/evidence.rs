@@ -9,8 +9,8 @@ use wiremock::{Mock, ResponseTemplate};
 
 use crate::support::{golive, golive_in, stderr, stdout};
 
-pub(crate) const FILES: [&str; 6] =
-    ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "report.html", "MANIFEST.sha256"];
+pub(crate) const FILES: [&str; 7] =
+    ["run.json", "trace.jsonl", "states.jsonl", "environment.json", "report.html", "MANIFEST.sha256", "MANIFEST.sig"];
 
 pub(crate) fn json_lines(dir: &Path, name: &str) -> Vec<serde_json::Value> {
     let text = std::fs::read_to_string(dir.join(name)).expect("jsonl written");
@@ -286,4 +286,104 @@ fn every_time_in_the_trace_is_rfc3339() {
         time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
             .unwrap_or_else(|e| panic!("{key} = {text:?} is not RFC 3339: {e}"));
     }
+}
+
+/// A quick evidence run of the demo (one probe) in `tmp/ev`.
+fn quick_evidence(tmp: &Path) -> std::path::PathBuf {
+    let args = ["verify", "--env", "demo", "--only", "pai-environment", "--evidence", "ev", "--no-progress"];
+    let out = golive_in(tmp, &args, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    tmp.join("ev")
+}
+
+/// Issue 25, item 8: evidence files were 0644 though they hold full traces.
+#[cfg(unix)]
+#[test]
+fn evidence_files_are_0600_in_a_0700_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = quick_evidence(tmp.path());
+    let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    assert_eq!(mode(&ev), 0o700, "the folder");
+    for name in FILES {
+        assert_eq!(mode(&ev.join(name)), 0o600, "{name}");
+    }
+}
+
+/// Rewrites `run.json` and recomputes `MANIFEST.sha256` as a tamperer would.
+fn tamper_and_rehash(ev: &Path) {
+    let run = std::fs::read_to_string(ev.join("run.json")).expect("run.json");
+    let forged = run.replacen("\"status\": \"pass\"", "\"status\": \"fail\"", 1);
+    assert_ne!(run, forged, "something to change");
+    std::fs::write(ev.join("run.json"), &forged).expect("tamper");
+    let names = ["run.json", "trace.jsonl", "states.jsonl", "environment.json"];
+    let contents: Vec<Vec<u8>> = names.iter().map(|n| std::fs::read(ev.join(n)).expect("file")).collect();
+    let manifest = golive::evidence::manifest::render(names.iter().copied().zip(contents.iter().map(Vec::as_slice)));
+    std::fs::write(ev.join("MANIFEST.sha256"), manifest).expect("rehash");
+}
+
+/// Issue 25, item 8: a tampered `run.json` with a recomputed SHA-256 manifest
+/// verified as intact. The manifest is signed now: the signature no longer
+/// matches, a folder signed again with another key is refused, and nothing
+/// verifies without a trusted public key.
+#[test]
+fn a_tampered_run_json_with_a_recomputed_manifest_no_longer_verifies() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = quick_evidence(tmp.path());
+    let ev_text = ev.to_str().expect("utf-8");
+    let public = golive::evidence::sign::public_key_path(&crate::support::evidence_key());
+    let public = std::fs::read_to_string(public).expect("the .pub beside the key").trim().to_string();
+    // Intact: by the local key, and by the public key an auditor is given.
+    let check = verify_evidence(&ev);
+    assert_eq!(check.status.code(), Some(0), "{}{}", stdout(&check), stderr(&check));
+    assert!(stdout(&check).contains(&format!("signed by {public}")), "{}", stdout(&check));
+    let auditor = golive(&["evidence", "verify", ev_text, "--public-key", &public]);
+    assert_eq!(auditor.status.code(), Some(0), "{}", stdout(&auditor));
+
+    tamper_and_rehash(&ev);
+    if let Some(ok) = sha256sum_check(&ev) {
+        assert!(ok, "the recomputed hashes fool sha256sum -c: why the manifest is signed");
+    }
+    let check = verify_evidence(&ev);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("FAILED  MANIFEST.sig: does not match MANIFEST.sha256: the manifest was changed"),
+        "{}",
+        stdout(&check)
+    );
+
+    // Signed again by the tamperer's own key: refused, naming both keys.
+    let other = tmp.path().join("other.pem");
+    let signer = golive::evidence::Signer::load_or_create(&other).expect("another key");
+    let manifest = std::fs::read(ev.join("MANIFEST.sha256")).expect("manifest");
+    std::fs::write(ev.join("MANIFEST.sig"), signer.sign(&manifest)).expect("re-sign");
+    let check = golive(&["evidence", "verify", ev_text, "--public-key", &public]);
+    assert_eq!(check.status.code(), Some(1), "{}", stdout(&check));
+    let text = stdout(&check);
+    assert!(text.contains(&format!("is signed by {}, not by the trusted key {public}", signer.public_key())), "{text}");
+    // Without a trusted key nothing is proven, whatever the folder says.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_golive"));
+    cmd.args(["evidence", "verify", ev_text]).env(golive::evidence::sign::KEY_ENV, tmp.path().join("none.pem"));
+    let unpinned = crate::support::output_within_limit(&mut cmd);
+    assert_eq!(unpinned.status.code(), Some(1), "{}", stdout(&unpinned));
+    assert!(stdout(&unpinned).contains("proves nothing about who signed: pass --public-key"), "{}", stdout(&unpinned));
+}
+
+/// Issue 29, item 14: `evidence verify` of a manifest of random bytes exited
+/// 2 ("check its permissions"): the folder is damaged, which is exit 1.
+#[test]
+fn evidence_verify_of_a_manifest_of_random_bytes_exits_1_not_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ev = quick_evidence(tmp.path());
+    let mut noise = vec![0u8; 4096];
+    getrandom::fill(&mut noise).expect("random");
+    noise[0] = 0xff; // never valid UTF-8
+    std::fs::write(ev.join("MANIFEST.sha256"), &noise).expect("replace");
+    let check = verify_evidence(&ev);
+    assert_eq!(check.status.code(), Some(1), "{}{}", stdout(&check), stderr(&check));
+    let text = stdout(&check);
+    assert!(text.contains("FAILED  MANIFEST.sha256: is not UTF-8 text"), "{text}");
+    assert!(text.contains("FAILED  MANIFEST.sig: does not match"), "{text}");
+    assert!(!stderr(&check).contains("permissions"), "{}", stderr(&check));
+    assert!(text.lines().count() < 20, "a few lines, not one per line of noise: {text}");
 }

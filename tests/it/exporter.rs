@@ -84,6 +84,24 @@ pub fn get(addr: &str, path: &str) -> (u16, String) {
     })
 }
 
+/// Starts Prometheus with `config` as its prometheus.yml in `dir` (which
+/// also holds its data) on a free loopback port; returns it and the port.
+pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, u16) {
+    std::fs::write(dir.join("prometheus.yml"), config).expect("config");
+    let port = free_port();
+    let child = Command::new("prometheus")
+        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+        .arg(format!("--storage.tsdb.path={}", dir.join("data").display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("prometheus starts");
+    (child, port)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
@@ -130,21 +148,10 @@ impl Prometheus {
     /// Starts Prometheus with `config` as prometheus.yml and `files` beside it.
     pub fn start(config: &str, files: &[(&str, &str)]) -> Prometheus {
         let dir = tempfile::tempdir().expect("dir");
-        std::fs::write(dir.path().join("prometheus.yml"), config).expect("config");
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).expect("file");
         }
-        let port = free_port();
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.path().join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(KillOnDrop)
-            .expect("prometheus starts");
+        let (child, port) = start_prometheus(dir.path(), config);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         Prometheus { port, _child: child, _dir: dir, runtime }
     }

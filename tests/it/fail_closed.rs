@@ -242,7 +242,7 @@ impl Drop for Golive {
 }
 
 /// The fakes' private folders in `tmp`.
-fn fakes_folders(tmp: &Path) -> Vec<String> {
+pub(crate) fn fakes_folders(tmp: &Path) -> Vec<String> {
     std::fs::read_dir(tmp)
         .expect("tmp")
         .flatten()

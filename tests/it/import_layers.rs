@@ -9,7 +9,7 @@ use std::path::Path;
 
 /// Bottom first; a module may import the modules of the layers before its own.
 const LAYERS: &[&[&str]] = &[
-    &["spec", "redact", "files"],
+    &["spec", "redact", "files", "stderr"],
     &["config"],
     &["report"],
     &["net"],
@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["probe"],
     &["plan"],
     &["runner"],
-    &["evidence", "watch", "exporter"],
+    &["evidence", "watch", "exporter", "observe"],
     &["exit"],
     &["signals"],
 ];

@@ -246,9 +246,14 @@ async fn reliability_table() {
             Err(_) => exchange_tally.panics += 1,
         }
     }
-    // 3. Bad inputs; 4. canaries.
+    // 3. Bad inputs; 4. canaries; 5. echoed credentials in every encoding.
     let inputs = tokio::task::spawn_blocking(bad_inputs).await.expect("bad inputs ran");
-    let (leaks, runs, bytes) = crate::canary::all_leaks().await;
+    let (mut leaks, runs, bytes) = crate::canary::all_leaks().await;
+    let (echo_leaks, echo_runs, forms) = crate::canary::echo_leaks().await;
+    leaks.extend(echo_leaks.iter().cloned());
+    // 6. The one-time key under its own fault suite, with real processes.
+    #[cfg(unix)]
+    let one_time = crate::exchange_faults::cases::catalogue().await;
 
     let mut summary = String::from(
         "| what was tried | tried | panics | hangs | leaks | other problems |\n|---|---:|---:|---:|---:|---:|\n",
@@ -277,7 +282,25 @@ async fn reliability_table() {
         bytes / 1024,
         leaks.len()
     ));
-    let other = fault_tally.other + exchange_tally.other;
+    summary.push_str(&format!(
+        "| redaction encodings: a partner and a webhook endpoint echo the credentials raw, as `Basic` base64, JSON-escaped, URL-encoded and the apiKey part alone; 4 formats on stdout and as reports, and the evidence | {echo_runs} runs, {forms} forms searched | – | – | {} | – |\n",
+        echo_leaks.len()
+    ));
+    let mut other = fault_tally.other + exchange_tally.other;
+    #[cfg(unix)]
+    {
+        // Nothing sent, or the key in a 0600 file golive names; never two PATCHes.
+        let lost: Vec<&str> = one_time.iter().filter(|(_, r)| !r.kept_or_not_sent()).map(|(n, _)| n.as_str()).collect();
+        let sent = one_time.iter().filter(|(_, r)| r.patches > 0).count();
+        summary.push_str(&format!(
+            "| one-time key: closed stdout and stderr, SIGINT/SIGTERM/SIGHUP before sending, in the TLS handshake and while the answer streams in, a full disk (tmpfs), concurrent runs, huge and hostile answers | {} faults, {sent} keys sent, {} kept | – | – | – | {} |\n",
+            one_time.len(),
+            sent - lost.len().min(sent),
+            lost.len()
+        ));
+        other += lost.len();
+        assert!(lost.is_empty(), "keys lost under: {lost:?}");
+    }
     summary.push_str(&format!("| **total** | | **{panics}** | **{hangs}** | **{}** | **{other}** |\n", leaks.len()));
     println!("<!-- reliability:begin -->\n{summary}\n{out}<!-- reliability:end -->");
     assert_eq!((panics, hangs, leaks.len(), other), (0, 0, 0, 0), "{leaks:#?}");

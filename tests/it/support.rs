@@ -28,10 +28,18 @@ pub const RUN_LIMIT: Duration = Duration::from_secs(180);
 pub fn golive_in(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_golive"));
     cmd.args(args).current_dir(dir).env("NO_COLOR", "1");
+    // The evidence signing key of the test run, never one in the home folder.
+    cmd.env(golive::evidence::sign::KEY_ENV, evidence_key());
     for (k, v) in envs {
         cmd.env(k, v);
     }
     output_within_limit(&mut cmd)
+}
+
+/// The evidence signing key every golive run of the tests uses (made by the
+/// first run that writes evidence), under the target folder.
+pub fn evidence_key() -> std::path::PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("golive-tests-evidence-ed25519.pem")
 }
 
 /// Runs a command with stdin closed and its output captured, killing it and

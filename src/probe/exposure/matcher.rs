@@ -1,18 +1,23 @@
 //! The needles of an exposure scan: every secret of the environment in the
 //! encodings it takes in the wild (raw, base64 at every alignment, URL-encoded,
-//! JSON-escaped), PEM private key markers and partner key prefixes, in one
-//! aho-corasick automaton. A needle knows the secret's name, never shows its value.
+//! JSON-escaped: [`crate::redact::forms`], the redactor's own), PEM private
+//! key markers and partner key prefixes, in one aho-corasick automaton. A
+//! needle knows the secret's name, never shows its value.
+
+use std::ops::Range;
+use std::sync::LazyLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use base64::Engine;
+
+use crate::redact::forms::forms;
+
+/// A CVV field and its value inside an excerpt, to mask the value.
+static CVV_IN_TEXT: LazyLock<Option<regex::Regex>> =
+    LazyLock::new(|| regex::Regex::new(r#"(?i)(cv[vc](?:2|_?code)?["']?\s*[:=]\s*["']?)[0-9]{3,4}"#).ok());
 
 /// Secrets shorter than this are not searched for: they would match everywhere
 /// (the redactor's bound is 4; a scan over a whole history needs more).
 pub const MIN_SECRET_LEN: usize = 8;
-
-/// Encoded forms shorter than this are dropped (a base64 stretch of a short
-/// secret at an odd alignment is too common to mean anything).
-const MIN_FORM_LEN: usize = 10;
 
 /// What a needle stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,90 +117,67 @@ impl Matcher {
     pub fn partner(&self, i: usize) -> Option<&PartnerKey> {
         self.partner.get(i)
     }
-}
 
-/// The forms of a secret to search for, deduplicated, each with its label.
-pub fn forms(value: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
-    let mut out: Vec<(&'static str, Vec<u8>)> = vec![("raw", value.to_vec())];
-    let mut add = |form: &'static str, bytes: Vec<u8>| {
-        if bytes.len() >= MIN_FORM_LEN && !out.iter().any(|(_, b)| *b == bytes) {
-            out.push((form, bytes));
-        }
-    };
-    for b64 in base64_stretches(value) {
-        let url_safe: Vec<u8> = b64
-            .iter()
-            .map(|&c| match c {
-                b'+' => b'-',
-                b'/' => b'_',
-                c => c,
-            })
-            .collect();
-        add("base64", b64);
-        add("base64", url_safe);
+    /// An excerpt of one finding: `window` is the part of its line that any
+    /// needle overlapping the shown context fits in, `focus` the finding in
+    /// it, shown as `label`. Every other secret and partner key in the window
+    /// becomes its `[name]`, every card number `***` and its last four, every
+    /// CVV value `***`, and only then is the text cut to `context` printable
+    /// characters on each side: a cut never reveals part of a secret or
+    /// more of a card number than its last four digits.
+    pub fn excerpt(&self, window: &[u8], focus: Range<usize>, label: &str, context: usize) -> String {
+        let mut spans: Vec<(Range<usize>, String)> = Vec::new();
+        self.find(window, |h| {
+            let name = match h.what {
+                What::Secret { name, .. } => name.clone(),
+                What::PartnerKey(i) => match self.partner(*i) {
+                    Some(p) => {
+                        let rest = p.rest.find(&window[h.end..]).filter(|m| m.start() == 0);
+                        match rest {
+                            Some(m) => return spans.push((h.start..h.end + m.end(), format!("[{}]", p.name))),
+                            None => return,
+                        }
+                    }
+                    None => return,
+                },
+                What::PemKey => return,
+            };
+            spans.push((h.start..h.end, format!("[{name}]")));
+        });
+        // Text before and after the finding, each masked whole.
+        let side = |range: Range<usize>| {
+            let mut out = String::new();
+            let mut at = range.start;
+            for (span, name) in spans.iter().filter(|(s, _)| s.start < range.end && s.end > range.start) {
+                out.push_str(&printable(&String::from_utf8_lossy(&window[at..span.start.max(at)])));
+                out.push_str(name);
+                at = span.end.min(range.end).max(at);
+            }
+            out.push_str(&printable(&String::from_utf8_lossy(&window[at..range.end])));
+            let out = crate::redact::mask_card_numbers(&out);
+            match CVV_IN_TEXT.as_ref() {
+                Some(re) => re.replace_all(&out, "${1}***").into_owned(),
+                None => out,
+            }
+        };
+        let before = side(0..focus.start);
+        let after = side(focus.end.min(window.len())..window.len());
+        let skip = before.chars().count().saturating_sub(context);
+        let before: String = before.chars().skip(skip).collect();
+        let after: String = after.chars().take(context).collect();
+        format!("{before}{label}{after}")
     }
-    let (upper, lower) = (percent(value, true), percent(value, false));
-    add("url-encoded", upper);
-    add("url-encoded", lower);
-    add("json-escaped", json_escaped(value, false));
-    add("json-escaped", json_escaped(value, true));
-    out
 }
 
-/// The base64 of `value` wherever it sits in a longer encoded text: for each of
-/// the three alignments, the characters that depend on `value`'s bytes only
-/// (a secret inside `user:password` encoded for Basic auth is found too).
-fn base64_stretches(value: &[u8]) -> Vec<Vec<u8>> {
-    let engine = base64::engine::general_purpose::STANDARD_NO_PAD;
-    (0..3usize)
-        .filter_map(|k| {
-            let mut input = vec![0u8; k];
-            input.extend_from_slice(value);
-            let enc = engine.encode(&input).into_bytes();
-            // Character j covers bits [6j, 6j + 6); keep those inside the value's bits.
-            let first = (8 * k).div_ceil(6);
-            let last = 8 * (k + value.len()) / 6; // exclusive
-            (last > first).then(|| enc[first..last.min(enc.len())].to_vec())
-        })
-        .collect()
-}
-
-/// Percent-encoding of every byte outside RFC 3986's unreserved set.
-fn percent(value: &[u8], upper: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() * 3);
-    for &b in value {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b);
-        } else if upper {
-            out.extend_from_slice(format!("%{b:02X}").as_bytes());
-        } else {
-            out.extend_from_slice(format!("%{b:02x}").as_bytes());
-        }
-    }
-    out
-}
-
-/// The value as it appears inside a JSON string (optionally with `/` escaped, as some encoders do).
-fn json_escaped(value: &[u8], slash: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len() + 8);
-    for &b in value {
-        match b {
-            b'"' => out.extend_from_slice(b"\\\""),
-            b'\\' => out.extend_from_slice(b"\\\\"),
-            b'/' if slash => out.extend_from_slice(b"\\/"),
-            b'\n' => out.extend_from_slice(b"\\n"),
-            b'\r' => out.extend_from_slice(b"\\r"),
-            b'\t' => out.extend_from_slice(b"\\t"),
-            b if b < 0x20 => out.extend_from_slice(format!("\\u{b:04x}").as_bytes()),
-            b => out.push(b),
-        }
-    }
-    out
+/// Printable ASCII only: anything else becomes `.` (bytes from files are data).
+pub fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '.' }).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn found(m: &Matcher, hay: &[u8]) -> Vec<What> {
         let mut out = Vec::new();
@@ -217,7 +199,7 @@ mod tests {
                 "{prefix:?}"
             );
         }
-        let url = percent(&secret, true);
+        let url = crate::redact::forms::percent(&secret, true);
         assert_eq!(found(&m, &url), vec![What::Secret { name: "api_key".into(), form: "url-encoded" }]);
         let json = serde_json::to_string(&String::from_utf8(secret.clone()).unwrap()).unwrap();
         assert!(found(&m, json.as_bytes()).iter().any(|w| matches!(w, What::Secret { form: "json-escaped", .. })));
@@ -228,5 +210,28 @@ mod tests {
     fn short_secrets_are_not_needles() {
         let m = Matcher::new(&[("api_key".into(), b"abc".to_vec())], Vec::new());
         assert!(found(&m, b"abc abc").is_empty());
+    }
+
+    #[test]
+    fn an_excerpt_masks_every_secret_and_card_in_the_line_before_it_is_cut() {
+        let m = Matcher::new(
+            &[
+                ("api_key".into(), b"first-secret-0123".to_vec()),
+                ("webhook.secret".into(), b"second-secret-4567".to_vec()),
+            ],
+            Vec::new(),
+        );
+        // Two secrets on one line: the second is near enough to be partly shown.
+        let line = b"k=first-secret-0123;w=second-secret-4567;pan 4111 1111 1111 1111 end";
+        let focus = 2..19;
+        let out = m.excerpt(line, focus, "[api_key]", 20);
+        assert_eq!(out, "k=[api_key];w=[webhook.secret];");
+        // The card number cut at the edge of the context: masked before the cut.
+        let out = m.excerpt(line, 22..40, "[webhook.secret]", 12);
+        assert_eq!(out, "[api_key];w=[webhook.secret];pan ***1111", "{out}");
+        assert!(!out.contains("4111 1"));
+        // A CVV value next to the finding.
+        let out = m.excerpt(b"cvv=737 key=first-secret-0123", 12..29, "[api_key]", 20);
+        assert_eq!(out, "cvv=*** key=[api_key]");
     }
 }

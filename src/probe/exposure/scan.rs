@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use regex::bytes::Regex;
 
-use super::matcher::{Matcher, What};
+use super::matcher::{Matcher, What, printable};
 
 /// Bytes a hit may need after its end (partner key shape, header value, CVV value).
 const LOOKAHEAD: usize = 256;
@@ -69,9 +69,6 @@ static HEADERS: LazyLock<Option<AhoCorasick>> =
 /// A CVV field name's tail and its value: `cvv2": "123"`, `cvc=123`.
 static CVV_VALUE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"(?i-u)^(?:2|_?code)?["']?\s*[:=]\s*["']?([0-9]{3,4})(?:[^0-9]|$)"#).ok());
-/// A CVV field and its value inside an excerpt, to mask the value.
-static CVV_IN_TEXT: LazyLock<Option<regex::Regex>> =
-    LazyLock::new(|| regex::Regex::new(r#"(?i)(cv[vc](?:2|_?code)?["']?\s*[:=]\s*["']?)[0-9]{3,4}"#).ok());
 /// An API key header with a literal value: a quoted value after the header
 /// name (`"X-API-Key": "..."`, `setRequestHeader('X-API-Key', '...')`), a raw
 /// header line, or `Authorization: ApiKey ...`. `${...}` and `'+ key` are not literals.
@@ -306,31 +303,23 @@ impl<'m> Scanner<'m> {
         }
     }
 
-    /// Up to [`CONTEXT`] printable bytes of the line on each side, the hit replaced by `label`.
+    /// Up to [`CONTEXT`] printable bytes of the line on each side, the hit
+    /// replaced by `label`, every other secret and card number in the line
+    /// masked before the cut (see [`Matcher::excerpt`]).
     fn excerpt(&self, start: usize, end: usize, label: &str) -> String {
         let b = &self.buf;
-        let mut from = start.saturating_sub(CONTEXT);
+        // As far as a needle (or a partner key's rest) overlapping the context can reach.
+        let reach = CONTEXT + self.m.longest() + LOOKAHEAD;
+        let mut from = start.saturating_sub(reach);
         if let Some(nl) = b[from..start].iter().rposition(|&c| c == b'\n') {
             from += nl + 1;
         }
-        let mut to = b.len().min(end + CONTEXT);
+        let mut to = b.len().min(end + reach);
         if let Some(nl) = b[end.min(to)..to].iter().position(|&c| c == b'\n') {
             to = end + nl;
         }
-        let before = printable(&String::from_utf8_lossy(&b[from..start]));
-        let after = printable(&String::from_utf8_lossy(&b[end.min(to)..to]));
-        // Card numbers and CVV values around the hit are masked too.
-        let text = crate::redact::mask_card_numbers(&format!("{before}{label}{after}"));
-        match CVV_IN_TEXT.as_ref() {
-            Some(re) => re.replace_all(&text, "${1}***").into_owned(),
-            None => text,
-        }
+        self.m.excerpt(&b[from..to.max(end)], start - from..end - from, label, CONTEXT)
     }
-}
-
-/// Printable ASCII only: anything else becomes `.` (bytes from files are data).
-fn printable(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '.' }).collect()
 }
 
 fn count_lines(b: &[u8]) -> u64 {

@@ -75,6 +75,23 @@ impl Fact {
         }
     }
 
+    /// Marks `check`, whose value was found only at one of the pack's
+    /// alternative paths, as refuting this fact at its own path. The flow has
+    /// its value, so an inferred fact is a passing note (the contract report
+    /// counts the refutation) unless `strict`; a documented one fails.
+    pub fn found_elsewhere(&self, check: &mut Check, strict: bool) {
+        check.status = Status::Fail;
+        if self.inferred() && !strict {
+            let why = self.basis.why.as_deref().unwrap_or("no page shows it");
+            check.status = Status::Pass;
+            check.note = true;
+            check.message = format!("note: {} (golive inferred the other place: {why}){REPORT_IT}", check.message);
+            self.attach(check, Some(false));
+        } else {
+            self.mark(check, Some(false), strict);
+        }
+    }
+
     /// Marks `check` as judging this fact without weighing it: its status
     /// stands (an answer about access fails whatever golive inferred).
     pub fn attach(&self, check: &mut Check, held: Option<bool>) {

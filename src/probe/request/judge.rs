@@ -55,8 +55,9 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
     out.shapes.push(super::shape::of(expect.step, expect.request.clone(), status, headers, body));
     // What a reader sees of the body: masked by name and by path, from the whole answer.
     let shown = String::from_utf8_lossy(&mask_body(body, expect.mask)).into_owned();
-    out.signals.body = Some(shown.chars().take(4096).collect());
-    let excerpt: String = shown.chars().take(200).collect();
+    // Scrubbed whole before any cut: a secret cut in half would match nothing later.
+    out.signals.body = Some(crate::redact::cut(&shown, 4096));
+    let excerpt = crate::redact::cut(&shown, 200);
     let fact = expect.status_fact;
     let matched = expect.status.matches(status);
     let same_class = u16::from(expect.status.class()) == status / 100;
@@ -147,9 +148,14 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
     for a in assertions {
         let judged = a.evaluate_typed(&answer, vars, typed);
         let mut check = judged.check;
+        if let (Some(_), Some(f)) = (&judged.alternative, &a.fact) {
+            // It holds only where the pack's alternative looks: the fact at its path does not.
+            f.found_elsewhere(&mut check, expect.strict);
+            out.check(check);
+            continue;
+        }
         let held = match (check.status, &judged.alternative, judged.absent) {
             (_, Some(_), _) => {
-                // It holds only where the pack's alternative looks: the fact at its path does not.
                 check.status = Status::Fail;
                 Some(false)
             }

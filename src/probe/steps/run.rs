@@ -449,7 +449,7 @@ impl Run<'_> {
                             ),
                         )
                         .classed(ErrorClass::Assertion);
-                        c.fact.mark(&mut check, Some(false), strict);
+                        c.fact.found_elsewhere(&mut check, strict);
                         out.check(check);
                     } else if c.fact.inferred() {
                         // Shown, so the contract report can count the inference as confirmed.
