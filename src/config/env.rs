@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -264,9 +263,16 @@ pub fn load_unresolved(path: &Path, name: &str) -> Result<(Environment, Pack), C
 
 fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environment, Pack), ConfigError> {
     if !path.exists() {
+        let packs: Vec<&str> = super::pack::BUILT_IN.iter().map(|(n, _)| *n).collect();
+        let config =
+            if path == Path::new(DEFAULT_CONFIG) { String::new() } else { format!(" --output {}", path.display()) };
         return Err(ConfigError::in_file(path, format!("no configuration file at {}", path.display()))
-            .help(format!("create {} with an [env.{name}] table (see the README's configuration reference), or pass --config PATH", path.display()))
-            .help("`golive verify --env demo` runs without any configuration"));
+            .help(format!(
+                "write one with `golive init --pack {} --env {name}{config}` (packs: {}, or the path of your own pack file), then set what it marks CHANGE-ME",
+                packs.first().copied().unwrap_or("PACK"),
+                packs.join(", ")
+            ))
+            .help("or pass --config PATH; `golive verify --env demo` runs without any configuration"));
     }
     let file = SourceFile::read(path, "configuration file")?;
     let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
@@ -275,15 +281,21 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
         return Err(unknown_env(&file, name));
     };
     let pack = super::pack::load(env.get_ref().pack.get_ref(), Some((&file, env.get_ref().pack.span())))?;
-    unknown_keys(&file, &raw, &keys, (name, &pack))?;
+    let mut errors = unknown_keys(&file, &raw, &keys, (name, &pack));
     let spans = keys.env.get(name).cloned().unwrap_or_default();
     let base = path.parent().unwrap_or(Path::new(""));
     let Some((key, env)) = raw.env.into_iter().find(|(k, _)| k.get_ref() == name) else {
         return Err(unknown_env(&file, name));
     };
-    let env =
-        Validator { file: &file, base, resolve_secrets }.env(key.into_inner(), env.into_inner(), &pack, &spans)?;
-    Ok((env, pack))
+    let validator = Validator { file: &file, base, resolve_secrets };
+    match validator.env(key.into_inner(), env.into_inner(), &pack, &spans) {
+        Ok(env) if errors.is_empty() => Ok((env, pack)),
+        Ok(_) => Err(ConfigError::all(errors).unwrap_or_else(|| unknown_env(&file, name))),
+        Err(more) => {
+            errors.extend(more);
+            Err(ConfigError::all(errors).unwrap_or_else(|| unknown_env(&file, name)))
+        }
+    }
 }
 
 /// Every key of every `[env.NAME]` with its span and its value's.
@@ -293,8 +305,8 @@ struct KeySpans {
     env: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
 }
 
-/// The first key (in file order) of any `[env.NAME]` that neither golive nor
-/// that environment's pack knows: an error that lists the keys known there.
+/// Every key of any `[env.NAME]` that neither golive nor that environment's
+/// pack knows: an error for each, listing the keys known there.
 /// The environment being loaded brings its pack; another environment's pack is
 /// loaded only to learn its inputs, and skipped when it does not load (that
 /// environment's own load says why).
@@ -303,8 +315,8 @@ fn unknown_keys(
     raw: &RawConfig,
     keys: &KeySpans,
     (selected, selected_pack): (&str, &Pack),
-) -> Result<(), ConfigError> {
-    let mut first: Option<(Range<usize>, String, Vec<String>)> = None;
+) -> Vec<ConfigError> {
+    let mut unknown: Vec<ConfigError> = Vec::new();
     for (name, env) in &raw.env {
         let env = env.get_ref();
         let Some(spans) = keys.env.get(name.get_ref()) else { continue };
@@ -329,20 +341,11 @@ fn unknown_keys(
             if super::raw::CORE_KEYS.contains(&k.as_str()) || declared(k) {
                 continue;
             }
-            if first.as_ref().is_none_or(|(span, _, _)| key.span().start < span.start) {
-                let known = super::raw::CORE_KEYS
-                    .iter()
-                    .map(|k| k.to_string())
-                    .chain(pack.inputs.iter().map(|(n, _)| n.clone()))
-                    .collect();
-                first = Some((key.span(), k.clone(), known));
-            }
+            let known = super::raw::CORE_KEYS.iter().copied().chain(pack.inputs.iter().map(|(n, _)| n.as_str()));
+            unknown.push(super::error::unknown_key(file, key.span(), k, known));
         }
     }
-    match first {
-        Some((span, key, known)) => Err(super::error::unknown_key(file, span, &key, known.iter().map(String::as_str))),
-        None => Ok(()),
-    }
+    unknown
 }
 
 fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
@@ -376,48 +379,63 @@ impl Validator<'_> {
         raw: RawEnv,
         pack: &Pack,
         spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Environment, ConfigError> {
-        let (webhook, webhook_auth, webhook_destination_id) = match raw.webhook {
-            Some(w) => {
-                let (webhook, auth, destination) = self.webhook(w.into_inner(), pack)?;
-                (Some(webhook), auth, destination)
-            }
-            None => (None, None, None),
+    ) -> Result<Environment, Vec<ConfigError>> {
+        // Every value is checked, and every error kept: one run names them all.
+        let mut errors = Vec::new();
+        let (webhook, webhook_auth, webhook_destination_id) =
+            match raw.webhook.and_then(|w| keep(&mut errors, self.webhook(w.into_inner(), pack))) {
+                Some((webhook, auth, destination)) => (Some(webhook), auth, destination),
+                None => (None, None, None),
+            };
+        let base_url = raw.base_url.and_then(|u| keep(&mut errors, self.url("base_url", u)));
+        let api_key = raw.api_key.and_then(|s| keep(&mut errors, self.secret("api_key", s)));
+        let client_cert = raw.client_cert.and_then(|p| keep(&mut errors, self.file_path("client_cert", p)));
+        let client_key = raw.client_key.and_then(|p| keep(&mut errors, self.file_path("client_key", p)));
+        let ca_bundle = raw.ca_bundle.and_then(|p| keep(&mut errors, self.file_path("ca_bundle", p)));
+        let calling_ips = raw.calling_ips.into_iter().filter_map(|ip| keep(&mut errors, self.ip(ip))).collect();
+        let nameservers = raw.nameservers.into_iter().filter_map(|ns| keep(&mut errors, self.nameserver(ns))).collect();
+        let temporal_key_issued_at =
+            raw.temporal_key_issued_at.and_then(|t| keep(&mut errors, self.instant("temporal_key_issued_at", t)));
+        let website_url = raw.website_url.and_then(|u| keep(&mut errors, self.url("website_url", u)));
+        let timeout = raw.timeout.and_then(|d| keep(&mut errors, self.duration("timeout", &d)));
+        let stage = match raw.stage {
+            Some(s) => keep(&mut errors, self.stage(s)),
+            None => Stage::from_name(&name),
         };
-        let exposure = raw.exposure;
+        let (inputs, input_errors) = self.inputs(pack, spans);
+        errors.extend(input_errors);
         let mut env = Environment {
             pack: raw.pack.into_inner(),
-            base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
-            api_key: raw.api_key.map(|s| self.secret("api_key", s)).transpose()?,
-            client_cert: raw.client_cert.map(|p| self.file_path("client_cert", p)).transpose()?,
-            client_key: raw.client_key.map(|p| self.file_path("client_key", p)).transpose()?,
-            ca_bundle: raw.ca_bundle.map(|p| self.file_path("ca_bundle", p)).transpose()?,
-            calling_ips: raw.calling_ips.into_iter().map(|ip| self.ip(ip)).collect::<Result<_, _>>()?,
-            nameservers: raw.nameservers.into_iter().map(|ns| self.nameserver(ns)).collect::<Result<_, _>>()?,
-            inputs: self.inputs(pack, spans)?,
-            temporal_key_issued_at: raw
-                .temporal_key_issued_at
-                .map(|t| self.instant("temporal_key_issued_at", t))
-                .transpose()?,
+            base_url,
+            api_key,
+            client_cert,
+            client_key,
+            ca_bundle,
+            calling_ips,
+            nameservers,
+            inputs,
+            temporal_key_issued_at,
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
             webhook,
             webhook_auth,
             webhook_destination_id,
-            website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
-            timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
+            website_url,
+            timeout,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             features: raw.features.into_iter().map(Spanned::into_inner).collect(),
-            stage: match raw.stage {
-                Some(s) => Some(self.stage(s)?),
-                None => Stage::from_name(&name),
-            },
+            stage,
             allow_insecure_http: raw.allow_insecure_http,
             strict_contract: raw.strict_contract,
             name,
             exposure: None,
         };
-        env.exposure = exposure.map(|e| self.exposure(e.into_inner(), &env)).transpose()?;
-        Ok(env)
+        if let Some(e) = raw.exposure {
+            match self.exposure(e.into_inner(), &env) {
+                Ok(x) => env.exposure = Some(x),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() { Ok(env) } else { Err(errors) }
     }
 
     /// The `exposure` table: paths resolved against this file's folder, pages
@@ -463,30 +481,33 @@ impl Validator<'_> {
         })
     }
 
-    /// The values of the pack's inputs the environment sets, read as each is declared.
+    /// The values of the pack's inputs the environment sets, read as each is
+    /// declared, and the error of every one that cannot be read.
     fn inputs(
         &self,
         pack: &Pack,
         spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Vec<(String, Input)>, ConfigError> {
+    ) -> (Vec<(String, Input)>, Vec<ConfigError>) {
         let mut out = Vec::new();
+        let mut errors = Vec::new();
         for (name, spec) in &pack.inputs {
             let Some((_, value)) = spans.iter().find(|(k, _)| k.get_ref() == name) else { continue };
             let input = if spec.secret {
-                Input::Secret(self.secret(name, value.clone())?)
+                self.secret(name, value.clone()).map(Input::Secret)
             } else {
-                let Some(text) = value.get_ref().as_str() else {
-                    return Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
-                        .help(format!("{name}: {}", spec.about)));
-                };
-                match spec.format {
-                    InputFormat::Text => Input::Text(text.to_string()),
-                    InputFormat::Path => Input::Path(self.base.join(text)),
+                match (value.get_ref().as_str(), spec.format) {
+                    (None, _) => Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
+                        .help(format!("{name}: {}", spec.about))),
+                    (Some(text), InputFormat::Text) => Ok(Input::Text(text.to_string())),
+                    (Some(text), InputFormat::Path) => Ok(Input::Path(self.base.join(text))),
                 }
             };
-            out.push((name.clone(), input));
+            match input {
+                Ok(input) => out.push((name.clone(), input)),
+                Err(e) => errors.push(e),
+            }
         }
-        Ok(out)
+        (out, errors)
     }
 
     fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
@@ -653,6 +674,11 @@ impl Validator<'_> {
         })?;
         Ok(Secret { value, source })
     }
+}
+
+/// The value of `r`, or `None` with its error kept in `errors`.
+fn keep<T>(errors: &mut Vec<ConfigError>, r: Result<T, ConfigError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// Replaces every character of a quoted value with `*`, keeping the quotes and

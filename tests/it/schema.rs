@@ -168,6 +168,9 @@ fn configurations_validate_and_unknown_keys_and_literal_secrets_are_rejected() {
         "fixtures/config/invalid-literal-input-secret.toml".to_string(),
         // "2026-11-20 10:00" is no RFC 3339 date-time (`format: date-time`).
         "fixtures/config/invalid-temporal-key-issued-at.toml".to_string(),
+        // Several mistakes, an unknown key among them.
+        "fixtures/config/invalid-many-errors.toml".to_string(),
+        "fixtures/config/invalid-too-many-errors.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("fixtures/config").iter().map(|p| read(p)).collect();
     assert!(files.iter().any(|(n, _)| n.ends_with("valid-two-envs.toml")), "the valid fixture is there");
@@ -181,6 +184,7 @@ fn packs_validate_and_an_unknown_kind_is_rejected() {
     let must_fail = BTreeSet::from([
         "fixtures/config/packs/unknown-kind.toml".to_string(),
         "fixtures/config/packs/bad-diagnosis-status.toml".to_string(),
+        "fixtures/config/packs/several-errors.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("probes").iter().map(|p| read(p)).collect();
     assert!(files.len() >= 2, "the built-in packs are there");
