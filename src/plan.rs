@@ -351,7 +351,7 @@ pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
         });
     }
     match (spec.stage, env.stage) {
-        (Some(want), Some(have)) if want == have => None,
+        (Some(want), _) if env.plays(want) => None,
         (None, _) => None,
         (Some(want), have) => Some(Off {
             why: format!(

@@ -44,9 +44,10 @@ pub struct InspectArgs {
     /// The private key (PEM: PKCS#1, PKCS#8, SEC1 or Ed25519) to compare with the certificate.
     #[arg(long, value_name = "KEY")]
     key: Option<PathBuf>,
-    /// Roots the chain must verify to (PEM).
-    #[arg(long, value_name = "PATH")]
-    ca_bundle: Option<PathBuf>,
+    /// The CAs that issued the certificate, up to its root (PEM): the chain must verify to them
+    /// (`client_chain` in golive.toml; `--ca-bundle` is still accepted).
+    #[arg(long, value_name = "PATH", alias = "ca-bundle")]
+    client_chain: Option<PathBuf>,
     /// Warn when the certificate expires within N days [default: 30, or the pack's].
     #[arg(long, value_name = "N")]
     warn_days: Option<u32>,
@@ -109,7 +110,7 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
         policy.warn_days = i64::from(days);
         policy.fail_days = policy.fail_days.min(policy.warn_days);
     }
-    let inputs = Inputs { cert: args.cert, key: args.key, ca_bundle: args.ca_bundle };
+    let inputs = Inputs { cert: args.cert, key: args.key, ca_bundle: args.client_chain };
     let job = {
         let (inputs, policy) = (inputs.clone(), policy.clone());
         tokio::task::spawn_blocking(move || certs::inspect(&inputs, &policy, time::OffsetDateTime::now_utc()))

@@ -100,7 +100,12 @@ pub struct Environment {
     pub client_cert: Option<PathBuf>,
     /// Client private key (PEM).
     pub client_key: Option<PathBuf>,
-    /// Roots to trust instead of the system's.
+    /// `server_ca`: the partner's server roots, trusted instead of the system's.
+    pub server_ca: Option<PathBuf>,
+    /// `client_chain`: the CAs that issued the client certificate, up to its root.
+    pub client_chain: Option<PathBuf>,
+    /// `ca_bundle`, the older form of both: used where either is not set
+    /// (read through [`Environment::server_roots`] and [`Environment::client_roots`]).
     pub ca_bundle: Option<PathBuf>,
     /// Calling IPs.
     pub calling_ips: Vec<IpAddr>,
@@ -131,6 +136,9 @@ pub struct Environment {
     pub features: Vec<String>,
     /// Whether this is a staging or a production environment, when known.
     pub stage: Option<Stage>,
+    /// Other stages whose probes run here too: never from golive.toml; the
+    /// demo's PaymentsAI fake also answers the production key exchange.
+    pub extra_stages: Vec<Stage>,
     /// `allow_insecure_http = true`: secrets may go over plain `http://` to a
     /// host other than loopback. Off by default: such a run is refused.
     pub allow_insecure_http: bool,
@@ -188,6 +196,31 @@ impl Environment {
         match self.input(name)? {
             Input::Path(p) => Some(p),
             _ => None,
+        }
+    }
+
+    /// Whether probes bound to `stage` run here: its own stage, or one it also plays.
+    pub fn plays(&self, stage: Stage) -> bool {
+        self.stage == Some(stage) || self.extra_stages.contains(&stage)
+    }
+
+    /// The roots the partner's server certificates must chain to, and the key
+    /// that named them: `server_ca`, else `ca_bundle`; `None`: the system's.
+    pub fn server_roots(&self) -> Option<(&'static str, &Path)> {
+        match (&self.server_ca, &self.ca_bundle) {
+            (Some(p), _) => Some(("server_ca", p)),
+            (None, Some(p)) => Some(("ca_bundle", p)),
+            (None, None) => None,
+        }
+    }
+
+    /// The CAs the client certificate's chain must verify to, and the key
+    /// that named them: `client_chain`, else `ca_bundle`.
+    pub fn client_roots(&self) -> Option<(&'static str, &Path)> {
+        match (&self.client_chain, &self.ca_bundle) {
+            (Some(p), _) => Some(("client_chain", p)),
+            (None, Some(p)) => Some(("ca_bundle", p)),
+            (None, None) => None,
         }
     }
 
@@ -391,6 +424,8 @@ impl Validator<'_> {
         let api_key = raw.api_key.and_then(|s| keep(&mut errors, self.secret("api_key", s)));
         let client_cert = raw.client_cert.and_then(|p| keep(&mut errors, self.file_path("client_cert", p)));
         let client_key = raw.client_key.and_then(|p| keep(&mut errors, self.file_path("client_key", p)));
+        let server_ca = raw.server_ca.and_then(|p| keep(&mut errors, self.file_path("server_ca", p)));
+        let client_chain = raw.client_chain.and_then(|p| keep(&mut errors, self.file_path("client_chain", p)));
         let ca_bundle = raw.ca_bundle.and_then(|p| keep(&mut errors, self.file_path("ca_bundle", p)));
         let calling_ips = raw.calling_ips.into_iter().filter_map(|ip| keep(&mut errors, self.ip(ip))).collect();
         let nameservers = raw.nameservers.into_iter().filter_map(|ns| keep(&mut errors, self.nameserver(ns))).collect();
@@ -410,6 +445,8 @@ impl Validator<'_> {
             api_key,
             client_cert,
             client_key,
+            server_ca,
+            client_chain,
             ca_bundle,
             calling_ips,
             nameservers,
@@ -424,6 +461,7 @@ impl Validator<'_> {
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             features: raw.features.into_iter().map(Spanned::into_inner).collect(),
             stage,
+            extra_stages: Vec::new(),
             allow_insecure_http: raw.allow_insecure_http,
             strict_contract: raw.strict_contract,
             name,

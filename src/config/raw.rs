@@ -40,7 +40,16 @@ pub struct RawEnv {
     /// PEM private key of the client certificate (a path; its contents are secret).
     #[schemars(with = "Option<String>")]
     pub client_key: Option<Spanned<String>>,
-    /// Roots to trust instead of the system's.
+    /// The partner's server roots, trusted instead of the system's (PEM).
+    #[schemars(with = "Option<String>")]
+    pub server_ca: Option<Spanned<String>>,
+    /// The CA certificates that issued the program (client) certificate, up
+    /// to its root (PEM): the `cert` probe verifies the client chain to them.
+    #[schemars(with = "Option<String>")]
+    pub client_chain: Option<Spanned<String>>,
+    /// Older form of both: one PEM file holding the partner's server roots
+    /// and the program certificate's issuer; used where `server_ca` or
+    /// `client_chain` is not set.
     #[schemars(with = "Option<String>")]
     pub ca_bundle: Option<Spanned<String>>,
     /// The static IPs the integration calls from.
@@ -130,6 +139,8 @@ pub const CORE_KEYS: &[&str] = &[
     "api_key",
     "client_cert",
     "client_key",
+    "server_ca",
+    "client_chain",
     "ca_bundle",
     "calling_ips",
     "nameservers",

@@ -492,7 +492,7 @@ fn diagnosis(r: Rejection) -> Diagnosis {
         ),
         Rejection::ServerUntrusted => (
             "the server's certificate is not trusted by this machine",
-            "set ca_bundle to the partner's CA, or check that base_url is the partner's host",
+            "set server_ca to the partner's CA, or check that base_url is the partner's host",
         ),
         Rejection::HostnameMismatch => (
             "the server's certificate is not valid for this host name",

@@ -212,7 +212,7 @@ fn diagnosis(r: Rejection, host: &str) -> Diagnosis {
         ),
         Rejection::ServerUntrusted => (
             "the server's certificate chain does not lead to a trusted root (untrusted server certificate)".to_string(),
-            "set ca_bundle to the partner's CA bundle, or check that base_url is the partner's host and not an intercepting proxy".to_string(),
+            "set server_ca to the partner's CA bundle, or check that base_url is the partner's host and not an intercepting proxy".to_string(),
         ),
         Rejection::ServerCertExpired => (
             "the server's certificate has expired or is not yet valid".to_string(),

@@ -10,6 +10,7 @@ mod axys_fake;
 mod axys_flows;
 mod blackbox;
 mod browser;
+mod ca_files;
 mod canary;
 mod cert;
 mod ci_files;

@@ -11,34 +11,14 @@ use crate::support::{golive_in, stderr, stdout};
 fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
     // Reading its stdout or waiting for it would block forever if it hung.
     let _watchdog = crate::support::Watchdog::new("serve", Duration::from_secs(300));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
-        .args(["fake", "serve", "--variant", "default"])
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(KillOnDrop)
-        .expect("golive starts");
-    let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
-    let mut config = String::new();
-    let mut in_config = false;
-    let mut line = String::new();
-    reader.read_line(&mut line).expect("stdout line");
-    assert_eq!(line.trim_end(), "golive fakes running (scenario healthy, variant default):");
-    line.clear();
-    while reader.read_line(&mut line).expect("stdout line") > 0 {
-        if line.starts_with("# golive.toml") {
-            in_config = true;
-        }
-        if line.starts_with("Save the lines above") {
-            break;
-        }
-        if in_config {
-            config.push_str(&line);
-        }
-        line.clear();
-    }
+    let (mut child, printed) = serve_until(&["--variant", "default"], "Save the lines above");
+    let mut lines = printed.lines();
+    assert_eq!(lines.next(), Some("golive fakes running (scenario healthy, variant default):"));
+    let config: String = lines
+        .skip_while(|l| !l.starts_with("# golive.toml"))
+        .take_while(|l| !l.starts_with("Save the lines above"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert!(config.contains("[env.fake-axys]") && config.contains("[env.fake-paymentsai]"), "{config}");
     assert!(config.starts_with("# golive.toml for the running fakes (scenario healthy, variant default)"), "{config}");
     let dir = tempfile::tempdir().expect("dir");
@@ -63,4 +43,86 @@ impl Drop for KillOnDrop {
             let _ = self.0.wait();
         }
     }
+}
+
+/// Starts `golive fake serve ARGS` and reads its stdout up to the line that
+/// says where the configuration went; returns the child and what it printed.
+fn serve_until(args: &[&str], until: &str) -> (KillOnDrop, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
+        .args(["fake", "serve"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(KillOnDrop)
+        .expect("golive starts");
+    let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    let mut line = String::new();
+    while reader.read_line(&mut line).expect("stdout line") > 0 {
+        seen.push_str(&line);
+        if line.contains(until) {
+            break;
+        }
+        line.clear();
+    }
+    std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+    (child, seen)
+}
+
+#[test]
+fn fake_serve_writes_a_config_that_runs_with_allow_mutations_and_the_key_exchange_has_its_stage() {
+    let _watchdog = crate::support::Watchdog::new("serve --write-config", Duration::from_secs(300));
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("fakes.toml");
+    let (_child, printed) = serve_until(&["--write-config", path.to_str().expect("utf-8")], "written to");
+    assert!(printed.contains(&format!("written to {}", path.display())), "{printed}");
+    assert!(!printed.contains("[env."), "stdout carries the status lines only: {printed}");
+    let config = std::fs::read_to_string(&path).expect("the config was written");
+    for key in ["temporal_api_key = { file = ", "account_secret = { file = ", "permanent_key_file = ", "state_file = "]
+    {
+        assert!(config.contains(key), "the fakes' {key} is in the config: {config}");
+    }
+    for env in ["fake-axys", "fake-paymentsai"] {
+        let out = golive_in(dir.path(), &["verify", "--config", "fakes.toml", "--env", env, "--allow-mutations"], &[]);
+        assert_eq!(out.status.code(), Some(0), "{env} --allow-mutations:\n{}{}", stdout(&out), stderr(&out));
+    }
+    // A staging run leaves the Stage 5 exchange out, saying why: no --skip needed.
+    let list = golive_in(dir.path(), &["list", "--config", "fakes.toml", "--env", "fake-paymentsai"], &[]);
+    let text = stdout(&list);
+    let off = text.split("Off in this environment").nth(1).unwrap_or_else(|| panic!("an off list: {text}"));
+    assert!(off.contains("pai-key-exchange: runs only against a production environment"), "{off}");
+    // The same fakes as production: the exchange runs with the fakes' temporal key.
+    let production =
+        config.replace("[env.fake-paymentsai]", "[env.fake-production]").replace("stage = \"staging\"\n", "");
+    let production = production.replace("[env.fake-production]\n", "[env.fake-production]\nstage = \"production\"\n");
+    std::fs::write(dir.path().join("production.toml"), &production).expect("write");
+    let out = golive_in(
+        dir.path(),
+        &[
+            "verify",
+            "--config",
+            "production.toml",
+            "--env",
+            "fake-production",
+            "--only",
+            "pai-key-exchange",
+            "--allow-mutations",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}{}\n{production}", stdout(&out), stderr(&out));
+}
+
+#[test]
+fn fake_serve_never_replaces_a_config_it_did_not_write() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mine = dir.path().join("golive.toml");
+    std::fs::write(&mine, "[env.staging]\npack = \"axys\"\n").expect("write");
+    let out = golive_in(dir.path(), &["fake", "serve", "--write-config", "golive.toml"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("was not written by `golive fake serve`"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&mine).expect("read"), "[env.staging]\npack = \"axys\"\n");
 }

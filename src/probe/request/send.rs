@@ -123,7 +123,7 @@ pub(crate) fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diag
         },
         _ => Diagnosis {
             cause: format!("the request to {host}:{port} failed before any HTTP answer"),
-            fix: "check base_url, DNS, the network path and the TLS settings (ca_bundle, client_cert)".into(),
+            fix: "check base_url, DNS, the network path and the TLS settings (server_ca, client_cert)".into(),
         },
     }
 }
