@@ -107,7 +107,8 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     let schema_path = folder.join(SCHEMA_FILE);
     let schema_note = match std::fs::OpenOptions::new().write(true).create_new(true).open(&schema_path) {
         Ok(mut f) => {
-            let schema = config::schema::to_pretty(&config::schema::config());
+            // The schema of the packs in use: a pack file's inputs and schemes too.
+            let schema = config::schema::to_pretty(&config::schema::config_for(&[&pack]));
             match f.write_all(schema.as_bytes()) {
                 Ok(()) => format!("wrote {} (the JSON Schema its `#:schema` line names)", schema_path.display()),
                 Err(e) => format!("could not write {}: {e}", schema_path.display()),

@@ -103,12 +103,8 @@ enum Command {
     },
     /// Write a commented golive.toml for a pack and environment, with exactly the keys its probes need.
     Init(init::InitArgs),
-    /// Print the JSON Schema of golive.toml (`config`) or of a pack file (`pack`), for editors and validators.
-    Schema {
-        /// Which file's schema.
-        #[arg(value_enum)]
-        which: schema::Which,
-    },
+    /// Print the JSON Schema of golive.toml (`config`), of a pack file (`pack`) or of the JSON report (`report`).
+    Schema(schema::SchemaArgs),
     /// Print the man page, e.g. `golive man > ~/.local/share/man/man1/golive.1`.
     Man,
 }
@@ -251,7 +247,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
                 Ok(exit::OK)
             }
             Command::Init(args) => init::run(args),
-            Command::Schema { which } => Ok(schema::run(which)),
+            Command::Schema(args) => schema::run(args),
             Command::Man => Ok(man::run(compact_help(Cli::command()))),
         }
     });

@@ -14,7 +14,7 @@ use crate::config::interpolate::{interpolate_value, substitute_typed};
 use crate::report::{Check, ErrorClass, Status};
 
 /// A JSON type name, as assertions write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     /// A string.
@@ -65,7 +65,7 @@ impl JsonType {
 }
 
 /// How much a missed assertion weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The probe fails (the default).
@@ -76,8 +76,9 @@ pub enum Severity {
 
 /// An assertion as a pack writes it: a target (`path`, `header`, or neither
 /// for the raw body) and exactly one expectation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Assertion")]
 pub struct RawAssertion {
     /// A JSONPath into the JSON body.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +88,7 @@ pub struct RawAssertion {
     pub header: Option<String>,
     /// Equal to this value.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     /// Present (true) or absent (false).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +104,7 @@ pub struct RawAssertion {
     pub length: Option<usize>,
     /// Equal to one of these values.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub one_of: Option<Vec<toml::Value>>,
     /// `"warn"`: a miss warns instead of failing (an expectation that holds
     /// only sometimes, e.g. an empty list before any live data exists).

@@ -15,9 +15,11 @@ use super::{BuildContext, Probe, ProbeContext};
 use crate::config::{Environment, Input};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
-#[derive(Debug, Deserialize)]
+/// The `environment` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "EnvironmentParams")]
+pub(crate) struct Params {
     /// Names of environment values that must be set.
     require: Vec<String>,
     /// Formats some of them must have: name → regular expression.

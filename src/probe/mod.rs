@@ -17,6 +17,7 @@ mod masking;
 mod mtls;
 pub mod request;
 pub mod resume;
+pub mod schema;
 pub mod steps;
 mod tls;
 pub mod webhook;

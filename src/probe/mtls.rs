@@ -25,9 +25,9 @@ use crate::net::{self, tls};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// What a server that never asks for a client certificate gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-enum NotEnforced {
+pub(crate) enum NotEnforced {
     Warn,
     Fail,
 }

@@ -15,9 +15,11 @@ use crate::net::tls;
 use crate::report::text::count;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
-#[derive(Debug, Deserialize)]
+/// The `tls` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "TlsParams")]
+pub(crate) struct Params {
     /// The endpoint, e.g. `${base_url}`; only its host and port are used.
     url: String,
     /// Days left under which the chain warns.

@@ -29,10 +29,13 @@ use cases::{Case, Event, Verdicts};
 /// The latency above which a delivery warns, unless the pack says otherwise.
 const DEFAULT_LATENCY_LIMIT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Deserialize)]
+/// The `webhook` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "WebhookParams")]
+pub(crate) struct Params {
     /// The sample event: a TOML table (sent as JSON) or a string (sent as is).
+    #[schemars(with = "serde_json::Value")]
     event: toml::Value,
     /// A top-level JSON field set to a fresh id in every delivery, e.g. `deduplicationId`.
     id_field: Option<String>,
@@ -42,6 +45,7 @@ struct Params {
     latency_limit: Option<String>,
     /// The scheme the partner signs with (a preset name or a custom table),
     /// used when the environment's `webhook.scheme` does not say.
+    #[schemars(with = "Option<serde_json::Value>")]
     scheme: Option<toml::Value>,
 }
 

@@ -15,6 +15,7 @@ pub mod merge;
 mod model;
 pub mod progress;
 mod redact;
+pub mod schema;
 pub mod text;
 pub mod trace;
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals};
 
 /// The verdict of a check, a probe or a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The thing checked is right.
@@ -71,7 +71,7 @@ impl std::fmt::Display for Status {
 }
 
 /// One thing a probe checked, with what it expected and what it saw.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Check {
     /// Short name of the check, e.g. `status` or `$.items`.
     pub name: String,
@@ -104,7 +104,7 @@ pub struct Check {
 }
 
 /// The partner fact a check judged, and how golive knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FactMark {
     /// The fact's id in its probe, e.g. `3.status` or `3.assert.2` (step
     /// number, then the fact): the same in every run of the same pack.
@@ -126,7 +126,7 @@ pub struct FactMark {
 
 /// The shape of one answer a probe received: its status and the JSON paths
 /// of its body with their types, never a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AnswerShape {
     /// The request's number in its probe (facts are numbered by it).
     pub step: usize,
@@ -179,7 +179,7 @@ impl Check {
 }
 
 /// A timed phase of a probe (dns, connect, tls, request).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Phase {
     /// The phase name.
     pub name: String,
@@ -247,7 +247,7 @@ impl Outcome {
 }
 
 /// The report of one probe, as every renderer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProbeReport {
     /// The probe id, unique in the run.
     pub id: String,
@@ -302,7 +302,7 @@ pub struct ProbeReport {
 }
 
 /// A probe an environment leaves out of the run, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OffProbe {
     /// The probe id.
     pub id: String,
@@ -317,7 +317,7 @@ pub struct OffProbe {
 }
 
 /// Counts of probes by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Probes that passed.
     pub pass: usize,
@@ -357,7 +357,7 @@ impl Counts {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole run: the stable, versioned document behind `--format json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunSummary {
     /// Always [`SCHEMA_VERSION`].
     pub schema: u32,

@@ -13,7 +13,7 @@ macro_rules! classes {
     ($($variant:ident = $wire:literal $(| $alias:literal)* => $meaning:literal,)*) => {
         /// A stable class of failure, for pack diagnoses and reports. Written in
         /// kebab-case (`handshake-failure`); [`ErrorClass::ALL`] lists them.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "kebab-case")]
         pub enum ErrorClass {
             $(

@@ -54,9 +54,11 @@ fn axys_staging_from_an_empty_folder_passes_list_and_is_not_overwritten() {
 
 #[test]
 fn paymentsai_staging_names_every_secret_it_needs() {
+    // The key exchange is a production step (Stage 5): staging needs none of its keys.
+    init_then_list("paymentsai", "staging", &["PAYMENTSAI_API_KEY", "PAYMENTSAI_WEBHOOK_SECRET"]);
     init_then_list(
         "paymentsai",
-        "staging",
+        "production",
         &[
             "PAYMENTSAI_API_KEY",
             "PAYMENTSAI_WEBHOOK_SECRET",

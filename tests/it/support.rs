@@ -84,6 +84,13 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Writes `nimbus.toml` into `dir`: a third partner's pack of its own, this
+/// `[pack]` table followed by `rest` (its inputs, schemes and probes).
+pub fn write_nimbus_pack(dir: &Path, rest: &str) {
+    let text = format!("[pack]\nname = \"nimbus\"\ntitle = \"Nimbus launch\"\nrunbook = \"Nimbus go-live\"\n\n{rest}");
+    std::fs::write(dir.join("nimbus.toml"), text).expect("write nimbus.toml");
+}
+
 /// Parses a pack from text (named `test.toml` in errors).
 pub fn pack_from(text: &str) -> Pack {
     pack::parse(golive::config::SourceFile { path: "test.toml".into(), text: text.into() })

@@ -80,14 +80,9 @@ const WRONG: &str = "whsec_c2VjcmV0LW9mLWFub3RoZXItZW5kcG9pbnQ=";
 /// its webhook at `port`.
 fn nimbus(port: u16) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(
-        dir.path().join("nimbus.toml"),
-        r#"[pack]
-name = "nimbus"
-title = "Nimbus launch"
-runbook = "Nimbus go-live"
-
-[schemes.nimbus]
+    crate::support::write_nimbus_pack(
+        dir.path(),
+        r#"[schemes.nimbus]
 preset = "standard-webhooks"
 
 [[probe]]
@@ -102,8 +97,7 @@ id = "set-per-delivery"
 type = "invoice.paid"
 data = { invoice = "${invoice_id}", amount = 1200 }
 "#,
-    )
-    .expect("write the pack");
+    );
     std::fs::write(
         dir.path().join("golive.toml"),
         format!(
