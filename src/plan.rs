@@ -96,8 +96,8 @@ impl Plan {
                 Target { clients: Arc::new(Clients::new(env.clone())), env, pack: Arc::new(pack) }
             })
             .collect();
-        let all: Vec<(usize, &ProbeSpec)> =
-            targets.iter().enumerate().flat_map(|(t, target)| target.pack.probes.iter().map(move |p| (t, p))).collect();
+        let qualified = qualify(&targets);
+        let all: Vec<(usize, &ProbeSpec)> = qualified.iter().map(|(t, s)| (*t, s)).collect();
         let mut owner: HashMap<&str, usize> = HashMap::new();
         for (t, spec) in &all {
             if let Some(first) = owner.insert(spec.id.as_str(), *t) {
@@ -109,12 +109,28 @@ impl Plan {
             }
         }
         let known: Vec<&str> = all.iter().map(|(_, s)| s.id.as_str()).collect();
-        for id in sel.only.iter().chain(&sel.skip) {
-            if !owner.contains_key(id.as_str()) {
-                return Err(ConfigError::usage(format!("no probe has the id `{id}`"))
-                    .suggest(id, known.iter().copied())
+        // An id names that probe; a bare id also names it in every environment
+        // whose copy of it is qualified (`staging/axys-auth`, `production/axys-auth`).
+        let ids_of = |selector: &String| -> Result<Vec<String>, ConfigError> {
+            let found: Vec<String> = known
+                .iter()
+                .filter(|k| **k == selector.as_str() || k.rsplit_once('/').is_some_and(|(_, id)| id == selector))
+                .map(|k| k.to_string())
+                .collect();
+            if found.is_empty() {
+                return Err(ConfigError::usage(format!("no probe has the id `{selector}`"))
+                    .suggest(selector, known.iter().copied())
                     .help("`golive list --env ENV` shows every probe id"));
             }
+            Ok(found)
+        };
+        let mut only: BTreeSet<String> = BTreeSet::new();
+        for id in &sel.only {
+            only.extend(ids_of(id)?);
+        }
+        let mut skip: BTreeSet<String> = BTreeSet::new();
+        for id in &sel.skip {
+            skip.extend(ids_of(id)?);
         }
         // A tag no probe has is a typo, not an empty selection that passes.
         let all_tags: BTreeSet<&str> = all.iter().flat_map(|(_, s)| s.tags.iter().map(String::as_str)).collect();
@@ -129,15 +145,15 @@ impl Plan {
                 err.help(format!("tags of these probes: {}", all_tags.iter().copied().collect::<Vec<_>>().join(", ")))
             );
         }
-        let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
+        let skipped: BTreeSet<&str> = skip.iter().map(String::as_str).collect();
         for (t, spec) in &all {
-            if let (true, Some(off)) = (sel.only.contains(&spec.id), off(&targets[*t].env, spec)) {
+            if let (true, Some(off)) = (only.contains(&spec.id), off(&targets[*t].env, spec)) {
                 return Err(ConfigError::usage(format!("probe `{}` {}", spec.id, off.why)).help(off.fix));
             }
         }
         let tagged = |s: &ProbeSpec| sel.tags.is_empty() || s.tags.iter().any(|t| sel.tags.contains(t));
         let chosen = |t: usize, s: &ProbeSpec| {
-            (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s) && off(&targets[t].env, s).is_none()
+            (only.is_empty() || only.contains(&s.id)) && tagged(s) && off(&targets[t].env, s).is_none()
         };
         // Selected probes, then their dependencies (transitively), minus --skip.
         let by_id: HashMap<&str, &ProbeSpec> = all.iter().map(|(_, s)| (s.id.as_str(), *s)).collect();
@@ -181,7 +197,7 @@ impl Plan {
         }
         let off = all
             .iter()
-            .filter(|(_, s)| (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s))
+            .filter(|(_, s)| (only.is_empty() || only.contains(&s.id)) && tagged(s))
             .filter_map(|(t, s)| {
                 let env = &targets[*t].env;
                 off(env, s).map(|o| OffProbe {
@@ -297,6 +313,31 @@ impl Plan {
     pub fn pack_names(&self) -> Vec<String> {
         self.targets.iter().map(|t| t.pack.name.clone()).collect()
     }
+}
+
+/// Every probe of every target, its id qualified with its environment's name
+/// (`staging/axys-auth`) where another target of the run declares the same id
+/// (one pack in two environments), its dependencies renamed alike; ids no other
+/// target declares stay as the pack writes them.
+fn qualify(targets: &[Target]) -> Vec<(usize, ProbeSpec)> {
+    let mut seen: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+    for (t, target) in targets.iter().enumerate() {
+        for p in &target.pack.probes {
+            seen.entry(p.id.as_str()).or_default().insert(t);
+        }
+    }
+    let shared = |id: &str| seen.get(id).is_some_and(|t| t.len() > 1);
+    let mut out = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        let name = |id: &str| if shared(id) { format!("{}/{id}", target.env.name) } else { id.to_string() };
+        for p in &target.pack.probes {
+            let mut spec = p.clone();
+            spec.id = name(&p.id);
+            spec.depends_on = p.depends_on.iter().map(|d| name(d)).collect();
+            out.push((t, spec));
+        }
+    }
+    out
 }
 
 /// The usage error of a selection that leaves no probe: a gate that runs

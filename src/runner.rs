@@ -279,6 +279,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         id: p.spec.id.clone(),
         kind: p.spec.kind.name().to_string(),
         pack: plan.targets[p.target].pack.name.clone(),
+        env: plan.targets[p.target].env.name.clone(),
         title: p.spec.title.clone(),
         status: Status::Skip,
         started_ms: 0,

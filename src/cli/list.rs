@@ -75,7 +75,7 @@ pub fn urls(plan: &Plan, p: &PlannedProbe) -> Vec<String> {
 /// Runs `golive list`.
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
-    let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+    let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
     let runbook = |p: &PlannedProbe| -> Vec<String> {
         p.spec.runbook.iter().map(|r| format!("{} › {} › {}", r.runbook, r.section, r.item)).collect()
     };
@@ -154,7 +154,7 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             lines.extend(wrap(&terminal(&o.fix), 4, limit));
         }
     }
-    let placeholders = placeholder_notes(&args.target.env, &rows);
+    let placeholders = placeholder_notes(&args.target.name(), &rows);
     if !placeholders.is_empty() {
         lines.push(String::new());
         for note in placeholders {

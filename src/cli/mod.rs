@@ -175,12 +175,13 @@ fn print_values<T: clap::ValueEnum>() -> u8 {
     exit::OK
 }
 
-/// Selects the environment: `--env`, `--config`, `--scenario`.
+/// Selects the environments: `--env` (repeatable, or a `[group.NAME]`), `--config`, `--scenario`.
 #[derive(Debug, Clone, Args)]
 pub struct EnvArgs {
-    /// The environment: an [env.NAME] of the configuration, or `demo` (built in, needs no file).
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
+    /// The environment: an [env.NAME] of the configuration, a [group.NAME] of several, or `demo`
+    /// (built in, needs no file); repeatable: one run, one report, one exit code for all.
+    #[arg(long = "env", short = 'e', value_name = "ENV", required = true, action = clap::ArgAction::Append)]
+    pub envs: Vec<String>,
     /// The configuration file.
     #[arg(long, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG)]
     pub config: PathBuf,
@@ -190,6 +191,30 @@ pub struct EnvArgs {
     /// With `--env demo`: the partner fakes' answers where the pages are silent (`golive fake variants` lists them).
     #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub variant: Option<Variant>,
+}
+
+impl EnvArgs {
+    /// The run's name: the environment (or group) given, or several joined by `+`.
+    pub fn name(&self) -> String {
+        self.envs.join("+")
+    }
+
+    /// Whether the run is the built-in demo.
+    pub fn is_demo(&self) -> bool {
+        self.envs.iter().any(|e| e == crate::config::DEMO_ENV)
+    }
+
+    /// The one environment of a command that works on one (`key exchange`, ...).
+    pub fn one(&self) -> Result<&str, ConfigError> {
+        match self.envs.as_slice() {
+            [one] => Ok(one),
+            _ => Err(ConfigError::usage(format!(
+                "this command works on one environment; got --env {}",
+                self.envs.join(" --env ")
+            ))
+            .help("name one environment: --env NAME")),
+        }
+    }
 }
 
 /// Runs golive with the process's arguments and returns the exit code.

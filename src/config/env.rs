@@ -282,6 +282,52 @@ impl Stage {
 /// Where the configuration file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "golive.toml";
 
+/// The environments `names` stand for: each an `[env.NAME]`, or a
+/// `[group.NAME]` replaced by its environments, in order, each once. A name
+/// that is neither is left for [`load`] to report; a group naming an
+/// environment the file lacks is an error at the group.
+pub fn expand(path: &Path, names: &[String]) -> Result<Vec<String>, ConfigError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |n: &str| {
+        if !out.iter().any(|o| o == n) {
+            out.push(n.to_string());
+        }
+    };
+    if !path.exists() || names.iter().all(|n| n == DEMO_ENV) {
+        names.iter().for_each(|n| push(n));
+        return Ok(out);
+    }
+    let file = SourceFile::read(path, "configuration file")?;
+    let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    for name in names {
+        let group = raw.group.iter().find(|(k, _)| k.get_ref() == name);
+        let env = raw.env.keys().find(|k| k.get_ref() == name);
+        match (group, env) {
+            (Some((key, _)), Some(_)) => {
+                return Err(ConfigError::at(&file, key.span(), format!("`{name}` is both a group and an environment"))
+                    .help("rename the group or the environment: --env must name one of them"));
+            }
+            (Some((_, group)), None) => {
+                for member in &group.get_ref().envs {
+                    if !raw.env.keys().any(|k| k.get_ref() == member.get_ref()) {
+                        let known: Vec<&str> = raw.env.keys().map(|k| k.get_ref().as_str()).collect();
+                        return Err(ConfigError::at(
+                            &file,
+                            member.span(),
+                            format!("group `{name}` names `{}`, which is no [env.NAME] of this file", member.get_ref()),
+                        )
+                        .suggest(member.get_ref(), known.iter().copied())
+                        .help(format!("environments here: {}", known.join(", "))));
+                    }
+                    push(member.get_ref());
+                }
+            }
+            _ => push(name),
+        }
+    }
+    Ok(out)
+}
+
 /// Reads `path`, validates environment `name` and loads its pack.
 pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError> {
     load_with(path, name, true)
@@ -384,6 +430,9 @@ fn unknown_keys(
 fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
     let keys: Vec<Spanned<String>> =
         toml::from_str::<RawConfig>(&file.text).map(|r| r.env.into_keys().collect()).unwrap_or_default();
+    let groups: Vec<String> = toml::from_str::<RawConfig>(&file.text)
+        .map(|r| r.group.into_keys().map(|k| k.into_inner()).collect())
+        .unwrap_or_default();
     let mut known: Vec<&str> = vec![DEMO_ENV];
     known.extend(keys.iter().map(|k| k.get_ref().as_str()));
     let message = format!("unknown environment `{name}`");
@@ -391,8 +440,9 @@ fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
         Some(first) => ConfigError::at(file, first.span(), message).label("environments are declared as [env.NAME]"),
         None => ConfigError::in_file(&file.path, message),
     };
-    err.suggest(name, known.iter().copied()).help(format!(
-        "known environments: {} (built in), {}",
+    let groups_help = if groups.is_empty() { String::new() } else { format!("; groups: {}", groups.join(", ")) };
+    err.suggest(name, known.iter().copied().chain(groups.iter().map(String::as_str))).help(format!(
+        "known environments: {} (built in), {}{groups_help}",
         DEMO_ENV,
         known[1..].join(", ")
     ))

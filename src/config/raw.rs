@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The whole configuration file: one `[env.NAME]` table per environment.
+/// The whole configuration file: one `[env.NAME]` table per environment, and
+/// `[group.NAME]` tables naming several to run as one.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "golive configuration (golive.toml)")]
@@ -18,6 +19,21 @@ pub struct RawConfig {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RawEnv>")]
     pub env: BTreeMap<Spanned<String>, Spanned<RawEnv>>,
+    /// `[group.NAME]` tables: `--env NAME` runs every environment of the group
+    /// in one run, one report, one exit code.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawGroup>")]
+    pub group: BTreeMap<Spanned<String>, Spanned<RawGroup>>,
+}
+
+/// One `[group.NAME]` table.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Group")]
+pub struct RawGroup {
+    /// The environments of the group, each an `[env.NAME]` of this file.
+    #[schemars(with = "Vec<String>")]
+    pub envs: Vec<Spanned<String>>,
 }
 
 /// One `[env.NAME]` table. Unknown keys are collected (`inputs`) rather than

@@ -334,6 +334,7 @@ impl Exporter {
             id: id.to_string(),
             kind: field(|m| &m.kind),
             pack: field(|m| &m.pack),
+            env: String::new(),
             title: field(|m| &m.title),
             status: Status::Error,
             started_ms: 0,

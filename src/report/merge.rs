@@ -180,6 +180,7 @@ mod tests {
                 id: id.to_string(),
                 kind: "http".into(),
                 pack: "p".into(),
+                env: String::new(),
                 title: id.to_string(),
                 status: *s,
                 started_ms: 0,

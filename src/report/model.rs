@@ -255,6 +255,9 @@ pub struct ProbeReport {
     pub kind: String,
     /// The pack the probe comes from.
     pub pack: String,
+    /// The environment it ran in (a run may have several: `--env a --env b`, a group).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub env: String,
     /// A human title.
     pub title: String,
     /// The verdict.
@@ -404,11 +407,25 @@ impl ProbeReport {
 }
 
 impl RunSummary {
-    /// Probes grouped by runbook section, sections in order of first appearance.
+    /// The environments the probes ran in, in order of first appearance.
+    pub fn envs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in self.probes.iter().filter(|p| !p.env.is_empty()) {
+            if !out.contains(&p.env.as_str()) {
+                out.push(&p.env);
+            }
+        }
+        out
+    }
+
+    /// Probes grouped by runbook section, sections in order of first
+    /// appearance; in a run of several environments, by environment first
+    /// (`env staging › axys-program-launch › Phase 1`).
     pub fn by_section(&self) -> Vec<(String, Vec<&ProbeReport>)> {
+        let several = self.envs().len() > 1;
         let mut groups: Vec<(String, Vec<&ProbeReport>)> = Vec::new();
         for p in &self.probes {
-            let section = p.section();
+            let section = if several { format!("env {} › {}", p.env, p.section()) } else { p.section() };
             match groups.iter_mut().find(|(s, _)| *s == section) {
                 Some((_, list)) => list.push(p),
                 None => groups.push((section, vec![p])),

@@ -93,6 +93,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             id: id.into(),
             kind: "http".into(),
             pack: "shop".into(),
+            env: String::new(),
             title: format!("Title of {id}"),
             status,
             started_ms: 1,

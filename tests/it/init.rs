@@ -40,10 +40,10 @@ fn init_then_list(pack: &str, env: &str, expected_vars: &[&str]) {
     let pack_probe = if pack == "axys" { "axys-tls" } else { "pai-api-key" };
     assert!(listed.contains(pack_probe), "{listed}");
 
-    // Never overwritten.
+    // Never overwritten: the same environment again is refused.
     let again = golive_in(dir.path(), &["init", "--pack", pack, "--env", env], &[]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
-    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    assert!(stderr(&again).contains(&format!("environment or group `{env}` already")), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(dir.path().join("golive.toml")).expect("still there"), text, "unchanged");
 }
 

@@ -126,3 +126,76 @@ fn fake_serve_never_replaces_a_config_it_did_not_write() {
     assert!(stderr(&out).contains("was not written by `golive fake serve`"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&mine).expect("read"), "[env.staging]\npack = \"axys\"\n");
 }
+
+/// The values of `[env.FROM]` of a fakes' configuration, set in `[env.TO]`
+/// of a golive.toml (what a user fills in after `golive init`), through
+/// toml_edit so init's comments stay.
+fn fill_from(config: &mut toml_edit::DocumentMut, fakes: &toml_edit::DocumentMut, from: &str, to: &str) {
+    let source = fakes["env"][from].as_table().unwrap_or_else(|| panic!("[env.{from}]")).clone();
+    let target = config["env"][to].as_table_mut().unwrap_or_else(|| panic!("[env.{to}]"));
+    for (key, value) in source.iter().filter(|(k, _)| *k != "pack") {
+        target.insert(key, value.clone());
+    }
+}
+
+/// Acceptance (issue 27, item 1): one golive.toml made by two `golive init`
+/// calls (axys, paymentsai), its values those of `golive fake serve`'s fakes,
+/// runs both environments with one `verify`: one report, each probe under its
+/// environment, exit 0; a `[group.NAME]` runs the same.
+#[test]
+fn two_inits_make_one_config_whose_environments_run_in_one_verify_against_fake_serve() {
+    let _watchdog = crate::support::Watchdog::new("two inits, one verify", Duration::from_secs(300));
+    let dir = tempfile::tempdir().expect("dir");
+    let fakes_path = dir.path().join("fakes.toml");
+    let (_child, _) = serve_until(&["--write-config", fakes_path.to_str().expect("utf-8")], "written to");
+    for (pack, env) in [("axys", "axys"), ("paymentsai", "paymentsai")] {
+        let out = golive_in(dir.path(), &["init", "--pack", pack, "--env", env], &[]);
+        assert_eq!(out.status.code(), Some(0), "init {pack}: {}", stderr(&out));
+    }
+    let written = std::fs::read_to_string(dir.path().join("golive.toml")).expect("golive.toml");
+    assert!(written.contains("[env.axys]") && written.contains("[env.paymentsai]"), "{written}");
+    let mut config: toml_edit::DocumentMut = written.parse().expect("golive.toml parses");
+    let fakes: toml_edit::DocumentMut =
+        std::fs::read_to_string(&fakes_path).expect("fakes.toml").parse().expect("TOML");
+    fill_from(&mut config, &fakes, "fake-axys", "axys");
+    fill_from(&mut config, &fakes, "fake-paymentsai", "paymentsai");
+    let filled = config.to_string();
+    assert!(filled.contains("# Added by `golive init`: pack `paymentsai`"), "init's comments stay: {filled}");
+    std::fs::write(
+        dir.path().join("golive.toml"),
+        format!("{filled}\n[group.launch]\nenvs = [\"axys\", \"paymentsai\"]\n"),
+    )
+    .expect("write golive.toml");
+
+    for envs in [&["--env", "axys", "--env", "paymentsai"][..], &["--env", "launch"]] {
+        let mut args = vec!["verify", "--format", "json", "--no-progress"];
+        args.extend_from_slice(envs);
+        let out = golive_in(dir.path(), &args, &[]);
+        assert_eq!(out.status.code(), Some(0), "{envs:?}:\n{}{}", stdout(&out), stderr(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON report");
+        let probes = doc["probes"].as_array().expect("probes");
+        let env_of = |id: &str| probes.iter().find(|p| p["id"] == id).map(|p| p["env"].clone());
+        assert_eq!(env_of("axys-auth"), Some(serde_json::json!("axys")), "{doc:#}");
+        assert_eq!(env_of("pai-api-key"), Some(serde_json::json!("paymentsai")), "{doc:#}");
+        assert_eq!(doc["packs"], serde_json::json!(["axys", "paymentsai"]));
+    }
+    // The readable report puts each probe under its environment.
+    let out = golive_in(dir.path(), &["verify", "--env", "launch", "--no-progress"], &[]);
+    let text = stdout(&out);
+    assert!(text.contains("env axys › ") && text.contains("env paymentsai › "), "{text}");
+
+    // One pack in two environments: its probe ids are qualified by environment,
+    // and a bare id selects the probe in both.
+    let mut twice = fakes.clone();
+    let copy = twice["env"]["fake-axys"].clone();
+    twice["env"]["axys-b"] = copy;
+    std::fs::write(dir.path().join("twice.toml"), twice.to_string()).expect("write");
+    let args = ["verify", "--config", "twice.toml", "--env", "fake-axys", "--env", "axys-b", "--only", "axys-auth"];
+    let out = golive_in(dir.path(), &[&args[..], &["--format", "json"]].concat(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let ids: Vec<&str> = doc["probes"].as_array().expect("probes").iter().filter_map(|p| p["id"].as_str()).collect();
+    for id in ["fake-axys/axys-auth", "axys-b/axys-auth", "fake-axys/axys-cert", "axys-b/axys-cert"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+}

@@ -54,7 +54,7 @@ pub async fn run(args: SendArgs) -> Result<u8, ConfigError> {
         _ => {
             return Err(ConfigError::usage(format!(
                 "`{}` names several environments with a webhook; name one",
-                args.target.env
+                args.target.name()
             )));
         }
     };
