@@ -483,6 +483,7 @@ impl Validator<'_> {
             raw.temporal_key_issued_at.and_then(|t| keep(&mut errors, self.instant("temporal_key_issued_at", t)));
         let website_url = raw.website_url.and_then(|u| keep(&mut errors, self.url("website_url", u)));
         let timeout = raw.timeout.and_then(|d| keep(&mut errors, self.duration("timeout", &d)));
+        let extra_stages = raw.extra_stages.into_iter().filter_map(|s| keep(&mut errors, self.stage(s))).collect();
         let stage = match raw.stage {
             Some(s) => keep(&mut errors, self.stage(s)),
             None => Stage::from_name(&name),
@@ -511,7 +512,7 @@ impl Validator<'_> {
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
             features: raw.features.into_iter().map(Spanned::into_inner).collect(),
             stage,
-            extra_stages: Vec::new(),
+            extra_stages,
             allow_insecure_http: raw.allow_insecure_http,
             strict_contract: raw.strict_contract,
             name,

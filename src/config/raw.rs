@@ -106,6 +106,12 @@ pub struct RawEnv {
     /// environment's name when it is one of the two.
     #[schemars(with = "Option<super::schema::StageSchema>")]
     pub stage: Option<Spanned<String>>,
+    /// Other stages whose probes run here too: a sandbox (or golive's fakes)
+    /// that also answers another stage's steps, e.g. ["production"] for the
+    /// PaymentsAI fake, which answers the go-live key exchange.
+    #[serde(default)]
+    #[schemars(with = "Vec<super::schema::StageSchema>")]
+    pub extra_stages: Vec<Spanned<String>>,
     /// `true` lets secrets go over plain `http://` to a host other than
     /// loopback (a trusted test server); default: such a run is refused.
     #[serde(default)]
@@ -168,6 +174,7 @@ pub const CORE_KEYS: &[&str] = &[
     "vars",
     "features",
     "stage",
+    "extra_stages",
     "allow_insecure_http",
     "exposure",
     "strict_contract",

@@ -400,6 +400,10 @@ impl Fakes {
             if let Some(stage) = env.stage {
                 out.push_str(&format!("stage = \"{}\"\n", stage.name()));
             }
+            if !env.extra_stages.is_empty() {
+                let names: Vec<String> = env.extra_stages.iter().map(|s| s.name().to_string()).collect();
+                out.push_str(&format!("extra_stages = [{}]\n", quoted(names)));
+            }
             if let Some(e) = &env.exposure {
                 let paths = |list: &[PathBuf]| quoted(list.iter().map(|p| p.display().to_string()).collect());
                 out.push_str(&format!(

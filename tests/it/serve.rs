@@ -85,35 +85,22 @@ fn fake_serve_writes_a_config_that_runs_with_allow_mutations_and_the_key_exchang
     {
         assert!(config.contains(key), "the fakes' {key} is in the config: {config}");
     }
-    for env in ["fake-axys", "fake-paymentsai"] {
-        let out = golive_in(dir.path(), &["verify", "--config", "fakes.toml", "--env", env, "--allow-mutations"], &[]);
-        assert_eq!(out.status.code(), Some(0), "{env} --allow-mutations:\n{}{}", stdout(&out), stderr(&out));
-    }
-    // A staging run leaves the Stage 5 exchange out, saying why: no --skip needed.
-    let list = golive_in(dir.path(), &["list", "--config", "fakes.toml", "--env", "fake-paymentsai"], &[]);
+    // Both environments in one run, mutations allowed: the key exchange runs
+    // with the fakes' temporal key (the PaymentsAI fake also plays production).
+    let args =
+        ["verify", "--config", "fakes.toml", "--env", "fake-axys", "--env", "fake-paymentsai", "--allow-mutations"];
+    let out = golive_in(dir.path(), &[&args[..], &["--format", "json"]].concat(), &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let exchange = doc["probes"].as_array().expect("probes").iter().find(|p| p["id"] == "pai-key-exchange");
+    assert_eq!(exchange.map(|p| p["status"].clone()), Some(serde_json::json!("pass")), "{doc:#}");
+    // A staging environment (no extra stage) leaves the Stage 5 exchange out, saying why: no --skip needed.
+    std::fs::write(dir.path().join("staging.toml"), config.replace("extra_stages = [\"production\"]\n", ""))
+        .expect("write");
+    let list = golive_in(dir.path(), &["list", "--config", "staging.toml", "--env", "fake-paymentsai"], &[]);
     let text = stdout(&list);
     let off = text.split("Off in this environment").nth(1).unwrap_or_else(|| panic!("an off list: {text}"));
     assert!(off.contains("pai-key-exchange: runs only against a production environment"), "{off}");
-    // The same fakes as production: the exchange runs with the fakes' temporal key.
-    let production =
-        config.replace("[env.fake-paymentsai]", "[env.fake-production]").replace("stage = \"staging\"\n", "");
-    let production = production.replace("[env.fake-production]\n", "[env.fake-production]\nstage = \"production\"\n");
-    std::fs::write(dir.path().join("production.toml"), &production).expect("write");
-    let out = golive_in(
-        dir.path(),
-        &[
-            "verify",
-            "--config",
-            "production.toml",
-            "--env",
-            "fake-production",
-            "--only",
-            "pai-key-exchange",
-            "--allow-mutations",
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}{}\n{production}", stdout(&out), stderr(&out));
 }
 
 #[test]

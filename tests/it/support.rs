@@ -84,6 +84,16 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The fakes' configuration with the key lines of `lines` (`key = value`,
+/// one a line) set in `[env.fake-paymentsai]`: each replaces the line the
+/// fakes wrote for that key, so no key is written twice.
+pub fn replace_paymentsai_keys(config: &str, lines: &str) -> String {
+    let (head, pai) = config.split_once("[env.fake-paymentsai]\n").expect("a fake-paymentsai environment");
+    let keys: Vec<&str> = lines.lines().filter_map(|l| l.split_once(" = ").map(|(k, _)| k)).collect();
+    let kept: Vec<&str> = pai.lines().filter(|l| !keys.iter().any(|k| l.starts_with(&format!("{k} = ")))).collect();
+    format!("{head}[env.fake-paymentsai]\n{lines}{}\n", kept.join("\n"))
+}
+
 /// Writes `nimbus.toml` into `dir`: a third partner's pack of its own, this
 /// `[pack]` table followed by `rest` (its inputs, schemes and probes).
 pub fn write_nimbus_pack(dir: &Path, rest: &str) {
