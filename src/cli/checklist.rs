@@ -8,7 +8,6 @@
 //! [`text::markdown`]; the pack's words through [`text::markdown_prose`].
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -17,7 +16,6 @@ use serde_json::Value;
 use super::EnvArgs;
 use super::targets::resolve;
 use crate::config::{self, ConfigError, Coverage, Pack};
-use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::text::{self, Md};
 use crate::runner::{self, RunOptions};
@@ -68,18 +66,12 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
         }
     };
     let text = render(&packs, &results(&report), &args.target.env, &report);
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write the checklist to stdout: {e}");
-    }
-    Ok(exit::OK)
+    Ok(super::stdout::document("the checklist", |out| out.write_all(text.as_bytes())))
 }
 
 /// Reads a JSON report of schema 1 for environment `env`.
 fn read_report(path: &PathBuf, env: &str) -> Result<Value, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::files::read_regular_text(path, crate::files::MAX_REPORT_BYTES).map_err(|e| {
         ConfigError::usage(format!("cannot read the report {}: {e}", path.display()))
             .help("write one with `golive verify --env ENV --report json=PATH`")
     })?;

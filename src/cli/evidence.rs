@@ -35,14 +35,20 @@ pub async fn run(command: EvidenceCommand) -> Result<u8, ConfigError> {
 
 fn verify(dir: &std::path::Path) -> Result<u8, ConfigError> {
     let report = evidence::verify(dir).map_err(usage)?;
-    for name in &report.ok {
-        println!("OK      {name}");
-    }
-    for p in &report.problems {
-        println!("FAILED  {}: {}", p.file, p.why);
-    }
+    // A closed pipe ends the listing quietly; the exit code is the verdict.
+    let _ = super::stdout::write(|out| {
+        for name in &report.ok {
+            writeln!(out, "OK      {name}")?;
+        }
+        for p in &report.problems {
+            writeln!(out, "FAILED  {}: {}", p.file, p.why)?;
+        }
+        if report.problems.is_empty() {
+            writeln!(out, "{}: evidence intact ({} files)", dir.display(), report.ok.len())?;
+        }
+        Ok(())
+    });
     if report.problems.is_empty() {
-        println!("{}: evidence intact ({} files)", dir.display(), report.ok.len());
         Ok(exit::OK)
     } else {
         let files: std::collections::BTreeSet<&str> = report.problems.iter().map(|p| p.file.as_str()).collect();

@@ -125,22 +125,23 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
             None => secret_name(&n.key).map(|k| suggested_env_var(&pack.name, k)),
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     let config_flag = if args.output == Path::new(config::DEFAULT_CONFIG) {
         String::new()
     } else {
         format!(" --config {}", args.output.display())
     };
-    let _ = writeln!(out, "wrote {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
-    let _ = writeln!(out, "{schema_note}");
-    let _ = writeln!(out, "next:");
-    let _ = writeln!(out, "  1. replace every {CHANGE_ME} value and uncomment what the comments say to");
-    if !vars.is_empty() {
-        let _ = writeln!(out, "  2. set the secrets' variables: {}", vars.join(", "));
-    }
-    let _ = writeln!(out, "  3. golive list --env {}{config_flag}    # the plan, nothing sent", args.env);
-    let _ = writeln!(out, "  4. golive verify --env {}{config_flag}", args.env);
-    Ok(exit::OK)
+    Ok(super::stdout::document("what to do next", |out| {
+        writeln!(out, "wrote {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env)?;
+        writeln!(out, "{schema_note}")?;
+        writeln!(out, "next:")?;
+        writeln!(out, "  1. replace every {CHANGE_ME} value and uncomment what the comments say to")?;
+        if !vars.is_empty() {
+            writeln!(out, "  2. set the secrets' variables: {}", vars.join(", "))?;
+        }
+        writeln!(out, "  3. golive list --env {}{config_flag}    # the plan, nothing sent", args.env)?;
+        writeln!(out, "  4. golive verify --env {}{config_flag}", args.env)?;
+        Ok(())
+    }))
 }
 
 fn exists(path: &Path) -> ConfigError {

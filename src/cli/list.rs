@@ -1,14 +1,11 @@
 //! `golive list`: the plan without running it — each probe with the URL it
 //! will call — as a table or as JSON (`--format json`).
 
-use std::io::Write;
-
 use clap::Args;
 
 use super::EnvArgs;
 use super::targets::resolve_planned;
 use crate::config::ConfigError;
-use crate::exit;
 use crate::plan::{Plan, PlannedProbe, Selection};
 
 /// The formats of `golive list`.
@@ -79,7 +76,6 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
         .flat_map(|t| t.pack.probes.iter().filter_map(|s| crate::plan::off(&t.env, s).map(|o| (s, o))))
         .map(|(s, o)| (s.id.clone(), o.why.to_string(), o.fix.to_string()))
         .collect();
-    let mut out = std::io::stdout().lock();
     if args.format == ListFormat::Json {
         let probes: Vec<serde_json::Value> = plan
             .probes
@@ -101,8 +97,8 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
         let off: Vec<serde_json::Value> =
             off.iter().map(|(id, why, fix)| serde_json::json!({ "id": id, "why": why, "fix": fix })).collect();
         let doc = serde_json::json!({ "env": plan.env_name, "probes": probes, "off": off });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(exit::OK);
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        return Ok(super::stdout::document("the plan", |out| writeln!(out, "{text}")));
     }
     let rows: Vec<[String; 7]> = plan
         .probes
@@ -134,22 +130,22 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             *w = (*w).max(cell.chars().count());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+    Ok(super::stdout::document("the plan", |out| {
+        for row in std::iter::once(&header).chain(&rows) {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                }
             }
+            writeln!(out, "{}", crate::report::text::terminal(line.trim_end()))?;
         }
-        if writeln!(out, "{}", crate::report::text::terminal(line.trim_end())).is_err() {
-            break;
+        if !off.is_empty() {
+            let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();
+            writeln!(out, "\nOff in this environment:\n{}", lines.join("\n"))?;
         }
-    }
-    if !off.is_empty() {
-        let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();
-        let _ = writeln!(out, "\nOff in this environment:\n{}", lines.join("\n"));
-    }
-    Ok(exit::OK)
+        Ok(())
+    }))
 }

@@ -16,6 +16,7 @@ mod man;
 mod report;
 mod schema;
 mod serve;
+pub mod stdout;
 mod targets;
 mod verify;
 mod watch;
@@ -152,19 +153,25 @@ fn compact_help(mut cmd: clap::Command) -> clap::Command {
 
 /// Prints every scenario of the fakes with its description, one per line.
 fn print_scenarios() -> u8 {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
     let scenarios = <Scenario as clap::ValueEnum>::value_variants();
     let width = scenarios.iter().map(|s| s.name().len()).max().unwrap_or(0);
-    for s in scenarios {
-        let help = clap::ValueEnum::to_possible_value(s)
-            .and_then(|v| v.get_help().map(ToString::to_string))
-            .unwrap_or_default();
-        if writeln!(out, "{:<width$}  {help}", s.name()).is_err() {
-            break;
+    stdout::document("the scenarios", |out| {
+        for s in scenarios {
+            let help = clap::ValueEnum::to_possible_value(s)
+                .and_then(|v| v.get_help().map(ToString::to_string))
+                .unwrap_or_default();
+            writeln!(out, "{:<width$}  {help}", s.name())?;
         }
-    }
-    exit::OK
+        Ok(())
+    })
+}
+
+/// Prints the completions of `shell`. clap_complete panics when its writer
+/// fails, so the script is made in memory and written like any document.
+fn print_completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut script);
+    stdout::document("the completions", |out| out.write_all(&script))
 }
 
 /// Selects the environment: `--env`, `--config`, `--scenario`.
@@ -227,10 +234,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Serve(args) => exporter::run(args).await,
             Command::Alerts(args) => alerts::run(args).await,
             Command::Report(command) => report::run(command),
-            Command::Completions { shell } => {
-                clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
-                Ok(exit::OK)
-            }
+            Command::Completions { shell } => Ok(print_completions(shell)),
             Command::Init(args) => init::run(args),
             Command::Schema { which } => Ok(schema::run(which)),
             Command::Man => Ok(man::run(compact_help(Cli::command()))),

@@ -140,7 +140,7 @@ impl SourceFile {
         if path.is_dir() {
             return Err(ConfigError::in_file(path, format!("{what} {} is a directory, not a file", path.display())));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_regular_text(path, crate::files::MAX_CONFIG_BYTES).map_err(|e| {
             ConfigError::in_file(path, format!("cannot read {what} {}: {}", path.display(), io_reason(&e)))
         })?;
         Ok(SourceFile { path: path.to_path_buf(), text: text.into() })
@@ -154,6 +154,10 @@ impl SourceFile {
 
 /// A short, lower-case reason for an I/O error, without the OS error number.
 pub fn io_reason(e: &std::io::Error) -> String {
+    // golive's own errors (a FIFO refused, a file over its bound) say it in words.
+    if e.get_ref().is_some() && e.raw_os_error().is_none() {
+        return e.to_string();
+    }
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -23,6 +23,7 @@ mod fakes;
 mod faults;
 mod fcrdns;
 mod flow_engine;
+mod hostile;
 mod hostile_text;
 mod import_layers;
 mod init;
