@@ -65,7 +65,10 @@ pub fn urls(plan: &Plan, p: &PlannedProbe) -> Vec<String> {
 /// Runs `golive list`.
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
-    let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+    // A probe lacking a `${name}` is shown with what it needs; only verify refuses it.
+    let plan = Plan::for_listing(&args.target.env, resolved.targets, &Selection::default())?;
+    let needs: Vec<(&str, &str)> =
+        plan.probes.iter().filter_map(|p| p.needs.as_deref().map(|n| (p.spec.id.as_str(), n))).collect();
     let runbook = |p: &PlannedProbe| -> Vec<String> {
         p.spec.runbook.iter().map(|r| format!("{} › {} › {}", r.runbook, r.section, r.item)).collect()
     };
@@ -91,6 +94,7 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                     "tags": p.spec.tags,
                     "mutating": p.spec.mutating(),
                     "runbook": runbook(p),
+                    "needs": p.needs,
                 })
             })
             .collect();
@@ -113,7 +117,7 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                 [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
             };
             [
-                p.spec.id.clone(),
+                if p.needs.is_some() { format!("{} (needs a value)", p.spec.id) } else { p.spec.id.clone() },
                 p.spec.kind.name().to_string(),
                 url,
                 dash(&p.spec.depends_on),
@@ -141,6 +145,10 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                 }
             }
             writeln!(out, "{}", crate::report::text::terminal(line.trim_end()))?;
+        }
+        if !needs.is_empty() {
+            let lines: Vec<String> = needs.iter().map(|(id, why)| format!("  {id}: {why}")).collect();
+            writeln!(out, "\nNeeds a value before verify can run it:\n{}", lines.join("\n"))?;
         }
         if !off.is_empty() {
             let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();

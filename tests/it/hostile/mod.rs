@@ -5,6 +5,7 @@
 //! what held from the same lists.
 
 pub mod closed_pipe;
+pub mod list;
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
