@@ -19,6 +19,7 @@ use crate::config::{self, ConfigError, Coverage, Pack};
 use crate::plan::{Plan, Selection};
 use crate::report::text::{self, Md};
 use crate::runner::{self, RunOptions};
+use crate::signals::Stopper;
 
 /// `golive checklist` options.
 #[derive(Debug, Args)]
@@ -50,7 +51,14 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             (packs_for_report(&args.target, &report)?, report)
         }
         None => {
-            let resolved = resolve(&args.target).await?;
+            // Like verify: SIGINT, SIGTERM and SIGHUP stop the run and drop the
+            // demo's fakes, which removes their private folder.
+            let mut stopper = Stopper::new();
+            let demo = args.target.env == config::DEMO_ENV;
+            let resolved = tokio::select! {
+                resolved = resolve(&args.target) => resolved?,
+                signal = stopper.stopped() => return Ok(super::verify::stopped(signal, "before anything ran", demo)),
+            };
             let demo = resolved.fakes.is_some();
             let packs: Vec<Pack> = resolved.targets.iter().map(|(_, p)| p.clone()).collect();
             let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
@@ -58,7 +66,14 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
             // A probe without its inputs is an unticked item; a secret in clear text is refused.
             plan.insecure_secrets(&plan.may_run(opts.allow_mutations))?;
-            let summary = runner::run(&plan, &opts, &mut |_| {}).await;
+            let mut quiet = |_: runner::RunEvent<'_>| {};
+            let summary = tokio::select! {
+                summary = runner::run(&plan, &opts, &mut quiet) => summary,
+                signal = stopper.stopped() => {
+                    drop(resolved.fakes);
+                    return Ok(super::verify::stopped(signal, "during the run; no checklist was written", demo));
+                }
+            };
             drop(resolved.fakes);
             let report = serde_json::to_value(&summary)
                 .map_err(|e| ConfigError::usage(format!("cannot serialize the run: {e}")))?;

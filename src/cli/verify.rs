@@ -158,7 +158,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
 }
 
 /// The exit code of a run stopped by a signal (128 + its number), said on stderr.
-fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
+pub(super) fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
     let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
     eprintln!("golive: stopped by {signal} {when}{fakes}");
     signal.exit_code()

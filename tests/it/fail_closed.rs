@@ -281,7 +281,7 @@ fn sigterm_during_the_demo_leaves_no_fakes_folder() {
 
 #[cfg(unix)]
 #[test]
-fn sighup_and_sigterm_stop_fake_serve_and_remove_its_secrets_folder() {
+fn fake_serve_stopped_by_a_signal_exits_128_plus_its_number_not_0_and_removes_its_folder() {
     let _watchdog = Watchdog::new("signal serve", Duration::from_secs(300));
     for signal in ["HUP", "TERM"] {
         let tmp = tempfile::tempdir().expect("tmp");

@@ -6,6 +6,7 @@
 
 pub mod closed_pipe;
 pub mod list;
+pub mod signals;
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
