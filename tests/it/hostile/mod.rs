@@ -4,9 +4,12 @@
 //! reliability table (`tests/it/reliability.rs`) counts what was tried and
 //! what held from the same lists.
 
+pub mod ci_history;
 pub mod closed_pipe;
 pub mod list;
+pub mod shallow;
 pub mod signals;
+pub mod slow_source;
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
