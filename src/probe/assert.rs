@@ -103,6 +103,10 @@ pub struct RawAssertion {
     /// Equal to one of these values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<toml::Value>>,
+    /// The HTML body has a link (`<a href>`) whose text matches this regular
+    /// expression, found by an HTML parser (`crate::probe::links`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// `"warn"`: a miss warns instead of failing (an expectation that holds
     /// only sometimes, e.g. an empty list before any live data exists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,6 +134,7 @@ enum Expect {
     Matches(Regex),
     Length(usize),
     OneOf(Vec<Value>),
+    Link(Regex),
 }
 
 /// A compiled assertion.
@@ -191,16 +196,22 @@ fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     if let Some(list) = raw.one_of.clone() {
         expects.push(Expect::OneOf(list.into_iter().map(json).collect::<Result<_, _>>()?));
     }
+    if let Some(re) = &raw.link {
+        if !matches!(target, Target::Body) {
+            return Err(format!("assertion on `{what}`: `link` looks at an HTML body, not a path or a header"));
+        }
+        expects.push(Expect::Link(Regex::new(re).map_err(|e| format!("assertion `link`: invalid regex: {e}"))?));
+    }
     let expect = match (expects.len(), expects.pop()) {
         (1, Some(e)) => e,
         _ => {
             return Err(format!(
-                "assertion on `{what}` needs exactly one of `equals`, `exists`, `type`, `matches`, `length`, `one_of`"
+                "assertion on `{what}` needs exactly one of `equals`, `exists`, `type`, `matches`, `length`, `one_of`, `link`"
             ));
         }
     };
     if !matches!(target, Target::Json(..))
-        && !matches!(expect, Expect::Matches(_) | Expect::Exists(_) | Expect::Equals(_))
+        && !matches!(expect, Expect::Matches(_) | Expect::Exists(_) | Expect::Equals(_) | Expect::Link(_))
     {
         return Err(format!("assertion on `{what}`: headers and the body take `equals`, `exists` or `matches`"));
     }
@@ -327,6 +338,7 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>) -> Check {
             });
             (len == Some(*n), format!("length {n}"), len.map_or_else(|| shown(first), |l| format!("length {l}")))
         }
+        Expect::Link(re) => return crate::probe::links::check(answer.body, re),
         Expect::OneOf(list) => (
             first.is_some_and(|v| list.contains(v)),
             format!("one of {}", list.iter().map(compact).collect::<Vec<_>>().join(", ")),

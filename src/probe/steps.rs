@@ -94,6 +94,8 @@ enum RawCapture {
 struct CaptureFrom {
     header: Option<String>,
     regex: Option<String>,
+    /// The site path of the first link whose text matches (`crate::probe::links`).
+    link: Option<String>,
 }
 
 /// Repeat the step until `until` holds, at most `attempts` times.
@@ -140,6 +142,7 @@ enum Capture {
     Path(JsonPath),
     Header(String),
     Regex(regex::Regex),
+    Link(regex::Regex),
 }
 
 /// A compiled step.
@@ -237,13 +240,18 @@ impl Step {
                     RawCapture::Path(p) => {
                         Capture::Path(JsonPath::parse(&p).map_err(|e| err(format!("capture `{k}`: {e}")))?)
                     }
-                    RawCapture::From(CaptureFrom { header: Some(h), regex: None }) => Capture::Header(h.to_lowercase()),
-                    RawCapture::From(CaptureFrom { header: None, regex: Some(r) }) => {
+                    RawCapture::From(CaptureFrom { header: Some(h), regex: None, link: None }) => {
+                        Capture::Header(h.to_lowercase())
+                    }
+                    RawCapture::From(CaptureFrom { header: None, regex: Some(r), link: None }) => {
                         Capture::Regex(regex::Regex::new(&r).map_err(|e| err(format!("capture `{k}`: {e}")))?)
+                    }
+                    RawCapture::From(CaptureFrom { header: None, regex: None, link: Some(r) }) => {
+                        Capture::Link(regex::Regex::new(&r).map_err(|e| err(format!("capture `{k}`: {e}")))?)
                     }
                     RawCapture::From(_) => {
                         return Err(err(format!(
-                            "capture `{k}` needs a JSONPath, or exactly one of `header`, `regex`"
+                            "capture `{k}` needs a JSONPath, or exactly one of `header`, `regex`, `link`"
                         )));
                     }
                 };
@@ -413,7 +421,7 @@ impl Run<'_> {
                 let assertions: &[Assertion] = if poll_end.is_some() { &[] } else { &step.assertions };
                 judge(&mut local, &target, &j, step.expect_status, assertions);
                 let doc = serde_json::from_slice::<Value>(&body).ok();
-                self.capture(step, &headers, &body, doc.as_ref(), &mut local);
+                self.capture(step, &url, &headers, &body, doc.as_ref(), &mut local);
                 if let (Some(doc), Some((entity, field, path))) = (&doc, &step.track) {
                     self.track(entity, field, path, doc);
                 }
@@ -590,6 +598,7 @@ impl Run<'_> {
     fn capture(
         &mut self,
         step: &Step,
+        url: &str,
         headers: &[(String, String)],
         body: &[u8],
         doc: Option<&Value>,
@@ -603,6 +612,14 @@ impl Run<'_> {
                     .captures(&String::from_utf8_lossy(body))
                     .and_then(|c| c.get(1).or_else(|| c.get(0)))
                     .map(|m| Value::String(m.as_str().to_string())),
+                Capture::Link(re) => {
+                    let html = String::from_utf8_lossy(body);
+                    let page = reqwest::Url::parse(url).ok();
+                    super::links::find(&html, re)
+                        .ok()
+                        .and_then(|l| super::links::site_path(&html, page.as_ref()?, &l.href))
+                        .map(Value::String)
+                }
             };
             match value {
                 Some(v) => {

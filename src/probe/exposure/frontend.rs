@@ -1,11 +1,9 @@
 //! The live front end: each configured page, fetched with the run's HTTP
-//! client, and the same-origin scripts it loads (`<script src>`), within a
+//! client, and the same-origin scripts it loads (`<script src>`, found by an
+//! HTML parser: `crate::probe::links`), within a
 //! bound on their count and size; a bound that cut the scan is said.
 
-use std::sync::LazyLock;
 use std::time::Instant;
-
-use regex::Regex;
 
 use super::matcher::Matcher;
 use super::scan::{Found, MAX_FINDINGS, Modes, Scanner};
@@ -44,21 +42,10 @@ pub struct PageScan {
     pub errors: Vec<String>,
 }
 
-static SCRIPT_SRC: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?i)<script\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)"#).ok());
-
-/// The same-origin script URLs a page loads, in order, without repeats.
+/// The same-origin script URLs a page loads, in order, without repeats,
+/// found by an HTML parser (`<base href>`, any quoting, module preloads).
 pub fn scripts(page: &reqwest::Url, html: &str) -> Vec<reqwest::Url> {
-    let Some(re) = SCRIPT_SRC.as_ref() else { return Vec::new() };
-    let mut out: Vec<reqwest::Url> = Vec::new();
-    for c in re.captures_iter(html) {
-        let Some(src) = c.get(1) else { continue };
-        let Ok(url) = page.join(&src.as_str().replace("&amp;", "&")) else { continue };
-        if url.origin() == page.origin() && !out.contains(&url) {
-            out.push(url);
-        }
-    }
-    out
+    crate::probe::links::scripts(page, html)
 }
 
 /// Reads `url` through `scanner`; returns the page text kept for script
