@@ -68,8 +68,10 @@ fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
     let mut lost = false;
     for target in &args.report {
         let mut buf = Vec::new();
-        if let Err(e) =
-            target.format.render(&merged, &mut buf, false).and_then(|()| crate::files::write_output(&target.path, &buf))
+        if let Err(e) = target
+            .format
+            .render_remote(&merged, &mut buf, false)
+            .and_then(|()| crate::files::write_output(&target.path, &buf))
         {
             eprintln!(
                 "golive: the {} report could not be written to {}: {e}",
@@ -82,8 +84,10 @@ fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            if let Err(e) =
-                args.format.render(&merged, &mut buf, false).and_then(|()| crate::files::write_output(path, &buf))
+            if let Err(e) = args
+                .format
+                .render_remote(&merged, &mut buf, false)
+                .and_then(|()| crate::files::write_output(path, &buf))
             {
                 eprintln!("golive: the merged report could not be written to {}: {e}", path.display());
                 lost = true;
@@ -91,7 +95,7 @@ fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
         }
         None => {
             let colour = super::stdout_colour();
-            lost |= super::stdout::report("the merged report", |out| args.format.render(&merged, out, colour));
+            lost |= super::stdout::report("the merged report", |out| args.format.render_remote(&merged, out, colour));
         }
     }
     Ok(exit::with_lost_outputs(exit::for_summary(&merged, false), lost))

@@ -8,6 +8,7 @@ pub mod ci_history;
 pub mod closed_pipe;
 pub mod list;
 pub mod markup;
+pub mod merge_markdown;
 pub mod shallow;
 pub mod signals;
 pub mod slow_source;
