@@ -70,10 +70,22 @@ impl Clients {
     }
 }
 
+/// The one host name golive treats as this machine: its HTTP client resolves
+/// it to 127.0.0.1 and ::1 itself, never through /etc/hosts or DNS, so the
+/// plain-http guard (`probe::inputs::plain_http_off_host`) may let a secret go
+/// to it. `localhost.` (with the root dot) and `*.localhost` are not it.
+pub const LOOPBACK_NAME: &str = "localhost";
+
 fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
     let tls = tls::client_config(env, true)?;
+    let loopback = [
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
+    ];
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
+        // The port of an overridden address is ignored: the URL's port is used.
+        .resolve_to_addrs(LOOPBACK_NAME, &loopback)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(10))

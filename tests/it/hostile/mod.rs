@@ -7,6 +7,7 @@
 pub mod ci_history;
 pub mod closed_pipe;
 pub mod list;
+pub mod loopback;
 pub mod markup;
 pub mod merge_markdown;
 pub mod shallow;
