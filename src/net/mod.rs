@@ -94,6 +94,20 @@ fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("building the HTTP client failed: {e}"))
 }
 
+/// The key of `[env.NAME]` a URL comes from, for a fix to name: `website_url`
+/// for the merchant's site, `webhook.url`, `base_url`, else `the URL`. The
+/// longest configured URL the request's URL starts with wins.
+pub fn config_key_of(env: &Environment, url: &reqwest::Url) -> &'static str {
+    let mut keys: Vec<(&'static str, &reqwest::Url)> = Vec::new();
+    keys.extend(env.base_url.iter().map(|u| ("base_url", u)));
+    keys.extend(env.website_url.iter().map(|u| ("website_url", u)));
+    keys.extend(env.webhook.iter().map(|w| ("webhook.url", &w.url)));
+    keys.into_iter()
+        .filter(|(_, u)| u.origin() == url.origin() && url.path().starts_with(u.path().trim_end_matches('/')))
+        .max_by_key(|(_, u)| u.path().trim_end_matches('/').len())
+        .map_or("the URL", |(k, _)| k)
+}
+
 /// Reads a response body up to [`MAX_BODY_BYTES`]; says whether it was cut.
 pub async fn read_body(mut response: reqwest::Response) -> Result<(Vec<u8>, bool), reqwest::Error> {
     let mut body = Vec::new();

@@ -169,9 +169,7 @@ fn json(v: toml::Value) -> Result<Value, String> {
 fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     let what = raw.path.as_deref().or(raw.header.as_deref()).unwrap_or("body");
     let target = match (&raw.path, &raw.header) {
-        (Some(p), None) => {
-            Target::Json(p.clone(), JsonPath::parse(p).map_err(|e| format!("invalid JSONPath `{p}`: {e}"))?)
-        }
+        (Some(p), None) => Target::Json(p.clone(), super::jsonpath::parse(p)?),
         (None, Some(h)) => Target::Header(h.to_lowercase()),
         (None, None) => Target::Body,
         (Some(_), Some(_)) => return Err(format!("assertion on `{what}`: give `path` or `header`, not both")),

@@ -238,7 +238,7 @@ impl Step {
             .map(|(k, c)| {
                 let c = match c {
                     RawCapture::Path(p) => {
-                        Capture::Path(JsonPath::parse(&p).map_err(|e| err(format!("capture `{k}`: {e}")))?)
+                        Capture::Path(super::jsonpath::parse(&p).map_err(|e| err(format!("capture `{k}`: {e}")))?)
                     }
                     RawCapture::From(CaptureFrom { header: Some(h), regex: None, link: None }) => {
                         Capture::Header(h.to_lowercase())
@@ -276,7 +276,9 @@ impl Step {
         let track = raw
             .track
             .map(|t| {
-                JsonPath::parse(&t.path).map(|p| (t.entity, t.path.clone(), p)).map_err(|e| err(format!("track: {e}")))
+                super::jsonpath::parse(&t.path)
+                    .map(|p| (t.entity, t.path.clone(), p))
+                    .map_err(|e| err(format!("track: {e}")))
             })
             .transpose()?;
         Ok(Step {
@@ -572,7 +574,7 @@ impl Run<'_> {
                 let class = net::error_class(&e);
                 out.signals.error_class = Some(class);
                 if let Ok(u) = reqwest::Url::parse(&url) {
-                    out.diagnosis = Some(transport_diagnosis(class, &u));
+                    out.diagnosis = Some(transport_diagnosis(class, &u, &self.cx.env));
                 }
                 return None;
             }

@@ -6,10 +6,12 @@
 
 pub mod ci_history;
 pub mod closed_pipe;
+pub mod jsonpath;
 pub mod list;
 pub mod loopback;
 pub mod markup;
 pub mod merge_markdown;
+pub mod refused;
 pub mod shallow;
 pub mod signals;
 pub mod slow_source;
