@@ -166,14 +166,16 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// The known value closest to `got`, if it is close enough to be a typo.
+/// The known value closest to `got`, if it is close enough to be a typo:
+/// fewest edits first (a letter left out, swapped or doubled: `axys-mtl` is
+/// `axys-mtls`, not `axys-tls`), the shared prefix (Jaro-Winkler) to break ties.
 pub fn closest<'a>(got: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|k| (strsim::jaro_winkler(got, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
+        .map(|k| (strsim::normalized_damerau_levenshtein(got, k), strsim::jaro_winkler(got, k), k))
+        .filter(|(edits, prefix, _)| *prefix > 0.8 || *edits >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, _, k)| k)
 }
 
 fn clamp(span: Range<usize>, text: &str) -> Range<usize> {

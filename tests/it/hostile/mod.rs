@@ -6,15 +6,18 @@
 
 pub mod ci_history;
 pub mod closed_pipe;
+pub mod durations;
 pub mod jsonpath;
 pub mod list;
 pub mod loopback;
 pub mod markup;
 pub mod merge_markdown;
+pub mod misspelt;
 pub mod refused;
 pub mod shallow;
 pub mod signals;
 pub mod slow_source;
+pub mod special_files;
 
 use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
