@@ -1,10 +1,7 @@
 //! Durations past the clock's range: every flag and key that takes one
 //! answers exit 2 with the allowed range, never an overflow panic (exit 101).
 
-use std::process::Stdio;
-use std::time::Duration;
-
-use super::{Tally, golive, wait_within};
+use super::{Tally, run_in};
 
 const HUGE: &str = "18446744073709551615s";
 
@@ -62,14 +59,7 @@ pub fn check(case: &Case) -> Result<(), String> {
     }
     let args: Vec<String> = case.args.iter().map(|a| a.replace("{}", case.value)).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let child = golive(&args)
-        .current_dir(dir.path())
-        .env("TMPDIR", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let ended = wait_within(child, Duration::from_secs(60))?;
+    let ended = run_in(dir.path(), &args)?;
     if ended.code != Some(2) {
         return Err(format!("exit {:?}, expected 2: {}", ended.code, ended.stderr));
     }

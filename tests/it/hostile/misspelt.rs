@@ -2,10 +2,7 @@
 //! id given to `--skip` or `--only`, a tag. Each is a configuration error
 //! (exit 2) with "did you mean", never a probe silently left off.
 
-use std::process::Stdio;
-use std::time::Duration;
-
-use super::{Tally, golive, wait_within};
+use super::{Tally, run_in};
 
 /// One misspelling and the name it must suggest.
 pub struct Case {
@@ -84,14 +81,7 @@ pub fn check(case: &Case) -> Result<(), String> {
         let text = format!("[env.staging]\npack = \"axys\"\nbase_url = \"https://api.example.test\"\n{}\n", case.env);
         std::fs::write(dir.path().join("golive.toml"), text).map_err(|e| e.to_string())?;
     }
-    let child = golive(case.args)
-        .current_dir(dir.path())
-        .env("TMPDIR", dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let ended = wait_within(child, Duration::from_secs(60))?;
+    let ended = run_in(dir.path(), case.args)?;
     if ended.code != Some(2) {
         return Err(format!("exit {:?}, expected 2: {}", ended.code, ended.stderr));
     }

@@ -72,6 +72,19 @@ pub fn golive(args: &[&str]) -> Command {
     cmd
 }
 
+/// Runs golive in `dir` (also its TMPDIR) with stdout discarded; a run past a
+/// minute is killed and reported as a hang.
+pub fn run_in(dir: &std::path::Path, args: &[&str]) -> Result<Ended, String> {
+    let child = golive(args)
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    wait_within(child, Duration::from_secs(60))
+}
+
 /// Waits for `child` at most `limit`, then kills it; stderr must be piped.
 pub fn wait_within(mut child: Child, limit: Duration) -> Result<Ended, String> {
     let mut pipe = child.stderr.take().ok_or("stderr is not piped")?;
