@@ -13,6 +13,7 @@ pub mod loopback;
 pub mod markup;
 pub mod merge_markdown;
 pub mod misspelt;
+pub mod nothing_looked_at;
 pub mod refused;
 pub mod shallow;
 pub mod signals;
