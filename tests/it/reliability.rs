@@ -168,6 +168,25 @@ fn bad_inputs() -> Vec<(&'static str, Tally)> {
     rows
 }
 
+/// The hostile-input classes of `tests/it/hostile/`, each with its cases tried.
+fn hostile_classes() -> Vec<(&'static str, crate::hostile::Tally)> {
+    use crate::hostile::*;
+    vec![
+        ("closed pipe (every stdout command, reader gone at once or after 10 bytes)", closed_pipe::tally()),
+        (
+            "shallow history and empty sources (clones of every depth, empty repository, folders, globs)",
+            shallow::tally(),
+        ),
+        ("misspelt names (features, stage, keys, environment, --skip/--only ids, tags)", misspelt::tally()),
+        ("markup variants (website links: nesting, quotes, entities, alt text, base href)", markup::tally()),
+        (
+            "special files (FIFOs, /dev/zero, files past their bound, a report FIFO nobody reads)",
+            special_files::tally(),
+        ),
+        ("durations past the clock's range (every flag and key, too long and too short)", durations::tally()),
+    ]
+}
+
 fn short(text: &str, n: usize) -> String {
     let one_line = text.replace(['\n', '|'], " ");
     if one_line.chars().count() <= n {
@@ -246,8 +265,9 @@ async fn reliability_table() {
             Err(_) => exchange_tally.panics += 1,
         }
     }
-    // 3. Bad inputs; 4. canaries.
+    // 3. Bad inputs; 4. canaries; 5. hostile input by class.
     let inputs = tokio::task::spawn_blocking(bad_inputs).await.expect("bad inputs ran");
+    let hostile = tokio::task::spawn_blocking(hostile_classes).await.expect("hostile classes ran");
     let (leaks, runs, bytes) = crate::canary::all_leaks().await;
 
     let mut summary = String::from(
@@ -272,12 +292,24 @@ async fn reliability_table() {
         panics += t.panics;
         hangs += t.hangs;
     }
+    let mut other_hostile = 0;
+    for (what, t) in &hostile {
+        let (p, h, o) = t.split();
+        summary.push_str(&format!(
+            "| hostile input: {what} | {} ({} held) | {p} | {h} | – | {o} |\n",
+            t.tried,
+            t.tried - t.broken.len()
+        ));
+        panics += p;
+        hangs += h;
+        other_hostile += o;
+    }
     summary.push_str(&format!(
         "| canary secrets: every scenario × both demo packs, 4 formats on stdout and as reports, `-vv` logs | {runs} runs, {} KiB searched | – | – | {} | – |\n",
         bytes / 1024,
         leaks.len()
     ));
-    let other = fault_tally.other + exchange_tally.other;
+    let other = fault_tally.other + exchange_tally.other + other_hostile;
     summary.push_str(&format!("| **total** | | **{panics}** | **{hangs}** | **{}** | **{other}** |\n", leaks.len()));
     println!("<!-- reliability:begin -->\n{summary}\n{out}<!-- reliability:end -->");
     assert_eq!((panics, hangs, leaks.len(), other), (0, 0, 0, 0), "{leaks:#?}");

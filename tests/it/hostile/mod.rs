@@ -46,6 +46,13 @@ impl Tally {
         Tally { tried: cases.len(), broken }
     }
 
+    /// The cases that did not hold, as (panics, hangs, other problems).
+    pub fn split(&self) -> (usize, usize, usize) {
+        let panics = self.broken.iter().filter(|b| b.contains("panicked")).count();
+        let hangs = self.broken.iter().filter(|b| b.contains("still running after")).count();
+        (panics, hangs, self.broken.len() - panics - hangs)
+    }
+
     /// Fails the test naming every case that did not hold.
     pub fn assert_held(&self) {
         assert!(
