@@ -85,7 +85,7 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
 }
 
 /// Reads a JSON report of schema 1 for environment `env`.
-fn read_report(path: &PathBuf, env: &str) -> Result<Value, ConfigError> {
+fn read_report(path: &std::path::Path, env: &str) -> Result<Value, ConfigError> {
     let text = crate::files::read_regular_text(path, crate::files::MAX_REPORT_BYTES).map_err(|e| {
         ConfigError::usage(format!("cannot read the report {}: {e}", path.display()))
             .help("write one with `golive verify --env ENV --report json=PATH`")

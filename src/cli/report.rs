@@ -44,7 +44,7 @@ pub fn run(command: ReportCommand) -> Result<u8, ConfigError> {
     }
 }
 
-fn read(path: &PathBuf) -> Result<Input, ConfigError> {
+fn read(path: &std::path::Path) -> Result<Input, ConfigError> {
     let shown = path.display().to_string();
     let text = crate::files::read_regular_text(path, crate::files::MAX_REPORT_BYTES)
         .map_err(|e| ConfigError::usage(format!("cannot read the report {shown}: {e}")))?;
@@ -63,7 +63,7 @@ fn read(path: &PathBuf) -> Result<Input, ConfigError> {
 const HELP: &str = "write each report with `golive verify --env ENV --egress NAME --format json > NAME.json`";
 
 fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
-    let inputs = args.reports.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+    let inputs = args.reports.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
     let merged = merge::merge(&inputs).map_err(|e| ConfigError::usage(e.0))?;
     let mut lost = false;
     for target in &args.report {
