@@ -95,7 +95,7 @@ fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
 }
 
 /// The key of `[env.NAME]` a URL comes from, for a fix to name: `website_url`
-/// for the merchant's site, `webhook.url`, `base_url`, else `the URL`. The
+/// for the merchant's site, `webhook.url`, `base_url`, else `the pack's URL` (one written whole in the pack). The
 /// longest configured URL the request's URL starts with wins.
 pub fn config_key_of(env: &Environment, url: &reqwest::Url) -> &'static str {
     let mut keys: Vec<(&'static str, &reqwest::Url)> = Vec::new();
@@ -105,7 +105,7 @@ pub fn config_key_of(env: &Environment, url: &reqwest::Url) -> &'static str {
     keys.into_iter()
         .filter(|(_, u)| u.origin() == url.origin() && url.path().starts_with(u.path().trim_end_matches('/')))
         .max_by_key(|(_, u)| u.path().trim_end_matches('/').len())
-        .map_or("the URL", |(k, _)| k)
+        .map_or("the pack's URL", |(k, _)| k)
 }
 
 /// Reads a response body up to [`MAX_BODY_BYTES`]; says whether it was cut.
