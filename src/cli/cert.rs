@@ -70,19 +70,13 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
     };
     let inspection = job.await.map_err(|e| ConfigError::usage(format!("inspecting the certificate failed: {e}")))?;
     let status = inspection.status();
-    let mut stdout = std::io::stdout().lock();
-    let written = match args.format {
-        InspectFormat::Json => serde_json::to_writer_pretty(&mut stdout, &document(&inspection, &inputs))
+    let lost = super::stdout::report("the inspection", |out| match args.format {
+        InspectFormat::Json => serde_json::to_writer_pretty(&mut *out, &document(&inspection, &inputs))
             .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout)),
-        InspectFormat::Human => human(&inspection, &inputs, &mut stdout),
-    };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write to stdout: {e}");
-    }
-    Ok(exit::for_status(status, false))
+            .and_then(|()| writeln!(out)),
+        InspectFormat::Human => human(&inspection, &inputs, out),
+    });
+    Ok(exit::with_lost_outputs(exit::for_status(status, false), lost))
 }
 
 /// The JSON document of `cert inspect --format json`.

@@ -1,14 +1,11 @@
 //! `golive list`: the plan without running it — each probe with the URL it
 //! will call — as a table or as JSON (`--format json`).
 
-use std::io::Write;
-
 use clap::Args;
 
 use super::EnvArgs;
 use super::targets::resolve_planned;
 use crate::config::ConfigError;
-use crate::exit;
 use crate::plan::{Plan, PlannedProbe, Selection};
 
 /// The formats of `golive list`.
@@ -68,7 +65,10 @@ pub fn urls(plan: &Plan, p: &PlannedProbe) -> Vec<String> {
 /// Runs `golive list`.
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
-    let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+    // A probe lacking a `${name}` is shown with what it needs; only verify refuses it.
+    let plan = Plan::for_listing(&args.target.env, resolved.targets, &Selection::default())?;
+    let needs: Vec<(&str, &str)> =
+        plan.probes.iter().filter_map(|p| p.needs.as_deref().map(|n| (p.spec.id.as_str(), n))).collect();
     let runbook = |p: &PlannedProbe| -> Vec<String> {
         p.spec.runbook.iter().map(|r| format!("{} › {} › {}", r.runbook, r.section, r.item)).collect()
     };
@@ -79,7 +79,6 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
         .flat_map(|t| t.pack.probes.iter().filter_map(|s| crate::plan::off(&t.env, s).map(|o| (s, o))))
         .map(|(s, o)| (s.id.clone(), o.why.to_string(), o.fix.to_string()))
         .collect();
-    let mut out = std::io::stdout().lock();
     if args.format == ListFormat::Json {
         let probes: Vec<serde_json::Value> = plan
             .probes
@@ -95,14 +94,15 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                     "tags": p.spec.tags,
                     "mutating": p.spec.mutating(),
                     "runbook": runbook(p),
+                    "needs": p.needs,
                 })
             })
             .collect();
         let off: Vec<serde_json::Value> =
             off.iter().map(|(id, why, fix)| serde_json::json!({ "id": id, "why": why, "fix": fix })).collect();
         let doc = serde_json::json!({ "env": plan.env_name, "probes": probes, "off": off });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(exit::OK);
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        return Ok(super::stdout::document("the plan", |out| writeln!(out, "{text}")));
     }
     let rows: Vec<[String; 7]> = plan
         .probes
@@ -117,7 +117,7 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                 [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
             };
             [
-                p.spec.id.clone(),
+                if p.needs.is_some() { format!("{} (needs a value)", p.spec.id) } else { p.spec.id.clone() },
                 p.spec.kind.name().to_string(),
                 url,
                 dash(&p.spec.depends_on),
@@ -134,22 +134,26 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             *w = (*w).max(cell.chars().count());
         }
     }
-    for row in std::iter::once(&header).chain(&rows) {
-        let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+    Ok(super::stdout::document("the plan", |out| {
+        for row in std::iter::once(&header).chain(&rows) {
+            let mut line = String::new();
+            for (i, cell) in row.iter().enumerate() {
+                if i + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                }
             }
+            writeln!(out, "{}", crate::report::text::terminal(line.trim_end()))?;
         }
-        if writeln!(out, "{}", crate::report::text::terminal(line.trim_end())).is_err() {
-            break;
+        if !needs.is_empty() {
+            let lines: Vec<String> = needs.iter().map(|(id, why)| format!("  {id}: {why}")).collect();
+            writeln!(out, "\nNeeds a value before verify can run it:\n{}", lines.join("\n"))?;
         }
-    }
-    if !off.is_empty() {
-        let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();
-        let _ = writeln!(out, "\nOff in this environment:\n{}", lines.join("\n"));
-    }
-    Ok(exit::OK)
+        if !off.is_empty() {
+            let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();
+            writeln!(out, "\nOff in this environment:\n{}", lines.join("\n"))?;
+        }
+        Ok(())
+    }))
 }

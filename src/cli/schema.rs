@@ -2,10 +2,6 @@
 //! files, for editors and validators. `schema/*.json` in the repository hold
 //! the same text (a test fails when they drift).
 
-use std::io::Write as _;
-
-use crate::exit;
-
 /// Which schema to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Which {
@@ -22,13 +18,5 @@ pub fn run(which: Which) -> u8 {
         Which::Pack => crate::config::schema::pack(),
     };
     let text = crate::config::schema::to_pretty(&schema);
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("golive: cannot write the schema to stdout: {e}");
-            exit::OUTPUT
-        }
-    }
+    super::stdout::document("the schema", |out| out.write_all(text.as_bytes()))
 }

@@ -1,6 +1,8 @@
 //! `golive fake serve`: the embedded fakes in the foreground until Ctrl-C,
 //! SIGTERM or SIGHUP, which stop them and remove their secrets folder.
 
+use std::io::Write as _;
+
 use clap::Args;
 
 use crate::config::ConfigError;
@@ -27,26 +29,38 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         fakes = Fakes::start_with(args.scenario, args.variant) => {
             fakes.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?
         }
-        _ = stopper.stopped() => return Ok(exit::OK),
+        signal = stopper.stopped() => return Ok(signal.exit_code()),
     };
-    println!("golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str());
-    for (label, address) in fakes.partner_listing() {
-        println!("  {label} {address}");
+    let listing = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        writeln!(out, "golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str())?;
+        for (label, address) in fakes.partner_listing() {
+            writeln!(out, "  {label} {address}")?;
+        }
+        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH)?;
+        writeln!(out, "  DNS (UDP and TCP)    {}", fakes.dns.addr())?;
+        if let Some(fault) = &fakes.fault {
+            writeln!(out, "  fault server         {} (the config below points at it)", fault.addr)?;
+        }
+        writeln!(out, "  secrets folder       {}\n", fakes.dir().display())?;
+        writeln!(out, "{}", fakes.config_toml())?;
+        writeln!(
+            out,
+            "Save the lines above as golive.toml and run `golive verify --env {}`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
+            Fakes::SUGGESTED_ENV
+        )
+    };
+    // Nobody can read the configuration of fakes whose stdout was closed: they stop, quietly.
+    match super::stdout::write(listing) {
+        super::stdout::Written::Done => {}
+        super::stdout::Written::Closed => return Ok(exit::OK),
+        super::stdout::Written::Failed(e) => {
+            let _ = writeln!(std::io::stderr(), "golive: cannot write the fakes' configuration to stdout: {e}");
+            return Ok(exit::OUTPUT);
+        }
     }
-    println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
-    println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
-    if let Some(fault) = &fakes.fault {
-        println!("  fault server         {} (the config below points at it)", fault.addr);
-    }
-    println!("  secrets folder       {}", fakes.dir().display());
-    println!();
-    println!("{}", fakes.config_toml());
-    println!(
-        "Save the lines above as golive.toml and run `golive verify --env {}`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
-        Fakes::SUGGESTED_ENV
-    );
+    // Stopped by a signal: 128 + its number, as the README's exit codes say.
     let signal = stopper.stopped().await;
     drop(fakes);
     eprintln!("golive: {signal}: fakes stopped, secrets folder removed");
-    Ok(exit::OK)
+    Ok(signal.exit_code())
 }

@@ -121,6 +121,8 @@ struct CaptureFrom {
     alternatives: Vec<String>,
     header: Option<String>,
     regex: Option<String>,
+    /// The site path of the first link whose text matches (`crate::probe::links`).
+    link: Option<String>,
     source: Option<String>,
     basis: Option<Basis>,
     why: Option<String>,
@@ -176,6 +178,8 @@ enum Capture {
     Path(Vec<(String, JsonPath)>),
     Header(String),
     Regex(regex::Regex),
+    /// The site path of the first link whose text matches (`crate::probe::links`).
+    Link(regex::Regex),
 }
 
 /// A compiled capture: the name, where from, and its fact.
@@ -294,7 +298,9 @@ impl Step {
         let track = raw
             .track
             .map(|t| {
-                JsonPath::parse(&t.path).map(|p| (t.entity, t.path.clone(), p)).map_err(|e| err(format!("track: {e}")))
+                super::jsonpath::parse(&t.path)
+                    .map(|p| (t.entity, t.path.clone(), p))
+                    .map_err(|e| err(format!("track: {e}")))
             })
             .transpose()?;
         let mask = cx.mask.clone().with_paths(&raw.mask).map_err(err)?;
@@ -348,26 +354,26 @@ impl Step {
 
 /// A capture with its fact (`capture.NAME`).
 fn capture(name: String, raw: RawCapture, bases: &Bases) -> Result<CaptureSpec, String> {
-    let parse = |p: &str| JsonPath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
+    let parse = |p: &str| super::jsonpath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
     let (how, own) = match raw {
         RawCapture::Path(p) => (Capture::Path(vec![(p.clone(), parse(&p)?)]), RawBasis::default()),
         RawCapture::From(f) => {
             let own = RawBasis { source: f.source, basis: f.basis, why: f.why };
-            let how = match (f.path, f.header, f.regex) {
-                (Some(p), None, None) => {
+            let regex = |r: &str| regex::Regex::new(r).map_err(|e| format!("capture `{name}`: {e}"));
+            let how = match (f.path, f.header, f.regex, f.link) {
+                (Some(p), None, None, None) => {
                     let mut paths = vec![(p.clone(), parse(&p)?)];
                     for a in f.alternatives {
                         paths.push((a.clone(), parse(&a)?));
                     }
                     Capture::Path(paths)
                 }
-                (None, Some(h), None) if f.alternatives.is_empty() => Capture::Header(h.to_lowercase()),
-                (None, None, Some(r)) if f.alternatives.is_empty() => {
-                    Capture::Regex(regex::Regex::new(&r).map_err(|e| format!("capture `{name}`: {e}"))?)
-                }
+                (None, Some(h), None, None) if f.alternatives.is_empty() => Capture::Header(h.to_lowercase()),
+                (None, None, Some(r), None) if f.alternatives.is_empty() => Capture::Regex(regex(&r)?),
+                (None, None, None, Some(r)) if f.alternatives.is_empty() => Capture::Link(regex(&r)?),
                 _ => {
                     return Err(format!(
-                        "capture `{name}` needs a JSONPath, or exactly one of `path` (with optional `alternatives`), `header`, `regex`"
+                        "capture `{name}` needs a JSONPath, or exactly one of `path` (with optional `alternatives`), `header`, `regex`, `link`"
                     ));
                 }
             };

@@ -30,6 +30,7 @@ mod fakes;
 mod faults;
 mod fcrdns;
 mod flow_engine;
+mod hostile;
 mod hostile_text;
 mod html_report;
 mod import_layers;

@@ -194,7 +194,7 @@ impl Run<'_> {
                 let verdict = judge(&mut local, &target, &j, &expect);
                 let doc = serde_json::from_slice::<Value>(&body).ok();
                 if verdict == Verdict::Usable {
-                    self.capture(step, &headers, &body, doc.as_ref(), &mut local);
+                    self.capture(step, &url, &headers, &body, doc.as_ref(), &mut local);
                 }
                 if let (Some(doc), Some((entity, field, path))) = (&doc, &step.track) {
                     self.track(entity, field, path, doc);
@@ -380,7 +380,7 @@ impl Run<'_> {
                 let class = net::error_class(&e);
                 out.signals.error_class = Some(class);
                 if let Ok(u) = reqwest::Url::parse(&url) {
-                    out.diagnosis = Some(transport_diagnosis(class, &u));
+                    out.diagnosis = Some(transport_diagnosis(class, &u, &self.cx.env));
                 }
                 return None;
             }
@@ -410,6 +410,7 @@ impl Run<'_> {
     fn capture(
         &mut self,
         step: &Step,
+        url: &str,
         headers: &[(String, String)],
         body: &[u8],
         doc: Option<&Value>,
@@ -435,6 +436,14 @@ impl Run<'_> {
                         .map(|m| (Value::String(m.as_str().to_string()), 0)),
                     Vec::new(),
                 ),
+                Capture::Link(re) => {
+                    let html = String::from_utf8_lossy(body);
+                    let page = reqwest::Url::parse(url).ok();
+                    let path = crate::probe::links::find(&html, re)
+                        .ok()
+                        .and_then(|l| crate::probe::links::site_path(&html, page.as_ref()?, &l.href));
+                    (path.map(|p| (Value::String(p), 0)), Vec::new())
+                }
             };
             let check_name = format!("capture {name}");
             match value {
