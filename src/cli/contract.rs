@@ -5,7 +5,6 @@
 //! `golive verify --evidence DIR`. The first real staging run tells the pack's
 //! maintainer exactly which lines to change.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -13,7 +12,6 @@ use serde_json::json;
 
 use crate::config::facts::{PackFact, of_probe};
 use crate::config::{ConfigError, Pack, pack};
-use crate::exit;
 use crate::probe::request::facts::what_was_answered;
 use crate::report::RunSummary;
 
@@ -108,15 +106,7 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
         Output::Human => human(&rows, &shown),
         Output::Json => json(&rows, &shown),
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => {
-            eprintln!("golive: cannot write the contract report to stdout: {e}");
-            Ok(exit::OUTPUT)
-        }
-    }
+    Ok(super::stdout::document("the contract report", |out| out.write_all(text.as_bytes())))
 }
 
 /// The report of one evidence folder (its `run.json`).

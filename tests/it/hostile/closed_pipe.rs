@@ -41,6 +41,9 @@ pub fn cases() -> Vec<Case> {
         doc(&["list", "--env", "demo"]),
         doc(&["list", "--env", "demo", "--format", "json"]),
         doc(&["fake", "scenarios"]),
+        doc(&["fake", "variants"]),
+        doc(&["dashboard"]),
+        doc(&["contract", "report"]),
         doc(&["alerts", "--env", "demo"]),
         doc(&["checklist", "--env", "demo"]),
         doc(&["fake", "serve"]),
@@ -50,6 +53,7 @@ pub fn cases() -> Vec<Case> {
         report(&["verify", "--env", "demo", "--format", "json"]),
         report(&["verify", "--env", "demo", "--format", "junit"]),
         report(&["verify", "--env", "demo", "--format", "markdown"]),
+        report(&["verify", "--env", "demo", "--format", "html"]),
         // A report file that is the closed pipe itself.
         Case {
             args: &["verify", "--env", "demo", "--format", "json", "--report", "markdown=/dev/stdout"],
