@@ -231,14 +231,14 @@ impl Run<'_> {
         for mut check in std::mem::take(&mut local.checks) {
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
-                // A refuted inference is read on its own (a terminal line, the
-                // contract report): its message names the step too.
-                if check.fact.as_ref().is_some_and(|f| f.basis == Basis::Inferred && f.held == Some(false)) {
-                    check.message = match check.message.strip_prefix("note: ") {
-                        Some(rest) => format!("note: {}: {rest}", step.name),
-                        None => format!("{}: {}", step.name, check.message),
-                    };
-                }
+            }
+            // A refuted inference is read on its own (a terminal line, the
+            // contract report): its message names the step too.
+            if check.fact.as_ref().is_some_and(|f| f.basis == Basis::Inferred && f.held == Some(false)) {
+                check.message = match check.message.strip_prefix("note: ") {
+                    Some(rest) => format!("note: {}: {rest}", step.name),
+                    None => format!("{}: {}", step.name, check.message),
+                };
             }
             out.check(check);
         }
