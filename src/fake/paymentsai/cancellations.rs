@@ -46,7 +46,9 @@ pub(super) fn create(state: &State, body: &Map<String, Value>) -> ResponseTempla
     }
     let cancel_at = match body.get("cancelAt") {
         None => None,
-        Some(Value::String(at)) if time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).is_ok() => {
+        Some(Value::String(at))
+            if time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).is_ok() =>
+        {
             Some(at.clone())
         }
         Some(_) => return bad("cancelAt must be an RFC 3339 date-time"),

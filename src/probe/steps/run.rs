@@ -139,7 +139,7 @@ impl Run<'_> {
             if poll.until.iter().all(holds) {
                 // A state golive took for failed was only passing through: say so.
                 for (i, seen) in &seen_failed {
-                    let why = format!("{seen} was read, then the condition held: not a failed state");
+                    let why = format!("a read showed {seen}; then the condition held: not a failed state");
                     local.check(missed(why, &poll.fail_if[*i], Some(false), strict));
                 }
                 break;
