@@ -9,7 +9,10 @@
 //! `source = "https://..."` on the step makes its facts documented,
 //! `basis = "inferred"` with `why = "..."` makes them golive's inference, and
 //! each fact may say its own. A documented fact that does not hold fails; an
-//! inferred one warns and the flow goes on where it can.
+//! inferred one warns and the flow goes on where it can. What a step changed
+//! decides what follows it: a step or cleanup `after` another runs only when
+//! that one was sent and not refused (`http` also ends a flow at a mutating
+//! step it could not send).
 //!
 //! What the pack masks (`[masking]`, and a step's own `mask` paths) is masked
 //! in every message and trace; the whole answer is judged on the real values.

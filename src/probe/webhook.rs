@@ -4,7 +4,8 @@
 //!
 //! An endpoint that answers 200 to everything passes a naive check; this probe
 //! exists to catch it. Signing lives in [`crate::webhook`]; the secret never
-//! reaches a check, a fact or a diagnosis.
+//! reaches a check, a fact or a diagnosis. Where the scheme's encoding is
+//! golive's inference, the plausible others are tried too (`encodings`).
 //!
 //! When the environment sets `webhook.auth` (the Basic credentials registered
 //! with the partner's webhook destination), every delivery carries them, as the
