@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::config::facts::{PackFact, of_probe};
+use crate::config::facts::{PackFact, of_probe, of_webhook};
 use crate::config::{ConfigError, Pack, pack};
 use crate::probe::request::facts::what_was_answered;
 use crate::report::RunSummary;
@@ -94,7 +94,10 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
     let mut rows = Vec::new();
     for pack in &packs {
         for spec in &pack.probes {
-            let facts = of_probe(&spec.id, spec.kind, &spec.params).map_err(ConfigError::usage)?;
+            let mut facts = of_probe(&spec.id, spec.kind, &spec.params).map_err(ConfigError::usage)?;
+            if spec.kind == crate::spec::ProbeKind::Webhook {
+                facts.extend(of_webhook(&spec.id, &spec.params, &pack.schemes));
+            }
             for fact in facts.into_iter().filter(|f| f.basis.as_ref().is_some_and(|b| b.inferred())) {
                 let seen = runs.iter().map(|run| seen(run, &pack.name, &fact)).collect();
                 rows.push(Row { pack, fact, runs: seen });

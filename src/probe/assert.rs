@@ -320,6 +320,27 @@ impl Assertion {
         self.raw.path.as_deref()
     }
 
+    /// The value the assertion reads in `doc`: the first, at its path then at
+    /// its alternatives, of the JSON type it expects (`equals`, `one_of`,
+    /// `type`), else the first found at all. A state tracked at the same path
+    /// is read there: an envelope's `"status": "success"` is not the
+    /// cardholder's integer status found under it.
+    pub fn locate(&self, doc: &Value) -> Option<Value> {
+        let c = self.compiled.as_ref()?;
+        let Target::Json(_, path, alternatives) = &c.target else { return None };
+        let wanted: Vec<JsonType> = match &c.expect {
+            Expect::Equals(v) => vec![JsonType::of(v)],
+            Expect::OneOf(list) => list.iter().map(JsonType::of).collect(),
+            Expect::Type(t) => vec![*t],
+            _ => Vec::new(),
+        };
+        let found: Vec<&Value> = std::iter::once(path)
+            .chain(alternatives.iter().map(|(_, p)| p))
+            .filter_map(|p| p.query(doc).first())
+            .collect();
+        found.iter().find(|v| wanted.iter().any(|t| t.accepts(v))).or(found.first()).map(|v| (*v).clone())
+    }
+
     /// Evaluates the assertion against an answer.
     pub fn check(&self, answer: &Answer<'_>, vars: &dyn Fn(&str) -> Option<String>) -> Check {
         self.check_typed(answer, vars, &untyped)
