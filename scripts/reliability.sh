@@ -46,6 +46,11 @@ path, section = sys.argv[1], open(sys.argv[2]).read()
 text = open(path).read()
 start = text.index("<!-- reliability:begin -->")
 end = text.index("<!-- reliability:end -->") + len("<!-- reliability:end -->\n")
+# Without fuzz logs here, the fuzz rows of the last fuzz run stay as they were.
+old = text[start:end]
+if "| fuzz target |" not in section and "| fuzz target |" in old:
+    fuzz = old[old.index("| fuzz target |"):old.index("<!-- reliability:end -->")]
+    section = section.replace("<!-- reliability:end -->", "\n" + fuzz + "<!-- reliability:end -->")
 open(path, "w").write(text[:start] + section + text[end:])
 PY
 rm -f /tmp/golive-reliability.$$

@@ -53,6 +53,10 @@ pub struct PlannedProbe {
     pub pulled_in: bool,
     /// Its diagnoses, then its pack's.
     pub diagnoses: Vec<DiagnosisRule>,
+    /// In a plan made for listing ([`Plan::for_listing`]): the `${name}` its
+    /// parameters use and the environment does not set. `verify` refuses
+    /// such a probe (it is never built); `golive list` shows what it needs.
+    pub needs: Option<String>,
 }
 
 impl PlannedProbe {
@@ -87,8 +91,29 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Builds the plan for `targets` with the user's selection.
+    /// Builds the plan for `targets` with the user's selection; a probe whose
+    /// `${name}` the environment does not set is a configuration error.
     pub fn build(env_name: &str, targets: Vec<(Environment, Pack)>, sel: &Selection) -> Result<Plan, ConfigError> {
+        Plan::make(env_name, targets, sel, false)
+    }
+
+    /// The plan to show, not to run (`golive list`): a probe whose `${name}`
+    /// the environment does not set is kept, with [`PlannedProbe::needs`]
+    /// naming the value, and never built.
+    pub fn for_listing(
+        env_name: &str,
+        targets: Vec<(Environment, Pack)>,
+        sel: &Selection,
+    ) -> Result<Plan, ConfigError> {
+        Plan::make(env_name, targets, sel, true)
+    }
+
+    fn make(
+        env_name: &str,
+        targets: Vec<(Environment, Pack)>,
+        sel: &Selection,
+        listing: bool,
+    ) -> Result<Plan, ConfigError> {
         let targets: Vec<Target> = targets
             .into_iter()
             .map(|(env, pack)| {
@@ -178,7 +203,11 @@ impl Plan {
         let mut index: HashMap<String, usize> = HashMap::new();
         for (t, spec) in all.iter().filter(|(_, s)| wanted.contains(s.id.as_str())) {
             let target = &targets[*t];
-            let probe = bind(spec, &target.env, &target.pack)?;
+            let needs = if listing { unset_var(spec, &target.env) } else { None };
+            let probe = match needs {
+                Some(_) => Arc::new(Unbound) as Arc<dyn Probe>,
+                None => bind(spec, &target.env, &target.pack)?,
+            };
             index.insert(spec.id.clone(), probes.len());
             let mut diagnoses = spec.diagnoses.clone();
             diagnoses.extend(target.pack.diagnoses.iter().cloned());
@@ -190,6 +219,13 @@ impl Plan {
                 excluded_deps: spec.depends_on.iter().filter(|d| skipped.contains(d.as_str())).cloned().collect(),
                 pulled_in: !directly.contains(spec.id.as_str()),
                 diagnoses,
+                needs: needs.map(|name| {
+                    format!(
+                        "uses `${{{name}}}`, which environment `{}` does not set: {} before verify can run it",
+                        target.env.name,
+                        how_to_set(&name, &target.env.name)
+                    )
+                }),
             });
         }
         for p in &mut probes {
@@ -415,24 +451,62 @@ pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
     }
 }
 
-/// Interpolates a probe's parameters and builds it; errors point at the pack.
-fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
+/// The first `${name}` of a probe's parameters that the environment does not
+/// set (values earlier steps capture are set when it runs).
+fn unset_var(spec: &ProbeSpec, env: &Environment) -> Option<String> {
+    interpolated(spec, env).err()
+}
+
+/// A probe's parameters with the environment's values, or the name of the
+/// first `${name}` it does not set.
+fn interpolated(spec: &ProbeSpec, env: &Environment) -> Result<toml::Table, String> {
     let mut params = toml::Value::Table(spec.params.clone());
     // Values captured by earlier steps are filled in when the probe runs.
     let captured = crate::probe::steps::capture_names(&spec.params);
     let lookup = |name: &str| env.var(name).or_else(|| captured.contains(name).then(|| format!("${{{name}}}")));
-    interpolate_value(&mut params, &lookup).map_err(|name| {
+    interpolate_value(&mut params, &lookup)?;
+    Ok(match params {
+        toml::Value::Table(t) => t,
+        _ => toml::Table::new(),
+    })
+}
+
+/// Where `${name}` comes from in `[env.ENV]`.
+fn how_to_set(name: &str, env: &str) -> String {
+    match name {
+        "webhook_url" => format!("set `webhook = {{ url = \"...\", secret = {{ env = \"...\" }} }}` in [env.{env}]"),
+        "webhook_destination_id" => format!("set `webhook.destination_id` in [env.{env}]"),
+        _ => format!("set `{name}` in [env.{env}], or under [env.{env}.vars]"),
+    }
+}
+
+/// The stand-in of a probe a listing keeps without building it; a plan made
+/// for running never holds one.
+struct Unbound;
+
+#[async_trait::async_trait]
+impl Probe for Unbound {
+    async fn run(&self, _: &crate::probe::ProbeContext) -> crate::report::Outcome {
+        let mut out = crate::report::Outcome::default();
+        out.check(crate::report::Check::new(
+            "plan",
+            crate::report::Status::Error,
+            "this probe was planned for listing only and lacks a value; run it with `golive verify`",
+        ));
+        out
+    }
+}
+
+/// Interpolates a probe's parameters and builds it; errors point at the pack.
+fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
+    let params = interpolated(spec, env).map_err(|name| {
         ConfigError::at(
             &pack.source,
             spec.params_span.clone(),
             format!("probe `{}` uses `${{{name}}}`, which environment `{}` does not set", spec.id, env.name),
         )
-        .help(format!("set `{name}` in [env.{}] of golive.toml, or under [env.{}.vars]", env.name, env.name))
+        .help(format!("{} of golive.toml", how_to_set(&name, &env.name)))
     })?;
-    let params = match params {
-        toml::Value::Table(t) => t,
-        _ => toml::Table::new(),
-    };
     spec.kind.build(params, &BuildContext { id: &spec.id, env, pack }).map_err(|why| {
         ConfigError::at(
             &pack.source,

@@ -8,7 +8,6 @@ use clap::Args;
 use super::EnvArgs;
 use super::targets::resolve_planned;
 use crate::config::{ConfigError, env::parse_duration};
-use crate::exit;
 use crate::exporter::alerts::{self, AlertOptions};
 use crate::plan::{Plan, Selection};
 
@@ -41,13 +40,5 @@ pub async fn run(args: AlertsArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
     let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
     let text = alerts::rules(&plan, &AlertOptions { for_: args.for_, runbook_url: args.runbook_url });
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("golive: cannot write the rules to stdout: {e}");
-            Ok(exit::OUTPUT)
-        }
-        _ => Ok(exit::OK),
-    }
+    Ok(super::stdout::document("the rules", |out| out.write_all(text.as_bytes())))
 }

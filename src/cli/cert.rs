@@ -124,24 +124,16 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
     });
     let diagnosis = pack_diagnosis.or_else(|| inspection.diagnosis(&inputs));
     let applied = from_pack.as_ref().map(|p| Applied { pack: &p.pack, probe: &p.probe, policy: &policy });
-    let mut stdout = std::io::stdout().lock();
-    let written = match args.format {
+    let lost = super::stdout::report("the inspection", |out| match args.format {
         InspectFormat::Json => {
             let mut doc = document(&inspection, &inputs);
             doc["diagnosis"] = json!(diagnosis);
             doc["policy"] = applied.as_ref().map_or(Value::Null, Applied::to_json);
-            serde_json::to_writer_pretty(&mut stdout, &doc)
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(stdout))
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(std::io::Error::from).and_then(|()| writeln!(out))
         }
-        InspectFormat::Human => human(&inspection, &inputs, applied.as_ref(), diagnosis.as_ref(), &mut stdout),
-    };
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write to stdout: {e}");
-    }
-    Ok(exit::for_status(status, false))
+        InspectFormat::Human => human(&inspection, &inputs, applied.as_ref(), diagnosis.as_ref(), out),
+    });
+    Ok(exit::with_lost_outputs(exit::for_status(status, false), lost))
 }
 
 /// The JSON document of `cert inspect --format json`.

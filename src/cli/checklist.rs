@@ -8,7 +8,6 @@
 //! [`text::markdown`]; the pack's words through [`text::markdown_prose`].
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -17,10 +16,10 @@ use serde_json::Value;
 use super::EnvArgs;
 use super::targets::resolve;
 use crate::config::{self, ConfigError, Coverage, Pack};
-use crate::exit;
 use crate::plan::{Plan, Selection};
 use crate::report::text::{self, Md};
 use crate::runner::{self, RunOptions};
+use crate::signals::Stopper;
 
 /// `golive checklist` options.
 #[derive(Debug, Args)]
@@ -55,7 +54,14 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             (packs_for_report(&args.target, &report)?, report)
         }
         None => {
-            let resolved = resolve(&args.target).await?;
+            // Like verify: SIGINT, SIGTERM and SIGHUP stop the run and drop the
+            // demo's fakes, which removes their private folder.
+            let mut stopper = Stopper::new();
+            let demo = args.target.is_demo();
+            let resolved = tokio::select! {
+                resolved = resolve(&args.target) => resolved?,
+                signal = stopper.stopped() => return Ok(super::verify::stopped(signal, "before anything ran", demo)),
+            };
             let demo = resolved.fakes.is_some();
             let packs: Vec<Pack> = resolved.targets.iter().map(|(_, p)| p.clone()).collect();
             let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
@@ -63,7 +69,14 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
             // A probe without its inputs is an unticked item; a secret in clear text is refused.
             plan.insecure_secrets(&plan.may_run(opts.allow_mutations))?;
-            let summary = runner::run(&plan, &opts, &mut |_| {}).await;
+            let mut quiet = |_: runner::RunEvent<'_>| {};
+            let summary = tokio::select! {
+                summary = runner::run(&plan, &opts, &mut quiet) => summary,
+                signal = stopper.stopped() => {
+                    drop(resolved.fakes);
+                    return Ok(super::verify::stopped(signal, "during the run; no checklist was written", demo));
+                }
+            };
             drop(resolved.fakes);
             let report = serde_json::to_value(&summary)
                 .map_err(|e| ConfigError::usage(format!("cannot serialize the run: {e}")))?;
@@ -79,18 +92,12 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
         None => packs,
     };
     let text = render(&packs, &found, &args.target.name(), &report);
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write the checklist to stdout: {e}");
-    }
-    Ok(exit::OK)
+    Ok(super::stdout::document("the checklist", |out| out.write_all(text.as_bytes())))
 }
 
 /// Reads a JSON report of schema 1 for environment `env`.
-fn read_report(path: &PathBuf, env: &str) -> Result<Value, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+fn read_report(path: &std::path::Path, env: &str) -> Result<Value, ConfigError> {
+    let text = crate::files::read_regular_text(path, crate::files::MAX_REPORT_BYTES).map_err(|e| {
         ConfigError::usage(format!("cannot read the report {}: {e}", path.display()))
             .help("write one with `golive verify --env ENV --report json=PATH`")
     })?;

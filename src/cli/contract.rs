@@ -5,15 +5,13 @@
 //! `golive verify --evidence DIR`. The first real staging run tells the pack's
 //! maintainer exactly which lines to change.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use crate::config::facts::{PackFact, of_probe};
+use crate::config::facts::{PackFact, of_probe, of_webhook};
 use crate::config::{ConfigError, Pack, pack};
-use crate::exit;
 use crate::probe::request::facts::what_was_answered;
 use crate::report::RunSummary;
 
@@ -96,7 +94,10 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
     let mut rows = Vec::new();
     for pack in &packs {
         for spec in &pack.probes {
-            let facts = of_probe(&spec.id, spec.kind, &spec.params).map_err(ConfigError::usage)?;
+            let mut facts = of_probe(&spec.id, spec.kind, &spec.params).map_err(ConfigError::usage)?;
+            if spec.kind == crate::spec::ProbeKind::Webhook {
+                facts.extend(of_webhook(&spec.id, &spec.params, &pack.schemes));
+            }
             for fact in facts.into_iter().filter(|f| f.basis.as_ref().is_some_and(|b| b.inferred())) {
                 let seen = runs.iter().map(|run| seen(run, &pack.name, &fact)).collect();
                 rows.push(Row { pack, fact, runs: seen });
@@ -108,15 +109,7 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
         Output::Human => human(&rows, &shown),
         Output::Json => json(&rows, &shown),
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => Ok(exit::OK),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::OK),
-        Err(e) => {
-            eprintln!("golive: cannot write the contract report to stdout: {e}");
-            Ok(exit::OUTPUT)
-        }
-    }
+    Ok(super::stdout::document("the contract report", |out| out.write_all(text.as_bytes())))
 }
 
 /// The report of one evidence folder (its `run.json`).

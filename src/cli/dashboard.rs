@@ -2,12 +2,9 @@
 //! metrics (see [`crate::exporter::dashboard`]); import it in Grafana
 //! (Dashboards › New › Import) and pick the Prometheus that scrapes golive.
 
-use std::io::Write as _;
-
 use clap::Args;
 
 use crate::config::ConfigError;
-use crate::exit;
 use crate::exporter::dashboard;
 
 /// `golive dashboard` options.
@@ -25,12 +22,5 @@ pub struct DashboardArgs {
 pub fn run(args: DashboardArgs) -> Result<u8, ConfigError> {
     let board = dashboard::dashboard(&args.title);
     let text = serde_json::to_string_pretty(&board).unwrap_or_default();
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{text}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            eprintln!("golive: cannot write the dashboard to stdout: {e}");
-            Ok(exit::OUTPUT)
-        }
-        _ => Ok(exit::OK),
-    }
+    Ok(super::stdout::document("the dashboard", |out| writeln!(out, "{text}")))
 }

@@ -69,13 +69,20 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
             .help("choose another address with --listen, e.g. 127.0.0.1:0 for any free port")
     })?;
     let addr = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
-    println!("golive serve: listening on http://{addr} (environment {})", exporter.env_name());
-    println!("  GET http://{addr}/probe?module=ID|TAG   read-only probes, Prometheus text (&debug=true: their log)");
-    println!("  GET http://{addr}/report                 the HTML report of the latest results and their history");
-    println!("  GET http://{addr}/metrics                golive's own metrics");
-    println!("  read-only probes: {}", exporter.read_only_probes().join(", "));
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    // What it serves, for a person; a closed stdout does not stop the exporter.
+    let _ = super::stdout::write(|out| {
+        writeln!(out, "golive serve: listening on http://{addr} (environment {})", exporter.env_name())?;
+        writeln!(
+            out,
+            "  GET http://{addr}/probe?module=ID|TAG   read-only probes, Prometheus text (&debug=true: their log)"
+        )?;
+        writeln!(
+            out,
+            "  GET http://{addr}/report                 the HTML report of the latest results and their history"
+        )?;
+        writeln!(out, "  GET http://{addr}/metrics                golive's own metrics")?;
+        writeln!(out, "  read-only probes: {}", exporter.read_only_probes().join(", "))
+    });
     let mut stop_signal = None;
     exporter::http::serve(listener, exporter, async {
         stop_signal = Some(stopper.stopped().await);

@@ -117,15 +117,13 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
             None => secret_name(&n.key).map(|k| suggested_env_var(&pack.name, k)),
         })
         .collect();
-    let mut out = std::io::stdout().lock();
     let config_flag = if args.output == Path::new(config::DEFAULT_CONFIG) {
         String::new()
     } else {
         format!(" --config {}", args.output.display())
     };
     let verb = if existing.is_some() { "added to" } else { "wrote" };
-    let _ = writeln!(out, "{verb} {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
-    let _ = writeln!(out, "{schema_note}");
+    let wrote = format!("{verb} {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
     let mut next = vec![format!("replace every {CHANGE_ME} value and uncomment what the comments say to")];
     if !vars.is_empty() {
         next.push(format!("set the secrets' variables: {}", vars.join(", ")));
@@ -153,11 +151,15 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
         let envs: Vec<String> = all.iter().map(|e| format!("--env {e}")).collect();
         next.push(format!("golive verify {}{config_flag}    # all of them, one report", envs.join(" ")));
     }
-    let _ = writeln!(out, "next:");
-    for (i, step) in next.iter().enumerate() {
-        let _ = writeln!(out, "  {}. {step}", i + 1);
-    }
-    Ok(exit::OK)
+    Ok(super::stdout::document("what to do next", |out| {
+        writeln!(out, "{wrote}")?;
+        writeln!(out, "{schema_note}")?;
+        writeln!(out, "next:")?;
+        for (i, step) in next.iter().enumerate() {
+            writeln!(out, "  {}. {step}", i + 1)?;
+        }
+        Ok(())
+    }))
 }
 
 fn exists(path: &Path) -> ConfigError {

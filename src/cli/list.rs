@@ -3,15 +3,12 @@
 //! or as JSON (`--format json`), then the probes the environment leaves out
 //! and what any placeholder URL stands for.
 
-use std::io::Write;
-
 use clap::Args;
 
 use super::EnvArgs;
 use super::table::{Column, wrap};
 use super::targets::resolve_planned;
 use crate::config::ConfigError;
-use crate::exit;
 use crate::plan::{Plan, PlannedProbe, Selection};
 use crate::report::text::terminal;
 
@@ -75,13 +72,15 @@ pub fn urls(plan: &Plan, p: &PlannedProbe) -> Vec<String> {
 /// Runs `golive list`.
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
-    let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
+    // A probe lacking a `${name}` is shown with what it needs; only verify refuses it.
+    let plan = Plan::for_listing(&args.target.name(), resolved.targets, &Selection::default())?;
+    let needs: Vec<(&str, &str)> =
+        plan.probes.iter().filter_map(|p| p.needs.as_deref().map(|n| (p.spec.id.as_str(), n))).collect();
     let runbook = |p: &PlannedProbe| -> Vec<String> {
         p.spec.runbook.iter().map(|r| format!("{} › {} › {}", r.runbook, r.section, r.item)).collect()
     };
     // Probes this environment leaves out: an optional feature it lacks, another stage.
     let off = &plan.off;
-    let mut out = std::io::stdout().lock();
     if args.format == ListFormat::Json {
         let probes: Vec<serde_json::Value> = plan
             .probes
@@ -97,14 +96,15 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                     "tags": p.spec.tags,
                     "mutating": p.spec.mutating(),
                     "runbook": runbook(p),
+                    "needs": p.needs,
                 })
             })
             .collect();
         let off: Vec<serde_json::Value> =
             off.iter().map(|o| serde_json::json!({ "id": o.id, "why": o.why, "fix": o.fix })).collect();
         let doc = serde_json::json!({ "env": plan.env_name, "probes": probes, "off": off });
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-        return Ok(exit::OK);
+        let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        return Ok(super::stdout::document("the plan", |out| writeln!(out, "{text}")));
     }
     let rows: Vec<Vec<String>> = plan
         .probes
@@ -119,7 +119,7 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                 [first, rest @ ..] => format!("{first} (+{} more)", rest.len()),
             };
             [
-                p.spec.id.clone(),
+                if p.needs.is_some() { format!("{} (needs a value)", p.spec.id) } else { p.spec.id.clone() },
                 p.spec.kind.name().to_string(),
                 url,
                 dash(&p.spec.depends_on),
@@ -154,6 +154,13 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             lines.extend(wrap(&terminal(&o.fix), 4, limit));
         }
     }
+    if !needs.is_empty() {
+        lines.push(String::new());
+        lines.push("Needs a value before verify can run it:".to_string());
+        for (id, why) in &needs {
+            lines.extend(wrap(&terminal(&format!("{id}: {why}")), 2, limit));
+        }
+    }
     let placeholders = placeholder_notes(&args.target.name(), &rows);
     if !placeholders.is_empty() {
         lines.push(String::new());
@@ -165,12 +172,12 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
         lines.push(String::new());
         lines.extend(wrap("Cut to the terminal's width (…): `golive list --wide` shows every character.", 0, limit));
     }
-    for line in lines {
-        if writeln!(out, "{line}").is_err() {
-            break;
+    Ok(super::stdout::document("the plan", |out| {
+        for line in lines {
+            writeln!(out, "{line}")?;
         }
-    }
-    Ok(exit::OK)
+        Ok(())
+    }))
 }
 
 /// One block per probe, wrapped to `limit`: the id, kind and URL, then its

@@ -7,8 +7,6 @@
 //! page is followed by a COMMANDS section with, for each command, its
 //! synopsis, description and options as subsections.
 
-use std::io::Write as _;
-
 use crate::exit;
 
 /// Prints the man page of `cmd` (golive's whole command line); exit 4 when
@@ -21,15 +19,7 @@ pub fn run(cmd: clap::Command) -> u8 {
             return exit::ERROR;
         }
     };
-    let mut out = std::io::stdout().lock();
-    match out.write_all(&page).and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("golive: cannot write the man page to stdout: {e}");
-            exit::OUTPUT
-        }
-    }
+    super::stdout::document("the man page", |out| out.write_all(&page))
 }
 
 /// The whole page.

@@ -19,6 +19,7 @@ mod observe;
 mod report;
 mod schema;
 mod serve;
+pub mod stdout;
 mod table;
 mod targets;
 mod verify;
@@ -161,18 +162,24 @@ fn compact_help(mut cmd: clap::Command) -> clap::Command {
 
 /// Prints every value of a `--scenario` or `--variant` with its description, one per line.
 fn print_values<T: clap::ValueEnum>() -> u8 {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
     let values: Vec<clap::builder::PossibleValue> =
         T::value_variants().iter().filter_map(clap::ValueEnum::to_possible_value).collect();
     let width = values.iter().map(|v| v.get_name().len()).max().unwrap_or(0);
-    for v in values {
-        let help = v.get_help().map(ToString::to_string).unwrap_or_default();
-        if writeln!(out, "{:<width$}  {help}", v.get_name()).is_err() {
-            break;
+    stdout::document("the values", |out| {
+        for v in &values {
+            let help = v.get_help().map(ToString::to_string).unwrap_or_default();
+            writeln!(out, "{:<width$}  {help}", v.get_name())?;
         }
-    }
-    exit::OK
+        Ok(())
+    })
+}
+
+/// Prints the completions of `shell`. clap_complete panics when its writer
+/// fails, so the script is made in memory and written like any document.
+fn print_completions(shell: clap_complete::Shell) -> u8 {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut script);
+    stdout::document("the completions", |out| out.write_all(&script))
 }
 
 /// Selects the environments: `--env` (repeatable, or a `[group.NAME]`), `--config`, `--scenario`.
@@ -267,10 +274,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Observe(args) => observe::run(args).await,
             Command::Report(command) => report::run(command),
             Command::Contract(command) => contract::run(command),
-            Command::Completions { shell } => {
-                clap_complete::generate(shell, &mut compact_help(Cli::command()), "golive", &mut std::io::stdout());
-                Ok(exit::OK)
-            }
+            Command::Completions { shell } => Ok(print_completions(shell)),
             Command::Init(args) => init::run(args),
             Command::Schema(args) => schema::run(args),
             Command::Man => Ok(man::run(compact_help(Cli::command()))),

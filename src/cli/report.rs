@@ -44,9 +44,9 @@ pub fn run(command: ReportCommand) -> Result<u8, ConfigError> {
     }
 }
 
-fn read(path: &PathBuf) -> Result<Input, ConfigError> {
+fn read(path: &std::path::Path) -> Result<Input, ConfigError> {
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_regular_text(path, crate::files::MAX_REPORT_BYTES)
         .map_err(|e| ConfigError::usage(format!("cannot read the report {shown}: {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| ConfigError::usage(format!("{shown} is not a JSON report: {e}")).help(HELP))?;
@@ -63,12 +63,15 @@ fn read(path: &PathBuf) -> Result<Input, ConfigError> {
 const HELP: &str = "write each report with `golive verify --env ENV --egress NAME --format json > NAME.json`";
 
 fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
-    let inputs = args.reports.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+    let inputs = args.reports.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
     let merged = merge::merge(&inputs).map_err(|e| ConfigError::usage(e.0))?;
     let mut lost = false;
     for target in &args.report {
         let mut buf = Vec::new();
-        if let Err(e) = target.format.render(&merged, &mut buf, false).and_then(|()| std::fs::write(&target.path, &buf))
+        if let Err(e) = target
+            .format
+            .render_remote(&merged, &mut buf, false)
+            .and_then(|()| crate::files::write_output(&target.path, &buf))
         {
             eprintln!(
                 "golive: the {} report could not be written to {}: {e}",
@@ -81,19 +84,18 @@ fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
     match &args.output {
         Some(path) => {
             let mut buf = Vec::new();
-            if let Err(e) = args.format.render(&merged, &mut buf, false).and_then(|()| std::fs::write(path, &buf)) {
+            if let Err(e) = args
+                .format
+                .render_remote(&merged, &mut buf, false)
+                .and_then(|()| crate::files::write_output(path, &buf))
+            {
                 eprintln!("golive: the merged report could not be written to {}: {e}", path.display());
                 lost = true;
             }
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            if let Err(e) = args.format.render(&merged, &mut stdout, super::stdout_colour())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                eprintln!("golive: cannot write the merged report to stdout: {e}");
-                lost = true;
-            }
+            let colour = super::stdout_colour();
+            lost |= super::stdout::report("the merged report", |out| args.format.render_remote(&merged, out, colour));
         }
     }
     Ok(exit::with_lost_outputs(exit::for_summary(&merged, false), lost))

@@ -5,13 +5,11 @@
 //! and webhook schemes of the packs a configuration uses, so the schema
 //! accepts what golive accepts for a pack of your own.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use crate::config::{ConfigError, Pack, SourceFile};
-use crate::exit;
 
 /// Which schema to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -56,15 +54,7 @@ pub fn run(args: SchemaArgs) -> Result<u8, ConfigError> {
         Which::Report => crate::report::schema::report(),
     };
     let text = crate::config::schema::to_pretty(&schema);
-    let mut out = std::io::stdout().lock();
-    Ok(match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => exit::OK,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
-        Err(e) => {
-            eprintln!("golive: cannot write the schema to stdout: {e}");
-            exit::OUTPUT
-        }
-    })
+    Ok(super::stdout::document("the schema", |out| out.write_all(text.as_bytes())))
 }
 
 /// Every pack the environments of a configuration file name (each once),

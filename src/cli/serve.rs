@@ -5,6 +5,7 @@
 //! `--write-config PATH` the configuration goes to that file instead of
 //! stdout, which then carries the status lines only.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -43,45 +44,60 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         fakes = Fakes::start_with(args.scenario, args.variant) => {
             fakes.map_err(|e| ConfigError::usage(format!("cannot start the fakes: {e}")))?
         }
-        _ = stopper.stopped() => return Ok(exit::OK),
+        signal = stopper.stopped() => return Ok(signal.exit_code()),
     };
-    println!("golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str());
-    for (label, address) in fakes.partner_listing() {
-        println!("  {label} {address}");
+    if let Some(path) = &args.write_config
+        && let Err(e) = std::fs::write(path, fakes.config_toml())
+    {
+        drop(fakes);
+        return Err(ConfigError::in_file(path, format!("cannot write {}: {e}", path.display()))
+            .help("check that its folder exists and is writable; the fakes were stopped"));
     }
-    println!("  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH);
-    println!("  DNS (UDP and TCP)    {}", fakes.dns.addr());
-    if let Some(fault) = &fakes.fault {
-        println!("  fault server         {} (the config points at it)", fault.addr);
-    }
-    println!("  secrets folder       {}", fakes.dir().display());
-    println!();
     let envs = "--env fake-axys --env fake-paymentsai";
-    match &args.write_config {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, fakes.config_toml()) {
-                drop(fakes);
-                return Err(ConfigError::in_file(path, format!("cannot write {}: {e}", path.display()))
-                    .help("check that its folder exists and is writable; the fakes were stopped"));
-            }
-            println!("golive.toml for these fakes written to {}.", path.display());
-            println!(
-                "Run `golive verify --config {} {envs} --allow-mutations`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
-                path.display()
-            );
+    let listing = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
+        writeln!(out, "golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str())?;
+        for (label, address) in fakes.partner_listing() {
+            writeln!(out, "  {label} {address}")?;
         }
-        None => {
-            println!("{}", fakes.config_toml());
-            println!(
-                "Save the lines above as golive.toml and run `golive verify --env {}` (or {envs} --allow-mutations for both), or let `--write-config PATH` write them. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
-                Fakes::SUGGESTED_ENV
-            );
+        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH)?;
+        writeln!(out, "  DNS (UDP and TCP)    {}", fakes.dns.addr())?;
+        if let Some(fault) = &fakes.fault {
+            writeln!(out, "  fault server         {} (the config points at it)", fault.addr)?;
+        }
+        writeln!(out, "  secrets folder       {}\n", fakes.dir().display())?;
+        match &args.write_config {
+            Some(path) => {
+                writeln!(out, "golive.toml for these fakes written to {}.", path.display())?;
+                writeln!(
+                    out,
+                    "Run `golive verify --config {} {envs} --allow-mutations`. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
+                    path.display()
+                )
+            }
+            None => {
+                writeln!(out, "{}", fakes.config_toml())?;
+                writeln!(
+                    out,
+                    "Save the lines above as golive.toml and run `golive verify --env {}` (or {envs} --allow-mutations for both), or let `--write-config PATH` write them. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
+                    Fakes::SUGGESTED_ENV
+                )
+            }
+        }
+    };
+    // Nobody can read the configuration of fakes whose stdout was closed: they stop, quietly.
+    match super::stdout::write(listing) {
+        super::stdout::Written::Done => {}
+        super::stdout::Written::Closed => return Ok(exit::OK),
+        super::stdout::Written::Failed(e) => {
+            let _ = writeln!(std::io::stderr(), "golive: cannot write the fakes' configuration to stdout: {e}");
+            return Ok(exit::OUTPUT);
         }
     }
+    // Stopped by a signal: 128 + its number, as the README's exit codes say.
     let signal = stopper.stopped().await;
     drop(fakes);
     eprintln!("golive: {signal}: fakes stopped, secrets folder removed");
-    Ok(exit::OK)
+    Ok(signal.exit_code())
 }
 
 /// Refuses to replace a file `fake serve` did not write (a real golive.toml).

@@ -188,13 +188,9 @@ pub(super) fn deliver(
             }
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = format.render(summary, &mut stdout, super::stdout_colour())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write the report to stdout: {e}");
-        lost = true;
-    }
+    // A reader that left early lost the report like a full disk would: the gate's output is gone.
+    let colour = super::stdout_colour();
+    lost |= super::stdout::report("the report", |out| format.render(summary, out, colour));
     exit::with_lost_outputs(exit::for_summary(summary, fail_on_warn), lost)
 }
 
@@ -212,7 +208,9 @@ fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> bool {
     for target in reports {
         let path: &PathBuf = &target.path;
         let mut buf = Vec::new();
-        if let Err(e) = target.format.render(summary, &mut buf, false).and_then(|()| std::fs::write(path, &buf)) {
+        if let Err(e) =
+            target.format.render(summary, &mut buf, false).and_then(|()| crate::files::write_output(path, &buf))
+        {
             eprintln!(
                 "golive: the {} report could not be written to {}: {e} (check that the folder exists and is writable); the run's verdict stands",
                 target.format.label(),

@@ -37,23 +37,29 @@ pub async fn run(
 ) -> Result<u8, ConfigError> {
     let to_stdout = out.format == Format::Human;
     let to_stderr = !to_stdout && !out.no_progress && std::io::stderr().is_terminal();
+    // A reader that leaves (`| head -3`) ends the watch like a signal would:
+    // nobody reads its rounds, and the summary is then lost (exit 4 if all passed).
+    let reader_left = tokio::sync::Notify::new();
     let mut on_round = |round: &watch::Round| {
         let line = render::round_line(round);
         if to_stdout {
-            let mut stdout = std::io::stdout().lock();
-            let _ = writeln!(stdout, "{line}").and_then(|()| stdout.flush());
+            if let super::stdout::Written::Closed = super::stdout::write(|out| writeln!(out, "{line}")) {
+                reader_left.notify_one();
+            }
         } else if to_stderr {
-            eprintln!("{line}");
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    };
+    let stop = async {
+        tokio::select! {
+            () = stop => {}
+            () = reader_left.notified() => {}
         }
     };
     let summary = watch::watch(plan, opts, watch, stop, &mut on_round).await;
-    let lost = write_reports(&summary, out.reports);
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = render::render(out.format, &summary, &mut stdout, super::stdout_colour())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("golive: cannot write the watch summary to stdout: {e}");
-    }
+    let mut lost = write_reports(&summary, out.reports);
+    let colour = super::stdout_colour();
+    lost |= super::stdout::report("the watch summary", |w| render::render(out.format, &summary, w, colour));
     Ok(exit::with_lost_outputs(exit::for_summary(&summary.as_run(), fail_on_warn), lost))
 }
 
@@ -63,8 +69,8 @@ fn write_reports(summary: &WatchSummary, reports: &[ReportTarget]) -> bool {
     let mut lost = false;
     for target in reports {
         let mut buf = Vec::new();
-        if let Err(e) =
-            render::render(target.format, summary, &mut buf, false).and_then(|()| std::fs::write(&target.path, &buf))
+        if let Err(e) = render::render(target.format, summary, &mut buf, false)
+            .and_then(|()| crate::files::write_output(&target.path, &buf))
         {
             eprintln!(
                 "golive: the {} watch report could not be written to {}: {e} (check that the folder exists and is writable); the watch's verdict stands",

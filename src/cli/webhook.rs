@@ -10,7 +10,7 @@
 
 mod send;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
@@ -118,13 +118,13 @@ fn run_sign(args: SignArgs) -> Result<u8, ConfigError> {
         (None, None) => String::new(),
     };
     let stamp = Stamp { id, timestamp: args.timestamp.unwrap_or_else(sign::now) };
-    let mut stdout = std::io::stdout().lock();
-    for (name, value) in sign::headers(&scheme, &key, &stamp, &body) {
-        if writeln!(stdout, "{name}: {value}").is_err() {
-            break;
+    let headers = sign::headers(&scheme, &key, &stamp, &body);
+    Ok(super::stdout::document("the signature headers", |out| {
+        for (name, value) in headers {
+            writeln!(out, "{name}: {value}")?;
         }
-    }
-    Ok(exit::OK)
+        Ok(())
+    }))
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8, ConfigError> {
@@ -142,8 +142,8 @@ fn run_verify(args: VerifyArgs) -> Result<u8, ConfigError> {
                 about.push(format!("timestamp {t}"));
             }
             let about = if about.is_empty() { String::new() } else { format!(" ({})", about.join(", ")) };
-            println!("valid: the {} signature matches the body{about}", scheme.name);
-            Ok(exit::OK)
+            let line = format!("valid: the {} signature matches the body{about}", scheme.name);
+            Ok(super::stdout::document("the verdict", |out| writeln!(out, "{line}")))
         }
         Err(why) => {
             eprintln!("invalid: {why}");

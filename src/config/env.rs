@@ -510,7 +510,7 @@ impl Validator<'_> {
             website_url,
             timeout,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
-            features: raw.features.into_iter().map(Spanned::into_inner).collect(),
+            features: keep(&mut errors, self.features(raw.features, pack)).unwrap_or_default(),
             stage,
             extra_stages,
             allow_insecure_http: raw.allow_insecure_http,
@@ -597,6 +597,32 @@ impl Validator<'_> {
             }
         }
         (out, errors)
+    }
+
+    /// `features`: each must be one the pack's probes name (`feature = "..."`),
+    /// else a misspelt feature would silently leave its probes off.
+    fn features(&self, raw: Vec<Spanned<String>>, pack: &Pack) -> Result<Vec<String>, ConfigError> {
+        let mut known: Vec<&str> = Vec::new();
+        for f in pack.probes.iter().filter_map(|p| p.feature.as_deref()) {
+            if !known.contains(&f) {
+                known.push(f);
+            }
+        }
+        for f in &raw {
+            if known.contains(&f.get_ref().as_str()) {
+                continue;
+            }
+            let listed = if known.is_empty() {
+                format!("pack `{}` has no optional features: remove `features`", pack.name)
+            } else {
+                format!("the features of pack `{}`: {}", pack.name, known.join(", "))
+            };
+            return Err(ConfigError::at(self.file, f.span(), format!("unknown feature `{}`", f.get_ref()))
+                .label("no probe of the pack checks this feature")
+                .suggest(f.get_ref(), known.iter().copied())
+                .help(listed));
+        }
+        Ok(raw.into_iter().map(Spanned::into_inner).collect())
     }
 
     fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
@@ -781,11 +807,27 @@ fn mask(text: &str, span: std::ops::Range<usize>) -> String {
         .collect()
 }
 
-/// Parses a duration such as `500ms`, `10s` or `2m`.
+/// The shortest duration golive accepts anywhere (a deadline, an interval).
+pub const MIN_DURATION: Duration = Duration::from_millis(1);
+/// The longest: a year. Longer values (`18446744073709551615s`) would
+/// overflow the clock arithmetic of deadlines and watches.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// Parses a duration such as `500ms`, `10s` or `2m`, from 1ms to 366 days.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(text.trim()).map_err(|e| format!("`{text}`: {e}"))?;
+    const RANGE: &str = "durations go from 1ms to 366d";
+    let d = humantime::parse_duration(text.trim()).map_err(|e| match e {
+        humantime::DurationError::NumberOverflow => format!("`{text}` is too long: {RANGE}"),
+        e => format!("`{text}`: {e}"),
+    })?;
     if d.is_zero() {
-        return Err(format!("`{text}` is zero; a deadline must be positive"));
+        return Err(format!("`{text}` is zero; a deadline must be positive ({RANGE})"));
+    }
+    if d < MIN_DURATION {
+        return Err(format!("`{text}` is shorter than 1ms: {RANGE}"));
+    }
+    if d > MAX_DURATION {
+        return Err(format!("`{text}` is longer than 366 days: {RANGE}"));
     }
     Ok(d)
 }

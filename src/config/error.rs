@@ -188,7 +188,7 @@ impl SourceFile {
         if path.is_dir() {
             return Err(ConfigError::in_file(path, format!("{what} {} is a directory, not a file", path.display())));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_regular_text(path, crate::files::MAX_CONFIG_BYTES).map_err(|e| {
             ConfigError::in_file(path, format!("cannot read {what} {}: {}", path.display(), io_reason(&e)))
         })?;
         Ok(SourceFile { path: path.to_path_buf(), text: text.into() })
@@ -202,6 +202,10 @@ impl SourceFile {
 
 /// A short, lower-case reason for an I/O error, without the OS error number.
 pub fn io_reason(e: &std::io::Error) -> String {
+    // golive's own errors (a FIFO refused, a file over its bound) say it in words.
+    if e.get_ref().is_some() && e.raw_os_error().is_none() {
+        return e.to_string();
+    }
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
@@ -210,14 +214,16 @@ pub fn io_reason(e: &std::io::Error) -> String {
     }
 }
 
-/// The known value closest to `got`, if it is close enough to be a typo.
+/// The known value closest to `got`, if it is close enough to be a typo:
+/// fewest edits first (a letter left out, swapped or doubled: `axys-mtl` is
+/// `axys-mtls`, not `axys-tls`), the shared prefix (Jaro-Winkler) to break ties.
 pub fn closest<'a>(got: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     known
         .into_iter()
-        .map(|k| (strsim::jaro_winkler(got, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
+        .map(|k| (strsim::normalized_damerau_levenshtein(got, k), strsim::jaro_winkler(got, k), k))
+        .filter(|(edits, prefix, _)| *prefix > 0.8 || *edits >= 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
+        .map(|(_, _, k)| k)
 }
 
 fn clamp(span: Range<usize>, text: &str) -> Range<usize> {

@@ -156,6 +156,23 @@ pub fn of_probe(probe: &str, kind: ProbeKind, params: &toml::Table) -> Result<Ve
     Ok(out)
 }
 
+/// The fact of a `webhook` probe's signature encoding, when the scheme it
+/// names (one of the pack's `schemes`, or a preset) infers it
+/// (`inferred_encoding`): fact `1.encoding`, as the probe marks its check.
+pub fn of_webhook(probe: &str, params: &toml::Table, schemes: &[(String, super::scheme::Scheme)]) -> Option<PackFact> {
+    let scheme = super::scheme::from_toml_with(params.get("scheme")?, schemes).ok()?;
+    let inferred = scheme.encoding_inferred?;
+    let others: Vec<&str> = inferred.alternatives.iter().map(|e| e.name()).collect();
+    Some(PackFact {
+        probe: probe.to_string(),
+        step: 1,
+        step_name: "signed event".into(),
+        id: fact_id(1, "encoding"),
+        what: format!("signature encoding {} (alternatives: {})", scheme.encoding.name(), others.join(", ")),
+        basis: Some(FactBasis { basis: Basis::Inferred, source: None, why: Some(inferred.why) }),
+    })
+}
+
 /// `inferred_status = { code = 201, why = "..." }`: the code and the reason.
 pub fn inferred_status(value: &toml::Value) -> Result<(u16, String), String> {
     let shape = "write it as { code = 201, why = \"from what golive infers it\" }";

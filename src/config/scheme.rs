@@ -34,6 +34,28 @@ pub enum Encoding {
     Base64,
 }
 
+impl Encoding {
+    /// Its name in schemes and messages: `hex` or `base64`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Hex => "hex",
+            Encoding::Base64 => "base64",
+        }
+    }
+}
+
+/// A scheme's encoding as golive's inference, where no page shows it: why,
+/// and the other encodings a receiver that read the same pages may verify.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InferredEncoding {
+    /// From what golive infers the encoding, in one line.
+    pub why: String,
+    /// The other plausible encodings, tried in order when a receiver refuses
+    /// a correctly signed event in the inferred one.
+    pub alternatives: Vec<Encoding>,
+}
+
 /// How the secret string becomes the HMAC key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -81,6 +103,9 @@ pub struct Scheme {
     pub algorithm: Algorithm,
     /// How the MAC is encoded.
     pub encoding: Encoding,
+    /// Set when `encoding` is golive's inference (a pack's scheme whose pages
+    /// do not show it); `None` when it is documented or chosen by the user.
+    pub encoding_inferred: Option<InferredEncoding>,
     /// What precedes the encoded MAC, e.g. `sha256=` or `v1,`.
     pub prefix: String,
     /// The header value's layout.
@@ -156,6 +181,7 @@ impl Scheme {
             header: String::new(),
             algorithm: Algorithm::Sha256,
             encoding: Encoding::Hex,
+            encoding_inferred: None,
             prefix: String::new(),
             layout: Layout::Single,
             content: body_only,
@@ -250,6 +276,11 @@ pub struct SchemeDef {
     pub algorithm: Option<Algorithm>,
     /// `hex` (default) or `base64`.
     pub encoding: Option<Encoding>,
+    /// For a pack whose partner's pages do not show the encoding: `{ why =
+    /// "...", alternatives = ["base64"] }`. A receiver that accepts only an
+    /// alternative passes with a note refuting the inference (a failure with
+    /// `--strict-contract`). Setting `encoding` on a preset drops the preset's.
+    pub inferred_encoding: Option<InferredEncoding>,
     /// Text before the encoded MAC, e.g. `sha256=`.
     pub prefix: Option<String>,
     /// The signed-content template with `{id}`, `{timestamp}`, `{body}` (default `{body}`).
@@ -321,6 +352,7 @@ impl SchemeDef {
                     header,
                     algorithm: Algorithm::Sha256,
                     encoding: Encoding::Hex,
+                    encoding_inferred: None,
                     prefix: String::new(),
                     layout: Layout::Single,
                     content: vec![Part::Body],
@@ -340,6 +372,12 @@ impl SchemeDef {
             s.header = h;
         }
         s.algorithm = self.algorithm.unwrap_or(s.algorithm);
+        // An encoding written here is chosen, not inferred, unless said so here.
+        s.encoding_inferred = match (self.encoding, self.inferred_encoding) {
+            (_, Some(inferred)) => Some(inferred),
+            (Some(_), None) => None,
+            (None, None) => s.encoding_inferred,
+        };
         s.encoding = self.encoding.unwrap_or(s.encoding);
         s.prefix = self.prefix.unwrap_or(s.prefix);
         s.secret_format = self.secret_format.unwrap_or(s.secret_format);
@@ -384,6 +422,16 @@ fn check(s: &Scheme) -> Result<(), String> {
     }
     if s.expect_status.is_some_and(|c| !(200..300).contains(&c)) {
         return Err("`expect_status` must be a 2xx status".into());
+    }
+    if let Some(inferred) = &s.encoding_inferred {
+        if inferred.why.trim().is_empty() {
+            return Err("`inferred_encoding.why`: say from what the encoding is inferred".into());
+        }
+        if inferred.alternatives.is_empty() || inferred.alternatives.contains(&s.encoding) {
+            return Err(
+                "`inferred_encoding.alternatives`: list the other plausible encodings, not the scheme's own".into()
+            );
+        }
     }
     Ok(())
 }
@@ -451,6 +499,24 @@ mod tests {
         assert!(bad("algorithm = \"sha256\"").contains("needs `header`"));
         assert!(bad("header = \"X\"\ncolour = 1").contains("unknown field `colour`"));
         assert!(from_name("stripey").unwrap_err().contains("did you mean `stripe`?"));
+    }
+
+    #[test]
+    fn an_inferred_encoding_names_its_alternatives_and_a_chosen_one_drops_it() {
+        let table = |text: &str| toml::from_str::<toml::Value>(text).unwrap();
+        let inferred =
+            "header = \"X\"\ninferred_encoding = { why = \"no page shows it\", alternatives = [\"base64\"] }";
+        let s = from_toml(&table(inferred)).unwrap();
+        assert_eq!(s.encoding_inferred.map(|i| i.alternatives), Some(vec![Encoding::Base64]));
+        let own = from_toml(&table(&format!("{inferred}\nencoding = \"base64\""))).unwrap_err();
+        assert!(own.contains("not the scheme's own"), "{own}");
+        let empty = "header = \"X\"\ninferred_encoding = { why = \" \", alternatives = [\"base64\"] }";
+        assert!(from_toml(&table(empty)).unwrap_err().contains("inferred_encoding.why"));
+        // The PaymentsAI preset infers hex; a user who names the encoding chooses it.
+        let pai = from_name("paymentsai").unwrap();
+        assert_eq!((pai.encoding, pai.encoding_inferred.is_some()), (Encoding::Hex, true));
+        let chosen = from_toml(&table("preset = \"paymentsai\"\nencoding = \"base64\"")).unwrap();
+        assert_eq!((chosen.encoding, chosen.encoding_inferred), (Encoding::Base64, None));
     }
 
     #[test]

@@ -68,8 +68,8 @@ impl SecretRef {
                 Err(_) => Err(SecretError::EnvUnset(var.clone())),
             },
             SecretRef::File(path) => {
-                let text =
-                    std::fs::read_to_string(path).map_err(|e| SecretError::File(path.clone(), e.kind().to_string()))?;
+                let text = crate::files::read_regular_text(path, crate::files::MAX_SECRET_BYTES)
+                    .map_err(|e| SecretError::File(path.clone(), crate::config::error::io_reason(&e)))?;
                 let trimmed = text.trim_end_matches(['\r', '\n']);
                 if trimmed.is_empty() {
                     return Err(SecretError::FileEmpty(path.clone()));

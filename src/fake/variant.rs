@@ -181,6 +181,20 @@ pub enum Wrapper {
     Wrapped,
 }
 
+/// Which PaymentsAI subscriptions `POST .../subscription-cancellations` takes.
+/// The pages disagree: the concept page says "A subscription can be canceled at
+/// any point" (<https://api-docs.payments.ai/docs/get-started/concepts/orders/subscription-cancellations>),
+/// the tutorial "Only active subscriptions can be canceled; a paused subscription
+/// must be resumed first" (<https://api-docs.payments.ai/docs/get-started/tutorials/cancel-subscription>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Cancellation {
+    /// Any subscription, whatever its status (the concept page).
+    #[default]
+    AnyStatus,
+    /// Only an active one; any other (a pending one) is refused with 400 (the tutorial).
+    OnlyActive,
+}
+
 /// The answers of the PaymentsAI fake to the choices its pages leave open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaiChoices {
@@ -192,8 +206,10 @@ pub struct PaiChoices {
     pub event_types: EventTypes,
     /// How the `x-pai-signature` HMAC is encoded.
     pub signature: Encoding,
-    /// Customer, product and plan answers: bare or wrapped.
+    /// Customer, product, plan and cancellation answers: bare or wrapped.
     pub objects: Wrapper,
+    /// Which subscriptions a cancellation takes.
+    pub cancellation: Cancellation,
 }
 
 impl Default for PaiChoices {
@@ -203,6 +219,7 @@ impl Default for PaiChoices {
             event_types: EventTypes::Listed,
             signature: Encoding::Hex,
             objects: Wrapper::Bare,
+            cancellation: Cancellation::AnyStatus,
         }
     }
 }
@@ -297,13 +314,16 @@ variants! {
         |c| { c.paymentsai.event_types = EventTypes::Omitted; }
     PaiSignatureBase64 = "pai-signature-base64" => "PaymentsAI's x-pai-signature is base64, not hex: the merchant's receiver verifies base64",
         |c| { c.paymentsai.signature = Encoding::Base64; }
-    PaiWrappedObjects = "pai-wrapped-objects" => "PaymentsAI customer, product and plan answers are wrapped in {\"type\":\"object\",\"data\":{...}}",
+    PaiWrappedObjects = "pai-wrapped-objects" => "PaymentsAI customer, product, plan and cancellation answers are wrapped in {\"type\":\"object\",\"data\":{...}}",
         |c| { c.paymentsai.objects = Wrapper::Wrapped; }
-    DocsStrict = "docs-strict" => "Every restriction a page states, at once: refresh only in review, OTP by cardholderId, no unfunded transfers",
+    PaiCancelOnlyActive = "pai-cancel-only-active" => "PaymentsAI cancels only active subscriptions (the cancel tutorial): a pending one is refused with 400",
+        |c| { c.paymentsai.cancellation = Cancellation::OnlyActive; }
+    DocsStrict = "docs-strict" => "Every restriction a page states, at once: refresh only in review, OTP by cardholderId, no unfunded transfers, cancel only active subscriptions",
         |c| {
             c.axys.decline = DeclinePath::RefreshOnlyInReview;
             c.axys.otp_listener = OtpListener::CardholderRequired;
             c.axys.wallet_funding = WalletFunding::Required;
+            c.paymentsai.cancellation = Cancellation::OnlyActive;
         }
     Alt = "alt" => "Every open choice flipped from default at once",
         |c| {
@@ -325,6 +345,7 @@ variants! {
                     event_types: EventTypes::Omitted,
                     signature: Encoding::Base64,
                     objects: Wrapper::Wrapped,
+                    cancellation: Cancellation::OnlyActive,
                 },
             };
         }
@@ -395,12 +416,13 @@ mod tests {
             d.axys.otp_listener != otp_listener,
             d.axys.wallet_funding != wallet_funding,
         ];
-        let PaiChoices { create_status, event_types, signature, objects } = a.paymentsai;
+        let PaiChoices { create_status, event_types, signature, objects, cancellation } = a.paymentsai;
         let pai = [
             d.paymentsai.create_status != create_status,
             d.paymentsai.event_types != event_types,
             d.paymentsai.signature != signature,
             d.paymentsai.objects != objects,
+            d.paymentsai.cancellation != cancellation,
         ];
         assert!(axys.iter().chain(&pai).all(|&flipped| flipped), "{a:#?}");
     }

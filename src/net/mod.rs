@@ -70,16 +70,42 @@ impl Clients {
     }
 }
 
+/// The one host name golive treats as this machine: its HTTP client resolves
+/// it to 127.0.0.1 and ::1 itself, never through /etc/hosts or DNS, so the
+/// plain-http guard (`probe::inputs::plain_http_off_host`) may let a secret go
+/// to it. `localhost.` (with the root dot) and `*.localhost` are not it.
+pub const LOOPBACK_NAME: &str = "localhost";
+
 fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
     let tls = tls::client_config(env, true)?;
+    let loopback = [
+        std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+        std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
+    ];
     reqwest::Client::builder()
         .use_preconfigured_tls(tls)
+        // The port of an overridden address is ignored: the URL's port is used.
+        .resolve_to_addrs(LOOPBACK_NAME, &loopback)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(10))
         .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("building the HTTP client failed: {e}"))
+}
+
+/// The key of `[env.NAME]` a URL comes from, for a fix to name: `website_url`
+/// for the merchant's site, `webhook.url`, `base_url`, else `the pack's URL` (one written whole in the pack). The
+/// longest configured URL the request's URL starts with wins.
+pub fn config_key_of(env: &Environment, url: &reqwest::Url) -> &'static str {
+    let mut keys: Vec<(&'static str, &reqwest::Url)> = Vec::new();
+    keys.extend(env.base_url.iter().map(|u| ("base_url", u)));
+    keys.extend(env.website_url.iter().map(|u| ("website_url", u)));
+    keys.extend(env.webhook.iter().map(|w| ("webhook.url", &w.url)));
+    keys.into_iter()
+        .filter(|(_, u)| u.origin() == url.origin() && url.path().starts_with(u.path().trim_end_matches('/')))
+        .max_by_key(|(_, u)| u.path().trim_end_matches('/').len())
+        .map_or("the pack's URL", |(k, _)| k)
 }
 
 /// Reads a response body up to [`MAX_BODY_BYTES`]; says whether it was cut.

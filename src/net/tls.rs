@@ -78,7 +78,8 @@ fn read_bounded(path: &Path, what: &str) -> Result<Vec<u8>, PemError> {
             meta.len()
         )));
     }
-    std::fs::read(path).map_err(reason)
+    // Checked again as it is read: a FIFO or `/dev/zero` has no size to check first.
+    crate::files::read_regular(path, MAX_PEM_BYTES).map_err(reason)
 }
 
 /// Loads every certificate of a PEM file, leaf first.

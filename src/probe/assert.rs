@@ -106,6 +106,10 @@ pub struct RawAssertion {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub one_of: Option<Vec<toml::Value>>,
+    /// The HTML body has a link (`<a href>`) whose text matches this regular
+    /// expression, found by an HTML parser (`crate::probe::links`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
     /// `"warn"`: a miss warns instead of failing (an expectation that holds
     /// only sometimes, e.g. an empty list before any live data exists).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +159,7 @@ enum Expect {
     Matches(Regex),
     Length(usize),
     OneOf(Vec<Value>),
+    Link(Regex),
 }
 
 /// A compiled assertion.
@@ -205,7 +210,7 @@ fn json(v: toml::Value) -> Result<Value, String> {
 
 fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     let what = raw.path.as_deref().or(raw.header.as_deref()).unwrap_or("body");
-    let parse = |p: &String| JsonPath::parse(p).map_err(|e| format!("invalid JSONPath `{p}`: {e}"));
+    let parse = |p: &String| super::jsonpath::parse(p);
     if !raw.alternatives.is_empty() && raw.path.is_none() {
         return Err(format!("assertion on `{what}`: `alternatives` are other JSONPaths for `path`"));
     }
@@ -239,16 +244,22 @@ fn compile(raw: &RawAssertion) -> Result<Compiled, String> {
     if let Some(list) = raw.one_of.clone() {
         expects.push(Expect::OneOf(list.into_iter().map(json).collect::<Result<_, _>>()?));
     }
+    if let Some(re) = &raw.link {
+        if !matches!(target, Target::Body) {
+            return Err(format!("assertion on `{what}`: `link` looks at an HTML body, not a path or a header"));
+        }
+        expects.push(Expect::Link(Regex::new(re).map_err(|e| format!("assertion `link`: invalid regex: {e}"))?));
+    }
     let expect = match (expects.len(), expects.pop()) {
         (1, Some(e)) => e,
         _ => {
             return Err(format!(
-                "assertion on `{what}` needs exactly one of `equals`, `exists`, `type`, `matches`, `length`, `one_of`"
+                "assertion on `{what}` needs exactly one of `equals`, `exists`, `type`, `matches`, `length`, `one_of`, `link`"
             ));
         }
     };
     if !matches!(target, Target::Json(..))
-        && !matches!(expect, Expect::Matches(_) | Expect::Exists(_) | Expect::Equals(_))
+        && !matches!(expect, Expect::Matches(_) | Expect::Exists(_) | Expect::Equals(_) | Expect::Link(_))
     {
         return Err(format!("assertion on `{what}`: headers and the body take `equals`, `exists` or `matches`"));
     }
@@ -310,6 +321,27 @@ impl Assertion {
     /// The JSONPath it looks at, if it looks into a JSON body.
     pub fn path(&self) -> Option<&str> {
         self.raw.path.as_deref()
+    }
+
+    /// The value the assertion reads in `doc`: the first, at its path then at
+    /// its alternatives, of the JSON type it expects (`equals`, `one_of`,
+    /// `type`), else the first found at all. A state tracked at the same path
+    /// is read there: an envelope's `"status": "success"` is not the
+    /// cardholder's integer status found under it.
+    pub fn locate(&self, doc: &Value) -> Option<Value> {
+        let c = self.compiled.as_ref()?;
+        let Target::Json(_, path, alternatives) = &c.target else { return None };
+        let wanted: Vec<JsonType> = match &c.expect {
+            Expect::Equals(v) => vec![JsonType::of(v)],
+            Expect::OneOf(list) => list.iter().map(JsonType::of).collect(),
+            Expect::Type(t) => vec![*t],
+            _ => Vec::new(),
+        };
+        let found: Vec<&Value> = std::iter::once(path)
+            .chain(alternatives.iter().map(|(_, p)| p))
+            .filter_map(|p| p.query(doc).first())
+            .collect();
+        found.iter().find(|v| wanted.iter().any(|t| t.accepts(v))).or(found.first()).map(|v| (*v).clone())
     }
 
     /// Evaluates the assertion against an answer.
@@ -434,6 +466,7 @@ fn evaluate(c: &Compiled, answer: &Answer<'_>, at: Option<&JsonPath>) -> (Check,
             });
             (len == Some(*n), format!("length {n}"), len.map_or_else(|| shown(first), |l| format!("length {l}")))
         }
+        Expect::Link(re) => return (crate::probe::links::check(answer.body, re), false),
         Expect::OneOf(list) => (
             first.is_some_and(|v| list.contains(v)),
             format!("one of {}", list.iter().map(compact).collect::<Vec<_>>().join(", ")),

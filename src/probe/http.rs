@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::request::{pack_file, pack_mask};
 use super::resume::ResumeFile;
-use super::steps::{RawStep, Run, Step, StepContext, StepEnd};
+use super::steps::{RawStep, Run, Sent, Step, StepContext, StepEnd};
 use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
 use crate::report::{Check, Outcome, Status};
@@ -19,6 +19,9 @@ use crate::report::{Check, Outcome, Status};
 struct HttpProbe {
     steps: Vec<Step>,
     cleanup: Vec<Step>,
+    /// Per step or cleanup step with `after`, by its number: the number of the
+    /// earlier step it follows.
+    after: std::collections::BTreeMap<usize, usize>,
     auth: Option<ApiKeyAuth>,
     /// Captured names remembered for the next run, and where.
     resume: Option<(ResumeFile, Vec<String>)>,
@@ -85,6 +88,22 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
             return Err(format!("cleanup step {} uses `${{{missing}}}`, which no step captures", step.name()));
         }
     }
+    let mut after = std::collections::BTreeMap::new();
+    for (i, step) in steps.iter().chain(&cleanup).enumerate() {
+        let Some(name) = step.after() else { continue };
+        // An earlier step of the flow, by the name the pack gives it.
+        match steps[..i.min(steps.len())].iter().find(|s| s.title() == name) {
+            Some(earlier) => after.insert(step.number(), earlier.number()),
+            None => {
+                let names: Vec<String> = steps.iter().map(|s| format!("`{}`", s.title())).collect();
+                return Err(format!(
+                    "step {}: `after` names `{name}`, which is no earlier step of this flow (its steps: {})",
+                    step.name(),
+                    names.join(", ")
+                ));
+            }
+        };
+    }
     if let Some(name) = flow.resume.iter().find(|n| !known.contains(*n)) {
         return Err(format!("resume names `{name}`, which no step captures"));
     }
@@ -100,7 +119,24 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
     if let Some(name) = leaves_needs.into_inner().iter().find(|n| !known.contains(*n)) {
         return Err(format!("leaves names `${{{name}}}`, which no step captures"));
     }
-    Ok(Arc::new(HttpProbe { steps, cleanup, auth: cx.pack.auth.clone(), resume, leaves: flow.leaves }))
+    Ok(Arc::new(HttpProbe { steps, cleanup, after, auth: cx.pack.auth.clone(), resume, leaves: flow.leaves }))
+}
+
+impl HttpProbe {
+    /// Why `step` is not run, when it follows (`after`) a step that changed
+    /// nothing: one never sent, or refused. A step sent without an answer
+    /// may have changed something, so what follows it runs.
+    fn not_after(&self, step: &Step, run: &Run<'_>) -> Option<String> {
+        let earlier = self.steps.iter().find(|s| Some(&s.number()) == self.after.get(&step.number()))?;
+        match run.sent.get(&earlier.number()) {
+            Some(Sent::Accepted | Sent::NoAnswer) => None,
+            Some(Sent::Refused(status)) => Some(format!(
+                "not run: it follows {}, which the partner refused ({status}): that changed nothing",
+                earlier.name()
+            )),
+            None => Some(format!("not run: it follows {}, which was not sent: that changed nothing", earlier.name())),
+        }
+    }
 }
 
 #[async_trait]
@@ -116,28 +152,23 @@ impl Probe for HttpProbe {
             reached_failed_state: false,
             states: Default::default(),
             prefix: self.steps.len() + self.cleanup.len() > 1,
+            sent: Default::default(),
         };
         let resuming = run.restore(&mut out);
         // Keep time for the cleanup: it must run even when a step hangs.
         let reserve =
             if self.cleanup.is_empty() { Duration::ZERO } else { (cx.remaining() / 4).min(Duration::from_secs(3)) };
         let main_deadline = cx.deadline - reserve;
-        let mut stopped: Option<StepEnd> = None;
+        // Why the later steps are not run, once the flow cannot go on.
+        let mut stopped: Option<String> = None;
         for step in &self.steps {
             if resuming && step.skip_on_resume() {
                 let why = "not sent: resuming with what an earlier run created";
                 out.check(Check::new(format!("{} › resumed", step.name()), Status::Skip, why));
                 continue;
             }
-            if let Some(end) = stopped {
-                let why = match end {
-                    StepEnd::Pending => "not run: an earlier step is pending; the next run resumes here",
-                    StepEnd::Differs => {
-                        "not run: an earlier answer differs from what golive inferred, and the flow cannot go on past it"
-                    }
-                    StepEnd::Passed | StepEnd::Failed => "not run: an earlier step failed",
-                };
-                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+            if let Some(why) = &stopped {
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why.clone()));
                 continue;
             }
             // A value an inferred capture did not find: the steps that use it cannot run.
@@ -146,12 +177,29 @@ impl Probe for HttpProbe {
                     "not run: needs `${{{missing}}}`, which an earlier answer did not carry where golive inferred it"
                 );
                 out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                // What it would have changed is not there: the later steps may
+                // check it, or rely on it, so the flow ends here.
+                if step.mutating() {
+                    stopped = Some(format!(
+                        "not run: {} was not sent, and the later steps may rely on what it changes",
+                        step.name()
+                    ));
+                }
                 continue;
             }
-            match run.step(step, &mut out, main_deadline).await {
-                StepEnd::Passed => {}
-                end @ (StepEnd::Failed | StepEnd::Pending | StepEnd::Differs) => stopped = Some(end),
+            if let Some(why) = self.not_after(step, &run) {
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                continue;
             }
+            stopped = match run.step(step, &mut out, main_deadline).await {
+                StepEnd::Passed => None,
+                StepEnd::Pending => Some("not run: an earlier step is pending; the next run resumes here".into()),
+                StepEnd::Differs => Some(
+                    "not run: an earlier answer differs from what golive inferred, and the flow cannot go on past it"
+                        .into(),
+                ),
+                StepEnd::Failed => Some("not run: an earlier step failed".into()),
+            };
         }
         // A completed flow, or one that reached a failed state (a declined
         // cardholder), starts afresh next time; a pending or broken one resumes.
@@ -164,6 +212,10 @@ impl Probe for HttpProbe {
             if let Some(missing) = step.needs().iter().find(|n| !run.vars.contains_key(*n)) {
                 let why = format!("cleanup not run: needs `${{{missing}}}`, which no step captured");
                 out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, why));
+                continue;
+            }
+            if let Some(why) = self.not_after(step, &run) {
+                out.check(Check::new(format!("{} › not run", step.name()), Status::Skip, format!("cleanup {why}")));
                 continue;
             }
             let mut cleanup = Outcome::default();

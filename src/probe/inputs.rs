@@ -171,7 +171,11 @@ pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pa
 }
 
 /// Whether a secret sent to `url` travels in clear text to another machine:
-/// plain `http://` to a host that is not loopback (`localhost`, 127.0.0.0/8, `::1`).
+/// plain `http://` to a host that is not loopback. Only a literal loopback
+/// address (127.0.0.0/8, `::1`) or exactly `localhost`, which golive's HTTP
+/// client resolves itself to loopback (`crate::net::LOOPBACK_NAME`), is this
+/// machine: `localhost.` or `api.localhost` go through DNS, whose answer
+/// anyone on the path may forge.
 pub fn plain_http_off_host(url: &reqwest::Url) -> bool {
     if url.scheme() != "http" {
         return false;
@@ -179,10 +183,8 @@ pub fn plain_http_off_host(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     let loopback = match host.parse::<std::net::IpAddr>() {
         Ok(ip) => ip.to_canonical().is_loopback(),
-        Err(_) => {
-            let d = host.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
+        // The URL parser lower-cases names; `localhost.` keeps its dot.
+        Err(_) => host == crate::net::LOOPBACK_NAME,
     };
     !loopback
 }
@@ -238,10 +240,16 @@ mod tests {
             "http://127.1.2.3/",
             "http://[::1]:9/",
             "http://localhost:3000/x",
-            "http://api.localhost/",
+            "http://LOCALHOST:3000/x",
             "http://[::ffff:127.0.0.1]/",
         ] {
             assert!(!plain_http_off_host(&url(fine)), "{fine}");
+        }
+        // Names a resolver answers for: DNS, not this machine.
+        for dns in
+            ["http://localhost./", "http://api.localhost/", "http://localhost.example.com/", "http://127.0.0.1.nip.io/"]
+        {
+            assert!(plain_http_off_host(&url(dns)), "{dns}");
         }
     }
 }

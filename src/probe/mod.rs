@@ -13,6 +13,8 @@ pub mod exposure;
 mod fcrdns;
 mod http;
 pub mod inputs;
+pub mod jsonpath;
+pub mod links;
 mod masking;
 mod mtls;
 pub mod request;

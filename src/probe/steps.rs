@@ -9,7 +9,10 @@
 //! `source = "https://..."` on the step makes its facts documented,
 //! `basis = "inferred"` with `why = "..."` makes them golive's inference, and
 //! each fact may say its own. A documented fact that does not hold fails; an
-//! inferred one warns and the flow goes on where it can.
+//! inferred one warns and the flow goes on where it can. What a step changed
+//! decides what follows it: a step or cleanup `after` another runs only when
+//! that one was sent and not refused (`http` also ends a flow at a mutating
+//! step it could not send).
 //!
 //! What the pack masks (`[masking]`, and a step's own `mask` paths) is masked
 //! in every message and trace; the whole answer is judged on the real values.
@@ -23,7 +26,7 @@ use reqwest::header::HeaderName;
 use serde::Deserialize;
 use serde_json_path::JsonPath;
 
-pub use run::{Run, StepEnd};
+pub use run::{Run, Sent, StepEnd};
 
 use super::assert::{Assertion, RawAssertion};
 use super::masking::Mask;
@@ -83,6 +86,10 @@ pub struct RawStep {
     /// For a cleanup step: what is left behind when it fails, e.g. "the test
     /// card ${cardId} is left active". A failed cleanup fails the probe.
     on_failure: Option<String>,
+    /// The name of an earlier step whose effect this one checks or undoes: it
+    /// runs only when that step was sent and not refused (a card never
+    /// activated is not put On Hold).
+    after: Option<String>,
     /// The page that documents the step's facts.
     source: Option<String>,
     /// `"inferred"` (with `why`) or `"documented"` (with `source`).
@@ -128,9 +135,23 @@ struct CaptureFrom {
     alternatives: Vec<String>,
     header: Option<String>,
     regex: Option<String>,
+    /// The site path of the first link whose text matches (`crate::probe::links`).
+    link: Option<String>,
+    /// `"integer"`: the value is kept as the integer it spells (a string of
+    /// digits becomes that number), for a later request whose page types it so.
+    #[serde(rename = "as")]
+    as_type: Option<CaptureAs>,
     source: Option<String>,
     basis: Option<Basis>,
     why: Option<String>,
+}
+
+/// What a captured value is kept as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum CaptureAs {
+    /// A whole number: an integer, or a string of 1 to 19 digits.
+    Integer,
 }
 
 /// Repeat the step until `until` holds, at most `attempts` times.
@@ -185,13 +206,16 @@ enum Capture {
     Path(Vec<(String, JsonPath)>),
     Header(String),
     Regex(regex::Regex),
+    /// The site path of the first link whose text matches (`crate::probe::links`).
+    Link(regex::Regex),
 }
 
-/// A compiled capture: the name, where from, and its fact.
+/// A compiled capture: the name, where from, what it is kept as, and its fact.
 #[derive(Debug, Clone)]
 struct CaptureSpec {
     name: String,
     how: Capture,
+    as_integer: bool,
     fact: Fact,
 }
 
@@ -207,6 +231,8 @@ pub struct StepContext<'a> {
 #[derive(Debug, Clone)]
 pub struct Step {
     number: usize,
+    /// The name as the pack writes it (or `METHOD /path`), without number.
+    title: String,
     name: String,
     method: reqwest::Method,
     url: String,
@@ -223,6 +249,8 @@ pub struct Step {
     needs: BTreeSet<String>,
     skip_on_resume: bool,
     on_failure: Option<String>,
+    mutating: bool,
+    after: Option<String>,
     mask: Mask,
 }
 
@@ -261,9 +289,9 @@ pub fn json_inputs(params: &toml::Table) -> Vec<String> {
 impl Step {
     /// Compiles a step; `index` numbers it in messages and fact ids.
     pub fn compile(raw: RawStep, index: usize, cx: &StepContext<'_>) -> Result<Step, String> {
-        let name =
+        let title =
             raw.name.clone().unwrap_or_else(|| format!("{} {}", raw.method.to_uppercase(), short_path(&raw.url)));
-        let name = if raw.mutating { format!("{index}. {name} (mutating)") } else { format!("{index}. {name}") };
+        let name = if raw.mutating { format!("{index}. {title} (mutating)") } else { format!("{index}. {title}") };
         let err = |e: String| format!("step {name}: {e}");
         let method = reqwest::Method::from_bytes(raw.method.to_uppercase().as_bytes())
             .map_err(|_| err(format!("`{}` is not an HTTP method", raw.method)))?;
@@ -303,12 +331,15 @@ impl Step {
         let track = raw
             .track
             .map(|t| {
-                JsonPath::parse(&t.path).map(|p| (t.entity, t.path.clone(), p)).map_err(|e| err(format!("track: {e}")))
+                super::jsonpath::parse(&t.path)
+                    .map(|p| (t.entity, t.path.clone(), p))
+                    .map_err(|e| err(format!("track: {e}")))
             })
             .transpose()?;
         let mask = cx.mask.clone().with_paths(&raw.mask).map_err(err)?;
         Ok(Step {
             number: index,
+            title,
             name,
             method,
             url: raw.url,
@@ -325,6 +356,8 @@ impl Step {
             needs,
             skip_on_resume: raw.on_resume == Some(OnResume::Skip),
             on_failure: raw.on_failure,
+            mutating: raw.mutating,
+            after: raw.after,
             mask,
         })
     }
@@ -353,38 +386,59 @@ impl Step {
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// The step's name as the pack writes it, without its number.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The step's number in its probe.
+    pub fn number(&self) -> usize {
+        self.number
+    }
+
+    /// Whether the step creates or changes data.
+    pub fn mutating(&self) -> bool {
+        self.mutating
+    }
+
+    /// The name of the earlier step whose effect this one checks or undoes (`after`).
+    pub fn after(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
 }
 
 /// A capture with its fact (`capture.NAME`).
 fn capture(name: String, raw: RawCapture, bases: &Bases) -> Result<CaptureSpec, String> {
-    let parse = |p: &str| JsonPath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
-    let (how, own) = match raw {
-        RawCapture::Path(p) => (Capture::Path(vec![(p.clone(), parse(&p)?)]), RawBasis::default()),
+    let parse = |p: &str| super::jsonpath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
+    let (how, own, as_integer) = match raw {
+        RawCapture::Path(p) => (Capture::Path(vec![(p.clone(), parse(&p)?)]), RawBasis::default(), false),
         RawCapture::From(f) => {
             let own = RawBasis { source: f.source, basis: f.basis, why: f.why };
-            let how = match (f.path, f.header, f.regex) {
-                (Some(p), None, None) => {
+            let as_integer = f.as_type == Some(CaptureAs::Integer);
+            let regex = |r: &str| regex::Regex::new(r).map_err(|e| format!("capture `{name}`: {e}"));
+            let how = match (f.path, f.header, f.regex, f.link) {
+                (Some(p), None, None, None) => {
                     let mut paths = vec![(p.clone(), parse(&p)?)];
                     for a in f.alternatives {
                         paths.push((a.clone(), parse(&a)?));
                     }
                     Capture::Path(paths)
                 }
-                (None, Some(h), None) if f.alternatives.is_empty() => Capture::Header(h.to_lowercase()),
-                (None, None, Some(r)) if f.alternatives.is_empty() => {
-                    Capture::Regex(regex::Regex::new(&r).map_err(|e| format!("capture `{name}`: {e}"))?)
-                }
+                (None, Some(h), None, None) if f.alternatives.is_empty() => Capture::Header(h.to_lowercase()),
+                (None, None, Some(r), None) if f.alternatives.is_empty() => Capture::Regex(regex(&r)?),
+                (None, None, None, Some(r)) if f.alternatives.is_empty() => Capture::Link(regex(&r)?),
                 _ => {
                     return Err(format!(
-                        "capture `{name}` needs a JSONPath, or exactly one of `path` (with optional `alternatives`), `header`, `regex`"
+                        "capture `{name}` needs a JSONPath, or exactly one of `path` (with optional `alternatives`), `header`, `regex`, `link`"
                     ));
                 }
             };
-            (how, own)
+            (how, own, as_integer)
         }
     };
     let fact = bases.fact(&format!("capture.{name}"), &own, None).map_err(|e| format!("capture `{name}`: {e}"))?;
-    Ok(CaptureSpec { name, how, fact })
+    Ok(CaptureSpec { name, how, as_integer, fact })
 }
 
 /// A poll with the facts of its conditions (`poll.until.N`, `poll.fail_if.N`).

@@ -4,13 +4,15 @@
 //!
 //! An endpoint that answers 200 to everything passes a naive check; this probe
 //! exists to catch it. Signing lives in [`crate::webhook`]; the secret never
-//! reaches a check, a fact or a diagnosis.
+//! reaches a check, a fact or a diagnosis. Where the scheme's encoding is
+//! golive's inference, the plausible others are tried too (`encodings`).
 //!
 //! When the environment sets `webhook.auth` (the Basic credentials registered
 //! with the partner's webhook destination), every delivery carries them, as the
 //! partner's would; the password never reaches a trace, a fact or a message.
 
 mod cases;
+mod encodings;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,9 +24,11 @@ use super::{BuildContext, Probe, ProbeContext};
 use crate::config::WebhookAuth;
 use crate::net;
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
+use crate::webhook::scheme::Encoding;
 use crate::webhook::{Key, Scheme, scheme};
 pub(crate) use cases::Delivery;
 use cases::{Case, Event, Verdicts};
+use encodings::Signed;
 
 /// The latency above which a delivery warns, unless the pack says otherwise.
 const DEFAULT_LATENCY_LIMIT: Duration = Duration::from_secs(5);
@@ -184,68 +188,129 @@ impl Probe for WebhookProbe {
             out.fact("auth", format!("basic (user {user})"));
         }
         let expect = self.expect_status.or(scheme.expect_status);
-        let plan = match cases::plan(&scheme, &key, &self.event) {
+        let signed = match encodings::plans(&scheme, &key, &self.event) {
             Ok(p) => p,
             Err(e) => {
                 out.check(Check::new("setup", Status::Error, e));
                 return out;
             }
         };
+        let fact = encodings::fact(&scheme);
+        // Deliveries name their encoding in the evidence when there are several.
+        let label = |s: &Signed| (signed.len() > 1).then_some(s.encoding);
+        let sender = Sender { cx, client, url: &webhook.url, auth };
         let mut verdicts = Verdicts::new(user, self.id_field.clone());
         let mut latencies: Vec<(Case, Duration)> = Vec::new();
-        for (case, delivery) in &plan {
-            let started = Instant::now();
-            // Stop just before the runner's deadline so the report says which delivery hung.
-            let budget = cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
-            let sent = send(client, &webhook.url, delivery, auth, budget).await;
-            let elapsed = started.elapsed();
-            let why = sent.as_ref().err().map(net::describe);
-            net::log_request(
-                "POST",
-                webhook.url.as_str(),
-                sent.as_ref().map(|a| a.status).map_err(|_| why.as_deref().unwrap_or_default()),
-                elapsed,
-            );
-            // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
-            cx.trace.record(
-                "http",
-                serde_json::json!({
-                    "method": "POST",
-                    "url": webhook.url.as_str(),
-                    "case": case.label(),
-                    "request": { "headers": delivery.headers, "body": String::from_utf8_lossy(&delivery.body) },
-                    "response": sent.as_ref().ok().map(|a| serde_json::json!({ "status": a.status, "body": a.excerpt })),
-                    "error": sent.as_ref().err().map(net::describe),
-                    "duration_ms": elapsed.as_millis() as u64,
-                }),
-            );
-            let answer = match sent {
-                Ok(a) => a,
-                Err(e) => {
-                    let class = net::error_class(&e);
-                    let message = format!("{}: POST {} failed: {}", case.label(), webhook.url, net::describe(&e));
-                    out.check(Check::new(case.check_name(), Status::Error, message));
-                    if *case == Case::Signed {
-                        out.signals.error_class = Some(class);
-                        out.diagnosis = Some(transport_diagnosis(class, &webhook.url));
-                        return out;
-                    }
-                    continue;
-                }
+        // The signed event in the scheme's encoding; refused, in each alternative.
+        let mut refused = Vec::new();
+        let mut accepted = None;
+        for (i, s) in signed.iter().enumerate() {
+            let Some((case, delivery)) = s.plan.first() else { continue };
+            let Some(answer) = sender.deliver(*case, delivery, label(s), &mut out, &mut latencies).await else {
+                return out;
             };
-            out.phases.push(Phase { name: case.slug().to_string(), duration_ms: elapsed.as_millis() as u64 });
-            latencies.push((*case, elapsed));
-            if *case == Case::Signed {
-                out.signals.http_status = Some(answer.status);
-                out.signals.url = Some(webhook.url.to_string());
-                out.answered(answer.status);
+            if (400..500).contains(&answer.status) && i + 1 < signed.len() {
+                refused.push((s.encoding, answer.status));
+                continue;
             }
-            out.check(verdicts.judge(*case, &answer, expect, &scheme));
+            accepted = Some((s, answer));
+            break;
         }
+        let Some((used, answer)) = accepted else { return out };
+        out.signals.http_status = Some(answer.status);
+        out.signals.url = Some(webhook.url.to_string());
+        out.answered(answer.status);
+        let mut check = verdicts.judge(Case::Signed, &answer, expect, &used.scheme);
+        if let Some(fact) = &fact {
+            encodings::weigh_signed(&mut check, fact, &refused, used.encoding, cx.env.strict_contract);
+        }
+        out.check(check);
+        // The forgeries and the replay in the encoding the receiver took; the
+        // forgeries in every other encoding too.
+        for (case, delivery) in used.plan.iter().skip(1) {
+            let Some(answer) = sender.deliver(*case, delivery, label(used), &mut out, &mut latencies).await else {
+                continue;
+            };
+            let mut check = verdicts.judge(*case, &answer, expect, &used.scheme);
+            for other in signed.iter().filter(|s| s.encoding != used.encoding && case.forged_in_an_encoding()) {
+                let Some((_, delivery)) = other.plan.iter().find(|(c, _)| c == case) else { continue };
+                if let Some(answer) = sender.deliver(*case, delivery, label(other), &mut out, &mut latencies).await {
+                    check =
+                        encodings::merge(check, verdicts.judge(*case, &answer, expect, &other.scheme), other.encoding);
+                }
+            }
+            out.check(check);
+        }
+        let scheme = &used.scheme;
         out.check(latency_check(&latencies, self.latency_limit));
         out.fact("accepted_forgeries", verdicts.accepted_labels());
-        out.diagnosis = verdicts.diagnosis(&scheme, expect).or_else(|| slow_diagnosis(&latencies, self.latency_limit));
+        out.diagnosis = verdicts.diagnosis(scheme, expect).or_else(|| slow_diagnosis(&latencies, self.latency_limit));
         out
+    }
+}
+
+/// Sends the deliveries of one run to the endpoint.
+struct Sender<'a> {
+    cx: &'a ProbeContext,
+    client: &'a reqwest::Client,
+    url: &'a reqwest::Url,
+    auth: Option<&'a WebhookAuth>,
+}
+
+impl Sender<'_> {
+    /// Sends one delivery (signed in `encoding`, when the run signs in several),
+    /// logs and traces it, and times it; `None` when no answer came (an error
+    /// check is recorded, and for the signed event the diagnosis).
+    async fn deliver(
+        &self,
+        case: Case,
+        delivery: &Delivery,
+        encoding: Option<Encoding>,
+        out: &mut Outcome,
+        latencies: &mut Vec<(Case, Duration)>,
+    ) -> Option<Answer> {
+        let started = Instant::now();
+        // Stop just before the runner's deadline so the report says which delivery hung.
+        let budget = self.cx.remaining().saturating_sub(Duration::from_millis(100)).max(Duration::from_millis(1));
+        let sent = send(self.client, self.url, delivery, self.auth, budget).await;
+        let elapsed = started.elapsed();
+        let why = sent.as_ref().err().map(net::describe);
+        net::log_request(
+            "POST",
+            self.url.as_str(),
+            sent.as_ref().map(|a| a.status).map_err(|_| why.as_deref().unwrap_or_default()),
+            elapsed,
+        );
+        // The evidence: each delivery with its signature headers (the secret itself never leaves the probe).
+        let mut record = serde_json::json!({
+            "method": "POST",
+            "url": self.url.as_str(),
+            "case": case.label(),
+            "request": { "headers": delivery.headers, "body": String::from_utf8_lossy(&delivery.body) },
+            "response": sent.as_ref().ok().map(|a| serde_json::json!({ "status": a.status, "body": a.excerpt })),
+            "error": why,
+            "duration_ms": elapsed.as_millis() as u64,
+        });
+        if let Some(encoding) = encoding {
+            record["encoding"] = encoding.name().into();
+        }
+        self.cx.trace.record("http", record);
+        let answer = match sent {
+            Ok(a) => a,
+            Err(e) => {
+                let class = net::error_class(&e);
+                let message = format!("{}: POST {} failed: {}", case.label(), self.url, net::describe(&e));
+                out.check(Check::new(case.check_name(), Status::Error, message));
+                if case == Case::Signed {
+                    out.signals.error_class = Some(class);
+                    out.diagnosis = Some(transport_diagnosis(class, self.url));
+                }
+                return None;
+            }
+        };
+        out.phases.push(Phase { name: case.slug().to_string(), duration_ms: elapsed.as_millis() as u64 });
+        latencies.push((case, elapsed));
+        Some(answer)
     }
 }
 

@@ -25,8 +25,10 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
         }
         report.add_test_suite(suite);
     }
-    report.serialize(&mut *out).map_err(io::Error::other)?;
-    writeln!(out)
+    // Serialized in memory first: quick-junit wraps a write error in its own
+    // type, which would hide a closed pipe (EPIPE) from the caller.
+    let xml = report.to_string().map_err(io::Error::other)?;
+    writeln!(out, "{xml}")
 }
 
 fn case(p: &ProbeReport) -> TestCase {

@@ -5,6 +5,9 @@
 //! through [`text::markdown`], so a server's body cannot add a link, an image, a
 //! heading, HTML or a cell to the summary; the pack's own words (ids, titles,
 //! runbook items) and golive's (skip reasons) through [`text::markdown_prose`].
+//! A report read back from a file (`golive report merge`) is remote bytes as a
+//! whole: [`render_remote`] writes its titles, kinds, runbook items and skip
+//! reasons as code too.
 
 use std::io::{self, Write};
 
@@ -21,8 +24,36 @@ fn icon(status: Status) -> &'static str {
     }
 }
 
-/// Writes the summary as Markdown.
+/// Whose words a summary's titles, kinds, runbook items and skip reasons are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Words {
+    /// This run's packs and golive: Markdown prose, their backticks make code.
+    Own,
+    /// Read from a report file anyone could have written: code, never Markdown.
+    Remote,
+}
+
+impl Words {
+    fn show(self, text: &str, place: Md) -> String {
+        match self {
+            Words::Own => text::markdown_prose(text),
+            Words::Remote => text::markdown(text, place),
+        }
+    }
+}
+
+/// Writes the summary of this run as Markdown.
 pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
+    render_words(summary, out, Words::Own)
+}
+
+/// Writes a summary read from report files (`golive report merge`) as
+/// Markdown: every string of it as code, since the files are remote bytes.
+pub fn render_remote(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
+    render_words(summary, out, Words::Remote)
+}
+
+fn render_words(summary: &RunSummary, out: &mut dyn Write, words: Words) -> io::Result<()> {
     let c = &summary.summary;
     let verdict = if c.fail > 0 {
         Status::Fail
@@ -55,9 +86,9 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
             icon(p.status),
             p.status,
             text::markdown(&p.id, Md::Cell),
-            text::markdown_prose(&p.title),
-            text::markdown_prose(&p.kind),
-            text::markdown_prose(&runbook),
+            words.show(&p.title, Md::Cell),
+            words.show(&p.kind, Md::Cell),
+            words.show(&runbook, Md::Cell),
             p.duration_ms
         )?;
     }
@@ -67,10 +98,10 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
             "\n### {} {} — {}\n",
             icon(p.status),
             text::markdown(&p.id, Md::Inline),
-            text::markdown_prose(&p.title)
+            words.show(&p.title, Md::Inline)
         )?;
         if let Some(reason) = &p.reason {
-            writeln!(out, "Skipped: {}", text::markdown_prose(reason))?;
+            writeln!(out, "Skipped: {}", words.show(reason, Md::Inline))?;
         }
         for check in p.findings() {
             writeln!(out, "- **{}** {}", check.status, text::markdown(&check.message, Md::Block(2)))?;

@@ -29,7 +29,7 @@ pub use github::render as render_github;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
-pub use markdown::render as render_markdown;
+pub use markdown::{render as render_markdown, render_remote as render_markdown_remote};
 pub use model::*;
 
 /// An output format for `--format` and `--report FORMAT=PATH`.
@@ -71,6 +71,18 @@ impl Format {
             Format::Markdown => render_markdown(summary, out),
             Format::Github => render_github(summary, out),
             Format::Html => html::render(summary, out),
+        }
+    }
+}
+
+impl Format {
+    /// Renders a summary read back from report files (`golive report merge`):
+    /// as [`Format::render`], except that Markdown writes every string of the
+    /// summary as code, since anyone could have written those files.
+    pub fn render_remote(self, summary: &RunSummary, out: &mut dyn io::Write, colour: bool) -> io::Result<()> {
+        match self {
+            Format::Markdown => render_markdown_remote(summary, out),
+            other => other.render(summary, out, colour),
         }
     }
 }

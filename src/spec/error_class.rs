@@ -116,6 +116,7 @@ classes! {
     SecretInLogs = "secret-in-logs" => "A configured secret or private key is in a log.",
     GitUnavailable = "git-unavailable" => "git is not installed or could not run, so the repository was not scanned.",
     GitFailed = "git-failed" => "git refused to read the repository (not a repository, a broken object).",
+    ShallowHistory = "shallow-history" => "The repository is a shallow or partial clone: the history it lacks was not scanned.",
     PageUnreachable = "page-unreachable" => "A page the exposure scan reads could not be fetched.",
     ExposureNotConfigured = "exposure-not-configured" => "The environment sets no `exposure` sources, so nothing was scanned.",
     // Probe setup and the runner.

@@ -12,8 +12,21 @@ fn demo_passes_with_exit_0_and_valid_json() {
     assert!(!probes.is_empty());
     for p in probes {
         assert_eq!(p["status"], "pass", "{p:#}");
+        for c in p["checks"].as_array().expect("checks") {
+            assert!(matches!(c["status"].as_str(), Some("pass" | "skip")), "{}: {c:#}", p["id"]);
+        }
     }
     assert!(doc["packs"].as_array().is_some_and(|p| p.len() == 2), "both packs run: {doc:#}");
+    // The flows clean up after themselves through the documented routes: the
+    // test subscription is canceled (the fake once had no such route: 404).
+    let subscription = probes.iter().find(|p| p["id"] == "pai-first-subscription").expect("the subscription flow");
+    let cancel = subscription["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "7. cancel the test subscription (mutating) › status")
+        .unwrap_or_else(|| panic!("the cancellation ran: {subscription:#}"));
+    assert_eq!(cancel["status"], "pass", "{cancel:#}");
 }
 
 #[test]

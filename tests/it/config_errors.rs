@@ -16,6 +16,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-missing-cert", "staging", "missing cert file"),
     ("invalid-bad-url", "staging", "bad URL"),
     ("invalid-bad-duration", "staging", "bad duration"),
+    ("invalid-duration-overflow", "staging", "a duration past the clock's range, with the allowed range"),
+    ("invalid-unknown-feature", "staging", "a misspelt optional feature, with a suggestion and the pack's features"),
     ("invalid-temporal-key-issued-at", "production", "a temporal key issue time without a time zone"),
     ("invalid-unknown-pack", "staging", "unknown pack"),
     ("invalid-missing-pack-file", "staging", "pack file that does not exist, at the line naming it"),

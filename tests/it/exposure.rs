@@ -19,12 +19,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::support::{Watchdog, env_at, golive_in, pack_from, run_pack};
 
 /// The PaymentsAI-shaped API key of these tests (`<accountId>_<apiKey>_<apiKeyId>`).
-const KEY: &str = "acc_77_sk/Live+Key=Exposure_kid9";
+pub const KEY: &str = "acc_77_sk/Live+Key=Exposure_kid9";
 const ACCOUNT: &str = "acc_77";
 /// A Luhn-valid test card number.
 const PAN: &str = "4111111111111111";
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=golive test", "-c", "user.email=test@golive.test", "-c", "commit.gpgsign=false"])
         .args(["-c", "init.defaultBranch=main"])
@@ -39,7 +39,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A repository with one clean commit on `main`.
-fn repo() -> tempfile::TempDir {
+pub fn repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("dir");
     git(dir.path(), &["init", "-q"]);
     write(dir.path(), "README.md", "# shop\nThe API key comes from the API_KEY environment variable.\n");
@@ -47,19 +47,19 @@ fn repo() -> tempfile::TempDir {
     dir
 }
 
-fn write(dir: &Path, rel: &str, text: &str) {
+pub fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
     std::fs::write(path, text).expect("write");
 }
 
-fn commit(dir: &Path, message: &str) -> String {
+pub fn commit(dir: &Path, message: &str) -> String {
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", message]);
     git(dir, &["rev-parse", "HEAD"])
 }
 
-fn env(exposure: Exposure) -> Environment {
+pub fn env(exposure: Exposure) -> Environment {
     Environment {
         api_key: Some(Secret { value: SecretString::from(KEY), source: SecretRef::Env("PAI_API_KEY".into()) }),
         inputs: vec![("account_id".into(), golive::config::Input::Text(ACCOUNT.into()))],
@@ -68,7 +68,7 @@ fn env(exposure: Exposure) -> Environment {
     }
 }
 
-async fn probe(env: Environment) -> ProbeReport {
+pub async fn probe(env: Environment) -> ProbeReport {
     let text = BUILT_IN.iter().find(|(n, _)| *n == "paymentsai").map(|(_, t)| *t).expect("pack");
     let sel = Selection { only: vec!["pai-exposure".into()], ..Selection::default() };
     let opts = RunOptions { timeout: Some(Duration::from_secs(60)), ..RunOptions::default() };
@@ -76,7 +76,7 @@ async fn probe(env: Environment) -> ProbeReport {
 }
 
 /// Everything a report says, as one text (what a renderer could show).
-fn shown(r: &ProbeReport) -> String {
+pub fn shown(r: &ProbeReport) -> String {
     serde_json::to_string(r).expect("json")
 }
 

@@ -281,7 +281,7 @@ fn sigterm_during_the_demo_leaves_no_fakes_folder() {
 
 #[cfg(unix)]
 #[test]
-fn sighup_and_sigterm_stop_fake_serve_and_remove_its_secrets_folder() {
+fn fake_serve_stopped_by_a_signal_exits_128_plus_its_number_not_0_and_removes_its_folder() {
     let _watchdog = Watchdog::new("signal serve", Duration::from_secs(300));
     for signal in ["HUP", "TERM"] {
         let tmp = tempfile::tempdir().expect("tmp");
@@ -290,7 +290,8 @@ fn sighup_and_sigterm_stop_fake_serve_and_remove_its_secrets_folder() {
         assert_eq!(fakes_folders(tmp.path()).len(), 1, "{seen}");
         golive.signal(signal);
         let (code, err) = golive.wait();
-        assert_eq!(code, Some(0), "SIG{signal} stops the fakes cleanly: {err}");
+        let expected = if signal == "HUP" { 129 } else { 143 };
+        assert_eq!(code, Some(expected), "SIG{signal} stops the fakes cleanly, 128 + its number: {err}");
         assert_eq!(fakes_folders(tmp.path()), Vec::<String>::new(), "SIG{signal}: {err}");
     }
 }

@@ -2,7 +2,7 @@
 //! the create statuses, the read shapes, the card details, the decline paths the
 //! Axys pages disagree on (each refusing what its reading refuses), the
 //! transitional statuses, the OTP listener's required field, wallet funding, and
-//! PaymentsAI's wrappers, event types and signature encoding. The packs against
+//! PaymentsAI's wrappers, event types, signature encoding and cancellations. The packs against
 //! every variant are `variants.rs`.
 
 use golive::fake::Variant;
@@ -373,5 +373,77 @@ async fn pai_signature_base64_has_the_receiver_verify_base64_and_refuse_hex() {
                 .expect("the receiver answers");
             assert_eq!(answer.status().as_u16(), expected, "{encoding:?}: {signature}");
         }
+    }
+}
+
+/// Cancels `subscription` immediately (no `cancelAt`), as both cancellation pages show.
+async fn cancel(pai: &Pai, subscription: &Value) -> (u16, Value) {
+    let body = json!({"subscriptionId": subscription, "cancelledBy": "customer", "reason": "other"});
+    pai.call("POST", &format!("{ORG}/subscription-cancellations"), Some(&body)).await
+}
+
+/// The status the subscription list shows for `id`.
+async fn subscription_status(pai: &Pai, id: &Value) -> Value {
+    let (_, list) = pai.call("GET", &format!("{ORG}/subscriptions"), None).await;
+    let all = list["data"].as_array().expect("a list").clone();
+    all.into_iter().find(|s| &s["id"] == id).map(|s| s["status"].clone()).expect("the subscription is listed")
+}
+
+#[tokio::test]
+async fn the_default_cancels_a_pending_subscription_at_once_and_reads_the_cancellation_back() {
+    let pai = pai(Variant::Default).await;
+    let creates = pai_creates(&pai).await;
+    let pending = creates[5].2["data"]["id"].clone();
+    assert_eq!(subscription_status(&pai, &pending).await, "pending");
+    let (status, cancellation) = cancel(&pai, &pending).await;
+    assert_eq!((status, &cancellation["subscriptionId"]), (201, &pending), "{cancellation}");
+    // "Omit cancelAt. The subscription transitions to canceled straight away."
+    assert_eq!(subscription_status(&pai, &pending).await, "canceled");
+    let id = cancellation["id"].as_str().expect("its own id");
+    let (status, read) = pai.call("GET", &format!("{ORG}/subscription-cancellations/{id}"), None).await;
+    assert_eq!((status, &read["reason"]), (200, &json!("other")), "{read}");
+    let (_, list) = pai.call("GET", &format!("{ORG}/subscription-cancellations"), None).await;
+    assert_eq!(list["data"][0]["id"], json!(id), "{list}");
+    // A scheduled cancellation leaves the subscription as it is until cancelAt.
+    let subscription = json!({"customerId": creates[0].2["id"], "paymentInstrumentId": creates[2].2["id"], "items": [{"plan": {"id": creates[4].2["id"]}}], "isTrialOnly": false});
+    let (_, later) = pai.call("POST", &format!("{ORG}/subscriptions"), Some(&subscription)).await;
+    let later = later["data"]["id"].clone();
+    let body = json!({"subscriptionId": later, "cancelledBy": "customer", "reason": "too-expensive", "cancelAt": "2030-06-30T23:59:59Z"});
+    assert_eq!(pai.call("POST", &format!("{ORG}/subscription-cancellations"), Some(&body)).await.0, 201);
+    assert_eq!(subscription_status(&pai, &later).await, "pending");
+    // What the pages refuse or do not know.
+    for (body, why) in [
+        (json!({"cancelledBy": "customer"}), "subscriptionId is required"),
+        (json!({"subscriptionId": "nope"}), "unknown subscriptionId"),
+        (json!({"subscriptionId": later, "reason": "bored"}), "reason is not a documented cancellation reason"),
+    ] {
+        let (status, answer) = pai.call("POST", &format!("{ORG}/subscription-cancellations"), Some(&body)).await;
+        assert_eq!((status, answer["details"].as_str()), (400, Some(why)), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn pai_cancel_only_active_refuses_a_pending_subscription_and_cancels_an_active_one() {
+    for variant in [Variant::PaiCancelOnlyActive, Variant::DocsStrict, Variant::Alt] {
+        let pai = pai(variant).await;
+        let creates = pai_creates(&pai).await;
+        let pending = creates[5].2["data"]["id"].clone();
+        let (status, refused) = cancel(&pai, &pending).await;
+        assert_eq!(status, 400, "{variant:?}: {refused}");
+        assert_eq!(refused["details"], "Only active subscriptions can be canceled", "{variant:?}");
+        assert_eq!(subscription_status(&pai, &pending).await, "pending", "{variant:?}: unchanged");
+        // An approved transaction activates the instrument; a subscription on it starts active.
+        let customer =
+            creates[0].2["id"].as_str().or(creates[0].2["data"]["id"].as_str()).expect("customer").to_string();
+        let instrument = creates[2].2["id"].clone();
+        let sale = json!({"type": "sale", "amount": 1, "currency": "USD", "customerId": customer, "paymentInstruction": {"paymentInstrumentId": instrument}});
+        assert_eq!(pai.call("POST", &format!("{ORG}/transactions"), Some(&sale)).await.0, 201);
+        let plan = creates[4].2["id"].as_str().or(creates[4].2["data"]["id"].as_str()).expect("plan").to_string();
+        let subscription = json!({"customerId": customer, "paymentInstrumentId": instrument, "items": [{"plan": {"id": plan}}], "isTrialOnly": false});
+        let (_, active) = pai.call("POST", &format!("{ORG}/subscriptions"), Some(&subscription)).await;
+        assert_eq!(active["data"]["status"], "active", "{variant:?}: {active}");
+        let (status, _) = cancel(&pai, &active["data"]["id"]).await;
+        assert!(matches!(status, 200 | 201), "{variant:?}: {status}");
+        assert_eq!(subscription_status(&pai, &active["data"]["id"]).await, "canceled", "{variant:?}");
     }
 }

@@ -222,7 +222,7 @@ fn assert_terminal_safe(text: &str, benign: &str) -> Result<(), TestCaseError> {
 /// The parts of a Markdown line outside its code spans (CommonMark: a run of
 /// n backticks opens a span closed by the next run of exactly n; a backslash
 /// escapes the punctuation after it).
-fn outside_code_spans(line: &str) -> String {
+pub fn outside_code_spans(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::new();
     let mut i = 0;

@@ -168,6 +168,25 @@ fn bad_inputs() -> Vec<(&'static str, Tally)> {
     rows
 }
 
+/// The hostile-input classes of `tests/it/hostile/`, each with its cases tried.
+fn hostile_classes() -> Vec<(&'static str, crate::hostile::Tally)> {
+    use crate::hostile::*;
+    vec![
+        ("closed pipe (every stdout command, reader gone at once or after 10 bytes)", closed_pipe::tally()),
+        (
+            "shallow history and empty sources (clones of every depth, empty repository, folders, globs)",
+            shallow::tally(),
+        ),
+        ("misspelt names (features, stage, keys, environment, --skip/--only ids, tags)", misspelt::tally()),
+        ("markup variants (website links: nesting, quotes, entities, alt text, base href)", markup::tally()),
+        (
+            "special files (FIFOs, /dev/zero, files past their bound, a report FIFO nobody reads)",
+            special_files::tally(),
+        ),
+        ("durations past the clock's range (every flag and key, too long and too short)", durations::tally()),
+    ]
+}
+
 fn short(text: &str, n: usize) -> String {
     let one_line = text.replace(['\n', '|'], " ");
     if one_line.chars().count() <= n {
@@ -246,12 +265,13 @@ async fn reliability_table() {
             Err(_) => exchange_tally.panics += 1,
         }
     }
-    // 3. Bad inputs; 4. canaries; 5. echoed credentials in every encoding.
+    // 3. Bad inputs; 4. canaries; 5. echoed credentials in every encoding; 6. hostile input by class.
     let inputs = tokio::task::spawn_blocking(bad_inputs).await.expect("bad inputs ran");
+    let hostile = tokio::task::spawn_blocking(hostile_classes).await.expect("hostile classes ran");
     let (mut leaks, runs, bytes) = crate::canary::all_leaks().await;
     let (echo_leaks, echo_runs, forms) = crate::canary::echo_leaks().await;
     leaks.extend(echo_leaks.iter().cloned());
-    // 6. The one-time key under its own fault suite, with real processes.
+    // 7. The one-time key under its own fault suite, with real processes.
     #[cfg(unix)]
     let one_time = crate::exchange_faults::cases::catalogue().await;
 
@@ -277,16 +297,28 @@ async fn reliability_table() {
         panics += t.panics;
         hangs += t.hangs;
     }
+    let mut other_hostile = 0;
+    for (what, t) in &hostile {
+        let (p, h, o) = t.split();
+        summary.push_str(&format!(
+            "| hostile input: {what} | {} ({} held) | {p} | {h} | – | {o} |\n",
+            t.tried,
+            t.tried - t.broken.len()
+        ));
+        panics += p;
+        hangs += h;
+        other_hostile += o;
+    }
     summary.push_str(&format!(
-        "| canary secrets: every scenario × both demo packs, 4 formats on stdout and as reports, `-vv` logs | {runs} runs, {} KiB searched | – | – | {} | – |\n",
+        "| canary secrets: every scenario × both demo packs, 5 formats on stdout and as reports, `-vv` logs | {runs} runs, {} KiB searched | – | – | {} | – |\n",
         bytes / 1024,
         leaks.len()
     ));
     summary.push_str(&format!(
-        "| redaction encodings: a partner and a webhook endpoint echo the credentials raw, as `Basic` base64, JSON-escaped, URL-encoded and the apiKey part alone; 4 formats on stdout and as reports, and the evidence | {echo_runs} runs, {forms} forms searched | – | – | {} | – |\n",
+        "| redaction encodings: a partner and a webhook endpoint echo the credentials raw, as `Basic` base64, JSON-escaped, URL-encoded and the apiKey part alone; 5 formats on stdout and as reports, and the evidence | {echo_runs} runs, {forms} forms searched | – | – | {} | – |\n",
         echo_leaks.len()
     ));
-    let mut other = fault_tally.other + exchange_tally.other;
+    let mut other = fault_tally.other + exchange_tally.other + other_hostile;
     #[cfg(unix)]
     {
         // Nothing sent, or the key in a 0600 file golive names; never two PATCHes.

@@ -30,7 +30,7 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
     let killed = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().expect("kill runs");
     assert!(killed.success());
     let status = child.0.wait().expect("golive ends");
-    assert_eq!(status.code(), Some(0), "Ctrl-C stops the fakes cleanly");
+    assert_eq!(status.code(), Some(130), "Ctrl-C stops the fakes cleanly: 128 + SIGINT, as the exit codes say");
 }
 
 /// The `fake serve` child, killed if the test ends early (a failed assertion).

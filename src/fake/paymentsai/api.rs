@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use super::{CardOutcome, Instrument, State, Token, error, new_id, now};
+use super::{CardOutcome, Instrument, State, Token, cancellations, error, new_id, now};
 use crate::fake::variant::{EventTypes, PaiChoices, Wrapper};
 
 /// The most characters an `idempotencyKey` may have
@@ -61,6 +61,9 @@ fn public_api(state: &State, request: &Request, method: &str, rest: &[&str]) -> 
         ("POST", ["customers", id, "payment-instruments"]) => with_json(request, |b| attach(state, id, b)),
         ("POST", ["payment-instruments", "tokens"]) => with_json(request, |b| tokenize(state, b)),
         ("POST", ["transactions"]) => with_json(request, |b| create_transaction(state, b)),
+        ("POST", ["subscription-cancellations"]) => with_json(request, |b| cancellations::create(state, b)),
+        ("GET", ["subscription-cancellations"]) => cancellations::list(state),
+        ("GET", ["subscription-cancellations", id]) => cancellations::read(state, id),
         _ => error(404, None),
     }
 }
@@ -73,11 +76,11 @@ fn with_json(request: &Request, then: impl FnOnce(&Map<String, Value>) -> Respon
     }
 }
 
-fn bad(details: &str) -> ResponseTemplate {
+pub(super) fn bad(details: &str) -> ResponseTemplate {
     error(400, Some(details))
 }
 
-fn string<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
+pub(super) fn string<'a>(body: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
     body.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
@@ -106,14 +109,14 @@ pub(super) fn destination(
 }
 
 /// A create whose status no page shows (customers, attach, products, plans,
-/// subscriptions): 201 like every documented create, or 200, as the variant says.
-fn created(choices: &PaiChoices, body: Value) -> ResponseTemplate {
+/// subscriptions, cancellations): 201 like every documented create, or 200, as the variant says.
+pub(super) fn created(choices: &PaiChoices, body: Value) -> ResponseTemplate {
     ResponseTemplate::new(choices.create_status.code()).set_body_json(body)
 }
 
-/// A customer, product or plan as an answer shows it: bare, or wrapped like the
-/// documented token and destination answers (`{type: "object", data}`), as the variant says.
-fn object_answer(choices: &PaiChoices, object: Value) -> Value {
+/// A customer, product, plan or cancellation as an answer shows it: bare, or wrapped
+/// like the documented token and destination answers (`{type: "object", data}`), as the variant says.
+pub(super) fn object_answer(choices: &PaiChoices, object: Value) -> Value {
     match choices.objects {
         Wrapper::Bare => object,
         Wrapper::Wrapped => json!({"type": "object", "data": object}),

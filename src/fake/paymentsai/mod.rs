@@ -11,6 +11,7 @@
 //! The shared notes for pack writers are `docs/partners/paymentsai-contract.md`.
 
 mod api;
+mod cancellations;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -111,6 +112,8 @@ struct Data {
     /// `idempotencyKey` → the original transaction answer.
     idempotency: BTreeMap<String, Value>,
     subscriptions: Vec<Value>,
+    /// Subscription cancellations, by id.
+    cancellations: BTreeMap<String, Value>,
     destinations: BTreeMap<String, Value>,
     products: BTreeMap<String, Value>,
     plans: BTreeMap<String, Value>,

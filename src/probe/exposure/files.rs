@@ -92,6 +92,8 @@ pub fn scan_bundles(paths: &[PathBuf], m: &Matcher, cancel: &AtomicBool) -> File
             scan_one(root, &mut scanner, cancel, &mut out);
             continue;
         }
+        // A folder with no file in it (a build that did not run) proves nothing.
+        let (files_before, unreadable_before) = (out.files, out.unreadable.len());
         let mut stack = vec![root.clone()];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -112,6 +114,9 @@ pub fn scan_bundles(paths: &[PathBuf], m: &Matcher, cancel: &AtomicBool) -> File
                     scan_one(&e.path(), &mut scanner, cancel, &mut out);
                 }
             }
+        }
+        if out.files == files_before && out.unreadable.len() == unreadable_before {
+            out.missing.push(format!("{} (a folder with no file in it)", root.display()));
         }
     }
     out

@@ -1,11 +1,9 @@
 //! The live front end: each configured page, fetched with the run's HTTP
-//! client, and the same-origin scripts it loads (`<script src>`), within a
+//! client, and the same-origin scripts it loads (`<script src>`, found by an
+//! HTML parser: `crate::probe::links`), within a
 //! bound on their count and size; a bound that cut the scan is said.
 
-use std::sync::LazyLock;
 use std::time::Instant;
-
-use regex::Regex;
 
 use super::matcher::Matcher;
 use super::scan::{Found, MAX_FINDINGS, Modes, Scanner};
@@ -44,21 +42,10 @@ pub struct PageScan {
     pub errors: Vec<String>,
 }
 
-static SCRIPT_SRC: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r#"(?i)<script\b[^>]*?\bsrc\s*=\s*["']?([^"'\s>]+)"#).ok());
-
-/// The same-origin script URLs a page loads, in order, without repeats.
+/// The same-origin script URLs a page loads, in order, without repeats,
+/// found by an HTML parser (`<base href>`, any quoting, module preloads).
 pub fn scripts(page: &reqwest::Url, html: &str) -> Vec<reqwest::Url> {
-    let Some(re) = SCRIPT_SRC.as_ref() else { return Vec::new() };
-    let mut out: Vec<reqwest::Url> = Vec::new();
-    for c in re.captures_iter(html) {
-        let Some(src) = c.get(1) else { continue };
-        let Ok(url) = page.join(&src.as_str().replace("&amp;", "&")) else { continue };
-        if url.origin() == page.origin() && !out.contains(&url) {
-            out.push(url);
-        }
-    }
-    out
+    crate::probe::links::scripts(page, html)
 }
 
 /// Reads `url` through `scanner`; returns the page text kept for script
@@ -93,6 +80,8 @@ async fn fetch(
     record: &Trace,
 ) -> Result<Vec<u8>, String> {
     let started = Instant::now();
+    // Reset first: a fetch cut short keeps only its own findings.
+    scanner.reset();
     let sent = client.get(url.clone()).send().await;
     let mut response = match sent {
         Ok(r) => r,
@@ -114,7 +103,6 @@ async fn fetch(
     }
     let mut kept = Vec::new();
     let mut read = 0u64;
-    scanner.reset();
     loop {
         let chunk = match response.chunk().await {
             Ok(Some(c)) => c,
@@ -138,8 +126,15 @@ async fn fetch(
             break;
         }
     }
-    scanner.finish();
     scan.bytes += read;
+    keep_found(scanner, url, scan);
+    Ok(kept)
+}
+
+/// Ends the scanner's current source and keeps its findings for `url`; also
+/// after a fetch cut short (an error, the deadline): what was read and found stands.
+fn keep_found(scanner: &mut Scanner<'_>, url: &reqwest::Url, scan: &mut PageScan) {
+    scanner.finish();
     let shown = crate::net::loggable(url);
     for found in scanner.found.drain(..) {
         if scan.findings.len() < MAX_FINDINGS {
@@ -148,17 +143,37 @@ async fn fetch(
             scan.more += 1;
         }
     }
-    scan.more += scanner.more;
-    Ok(kept)
+    scan.more += std::mem::take(&mut scanner.more);
 }
 
-/// Every page, then the same-origin scripts they load (at most [`MAX_SCRIPTS`]).
-pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Matcher, record: &Trace) -> PageScan {
+/// Fetches `url` before `until`, else says it did not answer in time.
+async fn fetch_by(
+    until: Instant,
+    url: &reqwest::Url,
+    fetching: impl std::future::Future<Output = Result<Vec<u8>, String>>,
+) -> Result<Vec<u8>, String> {
+    tokio::time::timeout_at(until.into(), fetching).await.unwrap_or_else(|_| {
+        Err(format!(
+            "{}: no complete answer before the probe's deadline (the other sources' findings stand); raise --timeout",
+            crate::net::loggable(url)
+        ))
+    })
+}
+
+/// Every page, then the same-origin scripts they load (at most [`MAX_SCRIPTS`]),
+/// each fetch ending by `until`.
+pub async fn scan_pages(
+    client: &reqwest::Client,
+    pages: &[reqwest::Url],
+    m: &Matcher,
+    record: &Trace,
+    until: Instant,
+) -> PageScan {
     let mut scan = PageScan::default();
     let mut scanner = Scanner::new(m, Modes { cards: false, headers: true });
     let mut queue: Vec<reqwest::Url> = Vec::new();
     for page in pages {
-        match fetch(client, page, &mut scanner, true, &mut scan, record).await {
+        match fetch_by(until, page, fetch(client, page, &mut scanner, true, &mut scan, record)).await {
             Ok(html) => {
                 scan.pages += 1;
                 for s in scripts(page, &String::from_utf8_lossy(&html)) {
@@ -167,7 +182,10 @@ pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Ma
                     }
                 }
             }
-            Err(e) => scan.errors.push(e),
+            Err(e) => {
+                keep_found(&mut scanner, page, &mut scan);
+                scan.errors.push(e);
+            }
         }
     }
     if queue.len() > MAX_SCRIPTS {
@@ -176,9 +194,12 @@ pub async fn scan_pages(client: &reqwest::Client, pages: &[reqwest::Url], m: &Ma
         queue.truncate(MAX_SCRIPTS);
     }
     for script in &queue {
-        match fetch(client, script, &mut scanner, false, &mut scan, record).await {
+        match fetch_by(until, script, fetch(client, script, &mut scanner, false, &mut scan, record)).await {
             Ok(_) => scan.scripts += 1,
-            Err(e) => scan.errors.push(e),
+            Err(e) => {
+                keep_found(&mut scanner, script, &mut scan);
+                scan.errors.push(e);
+            }
         }
     }
     scan

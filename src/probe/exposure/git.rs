@@ -43,6 +43,13 @@ pub struct RepoScan {
     pub files: u64,
     /// Bytes of those files.
     pub file_bytes: u64,
+    /// A shallow clone (`git clone --depth N`, CI checkouts): the history
+    /// before its cut was not there to scan, so the scan proves nothing about it.
+    pub shallow: bool,
+    /// Blobs of history listed but not in this clone (a partial clone).
+    pub missing: u64,
+    /// The deadline stopped the scan; the findings so far are kept.
+    pub cancelled: bool,
 }
 
 /// Why a repository could not be scanned.
@@ -94,15 +101,36 @@ fn output(repo: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
     Ok(out.stdout)
 }
 
-/// Scans the repository at `repo`: history, then the working tree.
+/// Scans the repository at `repo`: history, then the working tree. A scan
+/// the deadline stops keeps what it found (`cancelled`): a leak found is a
+/// leak, whatever happened after.
 pub fn scan_repo(repo: &Path, m: &Matcher, cancel: &AtomicBool) -> Result<RepoScan, GitError> {
     let mut scan = RepoScan::default();
     // Fails early and clearly when `repo` is not a git repository.
     output(repo, &["rev-parse", "--git-dir"])?;
-    scan_history(repo, m, cancel, &mut scan)?;
-    scan_worktree(repo, m, cancel, &mut scan)?;
+    scan.shallow = is_shallow(repo)?;
+    match scan_history(repo, m, cancel, &mut scan).and_then(|()| scan_worktree(repo, m, cancel, &mut scan)) {
+        Ok(()) => {}
+        Err(GitError::Cancelled) => scan.cancelled = true,
+        Err(e) => return Err(e),
+    }
     name_commits(repo, &mut scan, cancel);
     Ok(scan)
+}
+
+/// Whether `repo` is a shallow clone: `git rev-parse --is-shallow-repository`
+/// (git 2.15+), or, for an older git that prints the option back, a
+/// `shallow` file in the git folder.
+fn is_shallow(repo: &Path) -> Result<bool, GitError> {
+    let said = output(repo, &["rev-parse", "--is-shallow-repository"])?;
+    match String::from_utf8_lossy(&said).trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => {
+            let dir = output(repo, &["rev-parse", "--absolute-git-dir"])?;
+            Ok(Path::new(String::from_utf8_lossy(&dir).trim()).join("shallow").exists())
+        }
+    }
 }
 
 /// Every blob reachable from any ref, once each, through `git cat-file --batch`.
@@ -163,7 +191,9 @@ pub fn scan_history(repo: &Path, m: &Matcher, cancel: &AtomicBool, scan: &mut Re
             let mut parts = header.split_whitespace();
             let (_, kind, size) = (parts.next(), parts.next(), parts.next());
             let Some(size) = size.and_then(|s| s.parse::<u64>().ok()) else {
-                continue; // `<id> missing` (a promisor object not fetched)
+                // `<id> missing` (a promisor object not fetched): not scanned, and said so.
+                scan.missing += 1;
+                continue;
             };
             scanner.reset();
             let mut left = size;

@@ -21,6 +21,7 @@ mod git;
 mod matcher;
 mod report;
 mod scan;
+mod unscanned;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -138,6 +139,23 @@ impl Drop for CancelOnDrop {
     }
 }
 
+/// Ends a task when dropped (the source timer, when the probe ends first).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// When the sources stop: the probe's deadline less a tenth of its time
+/// (between 50 ms and 2 s), left to report what they found.
+fn source_deadline(cx: &ProbeContext) -> Instant {
+    let budget = cx.remaining();
+    let margin = (budget / 10).clamp(std::time::Duration::from_millis(50), std::time::Duration::from_secs(2));
+    Instant::now() + budget.saturating_sub(margin)
+}
+
 /// What the three sources gave.
 #[derive(Default)]
 struct Results {
@@ -190,6 +208,17 @@ to [env.{}] of golive.toml",
         drop(secrets);
         let cancel = Arc::new(AtomicBool::new(false));
         let _guard = CancelOnDrop(cancel.clone());
+        // Every source stops a little before the probe's deadline, keeping what
+        // it found: one slow page must not turn leaks found elsewhere into a
+        // probe that timed out (an `error` that drops its findings).
+        let until = source_deadline(cx);
+        let _timer = {
+            let cancel = cancel.clone();
+            AbortOnDrop(tokio::spawn(async move {
+                tokio::time::sleep_until(until.into()).await;
+                cancel.store(true, Ordering::Relaxed);
+            }))
+        };
         let configured = env.client_key.as_deref().and_then(|p| std::fs::read(p).ok()).and_then(|pem| key_id(&pem));
         let started = Instant::now();
 
@@ -225,7 +254,7 @@ to [env.{}] of golive.toml",
                 return None;
             }
             Some(match cx.clients.http().await {
-                Ok(client) => frontend::scan_pages(client, &exposure.pages, &matcher, &cx.trace).await,
+                Ok(client) => frontend::scan_pages(client, &exposure.pages, &matcher, &cx.trace, until).await,
                 Err(e) => frontend::PageScan { errors: vec![e], ..Default::default() },
             })
         };

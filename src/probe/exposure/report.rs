@@ -102,6 +102,8 @@ pub mod class {
     pub const GIT_UNAVAILABLE: ErrorClass = ErrorClass::GitUnavailable;
     /// git refused (not a repository, a broken object).
     pub const GIT_FAILED: ErrorClass = ErrorClass::GitFailed;
+    /// A shallow or partial clone: the history it lacks was not scanned.
+    pub const SHALLOW: ErrorClass = ErrorClass::ShallowHistory;
     /// A configured page could not be read.
     pub const PAGE_UNREACHABLE: ErrorClass = ErrorClass::PageUnreachable;
     /// The scan did not end before the probe's deadline.
@@ -191,6 +193,14 @@ fn repo_checks(v: &mut Verdict<'_>, repo: &Path, scan: &Result<RepoScan, GitErro
     v.out.fact("repo_blobs", scan.blobs);
     v.out.fact("repo_blob_bytes", scan.blob_bytes);
     v.out.fact("worktree_files", scan.files);
+    // What was not there to scan is never a pass (see `super::unscanned`).
+    for (status, message) in super::unscanned::repo(repo, scan) {
+        match status {
+            Status::Fail => v.fail(NAME, class::SHALLOW, message),
+            Status::Error => v.error(NAME, class::TIMEOUT, message),
+            _ => drop(v.out.check(Check::new(NAME, status, message))),
+        }
+    }
     for f in &scan.findings {
         let class =
             if matches!(f.found.kind, Kind::PemKey { .. }) { class::KEY_IN_SOURCE } else { class::SECRET_IN_SOURCE };
@@ -205,7 +215,7 @@ fn repo_checks(v: &mut Verdict<'_>, repo: &Path, scan: &Result<RepoScan, GitErro
         v.fail(NAME, class, format!("{} {place}: {}", what(&f.found.kind), f.found.excerpt));
     }
     v.more(NAME, scan.more);
-    if scan.findings.is_empty() && scan.more == 0 {
+    if scan.findings.is_empty() && scan.more == 0 && super::unscanned::repo(repo, scan).is_empty() {
         v.out.check(Check::new(
             NAME,
             Status::Pass,
@@ -260,7 +270,10 @@ fn file_checks(v: &mut Verdict<'_>, name: &str, noun: &str, scan: &FileScan, log
     for u in &scan.unreadable {
         v.out.check(Check::new(name, Status::Warn, format!("not read: {u}")));
     }
-    if scan.findings.is_empty() && scan.more == 0 && scan.files > 0 && !scan.cancelled {
+    if scan.files > 0 && scan.bytes == 0 {
+        v.out.check(Check::new(name, Status::Warn, super::unscanned::all_empty(noun, scan.files)));
+    }
+    if scan.findings.is_empty() && scan.more == 0 && scan.files > 0 && scan.bytes > 0 && !scan.cancelled {
         let what = if logs {
             "no card number that is not masked, no CVV value, no configured secret or private key"
         } else {
@@ -297,7 +310,10 @@ fn page_checks(v: &mut Verdict<'_>, scan: &super::frontend::PageScan) {
     for c in &scan.cut {
         v.out.check(Check::new(NAME, Status::Warn, format!("scan cut by its bound: {c}")));
     }
-    if scan.findings.is_empty() && scan.more == 0 && scan.pages > 0 {
+    if scan.pages > 0 && scan.bytes == 0 {
+        v.out.check(Check::new(NAME, Status::Warn, super::unscanned::all_empty("page", scan.pages as u64)));
+    }
+    if scan.findings.is_empty() && scan.more == 0 && scan.pages > 0 && scan.bytes > 0 {
         v.out.check(Check::new(
             NAME,
             Status::Pass,
@@ -336,6 +352,7 @@ authorization",
             "stop logging the card details response (log the last four digits at most), then purge the affected logs \
 and their copies (archives, log shipping, backups)",
         ),
+        class::SHALLOW => (super::unscanned::SHALLOW_CAUSE, super::unscanned::SHALLOW_FIX),
         class::SECRET_IN_LOGS => (
             "a secret of this environment is written to logs",
             "stop logging request headers and credentials, purge the affected logs and their copies, and rotate the secret",

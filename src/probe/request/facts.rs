@@ -80,12 +80,21 @@ impl Fact {
     /// its value, so an inferred fact is a passing note (the contract report
     /// counts the refutation) unless `strict`; a documented one fails.
     pub fn found_elsewhere(&self, check: &mut Check, strict: bool) {
+        self.held_otherwise(check, strict, "the other place");
+    }
+
+    /// Marks `check`, whose answer bore out one of the pack's declared
+    /// alternatives to this fact (another path, another encoding) and not the
+    /// fact itself, `inferred` being what golive inferred instead (e.g. "hex").
+    /// The integration works: an inferred fact is a passing note refuting it
+    /// (counted by the contract report) unless `strict`; a documented one fails.
+    pub fn held_otherwise(&self, check: &mut Check, strict: bool, inferred: &str) {
         check.status = Status::Fail;
         if self.inferred() && !strict {
             let why = self.basis.why.as_deref().unwrap_or("no page shows it");
             check.status = Status::Pass;
             check.note = true;
-            check.message = format!("note: {} (golive inferred the other place: {why}){REPORT_IT}", check.message);
+            check.message = format!("note: {} (golive inferred {inferred}: {why}){REPORT_IT}", check.message);
             self.attach(check, Some(false));
         } else {
             self.mark(check, Some(false), strict);
@@ -111,11 +120,18 @@ const DIFFERS: &str = "the partner's answer differs from what golive inferred";
 const REPORT_IT: &str = "; report it to the pack's maintainer (golive contract report)";
 
 /// What a check said of the answer, without the words that mark an inferred
-/// fact's warning (the fact's `why` is shown beside it anyway).
+/// fact's warning, nor the step named before them (the fact's step and `why`
+/// are shown beside it anyway).
 pub fn what_was_answered<'a>(message: &'a str, why: Option<&str>) -> &'a str {
-    let prefix = format!("{DIFFERS} ({}): ", why.unwrap_or("no page shows it"));
-    let message = message.strip_prefix(prefix.as_str()).unwrap_or(message);
-    message.strip_suffix(REPORT_IT).unwrap_or(message)
+    let why = why.unwrap_or("no page shows it");
+    let message = message.strip_suffix(REPORT_IT).unwrap_or(message);
+    // A note: the answer bore out one of the pack's alternatives (`held_otherwise`).
+    if let Some(rest) = message.strip_prefix("note: ") {
+        let at = rest.rfind(" (golive inferred ").filter(|_| rest.ends_with(&format!(": {why})")));
+        return at.map_or(rest, |at| &rest[..at]);
+    }
+    let prefix = format!("{DIFFERS} ({why}): ");
+    message.find(prefix.as_str()).map_or(message, |at| &message[at + prefix.len()..])
 }
 
 /// Whether an answer speaks about access, rate or the partner's health

@@ -70,7 +70,7 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
             trace_exchange(cx, exchange(None, Vec::new(), None, Some(why.clone()), started, Vec::new()));
             out.check(Check::new("request", Status::Error, format!("{target}: {why}")));
             out.signals.error_class = Some(class);
-            out.diagnosis = Some(transport_diagnosis(class, &spec.url));
+            out.diagnosis = Some(transport_diagnosis(class, &spec.url, &cx.env));
             return;
         }
     };
@@ -108,7 +108,13 @@ async fn send_and_judge(spec: &RequestSpec, cx: &ProbeContext, out: &mut Outcome
 }
 
 /// What a transport failure most likely means, partner-neutral.
-pub(crate) fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
+pub(crate) fn transport_diagnosis(
+    class: ErrorClass,
+    url: &reqwest::Url,
+    env: &crate::config::Environment,
+) -> Diagnosis {
+    // The fix names the key the URL came from (website_url, base_url, ...).
+    let key = net::config_key_of(env, url);
     let host = url.host_str().unwrap_or("?");
     let port = url.port_or_known_default().unwrap_or(0);
     match class {
@@ -119,11 +125,11 @@ pub(crate) fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diag
         },
         ErrorClass::ConnectionRefused => Diagnosis {
             cause: format!("nothing accepts connections at {host}:{port}"),
-            fix: "check base_url (host and port) and that the service is running".into(),
+            fix: format!("check {key} (host and port) and that the service is running"),
         },
         _ => Diagnosis {
             cause: format!("the request to {host}:{port} failed before any HTTP answer"),
-            fix: "check base_url, DNS, the network path and the TLS settings (server_ca, client_cert)".into(),
+            fix: format!("check {key}, DNS, the network path and the TLS settings (server_ca, client_cert)"),
         },
     }
 }

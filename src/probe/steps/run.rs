@@ -19,7 +19,7 @@ use crate::probe::request::{
     Exchange, Expect, Judged, Verdict, api_key_header, judge, trace_exchange, transport_diagnosis,
 };
 use crate::probe::resume::ResumeFile;
-use crate::report::{Check, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Basis, Check, ErrorClass, Outcome, Phase, Status};
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,17 @@ pub enum StepEnd {
     /// flow cannot go past (a refused request, a state never reached): a
     /// warning, and the later steps are not run.
     Differs,
+}
+
+/// What became of a step's request, for the steps that follow it (`after`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// The partner answered with a status the step expects: its effect is there.
+    Accepted,
+    /// The partner answered with another status: nothing changed.
+    Refused(u16),
+    /// No answer came (a timeout, a network error): it may have changed something.
+    NoAnswer,
 }
 
 /// What a run of steps shares: captured values, last states, masking.
@@ -55,6 +66,8 @@ pub struct Run<'a> {
     pub states: HashMap<String, Value>,
     /// Whether check names carry the step's name (more than one step).
     pub prefix: bool,
+    /// What became of each step that was sent, by number.
+    pub sent: BTreeMap<usize, Sent>,
 }
 
 /// A step's request body: what is sent, what the trace records of it (a
@@ -126,7 +139,7 @@ impl Run<'_> {
             if poll.until.iter().all(holds) {
                 // A state golive took for failed was only passing through: say so.
                 for (i, seen) in &seen_failed {
-                    let why = format!("{seen} was read, then the condition held: not a failed state");
+                    let why = format!("a read showed {seen}; then the condition held: not a failed state");
                     local.check(missed(why, &poll.fail_if[*i], Some(false), strict));
                 }
                 break;
@@ -192,12 +205,14 @@ impl Run<'_> {
                     strict,
                 };
                 let verdict = judge(&mut local, &target, &j, &expect);
+                let sent = if verdict == Verdict::Usable { Sent::Accepted } else { Sent::Refused(status) };
+                self.sent.insert(step.number, sent);
                 let doc = serde_json::from_slice::<Value>(&body).ok();
                 if verdict == Verdict::Usable {
-                    self.capture(step, &headers, &body, doc.as_ref(), &mut local);
+                    self.capture(step, &url, &headers, &body, doc.as_ref(), &mut local);
                 }
-                if let (Some(doc), Some((entity, field, path))) = (&doc, &step.track) {
-                    self.track(entity, field, path, doc);
+                if let Some(doc) = &doc {
+                    self.track(step, doc);
                 }
                 let failed = matches!(local.status(), Status::Fail | Status::Error);
                 match (failed, verdict, poll_end) {
@@ -207,12 +222,23 @@ impl Run<'_> {
                     _ => StepEnd::Passed,
                 }
             }
-            None => StepEnd::Failed,
+            None => {
+                self.sent.insert(step.number, Sent::NoAnswer);
+                StepEnd::Failed
+            }
         };
         mask_outcome(&mut local, &step.mask);
         for mut check in std::mem::take(&mut local.checks) {
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
+            }
+            // A refuted inference is read on its own (a terminal line, the
+            // contract report): its message names the step too.
+            if check.fact.as_ref().is_some_and(|f| f.basis == Basis::Inferred && f.held == Some(false)) {
+                check.message = match check.message.strip_prefix("note: ") {
+                    Some(rest) => format!("note: {}: {rest}", step.name),
+                    None => format!("{}: {}", step.name, check.message),
+                };
             }
             out.check(check);
         }
@@ -380,7 +406,7 @@ impl Run<'_> {
                 let class = net::error_class(&e);
                 out.signals.error_class = Some(class);
                 if let Ok(u) = reqwest::Url::parse(&url) {
-                    out.diagnosis = Some(transport_diagnosis(class, &u));
+                    out.diagnosis = Some(transport_diagnosis(class, &u, &self.cx.env));
                 }
                 return None;
             }
@@ -410,6 +436,7 @@ impl Run<'_> {
     fn capture(
         &mut self,
         step: &Step,
+        url: &str,
         headers: &[(String, String)],
         body: &[u8],
         doc: Option<&Value>,
@@ -435,8 +462,38 @@ impl Run<'_> {
                         .map(|m| (Value::String(m.as_str().to_string()), 0)),
                     Vec::new(),
                 ),
+                Capture::Link(re) => {
+                    let html = String::from_utf8_lossy(body);
+                    let page = reqwest::Url::parse(url).ok();
+                    let path = crate::probe::links::find(&html, re)
+                        .ok()
+                        .and_then(|l| crate::probe::links::site_path(&html, page.as_ref()?, &l.href));
+                    (path.map(|p| (Value::String(p), 0)), Vec::new())
+                }
             };
             let check_name = format!("capture {name}");
+            // `as = "integer"`: a string of digits is kept as the number it spells.
+            let (value, not_integer) = match value {
+                Some((v, at)) if c.as_integer => match as_integer(&v) {
+                    Some(n) => (Some((n, at)), None),
+                    None => (None, Some(at)),
+                },
+                other => (other, None),
+            };
+            if let Some(at) = not_integer {
+                // The value itself is not shown: it may be card data.
+                let mut check = Check::new(
+                    check_name,
+                    Status::Fail,
+                    format!(
+                        "`{name}` at `{}` is not a whole number, and the pack takes it as an integer",
+                        looked.get(at).copied().unwrap_or("the answer")
+                    ),
+                );
+                c.fact.mark(&mut check, Some(false), strict);
+                out.check(check);
+                continue;
+            }
             match value {
                 Some((v, at)) => {
                     if at > 0 {
@@ -486,9 +543,16 @@ impl Run<'_> {
         }
     }
 
-    fn track(&mut self, entity: &str, field: &str, path: &serde_json_path::JsonPath, doc: &Value) {
-        let Some(now) = path.query(doc).first().cloned() else { return };
-        let before = self.states.insert(entity.to_string(), now.clone());
+    /// Records the state the step tracks, read where the step's assertion on
+    /// the same path reads it (at an alternative, when the answer has the
+    /// value there), else at the path.
+    fn track(&mut self, step: &Step, doc: &Value) {
+        let Some((entity, field, path)) = &step.track else { return };
+        let until = step.poll.iter().flat_map(|p| &p.until);
+        let located =
+            step.assertions.iter().chain(until).find(|a| a.path() == Some(field.as_str())).and_then(|a| a.locate(doc));
+        let Some(now) = located.or_else(|| path.query(doc).first().cloned()) else { return };
+        let before = self.states.insert(entity.clone(), now.clone());
         if before.as_ref() != Some(&now) {
             self.cx
                 .trace
@@ -504,6 +568,17 @@ fn missed(message: String, x: &Assertion, held: Option<bool>, strict: bool) -> C
         f.mark(&mut check, held, strict);
     }
     check
+}
+
+/// An integer as it is, or a string of 1 to 19 digits as the number it spells.
+fn as_integer(v: &Value) -> Option<Value> {
+    match v {
+        Value::Number(n) if n.is_u64() || n.is_i64() => Some(v.clone()),
+        Value::String(s) if (1..=19).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse::<u64>().ok().map(Value::from)
+        }
+        _ => None,
+    }
 }
 
 /// A captured value as text: a string as it is, anything else as JSON.
