@@ -2,10 +2,10 @@
 //! keeps serving until Ctrl-C, then stops cleanly.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::support::{golive_in, stderr, stdout};
+use crate::support::{StopOnDrop, golive_in, stderr, stdout};
 
 #[test]
 fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
@@ -33,21 +33,9 @@ fn fake_serve_prints_a_working_config_and_stops_on_ctrl_c() {
     assert_eq!(status.code(), Some(130), "Ctrl-C stops the fakes cleanly: 128 + SIGINT, as the exit codes say");
 }
 
-/// The `fake serve` child, killed if the test ends early (a failed assertion).
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// Starts `golive fake serve ARGS` and reads its stdout up to the line that
 /// says where the configuration went; returns the child and what it printed.
-fn serve_until(args: &[&str], until: &str) -> (KillOnDrop, String) {
+fn serve_until(args: &[&str], until: &str) -> (StopOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
         .args(["fake", "serve"])
         .args(args)
@@ -56,7 +44,7 @@ fn serve_until(args: &[&str], until: &str) -> (KillOnDrop, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map(KillOnDrop)
+        .map(StopOnDrop)
         .expect("golive starts");
     let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
     let mut seen = String::new();

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use golive::config::{Environment, Pack, pack};
@@ -166,4 +166,27 @@ pub fn demo_targets(fakes: &golive::fake::Fakes) -> Vec<(Environment, Pack)> {
             (env, pack)
         })
         .collect()
+}
+
+/// A golive child stopped when the test ends, however it ends: SIGTERM first,
+/// so it removes its fakes' private folder as a user's Ctrl-C would, then
+/// SIGKILL if it is still running 10 s later.
+pub struct StopOnDrop(pub Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
