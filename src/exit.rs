@@ -72,6 +72,7 @@ mod tests {
             duration_ms: 0,
             summary: counts,
             probes: vec![],
+            off: vec![],
         }
     }
 

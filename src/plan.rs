@@ -14,7 +14,7 @@ use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
 use crate::net::Clients;
 use crate::probe::{BuildContext, Probe, inputs};
 use crate::redact::Redactor;
-use crate::report::{Diagnosis, Signals};
+use crate::report::{Diagnosis, OffProbe, Signals};
 
 /// Which probes the user asked for.
 #[derive(Debug, Clone, Default)]
@@ -85,6 +85,9 @@ pub struct Plan {
     pub targets: Vec<Target>,
     /// Probes in declaration order.
     pub probes: Vec<PlannedProbe>,
+    /// The probes the selection asks for that their environment leaves out
+    /// (see [`off`]), for the report to say so.
+    pub off: Vec<OffProbe>,
 }
 
 impl Plan {
@@ -118,8 +121,8 @@ impl Plan {
                 Target { clients: Arc::new(Clients::new(env.clone())), env, pack: Arc::new(pack) }
             })
             .collect();
-        let all: Vec<(usize, &ProbeSpec)> =
-            targets.iter().enumerate().flat_map(|(t, target)| target.pack.probes.iter().map(move |p| (t, p))).collect();
+        let qualified = qualify(&targets);
+        let all: Vec<(usize, &ProbeSpec)> = qualified.iter().map(|(t, s)| (*t, s)).collect();
         let mut owner: HashMap<&str, usize> = HashMap::new();
         for (t, spec) in &all {
             if let Some(first) = owner.insert(spec.id.as_str(), *t) {
@@ -131,12 +134,28 @@ impl Plan {
             }
         }
         let known: Vec<&str> = all.iter().map(|(_, s)| s.id.as_str()).collect();
-        for id in sel.only.iter().chain(&sel.skip) {
-            if !owner.contains_key(id.as_str()) {
-                return Err(ConfigError::usage(format!("no probe has the id `{id}`"))
-                    .suggest(id, known.iter().copied())
+        // An id names that probe; a bare id also names it in every environment
+        // whose copy of it is qualified (`staging/axys-auth`, `production/axys-auth`).
+        let ids_of = |selector: &String| -> Result<Vec<String>, ConfigError> {
+            let found: Vec<String> = known
+                .iter()
+                .filter(|k| **k == selector.as_str() || k.rsplit_once('/').is_some_and(|(_, id)| id == selector))
+                .map(|k| k.to_string())
+                .collect();
+            if found.is_empty() {
+                return Err(ConfigError::usage(format!("no probe has the id `{selector}`"))
+                    .suggest(selector, known.iter().copied())
                     .help("`golive list --env ENV` shows every probe id"));
             }
+            Ok(found)
+        };
+        let mut only: BTreeSet<String> = BTreeSet::new();
+        for id in &sel.only {
+            only.extend(ids_of(id)?);
+        }
+        let mut skip: BTreeSet<String> = BTreeSet::new();
+        for id in &sel.skip {
+            skip.extend(ids_of(id)?);
         }
         // A tag no probe has is a typo, not an empty selection that passes.
         let all_tags: BTreeSet<&str> = all.iter().flat_map(|(_, s)| s.tags.iter().map(String::as_str)).collect();
@@ -151,15 +170,15 @@ impl Plan {
                 err.help(format!("tags of these probes: {}", all_tags.iter().copied().collect::<Vec<_>>().join(", ")))
             );
         }
-        let skipped: BTreeSet<&str> = sel.skip.iter().map(String::as_str).collect();
+        let skipped: BTreeSet<&str> = skip.iter().map(String::as_str).collect();
         for (t, spec) in &all {
-            if let (true, Some(off)) = (sel.only.contains(&spec.id), off(&targets[*t].env, spec)) {
+            if let (true, Some(off)) = (only.contains(&spec.id), off(&targets[*t].env, spec)) {
                 return Err(ConfigError::usage(format!("probe `{}` {}", spec.id, off.why)).help(off.fix));
             }
         }
         let tagged = |s: &ProbeSpec| sel.tags.is_empty() || s.tags.iter().any(|t| sel.tags.contains(t));
         let chosen = |t: usize, s: &ProbeSpec| {
-            (sel.only.is_empty() || sel.only.contains(&s.id)) && tagged(s) && off(&targets[t].env, s).is_none()
+            (only.is_empty() || only.contains(&s.id)) && tagged(s) && off(&targets[t].env, s).is_none()
         };
         // Selected probes, then their dependencies (transitively), minus --skip.
         let by_id: HashMap<&str, &ProbeSpec> = all.iter().map(|(_, s)| (s.id.as_str(), *s)).collect();
@@ -212,7 +231,21 @@ impl Plan {
         for p in &mut probes {
             p.deps = p.spec.depends_on.iter().filter_map(|d| index.get(d).copied()).collect();
         }
-        Ok(Plan { env_name: env_name.to_string(), targets, probes })
+        let off = all
+            .iter()
+            .filter(|(_, s)| (only.is_empty() || only.contains(&s.id)) && tagged(s))
+            .filter_map(|(t, s)| {
+                let env = &targets[*t].env;
+                off(env, s).map(|o| OffProbe {
+                    id: s.id.clone(),
+                    pack: targets[*t].pack.name.clone(),
+                    env: env.name.clone(),
+                    why: o.why,
+                    fix: o.fix,
+                })
+            })
+            .collect();
+        Ok(Plan { env_name: env_name.to_string(), targets, probes, off })
     }
 
     /// A redactor that knows every secret of every target.
@@ -318,6 +351,31 @@ impl Plan {
     }
 }
 
+/// Every probe of every target, its id qualified with its environment's name
+/// (`staging/axys-auth`) where another target of the run declares the same id
+/// (one pack in two environments), its dependencies renamed alike; ids no other
+/// target declares stay as the pack writes them.
+fn qualify(targets: &[Target]) -> Vec<(usize, ProbeSpec)> {
+    let mut seen: HashMap<&str, BTreeSet<usize>> = HashMap::new();
+    for (t, target) in targets.iter().enumerate() {
+        for p in &target.pack.probes {
+            seen.entry(p.id.as_str()).or_default().insert(t);
+        }
+    }
+    let shared = |id: &str| seen.get(id).is_some_and(|t| t.len() > 1);
+    let mut out = Vec::new();
+    for (t, target) in targets.iter().enumerate() {
+        let name = |id: &str| if shared(id) { format!("{}/{id}", target.env.name) } else { id.to_string() };
+        for p in &target.pack.probes {
+            let mut spec = p.clone();
+            spec.id = name(&p.id);
+            spec.depends_on = p.depends_on.iter().map(|d| name(d)).collect();
+            out.push((t, spec));
+        }
+    }
+    out
+}
+
 /// The usage error of a selection that leaves no probe: a gate that runs
 /// nothing must not pass.
 fn nothing_selected(env_name: &str, targets: &[Target], sel: &Selection) -> ConfigError {
@@ -356,14 +414,21 @@ pub struct Off {
 /// of the run; asking for it by id is a usage error.
 pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
     let name = &env.name;
+    // The built-in demo has no golive.toml to edit: say what runs it instead.
+    let demo = name == crate::config::DEMO_ENV;
     if let Some(feature) = spec.feature.as_ref().filter(|f| !env.features.contains(f)) {
+        let fix = if demo {
+            format!("the demo's fakes do not play `{feature}`; in your golive.toml, list it in `features`")
+        } else {
+            format!("add \"{feature}\" to `features` in [env.{name}] of golive.toml if the program has it")
+        };
         return Some(Off {
             why: format!("checks the optional feature `{feature}`, which environment `{name}` does not enable"),
-            fix: format!("add \"{feature}\" to `features` in [env.{name}] of golive.toml if the program has it"),
+            fix,
         });
     }
     match (spec.stage, env.stage) {
-        (Some(want), Some(have)) if want == have => None,
+        (Some(want), _) if env.plays(want) => None,
         (None, _) => None,
         (Some(want), have) => Some(Off {
             why: format!(
@@ -371,10 +436,17 @@ pub fn off(env: &Environment, spec: &ProbeSpec) -> Option<Off> {
                 want.name(),
                 have.map_or_else(|| "of no declared stage".to_string(), |h| format!("a {} one", h.name()))
             ),
-            fix: format!(
-                "run it with an environment of that stage, or set `stage = \"{}\"` in [env.{name}] if this one is",
-                want.name()
-            ),
+            fix: if demo {
+                format!(
+                    "the demo plays the partners' staging; it runs in a {} environment of your golive.toml",
+                    want.name()
+                )
+            } else {
+                format!(
+                    "run it with an environment of that stage, or set `stage = \"{}\"` in [env.{name}] if this one is",
+                    want.name()
+                )
+            },
         }),
     }
 }

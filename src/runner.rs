@@ -165,6 +165,7 @@ pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEve
         duration_ms: clock.elapsed().as_millis() as u64,
         summary: Counts::of(&probes),
         probes,
+        off: plan.off.clone(),
     };
     on_event(RunEvent::RunFinished { summary: &summary });
     summary
@@ -278,6 +279,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         id: p.spec.id.clone(),
         kind: p.spec.kind.name().to_string(),
         pack: plan.targets[p.target].pack.name.clone(),
+        env: plan.targets[p.target].env.name.clone(),
         title: p.spec.title.clone(),
         status: Status::Skip,
         started_ms: 0,
@@ -287,6 +289,7 @@ fn base_report(plan: &Plan, i: usize) -> ProbeReport {
         phases: Vec::new(),
         facts: Default::default(),
         http_status: None,
+        error_class: None,
         diagnosis: None,
         runbook: p.spec.runbook.clone(),
         tags: p.spec.tags.clone(),
@@ -306,7 +309,9 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
         o.check(Check::new("deadline", Status::Error, why.to_string()));
         o
     });
+    let mut outcome = outcome;
     let status = outcome.status();
+    let error_class = classify(&mut outcome);
     let diagnosis = match status {
         Status::Pass | Status::Skip => None,
         Status::Warn | Status::Fail | Status::Error => {
@@ -325,8 +330,26 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
         phases: outcome.phases,
         facts: outcome.facts,
         http_status: outcome.http_status,
+        error_class: error_class.filter(|_| matches!(status, Status::Fail | Status::Error)),
         diagnosis,
         shapes: outcome.shapes,
         ..base_report(plan, i)
     }
+}
+
+/// Gives every check that failed or reached no verdict an error class (its
+/// own, else the probe's) and takes it off every other check; the probe's
+/// class is what its kind said, else that of its first such check, and pack
+/// diagnoses match it (`when = { error_class = "http-status" }`).
+fn classify(outcome: &mut Outcome) -> Option<ErrorClass> {
+    let probe = outcome.signals.error_class;
+    for check in &mut outcome.checks {
+        check.error_class = match check.status {
+            Status::Fail | Status::Error => check.error_class.or(probe),
+            Status::Pass | Status::Warn | Status::Skip => None,
+        };
+    }
+    let class = probe.or_else(|| outcome.checks.iter().find_map(|c| c.error_class));
+    outcome.signals.error_class = class;
+    class
 }

@@ -28,6 +28,23 @@ pub struct State {
 
 pub use crate::config::env::default_state_path as default_path;
 
+/// The environment's state file when it does not exist yet: a run with it
+/// starts golive's history over (a throwaway CI runner whose state folder is
+/// not kept). The demo's state lives in its temporary folder by design: never.
+pub fn new_for(env: &crate::config::Environment) -> Option<std::path::PathBuf> {
+    let path = env.state_path();
+    (env.name != crate::config::DEMO_ENV && !path.exists()).then_some(path)
+}
+
+/// What a report says when the state file is new, instead of starting over
+/// silently: `what` is what is unknown because of it.
+pub fn new_state_note(path: &Path, what: &str) -> String {
+    format!(
+        "the state file {} does not exist yet: {what}. It is new on a first run, or on a CI runner that keeps nothing between runs: keep its folder (GOLIVE_STATE_DIR; the GitHub Action and the GitLab template cache it)",
+        path.display()
+    )
+}
+
 impl State {
     /// Reads the state file; a missing file is an empty state.
     pub fn load(path: &Path) -> Result<State, String> {

@@ -125,7 +125,7 @@ pub fn verify(
         Err(e) => {
             let status = Status::Error;
             return Finding {
-                check: Check::new("chain-trust", status, format!("ca_bundle: {e}")),
+                check: Check::new("chain-trust", status, format!("{}: {e}", ca_bundle.display())),
                 class: Some(ErrorClass::CaBundle),
             };
         }
@@ -183,18 +183,16 @@ pub fn verify(
     };
     let bundle = ca_bundle.display();
     match result {
-        Ok(()) => Finding::pass(Check::new(
-            "chain-trust",
-            Status::Pass,
-            format!("the chain verifies to a root of ca_bundle {bundle}"),
-        )),
+        Ok(()) => {
+            Finding::pass(Check::new("chain-trust", Status::Pass, format!("the chain verifies to a CA of {bundle}")))
+        }
         Err(e) => {
             let (class, why) = describe(&e, chain, leaf, &roots, now);
             Finding::fail(
                 Check::new(
                     "chain-trust",
                     Status::Fail,
-                    format!("the chain does not verify to ca_bundle {bundle}: {why}"),
+                    format!("the chain does not verify to a CA of {bundle}: {why}"),
                 ),
                 class,
             )

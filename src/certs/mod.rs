@@ -150,7 +150,7 @@ impl Inspection {
             ),
             ErrorClass::UnknownIssuer | ErrorClass::BadSignature => (
                 "the chain does not lead to a trusted root".to_string(),
-                "put the intermediates the CA sent after the leaf in the certificate file, and check that ca_bundle holds the CA's root".to_string(),
+                "put the intermediates the CA sent after the leaf in the certificate file, and check that client_chain (ca_bundle in older configurations) holds the CA that issued it, up to its root".to_string(),
             ),
             ErrorClass::ChainOrder | ErrorClass::ChainBroken => (
                 "the certificate file's chain is out of order or incomplete".to_string(),

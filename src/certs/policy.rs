@@ -12,7 +12,8 @@ use crate::report::text::count;
 use crate::report::{Check, ErrorClass, Status};
 
 /// The rules a certificate is held to; also the `cert` probe's parameters.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "CertParams")]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     /// Warn when the certificate expires within this many days.

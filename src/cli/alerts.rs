@@ -38,7 +38,7 @@ fn parse_url(text: &str) -> Result<String, String> {
 /// Runs `golive alerts`: sends nothing, needs no secret values.
 pub async fn run(args: AlertsArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
-    let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+    let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
     let text = alerts::rules(&plan, &AlertOptions { for_: args.for_, runbook_url: args.runbook_url });
     Ok(super::stdout::document("the rules", |out| out.write_all(text.as_bytes())))
 }

@@ -50,21 +50,21 @@ pub struct ProbeResult {
 pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
     let (packs, report) = match &args.from {
         Some(path) => {
-            let report = read_report(path, &args.target.env)?;
+            let report = read_report(path, &args.target.name())?;
             (packs_for_report(&args.target, &report)?, report)
         }
         None => {
             // Like verify: SIGINT, SIGTERM and SIGHUP stop the run and drop the
             // demo's fakes, which removes their private folder.
             let mut stopper = Stopper::new();
-            let demo = args.target.env == config::DEMO_ENV;
+            let demo = args.target.is_demo();
             let resolved = tokio::select! {
                 resolved = resolve(&args.target) => resolved?,
                 signal = stopper.stopped() => return Ok(super::verify::stopped(signal, "before anything ran", demo)),
             };
             let demo = resolved.fakes.is_some();
             let packs: Vec<Pack> = resolved.targets.iter().map(|(_, p)| p.clone()).collect();
-            let plan = Plan::build(&args.target.env, resolved.targets, &Selection::default())?;
+            let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
             // Like verify: mutating probes run only against the demo's fakes.
             let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
             // A probe without its inputs is an unticked item; a secret in clear text is refused.
@@ -86,12 +86,12 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
     let mut found = results(&report);
     let packs = match &args.observed {
         Some(path) => {
-            let observed = read_report(&super::observe::observed_report(path), &args.target.env)?;
+            let observed = read_report(&super::observe::observed_report(path), &args.target.name())?;
             super::observe::tick_observed(packs, &mut found, &observed)
         }
         None => packs,
     };
-    let text = render(&packs, &found, &args.target.env, &report);
+    let text = render(&packs, &found, &args.target.name(), &report);
     Ok(super::stdout::document("the checklist", |out| out.write_all(text.as_bytes())))
 }
 
@@ -125,11 +125,11 @@ fn read_report(path: &std::path::Path, env: &str) -> Result<Value, ConfigError> 
 
 /// The packs to print for a report: the demo's built-in packs, or the configured environment's.
 fn packs_for_report(target: &EnvArgs, report: &Value) -> Result<Vec<Pack>, ConfigError> {
-    if target.env == config::DEMO_ENV {
+    if target.is_demo() {
         let names: Vec<&str> = report["packs"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
         return names.into_iter().map(|n| config::pack::load(n, None)).collect();
     }
-    let (_, pack) = config::env::load(&target.config, &target.env)?;
+    let (_, pack) = config::env::load(&target.config, target.one()?)?;
     Ok(vec![pack])
 }
 

@@ -63,7 +63,7 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
         header_timeout: args.header_timeout,
         max_connections: args.max_connections.max(1),
     };
-    let exporter = Arc::new(Exporter::new(&args.target.env, resolved.targets, opts)?);
+    let exporter = Arc::new(Exporter::new(&args.target.name(), resolved.targets, opts)?);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| {
         ConfigError::usage(format!("cannot listen on {}: {e}", args.listen))
             .help("choose another address with --listen, e.g. 127.0.0.1:0 for any free port")
@@ -89,7 +89,7 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
     })
     .await;
     drop(resolved.fakes);
-    let demo = if args.target.env == crate::config::DEMO_ENV { "; the demo's fakes were stopped" } else { "" };
+    let demo = if args.target.is_demo() { "; the demo's fakes were stopped" } else { "" };
     match stop_signal {
         Some(signal) => eprintln!("golive: {signal}: exporter stopped{demo}"),
         None => eprintln!("golive: exporter stopped{demo}"),

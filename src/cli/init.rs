@@ -8,6 +8,11 @@
 //! Secrets are written as `{ env = "..." }` references with the names of
 //! [`suggested_env_var`]; values golive cannot know are `CHANGE-ME`
 //! placeholders that still load, so `golive list` works at once.
+//!
+//! Given an existing file, `init` appends the new environment's tables after
+//! what is there (checked with toml_edit, a comment-preserving parser: the
+//! name must be new and the result must parse), never rewriting a byte of it,
+//! and refreshes the schema beside it for every pack the file now uses.
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
@@ -43,7 +48,7 @@ pub const SCHEMA_FILE: &str = "golive.schema.json";
 /// A value golive cannot know: loads, but is obviously not the real one
 /// (`.invalid` never resolves, RFC 2606).
 const CHANGE_ME: &str = "CHANGE-ME";
-const CHANGE_ME_URL: &str = "https://change-me.invalid";
+pub(super) const CHANGE_ME_URL: &str = "https://change-me.invalid";
 
 /// The environment variable suggested for a secret key of a pack:
 /// `<PACK>_<KEY>` upper-cased, e.g. `AXYS_API_KEY`, `PAYMENTSAI_WEBHOOK_SECRET`.
@@ -70,9 +75,14 @@ struct Need {
 
 /// Runs `golive init`.
 pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
-    if args.output.exists() {
-        return Err(exists(&args.output));
-    }
+    let existing = match std::fs::read_to_string(&args.output) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(ConfigError::in_file(&args.output, format!("cannot read {}: {e}", args.output.display()))
+                .help("golive init appends to an existing configuration only when it can read it"));
+        }
+    };
     let Some(pack_arg) = args.pack.clone() else {
         let built_in: Vec<&str> = config::pack::BUILT_IN.iter().map(|(n, _)| *n).collect();
         return Err(ConfigError::usage("which pack? `golive init` writes the keys of one pack's probes").help(
@@ -91,33 +101,15 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     let pack_value = pack_reference(&pack_arg, folder);
     let needs = needs(&pack, &args.env);
     let text = render(&pack, &pack_value, &args.env, &needs, folder);
-    // create_new: a file that appeared since the check is not overwritten either.
-    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(&args.output) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(&args.output)),
-        Err(e) => {
-            return Err(ConfigError::usage(format!("cannot create {}: {e}", args.output.display()))
-                .help("check that the folder exists and is writable, or choose another file with --output"));
-        }
+    let written = match &existing {
+        Some(before) => append(&args.output, before, &text, &args.env, &pack),
+        None => create(&args.output, &text),
     };
-    if let Err(e) = file.write_all(text.as_bytes()).and_then(|()| file.sync_all()) {
+    if let Err(e) = written? {
         eprintln!("golive: cannot write {}: {e}", args.output.display());
         return Ok(exit::OUTPUT);
     }
-    let schema_path = folder.join(SCHEMA_FILE);
-    let schema_note = match std::fs::OpenOptions::new().write(true).create_new(true).open(&schema_path) {
-        Ok(mut f) => {
-            let schema = config::schema::to_pretty(&config::schema::config());
-            match f.write_all(schema.as_bytes()) {
-                Ok(()) => format!("wrote {} (the JSON Schema its `#:schema` line names)", schema_path.display()),
-                Err(e) => format!("could not write {}: {e}", schema_path.display()),
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            format!("kept the existing {} (`golive schema config > {SCHEMA_FILE}` refreshes it)", schema_path.display())
-        }
-        Err(e) => format!("could not write {}: {e}", schema_path.display()),
-    };
+    let schema_note = write_schema(&args.output, folder, &pack);
     let vars: Vec<String> = needs
         .iter()
         .filter_map(|n| match input(&pack, &n.key) {
@@ -130,7 +122,8 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     } else {
         format!(" --config {}", args.output.display())
     };
-    let wrote = format!("wrote {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
+    let verb = if existing.is_some() { "added to" } else { "wrote" };
+    let wrote = format!("{verb} {} for pack `{}`, environment `{}`", args.output.display(), pack.name, args.env);
     let mut next = vec![format!("replace every {CHANGE_ME} value and uncomment what the comments say to")];
     if !vars.is_empty() {
         next.push(format!("set the secrets' variables: {}", vars.join(", ")));
@@ -145,6 +138,19 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     }
     next.push(format!("golive list --env {}{config_flag}    # the plan, nothing sent", args.env));
     next.push(format!("golive verify --env {}{config_flag}", args.env));
+    if let Some(before) = &existing {
+        // Every environment of the file, in one run: one report, one exit code.
+        let mut all: Vec<String> = before
+            .parse::<toml_edit::DocumentMut>()
+            .ok()
+            .and_then(|d| {
+                d.get("env").and_then(|e| e.as_table_like()).map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+            })
+            .unwrap_or_default();
+        all.push(args.env.clone());
+        let envs: Vec<String> = all.iter().map(|e| format!("--env {e}")).collect();
+        next.push(format!("golive verify {}{config_flag}    # all of them, one report", envs.join(" ")));
+    }
     Ok(super::stdout::document("what to do next", |out| {
         writeln!(out, "{wrote}")?;
         writeln!(out, "{schema_note}")?;
@@ -159,6 +165,92 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
 fn exists(path: &Path) -> ConfigError {
     ConfigError::usage(format!("{} exists already; golive init never overwrites a file", path.display()))
         .help("write another file with --output PATH, or move the existing one away first")
+}
+
+/// Writes a new configuration file; a file that appeared meanwhile is not overwritten.
+fn create(path: &Path, text: &str) -> Result<std::io::Result<()>, ConfigError> {
+    let mut file = match std::fs::OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists(path)),
+        Err(e) => {
+            return Err(ConfigError::usage(format!("cannot create {}: {e}", path.display()))
+                .help("check that the folder exists and is writable, or choose another file with --output"));
+        }
+    };
+    Ok(file.write_all(text.as_bytes()).and_then(|()| file.sync_all()))
+}
+
+/// Appends the environment tables of `rendered` (a whole new file's text)
+/// after `before`, the file as it is: refused when the file does not parse,
+/// already has the environment (or a group of that name), or would not parse
+/// with it. What is there stays byte for byte; the new file replaces the old
+/// by a rename.
+fn append(
+    path: &Path,
+    before: &str,
+    rendered: &str,
+    env: &str,
+    pack: &Pack,
+) -> Result<std::io::Result<()>, ConfigError> {
+    let doc: toml_edit::DocumentMut = before.parse().map_err(|e: toml_edit::TomlError| {
+        ConfigError::in_file(path, format!("{} is not valid TOML: {}", path.display(), e.message()))
+            .help("fix it first: golive init adds to a configuration it can read, and never rewrites it")
+    })?;
+    let taken = |table: &str| doc.get(table).and_then(|t| t.as_table_like()).is_some_and(|t| t.contains_key(env));
+    if taken("env") || taken("group") {
+        return Err(ConfigError::in_file(
+            path,
+            format!("{} has an environment or group `{env}` already", path.display()),
+        )
+        .help("golive init never rewrites what is there: choose another --env NAME, or edit that table by hand"));
+    }
+    let tables = rendered.find("\n[env.").map_or(rendered, |i| &rendered[i + 1..]);
+    let mut text = before.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\n# Added by `golive init`: pack `{}` ({}), environment `{env}`.\n{tables}",
+        pack.name, pack.title
+    ));
+    if let Err(e) = text.parse::<toml_edit::DocumentMut>() {
+        return Err(ConfigError::in_file(
+            path,
+            format!("adding [env.{env}] to {} would not parse: {}", path.display(), e.message()),
+        )
+        .help("the file writes `env` in a form tables cannot be added to; add the environment by hand"));
+    }
+    let tmp = path.with_extension("toml.golive-init");
+    let _ = std::fs::remove_file(&tmp);
+    Ok(std::fs::write(&tmp, text.as_bytes()).and_then(|()| std::fs::rename(&tmp, path)))
+}
+
+/// Writes the schema beside the configuration for every pack it uses, when
+/// there is none or it is one golive wrote (a schema of your own is kept);
+/// returns what was done, for the summary.
+fn write_schema(config: &Path, folder: &Path, pack: &Pack) -> String {
+    let schema_path = folder.join(SCHEMA_FILE);
+    let ours = match std::fs::read_to_string(&schema_path) {
+        Ok(text) => text.contains("\"title\": \"golive configuration (golive.toml)\""),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    };
+    if !ours {
+        return format!(
+            "kept the existing {} (`golive schema config --config {} > {SCHEMA_FILE}` refreshes it)",
+            schema_path.display(),
+            config.display()
+        );
+    }
+    // The schema of the packs in use: a pack file's inputs and schemes too.
+    let mut packs = super::schema::packs_of(config).unwrap_or_default();
+    if !packs.iter().any(|p| p.name == pack.name) {
+        packs.push(pack.clone());
+    }
+    let schema = config::schema::to_pretty(&config::schema::config_for(&packs.iter().collect::<Vec<_>>()));
+    match std::fs::write(&schema_path, schema) {
+        Ok(()) => format!("wrote {} (the JSON Schema its `#:schema` line names)", schema_path.display()),
+        Err(e) => format!("could not write {}: {e}", schema_path.display()),
+    }
 }
 
 /// The `pack = "..."` value: a built-in name as given; a path made relative

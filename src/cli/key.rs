@@ -13,7 +13,7 @@ use crate::apikey::inflight;
 use crate::apikey::{
     ExchangeError, ExchangeInput, FailureKind, TemporalKeyAge, check_free, exchange, temporal_key_age,
 };
-use crate::config::{ConfigError, DEMO_ENV, SecretRef};
+use crate::config::{ConfigError, SecretRef};
 use crate::exit;
 use crate::net::Clients;
 use crate::probe::{ProbeKind, inputs};
@@ -61,8 +61,10 @@ pub struct ExchangeArgs {
 /// where. The demo's fakes and their folder go away after that.
 pub async fn run(cmd: KeyCommand) -> Result<u8, ConfigError> {
     let KeyCommand::Exchange(args) = cmd;
+    // One exchange, of one environment.
+    args.target.one()?;
     let mut stopper = Stopper::new();
-    let demo = args.target.env == DEMO_ENV;
+    let demo = args.target.is_demo();
     let resolved = tokio::select! {
         resolved = resolve(&args.target) => resolved?,
         signal = stopper.stopped() => return Ok(stopped(signal, &mut stopper, demo).await),
@@ -111,7 +113,7 @@ async fn exchange_once(args: &ExchangeArgs, resolved: &Resolved) -> Result<u8, C
     // exits (the key works only with those fakes): it names no file there.
     let temporary = resolved.fakes.is_some() && args.out.is_none();
     let (env, pack) = resolved.targets.iter().find(|(_, p)| p.key_exchange.is_some()).ok_or_else(|| {
-        ConfigError::usage(format!("the pack of environment `{}` describes no key exchange", args.target.env))
+        ConfigError::usage(format!("the pack of environment `{}` describes no key exchange", args.target.name()))
     })?;
     let spec = pack.key_exchange.as_ref().ok_or_else(|| ConfigError::usage("no key exchange"))?;
     let names = &spec.inputs;
@@ -167,6 +169,10 @@ async fn exchange_once(args: &ExchangeArgs, resolved: &Resolved) -> Result<u8, C
     let clients = Clients::new(std::sync::Arc::new(env.clone()));
     let client = clients.http().await.map_err(ConfigError::usage)?;
     let state_path = env.state_path();
+    if let Some(new) = crate::apikey::state::new_for(env) {
+        let what = "the secrets used before are not known, so reuse of an earlier one cannot be refused";
+        eprintln!("golive: note: {}", crate::apikey::state::new_state_note(&new, what));
+    }
     let input = ExchangeInput {
         env,
         spec,

@@ -1,12 +1,16 @@
 //! `golive list`: the plan without running it — each probe with the URL it
-//! will call — as a table or as JSON (`--format json`).
+//! will call — as a table that fits the terminal (`--wide`: every character)
+//! or as JSON (`--format json`), then the probes the environment leaves out
+//! and what any placeholder URL stands for.
 
 use clap::Args;
 
 use super::EnvArgs;
+use super::table::{Column, wrap};
 use super::targets::resolve_planned;
 use crate::config::ConfigError;
 use crate::plan::{Plan, PlannedProbe, Selection};
+use crate::report::text::terminal;
 
 /// The formats of `golive list`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,6 +29,9 @@ pub struct ListArgs {
     /// The format written to stdout.
     #[arg(long, value_enum, default_value = "human")]
     format: ListFormat,
+    /// Every character of every column, however wide the terminal (a pipe always gets them).
+    #[arg(long)]
+    wide: bool,
 }
 
 /// The URLs a probe will call: every `url` (and `*_url`) of its parameters and
@@ -66,19 +73,14 @@ pub fn urls(plan: &Plan, p: &PlannedProbe) -> Vec<String> {
 pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
     let resolved = resolve_planned(&args.target).await?;
     // A probe lacking a `${name}` is shown with what it needs; only verify refuses it.
-    let plan = Plan::for_listing(&args.target.env, resolved.targets, &Selection::default())?;
+    let plan = Plan::for_listing(&args.target.name(), resolved.targets, &Selection::default())?;
     let needs: Vec<(&str, &str)> =
         plan.probes.iter().filter_map(|p| p.needs.as_deref().map(|n| (p.spec.id.as_str(), n))).collect();
     let runbook = |p: &PlannedProbe| -> Vec<String> {
         p.spec.runbook.iter().map(|r| format!("{} › {} › {}", r.runbook, r.section, r.item)).collect()
     };
     // Probes this environment leaves out: an optional feature it lacks, another stage.
-    let off: Vec<(String, String, String)> = plan
-        .targets
-        .iter()
-        .flat_map(|t| t.pack.probes.iter().filter_map(|s| crate::plan::off(&t.env, s).map(|o| (s, o))))
-        .map(|(s, o)| (s.id.clone(), o.why.to_string(), o.fix.to_string()))
-        .collect();
+    let off = &plan.off;
     if args.format == ListFormat::Json {
         let probes: Vec<serde_json::Value> = plan
             .probes
@@ -99,12 +101,12 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
             })
             .collect();
         let off: Vec<serde_json::Value> =
-            off.iter().map(|(id, why, fix)| serde_json::json!({ "id": id, "why": why, "fix": fix })).collect();
+            off.iter().map(|o| serde_json::json!({ "id": o.id, "why": o.why, "fix": o.fix })).collect();
         let doc = serde_json::json!({ "env": plan.env_name, "probes": probes, "off": off });
         let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
         return Ok(super::stdout::document("the plan", |out| writeln!(out, "{text}")));
     }
-    let rows: Vec<[String; 7]> = plan
+    let rows: Vec<Vec<String>> = plan
         .probes
         .iter()
         .map(|p| {
@@ -125,35 +127,89 @@ pub async fn run(args: ListArgs) -> Result<u8, ConfigError> {
                 if p.spec.mutating() { "yes" } else { "no" }.to_string(),
                 if runbook.is_empty() { "-".to_string() } else { runbook },
             ]
+            .iter()
+            .map(|c| crate::report::text::terminal(c).into_owned())
+            .collect()
         })
         .collect();
-    let header = ["ID", "KIND", "URL", "DEPENDS ON", "TAGS", "MUTATING", "RUNBOOK"].map(String::from);
-    let mut widths = [0usize; 7];
-    for row in std::iter::once(&header).chain(&rows) {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let limit = if args.wide { None } else { super::table::width() };
+    let columns = [
+        Column { name: "ID", min: None },
+        Column { name: "KIND", min: None },
+        Column { name: "URL", min: Some(20) },
+        Column { name: "DEPENDS ON", min: Some(8) },
+        Column { name: "TAGS", min: Some(10) },
+        Column { name: "MUTATING", min: None },
+        Column { name: "RUNBOOK", min: Some(10) },
+    ];
+    // The runbook item gives way first, then the URL, the tags, the dependencies;
+    // a terminal too narrow even then gets one wrapped block per probe.
+    let mut lines =
+        super::table::render(&columns, &rows, limit, &[6, 2, 4, 3]).unwrap_or_else(|| stacked(&rows, limit));
+    if !off.is_empty() {
+        lines.push(String::new());
+        lines.push(format!("Off in this environment ({}):", off.len()));
+        for o in off {
+            lines.extend(wrap(&terminal(&format!("{}: {}", o.id, o.why)), 2, limit));
+            lines.extend(wrap(&terminal(&o.fix), 4, limit));
         }
     }
+    if !needs.is_empty() {
+        lines.push(String::new());
+        lines.push("Needs a value before verify can run it:".to_string());
+        for (id, why) in &needs {
+            lines.extend(wrap(&terminal(&format!("{id}: {why}")), 2, limit));
+        }
+    }
+    let placeholders = placeholder_notes(&args.target.name(), &rows);
+    if !placeholders.is_empty() {
+        lines.push(String::new());
+        for note in placeholders {
+            lines.extend(wrap(&note, 0, limit));
+        }
+    }
+    if limit.is_some() && lines.iter().any(|l| l.contains('…')) {
+        lines.push(String::new());
+        lines.extend(wrap("Cut to the terminal's width (…): `golive list --wide` shows every character.", 0, limit));
+    }
     Ok(super::stdout::document("the plan", |out| {
-        for row in std::iter::once(&header).chain(&rows) {
-            let mut line = String::new();
-            for (i, cell) in row.iter().enumerate() {
-                if i + 1 == row.len() {
-                    line.push_str(cell);
-                } else {
-                    line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
-                }
-            }
-            writeln!(out, "{}", crate::report::text::terminal(line.trim_end()))?;
-        }
-        if !needs.is_empty() {
-            let lines: Vec<String> = needs.iter().map(|(id, why)| format!("  {id}: {why}")).collect();
-            writeln!(out, "\nNeeds a value before verify can run it:\n{}", lines.join("\n"))?;
-        }
-        if !off.is_empty() {
-            let lines: Vec<String> = off.iter().map(|(id, why, fix)| format!("  {id}: {why} ({fix})")).collect();
-            writeln!(out, "\nOff in this environment:\n{}", lines.join("\n"))?;
+        for line in lines {
+            writeln!(out, "{line}")?;
         }
         Ok(())
     }))
+}
+
+/// One block per probe, wrapped to `limit`: the id, kind and URL, then its
+/// dependencies, tags and whether it mutates, then its runbook items.
+fn stacked(rows: &[Vec<String>], limit: Option<usize>) -> Vec<String> {
+    let mut lines = Vec::new();
+    for r in rows {
+        let [id, kind, url, deps, tags, mutating, runbook] = r.as_slice() else { continue };
+        let url = if url == "-" { String::new() } else { format!(" {url}") };
+        lines.extend(wrap(&format!("{id} ({kind}){url}"), 0, limit));
+        let mutates = if mutating == "yes" { "mutating" } else { "read-only" };
+        lines.extend(wrap(&format!("depends on {deps}; tags {tags}; {mutates}"), 4, limit));
+        lines.extend(wrap(&format!("runbook: {runbook}"), 4, limit));
+    }
+    lines
+}
+
+/// What the placeholder URLs of the table stand for: the demo's fakes, which
+/// `list` does not start, and the values `golive init` could not know.
+fn placeholder_notes(env: &str, rows: &[Vec<String>]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if env == crate::config::DEMO_ENV {
+        notes.push(format!(
+            "127.0.0.1:{} stands for the demo's fakes, which `golive list` does not start: `golive verify --env demo` starts them on free ports (`golive fake serve` shows which).",
+            crate::fake::PLANNED_PORT
+        ));
+    }
+    if rows.iter().any(|r| r.iter().any(|c| c.contains(super::init::CHANGE_ME_URL))) {
+        notes.push(format!(
+            "{} is a placeholder `golive init` wrote (it never resolves): set the real URLs (base_url, website_url, webhook) in [env.{env}] of golive.toml.",
+            super::init::CHANGE_ME_URL
+        ));
+    }
+    notes
 }

@@ -20,6 +20,7 @@ mod report;
 mod schema;
 mod serve;
 pub mod stdout;
+mod table;
 mod targets;
 mod verify;
 mod watch;
@@ -70,7 +71,7 @@ enum Command {
     /// API keys: the one-time Temporal → Permanent exchange.
     #[command(subcommand)]
     Key(key::KeyCommand),
-    /// Sign or verify a webhook delivery as PaymentsAI, Standard Webhooks, Stripe or GitHub would.
+    /// Sign, verify or send a webhook delivery as PaymentsAI, Standard Webhooks, Stripe, GitHub or your pack would.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
     /// Run the embedded fakes.
@@ -103,12 +104,8 @@ enum Command {
     },
     /// Write a commented golive.toml for a pack and environment, with exactly the keys its probes need.
     Init(init::InitArgs),
-    /// Print the JSON Schema of golive.toml (`config`) or of a pack file (`pack`), for editors and validators.
-    Schema {
-        /// Which file's schema.
-        #[arg(value_enum)]
-        which: schema::Which,
-    },
+    /// Print the JSON Schema of golive.toml (`config`), of a pack file (`pack`) or of the JSON report (`report`).
+    Schema(schema::SchemaArgs),
     /// Print the man page, e.g. `golive man > ~/.local/share/man/man1/golive.1`.
     Man,
 }
@@ -185,12 +182,13 @@ fn print_completions(shell: clap_complete::Shell) -> u8 {
     stdout::document("the completions", |out| out.write_all(&script))
 }
 
-/// Selects the environment: `--env`, `--config`, `--scenario`.
+/// Selects the environments: `--env` (repeatable, or a `[group.NAME]`), `--config`, `--scenario`.
 #[derive(Debug, Clone, Args)]
 pub struct EnvArgs {
-    /// The environment: an [env.NAME] of the configuration, or `demo` (built in, needs no file).
-    #[arg(long, short = 'e', value_name = "ENV")]
-    pub env: String,
+    /// The environment: an [env.NAME] of the configuration, a [group.NAME] of several, or `demo`
+    /// (built in, needs no file); repeatable: one run, one report, one exit code for all.
+    #[arg(long = "env", short = 'e', value_name = "ENV", required = true, action = clap::ArgAction::Append)]
+    pub envs: Vec<String>,
     /// The configuration file.
     #[arg(long, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG)]
     pub config: PathBuf,
@@ -200,6 +198,30 @@ pub struct EnvArgs {
     /// With `--env demo`: the partner fakes' answers where the pages are silent (`golive fake variants` lists them).
     #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub variant: Option<Variant>,
+}
+
+impl EnvArgs {
+    /// The run's name: the environment (or group) given, or several joined by `+`.
+    pub fn name(&self) -> String {
+        self.envs.join("+")
+    }
+
+    /// Whether the run is the built-in demo.
+    pub fn is_demo(&self) -> bool {
+        self.envs.iter().any(|e| e == crate::config::DEMO_ENV)
+    }
+
+    /// The one environment of a command that works on one (`key exchange`, ...).
+    pub fn one(&self) -> Result<&str, ConfigError> {
+        match self.envs.as_slice() {
+            [one] => Ok(one),
+            _ => Err(ConfigError::usage(format!(
+                "this command works on one environment; got --env {}",
+                self.envs.join(" --env ")
+            ))
+            .help("name one environment: --env NAME")),
+        }
+    }
 }
 
 /// Runs golive with the process's arguments and returns the exit code.
@@ -243,7 +265,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
             Command::Fake(FakeCommand::Scenarios) => Ok(print_values::<Scenario>()),
             Command::Fake(FakeCommand::Variants) => Ok(print_values::<Variant>()),
-            Command::Webhook(command) => webhook::run(command),
+            Command::Webhook(command) => webhook::run(command).await,
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
             Command::Serve(args) => exporter::run(args).await,
@@ -254,7 +276,7 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::Contract(command) => contract::run(command),
             Command::Completions { shell } => Ok(print_completions(shell)),
             Command::Init(args) => init::run(args),
-            Command::Schema { which } => Ok(schema::run(which)),
+            Command::Schema(args) => schema::run(args),
             Command::Man => Ok(man::run(compact_help(Cli::command()))),
         }
     });

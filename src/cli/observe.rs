@@ -16,7 +16,7 @@ use super::EnvArgs;
 use super::checklist::{ProbeResult, results};
 use super::targets::resolve;
 use super::verify::{FailOn, deliver, stopped};
-use crate::config::{ConfigError, Coverage, DEMO_ENV, Pack};
+use crate::config::{ConfigError, Coverage, Pack};
 use crate::evidence;
 use crate::observe::{Options, Session, command};
 use crate::plan::{Plan, Selection};
@@ -86,7 +86,7 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
         return Err(usage(format!("--listen {addr}: the front serves this machine only"))
             .help("listen on 127.0.0.1 or [::1]; the front holds the environment's client certificate and API key"));
     }
-    let demo = args.target.env == DEMO_ENV;
+    let demo = args.target.is_demo();
     let resolved = tokio::select! {
         resolved = resolve(&args.target) => resolved?,
         signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", demo)),
@@ -110,7 +110,7 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
         prometheus: args.prometheus.clone(),
         command: !args.command.is_empty(),
     };
-    let session = Session::start(&args.target.env, resolved.targets, &opts).await?;
+    let session = Session::start(&args.target.name(), resolved.targets, &opts).await?;
     for (pack, url) in session.fronts() {
         eprintln!("golive observe: {pack} through {url}");
     }
@@ -137,7 +137,7 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
     let summary = session.finish(end.map(|e| (args.command.as_slice(), e)), &ended).await.map_err(usage)?;
     drop(resolved.fakes);
     let plan = match &args.evidence {
-        Some(_) => Some(Plan::build(&args.target.env, planned, &Selection::default())?),
+        Some(_) => Some(Plan::build(&args.target.name(), planned, &Selection::default())?),
         None => None,
     };
     let evidence = args.evidence.as_deref().zip(plan.as_ref()).zip(signer.as_ref()).map(|((d, p), s)| (d, p, s));

@@ -26,11 +26,15 @@ pub async fn resolve_planned(args: &EnvArgs) -> Result<Resolved, ConfigError> {
 }
 
 async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, ConfigError> {
-    if args.env == config::DEMO_ENV && !start_fakes {
+    if args.is_demo() && args.envs.len() > 1 {
+        return Err(ConfigError::usage("`demo` runs alone: its fakes play every environment of the demo")
+            .help("run --env demo by itself, or name only environments of your golive.toml"));
+    }
+    if args.is_demo() && !start_fakes {
         let scenario = args.scenario.unwrap_or(Scenario::Healthy);
         return Ok(Resolved { targets: with_packs(crate::fake::planned_environments(scenario))?, fakes: None });
     }
-    if args.env == config::DEMO_ENV {
+    if args.is_demo() {
         let fakes = Fakes::start_with(args.scenario.unwrap_or(Scenario::Healthy), args.variant.unwrap_or_default())
             .await
             .map_err(|e| ConfigError::usage(format!("cannot start the demo fakes: {e}")))?;
@@ -46,8 +50,20 @@ async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, Con
     // A command that sends nothing needs no secret values (`golive list` in CI
     // before the secrets are there).
     let load = if start_fakes { config::env::load } else { config::env::load_unresolved };
-    let (env, pack) = load(&args.config, &args.env)?;
-    Ok(Resolved { targets: vec![(env, pack)], fakes: None })
+    // Each environment (a group stands for its members) loads on its own; every
+    // one's errors are reported before anything runs.
+    let mut targets = Vec::new();
+    let mut errors = Vec::new();
+    for name in config::env::expand(&args.config, &args.envs)? {
+        match load(&args.config, &name) {
+            Ok(target) => targets.push(target),
+            Err(e) => errors.push(e),
+        }
+    }
+    match ConfigError::all(errors) {
+        Some(e) => Err(e),
+        None => Ok(Resolved { targets, fakes: None }),
+    }
 }
 
 /// Binds each demo environment to its built-in pack.

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::EnvArgs;
 use super::targets::resolve;
-use crate::config::{ConfigError, DEMO_ENV, env::parse_duration};
+use crate::config::{ConfigError, env::parse_duration};
 use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
@@ -100,14 +100,14 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     let mut stopper = Stopper::new();
     let mut resolved = tokio::select! {
         resolved = resolve(&args.target) => resolved?,
-        signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", args.target.env == DEMO_ENV)),
+        signal = stopper.stopped() => return Ok(stopped(signal, "before anything ran", args.target.is_demo())),
     };
     let demo = resolved.fakes.is_some();
     if args.strict_contract {
         resolved.targets.iter_mut().for_each(|(env, _)| env.strict_contract = true);
     }
     let selection = Selection { only: args.only, skip: args.skip, tags: args.tag };
-    let plan = Plan::build(&args.target.env, resolved.targets, &selection)?;
+    let plan = Plan::build(&args.target.name(), resolved.targets, &selection)?;
     let watching = args.watch.is_some();
     let opts = RunOptions {
         jobs: args.jobs,

@@ -1,8 +1,14 @@
-//! `golive webhook sign|verify`: sign a body as a sender would, or check a
-//! delivery as a correct receiver would, with the same code as the probe.
+//! `golive webhook sign|verify|send`: sign a body as a sender would, check a
+//! delivery as a correct receiver would, or sign and POST one event to an
+//! environment's endpoint ([`send`]), with the same code as the probe.
 //!
-//! The secret comes only from `--secret-env VAR` or `--secret-file PATH`, never
-//! from the command line, and is never printed.
+//! A scheme is a preset, a scheme of a pack (`--pack NAME|PATH --scheme NAME`,
+//! or `--scheme PACK.toml` when the pack declares one) or a `.toml` file
+//! defining one. The secret comes only from `--secret-env VAR` or
+//! `--secret-file PATH` (or, for `send`, the environment), never from the
+//! command line, and is never printed.
+
+mod send;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -26,13 +32,24 @@ pub enum WebhookCommand {
         after_help = "Example:\n  golive webhook verify --scheme github --secret-file secret.txt --header 'X-Hub-Signature-256: sha256=...' < body"
     )]
     Verify(VerifyArgs),
+    /// Sign one event and POST it to an environment's webhook endpoint, as the partner would; print the answer.
+    #[command(
+        after_help = "Examples:\n  golive webhook send --env staging                      # the pack's sample event\n  golive webhook send --env staging --event event.json   # your own event (`-` reads stdin)\n\nExit 0 when the endpoint accepts the event (the scheme's status, else any 2xx), 1 when it refuses it, 3 with no answer."
+    )]
+    Send(send::SendArgs),
 }
 
 /// The `--scheme` help: the presets (the built-in packs' schemes first), as
 /// the hard-coded text listed them.
 fn scheme_help() -> String {
-    format!("The scheme: {}, or a .toml file defining one", scheme::known_names())
+    format!(
+        "The scheme: {}, a scheme of the --pack, or a .toml file defining one (a pack file: its scheme)",
+        scheme::known_names()
+    )
 }
+
+/// The `--pack` help.
+const PACK_HELP: &str = "A pack (built-in name or file) whose [schemes.NAME] --scheme may name";
 
 /// Where the secret comes from: exactly one of the two.
 #[derive(Debug, Args)]
@@ -52,6 +69,8 @@ pub struct SignArgs {
     /// The scheme: a preset name or a .toml file defining one.
     #[arg(long, value_name = "SCHEME", help = scheme_help())]
     scheme: String,
+    #[arg(long, value_name = "PACK", help = PACK_HELP)]
+    pack: Option<String>,
     #[command(flatten)]
     secret: SecretArgs,
     /// The delivery id, for schemes that send one [default: a random id].
@@ -68,6 +87,8 @@ pub struct VerifyArgs {
     /// The scheme: a preset name or a .toml file defining one.
     #[arg(long, value_name = "SCHEME", help = scheme_help())]
     scheme: String,
+    #[arg(long, value_name = "PACK", help = PACK_HELP)]
+    pack: Option<String>,
     #[command(flatten)]
     secret: SecretArgs,
     /// A header of the delivery, `Name: value`; repeatable.
@@ -79,15 +100,16 @@ pub struct VerifyArgs {
 }
 
 /// Runs a `golive webhook` subcommand.
-pub fn run(command: WebhookCommand) -> Result<u8, ConfigError> {
+pub async fn run(command: WebhookCommand) -> Result<u8, ConfigError> {
     match command {
         WebhookCommand::Sign(args) => run_sign(args),
         WebhookCommand::Verify(args) => run_verify(args),
+        WebhookCommand::Send(args) => send::run(args).await,
     }
 }
 
 fn run_sign(args: SignArgs) -> Result<u8, ConfigError> {
-    let scheme = load_scheme(&args.scheme)?;
+    let scheme = load_scheme(&args.scheme, args.pack.as_deref())?;
     let key = load_key(&scheme, &args.secret)?;
     let body = read_stdin()?;
     let id = match (args.id, &scheme.id_header) {
@@ -106,7 +128,7 @@ fn run_sign(args: SignArgs) -> Result<u8, ConfigError> {
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8, ConfigError> {
-    let scheme = load_scheme(&args.scheme)?;
+    let scheme = load_scheme(&args.scheme, args.pack.as_deref())?;
     let key = load_key(&scheme, &args.secret)?;
     let headers = parse_headers(&args.headers)?;
     let body = read_stdin()?;
@@ -130,17 +152,55 @@ fn run_verify(args: VerifyArgs) -> Result<u8, ConfigError> {
     }
 }
 
-/// A preset name, or a `.toml` file holding a scheme table.
-fn load_scheme(text: &str) -> Result<Scheme, ConfigError> {
+/// A scheme of `pack` (when given) or a preset by name, or a `.toml` file:
+/// a scheme table, or a pack file declaring the scheme.
+fn load_scheme(text: &str, pack: Option<&str>) -> Result<Scheme, ConfigError> {
     if !text.ends_with(".toml") {
-        return scheme::from_name(text).map_err(|why| {
-            ConfigError::usage(format!("--scheme: {why}")).help("or give the path of a .toml file defining a scheme")
+        let own = match pack {
+            Some(p) => crate::config::pack::load(p, None)?.schemes,
+            None => Vec::new(),
+        };
+        let value = toml::Value::String(text.to_string());
+        return scheme::from_toml_with(&value, &own).map_err(|why| {
+            let err = ConfigError::usage(format!("--scheme: {why}"));
+            match pack {
+                Some(p) if own.is_empty() => err.help(format!("pack `{p}` declares no [schemes]")),
+                Some(p) => err.help(format!(
+                    "pack `{p}` declares: {}",
+                    own.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+                None => err.help(
+                    "a scheme of your own pack: --pack PATH --scheme NAME; or give the path of a .toml file defining a scheme",
+                ),
+            }
         });
     }
     let path = PathBuf::from(text);
     let file = crate::config::SourceFile::read(&path, "scheme file")?;
     let value: toml::Value = toml::from_str(&file.text).map_err(|e| crate::config::error::from_toml(&file, &e))?;
+    if value.get("pack").is_some_and(toml::Value::is_table) {
+        return pack_scheme(&path);
+    }
     scheme::from_toml(&value).map_err(|why| ConfigError::in_file(&path, format!("invalid scheme in {text}: {why}")))
+}
+
+/// The scheme a pack file declares, when it declares exactly one.
+fn pack_scheme(path: &std::path::Path) -> Result<Scheme, ConfigError> {
+    let pack = crate::config::pack::load(&path.display().to_string(), None)?;
+    match pack.schemes.as_slice() {
+        [(_, only)] => Ok(only.clone()),
+        [] => Err(ConfigError::in_file(path, format!("pack `{}` declares no [schemes.NAME]", pack.name))
+            .help("name a preset instead, or add the partner's scheme to the pack as [schemes.NAME]")),
+        several => Err(ConfigError::in_file(
+            path,
+            format!("pack `{}` declares {} schemes; say which", pack.name, several.len()),
+        )
+        .help(format!(
+            "--pack {} --scheme NAME, NAME one of: {}",
+            path.display(),
+            several.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
 }
 
 fn load_key(scheme: &Scheme, args: &SecretArgs) -> Result<Key, ConfigError> {

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -101,7 +100,12 @@ pub struct Environment {
     pub client_cert: Option<PathBuf>,
     /// Client private key (PEM).
     pub client_key: Option<PathBuf>,
-    /// Roots to trust instead of the system's.
+    /// `server_ca`: the partner's server roots, trusted instead of the system's.
+    pub server_ca: Option<PathBuf>,
+    /// `client_chain`: the CAs that issued the client certificate, up to its root.
+    pub client_chain: Option<PathBuf>,
+    /// `ca_bundle`, the older form of both: used where either is not set
+    /// (read through [`Environment::server_roots`] and [`Environment::client_roots`]).
     pub ca_bundle: Option<PathBuf>,
     /// Calling IPs.
     pub calling_ips: Vec<IpAddr>,
@@ -132,6 +136,9 @@ pub struct Environment {
     pub features: Vec<String>,
     /// Whether this is a staging or a production environment, when known.
     pub stage: Option<Stage>,
+    /// Other stages whose probes run here too: never from golive.toml; the
+    /// demo's PaymentsAI fake also answers the production key exchange.
+    pub extra_stages: Vec<Stage>,
     /// `allow_insecure_http = true`: secrets may go over plain `http://` to a
     /// host other than loopback. Off by default: such a run is refused.
     pub allow_insecure_http: bool,
@@ -189,6 +196,31 @@ impl Environment {
         match self.input(name)? {
             Input::Path(p) => Some(p),
             _ => None,
+        }
+    }
+
+    /// Whether probes bound to `stage` run here: its own stage, or one it also plays.
+    pub fn plays(&self, stage: Stage) -> bool {
+        self.stage == Some(stage) || self.extra_stages.contains(&stage)
+    }
+
+    /// The roots the partner's server certificates must chain to, and the key
+    /// that named them: `server_ca`, else `ca_bundle`; `None`: the system's.
+    pub fn server_roots(&self) -> Option<(&'static str, &Path)> {
+        match (&self.server_ca, &self.ca_bundle) {
+            (Some(p), _) => Some(("server_ca", p)),
+            (None, Some(p)) => Some(("ca_bundle", p)),
+            (None, None) => None,
+        }
+    }
+
+    /// The CAs the client certificate's chain must verify to, and the key
+    /// that named them: `client_chain`, else `ca_bundle`.
+    pub fn client_roots(&self) -> Option<(&'static str, &Path)> {
+        match (&self.client_chain, &self.ca_bundle) {
+            (Some(p), _) => Some(("client_chain", p)),
+            (None, Some(p)) => Some(("ca_bundle", p)),
+            (None, None) => None,
         }
     }
 
@@ -250,6 +282,52 @@ impl Stage {
 /// Where the configuration file is looked for when `--config` is not given.
 pub const DEFAULT_CONFIG: &str = "golive.toml";
 
+/// The environments `names` stand for: each an `[env.NAME]`, or a
+/// `[group.NAME]` replaced by its environments, in order, each once. A name
+/// that is neither is left for [`load`] to report; a group naming an
+/// environment the file lacks is an error at the group.
+pub fn expand(path: &Path, names: &[String]) -> Result<Vec<String>, ConfigError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |n: &str| {
+        if !out.iter().any(|o| o == n) {
+            out.push(n.to_string());
+        }
+    };
+    if !path.exists() || names.iter().all(|n| n == DEMO_ENV) {
+        names.iter().for_each(|n| push(n));
+        return Ok(out);
+    }
+    let file = SourceFile::read(path, "configuration file")?;
+    let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    for name in names {
+        let group = raw.group.iter().find(|(k, _)| k.get_ref() == name);
+        let env = raw.env.keys().find(|k| k.get_ref() == name);
+        match (group, env) {
+            (Some((key, _)), Some(_)) => {
+                return Err(ConfigError::at(&file, key.span(), format!("`{name}` is both a group and an environment"))
+                    .help("rename the group or the environment: --env must name one of them"));
+            }
+            (Some((_, group)), None) => {
+                for member in &group.get_ref().envs {
+                    if !raw.env.keys().any(|k| k.get_ref() == member.get_ref()) {
+                        let known: Vec<&str> = raw.env.keys().map(|k| k.get_ref().as_str()).collect();
+                        return Err(ConfigError::at(
+                            &file,
+                            member.span(),
+                            format!("group `{name}` names `{}`, which is no [env.NAME] of this file", member.get_ref()),
+                        )
+                        .suggest(member.get_ref(), known.iter().copied())
+                        .help(format!("environments here: {}", known.join(", "))));
+                    }
+                    push(member.get_ref());
+                }
+            }
+            _ => push(name),
+        }
+    }
+    Ok(out)
+}
+
 /// Reads `path`, validates environment `name` and loads its pack.
 pub fn load(path: &Path, name: &str) -> Result<(Environment, Pack), ConfigError> {
     load_with(path, name, true)
@@ -264,9 +342,16 @@ pub fn load_unresolved(path: &Path, name: &str) -> Result<(Environment, Pack), C
 
 fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environment, Pack), ConfigError> {
     if !path.exists() {
+        let packs: Vec<&str> = super::pack::BUILT_IN.iter().map(|(n, _)| *n).collect();
+        let config =
+            if path == Path::new(DEFAULT_CONFIG) { String::new() } else { format!(" --output {}", path.display()) };
         return Err(ConfigError::in_file(path, format!("no configuration file at {}", path.display()))
-            .help(format!("create {} with an [env.{name}] table (see the README's configuration reference), or pass --config PATH", path.display()))
-            .help("`golive verify --env demo` runs without any configuration"));
+            .help(format!(
+                "write one with `golive init --pack {} --env {name}{config}` (packs: {}, or the path of your own pack file), then set what it marks CHANGE-ME",
+                packs.first().copied().unwrap_or("PACK"),
+                packs.join(", ")
+            ))
+            .help("or pass --config PATH; `golive verify --env demo` runs without any configuration"));
     }
     let file = SourceFile::read(path, "configuration file")?;
     let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
@@ -275,15 +360,21 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
         return Err(unknown_env(&file, name));
     };
     let pack = super::pack::load(env.get_ref().pack.get_ref(), Some((&file, env.get_ref().pack.span())))?;
-    unknown_keys(&file, &raw, &keys, (name, &pack))?;
+    let mut errors = unknown_keys(&file, &raw, &keys, (name, &pack));
     let spans = keys.env.get(name).cloned().unwrap_or_default();
     let base = path.parent().unwrap_or(Path::new(""));
     let Some((key, env)) = raw.env.into_iter().find(|(k, _)| k.get_ref() == name) else {
         return Err(unknown_env(&file, name));
     };
-    let env =
-        Validator { file: &file, base, resolve_secrets }.env(key.into_inner(), env.into_inner(), &pack, &spans)?;
-    Ok((env, pack))
+    let validator = Validator { file: &file, base, resolve_secrets };
+    match validator.env(key.into_inner(), env.into_inner(), &pack, &spans) {
+        Ok(env) if errors.is_empty() => Ok((env, pack)),
+        Ok(_) => Err(ConfigError::all(errors).unwrap_or_else(|| unknown_env(&file, name))),
+        Err(more) => {
+            errors.extend(more);
+            Err(ConfigError::all(errors).unwrap_or_else(|| unknown_env(&file, name)))
+        }
+    }
 }
 
 /// Every key of every `[env.NAME]` with its span and its value's.
@@ -293,8 +384,8 @@ struct KeySpans {
     env: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
 }
 
-/// The first key (in file order) of any `[env.NAME]` that neither golive nor
-/// that environment's pack knows: an error that lists the keys known there.
+/// Every key of any `[env.NAME]` that neither golive nor that environment's
+/// pack knows: an error for each, listing the keys known there.
 /// The environment being loaded brings its pack; another environment's pack is
 /// loaded only to learn its inputs, and skipped when it does not load (that
 /// environment's own load says why).
@@ -303,8 +394,8 @@ fn unknown_keys(
     raw: &RawConfig,
     keys: &KeySpans,
     (selected, selected_pack): (&str, &Pack),
-) -> Result<(), ConfigError> {
-    let mut first: Option<(Range<usize>, String, Vec<String>)> = None;
+) -> Vec<ConfigError> {
+    let mut unknown: Vec<ConfigError> = Vec::new();
     for (name, env) in &raw.env {
         let env = env.get_ref();
         let Some(spans) = keys.env.get(name.get_ref()) else { continue };
@@ -329,25 +420,19 @@ fn unknown_keys(
             if super::raw::CORE_KEYS.contains(&k.as_str()) || declared(k) {
                 continue;
             }
-            if first.as_ref().is_none_or(|(span, _, _)| key.span().start < span.start) {
-                let known = super::raw::CORE_KEYS
-                    .iter()
-                    .map(|k| k.to_string())
-                    .chain(pack.inputs.iter().map(|(n, _)| n.clone()))
-                    .collect();
-                first = Some((key.span(), k.clone(), known));
-            }
+            let known = super::raw::CORE_KEYS.iter().copied().chain(pack.inputs.iter().map(|(n, _)| n.as_str()));
+            unknown.push(super::error::unknown_key(file, key.span(), k, known));
         }
     }
-    match first {
-        Some((span, key, known)) => Err(super::error::unknown_key(file, span, &key, known.iter().map(String::as_str))),
-        None => Ok(()),
-    }
+    unknown
 }
 
 fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
     let keys: Vec<Spanned<String>> =
         toml::from_str::<RawConfig>(&file.text).map(|r| r.env.into_keys().collect()).unwrap_or_default();
+    let groups: Vec<String> = toml::from_str::<RawConfig>(&file.text)
+        .map(|r| r.group.into_keys().map(|k| k.into_inner()).collect())
+        .unwrap_or_default();
     let mut known: Vec<&str> = vec![DEMO_ENV];
     known.extend(keys.iter().map(|k| k.get_ref().as_str()));
     let message = format!("unknown environment `{name}`");
@@ -355,8 +440,9 @@ fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
         Some(first) => ConfigError::at(file, first.span(), message).label("environments are declared as [env.NAME]"),
         None => ConfigError::in_file(&file.path, message),
     };
-    err.suggest(name, known.iter().copied()).help(format!(
-        "known environments: {} (built in), {}",
+    let groups_help = if groups.is_empty() { String::new() } else { format!("; groups: {}", groups.join(", ")) };
+    err.suggest(name, known.iter().copied().chain(groups.iter().map(String::as_str))).help(format!(
+        "known environments: {} (built in), {}{groups_help}",
         DEMO_ENV,
         known[1..].join(", ")
     ))
@@ -376,48 +462,69 @@ impl Validator<'_> {
         raw: RawEnv,
         pack: &Pack,
         spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Environment, ConfigError> {
-        let (webhook, webhook_auth, webhook_destination_id) = match raw.webhook {
-            Some(w) => {
-                let (webhook, auth, destination) = self.webhook(w.into_inner(), pack)?;
-                (Some(webhook), auth, destination)
-            }
-            None => (None, None, None),
+    ) -> Result<Environment, Vec<ConfigError>> {
+        // Every value is checked, and every error kept: one run names them all.
+        let mut errors = Vec::new();
+        let (webhook, webhook_auth, webhook_destination_id) =
+            match raw.webhook.and_then(|w| keep(&mut errors, self.webhook(w.into_inner(), pack))) {
+                Some((webhook, auth, destination)) => (Some(webhook), auth, destination),
+                None => (None, None, None),
+            };
+        let base_url = raw.base_url.and_then(|u| keep(&mut errors, self.url("base_url", u)));
+        let api_key = raw.api_key.and_then(|s| keep(&mut errors, self.secret("api_key", s)));
+        let client_cert = raw.client_cert.and_then(|p| keep(&mut errors, self.file_path("client_cert", p)));
+        let client_key = raw.client_key.and_then(|p| keep(&mut errors, self.file_path("client_key", p)));
+        let server_ca = raw.server_ca.and_then(|p| keep(&mut errors, self.file_path("server_ca", p)));
+        let client_chain = raw.client_chain.and_then(|p| keep(&mut errors, self.file_path("client_chain", p)));
+        let ca_bundle = raw.ca_bundle.and_then(|p| keep(&mut errors, self.file_path("ca_bundle", p)));
+        let calling_ips = raw.calling_ips.into_iter().filter_map(|ip| keep(&mut errors, self.ip(ip))).collect();
+        let nameservers = raw.nameservers.into_iter().filter_map(|ns| keep(&mut errors, self.nameserver(ns))).collect();
+        let temporal_key_issued_at =
+            raw.temporal_key_issued_at.and_then(|t| keep(&mut errors, self.instant("temporal_key_issued_at", t)));
+        let website_url = raw.website_url.and_then(|u| keep(&mut errors, self.url("website_url", u)));
+        let timeout = raw.timeout.and_then(|d| keep(&mut errors, self.duration("timeout", &d)));
+        let extra_stages = raw.extra_stages.into_iter().filter_map(|s| keep(&mut errors, self.stage(s))).collect();
+        let stage = match raw.stage {
+            Some(s) => keep(&mut errors, self.stage(s)),
+            None => Stage::from_name(&name),
         };
-        let exposure = raw.exposure;
+        let (inputs, input_errors) = self.inputs(pack, spans);
+        errors.extend(input_errors);
         let mut env = Environment {
             pack: raw.pack.into_inner(),
-            base_url: raw.base_url.map(|u| self.url("base_url", u)).transpose()?,
-            api_key: raw.api_key.map(|s| self.secret("api_key", s)).transpose()?,
-            client_cert: raw.client_cert.map(|p| self.file_path("client_cert", p)).transpose()?,
-            client_key: raw.client_key.map(|p| self.file_path("client_key", p)).transpose()?,
-            ca_bundle: raw.ca_bundle.map(|p| self.file_path("ca_bundle", p)).transpose()?,
-            calling_ips: raw.calling_ips.into_iter().map(|ip| self.ip(ip)).collect::<Result<_, _>>()?,
-            nameservers: raw.nameservers.into_iter().map(|ns| self.nameserver(ns)).collect::<Result<_, _>>()?,
-            inputs: self.inputs(pack, spans)?,
-            temporal_key_issued_at: raw
-                .temporal_key_issued_at
-                .map(|t| self.instant("temporal_key_issued_at", t))
-                .transpose()?,
+            base_url,
+            api_key,
+            client_cert,
+            client_key,
+            server_ca,
+            client_chain,
+            ca_bundle,
+            calling_ips,
+            nameservers,
+            inputs,
+            temporal_key_issued_at,
             state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
             webhook,
             webhook_auth,
             webhook_destination_id,
-            website_url: raw.website_url.map(|u| self.url("website_url", u)).transpose()?,
-            timeout: raw.timeout.map(|d| self.duration("timeout", &d)).transpose()?,
+            website_url,
+            timeout,
             vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
-            features: self.features(raw.features, pack)?,
-            stage: match raw.stage {
-                Some(s) => Some(self.stage(s)?),
-                None => Stage::from_name(&name),
-            },
+            features: keep(&mut errors, self.features(raw.features, pack)).unwrap_or_default(),
+            stage,
+            extra_stages,
             allow_insecure_http: raw.allow_insecure_http,
             strict_contract: raw.strict_contract,
             name,
             exposure: None,
         };
-        env.exposure = exposure.map(|e| self.exposure(e.into_inner(), &env)).transpose()?;
-        Ok(env)
+        if let Some(e) = raw.exposure {
+            match self.exposure(e.into_inner(), &env) {
+                Ok(x) => env.exposure = Some(x),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() { Ok(env) } else { Err(errors) }
     }
 
     /// The `exposure` table: paths resolved against this file's folder, pages
@@ -463,30 +570,33 @@ impl Validator<'_> {
         })
     }
 
-    /// The values of the pack's inputs the environment sets, read as each is declared.
+    /// The values of the pack's inputs the environment sets, read as each is
+    /// declared, and the error of every one that cannot be read.
     fn inputs(
         &self,
         pack: &Pack,
         spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Vec<(String, Input)>, ConfigError> {
+    ) -> (Vec<(String, Input)>, Vec<ConfigError>) {
         let mut out = Vec::new();
+        let mut errors = Vec::new();
         for (name, spec) in &pack.inputs {
             let Some((_, value)) = spans.iter().find(|(k, _)| k.get_ref() == name) else { continue };
             let input = if spec.secret {
-                Input::Secret(self.secret(name, value.clone())?)
+                self.secret(name, value.clone()).map(Input::Secret)
             } else {
-                let Some(text) = value.get_ref().as_str() else {
-                    return Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
-                        .help(format!("{name}: {}", spec.about)));
-                };
-                match spec.format {
-                    InputFormat::Text => Input::Text(text.to_string()),
-                    InputFormat::Path => Input::Path(self.base.join(text)),
+                match (value.get_ref().as_str(), spec.format) {
+                    (None, _) => Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
+                        .help(format!("{name}: {}", spec.about))),
+                    (Some(text), InputFormat::Text) => Ok(Input::Text(text.to_string())),
+                    (Some(text), InputFormat::Path) => Ok(Input::Path(self.base.join(text))),
                 }
             };
-            out.push((name.clone(), input));
+            match input {
+                Ok(input) => out.push((name.clone(), input)),
+                Err(e) => errors.push(e),
+            }
         }
-        Ok(out)
+        (out, errors)
     }
 
     /// `features`: each must be one the pack's probes name (`feature = "..."`),
@@ -679,6 +789,11 @@ impl Validator<'_> {
         })?;
         Ok(Secret { value, source })
     }
+}
+
+/// The value of `r`, or `None` with its error kept in `errors`.
+fn keep<T>(errors: &mut Vec<ConfigError>, r: Result<T, ConfigError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
 }
 
 /// Replaces every character of a quoted value with `*`, keeping the quotes and

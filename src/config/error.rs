@@ -30,7 +30,15 @@ pub struct ErrorDetail {
     pub label: Option<String>,
     /// Hints: a suggestion, how to write it instead, the known values.
     pub help: Vec<String>,
+    /// The other errors of the same file, found in the same pass (see
+    /// [`ConfigError::all`]): a file's errors are reported at once.
+    pub more: Vec<ConfigError>,
+    /// How many more errors there were than [`MAX_ERRORS`] shows.
+    pub not_shown: usize,
 }
+
+/// The most errors of one file reported at once; the rest are counted.
+pub const MAX_ERRORS: usize = 10;
 
 impl ConfigError {
     /// An error not tied to any file (a bad command-line value).
@@ -42,7 +50,33 @@ impl ConfigError {
             message: message.into(),
             label: None,
             help: Vec::new(),
+            more: Vec::new(),
+            not_shown: 0,
         }))
+    }
+
+    /// One error carrying every error of `errors` (in file order, at most
+    /// [`MAX_ERRORS`] shown, the rest counted), or `None` when there are none.
+    pub fn all(mut errors: Vec<ConfigError>) -> Option<ConfigError> {
+        errors.sort_by_key(|e| (e.path.clone(), e.span.as_ref().map(|s| s.start)));
+        let mut flat: Vec<ConfigError> = Vec::new();
+        for mut e in errors {
+            let more = std::mem::take(&mut e.0.more);
+            flat.push(e);
+            flat.extend(more);
+        }
+        let not_shown = flat.len().saturating_sub(MAX_ERRORS);
+        flat.truncate(MAX_ERRORS);
+        let mut iter = flat.into_iter();
+        let mut first = iter.next()?;
+        first.0.more = iter.collect();
+        first.0.not_shown += not_shown;
+        Some(first)
+    }
+
+    /// How many errors this one reports, itself included.
+    pub fn count(&self) -> usize {
+        1 + self.more.len() + self.not_shown
     }
 
     /// An error about a whole file.
@@ -106,7 +140,21 @@ impl ConfigError {
         }
         let group: Group<'_> = self.help.iter().fold(group, |g, h| g.element(Level::HELP.message(h.as_str())));
         let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
-        renderer.render(&[group]).to_string()
+        let mut text = renderer.render(&[group]).to_string();
+        for e in &self.more {
+            text.push_str("\n\n");
+            text.push_str(&e.render(styled));
+        }
+        if self.count() > 1 {
+            let file = self.path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default();
+            let shown = if self.not_shown > 0 {
+                format!(" (the first {} shown)", self.count() - self.not_shown)
+            } else {
+                String::new()
+            };
+            text.push_str(&format!("\n\nerror: {} errors{file}{shown}; nothing ran", self.count()));
+        }
+        text
     }
 }
 

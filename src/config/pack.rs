@@ -339,19 +339,39 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
     let runbook = raw.pack.runbook.clone();
     let mut probes = Vec::with_capacity(raw.probe.len());
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    // Every probe is checked, and each one's first error kept: one run names them all.
+    let mut errors = Vec::new();
     for spanned in raw.probe {
         let span = spanned.span();
         let p = spanned.into_inner();
         if let Some(first) = seen.get(p.id.get_ref()) {
             let (line, _) = ConfigError::at(&file, first.clone(), "").line_col().unwrap_or((0, 0));
-            return Err(ConfigError::at(&file, p.id.span(), format!("duplicate probe id `{}`", p.id.get_ref()))
-                .label(format!("first declared on line {line}"))
-                .help("give every probe of a pack its own id"));
+            errors.push(
+                ConfigError::at(&file, p.id.span(), format!("duplicate probe id `{}`", p.id.get_ref()))
+                    .label(format!("first declared on line {line}"))
+                    .help("give every probe of a pack its own id"),
+            );
+            continue;
         }
         seen.insert(p.id.get_ref().clone(), p.id.span());
-        let spec = probe_spec(&file, p, span, &runbook)?;
-        super::facts::check(&file, &spec.1.id, spec.1.kind, &spec.1.params, spec.1.params_span.clone(), require_basis)?;
-        probes.push(spec);
+        let checked = probe_spec(&file, p, span, &runbook).and_then(|spec| {
+            super::facts::check(
+                &file,
+                &spec.1.id,
+                spec.1.kind,
+                &spec.1.params,
+                spec.1.params_span.clone(),
+                require_basis,
+            )
+            .map(|()| spec)
+        });
+        match checked {
+            Ok(spec) => probes.push(spec),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Some(all) = ConfigError::all(errors) {
+        return Err(all);
     }
     link_dependencies(&file, &mut probes, &seen)?;
     let probes: Vec<ProbeSpec> = probes.into_iter().map(|(_, s)| s).collect();

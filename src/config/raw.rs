@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-/// The whole configuration file: one `[env.NAME]` table per environment.
+/// The whole configuration file: one `[env.NAME]` table per environment, and
+/// `[group.NAME]` tables naming several to run as one.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "golive configuration (golive.toml)")]
@@ -18,6 +19,21 @@ pub struct RawConfig {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RawEnv>")]
     pub env: BTreeMap<Spanned<String>, Spanned<RawEnv>>,
+    /// `[group.NAME]` tables: `--env NAME` runs every environment of the group
+    /// in one run, one report, one exit code.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, RawGroup>")]
+    pub group: BTreeMap<Spanned<String>, Spanned<RawGroup>>,
+}
+
+/// One `[group.NAME]` table.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Group")]
+pub struct RawGroup {
+    /// The environments of the group, each an `[env.NAME]` of this file.
+    #[schemars(with = "Vec<String>")]
+    pub envs: Vec<Spanned<String>>,
 }
 
 /// One `[env.NAME]` table. Unknown keys are collected (`inputs`) rather than
@@ -40,7 +56,16 @@ pub struct RawEnv {
     /// PEM private key of the client certificate (a path; its contents are secret).
     #[schemars(with = "Option<String>")]
     pub client_key: Option<Spanned<String>>,
-    /// Roots to trust instead of the system's.
+    /// The partner's server roots, trusted instead of the system's (PEM).
+    #[schemars(with = "Option<String>")]
+    pub server_ca: Option<Spanned<String>>,
+    /// The CA certificates that issued the program (client) certificate, up
+    /// to its root (PEM): the `cert` probe verifies the client chain to them.
+    #[schemars(with = "Option<String>")]
+    pub client_chain: Option<Spanned<String>>,
+    /// Older form of both: one PEM file holding the partner's server roots
+    /// and the program certificate's issuer; used where `server_ca` or
+    /// `client_chain` is not set.
     #[schemars(with = "Option<String>")]
     pub ca_bundle: Option<Spanned<String>>,
     /// The static IPs the integration calls from.
@@ -81,6 +106,12 @@ pub struct RawEnv {
     /// environment's name when it is one of the two.
     #[schemars(with = "Option<super::schema::StageSchema>")]
     pub stage: Option<Spanned<String>>,
+    /// Other stages whose probes run here too: a sandbox (or golive's fakes)
+    /// that also answers another stage's steps, e.g. ["production"] for the
+    /// PaymentsAI fake, which answers the go-live key exchange.
+    #[serde(default)]
+    #[schemars(with = "Vec<super::schema::StageSchema>")]
+    pub extra_stages: Vec<Spanned<String>>,
     /// `true` lets secrets go over plain `http://` to a host other than
     /// loopback (a trusted test server); default: such a run is refused.
     #[serde(default)]
@@ -130,6 +161,8 @@ pub const CORE_KEYS: &[&str] = &[
     "api_key",
     "client_cert",
     "client_key",
+    "server_ca",
+    "client_chain",
     "ca_bundle",
     "calling_ips",
     "nameservers",
@@ -141,6 +174,7 @@ pub const CORE_KEYS: &[&str] = &[
     "vars",
     "features",
     "stage",
+    "extra_stages",
     "allow_insecure_http",
     "exposure",
     "strict_contract",

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 /// The generator both schemas use: draft 2020-12.
-fn generator() -> SchemaGenerator {
+pub fn generator() -> SchemaGenerator {
     schemars::generate::SchemaSettings::draft2020_12().into_generator()
 }
 
@@ -22,17 +22,41 @@ fn generator() -> SchemaGenerator {
 /// stay errors. (An environment of a pack file with other inputs is checked
 /// by golive itself; drop the `#:schema` line there or extend the schema.)
 pub fn config() -> Schema {
+    config_for(&[])
+}
+
+/// The JSON Schema of a `golive.toml` whose environments use `packs` besides
+/// the built-in ones: their `[inputs.NAME]` are keys of `[env.NAME]`, and the
+/// schemes they declare (`[schemes.NAME]`) are names `webhook.scheme` takes.
+/// What `golive init` writes beside the file, so the schema accepts what
+/// golive accepts.
+pub fn config_for(packs: &[&super::Pack]) -> Schema {
     let schema = without_null(generator().into_root_schema_for::<super::raw::RawConfig>());
     let mut value = schema.to_value();
     if let Some(props) = value.pointer_mut("/$defs/Environment/properties").and_then(|p| p.as_object_mut()) {
-        for (name, spec) in built_in_inputs() {
-            let about = format!("An input of the built-in packs: {}.", spec.about);
+        let own = packs.iter().flat_map(|p| p.inputs.iter().map(move |(n, s)| (n.clone(), s.clone(), Some(&p.name))));
+        let built_in = built_in_inputs().into_iter().map(|(n, s)| (n, s, None));
+        for (name, spec, pack) in built_in.chain(own) {
+            let about = match pack {
+                Some(p) => format!("An input of pack `{p}`: {}.", spec.about),
+                None => format!("An input of the built-in packs: {}.", spec.about),
+            };
             let entry = if spec.secret {
                 serde_json::json!({ "$ref": "#/$defs/SecretRef", "description": about })
             } else {
                 serde_json::json!({ "type": "string", "description": about })
             };
             props.entry(name).or_insert(entry);
+        }
+    }
+    // A pack's own scheme is a name `webhook.scheme` may give, like a preset.
+    let names = value.pointer_mut("/$defs/WebhookScheme/anyOf/0/enum").and_then(|e| e.as_array_mut());
+    if let Some(names) = names {
+        for (scheme, _) in packs.iter().flat_map(|p| &p.schemes) {
+            let name = serde_json::Value::String(scheme.clone());
+            if !names.contains(&name) {
+                names.push(name);
+            }
         }
     }
     Schema::try_from(value).unwrap_or_default()
@@ -58,14 +82,15 @@ fn built_in_inputs() -> std::collections::BTreeMap<String, crate::spec::InputSpe
     out
 }
 
-/// The JSON Schema of a pack file.
+/// The JSON Schema of a pack file, its probes' `params` any table (the
+/// schema golive prints adds each kind's parameters: `probe::schema::pack`).
 pub fn pack() -> Schema {
     without_null(generator().into_root_schema_for::<super::pack::RawPack>())
 }
 
 /// Drops the `null` schemars allows for every `Option`: TOML has no null, an
 /// optional key is simply left out (and not in `required`).
-fn without_null(schema: Schema) -> Schema {
+pub fn without_null(schema: Schema) -> Schema {
     fn strip(v: &mut serde_json::Value) {
         let Some(obj) = v.as_object_mut() else {
             if let Some(items) = v.as_array_mut() {

@@ -58,6 +58,7 @@ struct ProbeFamilies {
     http_class: Family<Labels, Gauge>,
     cert_not_after: Family<Labels, FloatGauge>,
     fcrdns: Family<Labels, Gauge>,
+    error_class: Family<Labels, Gauge>,
 }
 
 /// The exposition of the given probe results.
@@ -73,6 +74,7 @@ pub fn encode_probes(samples: &[Sample<'_>], cx: &Context<'_>) -> String {
         http_class: Family::default(),
         cert_not_after: Family::default(),
         fcrdns: Family::default(),
+        error_class: Family::default(),
     };
     for s in samples {
         add_probe(&f, s, cx);
@@ -123,6 +125,11 @@ pub fn encode_probes(samples: &[Sample<'_>], cx: &Context<'_>) -> String {
         "golive_fcrdns_success",
         "Forward-confirmed reverse DNS of one calling IP (1: PTR and forward records agree with the certificate)",
         f.fcrdns,
+    );
+    registry.register(
+        "golive_probe_error_class",
+        "Why the probe failed or reached no verdict: 1 with its stable error class (class=unknown-ca, http-status, ...); absent when it passed",
+        f.error_class,
     );
     let mut out = String::with_capacity(512 + samples.len() * 1024);
     // Writing into a String cannot fail.
@@ -180,6 +187,9 @@ fn add_probe(f: &ProbeFamilies, s: &Sample<'_>, cx: &Context<'_>) {
     }
     for (which, at) in cert_expiries(r) {
         f.cert_not_after.get_or_create(&with(&base, "cert", which)).set(at);
+    }
+    if let Some(class) = r.error_class {
+        f.error_class.get_or_create(&with(&base, "class", class.as_str())).set(1);
     }
     for (ip, ok) in fcrdns_verdicts(r) {
         f.fcrdns.get_or_create(&with(&base, "ip", ip)).set(i64::from(ok));

@@ -42,7 +42,7 @@ use tokio::sync::mpsc;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::plan::{Plan, Selection};
 use crate::redact::Redactor;
-use crate::report::{Check, ProbeReport, Status};
+use crate::report::{Check, ErrorClass, ProbeReport, Status};
 use crate::runner::{self, RunOptions};
 
 use cache::{Cache, Cached, Lookup};
@@ -334,15 +334,17 @@ impl Exporter {
             id: id.to_string(),
             kind: field(|m| &m.kind),
             pack: field(|m| &m.pack),
+            env: String::new(),
             title: field(|m| &m.title),
             status: Status::Error,
             started_ms: 0,
             duration_ms: deadline.as_millis() as u64,
             reason: None,
-            checks: vec![Check::new("deadline", Status::Error, message)],
+            checks: vec![Check::new("deadline", Status::Error, message).classed(ErrorClass::Timeout)],
             phases: Vec::new(),
             facts: Default::default(),
             http_status: None,
+            error_class: Some(ErrorClass::Timeout),
             diagnosis: None,
             runbook: Vec::new(),
             tags: meta.map(|m| m.tags.clone()).unwrap_or_default(),

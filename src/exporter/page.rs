@@ -34,6 +34,7 @@ pub fn render(exporter: &Exporter) -> String {
         duration_ms: ((super::metrics::now_unix() - started).max(0.0) * 1000.0) as u64,
         summary: Counts::of(&probes),
         probes,
+        off: Vec::new(),
     };
     let mut out = Vec::new();
     // Writing into a Vec cannot fail.

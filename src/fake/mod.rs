@@ -332,7 +332,7 @@ impl Fakes {
 
     /// A ready `golive.toml` for these fakes, secrets referenced as files.
     pub fn config_toml(&self) -> String {
-        let mut out = String::from("# golive.toml for the running fakes (scenario ");
+        let mut out = format!("{CONFIG_HEADER} (scenario ");
         out.push_str(&self.scenario.name());
         out.push_str(", variant ");
         out.push_str(self.variant.as_str());
@@ -345,9 +345,12 @@ impl Fakes {
             if let Some(k) = &env.api_key {
                 out.push_str(&format!("api_key = {}\n", k.source));
             }
-            for (key, path) in
-                [("client_cert", &env.client_cert), ("client_key", &env.client_key), ("ca_bundle", &env.ca_bundle)]
-            {
+            for (key, path) in [
+                ("client_cert", &env.client_cert),
+                ("client_key", &env.client_key),
+                ("server_ca", &env.server_ca),
+                ("client_chain", &env.client_chain),
+            ] {
                 if let Some(p) = path {
                     out.push_str(&format!("{key} = \"{}\"\n", p.display()));
                 }
@@ -368,10 +371,19 @@ impl Fakes {
             if let Some(u) = &env.website_url {
                 out.push_str(&format!("website_url = \"{}\"\n", u.as_str().trim_end_matches('/')));
             }
+            // Every input the pack declares, the key exchange's secrets and key file
+            // included: the configuration runs with --allow-mutations as the demo does.
             for (key, value) in &env.inputs {
-                if let crate::config::Input::Text(v) = value {
-                    out.push_str(&format!("{key} = \"{v}\"\n"));
+                match value {
+                    crate::config::Input::Text(v) => out.push_str(&format!("{key} = \"{v}\"\n")),
+                    crate::config::Input::Secret(s) => out.push_str(&format!("{key} = {}\n", s.source)),
+                    crate::config::Input::Path(p) => out.push_str(&format!("{key} = \"{}\"\n", p.display())),
                 }
+            }
+            // The fakes' state (secret history, resumed flows) stays in their folder.
+            out.push_str(&format!("state_file = \"{}\"\n", self.dir().join("state.json").display()));
+            if !env.features.is_empty() {
+                out.push_str(&format!("features = [{}]\n", quoted(env.features.clone())));
             }
             if let Some(w) = &env.webhook {
                 let scheme = w.scheme.as_ref().map_or("paymentsai", |s| s.name.as_str());
@@ -387,6 +399,10 @@ impl Fakes {
             }
             if let Some(stage) = env.stage {
                 out.push_str(&format!("stage = \"{}\"\n", stage.name()));
+            }
+            if !env.extra_stages.is_empty() {
+                let names: Vec<String> = env.extra_stages.iter().map(|s| s.name().to_string()).collect();
+                out.push_str(&format!("extra_stages = [{}]\n", quoted(names)));
             }
             if let Some(e) = &env.exposure {
                 let paths = |list: &[PathBuf]| quoted(list.iter().map(|p| p.display().to_string()).collect());
@@ -411,6 +427,14 @@ struct Endpoints {
     dns: std::net::SocketAddr,
 }
 
+/// The first line of [`Fakes::config_toml`]: `fake serve --write-config`
+/// replaces only a file that starts with it.
+pub const CONFIG_HEADER: &str = "# golive.toml for the running fakes";
+
+/// The port the planned demo's addresses name (the discard port: nothing
+/// is sent there; `golive list` says what it stands for).
+pub const PLANNED_PORT: u16 = 9;
+
 /// The demo's environments as `golive list` needs them: the same keys and
 /// values, but nothing started and nothing written (placeholder addresses
 /// and secrets that no request will ever use).
@@ -423,12 +447,13 @@ pub fn planned_environments(scenario: Scenario) -> Vec<Environment> {
         pai_account_secret: placeholder(),
         webhook_secret: placeholder(),
     };
+    let local = |scheme: &str| format!("{scheme}://127.0.0.1:{PLANNED_PORT}");
     let at = Endpoints {
-        axys: "https://127.0.0.1:9".into(),
-        paymentsai: "http://127.0.0.1:9".into(),
-        webhook: reqwest::Url::parse("http://127.0.0.1:9/webhooks").ok(),
-        website: "http://127.0.0.1:9".into(),
-        dns: std::net::SocketAddr::from(([127, 0, 0, 1], 9)),
+        axys: local("https"),
+        paymentsai: local("http"),
+        webhook: reqwest::Url::parse(&format!("{}/webhooks", local("http"))).ok(),
+        website: local("http"),
+        dns: std::net::SocketAddr::from(([127, 0, 0, 1], PLANNED_PORT)),
     };
     demo_environments(scenario, &at, &secrets, &std::env::temp_dir().join("golive-fakes"))
 }
@@ -445,7 +470,8 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         api_key: Some(secret("axys_api_key", &secrets.axys_api_key)),
         client_cert: with_cert.then(|| dir.join(PROGRAM_CERT)),
         client_key: with_cert.then(|| dir.join(PROGRAM_KEY)),
-        ca_bundle: Some(dir.join(PARTNER_CA)),
+        server_ca: Some(dir.join(PARTNER_ROOT)),
+        client_chain: Some(dir.join(PROGRAM_CA)),
         calling_ips: vec![dns::DEMO_IPV4, dns::DEMO_IPV6],
         nameservers: vec![at.dns],
         // The fakes play the partners' staging environments, with every
@@ -477,6 +503,8 @@ fn demo_environments(scenario: Scenario, at: &Endpoints, secrets: &DemoSecrets, 
         website_url: url(&at.website, "/"),
         webhook_destination_id: Some(DEMO_WEBHOOK_DESTINATION_ID.to_string()),
         stage: Some(crate::config::Stage::Staging),
+        // Its fakes also answer Stage 5's one-time key exchange, a production step.
+        extra_stages: vec![crate::config::Stage::Production],
         exposure: Some(demo_exposure(dir, url(&at.website, "/checkout"))),
         ..Environment::default()
     };
@@ -518,7 +546,10 @@ fn write_exposure_files(dir: &Path) -> Result<(), String> {
 /// File names of the demo's certificates in the fakes' folder.
 const PROGRAM_CERT: &str = "axys-program.crt";
 const PROGRAM_KEY: &str = "axys-program.key";
-const PARTNER_CA: &str = "axys-partner-ca.pem";
+/// The partner's server root (`server_ca`).
+const PARTNER_ROOT: &str = "axys-server-ca.pem";
+/// The CA the partner signs program certificates with (`client_chain`).
+const PROGRAM_CA: &str = "axys-program-ca.pem";
 
 /// Makes the demo's PKI for a scenario, writes the client's files and starts
 /// the Axys-like mTLS front before the wiremock API.
@@ -550,10 +581,11 @@ async fn start_axys_front(scenario: Scenario, upstream: &str, dir: &Path) -> Res
     } else {
         signer.cert_pem()
     };
-    // The partner's bundle: the root of its server certificates and the CA that
-    // signs program certificates, so the client chain verifies to it too.
-    let bundle = format!("{}{}", partner_root.cert_pem(), program_ca_pem);
-    std::fs::write(dir.join(PARTNER_CA), bundle).map_err(|e| format!("cannot write {PARTNER_CA}: {e}"))?;
+    // The root of the partner's server certificates, and the CA that signs
+    // program certificates (the client chain verifies to it), each in its file.
+    std::fs::write(dir.join(PARTNER_ROOT), partner_root.cert_pem())
+        .map_err(|e| format!("cannot write {PARTNER_ROOT}: {e}"))?;
+    std::fs::write(dir.join(PROGRAM_CA), &program_ca_pem).map_err(|e| format!("cannot write {PROGRAM_CA}: {e}"))?;
     let client_auth = match scenario {
         Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
         _ => mtls_front::ClientAuth::Required(program_ca_pem),

@@ -45,7 +45,7 @@ impl Clients {
                     Ok(_) => tracing::debug!(
                         env = %self.env.name,
                         pack = %self.env.pack,
-                        ca_bundle = self.env.ca_bundle.is_some(),
+                        server_ca = self.env.server_roots().is_some(),
                         client_cert = self.env.client_cert.is_some(),
                         "HTTP client built"
                     ),

@@ -165,21 +165,21 @@ pub fn parse_key(path: &Path) -> Result<PrivateKeyDer<'static>, PemError> {
     }
 }
 
-/// The verifier of server certificates for an environment: its `ca_bundle`
-/// when set, the platform's trusted roots otherwise.
+/// The verifier of server certificates for an environment: its `server_ca`
+/// (or `ca_bundle`) when set, the platform's trusted roots otherwise.
 pub fn server_verifier(env: &Environment) -> Result<Arc<dyn ServerCertVerifier>, String> {
     let provider = provider();
-    match &env.ca_bundle {
-        Some(path) => {
+    match env.server_roots() {
+        Some((key, path)) => {
             let mut roots = rustls::RootCertStore::empty();
             for cert in load_certs(path)? {
                 roots
                     .add(cert)
-                    .map_err(|e| format!("ca_bundle {}: a certificate is not usable as a root: {e}", path.display()))?;
+                    .map_err(|e| format!("{key} {}: a certificate is not usable as a root: {e}", path.display()))?;
             }
             let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
-                .map_err(|e| format!("ca_bundle {}: {e}", path.display()))?;
+                .map_err(|e| format!("{key} {}: {e}", path.display()))?;
             Ok(verifier)
         }
         None => Ok(Arc::new(

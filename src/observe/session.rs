@@ -258,6 +258,7 @@ impl Session {
             duration_ms: self.started.elapsed().as_millis() as u64,
             summary: Counts::of(&probes),
             probes,
+            off: Vec::new(),
         })
     }
 
@@ -321,6 +322,7 @@ impl Session {
             id: SESSION_ID.into(),
             kind: "observe".into(),
             pack: self.targets.first().map(|(_, p)| p.name.clone()).unwrap_or_default(),
+            env: String::new(),
             title: "The observed command and the faults injected".into(),
             status,
             started_ms: 0,
@@ -330,6 +332,7 @@ impl Session {
             phases: Vec::new(),
             facts,
             http_status: None,
+            error_class: None,
             diagnosis,
             runbook: Vec::new(),
             tags: vec!["observe".into()],
@@ -353,6 +356,7 @@ fn rule_report(pack: &Pack, rule: &RuleSpec, v: Verdict) -> ProbeReport {
         id: rule.id.clone(),
         kind: rule.check.name().into(),
         pack: pack.name.clone(),
+        env: String::new(),
         title: rule.title.clone(),
         status: v.status,
         started_ms: 0,
@@ -362,6 +366,7 @@ fn rule_report(pack: &Pack, rule: &RuleSpec, v: Verdict) -> ProbeReport {
         phases: Vec::new(),
         facts,
         http_status: None,
+        error_class: None,
         diagnosis,
         runbook: rule
             .proves

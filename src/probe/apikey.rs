@@ -20,6 +20,8 @@ struct ApiKeyProbe {
     shape_hint: String,
     rotate_days: Option<u32>,
     state_key: String,
+    /// Whether golive records this key's age (the pack's key exchange makes the key).
+    tracks_age: bool,
     request: RequestSpec,
 }
 
@@ -46,7 +48,9 @@ pub fn build(mut params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn P
     // The key's age is kept per account: the one the pack's key exchange names.
     let account = cx.pack.key_exchange.as_ref().and_then(|x| cx.env.input_text(&x.inputs.account)).unwrap_or_default();
     let state_key = format!("{}/{account}", cx.pack.name);
-    Ok(Arc::new(ApiKeyProbe { shape, shape_hint, rotate_days, state_key, request: RequestSpec::parse(params, cx)? }))
+    let tracks_age = cx.pack.key_exchange.is_some();
+    let request = RequestSpec::parse(params, cx)?;
+    Ok(Arc::new(ApiKeyProbe { shape, shape_hint, rotate_days, state_key, tracks_age, request }))
 }
 
 #[async_trait]
@@ -100,6 +104,11 @@ impl Probe for ApiKeyProbe {
 
 impl ApiKeyProbe {
     async fn check_age(&self, cx: &ProbeContext, rotate: u32, out: &mut Outcome) {
+        if let Some(new) = crate::apikey::state::new_for(&cx.env).filter(|_| self.tracks_age) {
+            let what = "the key's age is unknown, so its rotation is not checked";
+            out.check(Check::note("state", crate::apikey::state::new_state_note(&new, what)));
+            return;
+        }
         let path = cx.env.state_path();
         let state = tokio::task::spawn_blocking(move || State::load(&path)).await.ok().and_then(Result::ok);
         let made = state

@@ -75,6 +75,7 @@ impl Probe for ExchangeProbe {
             }
         };
         let state_path = env.state_path();
+        let new_state = crate::apikey::state::new_for(env);
         // Each request (the exchange, then the read with the new key) in the
         // evidence as soon as it is done, its bodies withheld.
         let record = |sent: SentRequest| {
@@ -115,6 +116,10 @@ impl Probe for ExchangeProbe {
         match exchange(input).await {
             Ok(done) => report_done(&mut out, done, &env.name),
             Err(e) => report_failure(&mut out, e, &self.spec.inputs),
+        }
+        if let Some(new) = new_state {
+            let what = "the secrets used before are not known, so reuse of an earlier one could not be refused";
+            out.check(Check::note("state", crate::apikey::state::new_state_note(&new, what)));
         }
         out
     }

@@ -11,10 +11,10 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::config::interpolate::{interpolate_value, substitute_typed};
-use crate::report::{Check, Status};
+use crate::report::{Check, ErrorClass, Status};
 
 /// A JSON type name, as assertions write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JsonType {
     /// A string.
@@ -65,7 +65,7 @@ impl JsonType {
 }
 
 /// How much a missed assertion weighs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The probe fails (the default).
@@ -76,8 +76,9 @@ pub enum Severity {
 
 /// An assertion as a pack writes it: a target (`path`, `header`, or neither
 /// for the raw body) and exactly one expectation.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Assertion")]
 pub struct RawAssertion {
     /// A JSONPath into the JSON body.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -87,6 +88,7 @@ pub struct RawAssertion {
     pub header: Option<String>,
     /// Equal to this value.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Value>")]
     pub equals: Option<toml::Value>,
     /// Present (true) or absent (false).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -102,6 +104,7 @@ pub struct RawAssertion {
     pub length: Option<usize>,
     /// Equal to one of these values.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub one_of: Option<Vec<toml::Value>>,
     /// The HTML body has a link (`<a href>`) whose text matches this regular
     /// expression, found by an HTML parser (`crate::probe::links`).
@@ -366,7 +369,7 @@ impl Assertion {
                 Ok(c) => c,
                 Err(e) => {
                     return Evaluated {
-                        check: Check::new("assertion", Status::Fail, e),
+                        check: Check::new("assertion", Status::Fail, e).classed(ErrorClass::Assertion),
                         alternative: None,
                         absent: false,
                         wrong_value: false,
@@ -396,7 +399,7 @@ impl Assertion {
             check.status = Status::Warn;
             check.message.push_str(" (a warning: the pack expects this only sometimes)");
         }
-        Evaluated { check, alternative, absent, wrong_value }
+        Evaluated { check: check.classed(ErrorClass::Assertion), alternative, absent, wrong_value }
     }
 }
 

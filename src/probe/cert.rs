@@ -1,7 +1,7 @@
 //! Probe kind `cert`: the environment's client certificate chain and key, as
 //! local files, judged by [`crate::certs`] against the pack's [`Policy`]
 //! (expiry thresholds, key type and size, wildcards, required names, clientAuth,
-//! chain order and, with `ca_bundle`, trust).
+//! chain order and, with `client_chain` (or `ca_bundle`), trust).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -47,7 +47,8 @@ impl Probe for CertProbe {
             });
             return out;
         };
-        let inputs = Inputs { cert, key: cx.env.client_key.clone(), ca_bundle: cx.env.ca_bundle.clone() };
+        let roots = cx.env.client_roots().map(|(_, p)| p.to_path_buf());
+        let inputs = Inputs { cert, key: cx.env.client_key.clone(), ca_bundle: roots };
         let policy = self.policy.clone();
         let started = Instant::now();
         let job = {

@@ -15,9 +15,11 @@ use super::{BuildContext, Probe, ProbeContext};
 use crate::config::{Environment, Input};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
-#[derive(Debug, Deserialize)]
+/// The `environment` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "EnvironmentParams")]
+pub(crate) struct Params {
     /// Names of environment values that must be set.
     require: Vec<String>,
     /// Formats some of them must have: name → regular expression.
@@ -35,6 +37,8 @@ const KNOWN: &[&str] = &[
     "api_key",
     "client_cert",
     "client_key",
+    "server_ca",
+    "client_chain",
     "ca_bundle",
     "calling_ips",
     "nameservers",
@@ -76,6 +80,8 @@ fn value(env: &Environment, name: &str) -> Option<String> {
         "api_key" => env.api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
         "client_cert" => path(&env.client_cert),
         "client_key" => path(&env.client_key),
+        "server_ca" => path(&env.server_ca),
+        "client_chain" => path(&env.client_chain),
         "ca_bundle" => path(&env.ca_bundle),
         "calling_ips" => (!env.calling_ips.is_empty()).then(|| format!("{:?}", env.calling_ips)),
         "nameservers" => (!env.nameservers.is_empty()).then(|| format!("{:?}", env.nameservers)),

@@ -28,15 +28,19 @@ const DEFAULT_MAX_PTR: usize = 10;
 /// The default bound on DNS queries in flight.
 const DEFAULT_CONCURRENCY: usize = 32;
 
-#[derive(Debug, Deserialize)]
+/// The `fcrdns` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "FcrdnsParams")]
+pub(crate) struct Params {
     /// Certificate names to use instead of those of `client_cert`.
     names: Option<Vec<String>>,
     /// Calling IPs to use instead of the environment's.
     calling_ips: Option<Vec<String>>,
+    /// At most this many PTR names are followed per IP.
     #[serde(default = "default_max_ptr")]
     max_ptr: usize,
+    /// At most this many DNS queries in flight.
     #[serde(default = "default_concurrency")]
     concurrency: usize,
 }

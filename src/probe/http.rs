@@ -29,9 +29,11 @@ struct HttpProbe {
     leaves: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// The `http` probe's ordered steps (its other form is one request: a [`RawStep`]).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Flow {
+#[schemars(rename = "HttpFlow")]
+pub(crate) struct Flow {
     steps: Vec<RawStep>,
     #[serde(default)]
     cleanup: Vec<RawStep>,

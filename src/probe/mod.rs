@@ -19,9 +19,10 @@ mod masking;
 mod mtls;
 pub mod request;
 pub mod resume;
+pub mod schema;
 pub mod steps;
 mod tls;
-mod webhook;
+pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -25,9 +25,9 @@ use crate::net::{self, tls};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// What a server that never asks for a client certificate gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
-enum NotEnforced {
+pub(crate) enum NotEnforced {
     Warn,
     Fail,
 }
@@ -492,7 +492,7 @@ fn diagnosis(r: Rejection) -> Diagnosis {
         ),
         Rejection::ServerUntrusted => (
             "the server's certificate is not trusted by this machine",
-            "set ca_bundle to the partner's CA, or check that base_url is the partner's host",
+            "set server_ca to the partner's CA, or check that base_url is the partner's host",
         ),
         Rejection::HostnameMismatch => (
             "the server's certificate is not valid for this host name",

@@ -36,8 +36,9 @@ use crate::config::interpolate::interpolate_str;
 use crate::spec::{Basis, FactBasis, RawBasis};
 
 /// A step as a pack writes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Step")]
 pub struct RawStep {
     name: Option<String>,
     #[serde(default = "get")]
@@ -45,7 +46,10 @@ pub struct RawStep {
     url: String,
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// A JSON body, written as TOML (a whole `"${id}"` keeps a captured value's type).
+    #[schemars(with = "Option<serde_json::Value>")]
     json: Option<toml::Value>,
+    /// A raw body.
     body: Option<String>,
     /// The request body: the JSON file named by the environment's path input
     /// of this name (a real identity kept out of the pack and of golive.toml);
@@ -53,9 +57,11 @@ pub struct RawStep {
     json_input: Option<String>,
     /// A code (200), a class ("2xx"), or `{ is = ..., source | basis + why }`.
     /// Default "2xx": an exact code is a partner fact that needs a page.
+    #[schemars(with = "Option<serde_json::Value>")]
     expect_status: Option<toml::Value>,
     /// The exact code golive infers within `expect_status`, `{ code, why }`:
     /// another code of the class warns (fails with --strict-contract).
+    #[schemars(with = "Option<serde_json::Value>")]
     inferred_status: Option<toml::Value>,
     #[serde(default = "yes")]
     auth: bool,
@@ -96,7 +102,7 @@ pub struct RawStep {
 }
 
 /// What a step does when its probe resumes from remembered values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 enum OnResume {
     /// The step is not sent.
@@ -112,14 +118,15 @@ fn yes() -> bool {
 
 /// Where a captured value comes from: a JSONPath, or a table with a path
 /// (and its alternatives), a header, or a regex group on the body.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "Capture")]
 enum RawCapture {
     Path(String),
     From(CaptureFrom),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CaptureFrom {
     path: Option<String>,
@@ -140,7 +147,7 @@ struct CaptureFrom {
 }
 
 /// What a captured value is kept as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 enum CaptureAs {
     /// A whole number: an integer, or a string of 1 to 19 digits.
@@ -148,8 +155,9 @@ enum CaptureAs {
 }
 
 /// Repeat the step until `until` holds, at most `attempts` times.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Poll")]
 struct RawPoll {
     #[serde(default = "every")]
     every: String,
@@ -184,8 +192,9 @@ fn every() -> String {
 }
 
 /// Record the value at `path` as the state of `entity` (for the evidence).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Track")]
 struct RawTrack {
     entity: String,
     path: String,

@@ -15,9 +15,11 @@ use crate::net::tls;
 use crate::report::text::count;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
-#[derive(Debug, Deserialize)]
+/// The `tls` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "TlsParams")]
+pub(crate) struct Params {
     /// The endpoint, e.g. `${base_url}`; only its host and port are used.
     url: String,
     /// Days left under which the chain warns.
@@ -212,7 +214,7 @@ fn diagnosis(r: Rejection, host: &str) -> Diagnosis {
         ),
         Rejection::ServerUntrusted => (
             "the server's certificate chain does not lead to a trusted root (untrusted server certificate)".to_string(),
-            "set ca_bundle to the partner's CA bundle, or check that base_url is the partner's host and not an intercepting proxy".to_string(),
+            "set server_ca to the partner's CA bundle, or check that base_url is the partner's host and not an intercepting proxy".to_string(),
         ),
         Rejection::ServerCertExpired => (
             "the server's certificate has expired or is not yet valid".to_string(),

@@ -26,16 +26,20 @@ use crate::net;
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 use crate::webhook::scheme::Encoding;
 use crate::webhook::{Key, Scheme, scheme};
-use cases::{Case, Delivery, Event, Verdicts};
+pub(crate) use cases::Delivery;
+use cases::{Case, Event, Verdicts};
 use encodings::Signed;
 
 /// The latency above which a delivery warns, unless the pack says otherwise.
 const DEFAULT_LATENCY_LIMIT: Duration = Duration::from_secs(5);
 
-#[derive(Debug, Deserialize)]
+/// The `webhook` probe's parameters.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "WebhookParams")]
+pub(crate) struct Params {
     /// The sample event: a TOML table (sent as JSON) or a string (sent as is).
+    #[schemars(with = "serde_json::Value")]
     event: toml::Value,
     /// A top-level JSON field set to a fresh id in every delivery, e.g. `deduplicationId`.
     id_field: Option<String>,
@@ -45,6 +49,7 @@ struct Params {
     latency_limit: Option<String>,
     /// The scheme the partner signs with (a preset name or a custom table),
     /// used when the environment's `webhook.scheme` does not say.
+    #[schemars(with = "Option<serde_json::Value>")]
     scheme: Option<toml::Value>,
 }
 
@@ -81,6 +86,52 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
         expect_status: p.expect_status,
         latency_limit,
     }))
+}
+
+/// The event and scheme of a pack's `webhook` probe, for `golive webhook send`:
+/// one delivery signed as the probe signs its first.
+pub struct Sample {
+    /// The id of the probe it comes from.
+    pub probe: String,
+    /// The scheme the probe names (`scheme` in its params), if any.
+    pub scheme: Option<Scheme>,
+    event: Event,
+}
+
+impl Sample {
+    /// The first `webhook` probe of `pack`, its event interpolated with `env`'s
+    /// values; `None` when the pack has no such probe.
+    pub fn of(pack: &crate::config::Pack, env: &crate::config::Environment) -> Result<Option<Sample>, String> {
+        let Some(spec) = pack.probes.iter().find(|p| p.kind == crate::spec::ProbeKind::Webhook) else {
+            return Ok(None);
+        };
+        let mut params = toml::Value::Table(spec.params.clone());
+        crate::config::interpolate::interpolate_value(&mut params, &|n| env.var(n)).map_err(|name| {
+            format!(
+                "probe `{}` uses `${{{name}}}`, which environment `{}` does not set (set it in [env.{}])",
+                spec.id, env.name, env.name
+            )
+        })?;
+        let p: Params =
+            params.try_into().map_err(|e: toml::de::Error| format!("probe `{}`: {}", spec.id, e.message()))?;
+        let scheme = p
+            .scheme
+            .as_ref()
+            .map(|s| scheme::from_toml_with(s, &pack.schemes))
+            .transpose()
+            .map_err(|e| format!("probe `{}`: `scheme`: {e}", spec.id))?;
+        Ok(Some(Sample { probe: spec.id.clone(), scheme, event: Event::from_toml(p.event, p.id_field)? }))
+    }
+
+    /// The event's body, with `id` in its id field when the probe names one.
+    pub fn body(&self, id: &str) -> Vec<u8> {
+        self.event.body(id, false)
+    }
+
+    /// The event's `Content-Type`.
+    pub fn content_type(&self) -> &'static str {
+        self.event.content_type()
+    }
 }
 
 fn not_configured(out: &mut Outcome, env: &str, why: &str, fix: String) {
@@ -276,7 +327,9 @@ pub(crate) struct Answer {
     pub excerpt: String,
 }
 
-async fn send(
+/// Sends one delivery as the partner would: its signature headers, the
+/// `webhook.auth` credentials, no retry.
+pub(crate) async fn send(
     client: &reqwest::Client,
     url: &reqwest::Url,
     d: &Delivery,

@@ -1,5 +1,8 @@
 //! The human renderer: grouped by runbook section, one line per probe, and for
-//! every probe that did not pass its findings, cause and fix.
+//! every probe that did not pass its findings, cause and fix; then the
+//! counts, the probes the environment left out and why, and last a recap of
+//! what failed (probe, error class, first cause, fix), where a long run's
+//! reader lands.
 //!
 //! Every string of the model goes through [`terminal`] before it is written
 //! (a finding may quote a server's body); the colours are added after.
@@ -79,7 +82,48 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write, colour: bool) -> io::Re
         p.paint(bold, "Summary:"),
         super::text::count(c.total() as i64, "probe", "probes"),
         p.paint(dim, &format!("in {} ms", summary.duration_ms))
-    )
+    )?;
+    off(&p, out, summary)?;
+    recap(&p, out, summary)
+}
+
+/// The probes the environment left out, each with why and how to turn it on.
+fn off(p: &Painter, out: &mut dyn Write, summary: &RunSummary) -> io::Result<()> {
+    if summary.off.is_empty() {
+        return Ok(());
+    }
+    let dim = Style::new().dimmed();
+    writeln!(out, "\n{}", p.paint(Style::new().bold(), &format!("Off in this environment ({}):", summary.off.len())))?;
+    for o in &summary.off {
+        writeln!(out, "  {}: {}", terminal(&o.id), terminal(&o.why))?;
+        writeln!(out, "{:4}{}", "", p.paint(dim, &terminal(&o.fix)))?;
+    }
+    Ok(())
+}
+
+/// The last lines: every probe that failed or reached no verdict, with its
+/// error class, its first cause and its fix, so a long report need not be
+/// scrolled back.
+fn recap(p: &Painter, out: &mut dyn Write, summary: &RunSummary) -> io::Result<()> {
+    let failed: Vec<&ProbeReport> =
+        summary.probes.iter().filter(|r| matches!(r.status, Status::Fail | Status::Error)).collect();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let bold = Style::new().bold();
+    writeln!(out, "\n{}", p.paint(bold, &format!("To fix ({}):", failed.len())))?;
+    let width = failed.iter().map(|r| terminal(&r.id).chars().count()).max().unwrap_or(0);
+    for r in failed {
+        let tag = format!("{:<5}", r.status.as_str().to_uppercase());
+        let class = r.error_class.map(|c| format!("[{c}] ")).unwrap_or_default();
+        let first = r.findings().next().map(|c| c.message.as_str());
+        let cause = r.diagnosis.as_ref().map(|d| d.cause.as_str()).or(first).unwrap_or("no finding recorded");
+        writeln!(out, "  {} {:<width$}  {class}{}", p.paint(style(r.status), &tag), terminal(&r.id), terminal(cause))?;
+        if let Some(d) = &r.diagnosis {
+            writeln!(out, "  {:<5} {:<width$}  {} {}", "", "", p.paint(bold, "fix:"), terminal(&d.fix))?;
+        }
+    }
+    Ok(())
 }
 
 fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io::Result<()> {

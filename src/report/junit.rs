@@ -1,5 +1,6 @@
 //! The JUnit renderer (quick-junit): one test suite per runbook section, one
-//! test case per probe; fail → `<failure>`, error → `<error>`, skip → `<skipped>`.
+//! test case per probe; fail → `<failure>`, error → `<error>`, skip → `<skipped>`,
+//! the probe's error class as the `type` of a failure or error.
 //!
 //! Every string goes through [`terminal`] first: a CI page shows a server's
 //! escape sequences as text, and XML cannot hold most control characters at
@@ -46,7 +47,12 @@ fn case(p: &ProbeReport) -> TestCase {
         Status::Fail | Status::Error => {
             let kind = if p.status == Status::Fail { NonSuccessKind::Failure } else { NonSuccessKind::Error };
             let mut s = TestCaseStatus::non_success(kind);
-            s.set_message(first()).set_type(terminal(&p.kind).into_owned()).set_description(details());
+            s.set_message(first()).set_description(details());
+            // The stable error class (`unknown-ca`, `http-status`): what a CI
+            // dashboard groups failures by. The kind is in the classname.
+            if let Some(class) = p.error_class {
+                s.set_type(class.as_str());
+            }
             s
         }
         Status::Skip => {

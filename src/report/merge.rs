@@ -103,6 +103,8 @@ pub fn merge(inputs: &[Input]) -> Result<RunSummary, MergeError> {
         duration_ms: inputs.iter().map(|i| i.summary.duration_ms).max().unwrap_or(0),
         summary: Counts::of(&probes),
         probes,
+        // One environment: the same probes are off whichever egress ran it.
+        off: first.summary.off.clone(),
     })
 }
 
@@ -123,7 +125,10 @@ fn merge_probe(per: &[(&str, Option<&ProbeReport>)]) -> ProbeReport {
         match report {
             Some(r) => {
                 statuses.insert(name.to_string(), serde_json::Value::from(r.status.as_str()));
-                merged.checks.push(Check::new(format!("egress {name}"), r.status, egress_sentence(name, r)));
+                let mut egress = Check::new(format!("egress {name}"), r.status, egress_sentence(name, r));
+                // The egress's verdict carries its error class, as its own checks do.
+                egress.error_class = r.error_class.filter(|_| matches!(r.status, Status::Fail | Status::Error));
+                merged.checks.push(egress);
                 for c in &r.checks {
                     let mut c = c.clone();
                     c.name = format!("{name} › {}", c.name);
@@ -175,6 +180,7 @@ mod tests {
                 id: id.to_string(),
                 kind: "http".into(),
                 pack: "p".into(),
+                env: String::new(),
                 title: id.to_string(),
                 status: *s,
                 started_ms: 0,
@@ -184,6 +190,7 @@ mod tests {
                 phases: vec![],
                 facts: BTreeMap::new(),
                 diagnosis: None,
+                error_class: None,
                 runbook: vec![],
                 tags: vec![],
                 shapes: vec![],
@@ -201,6 +208,7 @@ mod tests {
             duration_ms: 1,
             summary: Counts::of(&probes),
             probes,
+            off: Vec::new(),
         }
     }
 

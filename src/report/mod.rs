@@ -5,6 +5,7 @@
 //! and every string in it is made inert where it is printed (see [`text`]).
 
 pub mod events;
+mod github;
 pub mod html;
 mod human;
 mod json;
@@ -14,6 +15,7 @@ pub mod merge;
 mod model;
 pub mod progress;
 mod redact;
+pub mod schema;
 pub mod text;
 pub mod trace;
 
@@ -23,6 +25,7 @@ use std::str::FromStr;
 pub use crate::spec::ErrorClass;
 pub use crate::spec::error_class;
 pub use events::RunEvent;
+pub use github::render as render_github;
 pub use human::{render as render_human, style as status_style};
 pub use json::render as render_json;
 pub use junit::render as render_junit;
@@ -40,6 +43,8 @@ pub enum Format {
     Junit,
     /// Markdown for a CI job summary or a pull-request comment.
     Markdown,
+    /// GitHub Actions workflow commands: one `::error`/`::warning` annotation per probe that did not pass.
+    Github,
     /// One self-contained HTML page: summary, timeline, stages, certificate bars.
     Html,
 }
@@ -52,6 +57,7 @@ impl Format {
             Format::Json => "JSON",
             Format::Junit => "JUnit",
             Format::Markdown => "Markdown",
+            Format::Github => "GitHub annotations",
             Format::Html => "HTML",
         }
     }
@@ -63,6 +69,7 @@ impl Format {
             Format::Json => render_json(summary, out),
             Format::Junit => render_junit(summary, out),
             Format::Markdown => render_markdown(summary, out),
+            Format::Github => render_github(summary, out),
             Format::Html => html::render(summary, out),
         }
     }
@@ -84,7 +91,7 @@ impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         <Format as clap::ValueEnum>::from_str(s, true)
-            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown or html"))
+            .map_err(|_| format!("unknown format `{s}`: use human, json, junit, markdown, html or github"))
     }
 }
 

@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::spec::{Basis, Diagnosis, RunbookRef, Signals};
+pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals};
 
 /// The verdict of a check, a probe or a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// The thing checked is right.
@@ -71,7 +71,7 @@ impl std::fmt::Display for Status {
 }
 
 /// One thing a probe checked, with what it expected and what it saw.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Check {
     /// Short name of the check, e.g. `status` or `$.items`.
     pub name: String,
@@ -96,10 +96,15 @@ pub struct Check {
     /// absent on golive's own checks (transport, resume, skips).
     #[serde(flatten)]
     pub fact: Option<Box<FactMark>>,
+    /// The stable error class of a check that failed or reached no verdict
+    /// (`unknown-ca`, `http-status`, ...): the kind's own, else the probe's
+    /// (the runner fills it in); absent on every other check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<ErrorClass>,
 }
 
 /// The partner fact a check judged, and how golive knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FactMark {
     /// The fact's id in its probe, e.g. `3.status` or `3.assert.2` (step
     /// number, then the fact): the same in every run of the same pack.
@@ -121,7 +126,7 @@ pub struct FactMark {
 
 /// The shape of one answer a probe received: its status and the JSON paths
 /// of its body with their types, never a value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AnswerShape {
     /// The request's number in its probe (facts are numbered by it).
     pub step: usize,
@@ -149,12 +154,20 @@ impl Check {
             actual: None,
             note: false,
             fact: None,
+            error_class: None,
         }
     }
 
     /// A note: a passing check that carries advice (its message reads `note: <advice>`).
     pub fn note(name: impl Into<String>, advice: impl std::fmt::Display) -> Self {
         Check { note: true, ..Check::new(name, Status::Pass, format!("note: {advice}")) }
+    }
+
+    /// Sets the error class this check has if it fails (the runner keeps it
+    /// only on a check that ends `fail` or `error`).
+    pub fn classed(mut self, class: ErrorClass) -> Self {
+        self.error_class = Some(class);
+        self
     }
 
     /// Adds the expected and actual values.
@@ -166,7 +179,7 @@ impl Check {
 }
 
 /// A timed phase of a probe (dns, connect, tls, request).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Phase {
     /// The phase name.
     pub name: String,
@@ -234,7 +247,7 @@ impl Outcome {
 }
 
 /// The report of one probe, as every renderer sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProbeReport {
     /// The probe id, unique in the run.
     pub id: String,
@@ -242,6 +255,9 @@ pub struct ProbeReport {
     pub kind: String,
     /// The pack the probe comes from.
     pub pack: String,
+    /// The environment it ran in (a run may have several: `--env a --env b`, a group).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub env: String,
     /// A human title.
     pub title: String,
     /// The verdict.
@@ -267,6 +283,10 @@ pub struct ProbeReport {
     /// the JSON report shows it as the `status` fact.
     #[serde(skip)]
     pub http_status: Option<u16>,
+    /// The stable error class of a probe that failed or reached no verdict:
+    /// what its kind said, else the class of its first such check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_class: Option<ErrorClass>,
     /// Cause and fix, for a probe that did not pass.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diagnosis: Option<Diagnosis>,
@@ -284,8 +304,23 @@ pub struct ProbeReport {
     pub trace: Vec<serde_json::Value>,
 }
 
+/// A probe an environment leaves out of the run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct OffProbe {
+    /// The probe id.
+    pub id: String,
+    /// Its pack.
+    pub pack: String,
+    /// The environment that leaves it out.
+    pub env: String,
+    /// What keeps it off, e.g. "checks the optional feature `wallets`, which ...".
+    pub why: String,
+    /// How to turn it on.
+    pub fix: String,
+}
+
 /// Counts of probes by status.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counts {
     /// Probes that passed.
     pub pass: usize,
@@ -325,7 +360,7 @@ impl Counts {
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole run: the stable, versioned document behind `--format json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunSummary {
     /// Always [`SCHEMA_VERSION`].
     pub schema: u32,
@@ -347,6 +382,10 @@ pub struct RunSummary {
     pub summary: Counts,
     /// Every probe, in plan order.
     pub probes: Vec<ProbeReport>,
+    /// The probes the environment leaves out (a feature it does not enable,
+    /// another stage), each with why and how to turn it on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub off: Vec<OffProbe>,
 }
 
 impl ProbeReport {
@@ -368,11 +407,25 @@ impl ProbeReport {
 }
 
 impl RunSummary {
-    /// Probes grouped by runbook section, sections in order of first appearance.
+    /// The environments the probes ran in, in order of first appearance.
+    pub fn envs(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in self.probes.iter().filter(|p| !p.env.is_empty()) {
+            if !out.contains(&p.env.as_str()) {
+                out.push(&p.env);
+            }
+        }
+        out
+    }
+
+    /// Probes grouped by runbook section, sections in order of first
+    /// appearance; in a run of several environments, by environment first
+    /// (`env staging › axys-program-launch › Phase 1`).
     pub fn by_section(&self) -> Vec<(String, Vec<&ProbeReport>)> {
+        let several = self.envs().len() > 1;
         let mut groups: Vec<(String, Vec<&ProbeReport>)> = Vec::new();
         for p in &self.probes {
-            let section = p.section();
+            let section = if several { format!("env {} › {}", p.env, p.section()) } else { p.section() };
             match groups.iter_mut().find(|(s, _)| *s == section) {
                 Some((_, list)) => list.push(p),
                 None => groups.push((section, vec![p])),

@@ -13,7 +13,7 @@ macro_rules! classes {
     ($($variant:ident = $wire:literal $(| $alias:literal)* => $meaning:literal,)*) => {
         /// A stable class of failure, for pack diagnoses and reports. Written in
         /// kebab-case (`handshake-failure`); [`ErrorClass::ALL`] lists them.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "kebab-case")]
         pub enum ErrorClass {
             $(
@@ -80,6 +80,10 @@ classes! {
     ServerCertExpired = "server-cert-expired" => "The server's certificate has expired or is not yet valid (the partner's certificate, not ours).",
     NotTls = "not-tls" => "Whatever answered does not speak TLS.",
     Tls = "tls" => "Any other TLS failure.",
+    // An answer the pack judged (http, apikey, webhook).
+    HttpStatus = "http-status" => "The answer's HTTP status is not the one expected.",
+    Assertion = "assertion" => "The answer does not hold what the pack asserts (a JSONPath, header or body value, a capture, a polled state).",
+    ForgeryAccepted = "forgery-accepted" => "The webhook endpoint accepted a delivery it must refuse (wrong secret, tampered body, missing or malformed signature, stale or future timestamp).",
     // The client certificate and key files (cert, mtls).
     CertNotConfigured = "cert-not-configured" => "The environment names no client certificate.",
     KeyNotConfigured = "key-not-configured" => "The environment names no client key, so the key cannot be checked against the certificate.",

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Why a probe did not pass and what to do about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// The most likely cause, in the runbook's words where it has them.
     pub cause: String,
@@ -13,7 +13,7 @@ pub struct Diagnosis {
 }
 
 /// The runbook item a probe proves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RunbookRef {
     /// The runbook's name, e.g. `axys-program-launch`.
     pub runbook: String,

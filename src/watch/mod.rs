@@ -235,6 +235,7 @@ impl WatchSummary {
             duration_ms: self.duration_ms,
             summary: Counts::of(&probes),
             probes,
+            off: Vec::new(),
         }
     }
 }

@@ -99,6 +99,8 @@ pub fn render(format: Format, summary: &WatchSummary, out: &mut dyn Write, colou
             writeln!(out)
         }
         Format::Junit => crate::report::render_junit(&summary.as_run(), out),
+        // One annotation per probe by its worst round, as JUnit does.
+        Format::Github => crate::report::render_github(&summary.as_run(), out),
         Format::Markdown => markdown(summary, out),
         Format::Html => html::render_history(&summary.as_run(), &history(summary), "golive watch", out),
     }

@@ -49,7 +49,7 @@ pub fn configure(fakes: &Fakes, dir: &Path) -> Canaries {
          permanent_key_file = \"{0}/permanent.key\"\nstate_file = \"{0}/state.json\"\n",
         dir.display()
     );
-    text = text.replacen("pack = \"paymentsai\"\n", &format!("pack = \"paymentsai\"\n{extra}"), 1);
+    text = crate::support::replace_paymentsai_keys(&text, &extra);
     std::fs::write(dir.join("golive.toml"), text).expect("config");
     std::fs::write(dir.join("env"), format!("{temporal}\n{account}\n")).expect("canaries");
     let key_pem = read(&fakes.dir().join("axys-program.key"));

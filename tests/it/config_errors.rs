@@ -29,6 +29,9 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-literal-input-secret", "production", "a secret input written as a literal, value hidden"),
     ("invalid-diagnosis-error-class", "staging", "an error class with a typo, with a suggestion"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
+    ("invalid-many-errors", "staging", "every error of the file at once, in file order"),
+    ("invalid-too-many-errors", "staging", "the first ten errors, the rest counted"),
+    ("invalid-pack-errors", "staging", "every probe's error of a pack at once"),
 ];
 
 #[test]
@@ -78,7 +81,16 @@ fn a_missing_config_file_says_how_to_start() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("no configuration file at fixtures/config/does-not-exist.toml"), "{err}");
+    assert!(
+        err.contains("golive init --pack axys --env staging --output fixtures/config/does-not-exist.toml"),
+        "it points at golive init, for this environment and file: {err}"
+    );
     assert!(err.contains("--env demo"), "{err}");
+    // The default file: the command needs no --output.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = crate::support::golive_in(dir.path(), &["list", "--env", "production"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`golive init --pack axys --env production`"), "{}", stderr(&out));
 }
 
 #[test]

@@ -60,8 +60,7 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
         secrets.display(),
         dir.path().display()
     );
-    let config =
-        fakes.config_toml().replacen("pack = \"paymentsai\"\n", &format!("pack = \"paymentsai\"\n{exchange}"), 1);
+    let config = crate::support::replace_paymentsai_keys(&fakes.config_toml(), &exchange);
     std::fs::write(dir.path().join("golive.toml"), config).expect("config");
 
     // PaymentsAI: the partner API (API key read, key exchange, new-key read), the

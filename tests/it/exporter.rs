@@ -9,14 +9,14 @@
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use golive::exporter::{Exporter, ExporterOptions};
 use golive::fake::{Fakes, Scenario};
 
-use crate::support::{Watchdog, demo_targets};
+use crate::support::{StopOnDrop, Watchdog, demo_targets};
 
 /// Whether a tool of Debian's `prometheus` package is here; `false` (said on
 /// stderr) when it is not and this is no CI run; a failure in CI.
@@ -36,20 +36,8 @@ pub fn have_from(tool: &str, package: &str) -> bool {
     found
 }
 
-/// A child process killed when the test ends, however it ends.
-pub struct KillOnDrop(pub Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// Starts `golive serve ARGS --listen 127.0.0.1:0` and returns it with its address.
-pub fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
+pub fn start_serve(args: &[&str]) -> (StopOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_golive"))
         .arg("serve")
         .args(args)
@@ -59,7 +47,7 @@ pub fn start_serve(args: &[&str]) -> (KillOnDrop, String) {
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map(KillOnDrop)
+        .map(StopOnDrop)
         .expect("golive serve starts");
     let mut first = String::new();
     let mut reader = BufReader::new(child.0.stdout.take().expect("stdout"));
@@ -86,7 +74,7 @@ pub fn get(addr: &str, path: &str) -> (u16, String) {
 
 /// Starts Prometheus with `config` as its prometheus.yml in `dir` (which
 /// also holds its data) on a free loopback port; returns it and the port.
-pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, u16) {
+pub fn start_prometheus(dir: &Path, config: &str) -> (StopOnDrop, u16) {
     std::fs::write(dir.join("prometheus.yml"), config).expect("config");
     let port = free_port();
     let child = Command::new("prometheus")
@@ -97,7 +85,7 @@ pub fn start_prometheus(dir: &Path, config: &str) -> (KillOnDrop, u16) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map(KillOnDrop)
+        .map(StopOnDrop)
         .expect("prometheus starts");
     (child, port)
 }
@@ -139,7 +127,7 @@ pub fn probes_in(answer: &serde_json::Value) -> BTreeSet<String> {
 /// files beside it), killed when dropped.
 pub struct Prometheus {
     port: u16,
-    _child: KillOnDrop,
+    _child: StopOnDrop,
     _dir: tempfile::TempDir,
     runtime: tokio::runtime::Runtime,
 }

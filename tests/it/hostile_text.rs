@@ -93,6 +93,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             id: id.into(),
             kind: "http".into(),
             pack: "shop".into(),
+            env: String::new(),
             title: format!("Title of {id}"),
             status,
             started_ms: 1,
@@ -102,6 +103,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
             phases: Vec::new(),
             facts,
             http_status: Some(500),
+            error_class: None,
             diagnosis: diagnosis.then(|| Diagnosis { cause: h[1].clone(), fix: h[2].clone() }),
             runbook: vec![RunbookRef { runbook: "rb".into(), section: "Phase 3".into(), item: format!("Item {id}") }],
             tags: Vec::new(),
@@ -131,6 +133,7 @@ fn run_summary(h: &[String; 4]) -> RunSummary {
         duration_ms: 9,
         summary: Counts::of(&probes),
         probes,
+        off: Vec::new(),
     }
 }
 

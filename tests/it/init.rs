@@ -40,10 +40,10 @@ fn init_then_list(pack: &str, env: &str, expected_vars: &[&str]) {
     let pack_probe = if pack == "axys" { "axys-tls" } else { "pai-api-key" };
     assert!(listed.contains(pack_probe), "{listed}");
 
-    // Never overwritten.
+    // Never overwritten: the same environment again is refused.
     let again = golive_in(dir.path(), &["init", "--pack", pack, "--env", env], &[]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
-    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+    assert!(stderr(&again).contains(&format!("environment or group `{env}` already")), "{}", stderr(&again));
     assert_eq!(std::fs::read_to_string(dir.path().join("golive.toml")).expect("still there"), text, "unchanged");
 }
 
@@ -54,9 +54,11 @@ fn axys_staging_from_an_empty_folder_passes_list_and_is_not_overwritten() {
 
 #[test]
 fn paymentsai_staging_names_every_secret_it_needs() {
+    // The key exchange is a production step (Stage 5): staging needs none of its keys.
+    init_then_list("paymentsai", "staging", &["PAYMENTSAI_API_KEY", "PAYMENTSAI_WEBHOOK_SECRET"]);
     init_then_list(
         "paymentsai",
-        "staging",
+        "production",
         &[
             "PAYMENTSAI_API_KEY",
             "PAYMENTSAI_WEBHOOK_SECRET",

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::exporter::{KillOnDrop, have, start_prometheus};
+use crate::exporter::{have, start_prometheus};
+use crate::support::StopOnDrop;
 use crate::support::{Watchdog, golive, golive_in, stderr, stdout};
 
 fn fixture(name: &str) -> String {
@@ -159,7 +160,7 @@ fn observe_runs_against_the_demo_with_no_setup() {
 }
 
 /// Starts Prometheus with these rule files (name and YAML) and waits until it lists them.
-fn prometheus(rules: &[(&str, String)]) -> (KillOnDrop, String, tempfile::TempDir) {
+fn prometheus(rules: &[(&str, String)]) -> (StopOnDrop, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
     let mut config = String::from("global:\n  evaluation_interval: 1s\n");
     if !rules.is_empty() {

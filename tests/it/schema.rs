@@ -20,11 +20,15 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-const REGENERATE: &str = "regenerate them: cargo run -- schema config > schema/config.schema.json && cargo run -- schema pack > schema/pack.schema.json";
+const REGENERATE: &str = "regenerate them: cargo run -- schema config > schema/config.schema.json && cargo run -- schema pack > schema/pack.schema.json && cargo run -- schema report > schema/report.schema.json";
 
 #[test]
 fn the_committed_schemas_are_what_the_code_generates() {
-    for (which, generated) in [("config", golive::config::schema::config()), ("pack", golive::config::schema::pack())] {
+    for (which, generated) in [
+        ("config", golive::config::schema::config()),
+        ("pack", golive::probe::schema::pack()),
+        ("report", golive::report::schema::report()),
+    ] {
         let path = root().join(format!("schema/{which}.schema.json"));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
         let generated = golive::config::schema::to_pretty(&generated);
@@ -61,7 +65,7 @@ fn the_schemas_close_tables_spell_out_secrets_and_carry_the_doc_comments() {
     assert!(resolved.iter().all(|f| f["additionalProperties"] == false), "{secret:#}");
     assert!(!config.to_string().contains("\"null\""), "TOML has no null");
 
-    let pack = golive::config::schema::pack().to_value();
+    let pack = golive::probe::schema::pack().to_value();
     assert_eq!(pack["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert_eq!(pack["additionalProperties"], false);
     let kinds = pack["$defs"]["ProbeKind"]["enum"].as_array().expect("kind names");
@@ -116,21 +120,34 @@ fn readme_example() -> String {
 /// Validates `files` (name, TOML text) against `schema` in one call and
 /// returns the names of the files with errors, or `None` without a validator.
 fn rejected(schema: &str, files: &[(String, String)]) -> Option<BTreeSet<String>> {
+    let values: Vec<(String, serde_json::Value)> = files
+        .iter()
+        .map(|(name, text)| {
+            let value: toml::Value = toml::from_str(text).unwrap_or_else(|e| panic!("{name} is TOML: {e}"));
+            (name.clone(), to_json(value))
+        })
+        .collect();
+    rejected_json(&root().join(schema), &values)
+}
+
+/// Validates JSON documents against the schema file `schema` in one call and
+/// returns the names of those with errors, or `None` without a validator.
+pub fn rejected_json(schema: &Path, files: &[(String, serde_json::Value)]) -> Option<BTreeSet<String>> {
     let exe = validator()?;
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = Vec::new();
-    for (i, (name, text)) in files.iter().enumerate() {
-        let value: toml::Value = toml::from_str(text).unwrap_or_else(|e| panic!("{name} is TOML: {e}"));
+    for (i, (_, value)) in files.iter().enumerate() {
         let path = dir.path().join(format!("{i}.json"));
-        std::fs::write(&path, serde_json::to_string_pretty(&to_json(value)).expect("JSON")).expect("write JSON");
+        std::fs::write(&path, serde_json::to_string_pretty(value).expect("JSON")).expect("write JSON");
         paths.push(path);
     }
     let mut cmd = Command::new(exe);
-    cmd.arg("--schemafile").arg(root().join(schema)).args(["--output-format", "json"]).args(&paths);
+    cmd.arg("--schemafile").arg(schema).args(["--output-format", "json"]).args(&paths);
     let out = output_within_limit(&mut cmd);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("check-jsonschema printed JSON ({e}): {}{}", stdout(&out), stderr(&out)));
-    assert_eq!(report["parse_errors"], serde_json::json!([]), "{report:#}");
+    // check-jsonschema leaves `parse_errors` out when every file is valid.
+    assert!(report["parse_errors"].as_array().is_none_or(Vec::is_empty), "{report:#}");
     let mut names = BTreeSet::new();
     for error in report["errors"].as_array().into_iter().flatten() {
         let file = error["filename"].as_str().unwrap_or_default();
@@ -168,6 +185,9 @@ fn configurations_validate_and_unknown_keys_and_literal_secrets_are_rejected() {
         "fixtures/config/invalid-literal-input-secret.toml".to_string(),
         // "2026-11-20 10:00" is no RFC 3339 date-time (`format: date-time`).
         "fixtures/config/invalid-temporal-key-issued-at.toml".to_string(),
+        // Several mistakes, an unknown key among them.
+        "fixtures/config/invalid-many-errors.toml".to_string(),
+        "fixtures/config/invalid-too-many-errors.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("fixtures/config").iter().map(|p| read(p)).collect();
     assert!(files.iter().any(|(n, _)| n.ends_with("valid-two-envs.toml")), "the valid fixture is there");
@@ -181,6 +201,9 @@ fn packs_validate_and_an_unknown_kind_is_rejected() {
     let must_fail = BTreeSet::from([
         "fixtures/config/packs/unknown-kind.toml".to_string(),
         "fixtures/config/packs/bad-diagnosis-status.toml".to_string(),
+        "fixtures/config/packs/several-errors.toml".to_string(),
+        // A probe parameter golive does not know (`warn_day` for `warn_days`).
+        "fixtures/config/packs/param-typo.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("probes").iter().map(|p| read(p)).collect();
     assert!(files.len() >= 2, "the built-in packs are there");
@@ -208,4 +231,88 @@ fn workflows_the_action_and_the_gitlab_template_validate() {
         let out = output_within_limit(&mut cmd);
         assert_eq!(out.status.code(), Some(0), "{schema}: {files:?}\n{}{}", stdout(&out), stderr(&out));
     }
+}
+
+/// `golive schema report` describes what `--format json` writes: reports of a
+/// passing demo, of failures with error classes and probes off, and of a
+/// run that reached no verdict validate against it, and a report of another
+/// version does not.
+#[test]
+fn json_reports_validate_against_the_versioned_report_schema() {
+    let mut files = Vec::new();
+    for scenario in ["healthy", "ip-not-allowlisted", "untrusted-ca", "fault-connection-refused"] {
+        let out = golive(&["verify", "--env", "demo", "--scenario", scenario, "--format", "json", "--no-progress"]);
+        let doc: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{scenario}: JSON ({e}): {}", stderr(&out)));
+        files.push((scenario.to_string(), doc));
+    }
+    let mut other = files[0].1.clone();
+    other["schema"] = serde_json::json!(2);
+    files.push(("a report of schema 2".to_string(), other));
+    let out = golive(&["schema", "report"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"title\": \"golive JSON report, schema 1\""), "versioned: {}", stdout(&out));
+    let Some(rejected) = rejected_json(&root().join("schema/report.schema.json"), &files) else { return };
+    assert_eq!(rejected, BTreeSet::from(["a report of schema 2".to_string()]));
+}
+
+/// `golive init --pack` of a pack of your own (its inputs, its own webhook
+/// scheme) writes a schema that accepts the golive.toml it wrote, as does
+/// `golive schema config --config`; the built-in schema alone does not.
+#[test]
+fn the_schema_init_writes_accepts_the_config_it_wrote_for_a_custom_pack() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::support::write_nimbus_pack(
+        dir.path(),
+        r#"[inputs.merchant_ref]
+about = "the merchant reference Nimbus assigns"
+
+[inputs.signing_token]
+about = "the token Nimbus signs settlement files with"
+secret = true
+
+[schemes.nimbus]
+header = "x-nimbus-signature"
+expect_status = 200
+
+[[probe]]
+id = "nimbus-merchant"
+kind = "http"
+title = "The merchant exists"
+[probe.params]
+url = "${base_url}/merchants/${merchant_ref}"
+
+[[probe]]
+id = "nimbus-webhook"
+kind = "webhook"
+title = "The webhook endpoint verifies Nimbus signatures"
+[probe.params]
+scheme = "nimbus"
+[probe.params.event]
+type = "settlement.ready"
+"#,
+    );
+    let out = crate::support::golive_in(dir.path(), &["init", "--pack", "nimbus.toml", "--env", "staging"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("golive.toml")).expect("golive.toml");
+    // Filled in as a user would: the pack's secret input set, the webhook naming the pack's own scheme.
+    assert!(text.contains("merchant_ref = ") && text.contains("[env.staging.webhook]\n"), "{text}");
+    let filled = text.replace("merchant_ref = ", "signing_token = { env = \"NIMBUS_SIGNING_TOKEN\" }\nmerchant_ref = ");
+    let filled = if filled.contains("scheme = \"nimbus\"") {
+        filled
+    } else {
+        filled.replace("[env.staging.webhook]\n", "[env.staging.webhook]\nscheme = \"nimbus\"\n")
+    };
+    let value: toml::Value = toml::from_str(&filled).unwrap_or_else(|e| panic!("TOML ({e}):\n{filled}"));
+    let env = &value["env"]["staging"];
+    assert!(env.get("merchant_ref").is_some() && env.get("signing_token").is_some(), "{filled}");
+    let doc = vec![("golive.toml".to_string(), to_json(value))];
+    let written = dir.path().join("golive.schema.json");
+    let printed = crate::support::golive_in(dir.path(), &["schema", "config", "--config", "golive.toml"], &[]);
+    assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));
+    assert_eq!(stdout(&printed), std::fs::read_to_string(&written).expect("schema written"), "the same schema");
+    let Some(rejected) = rejected_json(&written, &doc) else { return };
+    assert!(rejected.is_empty(), "the schema init wrote rejects the file it wrote:\n{filled}");
+    let built_in = rejected_json(&root().join("schema/config.schema.json"), &doc).expect("validator");
+    assert!(!built_in.is_empty(), "the built-in packs' schema does not know nimbus's inputs");
 }

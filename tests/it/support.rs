@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use golive::config::{Environment, Pack, pack};
@@ -84,6 +84,23 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// The fakes' configuration with the key lines of `lines` (`key = value`,
+/// one a line) set in `[env.fake-paymentsai]`: each replaces the line the
+/// fakes wrote for that key, so no key is written twice.
+pub fn replace_paymentsai_keys(config: &str, lines: &str) -> String {
+    let (head, pai) = config.split_once("[env.fake-paymentsai]\n").expect("a fake-paymentsai environment");
+    let keys: Vec<&str> = lines.lines().filter_map(|l| l.split_once(" = ").map(|(k, _)| k)).collect();
+    let kept: Vec<&str> = pai.lines().filter(|l| !keys.iter().any(|k| l.starts_with(&format!("{k} = ")))).collect();
+    format!("{head}[env.fake-paymentsai]\n{lines}{}\n", kept.join("\n"))
+}
+
+/// Writes `nimbus.toml` into `dir`: a third partner's pack of its own, this
+/// `[pack]` table followed by `rest` (its inputs, schemes and probes).
+pub fn write_nimbus_pack(dir: &Path, rest: &str) {
+    let text = format!("[pack]\nname = \"nimbus\"\ntitle = \"Nimbus launch\"\nrunbook = \"Nimbus go-live\"\n\n{rest}");
+    std::fs::write(dir.join("nimbus.toml"), text).expect("write nimbus.toml");
+}
+
 /// Parses a pack from text (named `test.toml` in errors).
 pub fn pack_from(text: &str) -> Pack {
     pack::parse(golive::config::SourceFile { path: "test.toml".into(), text: text.into() })
@@ -149,4 +166,27 @@ pub fn demo_targets(fakes: &golive::fake::Fakes) -> Vec<(Environment, Pack)> {
             (env, pack)
         })
         .collect()
+}
+
+/// A golive child stopped when the test ends, however it ends: SIGTERM first,
+/// so it removes its fakes' private folder as a user's Ctrl-C would, then
+/// SIGKILL if it is still running 10 s later.
+pub struct StopOnDrop(pub Child);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        if !matches!(self.0.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

@@ -43,17 +43,23 @@ use crate::report::{Check, Outcome, Phase, Status};
 /// A partner key format in the pack: `prefix` (interpolated with the
 /// environment's values when the probe runs, e.g. `$${account_id}_`, doubled
 /// `$` so the plan leaves it alone) and the `rest` regex that must follow it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "PartnerKey")]
 struct RawPartnerKey {
+    /// The key's name in findings.
     name: String,
+    /// What the key starts with, e.g. "$${account_id}_".
     prefix: String,
+    /// The regular expression the rest of the key matches.
     rest: String,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The `exposure` probe's parameters.
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "ExposureParams")]
+pub(crate) struct Params {
     /// Partner key formats the partner documents.
     #[serde(default)]
     partner_keys: Vec<RawPartnerKey>,

@@ -6,7 +6,7 @@ use super::facts::{Fact, about_access_or_health};
 use crate::net;
 use crate::probe::assert::{Answer, Assertion};
 use crate::probe::masking::{Mask, mask_body};
-use crate::report::{Check, Outcome, Status};
+use crate::report::{Check, ErrorClass, Outcome, Status};
 use crate::spec::StatusExpect;
 
 /// What an answer must be: its status (a code or class) and the facts behind it.
@@ -79,7 +79,8 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
         format!("{target} answered {status}, expected {}: {excerpt}", expect.status)
     };
     let mut check = Check::new("status", if matched { Status::Pass } else { Status::Fail }, message)
-        .with_values(expect.status.to_string(), status.to_string());
+        .with_values(expect.status.to_string(), status.to_string())
+        .classed(ErrorClass::HttpStatus);
     match (matched, held) {
         // An answer about access, rate or health: a failure whatever golive inferred.
         (false, None) => fact.attach(&mut check, None),
@@ -103,7 +104,8 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
             format!("{target} answered {status} where golive inferred {code}")
         };
         let mut check = Check::new("inferred status", if ok { Status::Pass } else { Status::Fail }, message)
-            .with_values(code.to_string(), status.to_string());
+            .with_values(code.to_string(), status.to_string())
+            .classed(ErrorClass::HttpStatus);
         guess.mark(&mut check, Some(ok), expect.strict);
         let failed = check.status == Status::Fail;
         out.check(check);
@@ -134,7 +136,8 @@ pub(crate) fn judge(out: &mut Outcome, target: &str, answer: &Judged<'_>, expect
         // An HTML page where JSON was expected is a proxy, login or error page: say so.
         let content_type = content_type.map(|t| format!(", content type {t}")).unwrap_or_default();
         let mut check =
-            Check::new("json", Status::Fail, format!("the body is not JSON ({why}{content_type}): {excerpt}"));
+            Check::new("json", Status::Fail, format!("the body is not JSON ({why}{content_type}): {excerpt}"))
+                .classed(ErrorClass::Body);
         // Weighed as the request's success is: where a page documents it, its
         // answer is the API's JSON, whatever golive infers about the fields.
         fact.mark(&mut check, None, expect.strict);

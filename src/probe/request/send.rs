@@ -129,7 +129,7 @@ pub(crate) fn transport_diagnosis(
         },
         _ => Diagnosis {
             cause: format!("the request to {host}:{port} failed before any HTTP answer"),
-            fix: format!("check {key}, DNS, the network path and the TLS settings (ca_bundle, client_cert)"),
+            fix: format!("check {key}, DNS, the network path and the TLS settings (server_ca, client_cert)"),
         },
     }
 }

@@ -14,19 +14,29 @@ use crate::probe::assert::{Assertion, RawAssertion};
 use crate::probe::masking::Mask;
 use crate::spec::basis::{Basis, FactBasis, RawBasis, StatusExpect};
 
-#[derive(Debug, Deserialize)]
+/// One request's parameters (the `apikey` and `mtls` probes' request).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Params {
+#[schemars(rename = "RequestParams")]
+pub(crate) struct Params {
+    /// The HTTP method (default GET).
     #[serde(default = "default_method")]
     method: String,
+    /// The URL, e.g. "${base_url}/cardholders".
     url: String,
+    /// Request headers.
     #[serde(default)]
     headers: BTreeMap<String, String>,
+    /// A JSON body, written as TOML.
+    #[schemars(with = "Option<serde_json::Value>")]
     json: Option<toml::Value>,
+    /// A raw body.
     body: Option<String>,
     /// A code (200), a class ("2xx"), or `{ is = ..., source | basis + why }`; default "2xx".
+    #[schemars(with = "Option<serde_json::Value>")]
     expect_status: Option<toml::Value>,
     /// The exact code golive infers within `expect_status`: `{ code, why }`.
+    #[schemars(with = "Option<serde_json::Value>")]
     inferred_status: Option<toml::Value>,
     #[serde(default = "default_true")]
     auth: bool,

@@ -19,7 +19,7 @@ use crate::probe::request::{
     Exchange, Expect, Judged, Verdict, api_key_header, judge, trace_exchange, transport_diagnosis,
 };
 use crate::probe::resume::ResumeFile;
-use crate::report::{Basis, Check, Outcome, Phase, Status};
+use crate::report::{Basis, Check, ErrorClass, Outcome, Phase, Status};
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -504,7 +504,8 @@ impl Run<'_> {
                                 "`{name}` was found at the pack's alternative `{}`, not at `{}`",
                                 looked[at], looked[0]
                             ),
-                        );
+                        )
+                        .classed(ErrorClass::Assertion);
                         c.fact.found_elsewhere(&mut check, strict);
                         out.check(check);
                     } else if c.fact.inferred() {
@@ -533,7 +534,8 @@ impl Run<'_> {
                         format!(" at {}", looked.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(" or "))
                     };
                     let mut check =
-                        Check::new(check_name, Status::Fail, format!("nothing to capture as `{name}`{where_}"));
+                        Check::new(check_name, Status::Fail, format!("nothing to capture as `{name}`{where_}"))
+                            .classed(ErrorClass::Assertion);
                     c.fact.mark(&mut check, Some(false), strict);
                     out.check(check);
                 }
@@ -561,7 +563,7 @@ impl Run<'_> {
 
 /// A failed `poll` check about condition `x`, weighed by its fact.
 fn missed(message: String, x: &Assertion, held: Option<bool>, strict: bool) -> Check {
-    let mut check = Check::new("poll", Status::Fail, message);
+    let mut check = Check::new("poll", Status::Fail, message).classed(ErrorClass::Assertion);
     if let Some(f) = &x.fact {
         f.mark(&mut check, held, strict);
     }

@@ -2,7 +2,7 @@
 //! replay) and how each answer is judged.
 
 use super::Answer;
-use crate::report::{Check, Diagnosis, Status};
+use crate::report::{Check, Diagnosis, ErrorClass, Status};
 use crate::webhook::scheme::Layout;
 use crate::webhook::sign::{self, Key, Stamp};
 use crate::webhook::{Scheme, scheme};
@@ -113,7 +113,7 @@ impl Event {
         }
     }
 
-    fn body(&self, id: &str, tampered: bool) -> Vec<u8> {
+    pub(super) fn body(&self, id: &str, tampered: bool) -> Vec<u8> {
         match self {
             Event::Json(map, id_field) => {
                 let mut map = map.clone();
@@ -130,7 +130,7 @@ impl Event {
         }
     }
 
-    fn content_type(&self) -> &'static str {
+    pub(super) fn content_type(&self) -> &'static str {
         match self {
             Event::Json(..) => "application/json",
             Event::Raw(_) => "text/plain",
@@ -248,6 +248,7 @@ impl Verdicts {
                     format!("a correctly signed event was answered {}; expected {rule}", answered(a)),
                 )
                 .with_values(want, a.status.to_string())
+                .classed(ErrorClass::HttpStatus)
             }
             // A sender that wants one exact status (PaymentsAI: 200) retries a
             // duplicate refused with anything else, forever: the duplicate must get
@@ -268,6 +269,7 @@ impl Verdicts {
                         ),
                     )
                     .with_values(want.to_string(), a.status.to_string())
+                    .classed(ErrorClass::HttpStatus)
                 }
                 Some(_) => Check::note(
                     name,
@@ -307,11 +309,13 @@ impl Verdicts {
                     format!("{}: accepted (answered {}); expected a 4xx", case.label(), a.status),
                 )
                 .with_values("4xx", a.status.to_string())
+                .classed(ErrorClass::ForgeryAccepted)
             }
             _ => {
                 self.not_rejected.push((case, a.status));
                 Check::new(name, Status::Fail, format!("{}: answered {}; expected a 4xx", case.label(), answered(a)))
                     .with_values("4xx", a.status.to_string())
+                    .classed(ErrorClass::HttpStatus)
             }
         }
     }

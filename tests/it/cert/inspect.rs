@@ -252,3 +252,49 @@ fn cert_rsa_modulus_md5_equals_what_openssl_prints() {
         }
     }
 }
+
+/// `--pack axys` holds the certificate to the Axys `cert` probe's policy (RSA,
+/// 2048 bits, no wildcard names), as `verify` does; without it the same
+/// certificate passes the generic inspection.
+#[test]
+fn cert_inspect_with_a_pack_applies_its_certificate_policy() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = Ca::root("Test CA");
+    let key = make::key(Alg::EcP256);
+    let sans = vec!["*.merchant.example".to_string()];
+    let wild = make::write(dir.path(), "wild.pem", &ca.leaf(&key, &LeafSpec { sans, ..LeafSpec::default() }));
+    let (code, doc) = inspect(&wild, &[]);
+    assert_eq!((code, doc["status"].as_str()), (0, Some("pass")), "generic: no pack rules {doc:#}");
+    assert_eq!(doc["policy"], Value::Null);
+
+    let (code, doc) = inspect(&wild, &["--pack", "axys"]);
+    assert_eq!((code, doc["status"].as_str()), (1, Some("fail")), "{doc:#}");
+    let classes: Vec<&str> =
+        doc["findings"].as_array().expect("findings").iter().filter_map(|f| f["name"].as_str()).collect();
+    let text = messages(&doc);
+    assert!(text.contains("RSA") && text.contains("wildcard"), "key type and wildcard findings: {classes:?} {text}");
+    assert_eq!(doc["policy"]["pack"], "axys");
+    assert_eq!(doc["policy"]["probe"], "axys-cert");
+    assert_eq!(doc["policy"]["min_key_bits"], 2048);
+    assert!(doc["diagnosis"]["cause"].is_string(), "the pack's or the generic diagnosis: {doc:#}");
+
+    // The human form names the policy it applied.
+    let path = wild.to_string_lossy().into_owned();
+    let out = golive(&["cert", "inspect", &path, "--pack", "axys"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("pack axys (probe axys-cert): RSA key, at least 2048 bits, no wildcard names"),
+        "{}",
+        stdout(&out)
+    );
+
+    // An RSA-2048 certificate with exact names passes the same policy.
+    let rsa = make::key(Alg::Rsa);
+    let good = make::write(dir.path(), "good.pem", &ca.leaf(&rsa, &LeafSpec::default()));
+    let (code, doc) = inspect(&good, &["--pack", "axys"]);
+    assert_eq!((code, doc["status"].as_str()), (0, Some("pass")), "{doc:#}");
+
+    let out = golive(&["cert", "inspect", &path, "--pack", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown pack `nope`"), "{}", stderr(&out));
+}
