@@ -1,6 +1,11 @@
 //! Embeds every built-in pack: each `probes/*.toml` becomes an entry of
 //! `config::pack::BUILT_IN`, named after its file stem, sorted by name. Adding
 //! a built-in pack is adding its file; there is no list to extend.
+//!
+//! The names of the webhook schemes the packs declare (`[schemes.NAME]`) are
+//! read here too, into `BUILT_IN_SCHEMES`: `--help` lists them, and every
+//! command builds its help, so reading them at run time would parse 180 KB
+//! of TOML at every start of golive.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -22,6 +27,19 @@ fn main() {
     out.push_str("pub const BUILT_IN: &[(&str, &str)] = &[\n");
     for (name, path) in &packs {
         writeln!(out, "    ({name:?}, include_str!({path:?})),").expect("writing to a String");
+    }
+    out.push_str("];\n");
+    out.push_str("/// The `[schemes.NAME]` names of the built-in packs, in pack order, then name order.\n");
+    out.push_str("pub const BUILT_IN_SCHEMES: &[&str] = &[\n");
+    for (_, path) in &packs {
+        let text = std::fs::read_to_string(path).expect("a built-in pack");
+        let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{path} is not TOML: {e}"));
+        // A toml::Table is sorted by key, as the run-time parse into a BTreeMap is.
+        if let Some(schemes) = table.get("schemes").and_then(toml::Value::as_table) {
+            for name in schemes.keys() {
+                writeln!(out, "    {name:?},").expect("writing to a String");
+            }
+        }
     }
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("built_in_packs.rs");

@@ -20,11 +20,14 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use golive::fake::certs::{Authority, Identity, LeafSpec};
+use golive::fake::certs::{Authority, LeafSpec};
 use golive::net::tls::provider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
-use rustls::server::WebPkiClientVerifier;
+
+#[path = "shared/mtls.rs"]
+mod mtls;
+use mtls::server_config;
 
 const RUNS: usize = 7;
 /// A handshake costs 1 to 3 ms of CPU here (RSA-2048 signature, ECDHE,
@@ -113,25 +116,6 @@ fn parent() -> Result<()> {
 fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     v.sort_by(f64::total_cmp);
     (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-fn server_config(server: &Identity, ca_pem: &str) -> Result<rustls::ServerConfig> {
-    let certs = CertificateDer::pem_slice_iter(server.cert_pem.as_bytes())
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    let key = PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes()).map_err(|e| e.to_string())?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
-        roots.add(cert.map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
-    }
-    let verifier =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider()).build().map_err(|e| e.to_string())?;
-    rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(certs, key)
-        .map_err(|e| e.to_string())
 }
 
 /// Completes the server side of one handshake, then drains until the client closes.

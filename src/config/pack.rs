@@ -25,7 +25,8 @@ use super::scheme::Scheme;
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
 use crate::spec::{Diagnosis, InputFormat, InputSpec, ProbeKind, RunbookRef, Signals};
 
-// `BUILT_IN`: every `probes/*.toml`, embedded by build.rs.
+// `BUILT_IN`: every `probes/*.toml`, embedded by build.rs; `BUILT_IN_SCHEMES`:
+// the scheme names they declare, read by build.rs.
 include!(concat!(env!("OUT_DIR"), "/built_in_packs.rs"));
 
 /// A golive runbook pack: one partner's go-live runbook as probes, with its

@@ -167,8 +167,10 @@ static PACK_SCHEMES: LazyLock<Vec<(String, SchemeDef)>> = LazyLock::new(|| {
         .collect()
 });
 
+// The names are known at build time (build.rs): `--help` lists them, and
+// parsing the packs for them would cost every start of golive.
 static NAMES: LazyLock<Vec<&'static str>> =
-    LazyLock::new(|| PACK_SCHEMES.iter().map(|(n, _)| n.as_str()).chain(NEUTRAL.iter().copied()).collect());
+    LazyLock::new(|| super::pack::BUILT_IN_SCHEMES.iter().chain(NEUTRAL).copied().collect());
 
 const FIVE_MINUTES: Duration = Duration::from_secs(300);
 
@@ -470,6 +472,13 @@ pub fn parse_template(text: &str) -> Result<Vec<Part>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn preset_names_known_at_build_time_are_those_the_packs_declare() {
+        let parsed: Vec<&str> = PACK_SCHEMES.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(super::super::pack::BUILT_IN_SCHEMES, parsed.as_slice());
+        assert!(!parsed.is_empty(), "the built-in packs declare a scheme");
+    }
 
     #[test]
     fn every_preset_resolves() {
