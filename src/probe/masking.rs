@@ -43,22 +43,46 @@ impl Mask {
 }
 
 /// A body with the values of sensitive JSON fields and paths replaced; a
-/// body that is not JSON (cut, or JSON lines) is masked as text by field
-/// name (a path needs a whole document), binary left unchanged.
+/// body that is not JSON (cut at the read bound, or JSON lines) is masked as
+/// text by field name, a path standing for every field named as its last
+/// member (a path needs a whole document: masking more is the safe side).
+/// Text that cannot be masked that way (a path that names no member, or bytes
+/// that are not UTF-8 where a path is masked) is not kept at all.
 pub fn mask_body(body: &[u8], mask: &Mask) -> Vec<u8> {
     if mask.is_empty() {
         return body.to_vec();
     }
-    match serde_json::from_slice::<Value>(body) {
-        Ok(mut doc) => {
-            mask_doc(&mut doc, mask);
-            serde_json::to_vec(&doc).unwrap_or_default()
-        }
-        Err(_) => match std::str::from_utf8(body) {
-            Ok(text) => mask_text(text, &mask.fields).into_bytes(),
-            Err(_) => body.to_vec(),
-        },
+    if let Ok(mut doc) = serde_json::from_slice::<Value>(body) {
+        mask_doc(&mut doc, mask);
+        return serde_json::to_vec(&doc).unwrap_or_default();
     }
+    let mut fields = mask.fields.clone();
+    for (path, _) in &mask.paths {
+        match last_member(path) {
+            Some(name) => fields.push(name),
+            None => return WITHHELD.as_bytes().to_vec(),
+        }
+    }
+    match std::str::from_utf8(body) {
+        Ok(text) => mask_text(text, &fields).into_bytes(),
+        Err(_) if mask.paths.is_empty() => body.to_vec(),
+        Err(_) => WITHHELD.as_bytes().to_vec(),
+    }
+}
+
+/// What replaces a body that is not a JSON document and that a masked path
+/// may reach into.
+const WITHHELD: &str = "(not kept: the body is not a whole JSON document, so a masked path could not be applied)";
+
+/// The last member name of a JSONPath (`$.data.code` → `code`,
+/// `$.items[*]['otp']` → `otp`, `$.codes[0]` → `codes`), or `None` when it
+/// names none (`$[0]`, `$..*`).
+fn last_member(path: &str) -> Option<String> {
+    static MEMBER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"\.\.?([A-Za-z_][A-Za-z0-9_-]*)|\[\s*'([^']+)'\s*\]|\[\s*"([^"]+)"\s*\]"#)
+            .expect("a valid regex")
+    });
+    MEMBER.captures_iter(path).last().and_then(|c| c.iter().skip(1).flatten().next()).map(|m| m.as_str().to_string())
 }
 
 /// Masks a parsed document in place: the paths first, then the field names.
@@ -232,6 +256,19 @@ pub fn mask_outcome(out: &mut Outcome, mask: &Mask) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_body_cut_short_is_masked_by_the_last_member_of_each_path_or_not_kept() {
+        let cut = br#"{"status":"ok","data":{"code":"847291","note":"x"},"padding":"ppp"#;
+        let mask = Mask::default().with_paths([&"$.data.code".to_string()]).expect("path");
+        let masked = String::from_utf8(mask_body(cut, &mask)).expect("text");
+        assert!(!masked.contains("847291") && masked.contains(r#""note":"x""#), "{masked}");
+        let unnamed = Mask::default().with_paths([&"$[0]".to_string()]).expect("path");
+        assert_eq!(mask_body(b"[\"847291\", ", &unnamed), WITHHELD.as_bytes());
+        for (path, name) in [("$.items[*]['otp']", Some("otp")), ("$.codes[0]", Some("codes")), ("$..*", None)] {
+            assert_eq!(last_member(path).as_deref(), name, "{path}");
+        }
+    }
 
     fn fields() -> Vec<String> {
         vec!["pan".into(), "cvv".into(), "card".into()]

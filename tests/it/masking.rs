@@ -150,3 +150,27 @@ async fn masking_by_path_hides_the_otp_code_and_leaves_an_error_code_readable() 
     let traced = refused.trace.iter().find(|t| t["type"] == "http").expect("traced");
     assert!(traced["response"]["body"].as_str().unwrap_or_default().contains("FORBIDDEN_SCOPE"));
 }
+
+/// Regression: the trace cut a body to 64 KiB before masking it, so a JSON
+/// answer longer than that no longer parsed, the pack's masked paths were not
+/// applied, and the OTP and the secret reached the evidence whole.
+#[tokio::test]
+async fn an_answer_longer_than_the_trace_keeps_is_masked_by_path_before_it_is_cut() {
+    let server = golive::fake::Wiremock::start().await;
+    let padding = "p".repeat(100 * 1024);
+    Mock::given(path("/otp"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "received", "code": "847291", "data": {"secret": "SECRET-CANARY"}, "padding": padding,
+        })))
+        .mount(&server)
+        .await;
+    let summary =
+        run_pack(env_at(&server.uri()), pack_from(BY_PATH), &Selection::default(), &RunOptions::default()).await;
+    let otp = &summary.probes[0];
+    let traced = otp.trace.iter().find(|t| t["type"] == "http").expect("traced");
+    let body = traced["response"]["body"].as_str().unwrap_or_default();
+    assert!(body.len() < padding.len(), "the trace keeps a bounded excerpt: {} bytes", body.len());
+    assert!(body.contains(r#""code":"***""#), "masked in place: {}", &body[..body.len().min(300)]);
+    let all = format!("{otp:?}");
+    assert!(!all.contains("847291") && !all.contains("SECRET-CANARY"), "masked by path before the cut");
+}

@@ -21,12 +21,15 @@ pub(crate) struct Exchange<'a> {
     pub(crate) mask: &'a Mask,
 }
 
-/// Records an exchange in the probe's trace (bodies bounded to 64 KiB of text,
-/// sensitive fields masked).
+/// Records an exchange in the probe's trace (sensitive fields masked, then
+/// bodies bounded to 64 Ki characters of text).
+///
+/// Masking comes first: a JSON body cut short no longer parses, and the
+/// pack's masked paths would not apply to it.
 pub(crate) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
-    const MAX: usize = 64 * 1024;
+    const MAX_CHARS: usize = 64 * 1024;
     let text =
-        |b: Option<&[u8]>| b.map(|b| String::from_utf8_lossy(&mask_body(&b[..b.len().min(MAX)], x.mask)).into_owned());
+        |b: Option<&[u8]>| b.map(|b| crate::redact::cut(&String::from_utf8_lossy(&mask_body(b, x.mask)), MAX_CHARS));
     cx.trace.record(
         "http",
         serde_json::json!({
