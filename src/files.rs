@@ -50,6 +50,10 @@ fn kind_of(meta: &std::fs::Metadata) -> &'static str {
     if ft.is_dir() { "a directory" } else { "not a regular file" }
 }
 
+/// The most golive reads of a file it wrote itself to keep state between runs
+/// (the key and secret history, a flow's resume store, an evidence manifest).
+pub const MAX_STATE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Reads a regular file of at most `max` bytes. A FIFO, a device, a socket or
 /// a directory is refused without blocking; a larger file is refused, never
 /// read whole. The error says which, in words fit for "cannot read X: …".

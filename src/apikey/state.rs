@@ -48,7 +48,7 @@ pub fn new_state_note(path: &Path, what: &str) -> String {
 impl State {
     /// Reads the state file; a missing file is an empty state.
     pub fn load(path: &Path) -> Result<State, String> {
-        match std::fs::read_to_string(path) {
+        match crate::files::read_regular_text(path, crate::files::MAX_STATE_BYTES) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 format!("state file {} is not valid ({e}); move it aside to start a fresh history", path.display())
             }),

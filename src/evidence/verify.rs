@@ -53,13 +53,13 @@ pub fn verify(dir: &Path, trusted: Option<&[u8]>) -> Result<VerifyReport, Eviden
         ));
     }
     let manifest_path = dir.join(MANIFEST);
-    if !manifest_path.is_file() {
+    if !manifest_path.exists() {
         return Err(EvidenceError::new(
             format!("{shown} is not an evidence folder: it has no {MANIFEST}"),
             "pass the folder that `golive verify --evidence DIR` wrote",
         ));
     }
-    let bytes = std::fs::read(&manifest_path).map_err(|e| {
+    let bytes = crate::files::read_regular(&manifest_path, crate::files::MAX_STATE_BYTES).map_err(|e| {
         EvidenceError::new(format!("cannot read {}: {e}", manifest_path.display()), "check its permissions")
     })?;
     let mut report = VerifyReport::default();
@@ -90,7 +90,7 @@ pub fn verify(dir: &Path, trusted: Option<&[u8]>) -> Result<VerifyReport, Eviden
             report.problem(MANIFEST, format!("lists `{}`, which is not a file name of this folder", entry.name));
             continue;
         }
-        let bytes = match std::fs::read(dir.join(&entry.name)) {
+        let bytes = match crate::files::read_regular(&dir.join(&entry.name), MAX_ENTRY_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 report.problem(&entry.name, format!("is listed in {MANIFEST} but missing"));
@@ -134,9 +134,14 @@ pub fn verify(dir: &Path, trusted: Option<&[u8]>) -> Result<VerifyReport, Eviden
     Ok(report)
 }
 
+/// The largest evidence file golive hashes: far above what a run writes
+/// (bodies are kept as 64 Ki-character excerpts), far below what would
+/// exhaust a CI runner's memory.
+const MAX_ENTRY_BYTES: u64 = 512 * 1024 * 1024;
+
 /// Checks `MANIFEST.sig` against the manifest's bytes and the trusted key.
 fn signature(dir: &Path, manifest: &[u8], trusted: Option<&[u8]>, report: &mut VerifyReport) {
-    let file = match std::fs::read(dir.join(SIGNATURE)) {
+    let file = match crate::files::read_regular(&dir.join(SIGNATURE), 64 * 1024) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return report

@@ -34,7 +34,7 @@ impl ResumeFile {
     }
 
     fn read(&self) -> Result<Store, String> {
-        match std::fs::read_to_string(&self.path) {
+        match crate::files::read_regular_text(&self.path, crate::files::MAX_STATE_BYTES) {
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 format!("{} is not valid ({e}); move it aside to start the flow afresh", self.path.display())
             }),

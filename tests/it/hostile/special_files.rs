@@ -119,6 +119,23 @@ pub fn cases() -> Vec<Case> {
             says: "character device",
         },
         Case {
+            name: "evidence verify of a folder whose signature is /dev/zero",
+            args: &["evidence", "verify", "."],
+            make: |d| {
+                std::fs::write(d.join("MANIFEST.sha256"), "x\n").expect("manifest");
+                std::os::unix::fs::symlink("/dev/zero", d.join("MANIFEST.sig")).expect("symlink");
+            },
+            code: 1,
+            says: "MANIFEST.sig: cannot be read: it is a character device",
+        },
+        Case {
+            name: "evidence verify of a folder whose manifest is a FIFO",
+            args: &["evidence", "verify", "."],
+            make: |d| fifo(&d.join("MANIFEST.sha256")),
+            code: 2,
+            says: "FIFO",
+        },
+        Case {
             name: "--report to a FIFO nobody reads",
             args: &["verify", "--env", "demo", "--only", "axys-tls", "--no-progress", "--report", "json=out.json"],
             make: |d| fifo(&d.join("out.json")),
