@@ -174,6 +174,23 @@ pub struct Evidence<'a, S> {
     pub write: Box<dyn FnOnce(&S) -> Result<String, String> + 'a>,
 }
 
+impl<S> Evidence<'_, S> {
+    /// Writes the folder and says so: the lost output (said on stderr) when it could not.
+    fn write(self, summary: &S) -> Option<Lost> {
+        match (self.write)(summary) {
+            Ok(said) => {
+                let _ = writeln!(io::stderr(), "golive: {said}");
+                None
+            }
+            Err(e) => {
+                let lost = Lost { output: Output::Evidence { dir: self.dir.to_path_buf() }, cause: Cause::Evidence(e) };
+                lost.say();
+                Some(lost)
+            }
+        }
+    }
+}
+
 /// Where round lines of a watch go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Lines {
@@ -251,18 +268,7 @@ impl<'a> Reporter<'a> {
     /// be written on stderr, and returns them; the verdict is the caller's.
     pub fn finish<S: Rendered>(self, summary: &S, evidence: Option<Evidence<'_, S>>) -> Vec<Lost> {
         let mut lost = self.files(summary);
-        if let Some(Evidence { dir, write }) = evidence {
-            match write(summary) {
-                Ok(said) => {
-                    let _ = writeln!(io::stderr(), "golive: {said}");
-                }
-                Err(e) => {
-                    let one = Lost { output: Output::Evidence { dir: dir.to_path_buf() }, cause: Cause::Evidence(e) };
-                    one.say();
-                    lost.push(one);
-                }
-            }
-        }
+        lost.extend(evidence.and_then(|e| e.write(summary)));
         // A reader that left early lost the report like a full disk would: the gate's output is gone.
         let (format, colour) = (self.format, self.colour);
         lost.extend(to_stdout(S::NAMES.stdout, |out| summary.render(format, out, colour)));
@@ -296,5 +302,84 @@ impl<'a> Reporter<'a> {
             lost.extend(to_file(output, bytes, &target.path));
         }
         lost
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Counts;
+
+    fn summary() -> RunSummary {
+        RunSummary {
+            schema: 1,
+            golive_version: String::new(),
+            env: "t".into(),
+            egress: None,
+            packs: vec![],
+            started_at: String::new(),
+            duration_ms: 0,
+            summary: Counts::default(),
+            probes: vec![],
+            off: vec![],
+        }
+    }
+
+    fn files(dir: &Path) -> Vec<ReportTarget> {
+        vec![
+            ReportTarget { format: Format::Json, path: dir.join("run.json") },
+            ReportTarget { format: Format::Junit, path: dir.join("missing").join("run.xml") },
+        ]
+    }
+
+    /// The files and the evidence, as [`Reporter::finish`] writes them before
+    /// stdout (the test harness's here: stdout is proven by the real
+    /// processes of `tests/it/lost_outputs.rs`).
+    fn lost_files_and_evidence(reporter: &Reporter<'_>, evidence: Option<Evidence<'_, RunSummary>>) -> Vec<Lost> {
+        let run = summary();
+        let mut lost = reporter.files(&run);
+        lost.extend(evidence.and_then(|e| e.write(&run)));
+        lost
+    }
+
+    #[test]
+    fn a_report_file_into_a_missing_folder_is_lost_by_name_and_the_others_are_written() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let targets = files(dir.path());
+        let reporter = Reporter::run(Format::Human, &targets, false, true);
+        let lost = lost_files_and_evidence(&reporter, None);
+        assert!(dir.path().join("run.json").is_file(), "the JSON report is written");
+        let [one] = lost.as_slice() else { panic!("one lost output: {lost:?}") };
+        let Output::File { format, path, what, whose } = &one.output else { panic!("a file: {one:?}") };
+        assert_eq!((*format, path, *what, *whose), (Format::Junit, &targets[1].path, "report", "run"));
+        assert!(matches!(&one.cause, Cause::Io(e) if e.kind() == io::ErrorKind::NotFound), "{one:?}");
+        assert!(one.to_string().starts_with("the JUnit report could not be written to "), "{one}");
+    }
+
+    #[test]
+    fn evidence_that_cannot_be_written_is_a_lost_output_naming_its_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reporter = Reporter::run(Format::Json, &[], false, true);
+        let evidence =
+            Evidence { dir: dir.path(), write: Box::new(|_: &RunSummary| Err("the folder is not empty".into())) };
+        let lost = lost_files_and_evidence(&reporter, Some(evidence));
+        let [one] = lost.as_slice() else { panic!("one lost output: {lost:?}") };
+        assert_eq!(one.output, Output::Evidence { dir: dir.path().to_path_buf() });
+        assert_eq!(
+            one.to_string(),
+            format!("the evidence could not be written to {}: the folder is not empty", dir.path().display())
+        );
+    }
+
+    #[test]
+    fn stdout_lost_says_whether_its_reader_left_or_the_write_failed() {
+        let closed = Lost { output: Output::Stdout { what: "the watch summary" }, cause: Cause::Closed };
+        assert_eq!(
+            closed.to_string(),
+            "stdout was closed before the watch summary was written in full (its reader ended early); the verdict is in the exit code"
+        );
+        let full =
+            Lost { output: Output::Stdout { what: "the report" }, cause: Cause::Io(io::Error::from_raw_os_error(28)) };
+        assert!(full.to_string().starts_with("cannot write the report to stdout: No space left on device"), "{full}");
     }
 }
