@@ -165,13 +165,16 @@ fn to_file(output: Output, bytes: io::Result<Vec<u8>>, path: &Path) -> Option<Lo
     }
 }
 
+/// Writes an evidence folder for a summary: `Ok` is the sentence to say, `Err` why it failed.
+pub type WriteEvidence<'a, S> = dyn FnOnce(&S) -> Result<String, String> + 'a;
+
 /// The evidence of a run, written by the caller's writer (the evidence layer
 /// sits above the report model): `Ok` carries the line to say on success.
 pub struct Evidence<'a, S> {
     /// The folder.
     pub dir: &'a Path,
     /// Writes the folder; `Ok` is the sentence to say, `Err` why it failed.
-    pub write: Box<dyn FnOnce(&S) -> Result<String, String> + 'a>,
+    pub write: Box<WriteEvidence<'a, S>>,
 }
 
 impl<S> Evidence<'_, S> {
