@@ -63,21 +63,7 @@ pub fn for_status(status: Status, fail_on_warn: bool) -> u8 {
 mod tests {
     use super::*;
     use crate::report::Counts;
-
-    fn summary(counts: Counts) -> RunSummary {
-        RunSummary {
-            schema: 1,
-            golive_version: String::new(),
-            env: "t".into(),
-            egress: None,
-            packs: vec![],
-            started_at: String::new(),
-            duration_ms: 0,
-            summary: counts,
-            probes: vec![],
-            off: vec![],
-        }
-    }
+    use crate::report::reporter::tests::summary;
 
     #[test]
     fn fail_outranks_error_and_warn_counts_only_when_asked() {

@@ -202,11 +202,12 @@ impl<'a> Reporter<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::report::Counts;
 
-    fn summary() -> RunSummary {
+    /// A run of no probes with these counts, for the tests of what maps a run's verdict.
+    pub(crate) fn summary(counts: Counts) -> RunSummary {
         RunSummary {
             schema: 1,
             golive_version: String::new(),
@@ -215,7 +216,7 @@ mod tests {
             packs: vec![],
             started_at: String::new(),
             duration_ms: 0,
-            summary: Counts::default(),
+            summary: counts,
             probes: vec![],
             off: vec![],
         }
@@ -232,7 +233,7 @@ mod tests {
     /// stdout (the test harness's here: stdout is proven by the real
     /// processes of `tests/it/lost_outputs.rs`).
     fn lost_files_and_evidence(reporter: &Reporter<'_>, evidence: Option<Evidence<'_, RunSummary>>) -> Vec<Lost> {
-        let run = summary();
+        let run = summary(Counts::default());
         let mut lost = reporter.files(&run);
         lost.extend(evidence.and_then(|e| e.write(&run)));
         lost
