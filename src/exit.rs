@@ -3,6 +3,7 @@
 //! CI gates rely on these numbers; they are part of golive's contract
 //! (ARCHITECTURE.md, "Contracts other code relies on").
 
+use crate::report::reporter::Lost;
 use crate::report::{RunSummary, Status};
 
 /// No probe failed or errored (warnings allowed unless `--fail-on warn`).
@@ -26,10 +27,12 @@ pub const SIGINT: u8 = 130;
 /// Stopped by SIGTERM before the run ended (128 + 15).
 pub const SIGTERM: u8 = 143;
 
-/// The exit code of a run whose verdict maps to `verdict`, when some outputs
-/// could not be written: the verdict wins unless it is a pass.
-pub fn with_lost_outputs(verdict: u8, lost: bool) -> u8 {
-    if lost && verdict == OK { OUTPUT } else { verdict }
+/// The exit code of a run whose verdict maps to `verdict`, when the outputs
+/// in `lost` could not be written (the reporter's answer): the verdict wins
+/// unless it is a pass. Whichever output was lost and however (a full disk, a
+/// reader that closed the pipe, a missing folder), every command maps it here.
+pub fn with_lost_outputs(verdict: u8, lost: &[Lost]) -> u8 {
+    if !lost.is_empty() && verdict == OK { OUTPUT } else { verdict }
 }
 
 /// The exit code a finished run maps to.
@@ -60,21 +63,7 @@ pub fn for_status(status: Status, fail_on_warn: bool) -> u8 {
 mod tests {
     use super::*;
     use crate::report::Counts;
-
-    fn summary(counts: Counts) -> RunSummary {
-        RunSummary {
-            schema: 1,
-            golive_version: String::new(),
-            env: "t".into(),
-            egress: None,
-            packs: vec![],
-            started_at: String::new(),
-            duration_ms: 0,
-            summary: counts,
-            probes: vec![],
-            off: vec![],
-        }
-    }
+    use crate::report::reporter::tests::summary;
 
     #[test]
     fn fail_outranks_error_and_warn_counts_only_when_asked() {
@@ -88,9 +77,11 @@ mod tests {
 
     #[test]
     fn a_lost_output_turns_only_a_pass_into_its_own_code() {
-        assert_eq!(with_lost_outputs(OK, true), OUTPUT);
-        assert_eq!(with_lost_outputs(FAIL, true), FAIL);
-        assert_eq!(with_lost_outputs(ERROR, true), ERROR);
-        assert_eq!(with_lost_outputs(OK, false), OK);
+        use crate::report::reporter::{Cause, Output};
+        let lost = [Lost { output: Output::Stdout { what: "the report" }, cause: Cause::Closed }];
+        assert_eq!(with_lost_outputs(OK, &lost), OUTPUT);
+        assert_eq!(with_lost_outputs(FAIL, &lost), FAIL);
+        assert_eq!(with_lost_outputs(ERROR, &lost), ERROR);
+        assert_eq!(with_lost_outputs(OK, &[]), OK);
     }
 }

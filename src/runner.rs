@@ -17,6 +17,7 @@ use tokio::task::JoinSet;
 use crate::plan::Plan;
 use crate::probe::ProbeContext;
 use crate::redact::Redactor;
+use crate::report::events::OnEvent;
 use crate::report::trace::Trace;
 use crate::report::{Check, Counts, ErrorClass, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
 
@@ -78,7 +79,7 @@ impl Aborted {
 }
 
 /// Runs a plan to completion.
-pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut dyn FnMut(RunEvent<'_>)) -> RunSummary {
+pub async fn run(plan: &Plan, opts: &RunOptions, on_event: &mut OnEvent<'_>) -> RunSummary {
     let started_at = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let redactor = plan.redactor();
@@ -220,7 +221,7 @@ fn release(
     plan: &Plan,
     redactor: &Redactor,
     reports: &mut [Option<ProbeReport>],
-    on_event: &mut dyn FnMut(RunEvent<'_>),
+    on_event: &mut OnEvent<'_>,
     dependents: &[Vec<usize>],
     waiting_on: &mut [usize],
     ready: &mut Vec<usize>,
@@ -257,7 +258,7 @@ fn release(
 fn finish(
     redactor: &Redactor,
     reports: &mut [Option<ProbeReport>],
-    on_event: &mut dyn FnMut(RunEvent<'_>),
+    on_event: &mut OnEvent<'_>,
     i: usize,
     mut report: ProbeReport,
 ) {

@@ -124,7 +124,7 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
     });
     let diagnosis = pack_diagnosis.or_else(|| inspection.diagnosis(&inputs));
     let applied = from_pack.as_ref().map(|p| Applied { pack: &p.pack, probe: &p.probe, policy: &policy });
-    let lost = super::stdout::report("the inspection", |out| match args.format {
+    let lost = crate::report::reporter::to_stdout("the inspection", |out| match args.format {
         InspectFormat::Json => {
             let mut doc = document(&inspection, &inputs);
             doc["diagnosis"] = json!(diagnosis);
@@ -133,7 +133,7 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
         }
         InspectFormat::Human => human(&inspection, &inputs, applied.as_ref(), diagnosis.as_ref(), out),
     });
-    Ok(exit::with_lost_outputs(exit::for_status(status, false), lost))
+    Ok(exit::with_lost_outputs(exit::for_status(status, false), lost.as_slice()))
 }
 
 /// The JSON document of `cert inspect --format json`.

@@ -5,13 +5,16 @@
 //! evidence folder, or the trusted key cannot be read.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 
 use crate::config::ConfigError;
 use crate::evidence::{self, EvidenceError, sign};
 use crate::exit;
+use crate::plan::Plan;
+use crate::report::RunSummary;
+use crate::report::reporter::Evidence;
 
 /// `golive evidence` subcommands.
 #[derive(Debug, Subcommand)]
@@ -108,4 +111,20 @@ pub fn announce_new_key(signer: &evidence::Signer) {
 /// An evidence error as a usage error (exit 2), with its remedy.
 pub fn usage(e: EvidenceError) -> ConfigError {
     ConfigError::usage(e.message).help(e.help)
+}
+
+/// The evidence of a run as one of the reporter's outputs: written into `dir`,
+/// signed by `signer`, and said on stderr with how to check it.
+pub fn output<'a>(dir: &'a Path, plan: &'a Plan, signer: &'a sign::Signer) -> Evidence<'a, RunSummary> {
+    let write = move |summary: &RunSummary| {
+        let written = evidence::write(dir, summary, plan, signer).map_err(|e| e.to_string())?;
+        Ok(format!(
+            "evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
+            dir.display(),
+            written.trace,
+            written.states,
+            dir.display()
+        ))
+    };
+    Evidence { dir, write: Box::new(write) }
 }

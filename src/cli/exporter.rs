@@ -70,7 +70,7 @@ pub async fn run(args: ExporterArgs) -> Result<u8, ConfigError> {
     })?;
     let addr = listener.local_addr().map_or_else(|_| args.listen.to_string(), |a| a.to_string());
     // What it serves, for a person; a closed stdout does not stop the exporter.
-    let _ = super::stdout::write(|out| {
+    let _ = crate::report::stdout::write(|out| {
         writeln!(out, "golive serve: listening on http://{addr} (environment {})", exporter.env_name())?;
         writeln!(
             out,

@@ -20,6 +20,7 @@ use crate::config::{ConfigError, Coverage, Pack};
 use crate::evidence;
 use crate::observe::{Options, Session, command};
 use crate::plan::{Plan, Selection};
+use crate::report::reporter::Reporter;
 use crate::report::{Format, ReportTarget};
 use crate::signals::Stopper;
 
@@ -141,7 +142,8 @@ pub async fn run(args: ObserveArgs) -> Result<u8, ConfigError> {
         None => None,
     };
     let evidence = args.evidence.as_deref().zip(plan.as_ref()).zip(signer.as_ref()).map(|((d, p), s)| (d, p, s));
-    Ok(deliver(&summary, args.format, &args.report, evidence, args.fail_on == Some(FailOn::Warn)))
+    let reporter = Reporter::run(args.format, &args.report, super::stdout_colour(), true);
+    Ok(deliver(reporter, &summary, evidence, args.fail_on == Some(FailOn::Warn)))
 }
 
 /// The report an observed run wrote: `PATH`, or `PATH/run.json` of its evidence folder.

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use crate::config::ConfigError;
 use crate::exit;
 use crate::report::merge::{self, Input};
+use crate::report::reporter::{Remote, Reporter};
 use crate::report::{Format, ReportTarget, RunSummary};
 
 /// `golive report` commands.
@@ -65,38 +66,10 @@ const HELP: &str = "write each report with `golive verify --env ENV --egress NAM
 fn run_merge(args: MergeArgs) -> Result<u8, ConfigError> {
     let inputs = args.reports.iter().map(|p| read(p)).collect::<Result<Vec<_>, _>>()?;
     let merged = merge::merge(&inputs).map_err(|e| ConfigError::usage(e.0))?;
-    let mut lost = false;
-    for target in &args.report {
-        let mut buf = Vec::new();
-        if let Err(e) = target
-            .format
-            .render_remote(&merged, &mut buf, false)
-            .and_then(|()| crate::files::write_output(&target.path, &buf))
-        {
-            eprintln!(
-                "golive: the {} report could not be written to {}: {e}",
-                target.format.label(),
-                target.path.display()
-            );
-            lost = true;
-        }
-    }
-    match &args.output {
-        Some(path) => {
-            let mut buf = Vec::new();
-            if let Err(e) = args
-                .format
-                .render_remote(&merged, &mut buf, false)
-                .and_then(|()| crate::files::write_output(path, &buf))
-            {
-                eprintln!("golive: the merged report could not be written to {}: {e}", path.display());
-                lost = true;
-            }
-        }
-        None => {
-            let colour = super::stdout_colour();
-            lost |= super::stdout::report("the merged report", |out| args.format.render_remote(&merged, out, colour));
-        }
-    }
-    Ok(exit::with_lost_outputs(exit::for_summary(&merged, false), lost))
+    let reporter = Reporter::run(args.format, &args.report, super::stdout_colour(), true);
+    let lost = match &args.output {
+        Some(path) => reporter.finish_to_file(&Remote(&merged), path),
+        None => reporter.finish(&Remote(&merged), None),
+    };
+    Ok(exit::with_lost_outputs(exit::for_summary(&merged, false), &lost))
 }

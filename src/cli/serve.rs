@@ -85,10 +85,10 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         }
     };
     // Nobody can read the configuration of fakes whose stdout was closed: they stop, quietly.
-    match super::stdout::write(listing) {
-        super::stdout::Written::Done => {}
-        super::stdout::Written::Closed => return Ok(exit::OK),
-        super::stdout::Written::Failed(e) => {
+    match crate::report::stdout::write(listing) {
+        crate::report::stdout::Written::Done => {}
+        crate::report::stdout::Written::Closed => return Ok(exit::OK),
+        crate::report::stdout::Written::Failed(e) => {
             let _ = writeln!(std::io::stderr(), "golive: cannot write the fakes' configuration to stdout: {e}");
             return Ok(exit::OUTPUT);
         }

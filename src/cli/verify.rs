@@ -11,7 +11,8 @@ use crate::config::{ConfigError, env::parse_duration};
 use crate::evidence;
 use crate::exit;
 use crate::plan::{Plan, Selection};
-use crate::report::{Format, ReportTarget, RunSummary, progress::Progress};
+use crate::report::reporter::Reporter;
+use crate::report::{Format, ReportTarget, RunSummary};
 use crate::runner::{self, RunOptions};
 use crate::signals::{Stop, Stopper};
 use crate::watch::WatchOptions;
@@ -123,12 +124,12 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     let fail_on_warn = args.fail_on == Some(FailOn::Warn);
     if let Some(interval) = args.watch {
         let watch = WatchOptions { interval, duration: args.watch_for };
-        let how = super::watch::Output { format: args.format, reports: &args.report, no_progress: args.no_progress };
+        let reporter = Reporter::watch(args.format, &args.report, super::stdout_colour(), args.no_progress);
         // A signal ends the watch like Ctrl-C: its summary, then the fakes stop.
         let stop = async move {
             stopper.stopped().await;
         };
-        return super::watch::run(&plan, &opts, watch, &how, stop, fail_on_warn).await;
+        return super::watch::run(&plan, &opts, watch, reporter, stop, fail_on_warn).await;
     }
     let signer = match &args.evidence {
         Some(dir) => {
@@ -139,12 +140,12 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         }
         None => None,
     };
-    let progress = Progress::new(!args.no_progress && args.format == Format::Human);
-    let mut on_event = |event: runner::RunEvent<'_>| progress.on_event(&event);
+    let reporter = Reporter::run(args.format, &args.report, super::stdout_colour(), args.no_progress);
+    let mut on_event = |event: runner::RunEvent<'_>| reporter.on_event(event);
     let mut summary = tokio::select! {
         summary = runner::run(&plan, &opts, &mut on_event) => summary,
         signal = stopper.stopped() => {
-            progress.clear();
+            reporter.clear();
             // A key exchange in flight saves its answer first; the fakes go after.
             let notes = super::key::hold_exchanges(signal, &mut stopper).await;
             drop(resolved.fakes);
@@ -158,40 +159,22 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
     drop(resolved.fakes);
     summary.egress = args.egress;
     let evidence = args.evidence.as_deref().zip(signer.as_ref()).map(|(dir, signer)| (dir, &plan, signer));
-    Ok(deliver(&summary, args.format, &args.report, evidence, fail_on_warn))
+    Ok(deliver(reporter, &summary, evidence, fail_on_warn))
 }
 
-/// Writes a finished run's outputs (`--report` files, the evidence, stdout)
-/// and returns its exit code. The run happened: an output that cannot be
-/// written is named, and the verdict stays in the exit code (exit::OUTPUT
-/// only when all passed).
+/// Writes a finished run's outputs through its reporter (`--report` files,
+/// the evidence, stdout) and returns its exit code. The run happened: an
+/// output that cannot be written is named, and the verdict stays in the exit
+/// code (exit::OUTPUT only when all passed).
 pub(super) fn deliver(
+    reporter: Reporter<'_>,
     summary: &RunSummary,
-    format: Format,
-    reports: &[ReportTarget],
     evidence: Option<(&std::path::Path, &Plan, &evidence::sign::Signer)>,
     fail_on_warn: bool,
 ) -> u8 {
-    let mut lost = write_reports(summary, reports);
-    if let Some((dir, plan, signer)) = evidence {
-        match evidence::write(dir, summary, plan, signer) {
-            Ok(written) => eprintln!(
-                "golive: evidence written to {} ({} trace records, {} state transitions); check it with `golive evidence verify {}`",
-                dir.display(),
-                written.trace,
-                written.states,
-                dir.display()
-            ),
-            Err(e) => {
-                eprintln!("golive: the evidence could not be written to {}: {e}", dir.display());
-                lost = true;
-            }
-        }
-    }
-    // A reader that left early lost the report like a full disk would: the gate's output is gone.
-    let colour = super::stdout_colour();
-    lost |= super::stdout::report("the report", |out| format.render(summary, out, colour));
-    exit::with_lost_outputs(exit::for_summary(summary, fail_on_warn), lost)
+    let evidence = evidence.map(|(dir, plan, signer)| super::evidence::output(dir, plan, signer));
+    let lost = reporter.finish(summary, evidence);
+    exit::with_lost_outputs(exit::for_summary(summary, fail_on_warn), &lost)
 }
 
 /// The exit code of a run stopped by a signal (128 + its number), said on stderr.
@@ -199,25 +182,4 @@ pub(super) fn stopped(signal: Stop, when: &str, demo: bool) -> u8 {
     let fakes = if demo { "; the demo's fakes were stopped and their folder removed" } else { "" };
     eprintln!("golive: stopped by {signal} {when}{fakes}");
     signal.exit_code()
-}
-
-/// Writes every `--report FORMAT=PATH` from the same run; says on stderr which
-/// could not be written, and returns whether any was lost.
-fn write_reports(summary: &RunSummary, reports: &[ReportTarget]) -> bool {
-    let mut lost = false;
-    for target in reports {
-        let path: &PathBuf = &target.path;
-        let mut buf = Vec::new();
-        if let Err(e) =
-            target.format.render(summary, &mut buf, false).and_then(|()| crate::files::write_output(path, &buf))
-        {
-            eprintln!(
-                "golive: the {} report could not be written to {}: {e} (check that the folder exists and is writable); the run's verdict stands",
-                target.format.label(),
-                path.display()
-            );
-            lost = true;
-        }
-    }
-    lost
 }

@@ -32,12 +32,8 @@ mod page;
 pub mod query;
 
 use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-
-use tokio::sync::mpsc;
 
 use crate::config::{ConfigError, Environment, Pack};
 use crate::plan::{Plan, Selection};
@@ -134,34 +130,8 @@ pub struct Exporter {
     opts: ExporterOptions,
     redactor: Redactor,
     base_urls: HashMap<String, String>,
-    jobs: mpsc::UnboundedSender<Job>,
     /// golive's own counters, shown at `/metrics`.
     pub metrics: metrics::ProcessMetrics,
-}
-
-/// A run for the runs thread: made there, because the runner's future is not `Send`.
-type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
-
-/// Starts the thread that runs the probes: its own single-threaded tokio
-/// runtime, one local task per run. It ends when the exporter is dropped.
-fn start_runs_thread() -> Result<mpsc::UnboundedSender<Job>, ConfigError> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Job>();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| ConfigError::usage(format!("cannot start the exporter's runtime: {e}")))?;
-    std::thread::Builder::new()
-        .name("golive-exporter-runs".into())
-        .spawn(move || {
-            let local = tokio::task::LocalSet::new();
-            local.block_on(&runtime, async move {
-                while let Some(job) = rx.recv().await {
-                    tokio::task::spawn_local(job());
-                }
-            });
-        })
-        .map_err(|e| ConfigError::usage(format!("cannot start the exporter's runs thread: {e}")))?;
-    Ok(tx)
 }
 
 impl Exporter {
@@ -211,7 +181,6 @@ impl Exporter {
             cache: Cache::new(opts.min_interval),
             opts,
             base_urls,
-            jobs: start_runs_thread()?,
             metrics: metrics::ProcessMetrics::new(),
         })
     }
@@ -259,15 +228,13 @@ impl Exporter {
         };
         let (lookups, flight) = self.cache.lookup(&selected.ids, needs);
         let own = flight.map(|flight| {
-            // The run is its own task on the runs thread: a scraper that
-            // hangs up (or reaches its deadline) does not cancel a run other
-            // scrapes wait for.
+            // The run is a task of its own: a scraper that hangs up (or
+            // reaches its deadline) does not cancel a run other scrapes wait
+            // for. Should the runtime be shutting down, the task (and its
+            // flight) is dropped: the waiters wake, and nothing is left held.
             let landed = flight.subscribe();
             let me = Arc::clone(self);
-            let job: Job = Box::new(move || Box::pin(async move { me.run_flight(flight).await }));
-            // Should the thread be gone, the job (and its flight) is dropped:
-            // the waiters wake, and the next scrape runs the probes again.
-            let _ = self.jobs.send(job);
+            tokio::spawn(async move { me.run_flight(flight).await });
             landed
         });
         let mut flights: Vec<cache::Landed> = own.iter().cloned().collect();

@@ -29,3 +29,7 @@ pub enum RunEvent<'a> {
         summary: &'a RunSummary,
     },
 }
+
+/// What listens to a run's events: `Send`, so a run is a `Send` future that
+/// any tokio task can drive (`golive serve` spawns its runs as plain tasks).
+pub type OnEvent<'a> = dyn FnMut(RunEvent<'_>) + Send + 'a;

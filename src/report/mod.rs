@@ -15,7 +15,9 @@ pub mod merge;
 mod model;
 pub mod progress;
 mod redact;
+pub mod reporter;
 pub mod schema;
+pub mod stdout;
 pub mod text;
 pub mod trace;
 

@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use anstyle::Style;
 
 use super::{ProbeStats, Round, Spike, WatchSummary};
+use crate::report::reporter::{Names, Rendered};
 use crate::report::text::{self, Md, terminal};
 use crate::report::{Format, Status, html, status_style};
 
@@ -88,6 +89,13 @@ pub fn spike_line(spike: &Spike, total_rounds: usize) -> String {
         clock(&spike.first_at),
         spike.probes.join(", ")
     )
+}
+
+impl Rendered for WatchSummary {
+    const NAMES: Names = Names { stdout: "the watch summary", file: "watch report", whose: "watch" };
+    fn render(&self, format: Format, out: &mut dyn Write, colour: bool) -> io::Result<()> {
+        render(format, self, out, colour)
+    }
 }
 
 /// Writes the summary in a format; `colour` only affects `human`.

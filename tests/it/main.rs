@@ -42,6 +42,7 @@ mod inferred_facts;
 mod init;
 mod key_answer;
 mod layers;
+mod lost_outputs;
 mod masking;
 mod merge;
 mod mtls;

@@ -268,6 +268,36 @@ async fn the_runner_cuts_off_a_probe_that_ignores_its_deadline_and_contains_a_pa
     assert!(summary.probes[1].checks[0].message.contains("crashed: boom"), "{:#?}", summary.probes[1]);
 }
 
+/// The exporter carried its own thread and LocalSet because a run was not a
+/// `Send` future (its event listener was not `Send`): a run is now an ordinary
+/// tokio task, and its listener sees every event from another thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_is_a_send_future_that_tokio_spawn_drives_with_its_listener() {
+    let text = format!("{HEAD}{}{}", probe("one", "/ok", ""), probe("two", "/ok", ""));
+    let mut plan = golive::plan::Plan::build(
+        "test",
+        vec![(env_at("http://127.0.0.1:9"), pack_from(&text))],
+        &Selection::default(),
+    )
+    .expect("plan");
+    plan.probes[0].probe = Arc::new(Misbehaving::Passes);
+    plan.probes[1].probe = Arc::new(Misbehaving::Passes);
+    let finished = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&finished);
+    let summary = tokio::spawn(async move {
+        let mut on_event = move |event: golive::report::RunEvent<'_>| {
+            if let golive::report::RunEvent::ProbeFinished { .. } = event {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        golive::runner::run(&plan, &RunOptions::default(), &mut on_event).await
+    })
+    .await
+    .expect("the run's task ends");
+    assert_eq!(summary.summary.pass, 2, "{summary:#?}");
+    assert_eq!(finished.load(Ordering::SeqCst), 2);
+}
+
 /// A probe without assertions cannot judge an answer's content: a login or
 /// proxy page with status 200 warns instead of passing silently.
 #[tokio::test]
