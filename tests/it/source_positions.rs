@@ -148,3 +148,49 @@ fn a_failed_check_of_a_built_in_pack_names_its_line_in_probes() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(failed.trim_end().ends_with(&format!("(at probes/axys.toml:{probe})")), "{failed}\n{text}");
 }
+
+/// A capture that finds nothing and a poll stopped by a failed state, each
+/// on a line of its own.
+const FLOW: &str = r#"[[probe]]
+id = "capture"
+kind = "http"
+title = "Capture"
+[[probe.params.steps]]
+url = "${base_url}/thing"
+capture = { thingId = "$.id" }
+
+[[probe]]
+id = "poll"
+kind = "http"
+title = "Poll"
+[[probe.params.steps]]
+url = "${base_url}/job"
+poll = { every = "10ms", attempts = 3, until = [
+  { path = "$.state", equals = "done" },
+], fail_if = [
+  { path = "$.state", equals = "failed" },
+] }
+"#;
+
+#[tokio::test]
+async fn a_missed_capture_and_a_failed_poll_state_name_their_own_lines() {
+    let server = MockServer::start().await;
+    Mock::given(path("/thing")).respond_with(ResponseTemplate::new(200).set_body_json(json!({}))).mount(&server).await;
+    Mock::given(path("/job"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"state": "failed"})))
+        .mount(&server)
+        .await;
+    let (capture, poll) = FLOW.split_at(FLOW.find("\n\n").expect("two probes"));
+    for (probe, name, after, line) in [
+        (capture, "capture", "id = \"capture\"", "capture = {"),
+        (poll, "poll", "id = \"poll\"", "{ path = \"$.state\", equals = \"failed\""),
+    ] {
+        let r = crate::support::run_probe(crate::support::env_at(&server.uri()), probe).await;
+        // `run_probe` puts a five-line `[pack]` header before the probe, in `test.toml`.
+        let text = format!("[pack]\nname = \"t\"\ntitle = \"T\"\nrunbook = \"t\"\n\n{probe}");
+        let failed =
+            r.checks.iter().find(|c| c.status == golive::report::Status::Fail).unwrap_or_else(|| panic!("{r:#?}"));
+        let expected = format!("test.toml:{}", line_of(&text, after, line));
+        assert_eq!(failed.at.as_ref().map(ToString::to_string), Some(expected), "{name}: {failed:#?}");
+    }
+}
