@@ -360,6 +360,6 @@ fn classify(outcome: &mut Outcome) -> Option<ErrorClass> {
 fn locate(outcome: &mut Outcome, probe: Option<&crate::report::SourceAt>) {
     let Some(probe) = probe else { return };
     for check in outcome.checks.iter_mut().filter(|c| c.at.is_none()) {
-        check.at = Some(probe.clone());
+        check.at = Some(Box::new(probe.clone()));
     }
 }

@@ -105,8 +105,9 @@ pub struct Check {
     /// `nimbus.toml:42`): the assertion, capture or poll condition itself,
     /// else its request, else the probe; absent where no pack line asked
     /// for the check. Not `source`, which is a fact's documentation page.
+    /// Boxed, as `fact`: a check stays small where it is an error value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub at: Option<SourceAt>,
+    pub at: Option<Box<SourceAt>>,
 }
 
 /// The partner fact a check judged, and how golive knows it.

@@ -116,7 +116,7 @@ impl Fact {
     /// stands (an answer about access fails whatever golive inferred).
     pub fn attach(&self, check: &mut Check, held: Option<bool>) {
         if let Some(at) = &self.at {
-            check.at = Some(at.clone());
+            check.at = Some(Box::new(at.clone()));
         }
         check.fact = Some(Box::new(FactMark {
             fact: self.id.clone(),

@@ -231,7 +231,7 @@ impl Run<'_> {
         for mut check in std::mem::take(&mut local.checks) {
             // A check without a line of its own (the request, the body) is the step's.
             if check.at.is_none() {
-                check.at.clone_from(&step.at);
+                check.at = step.at.clone().map(Box::new);
             }
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
