@@ -313,6 +313,7 @@ fn probe_report(plan: &Plan, i: usize, outcome: Result<Outcome, Aborted>, elapse
     let mut outcome = outcome;
     let status = outcome.status();
     let error_class = classify(&mut outcome);
+    locate(&mut outcome, plan.probes[i].spec.lines.probe.as_ref());
     let diagnosis = match status {
         Status::Pass | Status::Skip => None,
         Status::Warn | Status::Fail | Status::Error => {
@@ -353,4 +354,13 @@ fn classify(outcome: &mut Outcome) -> Option<ErrorClass> {
     let class = probe.or_else(|| outcome.checks.iter().find_map(|c| c.error_class));
     outcome.signals.error_class = class;
     class
+}
+
+/// Gives every check that no step or fact placed the line of its probe's
+/// `[[probe]]` table, so a failed check of any kind points into the pack.
+fn locate(outcome: &mut Outcome, probe: Option<&crate::report::SourceAt>) {
+    let Some(probe) = probe else { return };
+    for check in outcome.checks.iter_mut().filter(|c| c.at.is_none()) {
+        check.at = Some(Box::new(probe.clone()));
+    }
 }

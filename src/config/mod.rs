@@ -14,6 +14,7 @@ pub mod matcher;
 pub mod observe;
 pub mod observe_rules;
 pub mod pack;
+pub mod positions;
 pub mod raw;
 pub mod schema;
 pub mod scheme;

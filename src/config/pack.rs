@@ -21,6 +21,7 @@ use super::env::parse_duration;
 use super::error::{ConfigError, SourceFile, from_toml};
 use super::matcher::RawMatcher;
 pub use super::matcher::{Matcher, StatusMatch};
+use super::positions::{Lines, ProbeLines};
 use super::scheme::Scheme;
 use super::watch_rules::{RawWatch, WatchRule, watch_status};
 use crate::spec::{Diagnosis, InputFormat, InputSpec, ProbeKind, RunbookRef, Signals};
@@ -240,6 +241,9 @@ pub struct ProbeSpec {
     pub span: Range<usize>,
     /// Where its params are declared, for errors.
     pub params_span: Range<usize>,
+    /// Where the probe, each of its requests and each of their facts are
+    /// declared (`file:line`), for the checks that judge them.
+    pub lines: std::sync::Arc<ProbeLines>,
 }
 
 impl ProbeSpec {
@@ -335,7 +339,12 @@ pub fn parse_built_in(file: SourceFile) -> Result<Pack, ConfigError> {
 }
 
 fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
-    let raw: RawPack = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    // Parsed once: the spans give every request's line, then the document
+    // deserializes as `toml::from_str` would.
+    let doc = toml::de::DeTable::parse(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let mut lines =
+        super::positions::of_pack(doc.get_ref(), &Lines::new(&file.path.display().to_string(), &file.text)).into_iter();
+    let raw = RawPack::deserialize(toml::de::Deserializer::from(doc)).map_err(|e| from_toml(&file, &e))?;
     let require_basis = built_in || raw.pack.require_basis;
     let runbook = raw.pack.runbook.clone();
     let mut probes = Vec::with_capacity(raw.probe.len());
@@ -345,6 +354,7 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
     for spanned in raw.probe {
         let span = spanned.span();
         let p = spanned.into_inner();
+        let probe_lines = lines.next().unwrap_or_default();
         if let Some(first) = seen.get(p.id.get_ref()) {
             let (line, _) = ConfigError::at(&file, first.clone(), "").line_col().unwrap_or((0, 0));
             errors.push(
@@ -355,7 +365,8 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
             continue;
         }
         seen.insert(p.id.get_ref().clone(), p.id.span());
-        let checked = probe_spec(&file, p, span, &runbook).and_then(|spec| {
+        let checked = probe_spec(&file, p, span, &runbook).and_then(|mut spec| {
+            spec.1.lines = probe_lines.into();
             super::facts::check(
                 &file,
                 &spec.1.id,
@@ -570,6 +581,7 @@ fn probe_spec(
             params,
             span,
             params_span,
+            lines: Default::default(),
         },
     ))
 }

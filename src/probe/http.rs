@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::request::{pack_file, pack_mask};
+use super::request::{pack_file, pack_mask, probe_lines};
 use super::resume::ResumeFile;
 use super::steps::{RawStep, Run, Sent, Step, StepContext, StepEnd};
 use super::{BuildContext, Probe, ProbeContext};
@@ -62,8 +62,8 @@ pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe
             leaves: Vec::new(),
         }
     };
-    let (file, mask) = (pack_file(cx), pack_mask(cx)?);
-    let scx = StepContext { pack_file: &file, mask: &mask };
+    let (file, mask, lines) = (pack_file(cx), pack_mask(cx)?, probe_lines(cx));
+    let scx = StepContext { pack_file: &file, mask: &mask, lines: &lines };
     let steps = flow
         .steps
         .into_iter()

@@ -33,7 +33,8 @@ use super::masking::Mask;
 use super::request::facts::{Bases, Fact};
 use super::request::{StatusFacts, assertions_with_facts};
 use crate::config::interpolate::interpolate_str;
-use crate::spec::{Basis, FactBasis, RawBasis};
+use crate::config::positions::ProbeLines;
+use crate::spec::{Basis, FactBasis, RawBasis, SourceAt};
 
 /// A step as a pack writes it.
 #[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
@@ -225,12 +226,16 @@ pub struct StepContext<'a> {
     pub pack_file: &'a str,
     /// What the pack masks in every answer.
     pub mask: &'a Mask,
+    /// Where the pack declares the probe's requests and their facts.
+    pub lines: &'a ProbeLines,
 }
 
 /// A compiled step.
 #[derive(Debug, Clone)]
 pub struct Step {
     number: usize,
+    /// Where the pack declares the step: its checks without a line of their own carry it.
+    at: Option<SourceAt>,
     /// The name as the pack writes it (or `METHOD /path`), without number.
     title: String,
     name: String,
@@ -317,8 +322,9 @@ impl Step {
                 names_in(&v.to_string(), &mut needs);
             }
         }
-        let bases = Bases::new(index, &RawBasis { source: raw.source, basis: raw.basis, why: raw.why }, cx.pack_file)
-            .map_err(err)?;
+        let lines = cx.lines.step(index);
+        let raw_basis = RawBasis { source: raw.source, basis: raw.basis, why: raw.why };
+        let bases = Bases::new(index, &raw_basis, cx.pack_file, lines).map_err(err)?;
         let status =
             StatusFacts::parse(raw.expect_status.as_ref(), raw.inferred_status.as_ref(), &bases).map_err(err)?;
         let assertions = assertions_with_facts(raw.assert, "assert", &bases, None).map_err(err)?;
@@ -339,6 +345,7 @@ impl Step {
         let mask = cx.mask.clone().with_paths(&raw.mask).map_err(err)?;
         Ok(Step {
             number: index,
+            at: lines.map(|l| l.at.clone()),
             title,
             name,
             method,

@@ -148,7 +148,10 @@ fn probe(p: &Painter, out: &mut dyn Write, r: &ProbeReport, width: usize) -> io:
             Status::Error => "?",
             Status::Pass | Status::Skip => "-",
         };
-        writeln!(out, "{indent}{} {}", p.paint(style(check.status), mark), terminal(&check.message))?;
+        // Where the pack asked for the check, as Hurl points at an assertion.
+        let at = check.at.as_ref().map(|a| format!(" {}", p.paint(dim, &format!("(at {})", terminal(&a.to_string())))));
+        let at = at.unwrap_or_default();
+        writeln!(out, "{indent}{} {}{at}", p.paint(style(check.status), mark), terminal(&check.message))?;
     }
     if let Some(d) = &r.diagnosis {
         writeln!(out, "{indent}{} {}", p.paint(Style::new().bold(), "cause:"), terminal(&d.cause))?;

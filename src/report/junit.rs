@@ -12,7 +12,7 @@ use std::time::Duration;
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text::terminal;
-use super::{ProbeReport, RunSummary, Status};
+use super::{Check, ProbeReport, RunSummary, Status};
 
 /// Writes the summary as JUnit XML.
 pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
@@ -34,14 +34,14 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
 fn case(p: &ProbeReport) -> TestCase {
     let details = || {
         let mut lines: Vec<String> =
-            p.findings().map(|c| format!("{}: {}", terminal(&c.name), terminal(&c.message))).collect();
+            p.findings().map(|c| format!("{}: {}{}", terminal(&c.name), terminal(&c.message), at(c))).collect();
         if let Some(d) = &p.diagnosis {
             lines.push(format!("cause: {}", terminal(&d.cause)));
             lines.push(format!("fix: {}", terminal(&d.fix)));
         }
         lines.join("\n")
     };
-    let first = || p.findings().next().map_or_else(String::new, |c| terminal(&c.message).into_owned());
+    let first = || p.findings().next().map_or_else(String::new, |c| format!("{}{}", terminal(&c.message), at(c)));
     let status = match p.status {
         Status::Pass | Status::Warn => TestCaseStatus::success(),
         Status::Fail | Status::Error => {
@@ -68,4 +68,9 @@ fn case(p: &ProbeReport) -> TestCase {
         case.set_system_out(details());
     }
     case
+}
+
+/// ` (at nimbus.toml:42)`: where the pack declares what a check judged.
+fn at(c: &Check) -> String {
+    c.at.as_ref().map(|a| format!(" (at {})", terminal(&a.to_string()))).unwrap_or_default()
 }

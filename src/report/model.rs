@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals};
+pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals, SourceAt};
 
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -101,6 +101,13 @@ pub struct Check {
     /// (the runner fills it in); absent on every other check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_class: Option<ErrorClass>,
+    /// Where the pack declares what this check judged, `file:line` (e.g.
+    /// `nimbus.toml:42`): the assertion, capture or poll condition itself,
+    /// else its request, else the probe; absent where no pack line asked
+    /// for the check. Not `source`, which is a fact's documentation page.
+    /// Boxed, as `fact`: a check stays small where it is an error value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Box<SourceAt>>,
 }
 
 /// The partner fact a check judged, and how golive knows it.
@@ -155,6 +162,7 @@ impl Check {
             note: false,
             fact: None,
             error_class: None,
+            at: None,
         }
     }
 

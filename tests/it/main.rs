@@ -58,6 +58,7 @@ mod schema;
 mod secrets;
 mod serve;
 mod serve_limits;
+mod source_positions;
 mod state;
 mod step_effects;
 mod tls;

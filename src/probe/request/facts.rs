@@ -5,7 +5,8 @@
 //! warns ("the partner's answer differs from what golive inferred"), unless
 //! the run is strict (`--strict-contract`, `strict_contract = true`).
 
-use crate::report::{Check, FactMark, Status};
+use crate::config::positions::StepLines;
+use crate::report::{Check, FactMark, SourceAt, Status};
 use crate::spec::basis::{Basis, FactBasis, RawBasis, fact_id};
 
 /// One fact of a request: its id in the probe and its basis.
@@ -15,6 +16,8 @@ pub struct Fact {
     pub id: String,
     /// How golive knows it.
     pub basis: FactBasis,
+    /// Where the pack declares it, when the pack's lines are known.
+    pub at: Option<SourceAt>,
 }
 
 /// How the facts of one request get their basis: the request's own (its
@@ -29,13 +32,21 @@ pub struct Bases {
     pub request: Option<FactBasis>,
     /// For facts with no basis anywhere.
     pub fallback: FactBasis,
+    /// Where the pack declares the request and its facts.
+    pub lines: Option<StepLines>,
 }
 
 impl Bases {
-    /// The bases of request number `step` with its own keys `raw`.
-    pub fn new(step: usize, raw: &RawBasis, pack_file: &str) -> Result<Bases, String> {
+    /// The bases of request number `step` with its own keys `raw`, declared
+    /// at `lines` in the pack.
+    pub fn new(step: usize, raw: &RawBasis, pack_file: &str, lines: Option<&StepLines>) -> Result<Bases, String> {
         let fallback = FactBasis { basis: Basis::Documented, source: Some(pack_file.to_string()), why: None };
-        Ok(Bases { step, request: raw.resolve(None)?, fallback })
+        Ok(Bases { step, request: raw.resolve(None)?, fallback, lines: lines.cloned() })
+    }
+
+    /// Where the pack declares the fact in `slot` (else its request).
+    pub fn at(&self, slot: &str) -> Option<SourceAt> {
+        self.lines.as_ref().map(|l| l.of(slot))
     }
 
     /// The fact in `slot` with its own keys `own`, under `parent` (a poll's
@@ -43,7 +54,7 @@ impl Bases {
     pub fn fact(&self, slot: &str, own: &RawBasis, parent: Option<&FactBasis>) -> Result<Fact, String> {
         let inherited = parent.or(self.request.as_ref());
         let basis = own.resolve(inherited)?.unwrap_or_else(|| self.fallback.clone());
-        Ok(Fact { id: fact_id(self.step, slot), basis })
+        Ok(Fact { id: fact_id(self.step, slot), basis, at: self.at(slot) })
     }
 
     /// The basis a poll passes to its conditions: its own, else the request's.
@@ -104,6 +115,9 @@ impl Fact {
     /// Marks `check` as judging this fact without weighing it: its status
     /// stands (an answer about access fails whatever golive inferred).
     pub fn attach(&self, check: &mut Check, held: Option<bool>) {
+        if let Some(at) = &self.at {
+            check.at = Some(Box::new(at.clone()));
+        }
         check.fact = Some(Box::new(FactMark {
             fact: self.id.clone(),
             basis: self.basis.basis,

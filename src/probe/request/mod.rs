@@ -13,5 +13,7 @@ pub mod trace;
 
 pub(crate) use judge::{Expect, Judged, Verdict, judge, no_vars};
 pub(crate) use send::{perform, transport_diagnosis};
-pub(crate) use spec::{RequestSpec, StatusFacts, api_key_header, assertions_with_facts, pack_file, pack_mask};
+pub(crate) use spec::{
+    RequestSpec, StatusFacts, api_key_header, assertions_with_facts, pack_file, pack_mask, probe_lines,
+};
 pub(crate) use trace::{Exchange, trace_exchange};

@@ -102,7 +102,8 @@ impl StatusFacts {
                     return Err(format!("inferred_status {code} is not a {expect} answer: it refines expect_status"));
                 }
                 let basis = FactBasis { basis: Basis::Inferred, source: None, why: Some(why) };
-                Ok((code, Fact { id: crate::spec::basis::fact_id(bases.step, "inferred_status"), basis }))
+                let id = crate::spec::basis::fact_id(bases.step, "inferred_status");
+                Ok((code, Fact { id, basis, at: bases.at("inferred_status") }))
             })
             .transpose()?;
         Ok(StatusFacts { expect, fact, inferred })
@@ -139,6 +140,12 @@ pub(crate) struct RequestSpec {
     pub(crate) assertions: Vec<Assertion>,
     /// What to mask: the pack's `[masking]` and the request's own `mask`.
     pub(crate) mask: Mask,
+}
+
+/// Where the pack declares this probe and its requests (empty when the pack
+/// does not hold the probe's id).
+pub(crate) fn probe_lines(cx: &BuildContext<'_>) -> std::sync::Arc<crate::config::positions::ProbeLines> {
+    cx.pack.probes.iter().find(|p| p.id == cx.id).map(|p| p.lines.clone()).unwrap_or_default()
 }
 
 impl RequestSpec {
@@ -191,7 +198,8 @@ impl RequestSpec {
             (None, Some(raw)) => Some((raw.into_bytes(), "text/plain")),
             (None, None) => None,
         };
-        let bases = Bases::new(1, &RawBasis { source: p.source, basis: p.basis, why: p.why }, &pack_file(cx))?;
+        let raw_basis = RawBasis { source: p.source, basis: p.basis, why: p.why };
+        let bases = Bases::new(1, &raw_basis, &pack_file(cx), probe_lines(cx).step(1))?;
         let status = StatusFacts::parse(p.expect_status.as_ref(), p.inferred_status.as_ref(), &bases)?;
         let assertions = assertions_with_facts(p.assert, "assert", &bases, None)?;
         Ok(RequestSpec {

@@ -229,6 +229,10 @@ impl Run<'_> {
         };
         mask_outcome(&mut local, &step.mask);
         for mut check in std::mem::take(&mut local.checks) {
+            // A check without a line of its own (the request, the body) is the step's.
+            if check.at.is_none() {
+                check.at = step.at.clone().map(Box::new);
+            }
             if self.prefix {
                 check.name = format!("{} › {}", step.name, check.name);
             }

@@ -45,7 +45,8 @@ pub fn plans(scheme: &Scheme, key: &Key, event: &Event) -> Result<Vec<Signed>, S
 pub fn fact(scheme: &Scheme) -> Option<Fact> {
     let InferredEncoding { why, .. } = scheme.encoding_inferred.as_ref()?;
     let basis = FactBasis { basis: Basis::Inferred, source: None, why: Some(why.clone()) };
-    Some(Fact { id: fact_id(1, ENCODING_FACT), basis })
+    // Where the scheme is declared is not kept: the check carries its probe's line.
+    Some(Fact { id: fact_id(1, ENCODING_FACT), basis, at: None })
 }
 
 /// Weighs the signed event's check by the encoding fact: accepted in the
