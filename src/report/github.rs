@@ -2,7 +2,9 @@
 //! probe that did not pass, so each shows as an annotation on the run's page:
 //! `::error title=golive: ID failed::...` for a failure, `::error` with "no
 //! verdict" for an error, `::warning` for a warning; then one `::notice` with
-//! the counts. GitHub reads these lines from a step's standard output.
+//! the counts. GitHub reads these lines from a step's standard output. A
+//! failure of a pack file in the repository is placed on its line
+//! (`file=...,line=...`).
 //!
 //! Every string passes [`terminal`] first (no line break survives, so nothing
 //! a server sent can start a workflow command of its own), then GitHub's own
@@ -23,7 +25,7 @@ pub fn render(summary: &RunSummary, out: &mut dyn Write) -> io::Result<()> {
             Status::Pass | Status::Skip => continue,
         };
         let title = format!("golive: {} {verdict}", p.id);
-        writeln!(out, "::{command} title={}::{}", property(&title), data(&message(p)))?;
+        writeln!(out, "::{command} {}title={}::{}", place(p), property(&title), data(&message(p)))?;
     }
     let c = &summary.summary;
     let counts = format!(
@@ -45,6 +47,18 @@ fn message(p: &ProbeReport) -> String {
         lines.push(format!("fix: {}", d.fix));
     }
     lines.iter().map(|l| terminal(l).into_owned()).collect::<Vec<_>>().join("\n")
+}
+
+/// `file=F,line=N,` for the pack line of the probe's first finding, when that
+/// file is in the folder golive runs from (a user's pack in the repository);
+/// nothing for a built-in pack, whose `probes/...` path the user's repository
+/// does not hold, so GitHub would attach the annotation to no file.
+fn place(p: &ProbeReport) -> String {
+    let Some(at) = p.findings().find_map(|c| c.at.as_deref()) else { return String::new() };
+    if !std::path::Path::new(&*at.file).is_file() {
+        return String::new();
+    }
+    format!("file={},line={},", property(&at.file), at.line)
 }
 
 /// A command's message, escaped as GitHub's toolkit does (`escapeData`).

@@ -104,7 +104,10 @@ fn render_words(summary: &RunSummary, out: &mut dyn Write, words: Words) -> io::
             writeln!(out, "Skipped: {}", words.show(reason, Md::Inline))?;
         }
         for check in p.findings() {
-            writeln!(out, "- **{}** {}", check.status, text::markdown(&check.message, Md::Block(2)))?;
+            // Before the message, which may end in a fenced block.
+            let at = check.at.as_ref().map(|a| format!("at {}: ", text::markdown(&a.to_string(), Md::Inline)));
+            let at = at.unwrap_or_default();
+            writeln!(out, "- **{}** {at}{}", check.status, text::markdown(&check.message, Md::Block(2)))?;
         }
         if let Some(d) = &p.diagnosis {
             let (cause, fix) = (text::markdown(&d.cause, Md::Block(0)), text::markdown(&d.fix, Md::Block(0)));

@@ -613,7 +613,9 @@ async fn a_500_full_of_escape_sequences_and_markdown_shows_inert() {
     assert!(human.contains(r"\x1b[2J\x1b]0;pwned\x07\u{202e}evil\n# hi\n![x]"), "{human}");
     let markdown = render(&summary, Format::Markdown, false);
     // A multi-line body is a fenced block inside the finding's list item.
-    assert!(markdown.contains("- **fail** \n\n  ```\n  GET http://127.0.0.1:"), "{markdown}");
+    // (after the pack line of the check).
+    let item = markdown.lines().find(|l| l.starts_with("- **fail** at `")).unwrap_or_else(|| panic!("{markdown}"));
+    assert!(markdown.contains(&format!("{item}\n\n  ```\n  GET http://127.0.0.1:")), "{markdown}");
     assert!(markdown.contains(r"\x1b[2J\x1b]0;pwned\x07\u{202e}evil"), "{markdown}");
     assert_reports_inert(&summary);
 }

@@ -121,6 +121,25 @@ async fn a_failed_assertion_of_your_own_pack_names_its_line_in_every_output() {
     let all = failures.join("\n");
     assert!(all.contains("$.total: ") && all.contains(&format!("(at {assertion})")), "{all}");
     assert!(all.contains(&format!("(at {step})")), "{all}");
+
+    let formatted = |format: &str| {
+        let mut args = ["verify", "--env", "staging", "--no-progress", "--format"].map(String::from).to_vec();
+        args.push(format.into());
+        run(args)
+    };
+    let markdown = stdout(&formatted("markdown").await.expect("markdown run"));
+    assert!(
+        markdown.contains(&format!("at `{assertion}`: ")) && markdown.contains(&format!("at `{step}`: ")),
+        "{markdown}"
+    );
+    // GitHub places each annotation on its pack line: the pack is in the folder golive runs from.
+    let github = stdout(&formatted("github").await.expect("github run"));
+    let annotation =
+        |id: &str| github.lines().find(|l| l.contains(&format!("golive%3A {id} failed"))).map(str::to_owned);
+    let orders = annotation("nimbus-orders").unwrap_or_else(|| panic!("{github}"));
+    assert!(orders.starts_with(&format!("::error file=pack.toml,line={},title=", &assertion[10..])), "{orders}");
+    let health = annotation("nimbus-health").unwrap_or_else(|| panic!("{github}"));
+    assert!(health.starts_with(&format!("::error file=pack.toml,line={},title=", &step[10..])), "{health}");
 }
 
 #[test]
