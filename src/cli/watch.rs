@@ -22,8 +22,9 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()>,
     fail_on_warn: bool,
 ) -> Result<u8, ConfigError> {
-    // A reader that leaves (`| head -3`) ends the watch like a signal would:
-    // nobody reads its rounds, and the summary is then lost (exit 4 if all passed).
+    // A reader that leaves (`| head -3`) or a stdout that fails (a full disk)
+    // ends the watch like a signal would: nobody reads its rounds, and the
+    // summary is then lost (exit 4 if all passed).
     let reader_left = tokio::sync::Notify::new();
     let mut on_round = |round: &watch::Round| {
         if reporter.line(&render::round_line(round)) {

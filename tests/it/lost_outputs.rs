@@ -158,3 +158,22 @@ fn stdout_closed_by_its_reader_exits_the_same_in_verify_watch_observe_and_merge(
 fn a_report_file_into_a_missing_folder_exits_the_same_in_verify_watch_observe_and_merge() {
     same_code_everywhere(Loss::MissingFolder);
 }
+
+/// A watch without `--for` whose stdout is a full disk ran on for ever,
+/// every round line failing unseen: it ends at its first round, as when its
+/// reader leaves, and names the lost summary (exit 4).
+#[test]
+fn a_watch_without_an_end_stops_when_stdout_is_a_full_disk() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let child = golive(&["verify", "--env", "demo", "--no-progress", "--watch", "1s"])
+        .current_dir(dir.path())
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::from(full))
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("golive starts");
+    let ended = wait_within(child, Duration::from_secs(120)).expect("the watch ends by itself");
+    assert_eq!(ended.code, Some(i32::from(golive::exit::OUTPUT)), "{}", ended.stderr);
+    assert!(ended.stderr.contains("cannot write the watch summary to stdout"), "{}", ended.stderr);
+}

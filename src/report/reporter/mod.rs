@@ -145,12 +145,13 @@ impl<'a> Reporter<'a> {
     }
 
     /// Shows one line of progress that belongs to the output (a watch's
-    /// round). Returns whether stdout's reader has left: nobody reads the
-    /// rounds any more, so the caller ends the watch. A failed write is not
-    /// a loss yet: the summary's write at the end names it.
+    /// round). Returns whether stdout can no longer take it (its reader left,
+    /// or a full disk): nobody will read the rounds, so the caller ends the
+    /// watch rather than run on unseen. A failed write is not a loss yet: the
+    /// summary's write at the end names it.
     pub fn line(&self, line: &str) -> bool {
         match self.lines {
-            Lines::Stdout => matches!(stdout::write(|out| writeln!(out, "{line}")), Written::Closed),
+            Lines::Stdout => !matches!(stdout::write(|out| writeln!(out, "{line}")), Written::Done),
             Lines::Stderr => {
                 let _ = writeln!(io::stderr(), "{line}");
                 false
