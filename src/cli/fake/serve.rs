@@ -12,8 +12,8 @@ use clap::Args;
 
 use crate::config::ConfigError;
 use crate::exit;
-use crate::fake::{CONFIG_HEADER, Fakes, Scenario, Variant};
 use crate::signals::Stopper;
+use golive_fakes::{CONFIG_HEADER, Fakes, Scenario, Variant};
 
 /// `golive fake serve` options.
 #[derive(Debug, Args)]
@@ -59,7 +59,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         for (label, address) in fakes.partner_listing() {
             writeln!(out, "  {label} {address}")?;
         }
-        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH)?;
+        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), golive_fakes::webhook::PATH)?;
         writeln!(out, "  DNS (UDP and TCP)    {}", fakes.dns.addr())?;
         if let Some(fault) = &fakes.fault {
             writeln!(out, "  fault server         {} (the config points at it)", fault.addr)?;
@@ -85,10 +85,10 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         }
     };
     // Nobody can read the configuration of fakes whose stdout was closed: they stop, quietly.
-    match super::stdout::write(listing) {
-        super::stdout::Written::Done => {}
-        super::stdout::Written::Closed => return Ok(exit::OK),
-        super::stdout::Written::Failed(e) => {
+    match crate::cli::stdout::write(listing) {
+        crate::cli::stdout::Written::Done => {}
+        crate::cli::stdout::Written::Closed => return Ok(exit::OK),
+        crate::cli::stdout::Written::Failed(e) => {
             let _ = writeln!(std::io::stderr(), "golive: cannot write the fakes' configuration to stdout: {e}");
             return Ok(exit::OUTPUT);
         }
