@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The documentation matches the repository:
 # 1. every path of this repository that README.md and ARCHITECTURE.md name
-#    exists: a file or folder under src/, tests/, probes/, fixtures/, docs/,
+#    exists: a file or folder under src/, crates/, tests/, probes/, fixtures/, docs/,
 #    schema/, scripts/, benches/, fuzz/, ci/, .github/, .ci/ or .cargo/, or a
 #    glob (probes/*.toml) that matches something; templates
 #    (`src/probe/<kind>.rs`) are skipped;
@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob
 problems=0
-named="$(grep -ohE '(^|[`( [])(\./)?(src|tests|probes|fixtures|docs/partners|docs/runbooks|schema|scripts|benches|fuzz|ci|\.github|\.ci|\.cargo)/[^]` )]*' README.md ARCHITECTURE.md |
+named="$(grep -ohE '(^|[`( [])(\./)?(src|crates|tests|probes|fixtures|docs/partners|docs/runbooks|schema|scripts|benches|fuzz|ci|\.github|\.ci|\.cargo)/[^]` )]*' README.md ARCHITECTURE.md |
   sed -E 's/^[`( []//; s/[.,;:]+$//' | sort -u)"
 while IFS= read -r path; do
   case "$path" in
