@@ -16,7 +16,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use golive::config::pack;
 use golive::exporter::{Exporter, ExporterOptions, http, metrics};
 use golive_fakes::{Fakes, Scenario};
 

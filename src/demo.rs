@@ -34,12 +34,13 @@ pub fn planned(scenario: Scenario, variant: Variant) -> Result<Vec<(Environment,
     load(planned.config(), config::env::load_unresolved)
 }
 
+/// One environment of a configuration file, bound to its pack: `config::env::load`
+/// or, for a command that sends nothing, `load_unresolved`.
+type Loader = fn(&Path, &str) -> Result<(Environment, Pack), ConfigError>;
+
 /// Loads the fakes' environments from `path`; each is called `demo`, the name
 /// the user gave, so the demo's own rules (no secret state kept) apply.
-fn load(
-    path: &Path,
-    load: fn(&Path, &str) -> Result<(Environment, Pack), ConfigError>,
-) -> Result<Vec<(Environment, Pack)>, ConfigError> {
+fn load(path: &Path, load: Loader) -> Result<Vec<(Environment, Pack)>, ConfigError> {
     [AXYS_ENV, PAYMENTSAI_ENV]
         .into_iter()
         .map(|name| {

@@ -12,6 +12,15 @@ pub type Fakes = golive_fakes::Fakes;
 #[cfg(not(feature = "demo"))]
 pub enum Fakes {}
 
+/// Dropping the fakes stops them; the commands drop them the same way with or
+/// without the feature.
+#[cfg(not(feature = "demo"))]
+impl Drop for Fakes {
+    fn drop(&mut self) {
+        match *self {}
+    }
+}
+
 /// The environments and packs of a run, and the fakes behind the demo.
 pub struct Resolved {
     /// Environment and pack pairs.
