@@ -1,5 +1,5 @@
 //! The Axys pack's flows against the Axys fake written from the published
-//! documentation (src/fake/axys): the staging flow and the decline path pass
+//! documentation (crates/golive-fakes/src/axys): the staging flow and the decline path pass
 //! with --allow-mutations and leave no test card active; a broken answer fails
 //! the step it concerns and the cleanup still puts the card On Hold; a cleanup
 //! that fails is a failure naming the card; the production flow waits for no

@@ -2,8 +2,9 @@
 //! pack, pointing at the running fakes (or, planned, at placeholders), with the
 //! secrets and certificates referenced as files of the fakes' private folder.
 //!
-//! golive's demo writes it and loads it through its normal configuration loader,
-//! as `golive fake serve --write-config` does for a user; the keys are the ones
+//! golive's demo has the fakes write it ([`crate::Fakes::write_config`]) and loads
+//! it through its normal configuration loader, as a user loads what `golive fake
+//! serve --write-config` wrote; the keys are the ones
 //! golive's README documents for `[env.NAME]` and the packs' `[inputs]`.
 
 use std::net::SocketAddr;
@@ -143,7 +144,8 @@ pub(crate) fn write_exposure_files(dir: &Path) -> Result<(), String> {
 /// the same keys, placeholder addresses, and placeholder files in a private
 /// folder that is removed when this is dropped.
 pub struct Planned {
-    dir: tempfile::TempDir,
+    /// Kept for the placeholder files' lifetime: removed on drop.
+    _dir: tempfile::TempDir,
     config: std::path::PathBuf,
 }
 
@@ -158,16 +160,11 @@ impl Planned {
         write_exposure_files(dir.path())?;
         let config = dir.path().join("golive.toml");
         write(&config, &text(scenario, variant, &Endpoints::planned(), dir.path()))?;
-        Ok(Planned { dir, config })
+        Ok(Planned { _dir: dir, config })
     }
 
     /// The configuration file.
     pub fn config(&self) -> &Path {
         &self.config
-    }
-
-    /// The folder of the placeholder files.
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
     }
 }

@@ -11,7 +11,7 @@ macro_rules! scenarios {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Scenario {
             $(#[doc = $help] $variant,)*
-            /// A fault of the catalogue (src/fake/faults.rs), `fault-<name>`: the
+            /// A fault of the catalogue (crates/golive-fakes/src/faults.rs), `fault-<name>`: the
             /// probes it does not reach must still pass.
             Fault(faults::Fault),
         }
