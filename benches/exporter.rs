@@ -16,9 +16,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use golive::config::pack;
 use golive::exporter::{Exporter, ExporterOptions, http, metrics};
-use golive::fake::{Fakes, Scenario};
+use golive_fakes::{Fakes, Scenario};
 
 const QUERY: &str = "/probe?tag=launch-day";
 
@@ -50,12 +49,7 @@ fn counter(exposition: &str, name: &str) -> f64 {
 
 async fn bench() -> Result<(), String> {
     let fakes = Fakes::start(Scenario::Healthy).await?;
-    let targets = fakes
-        .environments()
-        .into_iter()
-        .map(|env| pack::load(&env.pack, None).map(|p| (env, p)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.render(false))?;
+    let targets = golive::demo::targets(&fakes).map_err(|e| e.render(false))?;
     // Results stay fresh for the whole bench: every scrape after the first is cached.
     let opts = ExporterOptions { min_interval: Duration::from_secs(3600), ..ExporterOptions::default() };
     let exporter = Arc::new(Exporter::new("demo", targets, opts).map_err(|e| e.render(false))?);

@@ -16,10 +16,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use golive::config::{Environment, SourceFile, pack};
-use golive::fake::FakeDns;
 use golive::plan::{Plan, Selection};
 use golive::report::Status;
 use golive::runner::{self, RunOptions};
+use golive_fakes::FakeDns;
 
 const CHILD: &str = "GOLIVE_BENCH_FCRDNS_IPS";
 const SIZES: [usize; 4] = [1, 10, 100, 1000];

@@ -20,8 +20,8 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Instant;
 
-use golive::fake::certs::{Authority, LeafSpec};
 use golive::net::tls::provider;
+use golive_fakes::certs::{Authority, LeafSpec};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 

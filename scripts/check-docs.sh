@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The documentation matches the repository:
 # 1. every path of this repository that README.md and ARCHITECTURE.md name
-#    exists: a file or folder under src/, tests/, probes/, fixtures/, docs/,
+#    exists: a file or folder under src/, crates/, tests/, probes/, fixtures/, docs/,
 #    schema/, scripts/, benches/, fuzz/, ci/, .github/, .ci/ or .cargo/, or a
 #    glob (probes/*.toml) that matches something; templates
-#    (`src/probe/<kind>.rs`) are skipped;
+#    (`src/probe/<kind>.rs`) are skipped, and a position (`probes/axys.toml:212`)
+#    is its file;
 # 2. once Cargo.toml names golive's `repository`, no `OWNER/REPO` or
 #    `<clone URL>` placeholder is left where users copy from.
 # .ci/run runs it; it prints each problem and exits 1.
@@ -12,8 +13,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob
 problems=0
-named="$(grep -ohE '(^|[`( [])(\./)?(src|tests|probes|fixtures|docs/partners|docs/runbooks|schema|scripts|benches|fuzz|ci|\.github|\.ci|\.cargo)/[^]` )]*' README.md ARCHITECTURE.md |
-  sed -E 's/^[`( []//; s/[.,;:]+$//' | sort -u)"
+named="$(grep -ohE '(^|[`( [])(\./)?(src|crates|tests|probes|fixtures|docs/partners|docs/runbooks|schema|scripts|benches|fuzz|ci|\.github|\.ci|\.cargo)/[^]` )]*' README.md ARCHITECTURE.md |
+  sed -E 's/^[`( []//; s/[.,;:]+$//; s/:[0-9]+$//' | sort -u)"
 while IFS= read -r path; do
   case "$path" in
     *'<'* | *'{'* | '') continue ;;

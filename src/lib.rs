@@ -4,8 +4,9 @@
 //! [`cli::run`] and maps the outcome to an exit code. The flow is
 //! configuration ([`config`]) ► plan ([`plan`]) ► runner ([`runner`]) ► report
 //! model ([`report`]) ► renderers. Probe kinds live in [`probe`], shared network
-//! clients in [`net`], the embedded fakes used by `--env demo` in [`fake`], the
-//! webhook signature schemes shared by a probe, a command and a fake in [`webhook`],
+//! clients in [`net`], the demo (`--env demo`: the `golive-fakes` crate behind the
+//! default-on `demo` feature) in `demo`, the webhook signature schemes shared by a
+//! probe and a command in [`webhook`],
 //! the auditor's evidence folder in [`evidence`], `--watch` rounds in [`watch`] and
 //! the clean stop on SIGINT, SIGTERM and SIGHUP in [`signals`].
 
@@ -18,10 +19,11 @@ pub mod apikey;
 pub mod certs;
 pub mod cli;
 pub mod config;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod evidence;
 pub mod exit;
 pub mod exporter;
-pub mod fake;
 pub mod files;
 pub mod net;
 pub mod observe;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use golive::fake::certs::{Authority, LeafSpec};
+use golive_fakes::certs::{Authority, LeafSpec};
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use tokio_rustls::TlsAcceptor;

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use golive::fake::certs::Identity;
 use golive::net::tls::provider;
+use golive_fakes::certs::Identity;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;

@@ -19,10 +19,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use golive::config::{Environment, Pack, pack};
-use golive::fake::Fakes;
 use golive::plan::{Plan, Selection};
 use golive::report::{RunSummary, Status};
 use golive::runner::{self, RunOptions};
+use golive_fakes::Fakes;
 
 const RUNS: usize = 5;
 const LATENCY: Duration = Duration::from_millis(100);
@@ -136,14 +136,13 @@ fn parent() -> Result<()> {
 /// The demo's environments with every address behind a latency proxy.
 async fn behind_latency(fakes: &Fakes, proxies: &mut Vec<proxy::Proxy>) -> Result<Vec<(Environment, Pack)>> {
     let mut out = Vec::new();
-    for mut env in fakes.environments() {
+    for (mut env, pack) in golive::demo::targets(fakes).map_err(|e| e.render(false))? {
         if let Some(url) = env.base_url.as_mut() {
             reroute(url, proxies).await?;
         }
         if let Some(w) = env.webhook.as_mut() {
             reroute(&mut w.url, proxies).await?;
         }
-        let pack = pack::load(&env.pack, None).map_err(|e| e.to_string())?;
         out.push((env, pack));
     }
     Ok(out)
@@ -165,7 +164,7 @@ async fn run(targets: Vec<(Environment, Pack)>, only: Vec<String>) -> Result<Run
 
 /// One P1 measurement: (suite wall ms, critical path ms).
 async fn p1_once() -> Result<(f64, f64)> {
-    let fakes = Fakes::start(golive::fake::Scenario::Healthy).await?;
+    let fakes = Fakes::start(golive_fakes::Scenario::Healthy).await?;
     let mut proxies = Vec::new();
     let targets = behind_latency(&fakes, &mut proxies).await?;
     let started = Instant::now();
@@ -178,7 +177,7 @@ async fn p1_once() -> Result<(f64, f64)> {
     let mut own: HashMap<String, f64> = HashMap::new();
     let mut deps: HashMap<String, Vec<String>> = HashMap::new();
     for p in &suite.probes {
-        let fakes = Fakes::start(golive::fake::Scenario::Healthy).await?;
+        let fakes = Fakes::start(golive_fakes::Scenario::Healthy).await?;
         let mut proxies = Vec::new();
         let targets = behind_latency(&fakes, &mut proxies).await?;
         for (_, pack) in &targets {
@@ -204,7 +203,7 @@ fn child(spec: &str) -> Result<()> {
     let n: usize = spec.strip_prefix("http:").and_then(|n| n.parse().ok()).ok_or("bad child spec")?;
     let rt = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
     let wall = rt.block_on(async {
-        let server = golive::fake::Wiremock::start().await;
+        let server = golive_fakes::Wiremock::start().await;
         wiremock::Mock::given(wiremock::matchers::path("/ok"))
             .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success"})))
             .mount(&server)

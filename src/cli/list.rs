@@ -199,10 +199,11 @@ fn stacked(rows: &[Vec<String>], limit: Option<usize>) -> Vec<String> {
 /// `list` does not start, and the values `golive init` could not know.
 fn placeholder_notes(env: &str, rows: &[Vec<String>]) -> Vec<String> {
     let mut notes = Vec::new();
+    #[cfg(feature = "demo")]
     if env == crate::config::DEMO_ENV {
         notes.push(format!(
             "127.0.0.1:{} stands for the demo's fakes, which `golive list` does not start: `golive verify --env demo` starts them on free ports (`golive fake serve` shows which).",
-            crate::fake::PLANNED_PORT
+            golive_fakes::PLANNED_PORT
         ));
     }
     if rows.iter().any(|r| r.iter().any(|c| c.contains(super::init::CHANGE_ME_URL))) {

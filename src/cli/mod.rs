@@ -10,6 +10,8 @@ mod contract;
 mod dashboard;
 mod evidence;
 mod exporter;
+#[cfg(feature = "demo")]
+mod fake;
 mod init;
 mod key;
 mod list;
@@ -18,7 +20,6 @@ mod man;
 mod observe;
 mod report;
 mod schema;
-mod serve;
 pub mod stdout;
 mod table;
 mod targets;
@@ -33,7 +34,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::config::ConfigError;
 use crate::exit;
-use crate::fake::{Scenario, Variant};
+#[cfg(feature = "demo")]
+use golive_fakes::{Scenario, Variant};
 
 /// Verifies that a payment integration is ready to go live.
 ///
@@ -75,8 +77,9 @@ enum Command {
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
     /// Run the embedded fakes.
+    #[cfg(feature = "demo")]
     #[command(subcommand)]
-    Fake(FakeCommand),
+    Fake(fake::FakeCommand),
     /// Inspect local certificate and key files.
     #[command(subcommand)]
     Cert(cert::CertCommand),
@@ -108,16 +111,6 @@ enum Command {
     Schema(schema::SchemaArgs),
     /// Print the man page, e.g. `golive man > ~/.local/share/man/man1/golive.1`.
     Man,
-}
-
-#[derive(Debug, Subcommand)]
-enum FakeCommand {
-    /// Serve the fakes in the foreground and print a golive.toml for them; Ctrl-C stops.
-    Serve(serve::ServeArgs),
-    /// List the scenarios the fakes can play (`--scenario NAME`), each with what it breaks.
-    Scenarios,
-    /// List the variants of the partner fakes (`--variant NAME`): the answers they give where the partners' pages are silent.
-    Variants,
 }
 
 /// When to colour output: `--color auto|always|never`.
@@ -160,20 +153,6 @@ fn compact_help(mut cmd: clap::Command) -> clap::Command {
     cmd
 }
 
-/// Prints every value of a `--scenario` or `--variant` with its description, one per line.
-fn print_values<T: clap::ValueEnum>() -> u8 {
-    let values: Vec<clap::builder::PossibleValue> =
-        T::value_variants().iter().filter_map(clap::ValueEnum::to_possible_value).collect();
-    let width = values.iter().map(|v| v.get_name().len()).max().unwrap_or(0);
-    stdout::document("the values", |out| {
-        for v in &values {
-            let help = v.get_help().map(ToString::to_string).unwrap_or_default();
-            writeln!(out, "{:<width$}  {help}", v.get_name())?;
-        }
-        Ok(())
-    })
-}
-
 /// Prints the completions of `shell`. clap_complete panics when its writer
 /// fails, so the script is made in memory and written like any document.
 fn print_completions(shell: clap_complete::Shell) -> u8 {
@@ -193,9 +172,11 @@ pub struct EnvArgs {
     #[arg(long, value_name = "PATH", default_value = crate::config::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// With `--env demo`: make the fakes play a broken scenario (`golive fake scenarios` lists them).
+    #[cfg(feature = "demo")]
     #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub scenario: Option<Scenario>,
     /// With `--env demo`: the partner fakes' answers where the pages are silent (`golive fake variants` lists them).
+    #[cfg(feature = "demo")]
     #[arg(long, value_enum, value_name = "NAME", hide_possible_values = true)]
     pub variant: Option<Variant>,
 }
@@ -262,9 +243,8 @@ pub fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> u8 {
             Command::List(args) => list::run(args).await,
             Command::Checklist(args) => checklist::run(args).await,
             Command::Key(cmd) => key::run(cmd).await,
-            Command::Fake(FakeCommand::Serve(args)) => serve::run(args).await,
-            Command::Fake(FakeCommand::Scenarios) => Ok(print_values::<Scenario>()),
-            Command::Fake(FakeCommand::Variants) => Ok(print_values::<Variant>()),
+            #[cfg(feature = "demo")]
+            Command::Fake(command) => fake::run(command).await,
             Command::Webhook(command) => webhook::run(command).await,
             Command::Cert(command) => cert::run(command).await,
             Command::Evidence(command) => evidence::run(command).await,
@@ -307,6 +287,7 @@ fn colour_for(auto: anstream::ColorChoice) -> bool {
 }
 
 /// The error for `--scenario` or `--variant` (`option`) without `--env demo`.
+#[cfg(feature = "demo")]
 fn needs_demo(option: &str) -> ConfigError {
     ConfigError::usage(format!("{option} only applies to --env demo")).help(format!("drop {option}, or use --env demo"))
 }

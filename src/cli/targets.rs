@@ -2,9 +2,24 @@
 //! `golive.toml` and its pack.
 
 use crate::config::{self, ConfigError, Environment, Pack};
-use crate::fake::{Fakes, Scenario};
 
 use super::EnvArgs;
+
+/// The demo's running fakes, kept alive for a run.
+#[cfg(feature = "demo")]
+pub type Fakes = golive_fakes::Fakes;
+/// The demo's running fakes: none in a golive built without the `demo` feature.
+#[cfg(not(feature = "demo"))]
+pub enum Fakes {}
+
+/// Dropping the fakes stops them; the commands drop them the same way with or
+/// without the feature.
+#[cfg(not(feature = "demo"))]
+impl Drop for Fakes {
+    fn drop(&mut self) {
+        match *self {}
+    }
+}
 
 /// The environments and packs of a run, and the fakes behind the demo.
 pub struct Resolved {
@@ -30,20 +45,14 @@ async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, Con
         return Err(ConfigError::usage("`demo` runs alone: its fakes play every environment of the demo")
             .help("run --env demo by itself, or name only environments of your golive.toml"));
     }
-    if args.is_demo() && !start_fakes {
-        let scenario = args.scenario.unwrap_or(Scenario::Healthy);
-        return Ok(Resolved { targets: with_packs(crate::fake::planned_environments(scenario))?, fakes: None });
-    }
     if args.is_demo() {
-        let fakes = Fakes::start_with(args.scenario.unwrap_or(Scenario::Healthy), args.variant.unwrap_or_default())
-            .await
-            .map_err(|e| ConfigError::usage(format!("cannot start the demo fakes: {e}")))?;
-        let targets = with_packs(fakes.environments())?;
-        return Ok(Resolved { targets, fakes: Some(fakes) });
+        return demo(args, start_fakes).await;
     }
+    #[cfg(feature = "demo")]
     if args.scenario.is_some() {
         return Err(super::needs_demo("--scenario"));
     }
+    #[cfg(feature = "demo")]
     if args.variant.is_some() {
         return Err(super::needs_demo("--variant"));
     }
@@ -66,7 +75,22 @@ async fn resolve_with(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, Con
     }
 }
 
-/// Binds each demo environment to its built-in pack.
-fn with_packs(envs: Vec<Environment>) -> Result<Vec<(Environment, Pack)>, ConfigError> {
-    envs.into_iter().map(|env| config::pack::load(&env.pack, None).map(|pack| (env, pack))).collect()
+/// The demo: its fakes started and their golive.toml loaded, or (`start_fakes`
+/// false) planned.
+#[cfg(feature = "demo")]
+async fn demo(args: &EnvArgs, start_fakes: bool) -> Result<Resolved, ConfigError> {
+    let scenario = args.scenario.unwrap_or(golive_fakes::Scenario::Healthy);
+    let variant = args.variant.unwrap_or_default();
+    if !start_fakes {
+        return Ok(Resolved { targets: crate::demo::planned(scenario, variant)?, fakes: None });
+    }
+    let (fakes, targets) = crate::demo::start(scenario, variant).await?;
+    Ok(Resolved { targets, fakes: Some(fakes) })
+}
+
+/// The demo of a golive built without it.
+#[cfg(not(feature = "demo"))]
+async fn demo(_: &EnvArgs, _: bool) -> Result<Resolved, ConfigError> {
+    Err(ConfigError::usage("this golive was built without the demo (its `demo` feature is off)")
+        .help("name an environment of your golive.toml, or install golive with its default features for `--env demo`"))
 }

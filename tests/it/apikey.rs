@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use golive::apikey::{ExchangeError, ExchangeInput, Exchanged, Recorder, SentRequest, exchange};
 use golive::config::{Environment, Input, Secret, SecretRef, pack};
-use golive::fake::exchange::{self as fake, ExchangeFake, ExchangeMode};
-use golive::fake::faults::Fault;
+use golive_fakes::exchange::{self as fake, ExchangeFake, ExchangeMode};
+use golive_fakes::faults::Fault;
 use secrecy::SecretString;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer};
@@ -89,8 +89,8 @@ async fn run_at(
     .await
 }
 
-async fn fake_with(mode: ExchangeMode) -> (golive::fake::Wiremock, ExchangeFake) {
-    let server = golive::fake::Wiremock::start().await;
+async fn fake_with(mode: ExchangeMode) -> (golive_fakes::Wiremock, ExchangeFake) {
+    let server = golive_fakes::Wiremock::start().await;
     let fake = fake::mount(&server, ACCOUNT, TEMPORAL, mode).await;
     (server, fake)
 }
@@ -228,7 +228,7 @@ async fn a_reset_after_the_request_is_unknown_state_and_only_a_failed_connect_me
 async fn a_key_that_cannot_be_moved_into_place_is_kept_and_its_place_named() {
     let dir = tempfile::tempdir().expect("dir");
     let out = dir.path().join("key");
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let target = out.clone();
     // The output appears after the check before the request: the move must not overwrite it.
     let answer = move |_: &wiremock::Request| {

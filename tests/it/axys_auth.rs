@@ -1,11 +1,10 @@
 //! The Axys auth test (runbook Phase 3): 200 with exactly the empty list on a
 //! fresh program; a list with cardholders warns, a wrong page shape fails.
 
-use golive::config::pack;
-use golive::fake::{Fakes, Scenario};
 use golive::plan::{Plan, Selection};
 use golive::report::{ProbeReport, Status};
 use golive::runner::{self, RunOptions};
+use golive_fakes::{Fakes, Scenario};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -19,8 +18,8 @@ async fn auth_with(body: serde_json::Value) -> ProbeReport {
         .with_priority(1)
         .mount(&fakes.axys)
         .await;
-    let env = fakes.environments().into_iter().find(|e| e.pack == "axys").expect("axys env");
-    let pack = pack::load("axys", None).expect("built-in pack");
+    let (env, pack) =
+        crate::support::demo_targets(&fakes).into_iter().find(|(e, _)| e.pack == "axys").expect("axys env");
     let sel = Selection { only: vec!["axys-auth".into()], ..Selection::default() };
     let plan = Plan::build("test", vec![(env, pack)], &sel).expect("plan");
     let summary = runner::run(&plan, &RunOptions::default(), &mut |_| {}).await;

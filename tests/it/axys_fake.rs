@@ -7,9 +7,9 @@
 
 use std::path::Path;
 
-use golive::fake::Wiremock;
-use golive::fake::axys::{self, AxysHandle, Mode, TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
-use golive::fake::variant::AxysChoices;
+use golive_fakes::Wiremock;
+use golive_fakes::axys::{self, AxysHandle, Mode, TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
+use golive_fakes::variant::AxysChoices;
 use serde_json::{Value, json};
 
 const KEY: &str = "axys_test_key";

@@ -1,5 +1,5 @@
 //! The Axys pack's flows against the Axys fake written from the published
-//! documentation (src/fake/axys): the staging flow and the decline path pass
+//! documentation (crates/golive-fakes/src/axys): the staging flow and the decline path pass
 //! with --allow-mutations and leave no test card active; a broken answer fails
 //! the step it concerns and the cleanup still puts the card On Hold; a cleanup
 //! that fails is a failure naming the card; the production flow waits for no
@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use golive::config::pack::BUILT_IN;
 use golive::config::{Environment, Input, Secret, SecretRef, Stage};
-use golive::fake::axys::{AxysHandle, Mode};
 use golive::plan::Selection;
 use golive::report::{Check, ProbeReport, Status};
 use golive::runner::RunOptions;
+use golive_fakes::axys::{AxysHandle, Mode};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{method, path_regex};
@@ -33,7 +33,7 @@ fn axys_pack() -> golive::config::Pack {
     pack_from(&text.replace("depends_on = [\"axys-auth\"]\n", ""))
 }
 
-fn env(server: &golive::fake::Wiremock, stage: Stage, state: &std::path::Path) -> Environment {
+fn env(server: &golive_fakes::Wiremock, stage: Stage, state: &std::path::Path) -> Environment {
     // The production check onboards the person this file names (the pack's
     // `production_cardholder` input), fields as the quickstart's example.
     let identity = state.join("cardholder.json");
@@ -50,14 +50,14 @@ fn env(server: &golive::fake::Wiremock, stage: Stage, state: &std::path::Path) -
 }
 
 struct Fake {
-    server: golive::fake::Wiremock,
+    server: golive_fakes::Wiremock,
     handle: AxysHandle,
     dir: tempfile::TempDir,
 }
 
 async fn fake(mode: Mode) -> Fake {
-    let server = golive::fake::Wiremock::start().await;
-    let handle = golive::fake::axys::mount_with(&server, KEY, mode).await;
+    let server = golive_fakes::Wiremock::start().await;
+    let handle = golive_fakes::axys::mount_with(&server, KEY, mode).await;
     Fake { server, handle, dir: tempfile::tempdir().expect("tempdir") }
 }
 
@@ -94,7 +94,7 @@ async fn the_staging_flow_passes_and_leaves_no_test_card_active() {
     assert!(f.handle.active_cards().is_empty(), "cards left active: {:?}", f.handle.active_cards());
     assert_eq!(check(&p, "card details", "$.cardNumber").actual.as_deref(), Some("***"), "{p:#?}");
     let text = format!("{p:?}");
-    assert!(!text.contains(golive::fake::axys::TEST_PAN), "the card number is masked everywhere");
+    assert!(!text.contains(golive_fakes::axys::TEST_PAN), "the card number is masked everywhere");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use golive::exporter::{Exporter, ExporterOptions};
-use golive::fake::{Fakes, Scenario};
+use golive_fakes::{Fakes, Scenario};
 
 use crate::exporter::{Prometheus, fetch, have, scrape_config, serve_in_process, start_serve};
 use crate::support::demo_targets;

@@ -4,10 +4,10 @@
 //! and golive.toml accepts the three keys.
 
 use golive::config::Environment;
-use golive::fake::{Fakes, Scenario};
 use golive::plan::Selection;
 use golive::report::{ProbeReport, Status};
 use golive::runner::RunOptions;
+use golive_fakes::{Fakes, Scenario};
 
 use crate::support::{demo_targets, golive_in, run_pack, stderr};
 

@@ -10,7 +10,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use golive::fake::{Fakes, Scenario};
+use golive_fakes::{Fakes, Scenario};
 
 use crate::support::golive_in;
 
@@ -407,7 +407,7 @@ fn echo_canaries() -> Vec<(String, String)> {
 /// report, evidence too); returns the leaks (what, count, format), the runs
 /// and the number of forms searched for.
 pub async fn echo_leaks() -> (Vec<String>, usize, usize) {
-    let echo = golive::fake::Wiremock::start().await;
+    let echo = golive_fakes::Wiremock::start().await;
     wiremock::Mock::given(wiremock::matchers::any()).respond_with(Echo).mount(&echo).await;
     let dir = tempfile::tempdir().expect("dir");
     let config = format!(

@@ -187,7 +187,7 @@ fn verify_help_is_short_and_the_scenarios_are_listed_by_their_own_command() {
     let out = golive(&["fake", "scenarios"]);
     assert_eq!(out.status.code(), Some(0));
     let text = stdout(&out);
-    for s in <golive::fake::Scenario as clap::ValueEnum>::value_variants() {
+    for s in <golive_fakes::Scenario as clap::ValueEnum>::value_variants() {
         let line = text.lines().find(|l| l.split_whitespace().next() == Some(s.name().as_str())).expect("listed");
         assert!(line.len() > s.name().len() + 5, "{line}: with its description");
     }

@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use golive::fake::certs::{Authority, LeafSpec};
-use golive::fake::mtls_front::{self, ClientAuth, Front, FrontConfig};
+use golive_fakes::certs::{Authority, LeafSpec};
+use golive_fakes::mtls_front::{self, ClientAuth, Front, FrontConfig};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -46,8 +46,8 @@ assert = [{ path = "$.state", equals = "ready", alternatives = ["$.data.state"],
 "#;
 
 /// A partner answering the create with `created` and the read bare or in an envelope.
-async fn partner(ca: &Authority, created: u16, enveloped: bool) -> (golive::fake::Wiremock, Front) {
-    let api = golive::fake::Wiremock::start().await;
+async fn partner(ca: &Authority, created: u16, enveloped: bool) -> (golive_fakes::Wiremock, Front) {
+    let api = golive_fakes::Wiremock::start().await;
     Mock::given(method("POST"))
         .and(path("/things"))
         .respond_with(ResponseTemplate::new(created).set_body_json(json!({"id": 7, "secretName": "VALUE-CANARY"})))

@@ -53,8 +53,8 @@ auth = false
     )
 }
 
-async fn answering(status: u16) -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+async fn answering(status: u16) -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/v1/accounts"))
         .respond_with(ResponseTemplate::new(status).set_body_json(serde_json::json!({"message": "nope"})))
         .mount(&server)
@@ -111,7 +111,7 @@ async fn pack_wide_http_rules_do_not_speak_for_the_merchants_website() {
 #[tokio::test]
 async fn a_webhook_endpoint_answering_503_keeps_the_webhook_diagnosis() {
     let partner = answering(503).await;
-    let endpoint = golive::fake::Wiremock::start().await;
+    let endpoint = golive_fakes::Wiremock::start().await;
     Mock::given(path("/hooks")).respond_with(ResponseTemplate::new(503)).mount(&endpoint).await;
     let scheme = Scheme::preset("paymentsai").expect("preset");
     let mut env = env(&partner.uri(), "http://127.0.0.1:9/");
@@ -160,7 +160,7 @@ method = "POST"
 url = "${base_url}/create"
 json = { name = "x" }
 "#;
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/create"))
         .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
         .mount(&server)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use golive::exporter::{Exporter, ExporterOptions};
-use golive::fake::{Fakes, Scenario};
+use golive_fakes::{Fakes, Scenario};
 
 use crate::exporter::{fetch, serve_in_process};
 use crate::support::{Watchdog, demo_targets, golive, stderr, stdout};

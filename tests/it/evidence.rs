@@ -197,7 +197,7 @@ const CARD: &str = "4111111111111111";
 
 #[tokio::test]
 async fn evidence_holds_every_request_and_no_secret_or_card_number() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     // A careless partner that echoes the key and returns full card numbers.
     let body = format!(
         r#"{{"status":"success","key":"{API_KEY}","items":[{{"pan":"{CARD}"}},{{"pan":"5500 0000 0000 0004"}}]}}"#

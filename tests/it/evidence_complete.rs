@@ -51,7 +51,7 @@ async fn verify_with_evidence(
 /// (`dns` records); neither shows up in a fake's request count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
-    let fakes = golive::fake::Fakes::start(golive::fake::Scenario::Healthy).await.expect("fakes start");
+    let fakes = golive_fakes::Fakes::start(golive_fakes::Scenario::Healthy).await.expect("fakes start");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = fakes.dir();
     let exchange = format!(
@@ -75,7 +75,7 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let exchange: Vec<&serde_json::Value> = http.iter().filter(|r| r["probe"] == "pai-key-exchange").collect();
     assert_eq!(exchange.len(), 2, "the exchange and the read with the new key: {exchange:#?}");
     let base = fakes.paymentsai.uri();
-    let (account, org) = (golive::fake::DEMO_ACCOUNT_ID, golive::fake::DEMO_ORGANIZATION_ID);
+    let (account, org) = (golive_fakes::DEMO_ACCOUNT_ID, golive_fakes::DEMO_ORGANIZATION_ID);
     for (record, method, url) in [
         (exchange[0], "PATCH", format!("{base}/v1/accounts/public-api/{account}")),
         (exchange[1], "GET", format!("{base}/v1/public-api/organizations/{org}/subscriptions")),
@@ -115,7 +115,7 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
 /// with its error: the partner hangs, so every Axys request times out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_that_time_out_are_recorded_too() {
-    let fakes = golive::fake::Fakes::start(golive::fake::Scenario::PartnerHangs).await.expect("fakes start");
+    let fakes = golive_fakes::Fakes::start(golive_fakes::Scenario::PartnerHangs).await.expect("fakes start");
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("golive.toml"), fakes.config_toml()).expect("config");
     let (out, ev) = verify_with_evidence(dir.path(), "fake-axys", &["--timeout", "2s"]).await;

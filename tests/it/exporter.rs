@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use golive::exporter::{Exporter, ExporterOptions};
-use golive::fake::{Fakes, Scenario};
+use golive_fakes::{Fakes, Scenario};
 
 use crate::support::{StopOnDrop, Watchdog, demo_targets};
 

@@ -5,12 +5,11 @@
 //! PaymentsAI's wrappers, event types, signature encoding and cancellations. The packs against
 //! every variant are `variants.rs`.
 
-use golive::fake::Variant;
-use golive::fake::axys::Mode;
-use golive::fake::paymentsai::{self, Options};
-use golive::fake::variant::{AxysChoices, Choices};
-use golive::fake::{DEMO_ORGANIZATION_ID, webhook};
-use golive::webhook::scheme::Encoding;
+use golive_fakes::Variant;
+use golive_fakes::axys::Mode;
+use golive_fakes::paymentsai::{Encoding, Options, Signature};
+use golive_fakes::variant::{AxysChoices, Choices};
+use golive_fakes::{DEMO_ORGANIZATION_ID, webhook};
 use hmac::{Hmac, Mac};
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -354,12 +353,10 @@ async fn pai_signature_base64_has_the_receiver_verify_base64_and_refuse_hex() {
     let mac = hmac_sha256(secret, body);
     let (hex, b64) = (hex::encode(&mac), base64::engine::general_purpose::STANDARD.encode(&mac));
     for (encoding, good, bad) in [(Encoding::Base64, &b64, &hex), (Encoding::Hex, &hex, &b64)] {
-        let scheme = paymentsai::signature_scheme(encoding).expect("scheme");
         let chosen = if encoding == Encoding::Base64 { Variant::PaiSignatureBase64 } else { Variant::Default };
         assert_eq!(chosen.choices().paymentsai.signature, encoding);
-        let receiver = webhook::start(&scheme, &SecretString::from(secret), webhook::Behaviour::Verifying)
-            .await
-            .expect("receiver");
+        let receiver =
+            webhook::start(Signature::new(SecretString::from(secret), encoding), webhook::Behaviour::Verifying).await;
         let url = webhook::url(&receiver).expect("url");
         let client = reqwest::Client::new();
         for (signature, expected) in [(good, 200), (bad, 401)] {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use golive::fake::{Fakes, Scenario, Wiremock};
+use golive_fakes::{Fakes, Scenario, Wiremock};
 
 /// Spends the current task's cooperative budget without yielding, so the
 /// next tokio resource polled in this task answers "yield".

@@ -1,4 +1,4 @@
-//! The fault catalogue: every fault of `golive::fake::faults`, played by the
+//! The fault catalogue: every fault of `golive_fakes::faults`, played by the
 //! demo's fakes, against every probe kind it reaches (tls, mtls, http, apikey,
 //! apikey-exchange, webhook, fcrdns). Each reached probe ends `error` or `fail`
 //! with a cause (the runner's deadline ends what a fault holds; a watchdog ends
@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 
 use golive::apikey::{ExchangeInput, exchange};
 use golive::config::{Environment, pack};
-use golive::fake::exchange::{self as counting, ExchangeMode};
-use golive::fake::faults::{Fault, Layer};
-use golive::fake::{Fakes, Scenario};
 use golive::plan::{Plan, Selection};
 use golive::report::{ProbeReport, RunSummary, Status};
 use golive::runner::{self, RunOptions};
+use golive_fakes::exchange::{self as counting, ExchangeMode};
+use golive_fakes::faults::{Fault, Layer};
+use golive_fakes::{Fakes, Scenario};
 use secrecy::SecretString;
 
 use crate::support::{demo_targets, pack_from};
@@ -225,7 +225,7 @@ async fn the_key_exchange_sends_at_most_one_patch_whatever_the_fault() {
     }
     // The counting fake of the partner, for the statuses it can play.
     for status in [429, 500, 502, 503] {
-        let server = golive::fake::Wiremock::start().await;
+        let server = golive_fakes::Wiremock::start().await;
         let fake = counting::mount(&server, ACCOUNT, TEMPORAL, ExchangeMode::Fails(status)).await;
         let dir = tempfile::tempdir().expect("dir");
         let result = exchange_against(&server.uri(), dir.path()).await;

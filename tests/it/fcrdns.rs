@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use golive::config::Environment;
-use golive::fake::{FakeDns, FakeDnsBuilder};
 use golive::plan::Selection;
 use golive::report::{ProbeReport, Status};
 use golive::runner::RunOptions;
+use golive_fakes::{FakeDns, FakeDnsBuilder};
 use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair, SanType};
 
 use crate::support::{golive, pack_from, run_pack, stdout};

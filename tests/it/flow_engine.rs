@@ -46,7 +46,7 @@ assert = [{ path = "$.thingId", equals = "${thingId}" }]
 
 #[tokio::test]
 async fn a_captured_integer_stays_an_integer_in_bodies_and_equals() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(method("POST"))
         .and(path("/things"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"thingId": 10532})))
@@ -64,7 +64,7 @@ async fn a_captured_integer_stays_an_integer_in_bodies_and_equals() {
 
 #[tokio::test]
 async fn equals_a_captured_integer_fails_on_the_same_digits_as_a_string() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/things"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"thingId": 10532})))
         .mount(&server)
@@ -109,7 +109,7 @@ fn holder(status: u64) -> ResponseTemplate {
 
 #[tokio::test]
 async fn a_poll_stops_at_once_on_a_state_the_pack_names_as_failed() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let dir = tempfile::tempdir().unwrap();
     Mock::given(path("/holders")).respond_with(holder(4)).mount(&server).await;
     Mock::given(path("/holders/77")).respond_with(holder(2)).expect(1).mount(&server).await;
@@ -124,7 +124,7 @@ async fn a_poll_stops_at_once_on_a_state_the_pack_names_as_failed() {
 
 #[tokio::test]
 async fn a_pending_approval_warns_and_the_next_run_resumes_without_creating_again() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let dir = tempfile::tempdir().unwrap();
     Mock::given(path("/holders")).respond_with(holder(4)).expect(1).mount(&server).await;
     Mock::given(path("/holders/77")).respond_with(holder(3)).up_to_n_times(3).with_priority(1).mount(&server).await;
@@ -173,7 +173,7 @@ on_failure = "the test card ${cardId} is left active: put it on hold by hand"
 
 #[tokio::test]
 async fn a_failed_cleanup_fails_the_probe_naming_what_is_left() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/cards")).respond_with(holder(0).set_body_json(json!({"cardId": 8821}))).mount(&server).await;
     Mock::given(path("/cards/8821/status")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
     let r = run(env_at(&server.uri()), CLEANUP).await;
@@ -184,7 +184,7 @@ async fn a_failed_cleanup_fails_the_probe_naming_what_is_left() {
 
 #[tokio::test]
 async fn a_cleanup_that_works_leaves_the_probe_passing() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/cards")).respond_with(holder(0).set_body_json(json!({"cardId": 8821}))).mount(&server).await;
     Mock::given(path("/cards/8821/status"))
         .and(body_json(json!({"newStatus": 2})))
@@ -216,7 +216,7 @@ url = "${base_url}/wallets"
 
 #[tokio::test]
 async fn a_probe_of_an_optional_feature_runs_only_where_the_environment_enables_it() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/a")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
     Mock::given(path("/wallets")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
     let off =
@@ -260,7 +260,7 @@ expect_status = 404
 
 #[tokio::test]
 async fn a_probe_bound_to_a_stage_runs_only_in_an_environment_of_that_stage() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let ids = |s: &golive::report::RunSummary| s.probes.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
     let (sel, opts) = (Selection::default(), RunOptions::default());
     let run_in = |stage| {
@@ -294,7 +294,7 @@ assert = [{ path = "$.items[0].transId", type = "string", if_present = true }]
 
 #[tokio::test]
 async fn an_if_present_assertion_checks_what_there_is_and_passes_on_nothing() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let answer = |v| ResponseTemplate::new(200).set_body_json(v);
     Mock::given(path("/items")).respond_with(answer(json!({"items": []}))).up_to_n_times(1).mount(&server).await;
     let empty = run(env_at(&server.uri()), IF_PRESENT).await;

@@ -596,7 +596,7 @@ fn assert_reports_inert(summary: &RunSummary) {
 
 #[tokio::test]
 async fn a_500_full_of_escape_sequences_and_markdown_shows_inert() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/boom"))
         .respond_with(
             ResponseTemplate::new(500)

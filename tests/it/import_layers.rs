@@ -1,7 +1,7 @@
 //! The layers of `src/` point one way (ARCHITECTURE.md, "Layers"): a module
 //! imports only modules of lower layers, so the import graph between the
 //! top-level modules has no cycle. `cli` (the top, which may use everything)
-//! and `fake` (the demo's and the tests' partners) are outside the graph;
+//! and `demo` (which starts the fakes of the `golive-fakes` crate) are outside the graph;
 //! unit tests (`#[cfg(test)]` and below) and comments are not imports.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// Outside the layered graph.
-const OUTSIDE: &[&str] = &["cli", "fake", "main", "lib"];
+const OUTSIDE: &[&str] = &["cli", "demo", "main", "lib"];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
@@ -79,9 +79,9 @@ fn every_module_imports_only_lower_layers() {
         let files = files.into_iter().collect::<Vec<_>>().join(", ");
         match (layer_of(&from), layer_of(&to)) {
             (None, _) => wrong.push(format!("`{from}` is in no layer: place it in LAYERS and ARCHITECTURE.md")),
-            // That production code never names `crate::fake` is a rule of its own,
-            // with its own test; the fakes are outside the layers.
-            (Some(_), None) if to == "fake" => {}
+            // That production code never names `crate::demo` is a rule of its own,
+            // with its own test; the demo is outside the layers.
+            (Some(_), None) if to == "demo" => {}
             (Some(_), None) => wrong.push(format!("`{from}` imports `{to}`, which is in no layer ({files})")),
             (Some(a), Some(b)) if b >= a => {
                 wrong.push(format!("`{from}` (layer {a}) imports `{to}` (layer {b}) in {files}: layers point down"))

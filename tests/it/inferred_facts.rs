@@ -60,7 +60,7 @@ mutating = true
 source = "https://docs.example.test/archive"
 "#;
 
-async fn flow_server(created: ResponseTemplate, approve: ResponseTemplate) -> golive::fake::Wiremock {
+async fn flow_server(created: ResponseTemplate, approve: ResponseTemplate) -> golive_fakes::Wiremock {
     flow_server_archiving(created, approve, 1).await
 }
 
@@ -69,8 +69,8 @@ async fn flow_server_archiving(
     created: ResponseTemplate,
     approve: ResponseTemplate,
     archived: u64,
-) -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+) -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(method("POST")).and(path("/things")).respond_with(created).mount(&server).await;
     Mock::given(path("/things/7/approve")).respond_with(approve).mount(&server).await;
     Mock::given(path("/things/7")).respond_with(json(200, json!({"state": "approved"}))).mount(&server).await;
@@ -188,7 +188,7 @@ fn holder(status: u64) -> ResponseTemplate {
 
 #[tokio::test]
 async fn a_state_golive_only_infers_is_failed_is_polled_through_and_refuted_when_it_passes() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/holder")).respond_with(holder(5)).up_to_n_times(2).mount(&server).await;
     Mock::given(path("/holder")).respond_with(holder(1)).mount(&server).await;
     let r = run(env_at(&server.uri()), POLL).await;
@@ -201,13 +201,13 @@ async fn a_state_golive_only_infers_is_failed_is_polled_through_and_refuted_when
 
 #[tokio::test]
 async fn a_poll_that_stays_in_a_state_golive_infers_is_failed_warns_and_a_documented_one_fails() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/holder")).respond_with(holder(5)).mount(&server).await;
     let r = run(env_at(&server.uri()), POLL).await;
     assert_eq!(r.status, Status::Warn, "{r:#?}");
     assert!(check(&r, "poll").message.contains("a state golive infers is failed"), "{r:#?}");
 
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/holder")).respond_with(holder(2)).expect(1).mount(&server).await;
     let r = run(env_at(&server.uri()), POLL).await;
     assert_eq!(r.status, Status::Fail, "{r:#?}");
@@ -226,7 +226,7 @@ url = "${base_url}/holder"
 source = "https://docs.example.test/holder"
 assert = [{ path = "$.status", equals = 1, alternatives = ["$.*.status"] }]
 "#;
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/holder")).respond_with(json(200, json!({"data": {"status": 1}}))).mount(&server).await;
     let r = run(env_at(&server.uri()), text).await;
     assert_eq!(r.status, Status::Fail, "{r:#?}");
@@ -255,13 +255,13 @@ async fn a_wrong_value_where_golive_inferred_it_sits_fails_and_a_missing_place_w
         (json!({"data": {"cardStatus": 2}}), Status::Pass),
         (json!({"cardStatus": 2}), Status::Pass),
     ] {
-        let server = golive::fake::Wiremock::start().await;
+        let server = golive_fakes::Wiremock::start().await;
         Mock::given(path("/card")).respond_with(json(200, body.clone())).mount(&server).await;
         let r = run(env_at(&server.uri()), PLACE).await;
         assert_eq!(r.status, expected, "{body}: {r:#?}");
     }
     // A poll whose state is read where golive inferred it, but never reached: a failure.
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/holder")).respond_with(holder(0)).mount(&server).await;
     let inferred = POLL.replace(
         "until = [{ path = \"$.status\", equals = 1 }]",

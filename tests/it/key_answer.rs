@@ -74,8 +74,8 @@ impl Shape {
 
 /// The partner: the exchange answers `answer` every time, and the documented
 /// read answers 200 to the permanent credential.
-async fn partner(answer: ResponseTemplate) -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+async fn partner(answer: ResponseTemplate) -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(method("PATCH"))
         .and(path(format!("/v1/accounts/public-api/{ACCOUNT}")))
         .and(header("Authorization", format!("ApiKey {TEMPORAL}").as_str()))
@@ -92,7 +92,7 @@ async fn partner(answer: ResponseTemplate) -> golive::fake::Wiremock {
 }
 
 /// How many exchanges the partner received.
-async fn patches(server: &golive::fake::Wiremock) -> usize {
+async fn patches(server: &golive_fakes::Wiremock) -> usize {
     server.received_requests().await.unwrap_or_default().iter().filter(|r| r.method.as_str() == "PATCH").count()
 }
 

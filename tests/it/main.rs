@@ -19,6 +19,7 @@ mod closed_stderr;
 mod config_errors;
 mod contract_report;
 mod contracts;
+mod demo_feature;
 mod diagnoses;
 mod error_class_outputs;
 mod evidence;

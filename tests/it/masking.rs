@@ -74,14 +74,14 @@ async fn run(kind: &str, env: Environment) -> ProbeReport {
 
 #[tokio::test]
 async fn an_http_check_on_the_card_object_masks_the_pan_and_cvv_inside() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/card")).respond_with(answer()).mount(&server).await;
     assert_masked(&run("http", env_at(&server.uri())).await);
 }
 
 #[tokio::test]
 async fn an_apikey_check_on_the_card_object_masks_the_pan_and_cvv_inside() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/card")).respond_with(answer()).mount(&server).await;
     let key = Secret { value: SecretString::from("test-key-0123"), source: SecretRef::Env("K".into()) };
     let env = Environment { api_key: Some(key), ..env_at(&server.uri()) };
@@ -119,7 +119,7 @@ url = "${base_url}/refused"
 
 #[tokio::test]
 async fn masking_by_path_hides_the_otp_code_and_leaves_an_error_code_readable() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/otp"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"status": "received", "code": "847291", "data": {"secret": "SECRET-CANARY", "code": "E1"}}),
@@ -156,7 +156,7 @@ async fn masking_by_path_hides_the_otp_code_and_leaves_an_error_code_readable() 
 /// applied, and the OTP and the secret reached the evidence whole.
 #[tokio::test]
 async fn an_answer_longer_than_the_trace_keeps_is_masked_by_path_before_it_is_cut() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let padding = "p".repeat(100 * 1024);
     Mock::given(path("/otp"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({

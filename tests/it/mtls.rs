@@ -6,11 +6,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use golive::config::Environment;
-use golive::fake::certs::{Authority, Identity, LeafSpec};
-use golive::fake::mtls_front::{self, ClientAuth, Front, FrontConfig};
 use golive::plan::Selection;
 use golive::report::{ProbeReport, Status};
 use golive::runner::RunOptions;
+use golive_fakes::certs::{Authority, Identity, LeafSpec};
+use golive_fakes::mtls_front::{self, ClientAuth, Front, FrontConfig};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -59,8 +59,8 @@ fn pki() -> Pki {
     Pki { partner, program, server }
 }
 
-async fn upstream() -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+async fn upstream() -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success", "items": []})))
         .mount(&server)
@@ -216,7 +216,7 @@ async fn an_nginx_style_400_about_the_certificate_is_named() {
 #[tokio::test]
 async fn http_401_and_the_403_allowlist_are_diagnosed() {
     let pki = pki();
-    let up = golive::fake::Wiremock::start().await;
+    let up = golive_fakes::Wiremock::start().await;
     Mock::given(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "Invalid API key"})))
         .mount(&up)
@@ -279,7 +279,7 @@ async fn an_untrusted_server_certificate_is_named() {
 #[tokio::test]
 async fn axys_auth_behind_a_503_gets_the_packs_server_error_diagnosis() {
     let pki = pki();
-    let up = golive::fake::Wiremock::start().await;
+    let up = golive_fakes::Wiremock::start().await;
     Mock::given(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(503).set_body_json(serde_json::json!({"message": "Service Unavailable"})))
         .mount(&up)
@@ -342,7 +342,7 @@ async fn every_client_key_type_and_encoding_handshakes_and_a_mismatched_key_is_n
 #[tokio::test]
 async fn a_check_on_the_card_object_masks_the_pack_fields_inside() {
     let pki = pki();
-    let up = golive::fake::Wiremock::start().await;
+    let up = golive_fakes::Wiremock::start().await;
     Mock::given(path("/v2/card")).respond_with(crate::masking::answer()).mount(&up).await;
     let f = front(&pki, &up, ClientAuth::Required(pki.program.cert_pem()), false).await;
     let dir = tempfile::tempdir().expect("dir");

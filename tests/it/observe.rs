@@ -253,7 +253,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 fn no_secret_or_card_number_reaches_the_recording_the_report_or_the_evidence() {
     let _watchdog = Watchdog::new("observe canary", Duration::from_secs(200));
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let fakes = runtime.block_on(golive::fake::Fakes::start(golive::fake::Scenario::Healthy)).expect("fakes");
+    let fakes = runtime.block_on(golive_fakes::Fakes::start(golive_fakes::Scenario::Healthy)).expect("fakes");
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join("golive.toml"), fakes.config_toml()).expect("config");
     let key = std::fs::read_to_string(fakes.dir().join("axys_api_key")).expect("the fake's key");

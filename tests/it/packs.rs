@@ -189,7 +189,7 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
     const PAN: &str = "4000056655665556";
     const ECHOED: &str = "5555 5555 5555 4444";
     const CVV: &str = "CANARY-CVV-X";
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let text = BUILT_IN.iter().find(|(n, _)| *n == "axys").map(|(_, t)| *t).expect("pack");
     std::fs::write(dir.path().join("axys.toml"), text.replace("depends_on = [\"axys-auth\"]\n", "")).expect("pack");
@@ -205,7 +205,7 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
     // failing with an error that echoes card numbers in free text.
     for round in 0..2 {
         server.reset().await;
-        golive::fake::axys_flow::mount(&server, KEY).await;
+        golive_fakes::axys::mount(&server, KEY).await;
         let details = if round == 0 {
             ResponseTemplate::new(200).set_body_json(json!({"pan": PAN, "cvv": CVV}))
         } else {
@@ -233,7 +233,7 @@ async fn canary_card_numbers_and_cvv_appear_in_no_output() {
         }
     }
     let demo = golive(&["verify", "--env", "demo", "--format", "json"]);
-    assert!(!stdout(&demo).contains(golive::fake::axys_flow::TEST_PAN));
+    assert!(!stdout(&demo).contains(golive_fakes::axys::TEST_PAN));
 }
 
 /// Runs the staging flow through the binary, logging at `-vv` and writing

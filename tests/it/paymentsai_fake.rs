@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 
-use golive::fake::exchange::{self, AnswerShape, ExchangeMode};
-use golive::fake::paymentsai::{self, CardOutcome, Options, PaiFake};
-use golive::fake::{DEMO_ORGANIZATION_ID, Wiremock};
+use golive_fakes::exchange::{self, AnswerShape, ExchangeMode};
+use golive_fakes::paymentsai::{self, CardOutcome, Options, PaiFake};
+use golive_fakes::{DEMO_ORGANIZATION_ID, Wiremock};
 use serde_json::{Value, json};
 
 pub(crate) const CREDENTIAL: &str = "acc_abc123_key_xyz789_kid_def456";
@@ -549,7 +549,7 @@ async fn the_exchange_answers_unexpected_shapes_on_demand() {
 
 #[tokio::test]
 async fn the_demo_serves_its_key_on_the_public_api_and_its_webhook_destination() {
-    let fakes = golive::fake::Fakes::start(golive::fake::Scenario::Healthy).await.expect("fakes");
+    let fakes = golive_fakes::Fakes::start(golive_fakes::Scenario::Healthy).await.expect("fakes");
     let key = std::fs::read_to_string(fakes.dir().join("pai_api_key")).expect("demo key");
     let client = reqwest::Client::new();
     let base = fakes.paymentsai.uri();
@@ -558,11 +558,11 @@ async fn the_demo_serves_its_key_on_the_public_api_and_its_webhook_destination()
     };
     let read = get(format!("/v1/public-api/organizations/{DEMO_ORGANIZATION_ID}/subscriptions")).await.expect("answer");
     assert_eq!(read.status(), 200);
-    let id = golive::fake::DEMO_WEBHOOK_DESTINATION_ID;
+    let id = golive_fakes::DEMO_WEBHOOK_DESTINATION_ID;
     let destination: Value =
         get(format!("/v1/webhook-destinations/{id}")).await.expect("answer").json().await.expect("json");
-    let receiver = golive::fake::webhook::url(&fakes.webhook).expect("url");
+    let receiver = golive_fakes::webhook::url(&fakes.webhook).expect("url");
     assert_eq!(destination["data"]["url"], json!(receiver.as_str()));
-    assert_eq!(destination["data"]["eventTypes"], json!(golive::fake::DEMO_WEBHOOK_EVENT_TYPES));
+    assert_eq!(destination["data"]["eventTypes"], json!(golive_fakes::DEMO_WEBHOOK_EVENT_TYPES));
     assert!(paymentsai::is_documented_organization_id(DEMO_ORGANIZATION_ID));
 }

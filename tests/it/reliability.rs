@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
-use golive::fake::faults::{Fault, Layer};
 use golive::report::Status;
+use golive_fakes::faults::{Fault, Layer};
 
 use crate::faults::{DEADLINE, cause, judge, reaches, run_demo, scenario_of};
 

@@ -61,7 +61,7 @@ url = "http://127.0.0.1:9/nothing-listens"
 "#;
 
 async fn summary() -> RunSummary {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/ok"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"status": "success"})))
         .mount(&server)

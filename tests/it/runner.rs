@@ -21,8 +21,8 @@ fn probe(id: &str, url_path: &str, extra: &str) -> String {
     )
 }
 
-async fn server_with(delay: Duration) -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+async fn server_with(delay: Duration) -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     Mock::given(path("/ok")).respond_with(ResponseTemplate::new(200).set_delay(delay)).mount(&server).await;
     Mock::given(path("/broken")).respond_with(ResponseTemplate::new(500)).mount(&server).await;
     Mock::given(path("/hang"))
@@ -302,7 +302,7 @@ async fn a_run_is_a_send_future_that_tokio_spawn_drives_with_its_listener() {
 /// proxy page with status 200 warns instead of passing silently.
 #[tokio::test]
 async fn an_html_page_answering_a_probe_without_assertions_warns() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let page =
         ResponseTemplate::new(200).set_body_raw("<!doctype html><title>Sign in</title>", "text/html; charset=utf-8");
     Mock::given(path("/login-page")).respond_with(page).mount(&server).await;

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use golive::fake::Scenario;
+use golive_fakes::Scenario;
 use serde_json::Value;
 
 use crate::support::{golive, stderr, stdout};

@@ -12,7 +12,7 @@ const WEBHOOK: &str = "CANARY-webhook-secret-88e1";
 
 #[tokio::test]
 async fn canary_secrets_appear_in_no_output() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     // A careless partner error that echoes the key back.
     Mock::given(path("/v2/cardholders"))
         .respond_with(

@@ -3,10 +3,10 @@
 //! instead of silently starting the key history over; once it holds the key's
 //! exchange, the key's age is checked and nothing is said about it.
 
-use golive::fake::{Fakes, Scenario};
 use golive::plan::Selection;
 use golive::report::Status;
 use golive::runner::RunOptions;
+use golive_fakes::{Fakes, Scenario};
 
 use crate::support::{demo_targets, run_pack};
 

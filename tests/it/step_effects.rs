@@ -23,7 +23,7 @@ fn json(status: u16, body: serde_json::Value) -> ResponseTemplate {
 }
 
 /// Mounts `answer` for `verb path`, expected `times` times.
-async fn route(server: &golive::fake::Wiremock, verb: &str, at: &str, answer: ResponseTemplate, times: u64) {
+async fn route(server: &golive_fakes::Wiremock, verb: &str, at: &str, answer: ResponseTemplate, times: u64) {
     Mock::given(method(verb)).and(path(at)).respond_with(answer).expect(times).mount(server).await;
 }
 
@@ -81,8 +81,8 @@ async fn things(
     activate: (ResponseTemplate, u64),
     reads: u64,
     deactivations: u64,
-) -> golive::fake::Wiremock {
-    let server = golive::fake::Wiremock::start().await;
+) -> golive_fakes::Wiremock {
+    let server = golive_fakes::Wiremock::start().await;
     route(&server, "POST", "/things", json(200, created), 1).await;
     Mock::given(path("/codes/c-1")).respond_with(json(200, json!({}))).mount(&server).await;
     route(&server, "POST", "/things/7/activate", activate.0, activate.1).await;
@@ -167,7 +167,7 @@ json = { cardNumber = "${pan}", cvv = "${cvv}" }
 
 #[tokio::test]
 async fn a_capture_as_integer_sends_the_number_a_string_of_digits_spells() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     let details = json(200, json!({"pan": "4111111111111111", "cvv": "737"}));
     route(&server, "GET", "/cards/1/details", details, 1).await;
     // Only the integers the reference types are accepted.
@@ -185,7 +185,7 @@ async fn a_capture_as_integer_sends_the_number_a_string_of_digits_spells() {
 
 #[tokio::test]
 async fn a_capture_as_integer_of_no_number_is_a_miss_that_does_not_show_the_value() {
-    let server = golive::fake::Wiremock::start().await;
+    let server = golive_fakes::Wiremock::start().await;
     route(&server, "GET", "/cards/1/details", json(200, json!({"pan": "4111 1111 1111 1111", "cvv": 737})), 1).await;
     route(&server, "PUT", "/cards/1/activate", ResponseTemplate::new(200), 0).await;
     let r = run(env_at(&server.uri()), ACTIVATE).await;

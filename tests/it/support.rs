@@ -156,16 +156,39 @@ impl Watchdog {
     }
 }
 
-/// The demo's environments of these fakes, each bound to its built-in pack.
-pub fn demo_targets(fakes: &golive::fake::Fakes) -> Vec<(Environment, Pack)> {
-    fakes
-        .environments()
-        .into_iter()
-        .map(|env| {
-            let pack = pack::load(&env.pack, None).expect("built-in pack");
-            (env, pack)
-        })
-        .collect()
+/// The demo's environments of these fakes, each bound to its built-in pack:
+/// their golive.toml, loaded as `--env demo` loads it.
+pub fn demo_targets(fakes: &golive_fakes::Fakes) -> Vec<(Environment, Pack)> {
+    golive::demo::targets(fakes).unwrap_or_else(|e| panic!("the fakes' golive.toml loads: {}", e.render(false)))
+}
+
+/// A merchant's receiver checking deliveries with golive's own verifier for
+/// `scheme` (the tests of the `webhook` probe's diagnoses against every scheme).
+struct GoliveVerifier {
+    scheme: golive::webhook::Scheme,
+    key: golive::webhook::Key,
+}
+
+impl golive_fakes::webhook::Verify for GoliveVerifier {
+    fn verify(&self, headers: &http::HeaderMap, body: &[u8], check_timestamp: bool) -> Result<(), String> {
+        let scheme = if check_timestamp { self.scheme.clone() } else { self.scheme.without_timestamp_check() };
+        let now = golive::webhook::sign::now();
+        golive::webhook::verify::verify(&scheme, &self.key, headers, body, now).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    fn ok_status(&self) -> u16 {
+        self.scheme.expect_status.unwrap_or(200)
+    }
+}
+
+/// Starts a fake receiver that verifies `scheme` with golive's verifier.
+pub async fn receiver(
+    scheme: &golive::webhook::Scheme,
+    secret: &secrecy::SecretString,
+    behaviour: golive_fakes::webhook::Behaviour,
+) -> golive_fakes::Wiremock {
+    let key = golive::webhook::Key::from_secret(scheme, secret).expect("the secret fits the scheme");
+    golive_fakes::webhook::start(GoliveVerifier { scheme: scheme.clone(), key }, behaviour).await
 }
 
 /// A golive child stopped when the test ends, however it ends: SIGTERM first,

@@ -2,11 +2,11 @@
 //! expiry thresholds, and hostname mismatch and untrusted chains named.
 
 use golive::config::Environment;
-use golive::fake::certs::{Authority, Identity, LeafSpec};
-use golive::fake::mtls_front::{self, ClientAuth, FrontConfig};
 use golive::plan::Selection;
 use golive::report::{ProbeReport, Status};
 use golive::runner::RunOptions;
+use golive_fakes::certs::{Authority, Identity, LeafSpec};
+use golive_fakes::mtls_front::{self, ClientAuth, FrontConfig};
 
 use crate::support::{pack_from, run_pack};
 

@@ -13,10 +13,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use golive::fake::{Fakes, Scenario, Variant};
 use golive::plan::{Plan, Selection};
 use golive::report::{Basis, Check, ProbeReport, RunSummary, Status};
 use golive::runner::{self, RunOptions};
+use golive_fakes::{Fakes, Scenario, Variant};
 
 use crate::evidence::json_lines;
 use crate::support::{demo_targets, golive, golive_in, stderr, stdout};

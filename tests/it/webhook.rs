@@ -6,12 +6,12 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use golive::config::{Environment, Secret, SecretRef, Webhook};
-use golive::fake::webhook::{self as receiver, Behaviour};
 use golive::plan::Selection;
 use golive::report::{Format, ProbeReport, RunSummary, Status};
 use golive::runner::RunOptions;
 use golive::webhook::sign::{self, Key, Stamp};
 use golive::webhook::{Rejection, Scheme, SchemeDef, scheme, verify};
+use golive_fakes::webhook::{self as receiver, Behaviour};
 use secrecy::SecretString;
 
 use crate::support::{pack_from, run_pack};
@@ -37,7 +37,7 @@ fn secret_for(scheme: &Scheme, text: &str) -> SecretString {
 
 /// Starts a receiver and runs the probe against it, with the scheme set in the environment.
 async fn probe_against(scheme: &Scheme, secret: &SecretString, behaviour: Behaviour, extra: &str) -> RunSummary {
-    let server = receiver::start(scheme, secret, behaviour).await.expect("receiver starts");
+    let server = crate::support::receiver(scheme, secret, behaviour).await;
     let env = Environment {
         name: "test".into(),
         pack: "test".into(),
@@ -380,7 +380,7 @@ async fn a_pack_can_define_the_scheme_and_the_expected_status() {
         scheme::from_toml(&toml::from_str("header = \"X-Shop-Sig\"\nalgorithm = \"sha512\"\nprefix = \"v=\"").unwrap())
             .unwrap();
     let secret = SecretString::from("pack-defined-scheme-secret".to_string());
-    let server = receiver::start(&scheme, &secret, Behaviour::Answers204).await.unwrap();
+    let server = crate::support::receiver(&scheme, &secret, Behaviour::Answers204).await;
     let env = Environment {
         name: "test".into(),
         pack: "test".into(),

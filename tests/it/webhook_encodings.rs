@@ -7,13 +7,13 @@
 
 use base64::Engine as _;
 use golive::config::{Environment, Secret, SecretRef, Webhook};
-use golive::fake::paymentsai::signature_scheme;
-use golive::fake::webhook::{self as receiver, Behaviour};
 use golive::plan::Selection;
 use golive::report::{Check, ProbeReport, Status};
 use golive::runner::RunOptions;
-use golive::webhook::scheme::{self, Encoding};
-use golive::webhook::{Key, sign, verify};
+use golive::webhook::scheme;
+use golive_fakes::paymentsai::{Encoding, Signature};
+use golive_fakes::webhook::Verify as _;
+use golive_fakes::webhook::{self as receiver, Behaviour};
 use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::method;
@@ -44,9 +44,8 @@ async fn probe(url: reqwest::Url, strict: bool) -> ProbeReport {
 }
 
 /// A receiver that verifies the pages' facts in `encoding`, with `secret`.
-async fn verifying(encoding: Encoding, secret: &str) -> golive::fake::Wiremock {
-    let scheme = signature_scheme(encoding).expect("scheme");
-    receiver::start(&scheme, &SecretString::from(secret), Behaviour::Verifying).await.expect("receiver")
+async fn verifying(encoding: Encoding, secret: &str) -> golive_fakes::Wiremock {
+    receiver::start(Signature::new(SecretString::from(secret), encoding), Behaviour::Verifying).await
 }
 
 fn check<'a>(r: &'a ProbeReport, name: &str) -> &'a Check {
@@ -105,13 +104,12 @@ async fn a_receiver_verifying_neither_encoding_fails_saying_what_each_got() {
 /// Verifies hex, but takes any 32 bytes of base64 for a signature checked
 /// elsewhere: it refuses every hex forgery and accepts every base64 one.
 struct LenientOnBase64 {
-    key: Key,
+    hex: Signature,
 }
 
 impl Respond for LenientOnBase64 {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let hex = signature_scheme(Encoding::Hex).expect("scheme");
-        if verify::verify(&hex, &self.key, &request.headers, &request.body, sign::now()).is_ok() {
+        if self.hex.verify(&request.headers, &request.body, true).is_ok() {
             return ResponseTemplate::new(200);
         }
         let header = request.headers.get("x-pai-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -124,10 +122,9 @@ impl Respond for LenientOnBase64 {
 
 #[tokio::test]
 async fn a_forgery_accepted_in_the_other_encoding_fails_naming_it() {
-    let server = golive::fake::Wiremock::start().await;
-    let key =
-        Key::from_secret(&signature_scheme(Encoding::Hex).expect("scheme"), &SecretString::from(SECRET)).expect("key");
-    Mock::given(method("POST")).respond_with(LenientOnBase64 { key }).mount(&server).await;
+    let server = golive_fakes::Wiremock::start().await;
+    let hex = Signature::new(SecretString::from(SECRET), Encoding::Hex);
+    Mock::given(method("POST")).respond_with(LenientOnBase64 { hex }).mount(&server).await;
     let url = reqwest::Url::parse(&format!("{}/hooks", server.uri())).expect("url");
     let r = probe(url, false).await;
     assert_eq!(r.status, Status::Fail, "{r:#?}");

@@ -59,8 +59,8 @@ pub struct Behaviour {
 
 impl Partner {
     pub async fn start(answer: Answer, behaviour: Behaviour) -> Partner {
-        let ca = golive::fake::certs::Authority::new("fault partner CA").expect("CA");
-        let id = ca.leaf(&golive::fake::certs::LeafSpec::server(&["127.0.0.1"])).expect("server cert");
+        let ca = golive_fakes::certs::Authority::new("fault partner CA").expect("CA");
+        let id = ca.leaf(&golive_fakes::certs::LeafSpec::server(&["127.0.0.1"])).expect("server cert");
         use rustls::pki_types::pem::PemObject;
         let certs = rustls::pki_types::CertificateDer::pem_slice_iter(id.cert_pem.as_bytes())
             .collect::<Result<Vec<_>, _>>()

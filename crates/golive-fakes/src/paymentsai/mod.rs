@@ -12,6 +12,9 @@
 
 mod api;
 mod cancellations;
+pub mod signature;
+
+pub use signature::{Encoding, Signature};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,8 +24,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::fake::variant::PaiChoices;
-use crate::webhook::scheme::{Encoding, Scheme, SchemeDef};
+use crate::variant::PaiChoices;
 
 /// The documented body limit: "Ensure that files or data sent are within the
 /// allowed limits (4mb)" (https://api-docs.payments.ai/docs/api/errors). The page
@@ -68,7 +70,7 @@ pub struct Options {
     pub rate_limit: Option<u64>,
     /// Outcome of a transaction per card number; any other card is approved.
     pub card_outcomes: Vec<(String, CardOutcome)>,
-    /// The answers to the choices the pages leave open (see [`crate::fake::Variant`]).
+    /// The answers to the choices the pages leave open (see [`crate::Variant`]).
     pub choices: PaiChoices,
 }
 
@@ -221,27 +223,6 @@ fn authenticated(request: &Request, credentials: &[String]) -> bool {
     let Some(value) = request.headers.get("authorization").and_then(|v| v.to_str().ok()) else { return false };
     let Some(credential) = value.strip_prefix("ApiKey ") else { return false };
     credentials.iter().any(|c| c == credential)
-}
-
-/// How PaymentsAI signs a webhook delivery, from its pages only: HMAC-SHA256 "of the
-/// raw request body using your webhook secret" (https://api-docs.payments.ai/docs/api/webhooks/overview),
-/// in the `x-pai-signature` header (https://api-docs.payments.ai/docs/api/webhooks/testing),
-/// answered with "exactly 200". No page shows a timestamp or a prefix; the encoding
-/// (hex or base64) is past the stored copies' cut, so it is the variant's choice. The
-/// demo's merchant receiver verifies with this scheme, as a merchant who read the
-/// same pages would.
-pub fn signature_scheme(encoding: Encoding) -> Result<Scheme, String> {
-    // A custom definition's defaults are the pages' facts: SHA-256, the body only,
-    // the secret as is, no timestamp.
-    let def = SchemeDef {
-        header: Some("x-pai-signature".to_string()),
-        encoding: Some(encoding),
-        expect_status: Some(200),
-        ..SchemeDef::default()
-    };
-    let mut scheme = def.resolve()?;
-    scheme.name = "paymentsai".to_string();
-    Ok(scheme)
 }
 
 /// A documented error answer (https://api-docs.payments.ai/docs/api/errors):

@@ -12,7 +12,7 @@ use super::http::{
     Answer, Field, Query, Rule, create_answer, merge, no_route, object, ok, path_id, refuse, success, validate,
 };
 use super::state::{Cardholder, State};
-use crate::fake::variant::{DeclinePath, Placement};
+use crate::variant::{DeclinePath, Placement};
 
 /// The fields of `POST /cardholders`. Only `firstName`'s 2–50 characters are read on the
 /// onboarding guide's required-fields table (the stored copy is cut after it); the rest are

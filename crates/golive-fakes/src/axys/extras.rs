@@ -13,7 +13,7 @@ use super::http::{
     Answer, Field, Query, Rule, create_answer, datetime, no_route, object, ok, path_id, refuse, success, validate,
 };
 use super::state::{Card, Listener, State, Wallet, WalletTxn};
-use crate::fake::variant::{OtpListener, WalletFunding};
+use crate::variant::{OtpListener, WalletFunding};
 
 /// The fields of a bank-deposit trace notification, for wallets
 /// (<https://docs.api.axyscards.com/docs/guide-create-and-manage-wallets>: all optional,

@@ -9,7 +9,7 @@ use wiremock::ResponseTemplate;
 
 use super::api::{bad, created, object_answer, string};
 use super::{State, error, new_id, now};
-use crate::fake::variant::Cancellation;
+use crate::variant::Cancellation;
 
 /// The reasons the concept page's table lists.
 const REASONS: &[&str] = &[

@@ -8,7 +8,7 @@
 //! full reasoning are `docs/partners/axys-contract.md` and
 //! `docs/partners/paymentsai-contract.md` ("Open choices").
 
-use crate::webhook::scheme::Encoding;
+use crate::paymentsai::Encoding;
 
 /// The HTTP status of a successful create, where no page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

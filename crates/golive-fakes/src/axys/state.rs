@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::Mode;
-use crate::fake::variant::{AxysChoices, Transitional};
+use crate::variant::{AxysChoices, Transitional};
 
 /// A cardholder and its compliance status (0 Pending … 7 Admin Decline,
 /// <https://docs.api.axyscards.com/docs/cardholders-and-compliance>).
@@ -18,7 +18,7 @@ pub(super) struct Cardholder {
     pub created: u64,
     pub link_serial: u32,
     /// A transitional status the next read shows once, instead of `status`
-    /// ([`crate::fake::variant::Transitional`]).
+    /// ([`crate::variant::Transitional`]).
     pub transit: Option<u8>,
 }
 
@@ -113,7 +113,7 @@ pub(super) struct WalletTxn {
 pub(super) struct Wallet {
     pub deposits: u32,
     /// Decimal-implied; only variants that check funding move it
-    /// ([`crate::fake::variant::WalletFunding`]).
+    /// ([`crate::variant::WalletFunding`]).
     pub balance: i64,
 }
 

@@ -9,7 +9,7 @@
 //!
 //! Where the pages leave a choice open (a create's status, a read's shape, the decline
 //! path the pages disagree on, ...), [`AxysChoices`] picks the answer; the default
-//! choices are the fake's usual ones, and [`crate::fake::Variant`] names the others.
+//! choices are the fake's usual ones, and [`crate::Variant`] names the others.
 //!
 //! [`Mode::Staging`] serves the staging-only simulation endpoints (`/staging/*`);
 //! [`Mode::Production`] answers them 404 as the simulation page says production
@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::fake::variant::AxysChoices;
+use crate::variant::AxysChoices;
 use http::{Answer, Refusal, no_route};
 use state::{Fee, Spend, State};
 
@@ -199,7 +199,7 @@ pub async fn mount_with(server: &MockServer, api_key: &str, mode: Mode) -> AxysH
 }
 
 /// Mounts the Axys API (`/v2/…`) on `server` in the given mode, answering the choices the
-/// pages leave open as `choices` say (see [`crate::fake::Variant`]).
+/// pages leave open as `choices` say (see [`crate::Variant`]).
 pub async fn mount_choices(server: &MockServer, api_key: &str, mode: Mode, choices: AxysChoices) -> AxysHandle {
     let state = Arc::new(Mutex::new(State::new(choices, mode)));
     Mock::given(path_regex(r"^/v2/(cardholders|cards|staging|wallets|otp)(/.*)?$"))

@@ -17,7 +17,7 @@ use super::http::{
 };
 use super::state::{Card, CardKind, State};
 use super::{TEST_CVV, TEST_EXP_MONTH, TEST_EXP_YEAR, TEST_PAN};
-use crate::fake::variant::{AxysChoices, DetailsNames, DetailsTypes, Placement};
+use crate::variant::{AxysChoices, DetailsNames, DetailsTypes, Placement};
 
 /// The optional card-level fields shared by issuance and update
 /// (<https://docs.api.axyscards.com/docs/guide-issue-a-virtual-card>,

@@ -20,7 +20,6 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use super::certs::Identity;
-use crate::net::tls::provider;
 
 /// How the front treats client certificates.
 #[derive(Debug, Clone)]
@@ -165,7 +164,7 @@ async fn forward(
 ) -> Result<Response<Full<Bytes>>, String> {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-    let body = Limited::new(body, crate::net::MAX_BODY_BYTES).collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let body = Limited::new(body, MAX_BODY_BYTES).collect().await.map_err(|e| e.to_string())?.to_bytes();
     let mut out = client.request(parts.method, format!("{base}{path}")).body(body);
     for (name, value) in parts.headers.iter().filter(|(n, _)| *n != hyper::header::HOST) {
         out = out.header(name, value);
@@ -174,7 +173,7 @@ async fn forward(
     let status = answer.status();
     let headers = answer.headers().clone();
     // Bounded, as every read of golive's: a huge upstream answer is cut, not buffered whole.
-    let bytes = Bytes::from(crate::net::read_body(answer).await.map_err(|e| e.to_string())?.0);
+    let bytes = Bytes::from(read_body(answer).await.map_err(|e| e.to_string())?);
     let mut response = Response::new(Full::new(bytes));
     *response.status_mut() = status;
     // What the partner's answer means travels through the front: its type and,
@@ -184,4 +183,25 @@ async fn forward(
         response.headers_mut().insert(name, value.clone());
     }
     Ok(response)
+}
+
+/// The most the front forwards of a request or an answer body (1 MiB).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Reads an upstream answer up to [`MAX_BODY_BYTES`]; the rest is cut.
+async fn read_body(mut answer: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await? {
+        let room = MAX_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if chunk.len() >= room {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// The crypto provider of the front: aws-lc-rs, as golive's.
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }

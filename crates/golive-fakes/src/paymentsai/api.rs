@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
 use super::{CardOutcome, Instrument, State, Token, cancellations, error, new_id, now};
-use crate::fake::variant::{EventTypes, PaiChoices, Wrapper};
+use crate::variant::{EventTypes, PaiChoices, Wrapper};
 
 /// The most characters an `idempotencyKey` may have
 /// (https://api-docs.payments.ai/docs/api/idempotency).

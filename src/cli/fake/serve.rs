@@ -12,8 +12,8 @@ use clap::Args;
 
 use crate::config::ConfigError;
 use crate::exit;
-use crate::fake::{CONFIG_HEADER, Fakes, Scenario, Variant};
 use crate::signals::Stopper;
+use golive_fakes::{CONFIG_HEADER, Fakes, Scenario, Variant};
 
 /// `golive fake serve` options.
 #[derive(Debug, Args)]
@@ -59,7 +59,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         for (label, address) in fakes.partner_listing() {
             writeln!(out, "  {label} {address}")?;
         }
-        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), crate::fake::webhook::PATH)?;
+        writeln!(out, "  webhook receiver     {}{}", fakes.webhook.uri(), golive_fakes::webhook::PATH)?;
         writeln!(out, "  DNS (UDP and TCP)    {}", fakes.dns.addr())?;
         if let Some(fault) = &fakes.fault {
             writeln!(out, "  fault server         {} (the config points at it)", fault.addr)?;

@@ -1,18 +1,26 @@
-//! A merchant's webhook receiver on loopback: verifies deliveries with
-//! [`crate::webhook::verify`] (the same code `golive webhook verify` uses), or
+//! A merchant's webhook receiver on loopback: checks deliveries with a
+//! [`Verify`] (the demo's: PaymentsAI's scheme as its pages describe it, see
+//! [`crate::paymentsai::Signature`]; golive's tests bring their own), or
 //! misbehaves in one named way so the `webhook` probe's diagnoses can be shown.
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::webhook::{Key, Scheme, sign, verify};
-
 /// The path deliveries are posted to.
 pub const PATH: &str = "/webhooks/golive";
+
+/// How a receiver checks a delivery.
+pub trait Verify: Send + Sync + 'static {
+    /// Whether `body` with `headers` is a genuine delivery; a receiver that ignores
+    /// timestamps passes `check_timestamp = false`. The error says why not.
+    fn verify(&self, headers: &http::HeaderMap, body: &[u8], check_timestamp: bool) -> Result<(), String>;
+
+    /// The status a genuine delivery gets.
+    fn ok_status(&self) -> u16;
+}
 
 /// How the receiver behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,13 +39,12 @@ pub enum Behaviour {
     Redirects,
 }
 
-struct Receiver {
-    scheme: Scheme,
-    key: Key,
+struct Receiver<V> {
+    verifier: V,
     behaviour: Behaviour,
 }
 
-impl Respond for Receiver {
+impl<V: Verify> Respond for Receiver<V> {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let ok_status = match self.behaviour {
             Behaviour::Naive => return ResponseTemplate::new(200).set_body_json(json!({"received": true})),
@@ -46,30 +53,22 @@ impl Respond for Receiver {
                 return ResponseTemplate::new(302).insert_header("Location", format!("{PATH}/").as_str());
             }
             Behaviour::Answers204 => 204,
-            Behaviour::Verifying | Behaviour::NoTimestampCheck => self.scheme.expect_status.unwrap_or(200),
+            Behaviour::Verifying | Behaviour::NoTimestampCheck => self.verifier.ok_status(),
         };
-        let scheme = match self.behaviour {
-            Behaviour::NoTimestampCheck => self.scheme.without_timestamp_check(),
-            _ => self.scheme.clone(),
-        };
-        match verify::verify(&scheme, &self.key, &request.headers, &request.body, sign::now()) {
-            Ok(_) if ok_status == 204 => ResponseTemplate::new(204),
-            Ok(_) => ResponseTemplate::new(ok_status).set_body_json(json!({"received": true})),
-            Err(why) => ResponseTemplate::new(401).set_body_json(json!({"error": why.to_string()})),
+        let check_timestamp = self.behaviour != Behaviour::NoTimestampCheck;
+        match self.verifier.verify(&request.headers, &request.body, check_timestamp) {
+            Ok(()) if ok_status == 204 => ResponseTemplate::new(204),
+            Ok(()) => ResponseTemplate::new(ok_status).set_body_json(json!({"received": true})),
+            Err(why) => ResponseTemplate::new(401).set_body_json(json!({"error": why})),
         }
     }
 }
 
 /// Starts a receiver on 127.0.0.1 with a random port; deliveries go to [`url`].
-pub async fn start(scheme: &Scheme, secret: &SecretString, behaviour: Behaviour) -> Result<super::Wiremock, String> {
-    let key = Key::from_secret(scheme, secret)?;
+pub async fn start(verifier: impl Verify, behaviour: Behaviour) -> super::Wiremock {
     let server = super::Wiremock::start().await;
-    Mock::given(method("POST"))
-        .and(path(PATH))
-        .respond_with(Receiver { scheme: scheme.clone(), key, behaviour })
-        .mount(&server)
-        .await;
-    Ok(server)
+    Mock::given(method("POST")).and(path(PATH)).respond_with(Receiver { verifier, behaviour }).mount(&server).await;
+    server
 }
 
 /// The URL a receiver takes deliveries at.

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 use wiremock::{Request, ResponseTemplate};
 
-use crate::fake::variant::CreateStatus;
+use crate::variant::CreateStatus;
 
 /// A refused request: its status and message, answered as
 /// `{"status": "error", "message": ...}`.

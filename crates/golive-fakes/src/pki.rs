@@ -1,0 +1,73 @@
+//! The demo's certificates: the partner's server root, the CA that signs program
+//! certificates and the program certificate a scenario breaks, written to the
+//! fakes' folder; and the Axys-like mTLS front that checks them.
+
+use std::path::Path;
+
+use crate::files::write_private;
+use crate::{DEMO_DOMAIN, Scenario, mtls_front};
+
+/// File names of the demo's certificates in the fakes' folder.
+pub(crate) const PROGRAM_CERT: &str = "axys-program.crt";
+pub(crate) const PROGRAM_KEY: &str = "axys-program.key";
+/// The partner's server root (`server_ca`).
+pub(crate) const PARTNER_ROOT: &str = "axys-server-ca.pem";
+/// The CA the partner signs program certificates with (`client_chain`).
+pub(crate) const PROGRAM_CA: &str = "axys-program-ca.pem";
+
+/// Makes the demo's PKI for a scenario, writes the client's files and starts
+/// the Axys-like mTLS front before the wiremock API.
+pub(crate) async fn start_axys_front(
+    scenario: Scenario,
+    upstream: &str,
+    dir: &Path,
+) -> Result<mtls_front::Front, String> {
+    use crate::certs::{Authority, LeafSpec};
+    let partner_root = Authority::new("golive fake partner root CA")?;
+    let program_ca = Authority::new("golive fake program CA")?;
+    let server = partner_root.leaf(&LeafSpec::server(&["127.0.0.1", "localhost"]))?;
+    let names = [DEMO_DOMAIN];
+    let mut leaf = LeafSpec::client(DEMO_DOMAIN, &names);
+    match scenario {
+        Scenario::CertExpired => (leaf.valid_from_days, leaf.valid_until_days) = (-91, -1),
+        Scenario::CertExpiringSoon => (leaf.valid_from_days, leaf.valid_until_days) = (-80, 10),
+        _ => {}
+    }
+    let signer =
+        if scenario == Scenario::UntrustedCa { Authority::new("golive fake untrusted CA")? } else { program_ca };
+    let mut client = signer.leaf(&leaf)?;
+    if scenario == Scenario::WrongKey {
+        client.key_pem = rcgen::KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)
+            .map_err(|e| format!("key generation failed: {e}"))?
+            .serialize_pem();
+    }
+    std::fs::write(dir.join(PROGRAM_CERT), &client.cert_pem)
+        .map_err(|e| format!("cannot write {PROGRAM_CERT}: {e}"))?;
+    write_private(&dir.join(PROGRAM_KEY), client.key_pem.as_bytes())?;
+    let program_ca_pem = if scenario == Scenario::UntrustedCa {
+        Authority::new("golive fake program CA")?.cert_pem()
+    } else {
+        signer.cert_pem()
+    };
+    // The root of the partner's server certificates, and the CA that signs
+    // program certificates (the client chain verifies to it), each in its file.
+    std::fs::write(dir.join(PARTNER_ROOT), partner_root.cert_pem())
+        .map_err(|e| format!("cannot write {PARTNER_ROOT}: {e}"))?;
+    std::fs::write(dir.join(PROGRAM_CA), &program_ca_pem).map_err(|e| format!("cannot write {PROGRAM_CA}: {e}"))?;
+    let client_auth = match scenario {
+        Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
+        _ => mtls_front::ClientAuth::Required(program_ca_pem),
+    };
+    let allowlist = match scenario {
+        Scenario::IpNotAllowlisted => vec![],
+        _ => vec![std::net::IpAddr::from([127, 0, 0, 1])],
+    };
+    mtls_front::start(mtls_front::FrontConfig {
+        server,
+        client_auth,
+        allowlist,
+        upstream: upstream.to_string(),
+        versions: rustls::DEFAULT_VERSIONS,
+    })
+    .await
+}
