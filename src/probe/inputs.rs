@@ -137,10 +137,12 @@ pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pa
     };
     let mut out = Vec::new();
     match kind {
-        ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey if pack.auth.is_some() && env.api_key.is_some() => {
-            for request in requests(params).into_iter().filter(|r| authenticated(r)) {
-                if let Some(u) = request.get("url").and_then(toml::Value::as_str).and_then(url) {
-                    out.push(Sent { secret: "api_key".into(), url: u });
+        ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey => {
+            if pack.auth.is_some() && env.api_key.is_some() {
+                for request in requests(params).into_iter().filter(|r| authenticated(r)) {
+                    if let Some(u) = request.get("url").and_then(toml::Value::as_str).and_then(url) {
+                        out.push(Sent { secret: "api_key".into(), url: u });
+                    }
                 }
             }
         }
@@ -165,7 +167,11 @@ pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pa
                 }
             }
         }
-        _ => {}
+        // Named one by one, no wildcard: a new kind must say what it sends
+        // before it compiles, or the plain-http preflight would skip it.
+        // A local file check, a handshake (the client key never leaves), DNS
+        // lookups and local scans send no secret.
+        ProbeKind::Cert | ProbeKind::Tls | ProbeKind::Fcrdns | ProbeKind::Environment | ProbeKind::Exposure => {}
     }
     out
 }
@@ -223,7 +229,91 @@ fn origin(url: &reqwest::Url) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::config::{Input, Secret, SecretRef, Webhook, WebhookAuth};
+
+    /// What each kind needs of an empty environment and which secrets it
+    /// sends, written out per kind: the match has no wildcard, so a new kind
+    /// does not compile here until it says both.
+    fn declared(kind: ProbeKind, pack: &Pack) -> (BTreeSet<String>, BTreeSet<String>) {
+        let set = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
+        let x = &pack.key_exchange.as_ref().expect("the pack has a key exchange").inputs;
+        match kind {
+            ProbeKind::Cert => (set(&["client_cert", "client_key"]), set(&[])),
+            ProbeKind::Http => (set(&["api_key"]), set(&["api_key"])),
+            ProbeKind::Tls => (set(&[]), set(&[])),
+            ProbeKind::Mtls => (set(&["client_cert", "client_key", "api_key"]), set(&["api_key"])),
+            ProbeKind::ApiKey => (set(&["api_key"]), set(&["api_key"])),
+            ProbeKind::ApiKeyExchange => (
+                set(&[&x.account, &x.temporal_key, &x.secret, &x.key_file]),
+                set(&[&x.temporal_key, &x.secret, "the permanent key the exchange returns"]),
+            ),
+            ProbeKind::Webhook => (set(&["webhook"]), set(&["webhook.secret", "webhook.auth"])),
+            ProbeKind::Fcrdns => (set(&["calling_ips", "client_cert"]), set(&[])),
+            ProbeKind::Environment => (set(&[]), set(&[])),
+            ProbeKind::Exposure => (set(&[]), set(&[])),
+        }
+    }
+
+    fn secret(var: &str) -> Secret {
+        Secret { value: secrecy::SecretString::from("canary".to_string()), source: SecretRef::Env(var.into()) }
+    }
+
+    /// An environment that sets everything, every URL plain http:// to another machine.
+    fn full(pack: &Pack) -> Environment {
+        let x = &pack.key_exchange.as_ref().expect("the pack has a key exchange").inputs;
+        Environment {
+            name: "staging".into(),
+            base_url: Some(url("http://192.0.2.1")),
+            api_key: Some(secret("API_KEY")),
+            client_cert: Some(PathBuf::from("program.crt")),
+            client_key: Some(PathBuf::from("program.key")),
+            calling_ips: vec!["192.0.2.10".parse().unwrap()],
+            inputs: vec![
+                (x.account.clone(), Input::Text("acct".into())),
+                (x.temporal_key.clone(), Input::Secret(secret("TEMPORAL"))),
+                (x.secret.clone(), Input::Secret(secret("SECRET"))),
+                (x.key_file.clone(), Input::Path(PathBuf::from("key"))),
+            ],
+            webhook: Some(Webhook {
+                url: url("http://198.51.100.7/hooks"),
+                scheme: Some(crate::config::scheme::from_name("standard-webhooks").unwrap()),
+                secret: secret("WEBHOOK_SECRET"),
+            }),
+            webhook_auth: Some(WebhookAuth::Basic { user: "golive".into(), password: secret("BASIC") }),
+            ..Environment::default()
+        }
+    }
+
+    /// Every kind, in the list of kinds, declares what it needs and the
+    /// secrets it sends, and the preflight acts on both: with nothing set it
+    /// names exactly the declared keys; with everything set nothing is
+    /// missing; aimed at plain http:// off this machine, exactly the declared
+    /// secrets are refused.
+    #[test]
+    fn every_kind_declares_its_needs_and_the_secrets_it_sends() {
+        let pack = crate::config::pack::load("paymentsai", None).expect("built-in pack");
+        assert!(pack.auth.is_some());
+        let full = full(&pack);
+        let empty = Environment { name: "staging".into(), ..Environment::default() };
+        let params: toml::Table = toml::from_str("url = \"${base_url}/v1/x\"").unwrap();
+        let mut senders = 0;
+        for kind in ProbeKind::ALL.iter().copied() {
+            let (needs, sends) = declared(kind, &pack);
+            let names = |m: Vec<Missing>| m.into_iter().map(|m| m.key).collect::<BTreeSet<_>>();
+            assert_eq!(names(missing(kind, &params, &empty, &pack)), needs, "{}: needs", kind.name());
+            assert_eq!(names(missing(kind, &params, &full, &pack)), BTreeSet::new(), "{}: all set", kind.name());
+            let sent = secrets_sent(kind, &params, &full, &pack);
+            let secrets: BTreeSet<String> = sent.iter().map(|s| s.secret.clone()).collect();
+            assert_eq!(secrets, sends, "{}: secrets sent", kind.name());
+            assert_eq!(insecure(sent, &full).len(), sends.len(), "{}: refused over plain http", kind.name());
+            senders += usize::from(!sends.is_empty());
+        }
+        assert_eq!(senders, 5, "http, mtls, apikey, apikey-exchange and webhook send secrets");
+    }
 
     fn url(text: &str) -> reqwest::Url {
         reqwest::Url::parse(text).unwrap()
