@@ -131,3 +131,36 @@ impl ApiKeyProbe {
         out.check(Check::new("rotation", status, message));
     }
 }
+
+/// `params` of an `apikey` probe: the key's shape and age, then one request.
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "ApiKeyParams", deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ApiKeyParams {
+    /// A regular expression the key must match.
+    shape: Option<String>,
+    /// How the shape reads for a human, e.g. "<accountId>_<apiKey>_<apiKeyId>".
+    shape_hint: Option<String>,
+    /// The key's rotation period in days (default: the pack's `[secret_policy]`).
+    rotate_days: Option<u32>,
+    #[serde(flatten)]
+    request: super::request::spec::Params,
+}
+
+/// The `apikey` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct ApiKey;
+
+impl super::kind::Kind for ApiKey {
+    type Params = ApiKeyParams;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        let super::kind::Query { env, .. } = *q;
+        vec![super::kind::Need::new("api_key", "the API key it checks", env.api_key.is_some())]
+    }
+
+    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        let super::kind::Query { params, env, pack } = *q;
+        super::kind::api_key_sends(params, env, pack)
+    }
+}

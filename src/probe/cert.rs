@@ -110,3 +110,26 @@ impl Probe for CertProbe {
         out
     }
 }
+
+/// The `cert` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Cert;
+
+impl super::kind::Kind for Cert {
+    type Params = crate::certs::Policy;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        use super::kind::Need;
+        let super::kind::Query { env, .. } = *q;
+        vec![
+            Need::new("client_cert", "the program certificate it checks", env.client_cert.is_some()),
+            // Without the key the match cannot be confirmed: the probe errors.
+            Need::new("client_key", "the private key it matches against the certificate", env.client_key.is_some()),
+        ]
+    }
+
+    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        // It reads local files: nothing leaves the machine.
+        Vec::new()
+    }
+}

@@ -154,3 +154,21 @@ impl Probe for EnvironmentProbe {
         out
     }
 }
+
+/// The `environment` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct EnvironmentKind;
+
+impl super::kind::Kind for EnvironmentKind {
+    type Params = Params;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        // It judges what the environment sets; nothing is required for it to run.
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        // It checks values locally: nothing is sent.
+        Vec::new()
+    }
+}

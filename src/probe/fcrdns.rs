@@ -245,3 +245,34 @@ fn suggested_fallback(cert: &[CertName]) -> String {
         .map(ToString::to_string)
         .unwrap_or_else(|| "a domain named in the client certificate".into())
 }
+
+/// The `fcrdns` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Fcrdns;
+
+impl super::kind::Kind for Fcrdns {
+    type Params = Params;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        use super::kind::Need;
+        let super::kind::Query { params, env, .. } = *q;
+        let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
+        let mut out = Vec::new();
+        if !listed("calling_ips") {
+            out.push(Need::new("calling_ips", "the IPs whose reverse DNS it checks", !env.calling_ips.is_empty()));
+        }
+        if !listed("names") {
+            out.push(Need::new(
+                "client_cert",
+                "the certificate names PTR records must match (or `names` in the probe's params)",
+                env.client_cert.is_some(),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        // DNS lookups and a local certificate: no secret.
+        Vec::new()
+    }
+}

@@ -29,6 +29,24 @@ struct HttpProbe {
     leaves: Vec<String>,
 }
 
+/// `params` of an `http` probe: one request, or ordered steps.
+pub(crate) struct HttpParams;
+
+impl schemars::JsonSchema for HttpParams {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HttpParams".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let flow = g.subschema_for::<Flow>();
+        let one = g.subschema_for::<super::steps::RawStep>();
+        schemars::json_schema!({
+            "description": "One request (method, url, assertions, ...) or `steps = [...]` with optional `cleanup`.",
+            "anyOf": [flow, one]
+        })
+    }
+}
+
 /// The `http` probe's ordered steps (its other form is one request: a [`RawStep`]).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -254,5 +272,35 @@ impl Probe for HttpProbe {
         out.signals = signals;
         out.diagnosis = diagnosis;
         out
+    }
+}
+
+/// The `http` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Http;
+
+impl super::kind::Kind for Http {
+    type Params = HttpParams;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        use super::kind::Need;
+        let super::kind::Query { params, env, pack } = *q;
+        let mut out = Vec::new();
+        if super::kind::needs_api_key(params, pack) {
+            out.push(Need::new("api_key", "the partner's API key its requests carry", env.api_key.is_some()));
+        }
+        for input in super::steps::json_inputs(params) {
+            out.push(Need::new(
+                &input,
+                "the JSON file a request sends as its body (the pack's [inputs] says what it holds)",
+                env.input_path(&input).is_some(),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        let super::kind::Query { params, env, pack } = *q;
+        super::kind::api_key_sends(params, env, pack)
     }
 }

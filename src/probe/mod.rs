@@ -1,8 +1,11 @@
-//! Probe kinds: one file per kind, one variant per kind in [`ProbeKind`].
+//! Probe kinds: one file per kind, each implementing [`kind::Kind`] (its
+//! params' schema, `build`, what it needs, which secrets it sends), listed
+//! once in `kind.rs`, and a runnable [`Probe`] each builds.
 //!
-//! Adding a kind means a new file here with a `build` function and a type that
-//! implements [`Probe`], plus one variant in [`ProbeKind`] (and its three match
-//! arms below). The runner and the renderers never change for a new kind.
+//! Adding a kind means a new file here, one line in the list of `kind.rs` and
+//! one variant with its name in [`ProbeKind`] (the vocabulary packs and
+//! reports share, below this layer). The runner and the renderers never
+//! change for a new kind.
 
 mod apikey;
 mod apikey_exchange;
@@ -14,6 +17,7 @@ mod fcrdns;
 mod http;
 pub mod inputs;
 pub mod jsonpath;
+pub mod kind;
 pub mod links;
 mod masking;
 mod mtls;
@@ -34,22 +38,12 @@ use crate::net::Clients;
 use crate::report::Outcome;
 
 pub use crate::spec::ProbeKind;
+pub use kind::BuildError;
 
 impl ProbeKind {
-    /// Builds a runnable probe from interpolated parameters.
-    pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-        match self {
-            ProbeKind::Cert => cert::build(params, cx),
-            ProbeKind::Http => http::build(params, cx),
-            ProbeKind::Tls => tls::build(params, cx),
-            ProbeKind::Mtls => mtls::build(params, cx),
-            ProbeKind::ApiKey => apikey::build(params, cx),
-            ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
-            ProbeKind::Webhook => webhook::build(params, cx),
-            ProbeKind::Fcrdns => fcrdns::build(params, cx),
-            ProbeKind::Environment => environment::build(params, cx),
-            ProbeKind::Exposure => exposure::build(params, cx),
-        }
+    /// Builds a runnable probe of this kind from interpolated parameters.
+    pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
+        kind::of(self).build(params, cx)
     }
 }
 

@@ -518,3 +518,45 @@ fn diagnosis(r: Rejection) -> Diagnosis {
     };
     Diagnosis { cause: cause.into(), fix: fix.into() }
 }
+
+/// `params` of an `mtls` probe: what a server that never asks for a client
+/// certificate gets, then one request.
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "MtlsParams", deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct MtlsParams {
+    /// "warn" (default) or "fail".
+    not_enforced: Option<NotEnforced>,
+    #[serde(flatten)]
+    request: super::request::spec::Params,
+}
+
+/// The `mtls` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Mtls;
+
+impl super::kind::Kind for Mtls {
+    type Params = MtlsParams;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        use super::kind::Need;
+        let super::kind::Query { params, env, pack } = *q;
+        // The kind has no parameter for a handshake without a client
+        // certificate (`not_enforced` only judges a server that never asks
+        // for one): a missing identity is a configuration error.
+        let mut out = vec![
+            Need::new("client_cert", "the client certificate of the handshake", env.client_cert.is_some()),
+            Need::new("client_key", "the key of the client certificate", env.client_key.is_some()),
+        ];
+        if super::kind::needs_api_key(params, pack) {
+            out.push(Need::new("api_key", "the API key its request carries", env.api_key.is_some()));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        let super::kind::Query { params, env, pack } = *q;
+        // The client key proves itself in the handshake and never leaves; the API key does.
+        super::kind::api_key_sends(params, env, pack)
+    }
+}

@@ -224,3 +224,20 @@ fn diagnosis(r: Rejection, host: &str) -> Diagnosis {
     };
     Diagnosis { cause, fix }
 }
+
+/// The `tls` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Tls;
+
+impl super::kind::Kind for Tls {
+    type Params = Params;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        // A handshake that only reads the server's chain: no secret.
+        Vec::new()
+    }
+}

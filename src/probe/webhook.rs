@@ -416,6 +416,40 @@ fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
     }
 }
 
+/// The `webhook` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Webhook;
+
+impl super::kind::Kind for Webhook {
+    type Params = Params;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        use super::kind::Need;
+        let super::kind::Query { params, env, .. } = *q;
+        let mut out =
+            vec![Need::new("webhook", "the merchant endpoint it sends signed events to", env.webhook.is_some())];
+        if !params.contains_key("scheme") {
+            out.push(Need::new(
+                "webhook.scheme",
+                "the signature scheme of its deliveries (the pack names none)",
+                env.webhook.as_ref().is_some_and(|w| w.scheme.is_some()),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        use super::inputs::Sent;
+        let super::kind::Query { env, .. } = *q;
+        let Some(w) = &env.webhook else { return Vec::new() };
+        let mut out = vec![Sent { secret: "webhook.secret".into(), url: w.url.clone() }];
+        if env.webhook_auth.is_some() {
+            out.push(Sent { secret: "webhook.auth".into(), url: w.url.clone() });
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -292,3 +292,22 @@ to [env.{}] of golive.toml",
         out
     }
 }
+
+/// The `exposure` kind, as [`super::kind::Kind`] (one line in its list).
+pub(super) struct Exposure;
+
+impl super::kind::Kind for Exposure {
+    type Params = Params;
+    const BUILD: super::kind::Build = build;
+
+    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+        // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
+        // most environments have none yet, and that must not stop their gate.
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+        // It reads pages, files and logs looking for secrets; it sends none.
+        Vec::new()
+    }
+}

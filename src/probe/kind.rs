@@ -1,0 +1,184 @@
+//! What a probe kind is to golive, in one trait, and the one list of kinds.
+//!
+//! Each kind's file implements [`Kind`]: the type its `params` are described
+//! by (the pack schema is derived from it), how it builds a runnable probe,
+//! which environment keys it needs and which secrets it sends. Nothing has a
+//! default, so a new kind cannot compile without saying what it needs and
+//! what it sends; the preflight (`probe::inputs`), `golive init`, the pack
+//! schema and the plan ask the kind through [`of`] instead of matching on
+//! its name.
+
+use std::sync::Arc;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+
+use super::inputs::Sent;
+use super::{BuildContext, Probe, ProbeKind};
+use crate::config::interpolate::interpolate_str;
+use crate::config::{Environment, Pack};
+
+/// A probe kind, as its file defines it; its name and whether it mutates
+/// are [`ProbeKind`]'s, the vocabulary packs and reports share.
+pub trait Kind: Sync + 'static {
+    /// The type the kind's `params` are described by: the pack schema's
+    /// `params` for this kind is derived from it.
+    type Params: JsonSchema;
+
+    /// Builds a runnable probe from interpolated parameters.
+    const BUILD: Build;
+
+    /// Every environment key a probe of this kind reads directly, each with
+    /// whether the environment sets it. Values a pack interpolates
+    /// (`${account_id}`) are checked by interpolation itself.
+    fn needs(&self, q: &Query<'_>) -> Vec<Need>;
+
+    /// Where a probe of this kind sends secrets of the environment: every
+    /// secret, or the plain-http preflight misses it.
+    fn sends(&self, q: &Query<'_>) -> Vec<Sent>;
+}
+
+/// A kind's `build`: interpolated parameters to a runnable probe, or why not.
+pub type Build = fn(toml::Table, &BuildContext<'_>) -> Result<Arc<dyn Probe>, String>;
+
+/// What the rest of golive asks of a kind, through [`of`]: every [`Kind`] is one.
+pub trait AnyKind: Sync {
+    /// The JSON Schema of the kind's `params`, its definitions added to `g`.
+    fn params(&self, g: &mut SchemaGenerator) -> Schema;
+
+    /// Builds a runnable probe from interpolated parameters.
+    fn build(&self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError>;
+
+    /// [`Kind::needs`].
+    fn needs(&self, q: &Query<'_>) -> Vec<Need>;
+
+    /// [`Kind::sends`].
+    fn sends(&self, q: &Query<'_>) -> Vec<Sent>;
+}
+
+impl<K: Kind> AnyKind for K {
+    fn params(&self, g: &mut SchemaGenerator) -> Schema {
+        g.subschema_for::<K::Params>()
+    }
+
+    fn build(&self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
+        K::BUILD(params, cx).map_err(BuildError)
+    }
+
+    fn needs(&self, q: &Query<'_>) -> Vec<Need> {
+        Kind::needs(self, q)
+    }
+
+    fn sends(&self, q: &Query<'_>) -> Vec<Sent> {
+        Kind::sends(self, q)
+    }
+}
+
+/// What [`Kind::needs`] and [`Kind::sends`] look at: a probe's
+/// (uninterpolated) parameters, its environment and its pack.
+#[derive(Clone, Copy)]
+pub struct Query<'a> {
+    /// The probe's `params`, `${...}` not yet replaced.
+    pub params: &'a toml::Table,
+    /// The environment it is bound to.
+    pub env: &'a Environment,
+    /// The pack it comes from.
+    pub pack: &'a Pack,
+}
+
+/// The one list of kinds, in [`ProbeKind::ALL`]'s order (checked when
+/// compiling): adding a kind is its own file and one line here.
+const KINDS: &[(ProbeKind, &dyn AnyKind)] = &[
+    (ProbeKind::Cert, &super::cert::Cert),
+    (ProbeKind::Http, &super::http::Http),
+    (ProbeKind::Tls, &super::tls::Tls),
+    (ProbeKind::Mtls, &super::mtls::Mtls),
+    (ProbeKind::ApiKey, &super::apikey::ApiKey),
+    (ProbeKind::ApiKeyExchange, &super::apikey_exchange::ApiKeyExchange),
+    (ProbeKind::Webhook, &super::webhook::Webhook),
+    (ProbeKind::Fcrdns, &super::fcrdns::Fcrdns),
+    (ProbeKind::Environment, &super::environment::EnvironmentKind),
+    (ProbeKind::Exposure, &super::exposure::Exposure),
+];
+
+// Every kind has exactly one entry, at its own index: `of` cannot miss.
+const _: () = {
+    assert!(KINDS.len() == ProbeKind::ALL.len(), "every ProbeKind needs one line in KINDS");
+    let mut i = 0;
+    while i < KINDS.len() {
+        assert!(KINDS[i].0 as usize == i && ProbeKind::ALL[i] as usize == i, "KINDS follows ProbeKind's order");
+        i += 1;
+    }
+};
+
+/// What `kind` does.
+pub fn of(kind: ProbeKind) -> &'static dyn AnyKind {
+    KINDS[kind as usize].1
+}
+
+/// A kind's parameters cannot make a probe: the message says which and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError(pub String);
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<String> for BuildError {
+    fn from(why: String) -> Self {
+        BuildError(why)
+    }
+}
+
+/// One environment key a probe reads directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    /// The key of `[env.NAME]`: `api_key`, `webhook.scheme`, an input's name.
+    pub key: String,
+    /// What the probe does with it.
+    pub why: &'static str,
+    /// Whether the environment sets it.
+    pub set: bool,
+}
+
+impl Need {
+    /// Key `key`, for `why`, set or not.
+    pub fn new(key: &str, why: &'static str, set: bool) -> Need {
+        Need { key: key.to_string(), why, set }
+    }
+}
+
+/// Whether a request carries the pack's API key: `auth` defaults to true.
+fn authenticated(request: &toml::Table) -> bool {
+    request.get("auth").and_then(toml::Value::as_bool) != Some(false)
+}
+
+/// Whether some request of the probe carries the pack's `[auth]`: a pack
+/// without `[auth]` sends no key, so its probes need none.
+pub(super) fn needs_api_key(params: &toml::Table, pack: &Pack) -> bool {
+    pack.auth.is_some() && crate::config::facts::requests(params).into_iter().any(authenticated)
+}
+
+/// `text` interpolated with the environment's values, as a URL; a value only
+/// a run captures cannot change the scheme or host of a pack's URLs, so it is
+/// kept as its placeholder.
+pub(super) fn url(text: &str, env: &Environment) -> Option<reqwest::Url> {
+    let text = interpolate_str(text, &|n| env.var(n).or_else(|| Some(format!("${{{n}}}")))).ok()?;
+    reqwest::Url::parse(&text).ok()
+}
+
+/// Where the requests of `params` that carry the pack's `[auth]` send the API key.
+pub(super) fn api_key_sends(params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Sent> {
+    if pack.auth.is_none() || env.api_key.is_none() {
+        return Vec::new();
+    }
+    crate::config::facts::requests(params)
+        .into_iter()
+        .filter(|r| authenticated(r))
+        .filter_map(|r| r.get("url").and_then(toml::Value::as_str).and_then(|u| url(u, env)))
+        .map(|u| Sent { secret: "api_key".into(), url: u })
+        .collect()
+}
