@@ -23,8 +23,8 @@ use clap::Args;
 use crate::config::interpolate::interpolate_value;
 use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
-use crate::probe::ProbeKind;
 use crate::probe::kind::Query;
+use crate::spec::ProbeKind;
 use crate::spec::{InputFormat, InputSpec};
 
 /// `golive init` options.

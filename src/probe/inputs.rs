@@ -13,9 +13,9 @@
 //!   host other than loopback, which an environment allows only with
 //!   `allow_insecure_http = true`.
 
-use super::ProbeKind;
 use super::kind as kinds;
 use crate::config::{Environment, Pack};
+use crate::spec::ProbeKind;
 
 /// One environment key a probe needs and the environment does not set.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,9 +13,10 @@ use std::sync::Arc;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 
 use super::inputs::Sent;
-use super::{BuildContext, Probe, ProbeKind};
+use super::{BuildContext, Probe};
 use crate::config::interpolate::interpolate_str;
 use crate::config::{Environment, Pack};
+use crate::spec::ProbeKind;
 
 /// A probe kind, as its file defines it; its name and whether it mutates
 /// are [`ProbeKind`]'s, the vocabulary packs and reports share.

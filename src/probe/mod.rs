@@ -3,7 +3,7 @@
 //! once in `kind.rs`, and a runnable [`Probe`] each builds.
 //!
 //! Adding a kind means a new file here, one line in the list of `kind.rs` and
-//! one variant with its name in [`ProbeKind`] (the vocabulary packs and
+//! one variant with its name in [`crate::spec::ProbeKind`] (the vocabulary packs and
 //! reports share, below this layer). The runner and the renderers never
 //! change for a new kind.
 
@@ -37,10 +37,9 @@ use crate::config::{Environment, Pack};
 use crate::net::Clients;
 use crate::report::Outcome;
 
-pub use crate::spec::ProbeKind;
 pub use kind::BuildError;
 
-impl ProbeKind {
+impl crate::spec::ProbeKind {
     /// Builds a runnable probe of this kind from interpolated parameters.
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
         kind::of(self).build(params, cx)

@@ -10,8 +10,8 @@
 use schemars::Schema;
 use serde_json::{Value, json};
 
-use super::ProbeKind;
 use super::kind;
+use crate::spec::ProbeKind;
 
 /// The JSON Schema of a pack file, each probe's `params` checked against its kind's.
 pub fn pack() -> Schema {
