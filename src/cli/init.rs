@@ -2,7 +2,7 @@
 //! environment with exactly the keys that pack's probes need there.
 //!
 //! The keys are derived, not listed by hand: the environment values each
-//! probe kind reads (what the kind declares, [`crate::probe::kind::Kind::needs`])
+//! probe kind reads (what the kind declares, [`crate::probe::kinds::Kind::needs`])
 //! and the `${name}`
 //! values the pack's parameters interpolate (what `golive list` binds).
 //! Secrets are written as `{ env = "..." }` references with the names of
@@ -23,7 +23,7 @@ use clap::Args;
 use crate::config::interpolate::interpolate_value;
 use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
-use crate::probe::kind::Query;
+use crate::probe::kinds::Query;
 use crate::spec::ProbeKind;
 use crate::spec::{InputFormat, InputSpec};
 
@@ -320,7 +320,7 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
     // What the kinds read directly, as each kind declares it: every key it
     // may read, whether or not an (empty) environment sets it.
     for p in &probes {
-        for n in crate::probe::kind::of(p.kind).needs(&Query { params: &p.params, env: &env, pack }) {
+        for n in crate::probe::kinds::of(p.kind).needs(&Query { params: &p.params, env: &env, pack }) {
             // A pack input says what it is itself (an identity file says whose).
             let why = input(pack, &n.key).map_or_else(|| n.why.to_string(), |spec| spec.about.clone());
             add(&mut found, &n.key, why, p);
@@ -328,7 +328,7 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
     }
     // What the parameters interpolate (and the key exchange's URLs, for its probe).
     for p in &probes {
-        let captured = crate::probe::steps::capture_names(&p.params);
+        let captured = crate::probe::flow::capture_names(&p.params);
         let mut texts = vec![toml::Value::Table(p.params.clone())];
         if p.kind == ProbeKind::ApiKeyExchange
             && let Some(spec) = &pack.key_exchange
@@ -404,7 +404,7 @@ fn secret_name(key: &str) -> Option<&'static str> {
 
 /// The path inputs a needed probe sends as a request body (`json_input`).
 fn files_sent(pack: &Pack, needs: &[Need]) -> Vec<String> {
-    let sent: BTreeSet<String> = pack.probes.iter().flat_map(|p| crate::probe::steps::json_inputs(&p.params)).collect();
+    let sent: BTreeSet<String> = pack.probes.iter().flat_map(|p| crate::probe::flow::json_inputs(&p.params)).collect();
     needs.iter().filter(|n| sent.contains(&n.key)).map(|n| n.key.clone()).collect()
 }
 

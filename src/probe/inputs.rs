@@ -13,7 +13,7 @@
 //!   host other than loopback, which an environment allows only with
 //!   `allow_insecure_http = true`.
 
-use super::kind as kinds;
+use super::kinds;
 use crate::config::{Environment, Pack};
 use crate::spec::ProbeKind;
 

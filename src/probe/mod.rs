@@ -1,32 +1,22 @@
-//! Probe kinds: one file per kind, each implementing [`kind::Kind`] (its
-//! params' schema, `build`, what it needs, which secrets it sends), listed
-//! once in `kind.rs`, and a runnable [`Probe`] each builds.
+//! Probes: the kinds in `kinds/` (one file or folder each, implementing
+//! [`kinds::Kind`]: its params' type, `build`, what it needs, which secrets it
+//! sends; listed once in `kinds/mod.rs`), the flow engine of ordered steps in
+//! `flow/`, and the request library they share (`request/`, `assert`).
 //!
-//! Adding a kind means a new file here, one line in the list of `kind.rs` and
-//! one variant with its name in [`crate::spec::ProbeKind`] (the vocabulary packs and
-//! reports share, below this layer). The runner and the renderers never
-//! change for a new kind.
+//! Adding a kind means its file under `kinds/`, one line in the list of
+//! `kinds/mod.rs` and one variant with its name in [`crate::spec::ProbeKind`]
+//! (the vocabulary packs and reports share, below this layer). The runner and
+//! the renderers never change for a new kind.
 
-mod apikey;
-mod apikey_exchange;
 pub mod assert;
-mod cert;
-mod environment;
-pub mod exposure;
-mod fcrdns;
-mod http;
+pub mod flow;
 pub mod inputs;
 pub mod jsonpath;
-pub mod kind;
+pub mod kinds;
 pub mod links;
 mod masking;
-mod mtls;
 pub mod request;
-pub mod resume;
 pub mod schema;
-pub mod steps;
-mod tls;
-pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,12 +27,12 @@ use crate::config::{Environment, Pack};
 use crate::net::Clients;
 use crate::report::Outcome;
 
-pub use kind::BuildError;
+pub use kinds::BuildError;
 
 impl crate::spec::ProbeKind {
     /// Builds a runnable probe of this kind from interpolated parameters.
     pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
-        kind::of(self).build(params, cx)
+        kinds::of(self).build(params, cx)
     }
 }
 

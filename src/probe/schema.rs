@@ -5,12 +5,12 @@
 //!
 //! The pack's own shape comes from [`crate::config::schema::pack`]; this adds
 //! one `if kind = K then params: K's schema` rule per kind to the probe table,
-//! each kind giving its own ([`kind::Kind::params`]).
+//! each kind giving its own ([`kinds::AnyKind::params`]).
 
 use schemars::Schema;
 use serde_json::{Value, json};
 
-use super::kind;
+use super::kinds;
 use crate::spec::ProbeKind;
 
 /// The JSON Schema of a pack file, each probe's `params` checked against its kind's.
@@ -20,7 +20,7 @@ pub fn pack() -> Schema {
     let rules: Vec<Value> = ProbeKind::ALL
         .iter()
         .map(|k| {
-            let params = kind::of(*k).params(&mut g).to_value();
+            let params = kinds::of(*k).params(&mut g).to_value();
             json!({
                 "if": { "properties": { "kind": { "const": k.name() } }, "required": ["kind"] },
                 "then": { "properties": { "params": params } }

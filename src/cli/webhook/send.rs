@@ -17,7 +17,7 @@ use super::super::targets::resolve;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::exit;
 use crate::net::{self, Clients};
-use crate::probe::webhook::{Delivery, Sample};
+use crate::probe::kinds::webhook::{Delivery, Sample};
 use crate::report::text::terminal;
 use crate::spec::ProbeKind;
 use crate::webhook::{Key, Scheme, Stamp, sign};
@@ -90,7 +90,8 @@ pub async fn run(args: SendArgs) -> Result<u8, ConfigError> {
         let _ = writeln!(out, "  {name}: {}", terminal(value));
     }
     let started = Instant::now();
-    let answer = crate::probe::webhook::send(client, url, &delivery, env.webhook_auth.as_ref(), args.timeout).await;
+    let answer =
+        crate::probe::kinds::webhook::send(client, url, &delivery, env.webhook_auth.as_ref(), args.timeout).await;
     let elapsed = started.elapsed();
     net::log_request("POST", url.as_str(), answer.as_ref().map(|a| a.status).map_err(|_| "no answer"), elapsed);
     drop(resolved.fakes);

@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use regex::Regex;
 use secrecy::ExposeSecret;
 
-use super::request::{RequestSpec, perform};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::State;
+use crate::probe::request::{RequestSpec, perform};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Status};
 
 /// A built `apikey` probe.
@@ -144,23 +144,23 @@ pub(crate) struct ApiKeyParams {
     /// The key's rotation period in days (default: the pack's `[secret_policy]`).
     rotate_days: Option<u32>,
     #[serde(flatten)]
-    request: super::request::spec::Params,
+    request: crate::probe::request::spec::Params,
 }
 
-/// The `apikey` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `apikey` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct ApiKey;
 
-impl super::kind::Kind for ApiKey {
+impl super::Kind for ApiKey {
     type Params = ApiKeyParams;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
-        let super::kind::Query { env, .. } = *q;
-        vec![super::kind::Need::new("api_key", "the API key it checks", env.api_key.is_some())]
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        let super::Query { env, .. } = *q;
+        vec![super::Need::new("api_key", "the API key it checks", env.api_key.is_some())]
     }
 
-    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
-        let super::kind::Query { params, env, pack } = *q;
-        super::kind::api_key_sends(params, env, pack)
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        let super::Query { params, env, pack } = *q;
+        super::api_key_sends(params, env, pack)
     }
 }

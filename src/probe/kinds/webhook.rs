@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::WebhookAuth;
 use crate::net;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 use crate::webhook::scheme::Encoding;
 use crate::webhook::{Key, Scheme, scheme};
@@ -416,16 +416,16 @@ fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
     }
 }
 
-/// The `webhook` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `webhook` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct Webhook;
 
-impl super::kind::Kind for Webhook {
+impl super::Kind for Webhook {
     type Params = Params;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
-        use super::kind::Need;
-        let super::kind::Query { params, env, .. } = *q;
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, .. } = *q;
         let mut out =
             vec![Need::new("webhook", "the merchant endpoint it sends signed events to", env.webhook.is_some())];
         if !params.contains_key("scheme") {
@@ -438,9 +438,9 @@ impl super::kind::Kind for Webhook {
         out
     }
 
-    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
-        use super::inputs::Sent;
-        let super::kind::Query { env, .. } = *q;
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        use crate::probe::inputs::Sent;
+        let super::Query { env, .. } = *q;
         let Some(w) = &env.webhook else { return Vec::new() };
         let mut out = vec![Sent { secret: "webhook.secret".into(), url: w.url.clone() }];
         if env.webhook_auth.is_some() {

@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::facts::CertFacts;
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::tls;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::text::count;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
@@ -225,18 +225,18 @@ fn diagnosis(r: Rejection, host: &str) -> Diagnosis {
     Diagnosis { cause, fix }
 }
 
-/// The `tls` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `tls` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct Tls;
 
-impl super::kind::Kind for Tls {
+impl super::Kind for Tls {
     type Params = Params;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         Vec::new()
     }
 
-    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // A handshake that only reads the server's chain: no secret.
         Vec::new()
     }

@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use self::lookup::{Lookups, ip_fact, name_fact};
 use self::names::{CertName, normalize_ip};
-use super::{BuildContext, Probe, ProbeContext};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// The default bound on PTR names considered per IP.
@@ -246,16 +246,16 @@ fn suggested_fallback(cert: &[CertName]) -> String {
         .unwrap_or_else(|| "a domain named in the client certificate".into())
 }
 
-/// The `fcrdns` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `fcrdns` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct Fcrdns;
 
-impl super::kind::Kind for Fcrdns {
+impl super::Kind for Fcrdns {
     type Params = Params;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
-        use super::kind::Need;
-        let super::kind::Query { params, env, .. } = *q;
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, .. } = *q;
         let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
         let mut out = Vec::new();
         if !listed("calling_ips") {
@@ -271,7 +271,7 @@ impl super::kind::Kind for Fcrdns {
         out
     }
 
-    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // DNS lookups and a local certificate: no secret.
         Vec::new()
     }

@@ -36,8 +36,8 @@ pub use files::{FileScan, scan_logs};
 pub use git::{GitError, RepoScan, scan_repo};
 pub use matcher::{Matcher, PartnerKey};
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::Environment;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Phase, Status};
 
 /// A partner key format in the pack: `prefix` (interpolated with the
@@ -293,20 +293,20 @@ to [env.{}] of golive.toml",
     }
 }
 
-/// The `exposure` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `exposure` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct Exposure;
 
-impl super::kind::Kind for Exposure {
+impl super::Kind for Exposure {
     type Params = Params;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
         // most environments have none yet, and that must not stop their gate.
         Vec::new()
     }
 
-    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // It reads pages, files and logs looking for secrets; it sends none.
         Vec::new()
     }

@@ -1,4 +1,4 @@
-//! What a probe kind is to golive, in one trait, and the one list of kinds.
+//! The probe kinds: one trait a kind implements, the one list of kinds, and each kind's module.
 //!
 //! Each kind's file implements [`Kind`]: the type its `params` are described
 //! by (the pack schema is derived from it), how it builds a runnable probe,
@@ -7,6 +7,17 @@
 //! what it sends; the preflight (`probe::inputs`), `golive init`, the pack
 //! schema and the plan ask the kind through [`of`] instead of matching on
 //! its name.
+
+mod apikey;
+mod apikey_exchange;
+mod cert;
+mod environment;
+pub mod exposure;
+mod fcrdns;
+mod http;
+mod mtls;
+mod tls;
+pub mod webhook;
 
 use std::sync::Arc;
 
@@ -89,16 +100,16 @@ pub struct Query<'a> {
 /// The one list of kinds, in [`ProbeKind::ALL`]'s order (checked when
 /// compiling): adding a kind is its own file and one line here.
 const KINDS: &[(ProbeKind, &dyn AnyKind)] = &[
-    (ProbeKind::Cert, &super::cert::Cert),
-    (ProbeKind::Http, &super::http::Http),
-    (ProbeKind::Tls, &super::tls::Tls),
-    (ProbeKind::Mtls, &super::mtls::Mtls),
-    (ProbeKind::ApiKey, &super::apikey::ApiKey),
-    (ProbeKind::ApiKeyExchange, &super::apikey_exchange::ApiKeyExchange),
-    (ProbeKind::Webhook, &super::webhook::Webhook),
-    (ProbeKind::Fcrdns, &super::fcrdns::Fcrdns),
-    (ProbeKind::Environment, &super::environment::EnvironmentKind),
-    (ProbeKind::Exposure, &super::exposure::Exposure),
+    (ProbeKind::Cert, &cert::Cert),
+    (ProbeKind::Http, &http::Http),
+    (ProbeKind::Tls, &tls::Tls),
+    (ProbeKind::Mtls, &mtls::Mtls),
+    (ProbeKind::ApiKey, &apikey::ApiKey),
+    (ProbeKind::ApiKeyExchange, &apikey_exchange::ApiKeyExchange),
+    (ProbeKind::Webhook, &webhook::Webhook),
+    (ProbeKind::Fcrdns, &fcrdns::Fcrdns),
+    (ProbeKind::Environment, &environment::EnvironmentKind),
+    (ProbeKind::Exposure, &exposure::Exposure),
 ];
 
 // Every kind has exactly one entry, at its own index: `of` cannot miss.

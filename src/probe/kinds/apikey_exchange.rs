@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::request::{Exchange, trace_exchange};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
     ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange,
     temporal_key_age,
 };
 use crate::config::{Environment, Secret};
+use crate::probe::request::{Exchange, trace_exchange};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 use crate::spec::ExchangeInputs;
 
@@ -94,7 +94,7 @@ impl Probe for ExchangeProbe {
                     // The exchange times each request whole.
                     phases: Vec::new(),
                     // The bodies are withheld, not masked.
-                    mask: &super::masking::Mask::default(),
+                    mask: &crate::probe::masking::Mask::default(),
                 },
             )
         };
@@ -283,16 +283,16 @@ impl schemars::JsonSchema for NoParams {
     }
 }
 
-/// The `apikey-exchange` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `apikey-exchange` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct ApiKeyExchange;
 
-impl super::kind::Kind for ApiKeyExchange {
+impl super::Kind for ApiKeyExchange {
     type Params = NoParams;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
-        use super::kind::Need;
-        let super::kind::Query { env, pack, .. } = *q;
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { env, pack, .. } = *q;
         // The inputs the pack's key exchange names; a pack without one fails at build.
         let Some(x) = &pack.key_exchange else { return Vec::new() };
         let names = &x.inputs;
@@ -312,18 +312,18 @@ impl super::kind::Kind for ApiKeyExchange {
         ]
     }
 
-    fn sends(&self, q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
-        use super::inputs::Sent;
-        let super::kind::Query { env, pack, .. } = *q;
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        use crate::probe::inputs::Sent;
+        let super::Query { env, pack, .. } = *q;
         let Some(spec) = &pack.key_exchange else { return Vec::new() };
         let mut out = Vec::new();
         // The secret may come from elsewhere (`key exchange --secret-env`).
-        if let Some(u) = super::kind::url(&spec.url, env) {
+        if let Some(u) = super::url(&spec.url, env) {
             out.push(Sent { secret: spec.inputs.temporal_key.clone(), url: u.clone() });
             out.push(Sent { secret: spec.inputs.secret.clone(), url: u });
         }
         // The new permanent key proves itself with one read.
-        if let Some(u) = super::kind::url(&spec.verify_url, env) {
+        if let Some(u) = super::url(&spec.verify_url, env) {
             out.push(Sent { secret: "the permanent key the exchange returns".into(), url: u });
         }
         out

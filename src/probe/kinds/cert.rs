@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::{self, Inputs, Policy};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// A built `cert` probe.
@@ -111,16 +111,16 @@ impl Probe for CertProbe {
     }
 }
 
-/// The `cert` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `cert` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct Cert;
 
-impl super::kind::Kind for Cert {
+impl super::Kind for Cert {
     type Params = crate::certs::Policy;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
-        use super::kind::Need;
-        let super::kind::Query { env, .. } = *q;
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { env, .. } = *q;
         vec![
             Need::new("client_cert", "the program certificate it checks", env.client_cert.is_some()),
             // Without the key the match cannot be confirmed: the probe errors.
@@ -128,7 +128,7 @@ impl super::kind::Kind for Cert {
         ]
     }
 
-    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // It reads local files: nothing leaves the machine.
         Vec::new()
     }

@@ -11,8 +11,8 @@ use regex::Regex;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::{Environment, Input};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 /// The `environment` probe's parameters.
@@ -155,19 +155,19 @@ impl Probe for EnvironmentProbe {
     }
 }
 
-/// The `environment` kind, as [`super::kind::Kind`] (one line in its list).
+/// The `environment` kind, as [`super::Kind`] (one line in its list).
 pub(super) struct EnvironmentKind;
 
-impl super::kind::Kind for EnvironmentKind {
+impl super::Kind for EnvironmentKind {
     type Params = Params;
-    const BUILD: super::kind::Build = build;
+    const BUILD: super::Build = build;
 
-    fn needs(&self, _q: &super::kind::Query<'_>) -> Vec<super::kind::Need> {
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         // It judges what the environment sets; nothing is required for it to run.
         Vec::new()
     }
 
-    fn sends(&self, _q: &super::kind::Query<'_>) -> Vec<super::inputs::Sent> {
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // It checks values locally: nothing is sent.
         Vec::new()
     }
