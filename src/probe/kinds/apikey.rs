@@ -151,8 +151,8 @@ pub(crate) struct ApiKeyParams {
 pub(super) struct ApiKey;
 
 impl super::Kind for ApiKey {
-    type Params = ApiKeyParams;
-    const BUILD: super::Build = build;
+    type Params = super::Raw<ApiKeyParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         let super::Query { env, .. } = *q;

@@ -287,8 +287,8 @@ impl schemars::JsonSchema for NoParams {
 pub(super) struct ApiKeyExchange;
 
 impl super::Kind for ApiKeyExchange {
-    type Params = NoParams;
-    const BUILD: super::Build = build;
+    type Params = super::Raw<NoParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

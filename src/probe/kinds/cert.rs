@@ -18,8 +18,7 @@ struct CertProbe {
 }
 
 /// Builds a `cert` probe from its parameters (a [`Policy`]).
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let policy: Policy = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(policy: Policy, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     policy.validate()?;
     Ok(Arc::new(CertProbe { policy }))
 }
@@ -116,7 +115,7 @@ pub(super) struct Cert;
 
 impl super::Kind for Cert {
     type Params = crate::certs::Policy;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

@@ -52,8 +52,7 @@ struct EnvironmentProbe {
 }
 
 /// Builds an `environment` probe: `require = [names]`, `patterns = { name = regex }`.
-pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let declared = |name: &str| cx.pack.inputs.iter().any(|(n, _)| n == name);
     for name in p.require.iter().chain(p.patterns.keys()) {
         if !KNOWN.contains(&name.as_str()) && !declared(name) && !name.starts_with("vars.") {
@@ -160,7 +159,7 @@ pub(super) struct EnvironmentKind;
 
 impl super::Kind for EnvironmentKind {
     type Params = Params;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         // It judges what the environment sets; nothing is required for it to run.

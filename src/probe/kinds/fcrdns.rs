@@ -61,8 +61,7 @@ struct FcrdnsProbe {
 }
 
 /// Builds an `fcrdns` probe from its parameters.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     if !(1..=100).contains(&p.max_ptr) {
         return Err(format!("`max_ptr` is {}; give a number from 1 to 100", p.max_ptr));
     }
@@ -251,7 +250,7 @@ pub(super) struct Fcrdns;
 
 impl super::Kind for Fcrdns {
     type Params = Params;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

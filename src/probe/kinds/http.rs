@@ -279,8 +279,8 @@ impl Probe for HttpProbe {
 pub(super) struct Http;
 
 impl super::Kind for Http {
-    type Params = HttpParams;
-    const BUILD: super::Build = build;
+    type Params = super::Raw<HttpParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

@@ -19,9 +19,13 @@ mod mtls;
 mod tls;
 pub mod webhook;
 
+use std::borrow::Cow;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use super::inputs::Sent;
 use super::{BuildContext, Probe};
@@ -32,12 +36,13 @@ use crate::spec::ProbeKind;
 /// A probe kind, as its file defines it; its name and whether it mutates
 /// are [`ProbeKind`]'s, the vocabulary packs and reports share.
 pub trait Kind: Sync + 'static {
-    /// The type the kind's `params` are described by: the pack schema's
-    /// `params` for this kind is derived from it.
-    type Params: JsonSchema;
+    /// The type the kind's `params` are parsed into (serde) and described by
+    /// (schemars: the pack schema's `params` for this kind is derived from
+    /// it); [`Raw`] for a kind that reads its table itself.
+    type Params: JsonSchema + DeserializeOwned;
 
-    /// Builds a runnable probe from interpolated parameters.
-    const BUILD: Build;
+    /// Builds a runnable probe from interpolated, parsed parameters.
+    const BUILD: Build<Self::Params>;
 
     /// Every environment key a probe of this kind reads directly, each with
     /// whether the environment sets it. Values a pack interpolates
@@ -50,7 +55,36 @@ pub trait Kind: Sync + 'static {
 }
 
 /// A kind's `build`: interpolated parameters to a runnable probe, or why not.
-pub type Build = fn(toml::Table, &BuildContext<'_>) -> Result<Arc<dyn Probe>, String>;
+pub type Build<P> = fn(P, &BuildContext<'_>) -> Result<Arc<dyn Probe>, String>;
+
+/// The parameters of a kind that reads its table itself, for messages of its
+/// own (an `http` probe is one request or steps; `apikey` and `mtls` add keys
+/// to a request's): described by `T`, handed over as the table.
+pub struct Raw<T>(pub toml::Table, PhantomData<T>);
+
+impl<'de, T> Deserialize<'de> for Raw<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        toml::Table::deserialize(d).map(|t| Raw(t, PhantomData))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Raw<T> {
+    fn schema_name() -> Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        T::schema_id()
+    }
+
+    fn inline_schema() -> bool {
+        T::inline_schema()
+    }
+
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        T::json_schema(g)
+    }
+}
 
 /// What the rest of golive asks of a kind, through [`of`]: every [`Kind`] is one.
 pub trait AnyKind: Sync {
@@ -73,6 +107,8 @@ impl<K: Kind> AnyKind for K {
     }
 
     fn build(&self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
+        let params: K::Params =
+            toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| BuildError(e.message().to_string()))?;
         K::BUILD(params, cx).map_err(BuildError)
     }
 

@@ -535,8 +535,8 @@ pub(crate) struct MtlsParams {
 pub(super) struct Mtls;
 
 impl super::Kind for Mtls {
-    type Params = MtlsParams;
-    const BUILD: super::Build = build;
+    type Params = super::Raw<MtlsParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

@@ -43,8 +43,7 @@ struct TlsProbe {
 }
 
 /// Builds a `tls` probe.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;
     if url.scheme() != "https" {
         return Err(format!("tls needs an https URL, got `{url}`"));
@@ -230,7 +229,7 @@ pub(super) struct Tls;
 
 impl super::Kind for Tls {
     type Params = Params;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         Vec::new()

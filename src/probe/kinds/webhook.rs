@@ -64,8 +64,7 @@ struct WebhookProbe {
 }
 
 /// Builds a `webhook` probe from its parameters.
-pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let scheme = p
         .scheme
         .as_ref()
@@ -421,7 +420,7 @@ pub(super) struct Webhook;
 
 impl super::Kind for Webhook {
     type Params = Params;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;

@@ -70,8 +70,7 @@ struct ExposureProbe {
 }
 
 /// Builds an `exposure` probe: `partner_keys = [{ name, prefix, rest }]` (optional).
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let partner_keys = p
         .partner_keys
         .into_iter()
@@ -298,7 +297,7 @@ pub(super) struct Exposure;
 
 impl super::Kind for Exposure {
     type Params = Params;
-    const BUILD: super::Build = build;
+    const BUILD: super::Build<Self::Params> = build;
 
     fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
         // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
