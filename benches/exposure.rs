@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
-use golive::probe::exposure::{Matcher, PartnerKey, scan_logs, scan_repo};
+use golive::probe::kinds::exposure::{Matcher, PartnerKey, scan_logs, scan_repo};
 
 const CHILD: &str = "GOLIVE_BENCH_EXPOSURE";
 /// Bytes of log the log scan reads.

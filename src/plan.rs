@@ -462,7 +462,7 @@ fn unset_var(spec: &ProbeSpec, env: &Environment) -> Option<String> {
 fn interpolated(spec: &ProbeSpec, env: &Environment) -> Result<toml::Table, String> {
     let mut params = toml::Value::Table(spec.params.clone());
     // Values captured by earlier steps are filled in when the probe runs.
-    let captured = crate::probe::steps::capture_names(&spec.params);
+    let captured = crate::probe::flow::capture_names(&spec.params);
     let lookup = |name: &str| env.var(name).or_else(|| captured.contains(name).then(|| format!("${{{name}}}")));
     interpolate_value(&mut params, &lookup)?;
     Ok(match params {

@@ -2,8 +2,8 @@
 //! environment with exactly the keys that pack's probes need there.
 //!
 //! The keys are derived, not listed by hand: the environment values each
-//! probe kind cannot run without ([`crate::probe::inputs::missing`], asked of
-//! an empty environment until nothing more is missing) and the `${name}`
+//! probe kind reads (what the kind declares, [`crate::probe::kinds::Kind::needs`])
+//! and the `${name}`
 //! values the pack's parameters interpolate (what `golive list` binds).
 //! Secrets are written as `{ env = "..." }` references with the names of
 //! [`suggested_env_var`]; values golive cannot know are `CHANGE-ME`
@@ -16,16 +16,15 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
-use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use secrecy::SecretString;
 
 use crate::config::interpolate::interpolate_value;
-use crate::config::{self, ConfigError, Environment, Input, Pack, Secret, SecretRef, Stage, Webhook};
+use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
-use crate::probe::{ProbeKind, inputs};
+use crate::probe::kinds::Query;
+use crate::spec::ProbeKind;
 use crate::spec::{InputFormat, InputSpec};
 
 /// `golive init` options.
@@ -295,7 +294,7 @@ fn normal(path: &Path) -> PathBuf {
 /// Every key the pack's probes need in environment `env_name`, in the order
 /// of the configuration reference.
 fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
-    let mut env = Environment {
+    let env = Environment {
         name: env_name.to_string(),
         pack: pack.name.clone(),
         stage: Stage::from_name(env_name),
@@ -318,31 +317,18 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
             }),
         }
     };
-    // What the kinds read directly: ask again after filling each gap, since
-    // one key can make another needed (a webhook needs its scheme).
-    for _ in 0..8 {
-        let mut new: Vec<String> = Vec::new();
-        for p in &probes {
-            for m in inputs::missing(p.kind, &p.params, &env, pack) {
-                if !found.iter().any(|n| n.key == m.key) && !new.contains(&m.key) {
-                    new.push(m.key.clone());
-                }
-                // A pack input says what it is itself (an identity file says whose).
-                let why = input(pack, &m.key).map_or_else(|| m.why.to_string(), |spec| spec.about.clone());
-                add(&mut found, &m.key, why, p);
-            }
-        }
-        let mut filled = false;
-        for key in new {
-            filled |= fill(&mut env, &key, pack);
-        }
-        if !filled {
-            break;
+    // What the kinds read directly, as each kind declares it: every key it
+    // may read, whether or not an (empty) environment sets it.
+    for p in &probes {
+        for n in crate::probe::kinds::of(p.kind).needs(&Query { params: &p.params, env: &env, pack }) {
+            // A pack input says what it is itself (an identity file says whose).
+            let why = input(pack, &n.key).map_or_else(|| n.why.to_string(), |spec| spec.about.clone());
+            add(&mut found, &n.key, why, p);
         }
     }
     // What the parameters interpolate (and the key exchange's URLs, for its probe).
     for p in &probes {
-        let captured = crate::probe::steps::capture_names(&p.params);
+        let captured = crate::probe::flow::capture_names(&p.params);
         let mut texts = vec![toml::Value::Table(p.params.clone())];
         if p.kind == ProbeKind::ApiKeyExchange
             && let Some(spec) = &pack.key_exchange
@@ -418,7 +404,7 @@ fn secret_name(key: &str) -> Option<&'static str> {
 
 /// The path inputs a needed probe sends as a request body (`json_input`).
 fn files_sent(pack: &Pack, needs: &[Need]) -> Vec<String> {
-    let sent: BTreeSet<String> = pack.probes.iter().flat_map(|p| crate::probe::steps::json_inputs(&p.params)).collect();
+    let sent: BTreeSet<String> = pack.probes.iter().flat_map(|p| crate::probe::flow::json_inputs(&p.params)).collect();
     needs.iter().filter(|n| sent.contains(&n.key)).map(|n| n.key.clone()).collect()
 }
 
@@ -437,49 +423,10 @@ fn input_path(pack: &str, key: &str) -> String {
     format!("secrets/{pack}-{key}")
 }
 
-/// A secret that is only its reference, `{ env = "VAR" }`: enough for the plan.
-fn placeholder_secret(var: String) -> Secret {
-    Secret { value: SecretString::from(String::new()), source: SecretRef::Env(var) }
-}
-
-/// Sets a placeholder for `key` in `env` so it is no longer missing; false
-/// for a key this version does not know how to fill.
-fn fill(env: &mut Environment, key: &str, pack: &Pack) -> bool {
-    if let Some(spec) = input(pack, key) {
-        let value = if spec.secret {
-            Input::Secret(placeholder_secret(input_var(&pack.name, key, spec)))
-        } else if spec.format == InputFormat::Path {
-            Input::Path(PathBuf::from(input_path(&pack.name, key)))
-        } else {
-            Input::Text(CHANGE_ME.to_string())
-        };
-        env.inputs.push((key.to_string(), value));
-        return true;
-    }
-    let pack = pack.name.as_str();
-    match key {
-        "client_cert" => env.client_cert = Some(PathBuf::from("certs/program.crt")),
-        "client_key" => env.client_key = Some(PathBuf::from("certs/program.key")),
-        "api_key" => env.api_key = Some(placeholder_secret(suggested_env_var(pack, key))),
-        "calling_ips" => env.calling_ips = vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10))],
-        "webhook" => {
-            let Ok(url) = reqwest::Url::parse(CHANGE_ME_URL) else { return false };
-            let secret = placeholder_secret(suggested_env_var(pack, "webhook_secret"));
-            env.webhook = Some(Webhook { url, scheme: None, secret });
-        }
-        "webhook.scheme" => match (env.webhook.as_mut(), crate::webhook::scheme::from_name(&default_scheme(pack))) {
-            (Some(w), Ok(scheme)) => w.scheme = Some(scheme),
-            _ => return false,
-        },
-        _ => return false,
-    }
-    true
-}
-
 /// The preset suggested when the pack names no webhook scheme: the pack's
 /// own name when it is a preset, else Standard Webhooks.
 fn default_scheme(pack: &str) -> String {
-    let presets = crate::webhook::scheme::PRESETS;
+    let presets = crate::config::scheme::PRESETS;
     presets.iter().find(|p| **p == pack).unwrap_or(&"standard-webhooks").to_string()
 }
 
@@ -553,7 +500,7 @@ fn render(pack: &Pack, pack_value: &str, env: &str, needs: &[Need], folder: &Pat
             }
             "webhook.scheme" => webhook.push(format!(
                 "{c}. A preset ({}) or a table.\nscheme = {}",
-                crate::webhook::scheme::known_names(),
+                crate::config::scheme::known_names(),
                 quoted(&default_scheme(&pack.name))
             )),
             "webhook.destination_id" => {

@@ -16,9 +16,10 @@ use crate::apikey::{
 use crate::config::{ConfigError, SecretRef};
 use crate::exit;
 use crate::net::Clients;
-use crate::probe::{ProbeKind, inputs};
+use crate::probe::inputs;
 use crate::report::text::terminal;
 use crate::signals::{Stop, Stopper};
+use crate::spec::ProbeKind;
 
 /// `golive key` subcommands.
 #[derive(Debug, Subcommand)]

@@ -15,9 +15,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
+use crate::config::scheme::{self, Scheme};
 use crate::config::{ConfigError, SecretRef};
 use crate::exit;
-use crate::webhook::{Key, Scheme, Stamp, scheme, sign, verify};
+use crate::webhook::{Key, Stamp, sign, verify};
 
 /// `golive webhook` subcommands.
 #[derive(Debug, Subcommand)]

@@ -1,21 +1,21 @@
 //! What a probe needs before it may run, checked when the plan is made ready
 //! (`Plan::preflight`), so a gate fails closed with exit 2 and nothing sent:
 //!
-//! - [`missing`]: the environment values each probe kind cannot run without.
+//! - [`missing`]: the environment values each probe kind cannot run without
+//!   (each kind says which: [`kinds::Kind::needs`]).
 //!   A selected probe whose inputs are missing is a configuration error, not an
 //!   `error` at run time that a CI job would take for a network blink and retry.
 //!   Values a pack interpolates (`${account_id}`) are checked by interpolation
 //!   itself; this covers what a kind reads from the environment directly.
 //! - [`secrets_sent`]: where a probe sends a secret (an API key, the temporal
 //!   key and account secret of the exchange, the webhook signing secret and
-//!   Basic password). [`insecure`] keeps those aimed at plain `http://` on a
+//!   Basic password; each kind says: [`kinds::Kind::sends`]). [`insecure`] keeps those aimed at plain `http://` on a
 //!   host other than loopback, which an environment allows only with
 //!   `allow_insecure_http = true`.
 
-use super::ProbeKind;
-use crate::config::facts::requests;
-use crate::config::interpolate::interpolate_str;
+use super::kinds;
 use crate::config::{Environment, Pack};
+use crate::spec::ProbeKind;
 
 /// One environment key a probe needs and the environment does not set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,95 +26,17 @@ pub struct Missing {
     pub why: &'static str,
 }
 
-/// The keys `kind` needs, with (uninterpolated) parameters `params`, that `env` lacks.
+/// The keys `kind` needs, with (uninterpolated) parameters `params`, that `env` lacks:
+/// what the kind says it needs ([`kinds::Kind::needs`]) and `env` does not set. A
+/// part of a key (`webhook.scheme`) is not named when the whole (`webhook`) is missing.
 pub fn missing(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Missing> {
-    let mut out = Vec::new();
-    let mut need = |set: bool, key: &str, why: &'static str| {
-        if !set {
-            out.push(Missing { key: key.to_string(), why });
-        }
-    };
-    let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
-    match kind {
-        ProbeKind::Cert => {
-            need(env.client_cert.is_some(), "client_cert", "the program certificate it checks");
-            // Without the key the match cannot be confirmed: the probe errors.
-            need(env.client_key.is_some(), "client_key", "the private key it matches against the certificate");
-        }
-        ProbeKind::Mtls => {
-            // The kind has no parameter for a handshake without a client
-            // certificate (`not_enforced` only judges a server that never asks
-            // for one): a missing identity is a configuration error.
-            need(env.client_cert.is_some(), "client_cert", "the client certificate of the handshake");
-            need(env.client_key.is_some(), "client_key", "the key of the client certificate");
-            need(!needs_api_key(params, pack) || env.api_key.is_some(), "api_key", "the API key its request carries");
-        }
-        ProbeKind::Fcrdns => {
-            need(
-                listed("calling_ips") || !env.calling_ips.is_empty(),
-                "calling_ips",
-                "the IPs whose reverse DNS it checks",
-            );
-            need(
-                listed("names") || env.client_cert.is_some(),
-                "client_cert",
-                "the certificate names PTR records must match (or `names` in the probe's params)",
-            );
-        }
-        ProbeKind::ApiKey => need(env.api_key.is_some(), "api_key", "the API key it checks"),
-        ProbeKind::ApiKeyExchange => {
-            // The inputs the pack's key exchange names; a pack without one fails at build.
-            if let Some(x) = &pack.key_exchange {
-                let names = &x.inputs;
-                need(
-                    env.input_text(&names.account).is_some(),
-                    &names.account,
-                    "the account whose temporal key it exchanges",
-                );
-                need(
-                    env.input_secret(&names.temporal_key).is_some(),
-                    &names.temporal_key,
-                    "the one-time key it exchanges",
-                );
-                need(env.input_secret(&names.secret).is_some(), &names.secret, "the secret the exchange registers");
-                need(env.input_path(&names.key_file).is_some(), &names.key_file, "where the permanent key is written");
-            }
-        }
-        ProbeKind::Webhook => {
-            need(env.webhook.is_some(), "webhook", "the merchant endpoint it sends signed events to");
-            let scheme_known = env.webhook.as_ref().is_none_or(|w| w.scheme.is_some()) || params.contains_key("scheme");
-            need(scheme_known, "webhook.scheme", "the signature scheme of its deliveries (the pack names none)");
-        }
-        ProbeKind::Http => {
-            need(
-                !needs_api_key(params, pack) || env.api_key.is_some(),
-                "api_key",
-                "the partner's API key its requests carry",
-            );
-            for input in crate::probe::steps::json_inputs(params) {
-                need(
-                    env.input_path(&input).is_some(),
-                    &input,
-                    "the JSON file a request sends as its body (the pack's [inputs] says what it holds)",
-                );
-            }
-        }
-        // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
-        // most environments have none yet, and that must not stop their gate.
-        ProbeKind::Tls | ProbeKind::Environment | ProbeKind::Exposure => {}
-    }
-    out
-}
-
-/// Whether a request carries the pack's API key: `auth` defaults to true.
-fn authenticated(request: &toml::Table) -> bool {
-    request.get("auth").and_then(toml::Value::as_bool) != Some(false)
-}
-
-/// Whether some request of the probe carries the pack's `[auth]`: a pack
-/// without `[auth]` sends no key, so its probes need none.
-fn needs_api_key(params: &toml::Table, pack: &Pack) -> bool {
-    pack.auth.is_some() && requests(params).into_iter().any(authenticated)
+    let needs = kinds::of(kind).needs(&kinds::Query { params, env, pack });
+    let unset = |key: &str| needs.iter().any(|n| n.key == key && !n.set);
+    needs
+        .iter()
+        .filter(|n| !n.set && !n.key.split_once('.').is_some_and(|(whole, _)| unset(whole)))
+        .map(|n| Missing { key: n.key.clone(), why: n.why })
+        .collect()
 }
 
 /// One secret a probe sends, and where.
@@ -127,47 +49,11 @@ pub struct Sent {
 }
 
 /// Where a probe of `kind` with (uninterpolated) `params` sends secrets of
-/// `env`. URLs are interpolated with the environment's values; a value only a
-/// run captures cannot change the scheme or host of a pack's URLs, so it is
-/// kept as its placeholder.
+/// `env`, as the kind says ([`kinds::Kind::sends`]). URLs are interpolated with the
+/// environment's values; a value only a run captures cannot change the scheme
+/// or host of a pack's URLs, so it is kept as its placeholder.
 pub fn secrets_sent(kind: ProbeKind, params: &toml::Table, env: &Environment, pack: &Pack) -> Vec<Sent> {
-    let url = |text: &str| -> Option<reqwest::Url> {
-        let text = interpolate_str(text, &|n| env.var(n).or_else(|| Some(format!("${{{n}}}")))).ok()?;
-        reqwest::Url::parse(&text).ok()
-    };
-    let mut out = Vec::new();
-    match kind {
-        ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey if pack.auth.is_some() && env.api_key.is_some() => {
-            for request in requests(params).into_iter().filter(|r| authenticated(r)) {
-                if let Some(u) = request.get("url").and_then(toml::Value::as_str).and_then(url) {
-                    out.push(Sent { secret: "api_key".into(), url: u });
-                }
-            }
-        }
-        ProbeKind::ApiKeyExchange => {
-            if let Some(spec) = &pack.key_exchange {
-                // The secret may come from elsewhere (`key exchange --secret-env`).
-                if let Some(u) = url(&spec.url) {
-                    out.push(Sent { secret: spec.inputs.temporal_key.clone(), url: u.clone() });
-                    out.push(Sent { secret: spec.inputs.secret.clone(), url: u });
-                }
-                // The new permanent key proves itself with one read.
-                if let Some(u) = url(&spec.verify_url) {
-                    out.push(Sent { secret: "the permanent key the exchange returns".into(), url: u });
-                }
-            }
-        }
-        ProbeKind::Webhook => {
-            if let Some(w) = &env.webhook {
-                out.push(Sent { secret: "webhook.secret".into(), url: w.url.clone() });
-                if env.webhook_auth.is_some() {
-                    out.push(Sent { secret: "webhook.auth".into(), url: w.url.clone() });
-                }
-            }
-        }
-        _ => {}
-    }
-    out
+    kinds::of(kind).sends(&kinds::Query { params, env, pack })
 }
 
 /// Whether a secret sent to `url` travels in clear text to another machine:
@@ -223,7 +109,91 @@ fn origin(url: &reqwest::Url) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::config::{Input, Secret, SecretRef, Webhook, WebhookAuth};
+
+    /// What each kind needs of an empty environment and which secrets it
+    /// sends, written out per kind: the match has no wildcard, so a new kind
+    /// does not compile here until it says both.
+    fn declared(kind: ProbeKind, pack: &Pack) -> (BTreeSet<String>, BTreeSet<String>) {
+        let set = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<BTreeSet<_>>();
+        let x = &pack.key_exchange.as_ref().expect("the pack has a key exchange").inputs;
+        match kind {
+            ProbeKind::Cert => (set(&["client_cert", "client_key"]), set(&[])),
+            ProbeKind::Http => (set(&["api_key"]), set(&["api_key"])),
+            ProbeKind::Tls => (set(&[]), set(&[])),
+            ProbeKind::Mtls => (set(&["client_cert", "client_key", "api_key"]), set(&["api_key"])),
+            ProbeKind::ApiKey => (set(&["api_key"]), set(&["api_key"])),
+            ProbeKind::ApiKeyExchange => (
+                set(&[&x.account, &x.temporal_key, &x.secret, &x.key_file]),
+                set(&[&x.temporal_key, &x.secret, "the permanent key the exchange returns"]),
+            ),
+            ProbeKind::Webhook => (set(&["webhook"]), set(&["webhook.secret", "webhook.auth"])),
+            ProbeKind::Fcrdns => (set(&["calling_ips", "client_cert"]), set(&[])),
+            ProbeKind::Environment => (set(&[]), set(&[])),
+            ProbeKind::Exposure => (set(&[]), set(&[])),
+        }
+    }
+
+    fn secret(var: &str) -> Secret {
+        Secret { value: secrecy::SecretString::from("canary".to_string()), source: SecretRef::Env(var.into()) }
+    }
+
+    /// An environment that sets everything, every URL plain http:// to another machine.
+    fn full(pack: &Pack) -> Environment {
+        let x = &pack.key_exchange.as_ref().expect("the pack has a key exchange").inputs;
+        Environment {
+            name: "staging".into(),
+            base_url: Some(url("http://192.0.2.1")),
+            api_key: Some(secret("API_KEY")),
+            client_cert: Some(PathBuf::from("program.crt")),
+            client_key: Some(PathBuf::from("program.key")),
+            calling_ips: vec!["192.0.2.10".parse().unwrap()],
+            inputs: vec![
+                (x.account.clone(), Input::Text("acct".into())),
+                (x.temporal_key.clone(), Input::Secret(secret("TEMPORAL"))),
+                (x.secret.clone(), Input::Secret(secret("SECRET"))),
+                (x.key_file.clone(), Input::Path(PathBuf::from("key"))),
+            ],
+            webhook: Some(Webhook {
+                url: url("http://198.51.100.7/hooks"),
+                scheme: Some(crate::config::scheme::from_name("standard-webhooks").unwrap()),
+                secret: secret("WEBHOOK_SECRET"),
+            }),
+            webhook_auth: Some(WebhookAuth::Basic { user: "golive".into(), password: secret("BASIC") }),
+            ..Environment::default()
+        }
+    }
+
+    /// Every kind, in the list of kinds, declares what it needs and the
+    /// secrets it sends, and the preflight acts on both: with nothing set it
+    /// names exactly the declared keys; with everything set nothing is
+    /// missing; aimed at plain http:// off this machine, exactly the declared
+    /// secrets are refused.
+    #[test]
+    fn every_kind_declares_its_needs_and_the_secrets_it_sends() {
+        let pack = crate::config::pack::load("paymentsai", None).expect("built-in pack");
+        assert!(pack.auth.is_some());
+        let full = full(&pack);
+        let empty = Environment { name: "staging".into(), ..Environment::default() };
+        let params: toml::Table = toml::from_str("url = \"${base_url}/v1/x\"").unwrap();
+        let mut senders = 0;
+        for kind in ProbeKind::ALL.iter().copied() {
+            let (needs, sends) = declared(kind, &pack);
+            let names = |m: Vec<Missing>| m.into_iter().map(|m| m.key).collect::<BTreeSet<_>>();
+            assert_eq!(names(missing(kind, &params, &empty, &pack)), needs, "{}: needs", kind.name());
+            assert_eq!(names(missing(kind, &params, &full, &pack)), BTreeSet::new(), "{}: all set", kind.name());
+            let sent = secrets_sent(kind, &params, &full, &pack);
+            let secrets: BTreeSet<String> = sent.iter().map(|s| s.secret.clone()).collect();
+            assert_eq!(secrets, sends, "{}: secrets sent", kind.name());
+            assert_eq!(insecure(sent, &full).len(), sends.len(), "{}: refused over plain http", kind.name());
+            senders += usize::from(!sends.is_empty());
+        }
+        assert_eq!(senders, 5, "http, mtls, apikey, apikey-exchange and webhook send secrets");
+    }
 
     fn url(text: &str) -> reqwest::Url {
         reqwest::Url::parse(text).unwrap()

@@ -1,28 +1,22 @@
-//! Probe kinds: one file per kind, one variant per kind in [`ProbeKind`].
+//! Probes: the kinds in `kinds/` (one file or folder each, implementing
+//! [`kinds::Kind`]: its params' type, `build`, what it needs, which secrets it
+//! sends; listed once in `kinds/mod.rs`), the flow engine of ordered steps in
+//! `flow/`, and the request library they share (`request/`, `assert`).
 //!
-//! Adding a kind means a new file here with a `build` function and a type that
-//! implements [`Probe`], plus one variant in [`ProbeKind`] (and its three match
-//! arms below). The runner and the renderers never change for a new kind.
+//! Adding a kind means its file under `kinds/`, one line in the list of
+//! `kinds/mod.rs` and one variant with its name in [`crate::spec::ProbeKind`]
+//! (the vocabulary packs and reports share, below this layer). The runner and
+//! the renderers never change for a new kind.
 
-mod apikey;
-mod apikey_exchange;
 pub mod assert;
-mod cert;
-mod environment;
-pub mod exposure;
-mod fcrdns;
-mod http;
+pub mod flow;
 pub mod inputs;
 pub mod jsonpath;
+pub mod kinds;
 pub mod links;
 mod masking;
-mod mtls;
 pub mod request;
-pub mod resume;
 pub mod schema;
-pub mod steps;
-mod tls;
-pub mod webhook;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,23 +27,12 @@ use crate::config::{Environment, Pack};
 use crate::net::Clients;
 use crate::report::Outcome;
 
-pub use crate::spec::ProbeKind;
+pub use kinds::BuildError;
 
-impl ProbeKind {
-    /// Builds a runnable probe from interpolated parameters.
-    pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-        match self {
-            ProbeKind::Cert => cert::build(params, cx),
-            ProbeKind::Http => http::build(params, cx),
-            ProbeKind::Tls => tls::build(params, cx),
-            ProbeKind::Mtls => mtls::build(params, cx),
-            ProbeKind::ApiKey => apikey::build(params, cx),
-            ProbeKind::ApiKeyExchange => apikey_exchange::build(params, cx),
-            ProbeKind::Webhook => webhook::build(params, cx),
-            ProbeKind::Fcrdns => fcrdns::build(params, cx),
-            ProbeKind::Environment => environment::build(params, cx),
-            ProbeKind::Exposure => exposure::build(params, cx),
-        }
+impl crate::spec::ProbeKind {
+    /// Builds a runnable probe of this kind from interpolated parameters.
+    pub fn build(self, params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, BuildError> {
+        kinds::of(self).build(params, cx)
     }
 }
 

@@ -4,78 +4,14 @@
 //! `golive schema pack` prints and `schema/pack.schema.json` holds).
 //!
 //! The pack's own shape comes from [`crate::config::schema::pack`]; this adds
-//! one `if kind = K then params: K's schema` rule per kind to the probe table.
+//! one `if kind = K then params: K's schema` rule per kind to the probe table,
+//! each kind giving its own ([`kinds::AnyKind::params`]).
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
+use schemars::Schema;
 use serde_json::{Value, json};
 
-use super::ProbeKind;
-
-/// `params` of an `apikey` probe: the key's shape and age, then one request.
-#[derive(JsonSchema)]
-#[schemars(rename = "ApiKeyParams", deny_unknown_fields)]
-#[allow(dead_code)]
-struct ApiKeyParams {
-    /// A regular expression the key must match.
-    shape: Option<String>,
-    /// How the shape reads for a human, e.g. "<accountId>_<apiKey>_<apiKeyId>".
-    shape_hint: Option<String>,
-    /// The key's rotation period in days (default: the pack's `[secret_policy]`).
-    rotate_days: Option<u32>,
-    #[serde(flatten)]
-    request: super::request::spec::Params,
-}
-
-/// `params` of an `mtls` probe: what a server that never asks for a client
-/// certificate gets, then one request.
-#[derive(JsonSchema)]
-#[schemars(rename = "MtlsParams", deny_unknown_fields)]
-#[allow(dead_code)]
-struct MtlsParams {
-    /// "warn" (default) or "fail".
-    not_enforced: Option<super::mtls::NotEnforced>,
-    #[serde(flatten)]
-    request: super::request::spec::Params,
-}
-
-/// `params` of an `http` probe: one request, or ordered steps.
-struct HttpParams;
-
-impl JsonSchema for HttpParams {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "HttpParams".into()
-    }
-
-    fn json_schema(g: &mut SchemaGenerator) -> Schema {
-        let flow = g.subschema_for::<super::http::Flow>();
-        let one = g.subschema_for::<super::steps::RawStep>();
-        schemars::json_schema!({
-            "description": "One request (method, url, assertions, ...) or `steps = [...]` with optional `cleanup`.",
-            "anyOf": [flow, one]
-        })
-    }
-}
-
-/// The schema of `kind`'s `params`, its definitions added to `g`.
-fn params_of(kind: ProbeKind, g: &mut SchemaGenerator) -> Schema {
-    match kind {
-        ProbeKind::Cert => g.subschema_for::<crate::certs::Policy>(),
-        ProbeKind::Http => g.subschema_for::<HttpParams>(),
-        ProbeKind::Tls => g.subschema_for::<super::tls::Params>(),
-        ProbeKind::Mtls => g.subschema_for::<MtlsParams>(),
-        ProbeKind::ApiKey => g.subschema_for::<ApiKeyParams>(),
-        // Described by the pack's [key_exchange]: no parameters.
-        ProbeKind::ApiKeyExchange => schemars::json_schema!({
-            "type": "object",
-            "additionalProperties": false,
-            "description": "None: the exchange is described by the pack's [key_exchange]."
-        }),
-        ProbeKind::Webhook => g.subschema_for::<super::webhook::Params>(),
-        ProbeKind::Fcrdns => g.subschema_for::<super::fcrdns::Params>(),
-        ProbeKind::Environment => g.subschema_for::<super::environment::Params>(),
-        ProbeKind::Exposure => g.subschema_for::<super::exposure::Params>(),
-    }
-}
+use super::kinds;
+use crate::spec::ProbeKind;
 
 /// The JSON Schema of a pack file, each probe's `params` checked against its kind's.
 pub fn pack() -> Schema {
@@ -84,7 +20,7 @@ pub fn pack() -> Schema {
     let rules: Vec<Value> = ProbeKind::ALL
         .iter()
         .map(|k| {
-            let params = params_of(*k, &mut g).to_value();
+            let params = kinds::of(*k).params(&mut g).to_value();
             json!({
                 "if": { "properties": { "kind": { "const": k.name() } }, "required": ["kind"] },
                 "then": { "properties": { "params": params } }

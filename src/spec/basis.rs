@@ -16,7 +16,7 @@
 //! ```
 //!
 //! What a fact that does not hold does with its basis is the engine's
-//! business (`probe::steps`); this module only reads and checks the words.
+//! business (`probe::flow`); this module only reads and checks the words.
 
 use serde::{Deserialize, Serialize};
 

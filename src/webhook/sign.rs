@@ -7,7 +7,7 @@ use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use sha2::{Sha256, Sha512};
 
-use super::scheme::{Algorithm, Encoding, Layout, Scheme, SecretFormat};
+use crate::config::scheme::{Algorithm, Encoding, Layout, Scheme, SecretFormat};
 
 /// An HMAC key; never printed (its `Debug` shows only the length).
 #[derive(Clone)]

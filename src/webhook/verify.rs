@@ -6,8 +6,8 @@
 
 use http::HeaderMap;
 
-use super::scheme::{Layout, Scheme};
 use super::sign::{Key, decode, mac_matches};
+use crate::config::scheme::{Layout, Scheme};
 
 /// Why a delivery is not valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn every_preset_round_trips_and_rejects_a_changed_body() {
-        for name in crate::webhook::scheme::PRESETS {
+        for name in crate::config::scheme::PRESETS {
             let scheme = Scheme::preset(name).unwrap();
             let key = Key::from_bytes(b"0123456789abcdef");
             let stamp = Stamp { id: "msg_1".into(), timestamp: 1_700_000_000 };

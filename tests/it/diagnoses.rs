@@ -2,11 +2,11 @@
 //! server error to the pack's cause, and pack-wide HTTP rules only speak for
 //! answers of the partner's API, not for the merchant's own webhook or website.
 
+use golive::config::scheme::Scheme;
 use golive::config::{Environment, Secret, SecretRef, Webhook};
 use golive::plan::Selection;
 use golive::report::{ProbeReport, Status};
 use golive::runner::RunOptions;
-use golive::webhook::Scheme;
 use secrecy::SecretString;
 use wiremock::matchers::path;
 use wiremock::{Mock, ResponseTemplate};

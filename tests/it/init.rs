@@ -92,6 +92,30 @@ fn keys_are_derived_from_the_pack_and_commented() {
     assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
 }
 
+/// A webhook probe that names no scheme needs `webhook.scheme`, a key only
+/// a set `webhook` makes missing: init asks the kind what it reads instead
+/// of filling gaps until nothing more is missing, and still writes it.
+#[test]
+fn a_webhook_probe_without_a_scheme_gets_its_scheme_key_from_init() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("hooks.toml"),
+        "[pack]\nname = \"hooks\"\ntitle = \"Hooks\"\nrunbook = \"hooks\"\n\
+         [[probe]]\nid = \"hooks-webhook\"\nkind = \"webhook\"\ntitle = \"Signed deliveries\"\n\
+         [probe.params.event]\ntype = \"payment.done\"\n",
+    )
+    .expect("write pack");
+    let out = golive_in(dir.path(), &["init", "--pack", "hooks.toml", "--env", "staging"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("golive.toml")).expect("golive.toml written");
+    let webhook = text.split("[env.staging.webhook]\n").nth(1).unwrap_or_else(|| panic!("a webhook table:\n{text}"));
+    assert!(webhook.contains("\nscheme = \"standard-webhooks\"\n"), "the scheme it needs:\n{text}");
+    let set: Vec<(String, &str)> = env_vars(&text).into_iter().map(|v| (v, "not-a-real-secret")).collect();
+    let set: Vec<(&str, &str)> = set.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let list = golive_in(dir.path(), &["list", "--env", "staging"], &set);
+    assert_eq!(list.status.code(), Some(0), "golive list on the written file:\n{text}\n{}", stderr(&list));
+}
+
 #[test]
 fn init_without_a_pack_says_which_packs_there_are() {
     let dir = tempfile::tempdir().expect("temp dir");

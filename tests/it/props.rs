@@ -4,9 +4,10 @@
 //! sensible result. The coverage-guided fuzz targets in `fuzz/` go further.
 
 use base64::Engine;
+use golive::config::scheme::PRESETS;
+use golive::config::scheme::Scheme;
 use golive::config::{SourceFile, pack};
-use golive::webhook::scheme::PRESETS;
-use golive::webhook::{Key, Rejection, Scheme, Stamp, sign, verify};
+use golive::webhook::{Key, Rejection, Stamp, sign, verify};
 use proptest::prelude::*;
 
 fn load_config(text: &[u8], env: &str) -> Result<golive::config::Environment, String> {

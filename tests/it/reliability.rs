@@ -145,8 +145,8 @@ fn bad_inputs() -> Vec<(&'static str, Tally)> {
         for m in mutants(value.as_bytes()) {
             feed(&mut t, &m, &|b| {
                 let key = golive::webhook::Key::from_bytes(b"reliability-key");
-                for name in golive::webhook::scheme::PRESETS {
-                    let Some(scheme) = golive::webhook::Scheme::preset(name) else { continue };
+                for name in golive::config::scheme::PRESETS {
+                    let Some(scheme) = golive::config::scheme::Scheme::preset(name) else { continue };
                     let mut map = http::HeaderMap::new();
                     for h in [Some(&scheme.header), scheme.id_header.as_ref(), scheme.timestamp_header.as_ref()]
                         .into_iter()

@@ -165,7 +165,7 @@ pub fn demo_targets(fakes: &golive_fakes::Fakes) -> Vec<(Environment, Pack)> {
 /// A merchant's receiver checking deliveries with golive's own verifier for
 /// `scheme` (the tests of the `webhook` probe's diagnoses against every scheme).
 struct GoliveVerifier {
-    scheme: golive::webhook::Scheme,
+    scheme: golive::config::scheme::Scheme,
     key: golive::webhook::Key,
 }
 
@@ -183,7 +183,7 @@ impl golive_fakes::webhook::Verify for GoliveVerifier {
 
 /// Starts a fake receiver that verifies `scheme` with golive's verifier.
 pub async fn receiver(
-    scheme: &golive::webhook::Scheme,
+    scheme: &golive::config::scheme::Scheme,
     secret: &secrecy::SecretString,
     behaviour: golive_fakes::webhook::Behaviour,
 ) -> golive_fakes::Wiremock {

@@ -5,12 +5,13 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use golive::config::scheme::{self, Scheme, SchemeDef};
 use golive::config::{Environment, Secret, SecretRef, Webhook};
 use golive::plan::Selection;
 use golive::report::{Format, ProbeReport, RunSummary, Status};
 use golive::runner::RunOptions;
 use golive::webhook::sign::{self, Key, Stamp};
-use golive::webhook::{Rejection, Scheme, SchemeDef, scheme, verify};
+use golive::webhook::{Rejection, verify};
 use golive_fakes::webhook::{self as receiver, Behaviour};
 use secrecy::SecretString;
 

@@ -10,12 +10,13 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use base64::Engine;
+use golive::config::scheme::Scheme;
 use golive::config::{Environment, Secret, SecretRef, Webhook, WebhookAuth};
 use golive::plan::Selection;
 use golive::report::{Format, ProbeReport, RunSummary, Status};
 use golive::runner::RunOptions;
 use golive::webhook::sign::{self, Key};
-use golive::webhook::{Scheme, verify};
+use golive::webhook::verify;
 use secrecy::SecretString;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};

@@ -6,11 +6,11 @@
 //! in every encoding, not only in the one the receiver verifies.
 
 use base64::Engine as _;
+use golive::config::scheme;
 use golive::config::{Environment, Secret, SecretRef, Webhook};
 use golive::plan::Selection;
 use golive::report::{Check, ProbeReport, Status};
 use golive::runner::RunOptions;
-use golive::webhook::scheme;
 use golive_fakes::paymentsai::{Encoding, Signature};
 use golive_fakes::webhook::Verify as _;
 use golive_fakes::webhook::{self as receiver, Behaviour};

@@ -14,13 +14,14 @@ use clap::Args;
 
 use super::super::EnvArgs;
 use super::super::targets::resolve;
+use crate::config::scheme::Scheme;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::exit;
 use crate::net::{self, Clients};
-use crate::probe::webhook::{Delivery, Sample};
+use crate::probe::kinds::webhook::{Delivery, Sample};
 use crate::report::text::terminal;
 use crate::spec::ProbeKind;
-use crate::webhook::{Key, Scheme, Stamp, sign};
+use crate::webhook::{Key, Stamp, sign};
 
 /// `golive webhook send` options.
 #[derive(Debug, Args)]
@@ -90,7 +91,8 @@ pub async fn run(args: SendArgs) -> Result<u8, ConfigError> {
         let _ = writeln!(out, "  {name}: {}", terminal(value));
     }
     let started = Instant::now();
-    let answer = crate::probe::webhook::send(client, url, &delivery, env.webhook_auth.as_ref(), args.timeout).await;
+    let answer =
+        crate::probe::kinds::webhook::send(client, url, &delivery, env.webhook_auth.as_ref(), args.timeout).await;
     let elapsed = started.elapsed();
     net::log_request("POST", url.as_str(), answer.as_ref().map(|a| a.status).map_err(|_| "no answer"), elapsed);
     drop(resolved.fakes);
@@ -128,7 +130,7 @@ fn pick_scheme(
     sample: Option<&Sample>,
 ) -> Result<Scheme, ConfigError> {
     if let Some(name) = &args.scheme {
-        return crate::webhook::scheme::from_toml_with(&toml::Value::String(name.clone()), &pack.schemes)
+        return crate::config::scheme::from_toml_with(&toml::Value::String(name.clone()), &pack.schemes)
             .map_err(|why| ConfigError::usage(format!("--scheme: {why}")));
     }
     let from_env = env.webhook.as_ref().and_then(|w| w.scheme.clone());
@@ -145,7 +147,7 @@ fn pick_scheme(
         .help(format!(
             "set `scheme` in the webhook of [env.{}], or pass --scheme ({})",
             env.name,
-            crate::webhook::scheme::known_names()
+            crate::config::scheme::known_names()
         ))
     })
 }

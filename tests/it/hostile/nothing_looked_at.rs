@@ -10,9 +10,9 @@ use std::time::Duration;
 use golive::config::pack::BUILT_IN;
 use golive::config::{Environment, Stage};
 use golive::plan::{Plan, Selection};
-use golive::probe::ProbeKind;
 use golive::report::Status;
 use golive::runner::{self, RunOptions};
+use golive::spec::ProbeKind;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{env_at, pack_from};

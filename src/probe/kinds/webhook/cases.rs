@@ -2,10 +2,9 @@
 //! replay) and how each answer is judged.
 
 use super::Answer;
+use crate::config::scheme::{self, Layout, Scheme};
 use crate::report::{Check, Diagnosis, ErrorClass, Status};
-use crate::webhook::scheme::Layout;
 use crate::webhook::sign::{self, Key, Stamp};
-use crate::webhook::{Scheme, scheme};
 
 /// How far outside the tolerance the timestamp forgeries are dated.
 const MARGIN_SECS: i64 = 120;

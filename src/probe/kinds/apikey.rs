@@ -9,9 +9,9 @@ use async_trait::async_trait;
 use regex::Regex;
 use secrecy::ExposeSecret;
 
-use super::request::{RequestSpec, perform};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::State;
+use crate::probe::request::{RequestSpec, perform};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Status};
 
 /// A built `apikey` probe.
@@ -129,5 +129,38 @@ impl ApiKeyProbe {
             )
         };
         out.check(Check::new("rotation", status, message));
+    }
+}
+
+/// `params` of an `apikey` probe: the key's shape and age, then one request.
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "ApiKeyParams", deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct ApiKeyParams {
+    /// A regular expression the key must match.
+    shape: Option<String>,
+    /// How the shape reads for a human, e.g. "<accountId>_<apiKey>_<apiKeyId>".
+    shape_hint: Option<String>,
+    /// The key's rotation period in days (default: the pack's `[secret_policy]`).
+    rotate_days: Option<u32>,
+    #[serde(flatten)]
+    request: crate::probe::request::spec::Params,
+}
+
+/// The `apikey` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct ApiKey;
+
+impl super::Kind for ApiKey {
+    type Params = super::Raw<ApiKeyParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        let super::Query { env, .. } = *q;
+        vec![super::Need::new("api_key", "the API key it checks", env.api_key.is_some())]
+    }
+
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        let super::Query { params, env, pack } = *q;
+        super::api_key_sends(params, env, pack)
     }
 }

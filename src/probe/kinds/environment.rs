@@ -11,8 +11,8 @@ use regex::Regex;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::{Environment, Input};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 
 /// The `environment` probe's parameters.
@@ -52,8 +52,7 @@ struct EnvironmentProbe {
 }
 
 /// Builds an `environment` probe: `require = [names]`, `patterns = { name = regex }`.
-pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let declared = |name: &str| cx.pack.inputs.iter().any(|(n, _)| n == name);
     for name in p.require.iter().chain(p.patterns.keys()) {
         if !KNOWN.contains(&name.as_str()) && !declared(name) && !name.starts_with("vars.") {
@@ -152,5 +151,23 @@ impl Probe for EnvironmentProbe {
             });
         }
         out
+    }
+}
+
+/// The `environment` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct EnvironmentKind;
+
+impl super::Kind for EnvironmentKind {
+    type Params = Params;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
+        // It judges what the environment sets; nothing is required for it to run.
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        // It checks values locally: nothing is sent.
+        Vec::new()
     }
 }

@@ -14,11 +14,11 @@ use crate::config::interpolate::{interpolate_str, interpolate_value, substitute_
 use crate::net;
 use crate::probe::ProbeContext;
 use crate::probe::assert::{Answer, Assertion};
+use crate::probe::flow::resume::ResumeFile;
 use crate::probe::masking::mask_outcome;
 use crate::probe::request::{
     Exchange, Expect, Judged, Verdict, api_key_header, judge, trace_exchange, transport_diagnosis,
 };
-use crate::probe::resume::ResumeFile;
 use crate::report::{Basis, Check, ErrorClass, Outcome, Phase, Status};
 
 /// How a step ended.

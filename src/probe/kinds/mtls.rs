@@ -17,11 +17,11 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
-use super::masking::mask_outcome;
-use super::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::{self, tls};
+use crate::probe::masking::mask_outcome;
+use crate::probe::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// What a server that never asks for a client certificate gets.
@@ -226,7 +226,7 @@ impl MtlsProbe {
                     body: &body,
                     cut,
                     vars: &no_vars,
-                    typed: &super::assert::untyped,
+                    typed: &crate::probe::assert::untyped,
                 };
                 let mut judged = Outcome::default();
                 judge(&mut judged, target, &answer, &self.request.expect(cx.env.strict_contract));
@@ -517,4 +517,46 @@ fn diagnosis(r: Rejection) -> Diagnosis {
         }
     };
     Diagnosis { cause: cause.into(), fix: fix.into() }
+}
+
+/// `params` of an `mtls` probe: what a server that never asks for a client
+/// certificate gets, then one request.
+#[derive(schemars::JsonSchema)]
+#[schemars(rename = "MtlsParams", deny_unknown_fields)]
+#[allow(dead_code)]
+pub(crate) struct MtlsParams {
+    /// "warn" (default) or "fail".
+    not_enforced: Option<NotEnforced>,
+    #[serde(flatten)]
+    request: crate::probe::request::spec::Params,
+}
+
+/// The `mtls` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Mtls;
+
+impl super::Kind for Mtls {
+    type Params = super::Raw<MtlsParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, pack } = *q;
+        // The kind has no parameter for a handshake without a client
+        // certificate (`not_enforced` only judges a server that never asks
+        // for one): a missing identity is a configuration error.
+        let mut out = vec![
+            Need::new("client_cert", "the client certificate of the handshake", env.client_cert.is_some()),
+            Need::new("client_key", "the key of the client certificate", env.client_key.is_some()),
+        ];
+        if super::needs_api_key(params, pack) {
+            out.push(Need::new("api_key", "the API key its request carries", env.api_key.is_some()));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        let super::Query { params, env, pack } = *q;
+        // The client key proves itself in the handshake and never leaves; the API key does.
+        super::api_key_sends(params, env, pack)
+    }
 }

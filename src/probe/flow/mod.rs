@@ -17,6 +17,7 @@
 //! What the pack masks (`[masking]`, and a step's own `mask` paths) is masked
 //! in every message and trace; the whole answer is judged on the real values.
 
+pub mod resume;
 mod run;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,12 +29,12 @@ use serde_json_path::JsonPath;
 
 pub use run::{Run, Sent, StepEnd};
 
-use super::assert::{Assertion, RawAssertion};
-use super::masking::Mask;
-use super::request::facts::{Bases, Fact};
-use super::request::{StatusFacts, assertions_with_facts};
 use crate::config::interpolate::interpolate_str;
 use crate::config::positions::ProbeLines;
+use crate::probe::assert::{Assertion, RawAssertion};
+use crate::probe::masking::Mask;
+use crate::probe::request::facts::{Bases, Fact};
+use crate::probe::request::{StatusFacts, assertions_with_facts};
 use crate::spec::{Basis, FactBasis, RawBasis, SourceAt};
 
 /// A step as a pack writes it.
@@ -337,7 +338,7 @@ impl Step {
         let track = raw
             .track
             .map(|t| {
-                super::jsonpath::parse(&t.path)
+                crate::probe::jsonpath::parse(&t.path)
                     .map(|p| (t.entity, t.path.clone(), p))
                     .map_err(|e| err(format!("track: {e}")))
             })
@@ -417,7 +418,7 @@ impl Step {
 
 /// A capture with its fact (`capture.NAME`).
 fn capture(name: String, raw: RawCapture, bases: &Bases) -> Result<CaptureSpec, String> {
-    let parse = |p: &str| super::jsonpath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
+    let parse = |p: &str| crate::probe::jsonpath::parse(p).map_err(|e| format!("capture `{name}`: {e}"));
     let (how, own, as_integer) = match raw {
         RawCapture::Path(p) => (Capture::Path(vec![(p.clone(), parse(&p)?)]), RawBasis::default(), false),
         RawCapture::From(f) => {

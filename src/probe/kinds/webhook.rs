@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::WebhookAuth;
+use crate::config::scheme::{self, Encoding, Scheme};
 use crate::net;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
-use crate::webhook::scheme::Encoding;
-use crate::webhook::{Key, Scheme, scheme};
+use crate::webhook::Key;
 pub(crate) use cases::Delivery;
 use cases::{Case, Event, Verdicts};
 use encodings::Signed;
@@ -64,8 +64,7 @@ struct WebhookProbe {
 }
 
 /// Builds a `webhook` probe from its parameters.
-pub fn build(params: toml::Table, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let scheme = p
         .scheme
         .as_ref()
@@ -413,6 +412,40 @@ fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
             cause: format!("the delivery to {host}:{port} failed before any HTTP answer"),
             fix: "check webhook.url, DNS, the network path and the endpoint's TLS certificate".into(),
         },
+    }
+}
+
+/// The `webhook` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Webhook;
+
+impl super::Kind for Webhook {
+    type Params = Params;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, .. } = *q;
+        let mut out =
+            vec![Need::new("webhook", "the merchant endpoint it sends signed events to", env.webhook.is_some())];
+        if !params.contains_key("scheme") {
+            out.push(Need::new(
+                "webhook.scheme",
+                "the signature scheme of its deliveries (the pack names none)",
+                env.webhook.as_ref().is_some_and(|w| w.scheme.is_some()),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        use crate::probe::inputs::Sent;
+        let super::Query { env, .. } = *q;
+        let Some(w) = &env.webhook else { return Vec::new() };
+        let mut out = vec![Sent { secret: "webhook.secret".into(), url: w.url.clone() }];
+        if env.webhook_auth.is_some() {
+            out.push(Sent { secret: "webhook.auth".into(), url: w.url.clone() });
+        }
+        out
     }
 }
 

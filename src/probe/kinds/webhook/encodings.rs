@@ -9,12 +9,11 @@
 //! in each: a receiver that tries both encodings must verify both.
 
 use super::cases::{Case, Delivery, Event, plan};
+use crate::config::scheme::{Encoding, InferredEncoding, Scheme};
 use crate::probe::request::facts::Fact;
 use crate::report::{Check, Status};
 use crate::spec::basis::{Basis, FactBasis, fact_id};
-use crate::webhook::scheme::Encoding;
 use crate::webhook::sign::Key;
-use crate::webhook::{Scheme, scheme::InferredEncoding};
 
 /// The id of the encoding fact in a webhook probe (its one "request").
 pub const ENCODING_FACT: &str = "encoding";

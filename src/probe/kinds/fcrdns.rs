@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 use self::lookup::{Lookups, ip_fact, name_fact};
 use self::names::{CertName, normalize_ip};
-use super::{BuildContext, Probe, ProbeContext};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// The default bound on PTR names considered per IP.
@@ -61,8 +61,7 @@ struct FcrdnsProbe {
 }
 
 /// Builds an `fcrdns` probe from its parameters.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     if !(1..=100).contains(&p.max_ptr) {
         return Err(format!("`max_ptr` is {}; give a number from 1 to 100", p.max_ptr));
     }
@@ -244,4 +243,35 @@ fn suggested_fallback(cert: &[CertName]) -> String {
         .find(|n| matches!(n, CertName::Dns(_)))
         .map(ToString::to_string)
         .unwrap_or_else(|| "a domain named in the client certificate".into())
+}
+
+/// The `fcrdns` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Fcrdns;
+
+impl super::Kind for Fcrdns {
+    type Params = Params;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, .. } = *q;
+        let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
+        let mut out = Vec::new();
+        if !listed("calling_ips") {
+            out.push(Need::new("calling_ips", "the IPs whose reverse DNS it checks", !env.calling_ips.is_empty()));
+        }
+        if !listed("names") {
+            out.push(Need::new(
+                "client_cert",
+                "the certificate names PTR records must match (or `names` in the probe's params)",
+                env.client_cert.is_some(),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        // DNS lookups and a local certificate: no secret.
+        Vec::new()
+    }
 }

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::{self, Inputs, Policy};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
 
 /// A built `cert` probe.
@@ -18,8 +18,7 @@ struct CertProbe {
 }
 
 /// Builds a `cert` probe from its parameters (a [`Policy`]).
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let policy: Policy = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(policy: Policy, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     policy.validate()?;
     Ok(Arc::new(CertProbe { policy }))
 }
@@ -108,5 +107,28 @@ impl Probe for CertProbe {
             })
         });
         out
+    }
+}
+
+/// The `cert` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Cert;
+
+impl super::Kind for Cert {
+    type Params = crate::certs::Policy;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { env, .. } = *q;
+        vec![
+            Need::new("client_cert", "the program certificate it checks", env.client_cert.is_some()),
+            // Without the key the match cannot be confirmed: the probe errors.
+            Need::new("client_key", "the private key it matches against the certificate", env.client_key.is_some()),
+        ]
+    }
+
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        // It reads local files: nothing leaves the machine.
+        Vec::new()
     }
 }

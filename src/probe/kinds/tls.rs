@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::certs::facts::CertFacts;
 use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::tls;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::text::count;
 use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
 
@@ -43,8 +43,7 @@ struct TlsProbe {
 }
 
 /// Builds a `tls` probe.
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+pub fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;
     if url.scheme() != "https" {
         return Err(format!("tls needs an https URL, got `{url}`"));
@@ -223,4 +222,21 @@ fn diagnosis(r: Rejection, host: &str) -> Diagnosis {
         other => (format!("the TLS connection failed ({})", other.class()), "check base_url and the network path".to_string()),
     };
     Diagnosis { cause, fix }
+}
+
+/// The `tls` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Tls;
+
+impl super::Kind for Tls {
+    type Params = Params;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        // A handshake that only reads the server's chain: no secret.
+        Vec::new()
+    }
 }

@@ -1,6 +1,6 @@
 //! Probe kind `http`: one request, or ordered steps with captures, polling and
-//! cleanup (see [`super::steps`]), sent with the environment's client
-//! certificate and API key when set. The request machinery is [`super::request`].
+//! cleanup (see [`crate::probe::flow`]), sent with the environment's client
+//! certificate and API key when set. The request machinery is [`crate::probe::request`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +8,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use super::request::{pack_file, pack_mask, probe_lines};
-use super::resume::ResumeFile;
-use super::steps::{RawStep, Run, Sent, Step, StepContext, StepEnd};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::ApiKeyAuth;
+use crate::probe::flow::resume::ResumeFile;
+use crate::probe::flow::{RawStep, Run, Sent, Step, StepContext, StepEnd};
+use crate::probe::request::{pack_file, pack_mask, probe_lines};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Status};
 
 /// A built `http` probe: ordered steps, then cleanup steps that always run.
@@ -27,6 +27,24 @@ struct HttpProbe {
     resume: Option<(ResumeFile, Vec<String>)>,
     /// What the flow creates and no documented route removes, by id.
     leaves: Vec<String>,
+}
+
+/// `params` of an `http` probe: one request, or ordered steps.
+pub(crate) struct HttpParams;
+
+impl schemars::JsonSchema for HttpParams {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "HttpParams".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let flow = g.subschema_for::<Flow>();
+        let one = g.subschema_for::<crate::probe::flow::RawStep>();
+        schemars::json_schema!({
+            "description": "One request (method, url, assertions, ...) or `steps = [...]` with optional `cleanup`.",
+            "anyOf": [flow, one]
+        })
+    }
 }
 
 /// The `http` probe's ordered steps (its other form is one request: a [`RawStep`]).
@@ -254,5 +272,35 @@ impl Probe for HttpProbe {
         out.signals = signals;
         out.diagnosis = diagnosis;
         out
+    }
+}
+
+/// The `http` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Http;
+
+impl super::Kind for Http {
+    type Params = super::Raw<HttpParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { params, env, pack } = *q;
+        let mut out = Vec::new();
+        if super::needs_api_key(params, pack) {
+            out.push(Need::new("api_key", "the partner's API key its requests carry", env.api_key.is_some()));
+        }
+        for input in crate::probe::flow::json_inputs(params) {
+            out.push(Need::new(
+                &input,
+                "the JSON file a request sends as its body (the pack's [inputs] says what it holds)",
+                env.input_path(&input).is_some(),
+            ));
+        }
+        out
+    }
+
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        let super::Query { params, env, pack } = *q;
+        super::api_key_sends(params, env, pack)
     }
 }

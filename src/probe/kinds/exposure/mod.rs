@@ -36,8 +36,8 @@ pub use files::{FileScan, scan_logs};
 pub use git::{GitError, RepoScan, scan_repo};
 pub use matcher::{Matcher, PartnerKey};
 
-use super::{BuildContext, Probe, ProbeContext};
 use crate::config::Environment;
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Phase, Status};
 
 /// A partner key format in the pack: `prefix` (interpolated with the
@@ -70,8 +70,7 @@ struct ExposureProbe {
 }
 
 /// Builds an `exposure` probe: `partner_keys = [{ name, prefix, rest }]` (optional).
-pub fn build(params: toml::Table, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
-    let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let partner_keys = p
         .partner_keys
         .into_iter()
@@ -290,5 +289,24 @@ to [env.{}] of golive.toml",
         out.fact("secrets_searched", names);
         report::outcome(&mut out, &results, &env.name);
         out
+    }
+}
+
+/// The `exposure` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct Exposure;
+
+impl super::Kind for Exposure {
+    type Params = Params;
+    const BUILD: super::Build<Self::Params> = build;
+
+    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
+        // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
+        // most environments have none yet, and that must not stop their gate.
+        Vec::new()
+    }
+
+    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        // It reads pages, files and logs looking for secrets; it sends none.
+        Vec::new()
     }
 }

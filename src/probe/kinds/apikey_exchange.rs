@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::request::{Exchange, trace_exchange};
-use super::{BuildContext, Probe, ProbeContext};
 use crate::apikey::{
     ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange,
     temporal_key_age,
 };
 use crate::config::{Environment, Secret};
+use crate::probe::request::{Exchange, trace_exchange};
+use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, Outcome, Status};
 use crate::spec::ExchangeInputs;
 
@@ -94,7 +94,7 @@ impl Probe for ExchangeProbe {
                     // The exchange times each request whole.
                     phases: Vec::new(),
                     // The bodies are withheld, not masked.
-                    mask: &super::masking::Mask::default(),
+                    mask: &crate::probe::masking::Mask::default(),
                 },
             )
         };
@@ -258,5 +258,74 @@ fn report_failure(out: &mut Outcome, e: ExchangeError, names: &ExchangeInputs) {
             });
         }
         _ => {}
+    }
+}
+
+/// `params` of an `apikey-exchange` probe: none, the pack's `[key_exchange]` describes it.
+pub(crate) struct NoParams;
+
+impl schemars::JsonSchema for NoParams {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "NoParams".into()
+    }
+
+    // Written out where it is used, as before it had a type.
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": false,
+            "description": "None: the exchange is described by the pack's [key_exchange]."
+        })
+    }
+}
+
+/// The `apikey-exchange` kind, as [`super::Kind`] (one line in its list).
+pub(super) struct ApiKeyExchange;
+
+impl super::Kind for ApiKeyExchange {
+    type Params = super::Raw<NoParams>;
+    const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
+
+    fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use super::Need;
+        let super::Query { env, pack, .. } = *q;
+        // The inputs the pack's key exchange names; a pack without one fails at build.
+        let Some(x) = &pack.key_exchange else { return Vec::new() };
+        let names = &x.inputs;
+        vec![
+            Need::new(
+                &names.account,
+                "the account whose temporal key it exchanges",
+                env.input_text(&names.account).is_some(),
+            ),
+            Need::new(
+                &names.temporal_key,
+                "the one-time key it exchanges",
+                env.input_secret(&names.temporal_key).is_some(),
+            ),
+            Need::new(&names.secret, "the secret the exchange registers", env.input_secret(&names.secret).is_some()),
+            Need::new(&names.key_file, "where the permanent key is written", env.input_path(&names.key_file).is_some()),
+        ]
+    }
+
+    fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+        use crate::probe::inputs::Sent;
+        let super::Query { env, pack, .. } = *q;
+        let Some(spec) = &pack.key_exchange else { return Vec::new() };
+        let mut out = Vec::new();
+        // The secret may come from elsewhere (`key exchange --secret-env`).
+        if let Some(u) = super::url(&spec.url, env) {
+            out.push(Sent { secret: spec.inputs.temporal_key.clone(), url: u.clone() });
+            out.push(Sent { secret: spec.inputs.secret.clone(), url: u });
+        }
+        // The new permanent key proves itself with one read.
+        if let Some(u) = super::url(&spec.verify_url, env) {
+            out.push(Sent { secret: "the permanent key the exchange returns".into(), url: u });
+        }
+        out
     }
 }
