@@ -38,7 +38,6 @@ mod flow_engine;
 mod hostile;
 mod hostile_text;
 mod html_report;
-mod import_layers;
 mod inferred_facts;
 mod init;
 mod key_answer;
