@@ -213,3 +213,33 @@ async fn a_missed_capture_and_a_failed_poll_state_name_their_own_lines() {
         assert_eq!(failed.at.as_ref().map(ToString::to_string), Some(expected), "{name}: {failed:#?}");
     }
 }
+
+/// A pack that does not load because of one step names that step's line, not
+/// only its probe's `params`, which may hold many steps (nothing is sent).
+#[test]
+fn a_step_that_does_not_load_names_its_own_line() {
+    const BROKEN: &str = r#"[pack]
+name = "nimbus"
+title = "Nimbus"
+runbook = "Nimbus go-live"
+
+[[probe]]
+id = "orders"
+kind = "http"
+title = "Orders"
+[[probe.params.steps]]
+url = "${base_url}/a"
+[[probe.params.steps]]
+url = "${base_url}/orders"
+assert = [{ path = "$.total[", equals = 1 }]
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("pack.toml"), BROKEN).expect("write pack.toml");
+    let config = "[env.staging]\npack = \"pack.toml\"\nbase_url = \"https://127.0.0.1:9\"\n";
+    std::fs::write(dir.path().join("golive.toml"), config).expect("write golive.toml");
+    let out = golive_in(dir.path(), &["verify", "--env", "staging", "--no-progress"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}{}", stdout(&out), stderr(&out));
+    let second = line_of(BROKEN, "url = \"${base_url}/a\"", "[[probe.params.steps]]");
+    let said = stderr(&out);
+    assert!(said.contains(&format!("step 2. GET /orders (at pack.toml:{second}): invalid JSONPath")), "{said}");
+}

@@ -298,7 +298,10 @@ impl Step {
         let title =
             raw.name.clone().unwrap_or_else(|| format!("{} {}", raw.method.to_uppercase(), short_path(&raw.url)));
         let name = if raw.mutating { format!("{index}. {title} (mutating)") } else { format!("{index}. {title}") };
-        let err = |e: String| format!("step {name}: {e}");
+        // A load error names the step's own line: the pack's error points at
+        // the probe's `params`, which may hold many steps.
+        let at = cx.lines.step(index).map(|l| format!(" (at {})", l.at)).unwrap_or_default();
+        let err = |e: String| format!("step {name}{at}: {e}");
         let method = reqwest::Method::from_bytes(raw.method.to_uppercase().as_bytes())
             .map_err(|_| err(format!("`{}` is not an HTTP method", raw.method)))?;
         if [raw.json.is_some(), raw.body.is_some(), raw.json_input.is_some()].iter().filter(|b| **b).count() > 1 {
