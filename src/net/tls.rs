@@ -26,11 +26,6 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// Reads a PEM file with a size bound and a message that names the file.
-pub fn read_pem(path: &Path, what: &str) -> Result<Vec<u8>, String> {
-    read_bounded(path, what).map_err(|e| e.message)
-}
-
 /// Why a PEM file could not be used: the message names the file and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PemError {
