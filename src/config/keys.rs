@@ -1,0 +1,770 @@
+//! The catalogue of golive's own `[env.NAME]` keys: each key once, with its
+//! name, what it is, whether it holds a secret, its format, how it is parsed
+//! into the [`Environment`] and how it is shown.
+//!
+//! Everything else derives from [`KEYS`]: the loader parses an environment
+//! key by key through it and calls any other key unknown (unless the pack
+//! declares it as an input), the JSON Schema of `[env.NAME]` lists it with its
+//! `about`, the `environment` kind checks the keys marked `checkable`,
+//! `golive init` writes a key by its format, kinds name the keys they need by
+//! these statics, and the evidence writes each key as it [`Key::show`]s it, a
+//! secret only as its reference. A pack's `[inputs.NAME]` is described the
+//! same way ([`Described`]: about, secret, format).
+//!
+//! A new key is one `static` here, one line in [`KEYS`] and, when probes read
+//! it, one field of [`Environment`].
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Value, json};
+use toml::Spanned;
+use toml::de::DeValue;
+
+use super::env::{Environment, Secret, Validator, WebhookAuth};
+use super::raw::{RawExposure, RawWebhook};
+use super::schema::{DateTimeSchema, DurationSchema, SecretRefSchema, StageSchema};
+use super::{ConfigError, Stage};
+use crate::spec::{InputFormat, InputSpec};
+
+/// How a key's value is written and read. A pack input's [`InputFormat`]
+/// is one of these ([`Format::from`]); golive's own keys use the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A string, used as written.
+    Text,
+    /// A path relative to the folder of golive.toml, which need not exist yet.
+    Path,
+    /// An `http(s)://` URL.
+    Url,
+    /// A path to a file that must exist (PEM).
+    File,
+    /// A secret reference, `{ env = "VAR" }` or `{ file = "path" }`.
+    Secret,
+    /// A list of IP addresses.
+    Ips,
+    /// A list of `IP` or `IP:PORT` nameserver addresses.
+    Nameservers,
+    /// An instant with its offset (RFC 3339).
+    Instant,
+    /// A duration such as `10s`.
+    Duration,
+    /// `staging` or `production`.
+    Stage,
+    /// A list of stages.
+    Stages,
+    /// A list of names.
+    Names,
+    /// A table of names to text.
+    Map,
+    /// `true` or `false`.
+    Flag,
+    /// A table of its own (its parts are described by its schema).
+    Table,
+}
+
+impl From<InputFormat> for Format {
+    fn from(f: InputFormat) -> Format {
+        match f {
+            InputFormat::Text => Format::Text,
+            InputFormat::Path => Format::Path,
+        }
+    }
+}
+
+impl Format {
+    /// The value of a key of this form that is not written, where it has one.
+    pub fn default_value(self) -> Option<Value> {
+        match self {
+            Format::Ips | Format::Nameservers | Format::Names | Format::Stages => Some(json!([])),
+            Format::Map => Some(json!({})),
+            Format::Flag => Some(json!(false)),
+            _ => None,
+        }
+    }
+
+    /// The JSON Schema `format` of a value of this form, where there is one.
+    pub fn schema_format(self) -> Option<&'static str> {
+        match self {
+            Format::Url => Some("uri"),
+            Format::Instant => Some("date-time"),
+            _ => None,
+        }
+    }
+}
+
+/// One key of `[env.NAME]` golive itself reads.
+pub struct Key {
+    /// The key as golive.toml writes it.
+    pub name: &'static str,
+    /// What it is, in a sentence (the schema's description, init's comments, errors).
+    pub about: &'static str,
+    /// Whether it holds a secret (as a whole, or in a part: `webhook.secret`):
+    /// shown only as its reference, redacted everywhere.
+    pub secret: bool,
+    /// How its value is written.
+    pub format: Format,
+    /// Whether the `environment` kind may `require` it: a value of the
+    /// integration, not a setting of golive's.
+    pub checkable: bool,
+    /// An example value, for `golive init` and help.
+    pub example: &'static str,
+    /// Parses its value into the environment, or says why not.
+    pub(crate) parse: Parse,
+    /// The JSON Schema of its value.
+    pub(crate) schema: fn(&mut SchemaGenerator) -> Schema,
+    /// Its value in a validated environment.
+    pub show: fn(&Environment) -> Shown<'_>,
+}
+
+/// A key's parser: the validator, the value with its span, the environment to fill.
+pub(crate) type Parse = fn(&Validator<'_>, Raw<'_>, &mut Environment) -> Result<(), ConfigError>;
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key({})", self.name)
+    }
+}
+
+impl Key {
+    /// Whether `env` sets it.
+    pub fn is_set(&self, env: &Environment) -> bool {
+        (self.show)(env).is_set()
+    }
+}
+
+/// A key's value in a validated environment, as it may be shown.
+#[derive(Debug, Clone)]
+pub enum Shown<'e> {
+    /// Not set.
+    Unset,
+    /// Text that may be shown.
+    Text(String),
+    /// A URL.
+    Url(&'e reqwest::Url),
+    /// A path.
+    Path(&'e Path),
+    /// A secret: only its reference may be shown.
+    Secret(&'e Secret),
+    /// A list (empty: unset).
+    List(Vec<String>),
+    /// A flag.
+    Flag(bool),
+    /// A duration (shown in milliseconds, as `<name>_ms`).
+    Duration(Duration),
+    /// A table: the text a pattern reads (the webhook's URL), and the whole
+    /// with every secret as its reference.
+    Table(Option<String>, Value),
+}
+
+impl Shown<'_> {
+    /// Whether the environment sets the key.
+    pub fn is_set(&self) -> bool {
+        match self {
+            Shown::Unset => false,
+            Shown::List(items) => !items.is_empty(),
+            Shown::Table(_, Value::Object(map)) => !map.is_empty(),
+            _ => true,
+        }
+    }
+
+    /// The value as JSON for a record (the evidence): a secret as its reference.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Shown::Unset => Value::Null,
+            Shown::Text(t) => json!(t),
+            Shown::Url(u) => json!(u.as_str()),
+            Shown::Path(p) => json!(p.display().to_string()),
+            Shown::Secret(s) => json!(s.source.to_string()),
+            Shown::List(items) => json!(items),
+            Shown::Flag(b) => json!(b),
+            Shown::Duration(d) => json!(d.as_millis() as u64),
+            Shown::Table(_, v) => v.clone(),
+        }
+    }
+}
+
+/// A key's value as written, with its span, for its parser.
+pub(crate) struct Raw<'a> {
+    /// The key.
+    pub key: &'a str,
+    /// The value.
+    pub value: Spanned<DeValue<'a>>,
+}
+
+impl Raw<'_> {
+    /// The value read as `T` (which may keep spans: `Spanned<String>`), or an
+    /// error at the value naming the key.
+    pub fn read<T: serde::de::DeserializeOwned>(self, v: &Validator<'_>) -> Result<T, ConfigError> {
+        let span = self.value.span();
+        let key = self.key;
+        T::deserialize(toml::de::ValueDeserializer::from(self.value)).map_err(|e| {
+            let at = e.span().unwrap_or(span);
+            let err = ConfigError::at(v.file, at, format!("`{key}`: {}", e.message().trim_end()));
+            match get(key) {
+                Some(k) => err.help(format!("{key}: {}", k.about)),
+                None => err,
+            }
+        })
+    }
+}
+
+/// The value of `T`'s schema.
+fn of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+fn path(p: &Option<std::path::PathBuf>) -> Shown<'_> {
+    p.as_deref().map_or(Shown::Unset, Shown::Path)
+}
+
+fn url(u: &Option<reqwest::Url>) -> Shown<'_> {
+    u.as_ref().map_or(Shown::Unset, Shown::Url)
+}
+
+fn list<T: ToString>(items: &[T]) -> Shown<'_> {
+    Shown::List(items.iter().map(ToString::to_string).collect())
+}
+
+/// `pack`.
+pub static PACK: Key = Key {
+    name: "pack",
+    about: "A built-in pack name or a path to a pack file.",
+    secret: false,
+    format: Format::Text,
+    checkable: false,
+    example: "axys",
+    parse: |v, raw, env| Ok(env.pack = raw.read(v)?),
+    schema: of::<String>,
+    show: |env| Shown::Text(env.pack.clone()),
+};
+
+/// `base_url`.
+pub static BASE_URL: Key = Key {
+    name: "base_url",
+    about: "The partner API's base URL.",
+    secret: false,
+    format: Format::Url,
+    checkable: true,
+    example: "https://staging.api.example.com/v2",
+    parse: |v, raw, env| Ok(env.base_url = Some(v.url("base_url", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| url(&env.base_url),
+};
+
+/// `api_key`.
+pub static API_KEY: Key = Key {
+    name: "api_key",
+    about: "The API key, a secret reference.",
+    secret: true,
+    format: Format::Secret,
+    checkable: true,
+    example: "{ env = \"API_KEY\" }",
+    parse: |v, raw, env| Ok(env.api_key = Some(v.secret("api_key", raw.read(v)?)?)),
+    schema: of::<SecretRefSchema>,
+    show: |env| env.api_key.as_ref().map_or(Shown::Unset, Shown::Secret),
+};
+
+/// `client_cert`.
+pub static CLIENT_CERT: Key = Key {
+    name: "client_cert",
+    about: "PEM client certificate chain, leaf first.",
+    secret: false,
+    format: Format::File,
+    checkable: true,
+    example: "certs/program.crt",
+    parse: |v, raw, env| Ok(env.client_cert = Some(v.file_path("client_cert", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| path(&env.client_cert),
+};
+
+/// `client_key`.
+pub static CLIENT_KEY: Key = Key {
+    name: "client_key",
+    about: "PEM private key of the client certificate (a path; its contents are secret).",
+    secret: false,
+    format: Format::File,
+    checkable: true,
+    example: "certs/program.key",
+    parse: |v, raw, env| Ok(env.client_key = Some(v.file_path("client_key", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| path(&env.client_key),
+};
+
+/// `server_ca`.
+pub static SERVER_CA: Key = Key {
+    name: "server_ca",
+    about: "The partner's server roots, trusted instead of the system's (PEM).",
+    secret: false,
+    format: Format::File,
+    checkable: true,
+    example: "certs/partner-roots.pem",
+    parse: |v, raw, env| Ok(env.server_ca = Some(v.file_path("server_ca", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| path(&env.server_ca),
+};
+
+/// `client_chain`.
+pub static CLIENT_CHAIN: Key = Key {
+    name: "client_chain",
+    about: "The CA certificates that issued the program (client) certificate, up to its root (PEM): the `cert` probe verifies the client chain to them.",
+    secret: false,
+    format: Format::File,
+    checkable: true,
+    example: "certs/program-chain.pem",
+    parse: |v, raw, env| Ok(env.client_chain = Some(v.file_path("client_chain", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| path(&env.client_chain),
+};
+
+/// `ca_bundle`.
+pub static CA_BUNDLE: Key = Key {
+    name: "ca_bundle",
+    about: "Older form of both: one PEM file holding the partner's server roots and the program certificate's issuer; used where `server_ca` or `client_chain` is not set.",
+    secret: false,
+    format: Format::File,
+    checkable: true,
+    example: "certs/ca-bundle.pem",
+    parse: |v, raw, env| Ok(env.ca_bundle = Some(v.file_path("ca_bundle", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| path(&env.ca_bundle),
+};
+
+/// `calling_ips`.
+pub static CALLING_IPS: Key = Key {
+    name: "calling_ips",
+    about: "The static IPs the integration calls from.",
+    secret: false,
+    format: Format::Ips,
+    checkable: true,
+    example: "[\"203.0.113.10\"]",
+    parse: |v, raw, env| {
+        let ips: Vec<Spanned<String>> = raw.read(v)?;
+        env.calling_ips = v.each(ips, |ip| v.ip(ip))?;
+        Ok(())
+    },
+    schema: of::<Vec<String>>,
+    show: |env| list(&env.calling_ips),
+};
+
+/// `nameservers`.
+pub static NAMESERVERS: Key = Key {
+    name: "nameservers",
+    about: "Nameservers to use instead of the system resolver.",
+    secret: false,
+    format: Format::Nameservers,
+    checkable: true,
+    example: "[\"192.0.2.53\"]",
+    parse: |v, raw, env| {
+        let servers: Vec<Spanned<String>> = raw.read(v)?;
+        env.nameservers = v.each(servers, |ns| v.nameserver(ns))?;
+        Ok(())
+    },
+    schema: of::<Vec<String>>,
+    show: |env| list(&env.nameservers),
+};
+
+/// `temporal_key_issued_at`.
+pub static TEMPORAL_KEY_ISSUED_AT: Key = Key {
+    name: "temporal_key_issued_at",
+    about: "When the temporal API key was issued (RFC 3339, e.g. \"2026-11-20T10:00:00Z\"), so an expired one is refused before the exchange is sent.",
+    secret: false,
+    format: Format::Instant,
+    checkable: false,
+    example: "\"2026-11-20T10:00:00Z\"",
+    parse: |v, raw, env| Ok(env.temporal_key_issued_at = Some(v.instant("temporal_key_issued_at", raw.read(v)?)?)),
+    schema: of::<DateTimeSchema>,
+    show: |env| {
+        let text =
+            env.temporal_key_issued_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+        text.map_or(Shown::Unset, Shown::Text)
+    },
+};
+
+/// `state_file`.
+pub static STATE_FILE: Key = Key {
+    name: "state_file",
+    about: "golive's local state (secret history, key age); default: the user's state folder.",
+    secret: false,
+    format: Format::Path,
+    checkable: false,
+    example: ".golive/state.json",
+    parse: |v, raw, env| Ok(env.state_file = Some(v.base.join(raw.read::<String>(v)?))),
+    schema: of::<String>,
+    show: |env| path(&env.state_file),
+};
+
+/// `webhook`.
+pub static WEBHOOK: Key = Key {
+    name: "webhook",
+    about: "The merchant's webhook endpoint.",
+    secret: true,
+    format: Format::Table,
+    checkable: true,
+    example: "{ url = \"https://merchant.example/hooks\", secret = { env = \"WEBHOOK_SECRET\" } }",
+    parse: |v, raw, env| {
+        let (webhook, auth, destination) = v.webhook(raw.read::<RawWebhook>(v)?)?;
+        (env.webhook, env.webhook_auth, env.webhook_destination_id) = (Some(webhook), auth, destination);
+        Ok(())
+    },
+    schema: of::<RawWebhook>,
+    show: |env| {
+        let Some(w) = &env.webhook else { return Shown::Unset };
+        let auth = env.webhook_auth.as_ref().map(|a| match a {
+            WebhookAuth::Basic { user, password } => {
+                json!({ "basic": { "user": user, "password": password.source.to_string() } })
+            }
+        });
+        Shown::Table(
+            Some(w.url.to_string()),
+            json!({
+                "url": w.url.as_str(),
+                "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
+                "secret": w.secret.source.to_string(),
+                "auth": auth,
+                "destination_id": env.webhook_destination_id,
+            }),
+        )
+    },
+};
+
+/// `website_url`.
+pub static WEBSITE_URL: Key = Key {
+    name: "website_url",
+    about: "The merchant's public website, for compliance checks.",
+    secret: false,
+    format: Format::Url,
+    checkable: true,
+    example: "https://merchant.example",
+    parse: |v, raw, env| Ok(env.website_url = Some(v.url("website_url", raw.read(v)?)?)),
+    schema: of::<String>,
+    show: |env| url(&env.website_url),
+};
+
+/// `timeout`.
+pub static TIMEOUT: Key = Key {
+    name: "timeout",
+    about: "Default probe deadline for this environment, e.g. \"10s\".",
+    secret: false,
+    format: Format::Duration,
+    checkable: false,
+    example: "\"10s\"",
+    parse: |v, raw, env| Ok(env.timeout = Some(v.duration("timeout", &raw.read(v)?)?)),
+    schema: of::<DurationSchema>,
+    show: |env| env.timeout.map_or(Shown::Unset, Shown::Duration),
+};
+
+/// `vars`.
+pub static VARS: Key = Key {
+    name: "vars",
+    about: "Extra values a pack may interpolate as `${name}`.",
+    secret: false,
+    format: Format::Map,
+    checkable: false,
+    example: "{ merchant_id = \"m_123\" }",
+    parse: |v, raw, env| Ok(env.vars = raw.read(v)?),
+    schema: of::<BTreeMap<String, String>>,
+    show: |env| Shown::Table(None, json!(env.vars)),
+};
+
+/// `features`.
+pub static FEATURES: Key = Key {
+    name: "features",
+    about: "Optional program features this environment has (e.g. \"wallets\", \"3ds\"): a pack's probes marked `feature = \"...\"` run only when it is listed.",
+    secret: false,
+    format: Format::Names,
+    checkable: false,
+    example: "[\"wallets\"]",
+    parse: |v, raw, env| Ok(env.features = v.features(raw.read(v)?)?),
+    schema: of::<Vec<String>>,
+    show: |env| list(&env.features),
+};
+
+/// `stage`.
+pub static STAGE: Key = Key {
+    name: "stage",
+    about: "\"staging\" or \"production\": probes bound to a stage (`stage = \"...\"` in the pack) run only in an environment of that stage. Default: the environment's name when it is one of the two.",
+    secret: false,
+    format: Format::Stage,
+    checkable: false,
+    example: "\"staging\"",
+    parse: |v, raw, env| Ok(env.stage = Some(v.stage(raw.read(v)?)?)),
+    schema: of::<StageSchema>,
+    show: |env| env.stage.map_or(Shown::Unset, |s| Shown::Text(s.name().to_string())),
+};
+
+/// `extra_stages`.
+pub static EXTRA_STAGES: Key = Key {
+    name: "extra_stages",
+    about: "Other stages whose probes run here too: a sandbox (or golive's fakes) that also answers another stage's steps, e.g. [\"production\"] for the PaymentsAI fake, which answers the go-live key exchange.",
+    secret: false,
+    format: Format::Stages,
+    checkable: false,
+    example: "[\"production\"]",
+    parse: |v, raw, env| {
+        let stages: Vec<Spanned<String>> = raw.read(v)?;
+        env.extra_stages = v.each(stages, |s| v.stage(s))?;
+        Ok(())
+    },
+    schema: of::<Vec<StageSchema>>,
+    show: |env| Shown::List(env.extra_stages.iter().map(|s| Stage::name(*s).to_string()).collect()),
+};
+
+/// `allow_insecure_http`.
+pub static ALLOW_INSECURE_HTTP: Key = Key {
+    name: "allow_insecure_http",
+    about: "`true` lets secrets go over plain `http://` to a host other than loopback (a trusted test server); default: such a run is refused.",
+    secret: false,
+    format: Format::Flag,
+    checkable: false,
+    example: "true",
+    parse: |v, raw, env| Ok(env.allow_insecure_http = raw.read(v)?),
+    schema: of::<bool>,
+    show: |env| Shown::Flag(env.allow_insecure_http),
+};
+
+/// `exposure`.
+pub static EXPOSURE: Key = Key {
+    name: "exposure",
+    about: "Where the `exposure` probe looks for leaked secrets and card data.",
+    secret: false,
+    format: Format::Table,
+    checkable: false,
+    example: "{ repo = \".\" }",
+    // After `website_url` in [`KEYS`]: its pages may name `${website_url}`.
+    parse: |v, raw, env| Ok(env.exposure = Some(v.exposure(raw.read::<RawExposure>(v)?, env)?)),
+    schema: of::<RawExposure>,
+    show: |env| {
+        let Some(e) = &env.exposure else { return Shown::Unset };
+        let paths = |ps: &[std::path::PathBuf]| ps.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        Shown::Table(
+            None,
+            json!({
+                "repo": e.repo.as_ref().map(|p| p.display().to_string()),
+                "bundles": paths(&e.bundles),
+                "pages": e.pages.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+                "logs": e.logs,
+            }),
+        )
+    },
+};
+
+/// `strict_contract`.
+pub static STRICT_CONTRACT: Key = Key {
+    name: "strict_contract",
+    about: "`true`: the partner facts a pack infers (not shown by any published page) are hard checks, as documented ones are; by default a miss is a warning. For a team that has confirmed them (`golive contract report`).",
+    secret: false,
+    format: Format::Flag,
+    checkable: false,
+    example: "true",
+    parse: |v, raw, env| Ok(env.strict_contract = raw.read(v)?),
+    schema: of::<bool>,
+    show: |env| Shown::Flag(env.strict_contract),
+};
+
+/// Every key golive reads, in the order errors and the schema list them (a
+/// pack's inputs come after) and the order they are parsed in.
+pub static KEYS: &[&Key] = &[
+    &PACK,
+    &BASE_URL,
+    &API_KEY,
+    &CLIENT_CERT,
+    &CLIENT_KEY,
+    &SERVER_CA,
+    &CLIENT_CHAIN,
+    &CA_BUNDLE,
+    &CALLING_IPS,
+    &NAMESERVERS,
+    &TEMPORAL_KEY_ISSUED_AT,
+    &STATE_FILE,
+    &WEBHOOK,
+    &WEBSITE_URL,
+    &TIMEOUT,
+    &VARS,
+    &FEATURES,
+    &STAGE,
+    &EXTRA_STAGES,
+    &ALLOW_INSECURE_HTTP,
+    &EXPOSURE,
+    &STRICT_CONTRACT,
+];
+
+/// The key named `name`, if golive reads one.
+pub fn get(name: &str) -> Option<&'static Key> {
+    KEYS.iter().copied().find(|k| k.name == name)
+}
+
+/// The names of every key, in [`KEYS`]' order (as long-lived as the names
+/// they are listed with, a pack's inputs).
+pub fn names<'a>() -> impl Iterator<Item = &'a str> + Clone {
+    KEYS.iter().map(|k| -> &'a str { k.name })
+}
+
+/// A key of `[env.NAME]` as golive or the pack describes it.
+#[derive(Debug, Clone, Copy)]
+pub enum Described<'p> {
+    /// One of golive's own keys.
+    Core(&'static Key),
+    /// An input the pack declares.
+    Input(&'p str, &'p InputSpec),
+}
+
+impl<'p> Described<'p> {
+    /// `name` as golive or `pack` describes it.
+    pub fn of(name: &str, pack: &'p super::Pack) -> Option<Described<'p>> {
+        get(name)
+            .map(Described::Core)
+            .or_else(|| pack.inputs.iter().find(|(n, _)| n == name).map(|(n, spec)| Described::Input(n.as_str(), spec)))
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &'p str {
+        match self {
+            Described::Core(k) => k.name,
+            Described::Input(n, _) => n,
+        }
+    }
+
+    /// What it is.
+    pub fn about(&self) -> &'p str {
+        match self {
+            Described::Core(k) => k.about,
+            Described::Input(_, spec) => &spec.about,
+        }
+    }
+
+    /// Whether it holds a secret.
+    pub fn secret(&self) -> bool {
+        match self {
+            Described::Core(k) => k.secret,
+            Described::Input(_, spec) => spec.secret,
+        }
+    }
+
+    /// How it is written: a secret input is a reference, as `api_key` is.
+    pub fn format(&self) -> Format {
+        match self {
+            Described::Core(k) => k.format,
+            Described::Input(_, spec) if spec.secret => Format::Secret,
+            Described::Input(_, spec) => spec.format.into(),
+        }
+    }
+}
+
+/// The JSON Schema of `[env.NAME]`: every key of [`KEYS`] with its `about`
+/// as the description, `pack` required, no other key (a pack's inputs are
+/// added by [`super::schema::config_for`]).
+pub(crate) fn schema(g: &mut SchemaGenerator) -> Schema {
+    let mut properties = serde_json::Map::new();
+    for key in KEYS {
+        let mut value = super::schema::without_null((key.schema)(g)).to_value();
+        if let Value::Object(obj) = &mut value {
+            obj.insert("description".into(), json!(key.about));
+            if let Some(format) = key.format.schema_format() {
+                obj.entry("format").or_insert(json!(format));
+            }
+            if let Some(default) = key.format.default_value() {
+                obj.insert("default".into(), default);
+            }
+        }
+        properties.insert(key.name.into(), value);
+    }
+    let schema = json!({
+        "type": "object",
+        "description": "One `[env.NAME]` table: golive's own keys, and the inputs the environment's pack declares.",
+        "properties": properties,
+        "required": [PACK.name],
+        "additionalProperties": false,
+    });
+    Schema::try_from(schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_listed_once_with_what_it_is() {
+        let mut seen = std::collections::BTreeSet::new();
+        for key in KEYS {
+            assert!(seen.insert(key.name), "{} listed twice", key.name);
+            assert!(key.about.ends_with('.') && key.about.len() > 10, "{}: about is a sentence", key.name);
+            assert!(!key.example.is_empty(), "{}: an example", key.name);
+            assert_eq!(key.secret, key.format == Format::Secret || key.name == WEBHOOK.name, "{}", key.name);
+        }
+        // `exposure` interpolates `${website_url}`: it is parsed after it.
+        let at = |k: &Key| KEYS.iter().position(|x| x.name == k.name).unwrap();
+        assert!(at(&WEBSITE_URL) < at(&EXPOSURE));
+    }
+
+    /// Every field of [`Environment`] is some key's (or the environment's
+    /// name, or the pack's inputs): the destructuring has no `..`, so a field
+    /// added without its key does not compile here.
+    #[test]
+    fn every_field_of_the_environment_belongs_to_a_key() {
+        let Environment {
+            name: _,
+            inputs: _,
+            pack: _,
+            base_url: _,
+            api_key: _,
+            client_cert: _,
+            client_key: _,
+            server_ca: _,
+            client_chain: _,
+            ca_bundle: _,
+            calling_ips: _,
+            nameservers: _,
+            temporal_key_issued_at: _,
+            state_file: _,
+            webhook: _,
+            webhook_auth: _,
+            webhook_destination_id: _,
+            website_url: _,
+            timeout: _,
+            vars: _,
+            features: _,
+            stage: _,
+            extra_stages: _,
+            allow_insecure_http: _,
+            exposure: _,
+            strict_contract: _,
+        } = Environment::default();
+        // The webhook's parts are the `webhook` key's.
+        let owner = |field: &str| match field {
+            "webhook_auth" | "webhook_destination_id" => "webhook",
+            other => other,
+        };
+        for field in [
+            "pack",
+            "base_url",
+            "api_key",
+            "client_cert",
+            "client_key",
+            "server_ca",
+            "client_chain",
+            "ca_bundle",
+            "calling_ips",
+            "nameservers",
+            "temporal_key_issued_at",
+            "state_file",
+            "webhook",
+            "webhook_auth",
+            "webhook_destination_id",
+            "website_url",
+            "timeout",
+            "vars",
+            "features",
+            "stage",
+            "extra_stages",
+            "allow_insecure_http",
+            "exposure",
+            "strict_contract",
+        ] {
+            assert!(get(owner(field)).is_some(), "field `{field}` has no key in the catalogue");
+        }
+        assert_eq!(KEYS.len(), 22, "a new key: its field is named above");
+    }
+}
