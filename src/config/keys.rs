@@ -109,7 +109,7 @@ pub struct Key {
     /// Whether the `environment` kind may `require` it: a value of the
     /// integration, not a setting of golive's.
     pub checkable: bool,
-    /// An example value, for `golive init` and help.
+    /// An example value as golive.toml writes it (TOML), for `golive init`.
     pub example: &'static str,
     /// Parses its value into the environment, or says why not.
     pub(crate) parse: Parse,
@@ -235,7 +235,7 @@ pub static PACK: Key = Key {
     secret: false,
     format: Format::Text,
     checkable: false,
-    example: "axys",
+    example: "\"axys\"",
     parse: |v, raw, env| Ok(env.pack = raw.read(v)?),
     schema: of::<String>,
     show: |env| Shown::Text(env.pack.clone()),
@@ -244,11 +244,11 @@ pub static PACK: Key = Key {
 /// `base_url`.
 pub static BASE_URL: Key = Key {
     name: "base_url",
-    about: "The partner API's base URL.",
+    about: "The partner API's base URL, the start of every request URL.",
     secret: false,
     format: Format::Url,
     checkable: true,
-    example: "https://staging.api.example.com/v2",
+    example: "\"https://staging.api.example.com/v2\"",
     parse: |v, raw, env| Ok(env.base_url = Some(v.url("base_url", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| url(&env.base_url),
@@ -270,11 +270,11 @@ pub static API_KEY: Key = Key {
 /// `client_cert`.
 pub static CLIENT_CERT: Key = Key {
     name: "client_cert",
-    about: "PEM client certificate chain, leaf first.",
+    about: "PEM client certificate, leaf first, with its optional chain.",
     secret: false,
     format: Format::File,
     checkable: true,
-    example: "certs/program.crt",
+    example: "\"certs/program.crt\"",
     parse: |v, raw, env| Ok(env.client_cert = Some(v.file_path("client_cert", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_cert),
@@ -283,11 +283,11 @@ pub static CLIENT_CERT: Key = Key {
 /// `client_key`.
 pub static CLIENT_KEY: Key = Key {
     name: "client_key",
-    about: "PEM private key of the client certificate (a path; its contents are secret).",
+    about: "PEM private key of the client certificate; the file's contents are secret, its path is not.",
     secret: false,
     format: Format::File,
     checkable: true,
-    example: "certs/program.key",
+    example: "\"certs/program.key\"",
     parse: |v, raw, env| Ok(env.client_key = Some(v.file_path("client_key", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_key),
@@ -300,7 +300,7 @@ pub static SERVER_CA: Key = Key {
     secret: false,
     format: Format::File,
     checkable: true,
-    example: "certs/partner-roots.pem",
+    example: "\"certs/partner-roots.pem\"",
     parse: |v, raw, env| Ok(env.server_ca = Some(v.file_path("server_ca", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.server_ca),
@@ -313,7 +313,7 @@ pub static CLIENT_CHAIN: Key = Key {
     secret: false,
     format: Format::File,
     checkable: true,
-    example: "certs/program-chain.pem",
+    example: "\"certs/program-chain.pem\"",
     parse: |v, raw, env| Ok(env.client_chain = Some(v.file_path("client_chain", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_chain),
@@ -326,7 +326,7 @@ pub static CA_BUNDLE: Key = Key {
     secret: false,
     format: Format::File,
     checkable: true,
-    example: "certs/ca-bundle.pem",
+    example: "\"certs/ca-bundle.pem\"",
     parse: |v, raw, env| Ok(env.ca_bundle = Some(v.file_path("ca_bundle", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.ca_bundle),
@@ -390,7 +390,7 @@ pub static STATE_FILE: Key = Key {
     secret: false,
     format: Format::Path,
     checkable: false,
-    example: ".golive/state.json",
+    example: "\".golive/state.json\"",
     parse: |v, raw, env| Ok(env.state_file = Some(v.base.join(raw.read::<String>(v)?))),
     schema: of::<String>,
     show: |env| path(&env.state_file),
@@ -433,11 +433,11 @@ pub static WEBHOOK: Key = Key {
 /// `website_url`.
 pub static WEBSITE_URL: Key = Key {
     name: "website_url",
-    about: "The merchant's public website, for compliance checks.",
+    about: "The merchant's public website, for the compliance checks.",
     secret: false,
     format: Format::Url,
     checkable: true,
-    example: "https://merchant.example",
+    example: "\"https://merchant.example\"",
     parse: |v, raw, env| Ok(env.website_url = Some(v.url("website_url", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| url(&env.website_url),
@@ -682,8 +682,60 @@ pub(crate) fn schema(g: &mut SchemaGenerator) -> Schema {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::config::{Exposure, Input, SecretRef, Webhook};
+
+    /// A secret of value `canary`, read from variable `var`.
+    pub(crate) fn secret(canary: &str, var: &str) -> Secret {
+        Secret { value: secrecy::SecretString::from(canary.to_string()), source: SecretRef::Env(var.into()) }
+    }
+
+    /// An environment that sets every key of the catalogue (and a secret, a
+    /// text and a path input), each secret's value `canary` followed by its
+    /// variable's name.
+    pub(crate) fn full(canary: &str) -> Environment {
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        let s = |var: &str| secret(&format!("{canary}{var}"), var);
+        Environment {
+            name: "staging".into(),
+            pack: "axys".into(),
+            base_url: Some(url("https://192.0.2.1/v2")),
+            api_key: Some(s("API_KEY")),
+            client_cert: Some(PathBuf::from("program.crt")),
+            client_key: Some(PathBuf::from("program.key")),
+            server_ca: Some(PathBuf::from("roots.pem")),
+            client_chain: Some(PathBuf::from("chain.pem")),
+            ca_bundle: Some(PathBuf::from("bundle.pem")),
+            calling_ips: vec!["192.0.2.10".parse().unwrap()],
+            nameservers: vec!["192.0.2.53:53".parse().unwrap()],
+            inputs: vec![
+                ("account_id".into(), Input::Text("acct_1".into())),
+                ("account_secret".into(), Input::Secret(s("ACCOUNT_SECRET"))),
+                ("permanent_key_file".into(), Input::Path(PathBuf::from("key.txt"))),
+            ],
+            temporal_key_issued_at: Some(time::OffsetDateTime::UNIX_EPOCH),
+            state_file: Some(PathBuf::from("state.json")),
+            webhook: Some(Webhook {
+                url: url("https://198.51.100.7/hooks"),
+                scheme: Some(crate::config::scheme::from_name("standard-webhooks").unwrap()),
+                secret: s("WEBHOOK_SECRET"),
+            }),
+            webhook_auth: Some(WebhookAuth::Basic { user: "golive".into(), password: s("WEBHOOK_PASSWORD") }),
+            webhook_destination_id: Some("dest_1".into()),
+            website_url: Some(url("https://merchant.example/")),
+            timeout: Some(Duration::from_secs(10)),
+            vars: BTreeMap::from([("merchant_id".to_string(), "m_1".to_string())]),
+            features: vec!["wallets".into()],
+            stage: Some(Stage::Staging),
+            extra_stages: vec![Stage::Production],
+            allow_insecure_http: true,
+            exposure: Some(Exposure { repo: Some(PathBuf::from(".")), ..Exposure::default() }),
+            strict_contract: true,
+        }
+    }
 
     #[test]
     fn every_key_is_listed_once_with_what_it_is() {
@@ -691,80 +743,80 @@ mod tests {
         for key in KEYS {
             assert!(seen.insert(key.name), "{} listed twice", key.name);
             assert!(key.about.ends_with('.') && key.about.len() > 10, "{}: about is a sentence", key.name);
-            assert!(!key.example.is_empty(), "{}: an example", key.name);
-            assert_eq!(key.secret, key.format == Format::Secret || key.name == WEBHOOK.name, "{}", key.name);
+            let example: Result<toml::Table, _> = toml::from_str(&format!("x = {}", key.example));
+            assert!(example.is_ok(), "{}: the example is a TOML value: {}", key.name, key.example);
         }
         // `exposure` interpolates `${website_url}`: it is parsed after it.
         let at = |k: &Key| KEYS.iter().position(|x| x.name == k.name).unwrap();
         assert!(at(&WEBSITE_URL) < at(&EXPOSURE));
     }
 
-    /// Every field of [`Environment`] is some key's (or the environment's
-    /// name, or the pack's inputs): the destructuring has no `..`, so a field
-    /// added without its key does not compile here.
+    /// The schema of `[env.NAME]` is the catalogue's: every key with its
+    /// `about`, and no other key but the built-in packs' inputs.
     #[test]
-    fn every_field_of_the_environment_belongs_to_a_key() {
-        let Environment {
-            name: _,
-            inputs: _,
-            pack: _,
-            base_url: _,
-            api_key: _,
-            client_cert: _,
-            client_key: _,
-            server_ca: _,
-            client_chain: _,
-            ca_bundle: _,
-            calling_ips: _,
-            nameservers: _,
-            temporal_key_issued_at: _,
-            state_file: _,
-            webhook: _,
-            webhook_auth: _,
-            webhook_destination_id: _,
-            website_url: _,
-            timeout: _,
-            vars: _,
-            features: _,
-            stage: _,
-            extra_stages: _,
-            allow_insecure_http: _,
-            exposure: _,
-            strict_contract: _,
-        } = Environment::default();
-        // The webhook's parts are the `webhook` key's.
-        let owner = |field: &str| match field {
-            "webhook_auth" | "webhook_destination_id" => "webhook",
-            other => other,
-        };
-        for field in [
-            "pack",
-            "base_url",
-            "api_key",
-            "client_cert",
-            "client_key",
-            "server_ca",
-            "client_chain",
-            "ca_bundle",
-            "calling_ips",
-            "nameservers",
-            "temporal_key_issued_at",
-            "state_file",
-            "webhook",
-            "webhook_auth",
-            "webhook_destination_id",
-            "website_url",
-            "timeout",
-            "vars",
-            "features",
-            "stage",
-            "extra_stages",
-            "allow_insecure_http",
-            "exposure",
-            "strict_contract",
-        ] {
-            assert!(get(owner(field)).is_some(), "field `{field}` has no key in the catalogue");
+    fn the_schema_lists_every_key_with_its_about_and_no_other() {
+        let schema = crate::config::schema::config().to_value();
+        let props = schema.pointer("/$defs/Environment/properties").and_then(Value::as_object).unwrap();
+        for key in KEYS {
+            let prop = props.get(key.name).unwrap_or_else(|| panic!("{} is in the schema", key.name));
+            assert_eq!(prop["description"], json!(key.about), "{}", key.name);
+            if let Some(format) = key.format.schema_format() {
+                assert_eq!(prop["format"], json!(format), "{}", key.name);
+            }
         }
-        assert_eq!(KEYS.len(), 22, "a new key: its field is named above");
+        let packs: Vec<crate::config::Pack> =
+            crate::config::pack::BUILT_IN.iter().map(|(n, _)| crate::config::pack::load(n, None).unwrap()).collect();
+        for name in props.keys() {
+            let input = packs.iter().any(|p| p.inputs.iter().any(|(n, _)| n == name));
+            assert!(get(name).is_some() || input, "`{name}` in the schema is no key of the catalogue nor an input");
+        }
+    }
+
+    /// A key marked secret shows as its reference and never its value; a key
+    /// not marked secret shows no secret at all.
+    #[test]
+    fn a_secret_key_shows_only_its_reference_and_only_secret_keys_hold_one() {
+        let env = full("CANARY-7f3a-");
+        for key in KEYS {
+            let shown = (key.show)(&env);
+            let text = shown.to_json().to_string();
+            assert!(!text.contains("CANARY-7f3a-"), "{}: a secret value shows: {text}", key.name);
+            let reference = text.contains("{ env = ");
+            assert_eq!(key.secret, reference, "{}: secret = {} but shows {text}", key.name, key.secret);
+            assert!(key.is_set(&env), "{}: set in the full environment", key.name);
+        }
+        let empty = Environment::default();
+        for key in KEYS.iter().filter(|k| !matches!(k.format, Format::Flag | Format::Text)) {
+            assert!(!key.is_set(&empty), "{}: unset in an empty environment", key.name);
+        }
+    }
+
+    /// Every key of the catalogue is a known key of `[env.NAME]`, read by its
+    /// own parser: its example is of the type that parser takes. Any other
+    /// key is an unknown-key error naming the file, line and key.
+    #[test]
+    fn every_key_is_known_and_its_example_reads_and_no_other_key_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("[env.staging]\n");
+        for key in KEYS {
+            text.push_str(&format!("{} = {}\n", key.name, key.example));
+        }
+        text.push_str("not_a_key = 1\n");
+        let path = dir.path().join("golive.toml");
+        std::fs::write(&path, &text).unwrap();
+        let err = crate::config::env::load_unresolved(&path, "staging").expect_err("not_a_key is unknown");
+        let all = err.render(false);
+        assert_eq!(all.matches("unknown key").count(), 1, "{all}");
+        let line = text.lines().count();
+        assert!(all.contains(&format!("unknown key `not_a_key`")) && all.contains(&format!(":{line}:1")), "{all}");
+        for key in KEYS {
+            assert!(
+                !all.contains(&format!("`{}`: invalid type", key.name)),
+                "{}: example {}: {all}",
+                key.name,
+                key.example
+            );
+            assert!(!all.contains(&format!("`{}`: unknown field", key.name)), "{}: {all}", key.name);
+        }
     }
 }

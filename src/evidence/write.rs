@@ -227,3 +227,29 @@ fn configuration(env: &Environment) -> Value {
     }
     Value::Object(map)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The evidence's record of an environment is the catalogue's: every key
+    /// is there, and no secret of the catalogue (nor of a secret input) is,
+    /// only its reference.
+    #[test]
+    fn the_environment_record_holds_every_key_and_no_secret_value() {
+        let env = crate::config::keys::tests::full("CANARY-e91c-");
+        let record = configuration(&env);
+        let text = record.to_string();
+        assert!(!text.contains("CANARY-e91c-"), "a secret value reached the evidence: {text}");
+        for var in ["API_KEY", "WEBHOOK_SECRET", "WEBHOOK_PASSWORD", "ACCOUNT_SECRET"] {
+            assert!(text.contains(&format!("{{ env = \\\"{var}\\\" }}")), "the reference of {var}: {text}");
+        }
+        for key in keys::KEYS {
+            let shown = match (key.show)(&env) {
+                keys::Shown::Duration(_) => format!("{}_ms", key.name),
+                _ => key.name.to_string(),
+            };
+            assert!(record.get(&shown).is_some_and(|v| !v.is_null()), "{} is recorded: {text}", key.name);
+        }
+    }
+}

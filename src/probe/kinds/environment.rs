@@ -157,3 +157,25 @@ impl super::Kind for EnvironmentKind {
         Vec::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the kind may check is read from the environment when set,
+    /// and is missing when not: none is listed without a way to read it.
+    #[test]
+    fn every_checkable_key_of_the_catalogue_is_read_when_set_and_missing_when_not() {
+        let full = keys::tests::full("canary");
+        let empty = Environment::default();
+        let checkable: Vec<&str> = keys::KEYS.iter().filter(|k| k.checkable).map(|k| k.name).collect();
+        assert!(checkable.len() >= 11, "{checkable:?}");
+        for name in checkable {
+            assert!(value(&full, name).is_some(), "{name} set");
+            assert!(value(&empty, name).is_none(), "{name} unset");
+        }
+        // As `${base_url}` reads it: no trailing slash for a pattern to trip on.
+        assert_eq!(value(&full, "base_url").as_deref(), Some("https://192.0.2.1/v2"));
+        assert_eq!(value(&full, "webhook").as_deref(), Some("https://198.51.100.7/hooks"));
+    }
+}
