@@ -231,22 +231,17 @@ impl Environment {
         self.state_file.clone().unwrap_or_else(default_state_path)
     }
 
-    /// Every secret of this environment, for redaction.
+    /// Every secret of this environment, for redaction: those its keys hold
+    /// ([`keys::Key::secrets`]) and its secret inputs.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        if let Some(s) = &self.api_key {
+        for (_, s) in keys::KEYS.iter().flat_map(|k| k.secrets(self)) {
             r.add(&s.value);
         }
         for (_, input) in &self.inputs {
             if let Input::Secret(s) = input {
                 r.add(&s.value);
             }
-        }
-        if let Some(w) = &self.webhook {
-            r.add(&w.secret.value);
-        }
-        if let Some(WebhookAuth::Basic { password, .. }) = &self.webhook_auth {
-            r.add(&password.value);
         }
         r
     }

@@ -129,6 +129,16 @@ impl std::fmt::Debug for Key {
 }
 
 impl Key {
+    /// The secrets it holds in `env`, each by the name golive.toml gives it
+    /// (`api_key`, `webhook.secret`): what redaction must hide.
+    pub fn secrets<'e>(&self, env: &'e Environment) -> Vec<(&'static str, &'e Secret)> {
+        match (self.show)(env) {
+            Shown::Secret(s) => vec![(self.name, s)],
+            Shown::Table { secrets, .. } => secrets,
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether `env` sets it.
     pub fn is_set(&self, env: &Environment) -> bool {
         (self.show)(env).is_set()
@@ -154,9 +164,16 @@ pub enum Shown<'e> {
     Flag(bool),
     /// A duration (shown in milliseconds, as `<name>_ms`).
     Duration(Duration),
-    /// A table: the text a pattern reads (the webhook's URL), and the whole
-    /// with every secret as its reference.
-    Table(Option<String>, Value),
+    /// A table.
+    Table {
+        /// The text a pattern of the `environment` kind reads (the webhook's URL).
+        text: Option<String>,
+        /// The whole, every secret as its reference.
+        json: Value,
+        /// The secrets in it, each with the name of its part
+        /// (`webhook.secret`), for redaction.
+        secrets: Vec<(&'static str, &'e Secret)>,
+    },
 }
 
 impl Shown<'_> {
@@ -165,7 +182,7 @@ impl Shown<'_> {
         match self {
             Shown::Unset => false,
             Shown::List(items) => !items.is_empty(),
-            Shown::Table(_, Value::Object(map)) => !map.is_empty(),
+            Shown::Table { json: Value::Object(map), .. } => !map.is_empty(),
             _ => true,
         }
     }
@@ -181,7 +198,7 @@ impl Shown<'_> {
             Shown::List(items) => json!(items),
             Shown::Flag(b) => json!(b),
             Shown::Duration(d) => json!(d.as_millis() as u64),
-            Shown::Table(_, v) => v.clone(),
+            Shown::Table { json, .. } => json.clone(),
         }
     }
 }
@@ -412,21 +429,21 @@ pub static WEBHOOK: Key = Key {
     schema: of::<RawWebhook>,
     show: |env| {
         let Some(w) = &env.webhook else { return Shown::Unset };
+        let mut secrets = vec![("webhook.secret", &w.secret)];
         let auth = env.webhook_auth.as_ref().map(|a| match a {
             WebhookAuth::Basic { user, password } => {
+                secrets.push(("webhook.auth.basic.password", password));
                 json!({ "basic": { "user": user, "password": password.source.to_string() } })
             }
         });
-        Shown::Table(
-            Some(w.url.to_string()),
-            json!({
-                "url": w.url.as_str(),
-                "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
-                "secret": w.secret.source.to_string(),
-                "auth": auth,
-                "destination_id": env.webhook_destination_id,
-            }),
-        )
+        let json = json!({
+            "url": w.url.as_str(),
+            "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
+            "secret": w.secret.source.to_string(),
+            "auth": auth,
+            "destination_id": env.webhook_destination_id,
+        });
+        Shown::Table { text: Some(w.url.to_string()), json, secrets }
     },
 };
 
@@ -466,7 +483,7 @@ pub static VARS: Key = Key {
     example: "{ merchant_id = \"m_123\" }",
     parse: |v, raw, env| Ok(env.vars = raw.read(v)?),
     schema: of::<BTreeMap<String, String>>,
-    show: |env| Shown::Table(None, json!(env.vars)),
+    show: |env| Shown::Table { text: None, json: json!(env.vars), secrets: Vec::new() },
 };
 
 /// `features`.
@@ -539,15 +556,13 @@ pub static EXPOSURE: Key = Key {
     show: |env| {
         let Some(e) = &env.exposure else { return Shown::Unset };
         let paths = |ps: &[std::path::PathBuf]| ps.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
-        Shown::Table(
-            None,
-            json!({
-                "repo": e.repo.as_ref().map(|p| p.display().to_string()),
-                "bundles": paths(&e.bundles),
-                "pages": e.pages.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
-                "logs": e.logs,
-            }),
-        )
+        let json = json!({
+            "repo": e.repo.as_ref().map(|p| p.display().to_string()),
+            "bundles": paths(&e.bundles),
+            "pages": e.pages.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
+            "logs": e.logs,
+        });
+        Shown::Table { text: None, json, secrets: Vec::new() }
     },
 };
 
@@ -783,7 +798,16 @@ pub(crate) mod tests {
             assert!(!text.contains("CANARY-7f3a-"), "{}: a secret value shows: {text}", key.name);
             let reference = text.contains("{ env = ");
             assert_eq!(key.secret, reference, "{}: secret = {} but shows {text}", key.name, key.secret);
+            assert_eq!(key.secret, !key.secrets(&env).is_empty(), "{}: its secrets are redacted", key.name);
             assert!(key.is_set(&env), "{}: set in the full environment", key.name);
+        }
+        // Redaction hides each of them, and the exposure probe searches for each.
+        let redactor = env.redactor();
+        let searched = crate::probe::kinds::exposure::secrets(&env);
+        for (name, s) in KEYS.iter().flat_map(|k| k.secrets(&env)) {
+            let value = secrecy::ExposeSecret::expose_secret(&s.value).to_string();
+            assert!(!redactor.redact(&format!("x{value}x")).contains(&value), "{name} is redacted");
+            assert!(searched.iter().any(|(n, _)| n == name), "the exposure probe searches for {name}");
         }
         let empty = Environment::default();
         for key in KEYS.iter().filter(|k| !matches!(k.format, Format::Flag | Format::Text)) {

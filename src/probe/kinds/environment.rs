@@ -69,7 +69,7 @@ fn value(env: &Environment, name: &str) -> Option<String> {
             Shown::Path(p) => Some(p.display().to_string()),
             Shown::Secret(s) => Some(s.value.expose_secret().to_string()),
             Shown::List(items) => (!items.is_empty()).then(|| format!("{items:?}")),
-            Shown::Table(text, _) => text,
+            Shown::Table { text, .. } => text,
         },
         None => match env.input(name) {
             Some(Input::Secret(s)) => Some(s.value.expose_secret().to_string()),
