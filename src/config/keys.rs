@@ -221,7 +221,9 @@ impl Raw<'_> {
             let at = e.span().unwrap_or(span);
             let err = ConfigError::at(v.file, at, format!("`{key}`: {}", e.message().trim_end()));
             match get(key) {
-                Some(k) => err.help(format!("{key}: {}", k.about)),
+                Some(k) => {
+                    err.help(format!("`{key}`: {}", k.about)).help(format!("for example: {key} = {}", k.example))
+                }
                 None => err,
             }
         })
