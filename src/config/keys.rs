@@ -230,6 +230,12 @@ impl Raw<'_> {
     }
 }
 
+/// Fills a field of the environment: a parser's last step.
+fn set<T>(slot: &mut T, value: T) -> Result<(), ConfigError> {
+    *slot = value;
+    Ok(())
+}
+
 /// The value of `T`'s schema.
 fn of<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
     g.subschema_for::<T>()
@@ -255,7 +261,7 @@ pub static PACK: Key = Key {
     format: Format::Text,
     checkable: false,
     example: "\"axys\"",
-    parse: |v, raw, env| Ok(env.pack = raw.read(v)?),
+    parse: |v, raw, env| set(&mut env.pack, raw.read(v)?),
     schema: of::<String>,
     show: |env| Shown::Text(env.pack.clone()),
 };
@@ -268,7 +274,7 @@ pub static BASE_URL: Key = Key {
     format: Format::Url,
     checkable: true,
     example: "\"https://staging.api.example.com/v2\"",
-    parse: |v, raw, env| Ok(env.base_url = Some(v.url("base_url", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.base_url, Some(v.url("base_url", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| url(&env.base_url),
 };
@@ -281,7 +287,7 @@ pub static API_KEY: Key = Key {
     format: Format::Secret,
     checkable: true,
     example: "{ env = \"API_KEY\" }",
-    parse: |v, raw, env| Ok(env.api_key = Some(v.secret("api_key", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.api_key, Some(v.secret("api_key", raw.read(v)?)?)),
     schema: of::<SecretRefSchema>,
     show: |env| env.api_key.as_ref().map_or(Shown::Unset, Shown::Secret),
 };
@@ -294,7 +300,7 @@ pub static CLIENT_CERT: Key = Key {
     format: Format::File,
     checkable: true,
     example: "\"certs/program.crt\"",
-    parse: |v, raw, env| Ok(env.client_cert = Some(v.file_path("client_cert", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.client_cert, Some(v.file_path("client_cert", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_cert),
 };
@@ -307,7 +313,7 @@ pub static CLIENT_KEY: Key = Key {
     format: Format::File,
     checkable: true,
     example: "\"certs/program.key\"",
-    parse: |v, raw, env| Ok(env.client_key = Some(v.file_path("client_key", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.client_key, Some(v.file_path("client_key", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_key),
 };
@@ -320,7 +326,7 @@ pub static SERVER_CA: Key = Key {
     format: Format::File,
     checkable: true,
     example: "\"certs/partner-roots.pem\"",
-    parse: |v, raw, env| Ok(env.server_ca = Some(v.file_path("server_ca", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.server_ca, Some(v.file_path("server_ca", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.server_ca),
 };
@@ -333,7 +339,7 @@ pub static CLIENT_CHAIN: Key = Key {
     format: Format::File,
     checkable: true,
     example: "\"certs/program-chain.pem\"",
-    parse: |v, raw, env| Ok(env.client_chain = Some(v.file_path("client_chain", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.client_chain, Some(v.file_path("client_chain", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.client_chain),
 };
@@ -346,7 +352,7 @@ pub static CA_BUNDLE: Key = Key {
     format: Format::File,
     checkable: true,
     example: "\"certs/ca-bundle.pem\"",
-    parse: |v, raw, env| Ok(env.ca_bundle = Some(v.file_path("ca_bundle", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.ca_bundle, Some(v.file_path("ca_bundle", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| path(&env.ca_bundle),
 };
@@ -393,7 +399,7 @@ pub static TEMPORAL_KEY_ISSUED_AT: Key = Key {
     format: Format::Instant,
     checkable: false,
     example: "\"2026-11-20T10:00:00Z\"",
-    parse: |v, raw, env| Ok(env.temporal_key_issued_at = Some(v.instant("temporal_key_issued_at", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.temporal_key_issued_at, Some(v.instant("temporal_key_issued_at", raw.read(v)?)?)),
     schema: of::<DateTimeSchema>,
     show: |env| {
         let text =
@@ -410,7 +416,7 @@ pub static STATE_FILE: Key = Key {
     format: Format::Path,
     checkable: false,
     example: "\".golive/state.json\"",
-    parse: |v, raw, env| Ok(env.state_file = Some(v.base.join(raw.read::<String>(v)?))),
+    parse: |v, raw, env| set(&mut env.state_file, Some(v.base.join(raw.read::<String>(v)?))),
     schema: of::<String>,
     show: |env| path(&env.state_file),
 };
@@ -457,7 +463,7 @@ pub static WEBSITE_URL: Key = Key {
     format: Format::Url,
     checkable: true,
     example: "\"https://merchant.example\"",
-    parse: |v, raw, env| Ok(env.website_url = Some(v.url("website_url", raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.website_url, Some(v.url("website_url", raw.read(v)?)?)),
     schema: of::<String>,
     show: |env| url(&env.website_url),
 };
@@ -470,7 +476,7 @@ pub static TIMEOUT: Key = Key {
     format: Format::Duration,
     checkable: false,
     example: "\"10s\"",
-    parse: |v, raw, env| Ok(env.timeout = Some(v.duration("timeout", &raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.timeout, Some(v.duration("timeout", &raw.read(v)?)?)),
     schema: of::<DurationSchema>,
     show: |env| env.timeout.map_or(Shown::Unset, Shown::Duration),
 };
@@ -483,7 +489,7 @@ pub static VARS: Key = Key {
     format: Format::Map,
     checkable: false,
     example: "{ merchant_id = \"m_123\" }",
-    parse: |v, raw, env| Ok(env.vars = raw.read(v)?),
+    parse: |v, raw, env| set(&mut env.vars, raw.read(v)?),
     schema: of::<BTreeMap<String, String>>,
     show: |env| Shown::Table { text: None, json: json!(env.vars), secrets: Vec::new() },
 };
@@ -496,7 +502,7 @@ pub static FEATURES: Key = Key {
     format: Format::Names,
     checkable: false,
     example: "[\"wallets\"]",
-    parse: |v, raw, env| Ok(env.features = v.features(raw.read(v)?)?),
+    parse: |v, raw, env| set(&mut env.features, v.features(raw.read(v)?)?),
     schema: of::<Vec<String>>,
     show: |env| list(&env.features),
 };
@@ -509,7 +515,7 @@ pub static STAGE: Key = Key {
     format: Format::Stage,
     checkable: false,
     example: "\"staging\"",
-    parse: |v, raw, env| Ok(env.stage = Some(v.stage(raw.read(v)?)?)),
+    parse: |v, raw, env| set(&mut env.stage, Some(v.stage(raw.read(v)?)?)),
     schema: of::<StageSchema>,
     show: |env| env.stage.map_or(Shown::Unset, |s| Shown::Text(s.name().to_string())),
 };
@@ -539,7 +545,7 @@ pub static ALLOW_INSECURE_HTTP: Key = Key {
     format: Format::Flag,
     checkable: false,
     example: "true",
-    parse: |v, raw, env| Ok(env.allow_insecure_http = raw.read(v)?),
+    parse: |v, raw, env| set(&mut env.allow_insecure_http, raw.read(v)?),
     schema: of::<bool>,
     show: |env| Shown::Flag(env.allow_insecure_http),
 };
@@ -553,7 +559,10 @@ pub static EXPOSURE: Key = Key {
     checkable: false,
     example: "{ repo = \".\" }",
     // After `website_url` in [`KEYS`]: its pages may name `${website_url}`.
-    parse: |v, raw, env| Ok(env.exposure = Some(v.exposure(raw.read::<RawExposure>(v)?, env)?)),
+    parse: |v, raw, env| {
+        let exposure = v.exposure(raw.read::<RawExposure>(v)?, env)?;
+        set(&mut env.exposure, Some(exposure))
+    },
     schema: of::<RawExposure>,
     show: |env| {
         let Some(e) = &env.exposure else { return Shown::Unset };
@@ -576,7 +585,7 @@ pub static STRICT_CONTRACT: Key = Key {
     format: Format::Flag,
     checkable: false,
     example: "true",
-    parse: |v, raw, env| Ok(env.strict_contract = raw.read(v)?),
+    parse: |v, raw, env| set(&mut env.strict_contract, raw.read(v)?),
     schema: of::<bool>,
     show: |env| Shown::Flag(env.strict_contract),
 };
@@ -834,7 +843,7 @@ pub(crate) mod tests {
         let all = err.render(false);
         assert_eq!(all.matches("unknown key").count(), 1, "{all}");
         let line = text.lines().count();
-        assert!(all.contains(&format!("unknown key `not_a_key`")) && all.contains(&format!(":{line}:1")), "{all}");
+        assert!(all.contains("unknown key `not_a_key`") && all.contains(&format!(":{line}:1")), "{all}");
         for key in KEYS {
             assert!(
                 !all.contains(&format!("`{}`: invalid type", key.name)),
