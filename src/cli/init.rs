@@ -356,11 +356,11 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
     found
 }
 
-/// The configuration key behind `${name}`, and what it is: a key of the
-/// catalogue read under its own name (`base_url`), a part of the webhook, or
-/// a `vars` entry.
+/// The configuration key behind `${name}`, and what it is: a URL key of the
+/// catalogue, read under its own name (`base_url`, as `Environment::var`
+/// reads it), a part of the webhook, or a `vars` entry.
 fn var_key(name: &str) -> (String, String) {
-    if let Some(key) = keys::get(name) {
+    if let Some(key) = keys::get(name).filter(|k| k.format == Format::Url) {
         return (key.name.to_string(), sentence(key.about));
     }
     let (key, why) = match name {

@@ -155,10 +155,14 @@ pub struct Environment {
 impl Environment {
     /// The value of `${name}` in a pack, if this environment has one.
     pub fn var(&self, name: &str) -> Option<String> {
-        let url = |u: &Option<reqwest::Url>| u.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string());
+        // golive's own URL keys are read under their own names (`${base_url}`).
+        if let Some(key) = keys::get(name).filter(|k| k.format == keys::Format::Url) {
+            return match (key.show)(self) {
+                keys::Shown::Url(u) => Some(keys::url_text(u)),
+                _ => None,
+            };
+        }
         match name {
-            "base_url" => url(&self.base_url),
-            "website_url" => url(&self.website_url),
             "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
             // `webhook.destination_id`, or `vars.webhook_destination_id` as the plan's help suggests.
             "webhook_destination_id" => self.webhook_destination_id.clone().or_else(|| self.vars.get(name).cloned()),
@@ -210,8 +214,8 @@ impl Environment {
     /// that named them: `server_ca`, else `ca_bundle`; `None`: the system's.
     pub fn server_roots(&self) -> Option<(&'static str, &Path)> {
         match (&self.server_ca, &self.ca_bundle) {
-            (Some(p), _) => Some(("server_ca", p)),
-            (None, Some(p)) => Some(("ca_bundle", p)),
+            (Some(p), _) => Some((keys::SERVER_CA.name, p)),
+            (None, Some(p)) => Some((keys::CA_BUNDLE.name, p)),
             (None, None) => None,
         }
     }
@@ -220,8 +224,8 @@ impl Environment {
     /// that named them: `client_chain`, else `ca_bundle`.
     pub fn client_roots(&self) -> Option<(&'static str, &Path)> {
         match (&self.client_chain, &self.ca_bundle) {
-            (Some(p), _) => Some(("client_chain", p)),
-            (None, Some(p)) => Some(("ca_bundle", p)),
+            (Some(p), _) => Some((keys::CLIENT_CHAIN.name, p)),
+            (None, Some(p)) => Some((keys::CA_BUNDLE.name, p)),
             (None, None) => None,
         }
     }

@@ -203,6 +203,12 @@ impl Shown<'_> {
     }
 }
 
+/// A URL as a pack reads it (`${base_url}`): without a final `/`, so
+/// `${base_url}/v1` has one.
+pub fn url_text(u: &reqwest::Url) -> String {
+    u.as_str().trim_end_matches('/').to_string()
+}
+
 /// A key's value as written, with its span, for its parser.
 pub(crate) struct Raw<'a> {
     /// The key.

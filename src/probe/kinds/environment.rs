@@ -65,7 +65,7 @@ fn value(env: &Environment, name: &str) -> Option<String> {
             Shown::Unset | Shown::Flag(_) | Shown::Duration(_) => None,
             Shown::Text(t) => Some(t),
             // As `${base_url}` reads it.
-            Shown::Url(u) => Some(u.as_str().trim_end_matches('/').to_string()),
+            Shown::Url(u) => Some(keys::url_text(u)),
             Shown::Path(p) => Some(p.display().to_string()),
             Shown::Secret(s) => Some(s.value.expose_secret().to_string()),
             Shown::List(items) => (!items.is_empty()).then(|| format!("{items:?}")),
