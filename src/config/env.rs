@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secrecy::SecretString;
+use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
@@ -355,10 +356,11 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
             .help("or pass --config PATH; `golive verify --env demo` runs without any configuration"));
     }
     let file = SourceFile::read(path, "configuration file")?;
-    let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
-    // The same text once more with every value's span, nested ones too: each
-    // key's parser reads its value from here (`keys::Raw`).
+    // Parsed once, every value with its span (nested ones too): the file's
+    // shape is read from it, and each key's parser reads its value from it
+    // (`keys::Raw`).
     let doc = toml::de::DeTable::parse(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let raw = RawConfig::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(|e| from_toml(&file, &e))?;
     let tables = env_tables(doc.get_ref());
     let Some((_, env)) = raw.env.iter().find(|(k, _)| k.get_ref() == name) else {
         return Err(unknown_env(&file, name));

@@ -860,4 +860,57 @@ pub(crate) mod tests {
             assert!(!all.contains(&format!("`{}`: unknown field", key.name)), "{}: {all}", key.name);
         }
     }
+
+    /// The README's configuration reference shows every key: a key added
+    /// here without its line there fails.
+    #[test]
+    fn the_readme_configuration_reference_shows_every_key() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("## Configuration reference").expect("the section");
+        let end = readme[start..].find("### Editor schema").map_or(readme.len(), |e| start + e);
+        let section = &readme[start..end];
+        for key in KEYS {
+            let line = format!("{} = ", key.name);
+            let written =
+                section.lines().map(|l| l.trim_start().trim_start_matches("# ")).any(|l| l.starts_with(&line));
+            assert!(written, "README's configuration example has no `{} = ...` line", key.name);
+        }
+    }
+
+    /// Every field of [`Environment`] is a key's (the webhook's parts are the
+    /// `webhook` key's), or its name, or the pack's inputs: the destructuring
+    /// has no `..`, so a field added without its key does not compile here.
+    #[test]
+    fn every_field_of_the_environment_belongs_to_a_key() {
+        let Environment {
+            name: _,
+            inputs: _,
+            pack: _,
+            base_url: _,
+            api_key: _,
+            client_cert: _,
+            client_key: _,
+            server_ca: _,
+            client_chain: _,
+            ca_bundle: _,
+            calling_ips: _,
+            nameservers: _,
+            temporal_key_issued_at: _,
+            state_file: _,
+            webhook: _,
+            webhook_auth: _,
+            webhook_destination_id: _,
+            website_url: _,
+            timeout: _,
+            vars: _,
+            features: _,
+            stage: _,
+            extra_stages: _,
+            allow_insecure_http: _,
+            exposure: _,
+            strict_contract: _,
+        } = Environment::default();
+        // The fields above but `name`, `inputs` and the webhook's two parts.
+        assert_eq!(KEYS.len(), 26 - 4, "a field of the environment without its key in KEYS, or the reverse");
+    }
 }
