@@ -1,6 +1,7 @@
 //! The demo's certificates: the partner's server root, the CA that signs program
-//! certificates and the program certificate a scenario breaks, written to the
-//! fakes' folder; and the Axys-like mTLS front that checks them.
+//! certificates and the program certificate a shared scenario breaks, written to
+//! the fakes' folder; and the mTLS front that checks them (a partner fake behind
+//! one starts it: the Axys-like API).
 
 use std::path::Path;
 
@@ -16,11 +17,13 @@ pub(crate) const PARTNER_ROOT: &str = "axys-server-ca.pem";
 pub(crate) const PROGRAM_CA: &str = "axys-program-ca.pem";
 
 /// Makes the demo's PKI for a scenario, writes the client's files and starts
-/// the Axys-like mTLS front before the wiremock API.
-pub(crate) async fn start_axys_front(
+/// an mTLS front before `upstream`; only 127.0.0.1 gets through when
+/// `allowlisted`, nobody otherwise.
+pub(crate) async fn start_mtls_front(
     scenario: Scenario,
     upstream: &str,
     dir: &Path,
+    allowlisted: bool,
 ) -> Result<mtls_front::Front, String> {
     use crate::certs::{Authority, LeafSpec};
     let partner_root = Authority::new("golive fake partner root CA")?;
@@ -58,10 +61,7 @@ pub(crate) async fn start_axys_front(
         Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
         _ => mtls_front::ClientAuth::Required(program_ca_pem),
     };
-    let allowlist = match scenario {
-        Scenario::IpNotAllowlisted => vec![],
-        _ => vec![std::net::IpAddr::from([127, 0, 0, 1])],
-    };
+    let allowlist = if allowlisted { vec![std::net::IpAddr::from([127, 0, 0, 1])] } else { vec![] };
     mtls_front::start(mtls_front::FrontConfig {
         server,
         client_auth,
