@@ -1,6 +1,8 @@
 //! The golive.toml the fakes hand over: the text of one environment per partner
-//! pack, pointing at the running fakes (or, planned, at placeholders), with the
-//! secrets and certificates referenced as files of the fakes' private folder.
+//! fake of [`PARTNERS`] (its table's keys are the partner's own,
+//! [`crate::Partner::env_toml`], written with [`EnvAt`]), pointing at the running
+//! fakes (or, planned, at placeholders), with the secrets and certificates
+//! referenced as files of the fakes' private folder.
 //!
 //! golive's demo has the fakes write it ([`crate::Fakes::write_config`]) and loads
 //! it through its normal configuration loader, as a user loads what `golive fake

@@ -2,8 +2,11 @@
 //! `golive fake serve` and golive's tests, written from the partners' published
 //! pages (never from golive's code, which they exist to check).
 //!
-//! A [`Scenario`] chooses healthy or broken behaviour, so every diagnosis can
-//! be demonstrated; a [`Variant`] chooses among the answers the partners' pages
+//! Each partner fake implements [`Partner`] in its own module and is listed
+//! once in [`PARTNERS`]; [`Fakes`] starts them all beside what they share (the
+//! merchant's webhook receiver and website, DNS, the fault catalogue).
+//! A [`Scenario`] (shared, or one partner's own) chooses healthy or broken
+//! behaviour, so every diagnosis can be demonstrated; a [`Variant`] chooses among the answers the partners' pages
 //! leave open, so no pack passes only by sharing the fakes' guesses. Secrets of
 //! the fakes are random per start and live in a private temporary folder,
 //! referenced as files by the golive.toml the fakes write ([`config`]), never
@@ -33,6 +36,9 @@ pub use dns::{FakeDns, FakeDnsBuilder};
 pub use files::write_private;
 pub use mock::Wiremock;
 pub use partner::{PARTNERS, Partner, Running};
+pub use paymentsai::partner::{
+    DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, DEMO_WEBHOOK_DESTINATION_ID, DEMO_WEBHOOK_EVENT_TYPES,
+};
 pub use scenario::{Outage, PartnerScenario, Scenario};
 pub use variant::Variant;
 
@@ -70,18 +76,6 @@ pub struct Fakes {
 
 /// The domain the demo's program certificate is issued for.
 pub const DEMO_DOMAIN: &str = "api.golive-demo.test";
-/// The PaymentsAI-like account of the demo.
-pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
-/// The PaymentsAI-like organization of the demo: a UUID, as the documentation
-/// says (https://api-docs.payments.ai/docs/get-started/concepts/organizations);
-/// the go-live runbook says `org_xxx`, a form the fake serves too when given one.
-pub const DEMO_ORGANIZATION_ID: &str = "3f9a2c4e-8b1d-4e6f-a2c7-5d9e0b1f4a68";
-/// The webhook destination registered for the demo's receiver, readable at
-/// `GET /v1/webhook-destinations/{id}`.
-pub const DEMO_WEBHOOK_DESTINATION_ID: &str = "b7e1d2c3-4a5f-4b6c-8d7e-9f0a1b2c3d4e";
-/// The event types the demo's destination is subscribed to.
-pub const DEMO_WEBHOOK_EVENT_TYPES: [&str; 2] = ["transaction-processed", "transaction-declined"];
-
 /// A random secret: `prefix` and 16 random bytes in hex.
 pub(crate) fn random_token(prefix: &str) -> Result<SecretString, String> {
     random_hex(prefix, 16)

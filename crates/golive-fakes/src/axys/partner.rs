@@ -12,7 +12,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 use crate::config::{EnvAt, list, quote};
 use crate::files::write_private;
 use crate::partner::{Partner, Running, Start};
-use crate::pki::{self, PARTNER_ROOT, PROGRAM_CA, PROGRAM_CERT, PROGRAM_KEY};
+use crate::pki;
 use crate::scenario::{Outage, PartnerScenario, own_scenarios};
 use crate::variant::AxysChoices;
 use crate::{Scenario, Wiremock, dns, mtls_front};
@@ -35,6 +35,13 @@ pub const ENV: &str = "fake-axys";
 pub const STARTS_403_AFTER: u64 = 3;
 /// The API key's file in the fakes' folder.
 const API_KEY: &str = "axys_api_key";
+/// The certificates' files in the fakes' folder.
+const PKI: pki::Files = pki::Files {
+    cert: "axys-program.crt",
+    key: "axys-program.key",
+    root: "axys-server-ca.pem",
+    ca: "axys-program-ca.pem",
+};
 
 /// The Axys fake (card issuing), behind its mTLS front.
 pub struct Axys;
@@ -127,7 +134,7 @@ impl Partner for Axys {
     }
 
     fn files(&self) -> &'static [&'static str] {
-        &[API_KEY, PROGRAM_CERT, PROGRAM_KEY, PARTNER_ROOT, PROGRAM_CA]
+        &[API_KEY, PKI.cert, PKI.key, PKI.root, PKI.ca]
     }
 
     fn calling_ipv4(&self, scenario: Scenario) -> dns::CallingIpv4 {
@@ -145,7 +152,7 @@ impl Partner for Axys {
         let api = Wiremock::start().await;
         mount(&api, at.scenario, key.expose_secret(), at.choices.axys).await;
         let allowlisted = AxysScenario::of(at.scenario) != Some(AxysScenario::IpNotAllowlisted);
-        let front = pki::start_mtls_front(at.scenario, &at.upstream(&api), at.dir, allowlisted).await?;
+        let front = pki::start_mtls_front(at.scenario, &at.upstream(&api), at.dir, &PKI, allowlisted).await?;
         Ok(Box::new(AxysRunning { api, front }))
     }
 
@@ -153,9 +160,9 @@ impl Partner for Axys {
         let mut out = format!("base_url = {}\n", quote(&format!("{}/v2", at.url)));
         out.push_str(&format!("api_key = {}\n", at.secret(API_KEY)));
         if at.scenario != Scenario::NoClientCert {
-            out.push_str(&format!("client_cert = {}\nclient_key = {}\n", at.path(PROGRAM_CERT), at.path(PROGRAM_KEY)));
+            out.push_str(&format!("client_cert = {}\nclient_key = {}\n", at.path(PKI.cert), at.path(PKI.key)));
         }
-        out.push_str(&format!("server_ca = {}\nclient_chain = {}\n", at.path(PARTNER_ROOT), at.path(PROGRAM_CA)));
+        out.push_str(&format!("server_ca = {}\nclient_chain = {}\n", at.path(PKI.root), at.path(PKI.ca)));
         out.push_str(&format!("calling_ips = {}\n", list([dns::DEMO_IPV4, dns::DEMO_IPV6].map(|ip| ip.to_string()))));
         out.push_str(&format!("nameservers = {}\n", list([at.dns.to_string()])));
         // The fakes' state (secret history, resumed flows) stays in their folder.

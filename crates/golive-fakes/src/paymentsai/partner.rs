@@ -13,11 +13,21 @@ use crate::exchange::{self, ExchangeFake};
 use crate::files::write_private;
 use crate::partner::{Partner, Running, Start};
 use crate::scenario::{Outage, PartnerScenario};
-use crate::{
-    DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, DEMO_WEBHOOK_DESTINATION_ID, DEMO_WEBHOOK_EVENT_TYPES, Wiremock, webhook,
-};
+use crate::{Wiremock, webhook};
 
 use super::{PaiFake, Signature};
+
+/// The PaymentsAI-like account of the demo.
+pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
+/// The PaymentsAI-like organization of the demo: a UUID, as the documentation
+/// says (https://api-docs.payments.ai/docs/get-started/concepts/organizations);
+/// the go-live runbook says `org_xxx`, a form the fake serves too when given one.
+pub const DEMO_ORGANIZATION_ID: &str = "3f9a2c4e-8b1d-4e6f-a2c7-5d9e0b1f4a68";
+/// The webhook destination registered for the demo's receiver, readable at
+/// `GET /v1/webhook-destinations/{id}`.
+pub const DEMO_WEBHOOK_DESTINATION_ID: &str = "b7e1d2c3-4a5f-4b6c-8d7e-9f0a1b2c3d4e";
+/// The event types the demo's destination is subscribed to.
+pub const DEMO_WEBHOOK_EVENT_TYPES: [&str; 2] = ["transaction-processed", "transaction-declined"];
 
 /// The environment playing the PaymentsAI pack.
 pub const ENV: &str = "fake-paymentsai";
