@@ -20,11 +20,6 @@ use crate::{Scenario, Variant};
 /// only a file that starts with it.
 pub const CONFIG_HEADER: &str = "# golive.toml for the running fakes";
 
-/// The environment playing the Axys pack.
-pub const AXYS_ENV: &str = crate::axys::partner::ENV;
-/// The environment playing the PaymentsAI pack.
-pub const PAYMENTSAI_ENV: &str = crate::paymentsai::partner::ENV;
-
 /// The port the planned demo's addresses name (the discard port: nothing
 /// is sent there; `golive list` says what it stands for).
 pub const PLANNED_PORT: u16 = 9;

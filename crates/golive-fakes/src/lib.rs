@@ -190,7 +190,7 @@ impl Fakes {
     }
 
     /// The environment of [`Fakes::config_toml`] that `golive fake serve` suggests running.
-    pub const SUGGESTED_ENV: &'static str = config::AXYS_ENV;
+    pub const SUGGESTED_ENV: &'static str = axys::partner::ENV;
 
     /// Where the configuration sends each client: a fault scenario sends the
     /// layers it breaks to its fault server.

@@ -68,7 +68,7 @@ scenarios! {
 
 /// A scenario of one partner fake: its name on the command line, unique across
 /// every scenario, and what it breaks, one line. A partner declares its own with
-/// [`own_scenarios!`], which also turns a [`Scenario`] back into its own enum.
+/// `own_scenarios!`, which also turns a [`Scenario`] back into its own enum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct PartnerScenario {
     /// The partner ([`crate::partner::Partner::name`]).
