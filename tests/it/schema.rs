@@ -204,6 +204,8 @@ fn packs_validate_and_an_unknown_kind_is_rejected() {
         "fixtures/config/packs/several-errors.toml".to_string(),
         // A probe parameter golive does not know (`warn_day` for `warn_days`).
         "fixtures/config/packs/param-typo.toml".to_string(),
+        // A step key (`capture`) in the one request of an `mtls` probe.
+        "fixtures/config/packs/single-request-step-key.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("probes").iter().map(|p| read(p)).collect();
     assert!(files.len() >= 2, "the built-in packs are there");
