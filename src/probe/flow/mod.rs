@@ -2,7 +2,8 @@
 //! assertions, captures into variables that later steps use (`${cardholderId}`),
 //! optional polling until a condition holds, state tracking for the evidence,
 //! and cleanup steps that always run, even after a failure. Running them is
-//! [`run`].
+//! [`run`]. A step as the pack writes it is the request shape every kind
+//! shares, [`crate::probe::request::raw::RawRequest`]; this module compiles it.
 //!
 //! Every fact a step relies on — its expected status, each assertion, each
 //! capture path, each poll condition — has a basis ([`crate::spec::basis`]):
