@@ -23,8 +23,8 @@ use clap::Args;
 use crate::config::interpolate::interpolate_value;
 use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
-use crate::probe::kinds::Query;
-use crate::spec::ProbeKind;
+use crate::probe::kinds::apikey_exchange::ApiKeyExchange;
+use crate::probe::kinds::{self, Query};
 use crate::spec::{InputFormat, InputSpec};
 
 /// `golive init` options.
@@ -330,7 +330,7 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
     for p in &probes {
         let captured = crate::probe::flow::capture_names(&p.params);
         let mut texts = vec![toml::Value::Table(p.params.clone())];
-        if p.kind == ProbeKind::ApiKeyExchange
+        if kinds::is::<ApiKeyExchange>(p.kind)
             && let Some(spec) = &pack.key_exchange
         {
             texts.push(toml::Value::String(spec.url.clone()));
