@@ -4,7 +4,6 @@
 
 use std::path::Path;
 
-use golive_fakes::config::{AXYS_ENV, PAYMENTSAI_ENV};
 use golive_fakes::{Fakes, Planned, Scenario, Variant};
 
 use crate::config::{self, ConfigError, DEMO_ENV, Environment, Pack};
@@ -38,10 +37,11 @@ pub fn planned(scenario: Scenario, variant: Variant) -> Result<Vec<(Environment,
 /// or, for a command that sends nothing, `load_unresolved`.
 type Loader = fn(&Path, &str) -> Result<(Environment, Pack), ConfigError>;
 
-/// Loads the fakes' environments from `path`; each is called `demo`, the name
-/// the user gave, so the demo's own rules (no secret state kept) apply.
+/// Loads the fakes' environments from `path`, one per partner fake; each is
+/// called `demo`, the name the user gave, so the demo's own rules (no secret
+/// state kept) apply.
 fn load(path: &Path, load: Loader) -> Result<Vec<(Environment, Pack)>, ConfigError> {
-    [AXYS_ENV, PAYMENTSAI_ENV]
+    golive_fakes::environments()
         .into_iter()
         .map(|name| {
             let (mut env, pack) = load(path, name)?;

@@ -78,7 +78,8 @@ struct PackPolicy {
 
 fn pack_policy(name: &str) -> Result<PackPolicy, ConfigError> {
     let pack = crate::config::pack::load(name, None)?;
-    let Some(spec) = pack.probes.iter().find(|p| p.kind == crate::spec::ProbeKind::Cert) else {
+    let Some(spec) = pack.probes.iter().find(|p| crate::probe::kinds::is::<crate::probe::kinds::cert::Cert>(p.kind))
+    else {
         return Err(ConfigError::usage(format!("pack `{}` has no `cert` probe, so no certificate policy", pack.name))
             .help("drop --pack for a generic inspection, or name a pack with a `cert` probe"));
     };

@@ -95,7 +95,7 @@ fn report(args: ReportArgs) -> Result<u8, ConfigError> {
     for pack in &packs {
         for spec in &pack.probes {
             let mut facts = of_probe(&spec.id, spec.kind, &spec.params).map_err(ConfigError::usage)?;
-            if spec.kind == crate::spec::ProbeKind::Webhook {
+            if crate::probe::kinds::is::<crate::probe::kinds::webhook::Webhook>(spec.kind) {
                 facts.extend(of_webhook(&spec.id, &spec.params, &pack.schemes));
             }
             for fact in facts.into_iter().filter(|f| f.basis.as_ref().is_some_and(|b| b.inferred())) {

@@ -24,9 +24,9 @@ use crate::config::interpolate::interpolate_value;
 use crate::config::keys::{self, Described, Format};
 use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
-use crate::probe::kinds::Query;
+use crate::probe::kinds::apikey_exchange::ApiKeyExchange;
+use crate::probe::kinds::{self, Query};
 use crate::spec::InputSpec;
-use crate::spec::ProbeKind;
 
 /// `golive init` options.
 #[derive(Debug, Args)]
@@ -328,7 +328,7 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
     for p in &probes {
         let captured = crate::probe::flow::capture_names(&p.params);
         let mut texts = vec![toml::Value::Table(p.params.clone())];
-        if p.kind == ProbeKind::ApiKeyExchange
+        if kinds::is::<ApiKeyExchange>(p.kind)
             && let Some(spec) = &pack.key_exchange
         {
             texts.push(toml::Value::String(spec.url.clone()));

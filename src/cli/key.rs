@@ -17,9 +17,10 @@ use crate::config::{ConfigError, SecretRef};
 use crate::exit;
 use crate::net::Clients;
 use crate::probe::inputs;
+use crate::probe::kinds::apikey_exchange::ApiKeyExchange;
+use crate::probe::kinds::{Kind, Query};
 use crate::report::text::terminal;
 use crate::signals::{Stop, Stopper};
-use crate::spec::ProbeKind;
 
 /// `golive key` subcommands.
 #[derive(Debug, Subcommand)]
@@ -123,7 +124,8 @@ async fn exchange_once(args: &ExchangeArgs, resolved: &Resolved) -> Result<u8, C
             .help(format!("add {} = \"...\" to it", names.account))
     })?;
     // Neither the temporal key nor the secret goes in clear text to another machine.
-    let sent = inputs::secrets_sent(ProbeKind::ApiKeyExchange, &toml::Table::new(), env, pack);
+    let none = toml::Table::new();
+    let sent = Kind::sends(&ApiKeyExchange, &Query { params: &none, env, pack });
     let sends: Vec<_> = inputs::insecure(sent, env).into_iter().map(|s| ("the key exchange".to_string(), s)).collect();
     if let Some(err) = inputs::insecure_error(&env.name, &sends) {
         return Err(err);

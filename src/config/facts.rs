@@ -33,11 +33,6 @@ pub struct PackFact {
     pub basis: Option<FactBasis>,
 }
 
-/// Whether probes of this kind send requests whose facts carry a basis.
-pub fn kind_has_facts(kind: ProbeKind) -> bool {
-    matches!(kind, ProbeKind::Http | ProbeKind::Mtls | ProbeKind::ApiKey)
-}
-
 /// The request tables of a probe's parameters: `steps` then `cleanup`, or the
 /// parameters themselves as one request.
 pub fn requests(params: &toml::Table) -> Vec<&toml::Table> {
@@ -69,7 +64,7 @@ fn request_name(t: &toml::Table) -> String {
 
 /// Every fact of one probe's parameters, or what is malformed in them.
 pub fn of_probe(probe: &str, kind: ProbeKind, params: &toml::Table) -> Result<Vec<PackFact>, String> {
-    if !kind_has_facts(kind) {
+    if !kind.has_facts() {
         return Ok(Vec::new());
     }
     let mut out = Vec::new();

@@ -520,7 +520,7 @@ fn probe_spec(
 ) -> Result<(Vec<Spanned<String>>, ProbeSpec), ConfigError> {
     let kind = ProbeKind::from_name(p.kind.get_ref()).ok_or_else(|| {
         ConfigError::at(file, p.kind.span(), format!("unknown probe kind `{}`", p.kind.get_ref()))
-            .suggest(p.kind.get_ref(), ProbeKind::ALL.iter().map(|k| k.name()))
+            .suggest(p.kind.get_ref(), ProbeKind::names())
             .help(format!("kinds this golive implements: {}", ProbeKind::names().join(", ")))
     })?;
     let timeout = p

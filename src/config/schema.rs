@@ -222,7 +222,7 @@ impl JsonSchema for ProbeKindSchema {
     }
 
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let kinds: Vec<&str> = crate::spec::ProbeKind::ALL.iter().map(|k| k.name()).collect();
+        let kinds = crate::spec::ProbeKind::names();
         json_schema!({
             "type": "string",
             "enum": kinds,

@@ -3,10 +3,10 @@
 //! sends; listed once in `kinds/mod.rs`), the flow engine of ordered steps in
 //! `flow/`, and the request library they share (`request/`, `assert`).
 //!
-//! Adding a kind means its file under `kinds/`, one line in the list of
-//! `kinds/mod.rs` and one variant with its name in [`crate::spec::ProbeKind`]
-//! (the vocabulary packs and reports share, below this layer). The runner and
-//! the renderers never change for a new kind.
+//! Adding a kind means its file under `kinds/` and its line in the list of
+//! `kinds/mod.rs` (with its `mod` line): the list gives its name and flags,
+//! which it registers for the layers below as [`crate::spec::ProbeKind`]. The
+//! runner and the renderers never change for a new kind.
 
 pub mod assert;
 pub mod flow;

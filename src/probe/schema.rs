@@ -17,10 +17,9 @@ use crate::spec::ProbeKind;
 pub fn pack() -> Schema {
     let mut value = crate::config::schema::pack().to_value();
     let mut g = crate::config::schema::generator();
-    let rules: Vec<Value> = ProbeKind::ALL
-        .iter()
+    let rules: Vec<Value> = ProbeKind::all()
         .map(|k| {
-            let params = kinds::of(*k).params(&mut g).to_value();
+            let params = kinds::of(k).params(&mut g).to_value();
             json!({
                 "if": { "properties": { "kind": { "const": k.name() } }, "required": ["kind"] },
                 "then": { "properties": { "params": params } }

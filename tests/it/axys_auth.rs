@@ -16,7 +16,7 @@ async fn auth_with(body: serde_json::Value) -> ProbeReport {
         .and(path("/v2/cardholders"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .with_priority(1)
-        .mount(&fakes.axys)
+        .mount(fakes.api("axys").expect("the axys fake"))
         .await;
     let (env, pack) =
         crate::support::demo_targets(&fakes).into_iter().find(|(e, _)| e.pack == "axys").expect("axys env");

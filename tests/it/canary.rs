@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::process::Output;
 
+use golive_fakes::axys::partner::AxysScenario;
 use golive_fakes::{Fakes, Scenario};
 
 use crate::support::golive_in;
@@ -209,7 +210,7 @@ async fn canary_secrets_appear_nowhere_in_any_scenario_format_report_or_log() {
     let (mut leaks, runs, bytes) = all_leaks().await;
     assert!(runs >= 60, "every scenario ran: {runs}");
     assert!(bytes > 0);
-    for (scenario, format) in [(Scenario::Healthy, "human"), (Scenario::Starts403Halfway, "json")] {
+    for (scenario, format) in [(Scenario::Healthy, "human"), (Scenario::from(AxysScenario::Starts403Halfway), "json")] {
         let (watch, searched) = watch_leaks(scenario, format).await;
         assert!(searched > 0);
         leaks.extend(watch);

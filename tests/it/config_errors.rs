@@ -33,6 +33,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-many-errors", "staging", "every error of the file at once, in file order"),
     ("invalid-too-many-errors", "staging", "the first ten errors, the rest counted"),
     ("invalid-pack-errors", "staging", "every probe's error of a pack at once"),
+    (
+        "invalid-single-request-step-key",
+        "staging",
+        "a step key (`capture`) in the one request of an mtls probe, saying it belongs to http steps",
+    ),
 ];
 
 #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use golive::exporter::{Exporter, ExporterOptions};
+use golive_fakes::axys::partner::AxysScenario;
 use golive_fakes::{Fakes, Scenario};
 
 use crate::exporter::{fetch, serve_in_process};
@@ -87,7 +88,7 @@ fn the_junit_type_of_a_failure_is_its_error_class() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_labels_a_failing_probe_with_its_error_class() {
     let _watchdog = Watchdog::new("exporter error class", Duration::from_secs(120));
-    let fakes = Fakes::start(Scenario::IpNotAllowlisted).await.expect("fakes start");
+    let fakes = Fakes::start(Scenario::from(AxysScenario::IpNotAllowlisted)).await.expect("fakes start");
     let exporter = Arc::new(Exporter::new("demo", demo_targets(&fakes), ExporterOptions::default()).expect("exporter"));
     let (addr, _stop) = serve_in_process(Arc::clone(&exporter)).await;
     let (code, body) = fetch(&reqwest::Client::new(), &addr, "/probe?only=axys-auth").await;

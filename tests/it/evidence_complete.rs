@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use golive_fakes::axys::partner::AxysRunning;
+use golive_fakes::paymentsai::partner::PaymentsAiRunning;
+
 use crate::evidence::{FILES, json_lines, verify_evidence};
 use crate::support::{golive_in, stderr, stdout};
 
@@ -52,6 +55,7 @@ async fn verify_with_evidence(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let fakes = golive_fakes::Fakes::start(golive_fakes::Scenario::Healthy).await.expect("fakes start");
+    let pai = fakes.partner::<PaymentsAiRunning>().expect("the PaymentsAI fake");
     let dir = tempfile::tempdir().expect("tempdir");
     let secrets = fakes.dir();
     let exchange = format!(
@@ -68,13 +72,13 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let (out, ev) = verify_with_evidence(dir.path(), "fake-paymentsai", &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(verify_evidence(&ev).status.code(), Some(0));
-    let sent = received(&fakes.paymentsai).await + received(&fakes.webhook).await + received(&fakes.website).await;
+    let sent = received(&pai.api).await + received(&fakes.webhook).await + received(&fakes.website).await;
     let http = http_records(&ev);
-    assert_eq!(fakes.pai_exchange.count(), 1, "the exchange ran once");
+    assert_eq!(pai.exchange.count(), 1, "the exchange ran once");
     assert_eq!(http.len(), sent, "one http record per request the fakes received: {http:#?}");
     let exchange: Vec<&serde_json::Value> = http.iter().filter(|r| r["probe"] == "pai-key-exchange").collect();
     assert_eq!(exchange.len(), 2, "the exchange and the read with the new key: {exchange:#?}");
-    let base = fakes.paymentsai.uri();
+    let base = pai.api.uri();
     let (account, org) = (golive_fakes::DEMO_ACCOUNT_ID, golive_fakes::DEMO_ORGANIZATION_ID);
     for (record, method, url) in [
         (exchange[0], "PATCH", format!("{base}/v1/accounts/public-api/{account}")),
@@ -99,7 +103,7 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     for name in FILES {
         all.push_str(&std::fs::read_to_string(ev.join(name)).expect("evidence file"));
     }
-    for value in [permanent.trim(), secret.trim(), fakes.pai_exchange.api_key.as_str()] {
+    for value in [permanent.trim(), secret.trim(), pai.exchange.api_key.as_str()] {
         assert!(!value.is_empty() && !all.contains(value), "a secret leaked into the evidence");
     }
 
@@ -107,7 +111,8 @@ async fn fake_runs_record_exactly_the_requests_the_fakes_received() {
     let (out, ev) = verify_with_evidence(dir.path(), "fake-axys", &[]).await;
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     let http = http_records(&ev);
-    assert_eq!(http.len(), received(&fakes.axys).await, "one http record per request: {http:#?}");
+    let axys = fakes.partner::<AxysRunning>().expect("the Axys fake");
+    assert_eq!(http.len(), received(&axys.api).await, "one http record per request: {http:#?}");
     assert!(http.len() >= 2, "the mTLS probe and the flows make requests: {http:#?}");
 }
 
@@ -121,7 +126,7 @@ async fn requests_that_time_out_are_recorded_too() {
     let (out, ev) = verify_with_evidence(dir.path(), "fake-axys", &["--timeout", "2s"]).await;
     assert_eq!(out.status.code(), Some(3), "timeouts are errors: {}{}", stdout(&out), stderr(&out));
     let http = http_records(&ev);
-    let sent = received(&fakes.axys).await;
+    let sent = received(fakes.api("axys").expect("the axys fake")).await;
     assert!(sent >= 1, "requests reached the hanging API");
     assert_eq!(http.len(), sent, "one http record per request, answered or not: {http:#?}");
     for record in &http {

@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use golive::exporter::{Exporter, ExporterOptions};
+use golive_fakes::axys::partner::{AxysRunning, AxysScenario};
+use golive_fakes::paymentsai::partner::PaymentsAiRunning;
 use golive_fakes::{Fakes, Scenario};
 
 use crate::support::{StopOnDrop, Watchdog, demo_targets};
@@ -303,24 +305,23 @@ async fn a_storm_of_scrapes_makes_one_run_and_no_mutating_probe_ever_runs() {
     assert_eq!(code, 400, "a tag that selects only mutating probes selects nothing: {body}");
 
     // Every read-only probe: the partners see reads only, the key exchange never.
+    let axys = fakes.partner::<AxysRunning>().expect("the Axys fake");
+    let pai = fakes.partner::<PaymentsAiRunning>().expect("the PaymentsAI fake");
     let (axys_before, pai_before) = (
-        fakes.axys.received_requests().await.unwrap_or_default().len(),
-        fakes.paymentsai.received_requests().await.unwrap_or_default().len(),
+        axys.api.received_requests().await.unwrap_or_default().len(),
+        pai.api.received_requests().await.unwrap_or_default().len(),
     );
     for query in ["", "?tag=staging", "?tag=production", "?tag=launch-day"] {
         let (code, body) = fetch(&client, &addr, &format!("/probe{query}")).await;
         assert_eq!(code, 200, "{query}: {body}");
         assert!(!body.contains("axys-staging-flow") && !body.contains("pai-key-exchange"), "{query}: {body}");
     }
-    let axys = methods(&fakes.axys, axys_before).await;
-    let pai = methods(&fakes.paymentsai, pai_before).await;
+    let exchanges = pai.exchange.calls.load(std::sync::atomic::Ordering::SeqCst);
+    let axys = methods(&axys.api, axys_before).await;
+    let pai = methods(&pai.api, pai_before).await;
     assert!(!axys.is_empty() && !pai.is_empty(), "the read-only probes reached both partners");
     assert!(axys.iter().chain(&pai).all(|m| m == "GET"), "only reads reached the partners: {axys:?} {pai:?}");
-    assert_eq!(
-        fakes.pai_exchange.calls.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "the one-time key exchange never ran"
-    );
+    assert_eq!(exchanges, 0, "the one-time key exchange never ran");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -328,7 +329,9 @@ async fn no_secret_reaches_a_probe_answer_or_an_error() {
     let _watchdog = Watchdog::new("exporter canary", Duration::from_secs(180));
     // Every scenario whose answers carry the most text back: healthy, a 403
     // body from the partner, a webhook endpoint that accepts anything.
-    for scenario in [Scenario::Healthy, Scenario::IpNotAllowlisted, Scenario::WebhookAcceptsAnything] {
+    for scenario in
+        [Scenario::Healthy, Scenario::from(AxysScenario::IpNotAllowlisted), Scenario::WebhookAcceptsAnything]
+    {
         let fakes = Fakes::start(scenario).await.expect("fakes start");
         let secrets: Vec<String> = ["axys_api_key", "pai_api_key", "webhook_secret"]
             .iter()

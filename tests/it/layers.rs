@@ -246,3 +246,29 @@ fn every_module_imports_only_lower_layers() {
     let wrong = upward(&module_edges());
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// The kinds' names and flags are declared once, in the list of
+/// `src/probe/kinds/mod.rs` (registered as `spec::ProbeKind` for the layers
+/// below): no other file names a kind as a variant (`ProbeKind::Cert`),
+/// writes a kind's declaration, or spells the one kind name that is no
+/// ordinary word (`"apikey-exchange"`).
+#[test]
+fn kind_names_are_declared_only_in_the_list_of_kinds() {
+    let list = src().join("probe").join("kinds").join("mod.rs");
+    let mut offenders = Vec::new();
+    for file in rust_files(&src()) {
+        let code = code_of(&std::fs::read_to_string(&file).expect("read"));
+        if file == list {
+            assert!(code.contains("name: \"apikey-exchange\""), "the list declares the kinds");
+            continue;
+        }
+        let variant = code
+            .match_indices("ProbeKind::")
+            .any(|(i, m)| code[i + m.len()..].starts_with(|c: char| c.is_ascii_uppercase()));
+        let declares = code.contains("Declared { name");
+        if variant || declares || code.contains("\"apikey-exchange\"") {
+            offenders.push(file.strip_prefix(src()).unwrap().display().to_string());
+        }
+    }
+    assert!(offenders.is_empty(), "kind names declared outside src/probe/kinds/mod.rs: {offenders:?}");
+}

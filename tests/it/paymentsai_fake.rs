@@ -552,7 +552,7 @@ async fn the_demo_serves_its_key_on_the_public_api_and_its_webhook_destination()
     let fakes = golive_fakes::Fakes::start(golive_fakes::Scenario::Healthy).await.expect("fakes");
     let key = std::fs::read_to_string(fakes.dir().join("pai_api_key")).expect("demo key");
     let client = reqwest::Client::new();
-    let base = fakes.paymentsai.uri();
+    let base = fakes.api("paymentsai").expect("the paymentsai fake").uri();
     let get = |path: String| {
         client.get(format!("{base}{path}")).header("Authorization", format!("ApiKey {}", key.trim())).send()
     };

@@ -73,6 +73,30 @@ fn the_schemas_close_tables_spell_out_secrets_and_carry_the_doc_comments() {
     assert_eq!(pack["$defs"]["Probe"]["additionalProperties"], false);
 }
 
+/// The one request of `mtls` and `apikey` is described by the same
+/// declaration as a step of `http`: in the pack schema golive prints, each
+/// kind's params are the step's keys without the step-only ones, plus the
+/// kind's own, and every one of them is closed.
+#[test]
+fn a_single_request_schema_is_the_step_schema_without_the_step_keys() {
+    let pack = golive::probe::schema::pack().to_value();
+    let keys = |def: &str| -> BTreeSet<String> {
+        let d = &pack["$defs"][def];
+        assert_eq!(d["additionalProperties"], false, "{def} is closed: {d:#}");
+        d["properties"].as_object().unwrap_or_else(|| panic!("{def} has properties")).keys().cloned().collect()
+    };
+    let flow_only = golive::probe::request::raw::FLOW_ONLY;
+    let step = keys("Step");
+    assert!(flow_only.iter().all(|k| step.contains(*k)), "{flow_only:?} are step keys: {step:?}");
+    let request: BTreeSet<String> = step.iter().filter(|k| !flow_only.contains(&k.as_str())).cloned().collect();
+    for (def, own) in [("MtlsParams", &["not_enforced"][..]), ("ApiKeyParams", &["shape", "shape_hint", "rotate_days"])]
+    {
+        let mut expected = request.clone();
+        expected.extend(own.iter().map(|k| k.to_string()));
+        assert_eq!(keys(def), expected, "{def}");
+    }
+}
+
 /// `check-jsonschema`, or `None` (with a note) where it may be missing.
 fn validator() -> Option<PathBuf> {
     let candidates: Vec<PathBuf> = std::env::var_os("GOLIVE_CHECK_JSONSCHEMA")
@@ -206,6 +230,8 @@ fn packs_validate_and_an_unknown_kind_is_rejected() {
         "fixtures/config/packs/several-errors.toml".to_string(),
         // A probe parameter golive does not know (`warn_day` for `warn_days`).
         "fixtures/config/packs/param-typo.toml".to_string(),
+        // A step key (`capture`) in the one request of an `mtls` probe.
+        "fixtures/config/packs/single-request-step-key.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("probes").iter().map(|p| read(p)).collect();
     assert!(files.len() >= 2, "the built-in packs are there");

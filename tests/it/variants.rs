@@ -1,7 +1,7 @@
 //! Both built-in packs against the partner fakes in every variant: every probe of
-//! the demo's two environments (the staging flows included) runs with mutations
-//! allowed, as `golive verify --env demo --variant NAME` runs them, and must end
-//! `pass` or `warn`. A probe that fails against a variant depends on an answer
+//! the demo's environments, one per partner fake of `golive_fakes::PARTNERS`
+//! (the staging flows included), runs with mutations allowed, as `golive verify
+//! --env demo --variant NAME` runs them, and must end `pass` or `warn`. A probe that fails against a variant depends on an answer
 //! the partners' pages leave open: the pack guessed.
 //!
 //! Where a variant answers otherwise than the packs infer, each test names the
@@ -51,6 +51,12 @@ async fn packs_pass_or_warn(variant: Variant) -> RunSummary {
         })
         .collect();
     assert!(failed.is_empty(), "against variant {}:\n{}", variant.as_str(), failed.join("\n"));
+    // Every partner fake of the list ran its pack: against `default`, this is each
+    // partner's healthy scenario passing its pack.
+    for partner in golive_fakes::PARTNERS {
+        let ran = summary.probes.iter().filter(|p| p.pack == partner.pack()).count();
+        assert!(ran > 0, "{}: no probe of {}'s pack `{}` ran", variant.as_str(), partner.name(), partner.pack());
+    }
     summary
 }
 

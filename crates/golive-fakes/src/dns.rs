@@ -25,8 +25,6 @@ use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneHandler, ZoneType};
 use tokio::net::{TcpListener, UdpSocket};
 
-use super::Scenario;
-
 /// The demo's certificate name, the one every healthy PTR points to.
 pub use super::DEMO_DOMAIN;
 /// The demo's IPv4 calling IP.
@@ -38,29 +36,30 @@ pub const ELSEWHERE_IPV4: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 1
 /// The provider's generic name the PTR carries in the `ptr-not-in-cert` scenario.
 pub const PROVIDER_NAME: &str = "203-0-113-10.compute.provider.test";
 
-/// The records of the demo for a scenario.
-pub fn demo(scenario: Scenario) -> FakeDnsBuilder {
+/// What the merchant's DNS says about the calling IPv4 (the IPv6 is always healthy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallingIpv4 {
+    /// The domain's A record is the calling IPv4, whose PTR is the domain.
+    Healthy,
+    /// No PTR record (NXDOMAIN).
+    NoPtr,
+    /// The PTR names the provider's generic host ([`PROVIDER_NAME`]), not the domain.
+    PtrToProvider,
+    /// The PTR is the domain, whose A record points elsewhere ([`ELSEWHERE_IPV4`]).
+    AElsewhere,
+}
+
+/// The records of the demo: the fault catalogue starts from them too (see
+/// [`crate::faults::Fault::dns`]).
+pub fn demo(ipv4: CallingIpv4) -> FakeDnsBuilder {
     let b = FakeDns::builder().a(DEMO_DOMAIN, DEMO_IPV6).ptr(DEMO_IPV6, DEMO_DOMAIN);
-    match scenario {
-        Scenario::PtrMissing => b.a(DEMO_DOMAIN, DEMO_IPV4),
-        Scenario::PtrNotInCert => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, PROVIDER_NAME).a(PROVIDER_NAME, DEMO_IPV4),
-        Scenario::APointsElsewhere => b.a(DEMO_DOMAIN, ELSEWHERE_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
-        Scenario::Healthy
-        | Scenario::IpNotAllowlisted
-        | Scenario::ApiKeyRejected
-        | Scenario::PartnerDown
-        | Scenario::PartnerHangs
-        | Scenario::WrongKey
-        | Scenario::CertExpired
-        | Scenario::CertExpiringSoon
-        | Scenario::UntrustedCa
-        | Scenario::NoClientCert
-        | Scenario::MtlsNotEnforced
-        | Scenario::WebhookAcceptsAnything
-        | Scenario::Starts403Halfway
-        | Scenario::WebsiteMissingRefundPolicy
-        // The fault catalogue starts from the healthy zone (see faults::Fault::dns).
-        | Scenario::Fault(_) => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
+    match ipv4 {
+        CallingIpv4::Healthy => b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
+        CallingIpv4::NoPtr => b.a(DEMO_DOMAIN, DEMO_IPV4),
+        CallingIpv4::PtrToProvider => {
+            b.a(DEMO_DOMAIN, DEMO_IPV4).ptr(DEMO_IPV4, PROVIDER_NAME).a(PROVIDER_NAME, DEMO_IPV4)
+        }
+        CallingIpv4::AElsewhere => b.a(DEMO_DOMAIN, ELSEWHERE_IPV4).ptr(DEMO_IPV4, DEMO_DOMAIN),
     }
 }
 

@@ -2,8 +2,11 @@
 //! `golive fake serve` and golive's tests, written from the partners' published
 //! pages (never from golive's code, which they exist to check).
 //!
-//! A [`Scenario`] chooses healthy or broken behaviour, so every diagnosis can
-//! be demonstrated; a [`Variant`] chooses among the answers the partners' pages
+//! Each partner fake implements [`Partner`] in its own module and is listed
+//! once in [`PARTNERS`]; [`Fakes`] starts them all beside what they share (the
+//! merchant's webhook receiver and website, DNS, the fault catalogue).
+//! A [`Scenario`] (shared, or one partner's own) chooses healthy or broken
+//! behaviour, so every diagnosis can be demonstrated; a [`Variant`] chooses among the answers the partners' pages
 //! leave open, so no pack passes only by sharing the fakes' guesses. Secrets of
 //! the fakes are random per start and live in a private temporary folder,
 //! referenced as files by the golive.toml the fakes write ([`config`]), never
@@ -18,7 +21,7 @@ pub mod faults;
 mod files;
 pub mod mock;
 pub mod mtls_front;
-mod partner;
+pub mod partner;
 pub mod paymentsai;
 mod pki;
 mod scenario;
@@ -32,13 +35,16 @@ pub use config::{CONFIG_HEADER, PLANNED_PORT, Planned};
 pub use dns::{FakeDns, FakeDnsBuilder};
 pub use files::write_private;
 pub use mock::Wiremock;
-pub use scenario::Scenario;
+pub use partner::{PARTNERS, Partner, Running};
+pub use paymentsai::partner::{
+    DEMO_ACCOUNT_ID, DEMO_ORGANIZATION_ID, DEMO_WEBHOOK_DESTINATION_ID, DEMO_WEBHOOK_EVENT_TYPES,
+};
+pub use scenario::{Outage, PartnerScenario, Scenario};
 pub use variant::Variant;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use config::Endpoints;
-use pki::start_axys_front;
 
 /// A private temporary folder for the fakes' files (`golive-fakes-*`: golive
 /// removes it on a stop signal).
@@ -55,15 +61,9 @@ pub struct Fakes {
     pub scenario: Scenario,
     /// The answers they give where the partners' pages are silent.
     pub variant: Variant,
-    /// The Axys-like partner API behind its mTLS front.
-    pub axys: Wiremock,
-    /// The mTLS front of the Axys-like API.
-    pub axys_front: mtls_front::Front,
-    /// The PaymentsAI-like partner API.
-    pub paymentsai: Wiremock,
-    /// The PaymentsAI-like key exchange, with its call counter.
-    pub pai_exchange: exchange::ExchangeFake,
-    /// The merchant's webhook receiver (PaymentsAI scheme).
+    /// The partner fakes, in the order of [`PARTNERS`].
+    partners: Vec<Box<dyn Running>>,
+    /// The merchant's webhook receiver (the scheme of the partner that signs webhooks).
     pub webhook: Wiremock,
     /// The authoritative DNS server with the demo's forward and reverse zones.
     pub dns: FakeDns,
@@ -71,41 +71,26 @@ pub struct Fakes {
     pub website: Wiremock,
     /// The fault server of a `fault-…` scenario that has one.
     pub fault: Option<faults::FaultServer>,
-    secrets: DemoSecrets,
     dir: tempfile::TempDir,
-}
-
-/// The random secrets the fakes accept.
-struct DemoSecrets {
-    axys_api_key: SecretString,
-    pai_api_key: SecretString,
-    pai_temporal_key: SecretString,
-    pai_account_secret: SecretString,
-    webhook_secret: SecretString,
 }
 
 /// The domain the demo's program certificate is issued for.
 pub const DEMO_DOMAIN: &str = "api.golive-demo.test";
-/// The PaymentsAI-like account of the demo.
-pub const DEMO_ACCOUNT_ID: &str = "acc_demo_0001";
-/// The PaymentsAI-like organization of the demo: a UUID, as the documentation
-/// says (https://api-docs.payments.ai/docs/get-started/concepts/organizations);
-/// the go-live runbook says `org_xxx`, a form the fake serves too when given one.
-pub const DEMO_ORGANIZATION_ID: &str = "3f9a2c4e-8b1d-4e6f-a2c7-5d9e0b1f4a68";
-/// The webhook destination registered for the demo's receiver, readable at
-/// `GET /v1/webhook-destinations/{id}`.
-pub const DEMO_WEBHOOK_DESTINATION_ID: &str = "b7e1d2c3-4a5f-4b6c-8d7e-9f0a1b2c3d4e";
-/// The event types the demo's destination is subscribed to.
-pub const DEMO_WEBHOOK_EVENT_TYPES: [&str; 2] = ["transaction-processed", "transaction-declined"];
-
-fn random_token(prefix: &str) -> Result<SecretString, String> {
+/// A random secret: `prefix` and 16 random bytes in hex.
+pub(crate) fn random_token(prefix: &str) -> Result<SecretString, String> {
     random_hex(prefix, 16)
 }
 
-fn random_hex(prefix: &str, len: usize) -> Result<SecretString, String> {
+/// A random secret: `prefix` and `len` random bytes in hex.
+pub(crate) fn random_hex(prefix: &str, len: usize) -> Result<SecretString, String> {
     let mut bytes = vec![0u8; len];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for demo secrets: {e}"))?;
     Ok(SecretString::from(format!("{prefix}{}", hex::encode(bytes))))
+}
+
+/// The environments of the fakes' golive.toml, one per partner, in the order of [`PARTNERS`].
+pub fn environments() -> Vec<&'static str> {
+    PARTNERS.iter().map(|p| p.env()).collect()
 }
 
 impl Fakes {
@@ -117,48 +102,47 @@ impl Fakes {
     /// Starts every fake on 127.0.0.1 with random ports, the partner fakes answering
     /// as `variant` says where the pages leave a choice open.
     pub async fn start_with(scenario: Scenario, variant: Variant) -> Result<Fakes, String> {
-        let choices = variant.choices();
-        let secrets = DemoSecrets {
-            axys_api_key: random_token("demo_axys_")?,
-            pai_api_key: random_token(&format!("{DEMO_ACCOUNT_ID}_demo_pai_"))?,
-            pai_temporal_key: random_token("tmp_")?,
-            // Within the partner's policy: 12 to 30 characters, an uppercase letter.
-            pai_account_secret: random_hex("Demo-", 8)?,
-            webhook_secret: random_token("demo_pai_whsec_")?,
-        };
         let dir = private_dir()?;
-        let axys = Wiremock::start().await;
-        partner::mount_axys(&axys, scenario, secrets.axys_api_key.expose_secret(), choices.axys).await;
-        let paymentsai = Wiremock::start().await;
-        let pai_key = secrets.pai_api_key.expose_secret();
-        let pai = partner::mount_paymentsai(&paymentsai, scenario, pai_key, choices.paymentsai).await;
-        let pai_exchange = exchange::mount_with(
-            &paymentsai,
-            &pai,
-            DEMO_ACCOUNT_ID,
-            secrets.pai_temporal_key.expose_secret(),
-            exchange::ExchangeMode::Normal,
-        )
-        .await;
         let fault = scenario.fault();
         let fault_server = match fault {
             Some(f) if f.layer() != faults::Layer::Dns => Some(f.start().await?),
             _ => None,
         };
-        // An HTTP fault reaches the Axys-like API through its (healthy) mTLS front.
-        let upstream = match (&fault_server, fault.map(faults::Fault::layer)) {
-            (Some(server), Some(faults::Layer::Http)) => server.url("http"),
-            _ => axys.uri(),
+        // An HTTP fault replaces the partners' HTTP servers (behind a healthy TLS front).
+        let http_fault = match (&fault_server, fault.map(faults::Fault::layer)) {
+            (Some(server), Some(faults::Layer::Http)) => Some(server.url("http")),
+            _ => None,
         };
-        let axys_front = start_axys_front(scenario, &upstream, dir.path()).await?;
+        let mut partners = Vec::with_capacity(PARTNERS.len());
+        for p in PARTNERS {
+            let at = partner::Start {
+                scenario,
+                choices: variant.choices(),
+                dir: dir.path(),
+                http_fault: http_fault.clone(),
+            };
+            partners.push(p.start(at).await?);
+        }
         let behaviour = match scenario {
             Scenario::WebhookAcceptsAnything => webhook::Behaviour::Naive,
             _ => webhook::Behaviour::Verifying,
         };
-        // The merchant's receiver verifies as PaymentsAI's pages say it signs.
-        let signature = paymentsai::Signature::new(secrets.webhook_secret.clone(), choices.paymentsai.signature);
-        let webhook = webhook::start(signature, behaviour).await;
-        let mut zone = dns::demo(scenario);
+        // The demo has one receiver (one `webhook` in the configuration): it
+        // verifies the deliveries of the one partner fake that signs them.
+        let verifiers: Vec<Box<dyn webhook::Verify>> = partners.iter().filter_map(|p| p.webhook_verifier()).collect();
+        let signers = verifiers.len();
+        let Some(verifier) = verifiers.into_iter().next().filter(|_| signers == 1) else {
+            return Err(format!(
+                "the merchant's webhook receiver verifies one partner's deliveries, and {signers} partner fakes sign webhooks"
+            ));
+        };
+        let webhook = webhook::start(verifier, behaviour).await;
+        let ipv4 = PARTNERS
+            .iter()
+            .map(|p| p.calling_ipv4(scenario))
+            .find(|records| *records != dns::CallingIpv4::Healthy)
+            .unwrap_or(dns::CallingIpv4::Healthy);
+        let mut zone = dns::demo(ipv4);
         if let Some(f) = fault {
             zone = f.dns(zone, &[DEMO_DOMAIN], &[dns::DEMO_IPV4, dns::DEMO_IPV6]);
         }
@@ -168,27 +152,12 @@ impl Fakes {
             _ => website::Site::Complete,
         };
         let website = website::start(site).await;
-        let fault = fault_server;
-        let fakes = Fakes {
-            scenario,
-            variant,
-            axys,
-            axys_front,
-            paymentsai,
-            pai_exchange,
-            webhook,
-            website,
-            dns,
-            fault,
-            secrets,
-            dir,
-        };
-        fakes.write_secret_files()?;
+        let fakes = Fakes { scenario, variant, partners, webhook, website, dns, fault: fault_server, dir };
         config::write_exposure_files(fakes.dir.path())?;
-        // The partner's registered destination is the merchant endpoint the
-        // configuration names (a fault scenario's server when it replaces it).
         if let Some(url) = fakes.endpoints().webhook {
-            pai.seed_destination(DEMO_WEBHOOK_DESTINATION_ID, &url, &DEMO_WEBHOOK_EVENT_TYPES, None);
+            for partner in &fakes.partners {
+                partner.webhook_endpoint(&url);
+            }
         }
         Ok(fakes)
     }
@@ -198,30 +167,30 @@ impl Fakes {
         self.dir.path()
     }
 
-    fn secret_file(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+    /// The running partner fakes with their entries of [`PARTNERS`].
+    pub fn partners(&self) -> impl Iterator<Item = (&'static dyn Partner, &dyn Running)> {
+        PARTNERS.iter().copied().zip(self.partners.iter().map(|p| &**p))
     }
 
-    fn write_secret_files(&self) -> Result<(), String> {
-        let s = &self.secrets;
-        let values = [&s.axys_api_key, &s.pai_api_key, &s.pai_temporal_key, &s.pai_account_secret, &s.webhook_secret];
-        for (name, value) in config::SECRET_FILES.into_iter().zip(values) {
-            write_private(&self.secret_file(name), value.expose_secret().as_bytes())?;
-        }
-        Ok(())
+    /// The API of the partner fake named `name` (`axys`, `paymentsai`).
+    pub fn api(&self, name: &str) -> Option<&Wiremock> {
+        self.partners().find(|(p, _)| p.name() == name).map(|(_, running)| running.api())
+    }
+
+    /// The running partner fake of type `T` (e.g. [`paymentsai::partner::PaymentsAiRunning`],
+    /// with its key exchange), for what only that partner offers.
+    pub fn partner<T: Running>(&self) -> Option<&T> {
+        self.partners.iter().find_map(|p| (&**p as &dyn std::any::Any).downcast_ref::<T>())
     }
 
     /// The partner fakes `golive fake serve` lists first, as label and address
     /// (the webhook receiver, DNS and fault server follow).
-    pub fn partner_listing(&self) -> [(&'static str, String); 2] {
-        [
-            ("axys-like API (mTLS)", format!("https://{}/v2", self.axys_front.addr)),
-            ("paymentsai-like API ", self.paymentsai.uri()),
-        ]
+    pub fn partner_listing(&self) -> Vec<(&'static str, String)> {
+        self.partners.iter().map(|p| p.listing()).collect()
     }
 
     /// The environment of [`Fakes::config_toml`] that `golive fake serve` suggests running.
-    pub const SUGGESTED_ENV: &'static str = config::AXYS_ENV;
+    pub const SUGGESTED_ENV: &'static str = axys::partner::ENV;
 
     /// Where the configuration sends each client: a fault scenario sends the
     /// layers it breaks to its fault server.
@@ -232,8 +201,11 @@ impl Fakes {
         };
         use faults::Layer::{Http, Transport, Webhook as Hook};
         Endpoints {
-            axys: faulty(&[Transport], "https").unwrap_or_else(|| format!("https://{}", self.axys_front.addr)),
-            paymentsai: faulty(&[Transport, Http], "http").unwrap_or_else(|| self.paymentsai.uri()),
+            // An HTTP fault is already each partner's upstream (`partner::Start::upstream`).
+            partners: self
+                .partners()
+                .map(|(partner, running)| faulty(&[Transport], partner.scheme()).unwrap_or_else(|| running.url()))
+                .collect(),
             webhook: Some(match faulty(&[Transport, Http, Hook], "http") {
                 Some(base) => format!("{base}{}", webhook::PATH),
                 None => format!("{}{}", self.webhook.uri(), webhook::PATH),
@@ -244,7 +216,7 @@ impl Fakes {
     }
 
     /// A ready golive.toml for these fakes, secrets referenced as files: one
-    /// environment per partner pack ([`config::AXYS_ENV`], [`config::PAYMENTSAI_ENV`]).
+    /// environment per partner pack (see [`environments`]).
     pub fn config_toml(&self) -> String {
         config::text(self.scenario, self.variant, &self.endpoints(), self.dir.path())
     }

@@ -1,26 +1,35 @@
 //! The demo's certificates: the partner's server root, the CA that signs program
-//! certificates and the program certificate a scenario breaks, written to the
-//! fakes' folder; and the Axys-like mTLS front that checks them.
+//! certificates and the program certificate a shared scenario breaks, written to
+//! the fakes' folder; and the mTLS front that checks them (a partner fake behind
+//! one starts it: the Axys-like API).
 
 use std::path::Path;
 
 use crate::files::write_private;
 use crate::{DEMO_DOMAIN, Scenario, mtls_front};
 
-/// File names of the demo's certificates in the fakes' folder.
-pub(crate) const PROGRAM_CERT: &str = "axys-program.crt";
-pub(crate) const PROGRAM_KEY: &str = "axys-program.key";
-/// The partner's server root (`server_ca`).
-pub(crate) const PARTNER_ROOT: &str = "axys-server-ca.pem";
-/// The CA the partner signs program certificates with (`client_chain`).
-pub(crate) const PROGRAM_CA: &str = "axys-program-ca.pem";
+/// The names of one partner's certificate files in the fakes' folder: each
+/// partner behind a front has its own PKI.
+pub(crate) struct Files {
+    /// The program certificate (`client_cert`).
+    pub cert: &'static str,
+    /// Its private key (`client_key`).
+    pub key: &'static str,
+    /// The partner's server root (`server_ca`).
+    pub root: &'static str,
+    /// The CA the partner signs program certificates with (`client_chain`).
+    pub ca: &'static str,
+}
 
-/// Makes the demo's PKI for a scenario, writes the client's files and starts
-/// the Axys-like mTLS front before the wiremock API.
-pub(crate) async fn start_axys_front(
+/// Makes a partner's PKI for a scenario, writes the client's `files` and starts
+/// an mTLS front before `upstream`; only 127.0.0.1 gets through when
+/// `allowlisted`, nobody otherwise.
+pub(crate) async fn start_mtls_front(
     scenario: Scenario,
     upstream: &str,
     dir: &Path,
+    files: &Files,
+    allowlisted: bool,
 ) -> Result<mtls_front::Front, String> {
     use crate::certs::{Authority, LeafSpec};
     let partner_root = Authority::new("golive fake partner root CA")?;
@@ -41,9 +50,8 @@ pub(crate) async fn start_axys_front(
             .map_err(|e| format!("key generation failed: {e}"))?
             .serialize_pem();
     }
-    std::fs::write(dir.join(PROGRAM_CERT), &client.cert_pem)
-        .map_err(|e| format!("cannot write {PROGRAM_CERT}: {e}"))?;
-    write_private(&dir.join(PROGRAM_KEY), client.key_pem.as_bytes())?;
+    std::fs::write(dir.join(files.cert), &client.cert_pem).map_err(|e| format!("cannot write {}: {e}", files.cert))?;
+    write_private(&dir.join(files.key), client.key_pem.as_bytes())?;
     let program_ca_pem = if scenario == Scenario::UntrustedCa {
         Authority::new("golive fake program CA")?.cert_pem()
     } else {
@@ -51,17 +59,14 @@ pub(crate) async fn start_axys_front(
     };
     // The root of the partner's server certificates, and the CA that signs
     // program certificates (the client chain verifies to it), each in its file.
-    std::fs::write(dir.join(PARTNER_ROOT), partner_root.cert_pem())
-        .map_err(|e| format!("cannot write {PARTNER_ROOT}: {e}"))?;
-    std::fs::write(dir.join(PROGRAM_CA), &program_ca_pem).map_err(|e| format!("cannot write {PROGRAM_CA}: {e}"))?;
+    std::fs::write(dir.join(files.root), partner_root.cert_pem())
+        .map_err(|e| format!("cannot write {}: {e}", files.root))?;
+    std::fs::write(dir.join(files.ca), &program_ca_pem).map_err(|e| format!("cannot write {}: {e}", files.ca))?;
     let client_auth = match scenario {
         Scenario::MtlsNotEnforced => mtls_front::ClientAuth::NotRequested,
         _ => mtls_front::ClientAuth::Required(program_ca_pem),
     };
-    let allowlist = match scenario {
-        Scenario::IpNotAllowlisted => vec![],
-        _ => vec![std::net::IpAddr::from([127, 0, 0, 1])],
-    };
+    let allowlist = if allowlisted { vec![std::net::IpAddr::from([127, 0, 0, 1])] } else { vec![] };
     mtls_front::start(mtls_front::FrontConfig {
         server,
         client_auth,

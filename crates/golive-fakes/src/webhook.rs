@@ -22,6 +22,17 @@ pub trait Verify: Send + Sync + 'static {
     fn ok_status(&self) -> u16;
 }
 
+/// A partner's verifier, as [`crate::partner::Running::webhook_verifier`] hands it.
+impl Verify for Box<dyn Verify> {
+    fn verify(&self, headers: &http::HeaderMap, body: &[u8], check_timestamp: bool) -> Result<(), String> {
+        (**self).verify(headers, body, check_timestamp)
+    }
+
+    fn ok_status(&self) -> u16 {
+        (**self).ok_status()
+    }
+}
+
 /// How the receiver behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Behaviour {

@@ -53,7 +53,8 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
         return Err(ConfigError::in_file(path, format!("cannot write {}: {e}", path.display()))
             .help("check that its folder exists and is writable; the fakes were stopped"));
     }
-    let envs = "--env fake-axys --env fake-paymentsai";
+    let envs: Vec<String> = golive_fakes::environments().into_iter().map(|e| format!("--env {e}")).collect();
+    let envs = envs.join(" ");
     let listing = |out: &mut dyn std::io::Write| -> std::io::Result<()> {
         writeln!(out, "golive fakes running (scenario {}, variant {}):", args.scenario.name(), args.variant.as_str())?;
         for (label, address) in fakes.partner_listing() {
@@ -78,7 +79,7 @@ pub async fn run(args: ServeArgs) -> Result<u8, ConfigError> {
                 writeln!(out, "{}", fakes.config_toml())?;
                 writeln!(
                     out,
-                    "Save the lines above as golive.toml and run `golive verify --env {}` (or {envs} --allow-mutations for both), or let `--write-config PATH` write them. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
+                    "Save the lines above as golive.toml and run `golive verify --env {}` (or {envs} --allow-mutations for every partner), or let `--write-config PATH` write them. Ctrl-C (or SIGTERM, SIGHUP) stops the fakes and removes the secrets folder.",
                     Fakes::SUGGESTED_ENV
                 )
             }

@@ -18,9 +18,9 @@ use crate::config::scheme::Scheme;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::exit;
 use crate::net::{self, Clients};
-use crate::probe::kinds::webhook::{Delivery, Sample};
+use crate::probe::kinds::webhook::{Delivery, Sample, Webhook};
+use crate::probe::kinds::{Kind, Query};
 use crate::report::text::terminal;
-use crate::spec::ProbeKind;
 use crate::webhook::{Key, Stamp, sign};
 
 /// `golive webhook send` options.
@@ -67,7 +67,8 @@ pub async fn run(args: SendArgs) -> Result<u8, ConfigError> {
             .help(format!("check the secret at {} (webhook.secret of [env.{}])", webhook.secret.source, env.name))
     })?;
     // The Basic password travels with the delivery: never in clear text to another machine.
-    let sent = crate::probe::inputs::secrets_sent(ProbeKind::Webhook, &toml::Table::new(), env, pack);
+    let none = toml::Table::new();
+    let sent = Kind::sends(&Webhook, &Query { params: &none, env, pack });
     let sends: Vec<_> = crate::probe::inputs::insecure(sent, env)
         .into_iter()
         .map(|s| ("`golive webhook send`".to_string(), s))

@@ -2,7 +2,8 @@
 //! assertions, captures into variables that later steps use (`${cardholderId}`),
 //! optional polling until a condition holds, state tracking for the evidence,
 //! and cleanup steps that always run, even after a failure. Running them is
-//! [`run`].
+//! [`run`]. A step as the pack writes it is the request shape every kind
+//! shares, [`crate::probe::request::raw::RawRequest`]; this module compiles it.
 //!
 //! Every fact a step relies on — its expected status, each assertion, each
 //! capture path, each poll condition — has a basis ([`crate::spec::basis`]):
@@ -20,164 +21,22 @@
 pub mod resume;
 mod run;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use reqwest::header::HeaderName;
-use serde::Deserialize;
 use serde_json_path::JsonPath;
 
 pub use run::{Run, Sent, StepEnd};
 
 use crate::config::interpolate::interpolate_str;
 use crate::config::positions::ProbeLines;
-use crate::probe::assert::{Assertion, RawAssertion};
+use crate::probe::assert::Assertion;
 use crate::probe::masking::Mask;
 use crate::probe::request::facts::{Bases, Fact};
+use crate::probe::request::raw::{CaptureAs, OnResume, RawCapture, RawPoll, RawRequest};
 use crate::probe::request::{StatusFacts, assertions_with_facts};
-use crate::spec::{Basis, FactBasis, RawBasis, SourceAt};
-
-/// A step as a pack writes it.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Step")]
-pub struct RawStep {
-    name: Option<String>,
-    #[serde(default = "get")]
-    method: String,
-    url: String,
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    /// A JSON body, written as TOML (a whole `"${id}"` keeps a captured value's type).
-    #[schemars(with = "Option<serde_json::Value>")]
-    json: Option<toml::Value>,
-    /// A raw body.
-    body: Option<String>,
-    /// The request body: the JSON file named by the environment's path input
-    /// of this name (a real identity kept out of the pack and of golive.toml);
-    /// the trace records that it was sent, not what it holds.
-    json_input: Option<String>,
-    /// A code (200), a class ("2xx"), or `{ is = ..., source | basis + why }`.
-    /// Default "2xx": an exact code is a partner fact that needs a page.
-    #[schemars(with = "Option<serde_json::Value>")]
-    expect_status: Option<toml::Value>,
-    /// The exact code golive infers within `expect_status`, `{ code, why }`:
-    /// another code of the class warns (fails with --strict-contract).
-    #[schemars(with = "Option<serde_json::Value>")]
-    inferred_status: Option<toml::Value>,
-    #[serde(default = "yes")]
-    auth: bool,
-    #[serde(default)]
-    assert: Vec<RawAssertion>,
-    #[serde(default)]
-    capture: BTreeMap<String, RawCapture>,
-    poll: Option<RawPoll>,
-    track: Option<RawTrack>,
-    /// The step creates or changes data; its name says so in every report, and
-    /// the pack refuses it in a probe not tagged `mutating`.
-    #[serde(default)]
-    mutating: bool,
-    /// The documented example of this step's answer,
-    /// `fixtures/partners/<pack>/<contract>.json`: the contract tests check the
-    /// step's assertions and captures against it. Nothing at run time.
-    #[allow(dead_code)]
-    contract: Option<String>,
-    /// `"skip"`: not sent when the probe resumes with values remembered from
-    /// an earlier run (`resume = [...]`), e.g. creating what already exists.
-    on_resume: Option<OnResume>,
-    /// For a cleanup step: what is left behind when it fails, e.g. "the test
-    /// card ${cardId} is left active". A failed cleanup fails the probe.
-    on_failure: Option<String>,
-    /// The name of an earlier step whose effect this one checks or undoes: it
-    /// runs only when that step was sent and not refused (a card never
-    /// activated is not put On Hold).
-    after: Option<String>,
-    /// The page that documents the step's facts.
-    source: Option<String>,
-    /// `"inferred"` (with `why`) or `"documented"` (with `source`).
-    basis: Option<Basis>,
-    /// From what golive infers the step's facts, in one line.
-    why: Option<String>,
-    /// JSONPaths masked in this step's answer only (besides `[masking]`).
-    #[serde(default)]
-    mask: Vec<String>,
-}
-
-/// What a step does when its probe resumes from remembered values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-enum OnResume {
-    /// The step is not sent.
-    Skip,
-}
-
-fn get() -> String {
-    "GET".into()
-}
-fn yes() -> bool {
-    true
-}
-
-/// Where a captured value comes from: a JSONPath, or a table with a path
-/// (and its alternatives), a header, or a regex group on the body.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(untagged)]
-#[schemars(rename = "Capture")]
-enum RawCapture {
-    Path(String),
-    From(CaptureFrom),
-}
-
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-struct CaptureFrom {
-    path: Option<String>,
-    /// Other JSONPaths tried in order when `path` finds nothing.
-    #[serde(default)]
-    alternatives: Vec<String>,
-    header: Option<String>,
-    regex: Option<String>,
-    /// The site path of the first link whose text matches (`crate::probe::links`).
-    link: Option<String>,
-    /// `"integer"`: the value is kept as the integer it spells (a string of
-    /// digits becomes that number), for a later request whose page types it so.
-    #[serde(rename = "as")]
-    as_type: Option<CaptureAs>,
-    source: Option<String>,
-    basis: Option<Basis>,
-    why: Option<String>,
-}
-
-/// What a captured value is kept as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-enum CaptureAs {
-    /// A whole number: an integer, or a string of 1 to 19 digits.
-    Integer,
-}
-
-/// Repeat the step until `until` holds, at most `attempts` times.
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Poll")]
-struct RawPoll {
-    #[serde(default = "every")]
-    every: String,
-    attempts: u32,
-    until: Vec<RawAssertion>,
-    /// Stop at once, failing, when any of these holds (e.g. a declined
-    /// status). An inferred one does not stop the poll: the state is noted,
-    /// and only a poll that ends in it warns.
-    #[serde(default)]
-    fail_if: Vec<RawAssertion>,
-    /// The condition may take longer than a run (a person reviews a document):
-    /// running out of attempts is "pending" (a warning) with this explanation,
-    /// not a failure, and the probe's `resume` values are kept.
-    pending: Option<String>,
-    source: Option<String>,
-    basis: Option<Basis>,
-    why: Option<String>,
-}
+use crate::spec::{FactBasis, RawBasis, SourceAt};
 
 /// A compiled poll.
 #[derive(Debug, Clone)]
@@ -187,19 +46,6 @@ struct Poll {
     until: Vec<Assertion>,
     fail_if: Vec<Assertion>,
     pending: Option<String>,
-}
-
-fn every() -> String {
-    "500ms".into()
-}
-
-/// Record the value at `path` as the state of `entity` (for the evidence).
-#[derive(Debug, Clone, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "Track")]
-struct RawTrack {
-    entity: String,
-    path: String,
 }
 
 #[derive(Debug, Clone)]
@@ -294,7 +140,7 @@ pub fn json_inputs(params: &toml::Table) -> Vec<String> {
 
 impl Step {
     /// Compiles a step; `index` numbers it in messages and fact ids.
-    pub fn compile(raw: RawStep, index: usize, cx: &StepContext<'_>) -> Result<Step, String> {
+    pub fn compile(raw: RawRequest, index: usize, cx: &StepContext<'_>) -> Result<Step, String> {
         let title =
             raw.name.clone().unwrap_or_else(|| format!("{} {}", raw.method.to_uppercase(), short_path(&raw.url)));
         let name = if raw.mutating { format!("{index}. {title} (mutating)") } else { format!("{index}. {title}") };

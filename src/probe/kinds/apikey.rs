@@ -144,7 +144,7 @@ pub(crate) struct ApiKeyParams {
     /// The key's rotation period in days (default: the pack's `[secret_policy]`).
     rotate_days: Option<u32>,
     #[serde(flatten)]
-    request: crate::probe::request::spec::Params,
+    request: crate::probe::request::raw::RequestParams,
 }
 
 /// The `apikey` kind, as [`super::Kind`] (one line in its list).

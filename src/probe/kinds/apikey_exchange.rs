@@ -284,7 +284,7 @@ impl schemars::JsonSchema for NoParams {
 }
 
 /// The `apikey-exchange` kind, as [`super::Kind`] (one line in its list).
-pub(super) struct ApiKeyExchange;
+pub(crate) struct ApiKeyExchange;
 
 impl super::Kind for ApiKeyExchange {
     type Params = super::Raw<NoParams>;

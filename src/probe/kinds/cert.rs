@@ -111,7 +111,7 @@ impl Probe for CertProbe {
 }
 
 /// The `cert` kind, as [`super::Kind`] (one line in its list).
-pub(super) struct Cert;
+pub(crate) struct Cert;
 
 impl super::Kind for Cert {
     type Params = crate::certs::Policy;

@@ -10,7 +10,8 @@ use serde::Deserialize;
 
 use crate::config::ApiKeyAuth;
 use crate::probe::flow::resume::ResumeFile;
-use crate::probe::flow::{RawStep, Run, Sent, Step, StepContext, StepEnd};
+use crate::probe::flow::{Run, Sent, Step, StepContext, StepEnd};
+use crate::probe::request::raw::RawRequest;
 use crate::probe::request::{pack_file, pack_mask, probe_lines};
 use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Outcome, Status};
@@ -39,7 +40,7 @@ impl schemars::JsonSchema for HttpParams {
 
     fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let flow = g.subschema_for::<Flow>();
-        let one = g.subschema_for::<crate::probe::flow::RawStep>();
+        let one = g.subschema_for::<RawRequest>();
         schemars::json_schema!({
             "description": "One request (method, url, assertions, ...) or `steps = [...]` with optional `cleanup`.",
             "anyOf": [flow, one]
@@ -47,14 +48,14 @@ impl schemars::JsonSchema for HttpParams {
     }
 }
 
-/// The `http` probe's ordered steps (its other form is one request: a [`RawStep`]).
+/// The `http` probe's ordered steps (its other form is one request: a [`RawRequest`]).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "HttpFlow")]
 pub(crate) struct Flow {
-    steps: Vec<RawStep>,
+    steps: Vec<RawRequest>,
     #[serde(default)]
-    cleanup: Vec<RawStep>,
+    cleanup: Vec<RawRequest>,
     /// Captured names kept in the state folder until the flow completes, so a
     /// run that ends pending is resumed by the next one.
     #[serde(default)]

@@ -7,10 +7,15 @@
 //! what it sends; the preflight (`probe::inputs`), `golive init`, the pack
 //! schema and the plan ask the kind through [`of`] instead of matching on
 //! its name.
+//!
+//! The list (`kinds!`) gives each kind its name and flags (mutating, facts)
+//! and registers them for the layers below the probes as
+//! [`crate::spec::ProbeKind`]: the config layer reads a pack's `kind` through
+//! it without importing this layer, and no other file declares a kind's name.
 
 mod apikey;
-mod apikey_exchange;
-mod cert;
+pub mod apikey_exchange;
+pub mod cert;
 mod environment;
 pub mod exposure;
 mod fcrdns;
@@ -32,9 +37,11 @@ use super::{BuildContext, Probe};
 use crate::config::interpolate::interpolate_str;
 use crate::config::{Environment, Pack};
 use crate::spec::ProbeKind;
+use crate::spec::kind::{Declared, Registry};
 
-/// A probe kind, as its file defines it; its name and whether it mutates
-/// are [`ProbeKind`]'s, the vocabulary packs and reports share.
+/// A probe kind, as its file defines it; its name and flags are its line
+/// in the list of kinds (`kinds!` below), whence [`ProbeKind`], the name
+/// the layers below read.
 pub trait Kind: Sync + 'static {
     /// The type the kind's `params` are parsed into (serde) and described by
     /// (schemars: the pack schema's `params` for this kind is derived from
@@ -87,7 +94,7 @@ impl<T: JsonSchema> JsonSchema for Raw<T> {
 }
 
 /// What the rest of golive asks of a kind, through [`of`]: every [`Kind`] is one.
-pub trait AnyKind: Sync {
+pub trait AnyKind: std::any::Any + Sync {
     /// The JSON Schema of the kind's `params`, its definitions added to `g`.
     fn params(&self, g: &mut SchemaGenerator) -> Schema;
 
@@ -133,34 +140,48 @@ pub struct Query<'a> {
     pub pack: &'a Pack,
 }
 
-/// The one list of kinds, in [`ProbeKind::ALL`]'s order (checked when
-/// compiling): adding a kind is its own file and one line here.
-const KINDS: &[(ProbeKind, &dyn AnyKind)] = &[
-    (ProbeKind::Cert, &cert::Cert),
-    (ProbeKind::Http, &http::Http),
-    (ProbeKind::Tls, &tls::Tls),
-    (ProbeKind::Mtls, &mtls::Mtls),
-    (ProbeKind::ApiKey, &apikey::ApiKey),
-    (ProbeKind::ApiKeyExchange, &apikey_exchange::ApiKeyExchange),
-    (ProbeKind::Webhook, &webhook::Webhook),
-    (ProbeKind::Fcrdns, &fcrdns::Fcrdns),
-    (ProbeKind::Environment, &environment::EnvironmentKind),
-    (ProbeKind::Exposure, &exposure::Exposure),
+/// Lists each kind with its name and flags, one line per kind: `KINDS`
+/// (what it does) and `DECLARED` (its name and flags, registered for the
+/// layers below as `spec::ProbeKind`), in the same order. Every field is
+/// written out: a new kind says whether it mutates and whether its requests
+/// carry facts.
+macro_rules! kinds {
+    ($($module:ident :: $kind:ident { $($declared:tt)* }),* $(,)?) => {
+        /// What each kind does, in the order of `DECLARED`.
+        const KINDS: &[&dyn AnyKind] = &[$(&$module::$kind),*];
+
+        /// What each kind declares about itself, in the order of `KINDS`.
+        static DECLARED: &[Declared] = &[$(Declared { $($declared)* }),*];
+    };
+}
+
+// The one list of kinds: adding a kind is its own file (or folder), its
+// `mod` line above and one line here. `--help` and errors list the kinds in
+// this order.
+kinds![
+    cert::Cert { name: "cert", mutating: false, facts: false },
+    http::Http { name: "http", mutating: false, facts: true },
+    tls::Tls { name: "tls", mutating: false, facts: false },
+    mtls::Mtls { name: "mtls", mutating: false, facts: true },
+    apikey::ApiKey { name: "apikey", mutating: false, facts: true },
+    apikey_exchange::ApiKeyExchange { name: "apikey-exchange", mutating: true, facts: false },
+    webhook::Webhook { name: "webhook", mutating: false, facts: false },
+    fcrdns::Fcrdns { name: "fcrdns", mutating: false, facts: false },
+    environment::EnvironmentKind { name: "environment", mutating: false, facts: false },
+    exposure::Exposure { name: "exposure", mutating: false, facts: false },
 ];
 
-// Every kind has exactly one entry, at its own index: `of` cannot miss.
-const _: () = {
-    assert!(KINDS.len() == ProbeKind::ALL.len(), "every ProbeKind needs one line in KINDS");
-    let mut i = 0;
-    while i < KINDS.len() {
-        assert!(KINDS[i].0 as usize == i && ProbeKind::ALL[i] as usize == i, "KINDS follows ProbeKind's order");
-        i += 1;
-    }
-};
+inventory::submit! { Registry(DECLARED) }
 
-/// What `kind` does.
+/// What `kind` does: its entry of the list, as `ProbeKind` numbers them.
 pub fn of(kind: ProbeKind) -> &'static dyn AnyKind {
-    KINDS[kind as usize].1
+    KINDS[kind.index()]
+}
+
+/// Whether `kind` is the kind `K` (for code that treats one kind apart).
+pub fn is<K: Kind>(kind: ProbeKind) -> bool {
+    let any: &dyn std::any::Any = of(kind);
+    any.is::<K>()
 }
 
 /// A kind's parameters cannot make a probe: the message says which and why.
@@ -229,4 +250,33 @@ pub(super) fn api_key_sends(params: &toml::Table, env: &Environment, pack: &Pack
         .filter_map(|r| r.get("url").and_then(toml::Value::as_str).and_then(|u| url(u, env)))
         .map(|u| Sent { secret: "api_key".into(), url: u })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names and flags the layers below read (`spec::ProbeKind`) are this
+    /// list's: one registry, this file's, and every kind of `KINDS` is found
+    /// by its name through it, as the pack loader finds it, and is that kind.
+    #[test]
+    fn kind_names_and_flags_come_from_the_one_list() {
+        let registered = crate::spec::kind::registries();
+        assert_eq!(registered.len(), 1, "exactly one list of kinds is registered");
+        assert!(std::ptr::eq(registered[0], DECLARED), "the registered list is this file's");
+        assert_eq!(DECLARED.len(), KINDS.len());
+        assert_eq!(ProbeKind::all().count(), KINDS.len());
+        for (i, d) in DECLARED.iter().enumerate() {
+            let kind = ProbeKind::from_name(d.name).unwrap_or_else(|| panic!("`{}` is not found by its name", d.name));
+            assert_eq!(kind.index(), i, "{}", d.name);
+            assert!(std::ptr::addr_eq(of(kind), KINDS[i]), "`{}` is the kind of its line", d.name);
+            assert_eq!((kind.name(), kind.mutating(), kind.has_facts()), (d.name, d.mutating, d.facts));
+        }
+        let names: std::collections::BTreeSet<_> = ProbeKind::names().into_iter().collect();
+        assert_eq!(names.len(), KINDS.len(), "every name once");
+        assert!(is::<webhook::Webhook>(ProbeKind::from_name("webhook").unwrap()));
+        assert!(!is::<webhook::Webhook>(ProbeKind::from_name("cert").unwrap()));
+        let exchange = ProbeKind::from_name("apikey-exchange").unwrap();
+        assert!(is::<apikey_exchange::ApiKeyExchange>(exchange) && exchange.mutating());
+    }
 }

@@ -528,7 +528,7 @@ pub(crate) struct MtlsParams {
     /// "warn" (default) or "fail".
     not_enforced: Option<NotEnforced>,
     #[serde(flatten)]
-    request: crate::probe::request::spec::Params,
+    request: crate::probe::request::raw::RequestParams,
 }
 
 /// The `mtls` kind, as [`super::Kind`] (one line in its list).

@@ -101,7 +101,7 @@ impl Sample {
     /// The first `webhook` probe of `pack`, its event interpolated with `env`'s
     /// values; `None` when the pack has no such probe.
     pub fn of(pack: &crate::config::Pack, env: &crate::config::Environment) -> Result<Option<Sample>, String> {
-        let Some(spec) = pack.probes.iter().find(|p| p.kind == crate::spec::ProbeKind::Webhook) else {
+        let Some(spec) = pack.probes.iter().find(|p| super::is::<Webhook>(p.kind)) else {
             return Ok(None);
         };
         let mut params = toml::Value::Table(spec.params.clone());
@@ -416,7 +416,7 @@ fn transport_diagnosis(class: ErrorClass, url: &reqwest::Url) -> Diagnosis {
 }
 
 /// The `webhook` kind, as [`super::Kind`] (one line in its list).
-pub(super) struct Webhook;
+pub(crate) struct Webhook;
 
 impl super::Kind for Webhook {
     type Params = Params;

@@ -1,11 +1,13 @@
 //! The request library the kinds share (`http`, its steps, `mtls`, `apikey`,
-//! `apikey-exchange`): the request spec ([`spec`]), sending it ([`send`]),
+//! `apikey-exchange`): the request shape a pack writes ([`raw`]), the
+//! request spec ([`spec`]), sending it ([`send`]),
 //! judging the answer ([`judge`]) with the basis of each fact ([`facts`]),
 //! the answer's shape ([`shape`]) and recording the exchange in the trace
 //! ([`trace`]). It knows no probe kind; the kinds import it, never each other.
 
 pub mod facts;
 pub mod judge;
+pub mod raw;
 pub mod send;
 pub mod shape;
 pub mod spec;

@@ -1,68 +1,16 @@
 //! What to send and what the answer must be: a request as a probe's
 //! parameters write it, parsed once at build time.
 
-use std::collections::BTreeMap;
-
 use reqwest::header::{HeaderName, HeaderValue};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 
 use super::facts::{Bases, Fact};
+use super::raw::RawRequest;
 use crate::config::ApiKeyAuth;
 use crate::probe::BuildContext;
 use crate::probe::assert::{Assertion, RawAssertion};
 use crate::probe::masking::Mask;
 use crate::spec::basis::{Basis, FactBasis, RawBasis, StatusExpect};
-
-/// One request's parameters (the `apikey` and `mtls` probes' request).
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "RequestParams")]
-pub(crate) struct Params {
-    /// The HTTP method (default GET).
-    #[serde(default = "default_method")]
-    method: String,
-    /// The URL, e.g. "${base_url}/cardholders".
-    url: String,
-    /// Request headers.
-    #[serde(default)]
-    headers: BTreeMap<String, String>,
-    /// A JSON body, written as TOML.
-    #[schemars(with = "Option<serde_json::Value>")]
-    json: Option<toml::Value>,
-    /// A raw body.
-    body: Option<String>,
-    /// A code (200), a class ("2xx"), or `{ is = ..., source | basis + why }`; default "2xx".
-    #[schemars(with = "Option<serde_json::Value>")]
-    expect_status: Option<toml::Value>,
-    /// The exact code golive infers within `expect_status`: `{ code, why }`.
-    #[schemars(with = "Option<serde_json::Value>")]
-    inferred_status: Option<toml::Value>,
-    #[serde(default = "default_true")]
-    auth: bool,
-    #[serde(default)]
-    assert: Vec<RawAssertion>,
-    /// The documented example of the answer (`fixtures/partners/<pack>/<contract>.json`),
-    /// read by the contract tests; nothing at run time.
-    #[allow(dead_code)]
-    contract: Option<String>,
-    /// The page that documents the request's facts.
-    source: Option<String>,
-    /// `"inferred"` (with `why`) or `"documented"` (with `source`).
-    basis: Option<crate::spec::Basis>,
-    /// From what golive infers the request's facts.
-    why: Option<String>,
-    /// JSONPaths masked in this answer only (besides the pack's `[masking]`).
-    #[serde(default)]
-    mask: Vec<String>,
-}
-
-fn default_method() -> String {
-    "GET".to_string()
-}
-fn default_true() -> bool {
-    true
-}
 
 /// A request's expected status and the facts behind it, parsed from
 /// `expect_status` and `inferred_status` (see `config::facts`).
@@ -176,10 +124,11 @@ pub(crate) fn pack_file(cx: &BuildContext<'_>) -> String {
 }
 
 impl RequestSpec {
-    /// Parses request parameters: method, url, headers, json or body,
+    /// Parses the one request of a probe ([`RawRequest::single`]: a step
+    /// without the step keys): method, url, headers, json or body,
     /// expect_status, inferred_status, auth, assert, the basis keys, mask.
     pub(crate) fn parse(params: toml::Table, cx: &BuildContext<'_>) -> Result<RequestSpec, String> {
-        let p: Params = toml::Value::Table(params).try_into().map_err(|e: toml::de::Error| e.message().to_string())?;
+        let p = RawRequest::single(params)?;
         let method = reqwest::Method::from_bytes(p.method.to_uppercase().as_bytes())
             .map_err(|_| format!("`{}` is not an HTTP method", p.method))?;
         let url = reqwest::Url::parse(&p.url).map_err(|e| format!("invalid url `{}`: {e}", p.url))?;

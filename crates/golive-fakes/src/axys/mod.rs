@@ -20,6 +20,7 @@ mod cardholders;
 mod cards;
 mod extras;
 mod http;
+pub mod partner;
 mod state;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -12,6 +12,7 @@
 
 mod api;
 mod cancellations;
+pub mod partner;
 pub mod signature;
 
 pub use signature::{Encoding, Signature};

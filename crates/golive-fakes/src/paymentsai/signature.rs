@@ -24,6 +24,7 @@ pub enum Encoding {
 }
 
 /// A PaymentsAI signing secret and the encoding of its signatures.
+#[derive(Clone)]
 pub struct Signature {
     secret: SecretString,
     encoding: Encoding,
