@@ -21,11 +21,12 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::config::interpolate::interpolate_value;
+use crate::config::keys::{self, Described, Format};
 use crate::config::{self, ConfigError, Environment, Pack, Stage};
 use crate::exit;
 use crate::probe::kinds::apikey_exchange::ApiKeyExchange;
 use crate::probe::kinds::{self, Query};
-use crate::spec::{InputFormat, InputSpec};
+use crate::spec::InputSpec;
 
 /// `golive init` options.
 #[derive(Debug, Args)]
@@ -111,10 +112,7 @@ pub fn run(args: InitArgs) -> Result<u8, ConfigError> {
     let schema_note = write_schema(&args.output, folder, &pack);
     let vars: Vec<String> = needs
         .iter()
-        .filter_map(|n| match input(&pack, &n.key) {
-            Some(spec) => spec.secret.then(|| input_var(&pack.name, &n.key, spec)),
-            None => secret_name(&n.key).map(|k| suggested_env_var(&pack.name, k)),
-        })
+        .filter_map(|n| Described::of(&n.key, &pack).filter(Described::secret).map(|d| secret_var(&pack, d)))
         .collect();
     let config_flag = if args.output == Path::new(config::DEFAULT_CONFIG) {
         String::new()
@@ -354,16 +352,19 @@ fn needs(pack: &Pack, env_name: &str) -> Vec<Need> {
             }
         }
     }
-    found.sort_by_key(|n| order(&n.key));
+    found.sort_by_key(|n| order(pack, &n.key));
     found
 }
 
-/// The configuration key behind `${name}`, and what it is.
+/// The configuration key behind `${name}`, and what it is: a URL key of the
+/// catalogue, read under its own name (`base_url`, as `Environment::var`
+/// reads it), a part of the webhook, or a `vars` entry.
 fn var_key(name: &str) -> (String, String) {
+    if let Some(key) = keys::get(name).filter(|k| k.format == Format::Url) {
+        return (key.name.to_string(), sentence(key.about));
+    }
     let (key, why) = match name {
-        "base_url" => ("base_url", "the partner API's base URL, the start of every request URL"),
-        "website_url" => ("website_url", "the merchant's public website, for the compliance checks"),
-        "webhook_url" => ("webhook", "the merchant's webhook endpoint (its url is used as ${webhook_url})"),
+        "webhook_url" => (keys::WEBHOOK.name, "the merchant's webhook endpoint (its url is used as ${webhook_url})"),
         "webhook_destination_id" => {
             ("webhook.destination_id", "the partner's id of the registered webhook destination")
         }
@@ -372,33 +373,22 @@ fn var_key(name: &str) -> (String, String) {
     (key.to_string(), why.to_string())
 }
 
-/// Where a key goes in the file, as in the configuration reference.
-fn order(key: &str) -> usize {
-    const ORDER: &[&str] = &[
-        "base_url",
-        "api_key",
-        "client_cert",
-        "client_key",
-        "calling_ips",
-        "account_id",
-        "organization_id",
-        "temporal_api_key",
-        "account_secret",
-        "permanent_key_file",
-        "website_url",
-        "webhook",
-        "webhook.scheme",
-        "webhook.destination_id",
-    ];
-    ORDER.iter().position(|k| *k == key).unwrap_or(if key.starts_with("vars.") { ORDER.len() + 1 } else { ORDER.len() })
+/// An `about` as the start of a comment: no final full stop.
+fn sentence(about: &str) -> String {
+    about.trim_end_matches('.').to_string()
 }
 
-/// The name a secret of `key` is suggested under, when `key` holds one.
-fn secret_name(key: &str) -> Option<&'static str> {
-    match key {
-        "api_key" => Some("api_key"),
-        "webhook" => Some("webhook_secret"),
-        _ => None,
+/// Where a key goes in the file: golive's own keys in the catalogue's order
+/// (a part of one, `webhook.scheme`, right after it), then the pack's inputs
+/// in its order, then `vars`.
+fn order(pack: &Pack, key: &str) -> (usize, usize) {
+    let whole = key.split_once('.').map_or(key, |(whole, _)| whole);
+    if let Some(at) = keys::KEYS.iter().position(|k| k.name == whole) {
+        return (0, at);
+    }
+    match pack.inputs.iter().position(|(n, _)| n == key) {
+        Some(at) => (1, at),
+        None => (2, 0),
     }
 }
 
@@ -413,9 +403,14 @@ fn input<'p>(pack: &'p Pack, name: &str) -> Option<&'p InputSpec> {
     pack.inputs.iter().find(|(n, _)| n == name).map(|(_, s)| s)
 }
 
-/// The variable a secret input is read from: the pack's suggestion, else [`suggested_env_var`].
-fn input_var(pack: &str, key: &str, spec: &InputSpec) -> String {
-    spec.env.clone().unwrap_or_else(|| suggested_env_var(pack, key))
+/// The variable a secret is read from: a pack input's suggestion, else
+/// [`suggested_env_var`] of its key (of the webhook table, its `secret`).
+fn secret_var(pack: &Pack, key: Described<'_>) -> String {
+    match key {
+        Described::Input(name, spec) => spec.env.clone().unwrap_or_else(|| suggested_env_var(&pack.name, name)),
+        Described::Core(k) if k.format == Format::Table => suggested_env_var(&pack.name, &format!("{}_secret", k.name)),
+        Described::Core(k) => suggested_env_var(&pack.name, k.name),
+    }
 }
 
 /// The file a path input is suggested at.
@@ -451,66 +446,60 @@ fn render(pack: &Pack, pack_value: &str, env: &str, needs: &[Need], folder: &Pat
     let mut top: Vec<String> = Vec::new();
     let mut webhook: Vec<String> = Vec::new();
     let mut vars: Vec<String> = Vec::new();
-    let var = |key: &str| quoted(&suggested_env_var(&pack.name, key));
     for need in needs {
         let c = comment(need);
-        if let Some(spec) = input(pack, &need.key) {
-            let key = bare_key(&need.key);
-            top.push(if spec.secret {
-                format!("{c}\n{key} = {{ env = {} }}", quoted(&input_var(&pack.name, &need.key, spec)))
-            } else if spec.format == InputFormat::Path {
-                format!("{c}\n{key} = {}", quoted(&input_path(&pack.name, &need.key)))
-            } else {
-                format!("{c} (replace the placeholder)\n{key} = {}", quoted(CHANGE_ME))
-            });
+        let Some(described) = Described::of(&need.key, pack) else {
+            match need.key.as_str() {
+                "webhook.scheme" => webhook.push(format!(
+                    "{c}. A preset ({}) or a table.\nscheme = {}",
+                    crate::config::scheme::known_names(),
+                    quoted(&default_scheme(&pack.name))
+                )),
+                "webhook.destination_id" => {
+                    webhook.push(format!("{c} (replace the placeholder)\ndestination_id = {}", quoted(CHANGE_ME)));
+                }
+                key => match key.strip_prefix("vars.") {
+                    Some(name) => vars.push(format!("{c}\n{} = {}", bare_key(name), quoted(CHANGE_ME))),
+                    // A key this version of init cannot fill in: named, commented.
+                    None => top.push(format!("{c}\n# {key} = ...")),
+                },
+            }
             continue;
-        }
-        match need.key.as_str() {
-            "base_url" | "website_url" => {
-                top.push(format!("{c} (replace the placeholder)\n{} = {}", need.key, quoted(CHANGE_ME_URL)))
+        };
+        let key = bare_key(described.name());
+        // What to write follows from how the key is written (its format).
+        match (described, described.format()) {
+            (Described::Core(k), _) if k.name == keys::WEBHOOK.name => {
+                webhook.push(format!("{c}\nurl = {} # replace the placeholder", quoted(CHANGE_ME_URL)));
+                webhook.push(format!(
+                    "# the signing secret\nsecret = {{ env = {} }}",
+                    quoted(&secret_var(pack, described))
+                ));
             }
-            "api_key" => {
-                top.push(format!("{c}\n{} = {{ env = {} }}", need.key, var(&need.key)));
+            (_, Format::Secret) => {
+                top.push(format!("{c}\n{key} = {{ env = {} }}", quoted(&secret_var(pack, described))))
             }
-            "client_cert" | "client_key" => {
-                let file = if need.key == "client_cert" { "certs/program.crt" } else { "certs/program.key" };
-                let what = if need.key == "client_cert" {
-                    "PEM, leaf first, optional chain"
-                } else {
-                    "PEM; the file's contents are secret"
-                };
+            (_, Format::Path) => top.push(format!("{c}\n{key} = {}", quoted(&input_path(&pack.name, &need.key)))),
+            (_, Format::Url) => top.push(format!("{c} (replace the placeholder)\n{key} = {}", quoted(CHANGE_ME_URL))),
+            (Described::Core(k), Format::File) => {
+                let what = sentence(k.about);
                 // golive checks that these files exist when it loads the file:
                 // a line naming a file that is not there yet would stop `list`.
-                if folder.join(file).is_file() {
-                    top.push(format!("{c} ({what})\n{} = {}", need.key, quoted(file)));
+                if folder.join(k.example.trim_matches('"')).is_file() {
+                    top.push(format!("{c} ({what})\n{key} = {}", k.example));
                 } else {
                     top.push(format!(
-                        "{c} ({what}).\n# Uncomment once the file is there: golive checks that it exists.\n# {} = {}",
-                        need.key,
-                        quoted(file)
+                        "{c} ({what}).\n# Uncomment once the file is there: golive checks that it exists.\n# {key} = {}",
+                        k.example
                     ));
                 }
             }
-            "calling_ips" => top.push(format!(
-                "{c}. List the static IPs your integration calls from, e.g. [\"203.0.113.10\"].\ncalling_ips = []"
-            )),
-            "webhook" => {
-                webhook.push(format!("{c}\nurl = {} # replace the placeholder", quoted(CHANGE_ME_URL)));
-                webhook.push(format!("# the signing secret\nsecret = {{ env = {} }}", var("webhook_secret")));
+            (Described::Core(k), Format::Ips | Format::Nameservers | Format::Names | Format::Stages) => {
+                top.push(format!("{c}. {}, e.g. {}.\n{key} = []", sentence(k.about), k.example))
             }
-            "webhook.scheme" => webhook.push(format!(
-                "{c}. A preset ({}) or a table.\nscheme = {}",
-                crate::config::scheme::known_names(),
-                quoted(&default_scheme(&pack.name))
-            )),
-            "webhook.destination_id" => {
-                webhook.push(format!("{c} (replace the placeholder)\ndestination_id = {}", quoted(CHANGE_ME)));
-            }
-            key => match key.strip_prefix("vars.") {
-                Some(name) => vars.push(format!("{c}\n{} = {}", bare_key(name), quoted(CHANGE_ME))),
-                // A key this version of init cannot fill in: named, commented.
-                None => top.push(format!("{c}\n# {key} = ...")),
-            },
+            (_, Format::Text) => top.push(format!("{c} (replace the placeholder)\n{key} = {}", quoted(CHANGE_ME))),
+            (Described::Core(k), _) => top.push(format!("{c}\n# {key} = {}", k.example)),
+            (Described::Input(..), _) => top.push(format!("{c}\n# {key} = ...")),
         }
     }
     let features: BTreeSet<&str> = pack.probes.iter().filter_map(|p| p.feature.as_deref()).collect();
@@ -590,5 +579,49 @@ mod tests {
         assert_eq!(suggested_env_var("acme", "api_key"), "ACME_API_KEY");
         assert_eq!(suggested_env_var("acmepay", "webhook_secret"), "ACMEPAY_WEBHOOK_SECRET");
         assert_eq!(suggested_env_var("my-pack", "webhook.auth.basic.password"), "MY_PACK_WEBHOOK_PASSWORD");
+    }
+
+    /// `init` knows every key of the catalogue: asked for any, it writes the
+    /// key (or its example, commented), never "a key this version cannot fill
+    /// in", and the file parses.
+    #[test]
+    fn init_writes_every_key_of_the_catalogue_by_its_format() {
+        let pack = config::pack::load("paymentsai", None).unwrap();
+        for key in keys::KEYS.iter().filter(|k| k.name != keys::PACK.name) {
+            let need = Need {
+                key: key.name.to_string(),
+                why: "a test".into(),
+                probes: BTreeSet::from(["p".to_string()]),
+                mutating_only: false,
+            };
+            let text = render(&pack, "paymentsai", "staging", &[need], Path::new("/nonexistent"));
+            assert!(!text.contains(&format!("# {} = ...", key.name)), "{}: init cannot write it:\n{text}", key.name);
+            assert!(text.parse::<toml_edit::DocumentMut>().is_ok(), "{}:\n{text}", key.name);
+            let written = format!("\n{} = ", key.name);
+            let commented = format!("# {} = ", key.name);
+            let table = format!("[env.staging.{}]", key.name);
+            assert!(
+                text.contains(&written) || text.contains(&commented) || text.contains(&table),
+                "{}: written:\n{text}",
+                key.name
+            );
+        }
+    }
+
+    /// Every key a probe of a built-in pack needs is described: a key of the
+    /// catalogue, an input of the pack, or a part of the webhook table.
+    #[test]
+    fn every_key_the_built_in_packs_need_is_described() {
+        for (name, _) in config::pack::BUILT_IN {
+            let pack = config::pack::load(name, None).unwrap();
+            for env in ["staging", "production"] {
+                for need in needs(&pack, env) {
+                    let described = Described::of(&need.key, &pack).is_some()
+                        || need.key.starts_with("webhook.")
+                        || need.key.starts_with("vars.");
+                    assert!(described, "{name}/{env}: `{}` is described nowhere", need.key);
+                }
+            }
+        }
     }
 }

@@ -9,11 +9,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secrecy::SecretString;
+use serde::Deserialize;
 use toml::Spanned;
+use toml::de::DeTable;
 
 use super::error::{ConfigError, SourceFile, from_toml};
+use super::keys;
 use super::pack::Pack;
-use super::raw::{RawConfig, RawEnv, RawExposure, RawWebhook, RawWebhookAuth};
+use super::raw::{RawConfig, RawExposure, RawWebhook, RawWebhookAuth};
 use super::secret::SecretRef;
 use crate::redact::Redactor;
 use crate::spec::InputFormat;
@@ -153,10 +156,14 @@ pub struct Environment {
 impl Environment {
     /// The value of `${name}` in a pack, if this environment has one.
     pub fn var(&self, name: &str) -> Option<String> {
-        let url = |u: &Option<reqwest::Url>| u.as_ref().map(|u| u.as_str().trim_end_matches('/').to_string());
+        // golive's own URL keys are read under their own names (`${base_url}`).
+        if let Some(key) = keys::get(name).filter(|k| k.format == keys::Format::Url) {
+            return match (key.show)(self) {
+                keys::Shown::Url(u) => Some(keys::url_text(u)),
+                _ => None,
+            };
+        }
         match name {
-            "base_url" => url(&self.base_url),
-            "website_url" => url(&self.website_url),
             "webhook_url" => self.webhook.as_ref().map(|w| w.url.to_string()),
             // `webhook.destination_id`, or `vars.webhook_destination_id` as the plan's help suggests.
             "webhook_destination_id" => self.webhook_destination_id.clone().or_else(|| self.vars.get(name).cloned()),
@@ -208,8 +215,8 @@ impl Environment {
     /// that named them: `server_ca`, else `ca_bundle`; `None`: the system's.
     pub fn server_roots(&self) -> Option<(&'static str, &Path)> {
         match (&self.server_ca, &self.ca_bundle) {
-            (Some(p), _) => Some(("server_ca", p)),
-            (None, Some(p)) => Some(("ca_bundle", p)),
+            (Some(p), _) => Some((keys::SERVER_CA.name, p)),
+            (None, Some(p)) => Some((keys::CA_BUNDLE.name, p)),
             (None, None) => None,
         }
     }
@@ -218,8 +225,8 @@ impl Environment {
     /// that named them: `client_chain`, else `ca_bundle`.
     pub fn client_roots(&self) -> Option<(&'static str, &Path)> {
         match (&self.client_chain, &self.ca_bundle) {
-            (Some(p), _) => Some(("client_chain", p)),
-            (None, Some(p)) => Some(("ca_bundle", p)),
+            (Some(p), _) => Some((keys::CLIENT_CHAIN.name, p)),
+            (None, Some(p)) => Some((keys::CA_BUNDLE.name, p)),
             (None, None) => None,
         }
     }
@@ -229,22 +236,17 @@ impl Environment {
         self.state_file.clone().unwrap_or_else(default_state_path)
     }
 
-    /// Every secret of this environment, for redaction.
+    /// Every secret of this environment, for redaction: those its keys hold
+    /// ([`keys::Key::secrets`]) and its secret inputs.
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        if let Some(s) = &self.api_key {
+        for (_, s) in keys::KEYS.iter().flat_map(|k| k.secrets(self)) {
             r.add(&s.value);
         }
         for (_, input) in &self.inputs {
             if let Input::Secret(s) = input {
                 r.add(&s.value);
             }
-        }
-        if let Some(w) = &self.webhook {
-            r.add(&w.secret.value);
-        }
-        if let Some(WebhookAuth::Basic { password, .. }) = &self.webhook_auth {
-            r.add(&password.value);
         }
         r
     }
@@ -354,20 +356,23 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
             .help("or pass --config PATH; `golive verify --env demo` runs without any configuration"));
     }
     let file = SourceFile::read(path, "configuration file")?;
-    let raw: RawConfig = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
-    let keys: KeySpans = toml::from_str(&file.text).map_err(|e| from_toml(&file, &e))?;
+    // Parsed once, every value with its span (nested ones too): the file's
+    // shape is read from it, and each key's parser reads its value from it
+    // (`keys::Raw`).
+    let doc = toml::de::DeTable::parse(&file.text).map_err(|e| from_toml(&file, &e))?;
+    let raw = RawConfig::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(|e| from_toml(&file, &e))?;
+    let tables = env_tables(doc.get_ref());
     let Some((_, env)) = raw.env.iter().find(|(k, _)| k.get_ref() == name) else {
         return Err(unknown_env(&file, name));
     };
     let pack = super::pack::load(env.get_ref().pack.get_ref(), Some((&file, env.get_ref().pack.span())))?;
-    let mut errors = unknown_keys(&file, &raw, &keys, (name, &pack));
-    let spans = keys.env.get(name).cloned().unwrap_or_default();
+    let mut errors = unknown_keys(&file, &raw, &tables, (name, &pack));
     let base = path.parent().unwrap_or(Path::new(""));
-    let Some((key, env)) = raw.env.into_iter().find(|(k, _)| k.get_ref() == name) else {
+    let Some(table) = tables.iter().find(|(k, _)| *k == name).map(|(_, t)| *t) else {
         return Err(unknown_env(&file, name));
     };
-    let validator = Validator { file: &file, base, resolve_secrets };
-    match validator.env(key.into_inner(), env.into_inner(), &pack, &spans) {
+    let validator = Validator { file: &file, base, resolve_secrets, pack: &pack };
+    match validator.env(name.to_string(), table) {
         Ok(env) if errors.is_empty() => Ok((env, pack)),
         Ok(_) => Err(ConfigError::all(errors).unwrap_or_else(|| unknown_env(&file, name))),
         Err(more) => {
@@ -377,29 +382,30 @@ fn load_with(path: &Path, name: &str, resolve_secrets: bool) -> Result<(Environm
     }
 }
 
-/// Every key of every `[env.NAME]` with its span and its value's.
-#[derive(serde::Deserialize)]
-struct KeySpans {
-    #[serde(default)]
-    env: BTreeMap<String, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
+/// Every `[env.NAME]` table of a parsed file, by name.
+fn env_tables<'a, 'i>(doc: &'a DeTable<'i>) -> Vec<(&'a str, &'a DeTable<'i>)> {
+    let Some(envs) = doc.iter().find(|(k, _)| k.get_ref() == "env").and_then(|(_, v)| v.get_ref().as_table()) else {
+        return Vec::new();
+    };
+    envs.iter().filter_map(|(k, v)| Some((k.get_ref().as_ref(), v.get_ref().as_table()?))).collect()
 }
 
-/// Every key of any `[env.NAME]` that neither golive nor that environment's
-/// pack knows: an error for each, listing the keys known there.
+/// Every key of any `[env.NAME]` that neither golive ([`keys::KEYS`]) nor
+/// that environment's pack knows: an error for each, listing the keys known there.
 /// The environment being loaded brings its pack; another environment's pack is
 /// loaded only to learn its inputs, and skipped when it does not load (that
 /// environment's own load says why).
 fn unknown_keys(
     file: &SourceFile,
     raw: &RawConfig,
-    keys: &KeySpans,
+    tables: &[(&str, &DeTable<'_>)],
     (selected, selected_pack): (&str, &Pack),
 ) -> Vec<ConfigError> {
     let mut unknown: Vec<ConfigError> = Vec::new();
     for (name, env) in &raw.env {
         let env = env.get_ref();
-        let Some(spans) = keys.env.get(name.get_ref()) else { continue };
-        if env.inputs.is_empty() {
+        let Some((_, table)) = tables.iter().find(|(k, _)| k == name.get_ref()) else { continue };
+        if env.rest.keys().all(|k| keys::get(k).is_some()) {
             continue;
         }
         let other;
@@ -415,12 +421,12 @@ fn unknown_keys(
             }
         };
         let declared = |k: &str| pack.inputs.iter().any(|(n, _)| n == k);
-        for key in spans.keys() {
+        for (key, _) in table.iter() {
             let k = key.get_ref();
-            if super::raw::CORE_KEYS.contains(&k.as_str()) || declared(k) {
+            if keys::get(k).is_some() || declared(k) {
                 continue;
             }
-            let known = super::raw::CORE_KEYS.iter().copied().chain(pack.inputs.iter().map(|(n, _)| n.as_str()));
+            let known = keys::names().chain(pack.inputs.iter().map(|(n, _)| n.as_str()));
             unknown.push(super::error::unknown_key(file, key.span(), k, known));
         }
     }
@@ -448,88 +454,53 @@ fn unknown_env(file: &SourceFile, name: &str) -> ConfigError {
     ))
 }
 
-struct Validator<'a> {
-    file: &'a SourceFile,
-    base: &'a Path,
+/// Reads the values of one environment: each key's parser ([`keys::Key`])
+/// calls the checks here, which point at the value when it is wrong.
+pub(crate) struct Validator<'a> {
+    /// The configuration file.
+    pub(crate) file: &'a SourceFile,
+    /// Its folder: relative paths are resolved against it.
+    pub(crate) base: &'a Path,
     /// Whether secret values are read (not for `golive list`).
     resolve_secrets: bool,
+    /// The environment's pack (its inputs, schemes and features).
+    pack: &'a Pack,
 }
 
 impl Validator<'_> {
-    fn env(
-        &self,
-        name: String,
-        raw: RawEnv,
-        pack: &Pack,
-        spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> Result<Environment, Vec<ConfigError>> {
-        // Every value is checked, and every error kept: one run names them all.
-        let mut errors = Vec::new();
-        let (webhook, webhook_auth, webhook_destination_id) =
-            match raw.webhook.and_then(|w| keep(&mut errors, self.webhook(w.into_inner(), pack))) {
-                Some((webhook, auth, destination)) => (Some(webhook), auth, destination),
-                None => (None, None, None),
-            };
-        let base_url = raw.base_url.and_then(|u| keep(&mut errors, self.url("base_url", u)));
-        let api_key = raw.api_key.and_then(|s| keep(&mut errors, self.secret("api_key", s)));
-        let client_cert = raw.client_cert.and_then(|p| keep(&mut errors, self.file_path("client_cert", p)));
-        let client_key = raw.client_key.and_then(|p| keep(&mut errors, self.file_path("client_key", p)));
-        let server_ca = raw.server_ca.and_then(|p| keep(&mut errors, self.file_path("server_ca", p)));
-        let client_chain = raw.client_chain.and_then(|p| keep(&mut errors, self.file_path("client_chain", p)));
-        let ca_bundle = raw.ca_bundle.and_then(|p| keep(&mut errors, self.file_path("ca_bundle", p)));
-        let calling_ips = raw.calling_ips.into_iter().filter_map(|ip| keep(&mut errors, self.ip(ip))).collect();
-        let nameservers = raw.nameservers.into_iter().filter_map(|ns| keep(&mut errors, self.nameserver(ns))).collect();
-        let temporal_key_issued_at =
-            raw.temporal_key_issued_at.and_then(|t| keep(&mut errors, self.instant("temporal_key_issued_at", t)));
-        let website_url = raw.website_url.and_then(|u| keep(&mut errors, self.url("website_url", u)));
-        let timeout = raw.timeout.and_then(|d| keep(&mut errors, self.duration("timeout", &d)));
-        let extra_stages = raw.extra_stages.into_iter().filter_map(|s| keep(&mut errors, self.stage(s))).collect();
-        let stage = match raw.stage {
-            Some(s) => keep(&mut errors, self.stage(s)),
-            None => Stage::from_name(&name),
-        };
-        let (inputs, input_errors) = self.inputs(pack, spans);
-        errors.extend(input_errors);
-        let mut env = Environment {
-            pack: raw.pack.into_inner(),
-            base_url,
-            api_key,
-            client_cert,
-            client_key,
-            server_ca,
-            client_chain,
-            ca_bundle,
-            calling_ips,
-            nameservers,
-            inputs,
-            temporal_key_issued_at,
-            state_file: raw.state_file.map(|p| self.base.join(p.get_ref())),
-            webhook,
-            webhook_auth,
-            webhook_destination_id,
-            website_url,
-            timeout,
-            vars: raw.vars.into_iter().map(|(k, v)| (k, v.into_inner())).collect(),
-            features: keep(&mut errors, self.features(raw.features, pack)).unwrap_or_default(),
-            stage,
-            extra_stages,
-            allow_insecure_http: raw.allow_insecure_http,
-            strict_contract: raw.strict_contract,
-            name,
-            exposure: None,
-        };
-        if let Some(e) = raw.exposure {
-            match self.exposure(e.into_inner(), &env) {
-                Ok(x) => env.exposure = Some(x),
-                Err(e) => errors.push(e),
+    /// The environment `name` from its table: its pack's inputs, then every
+    /// key of [`keys::KEYS`] it sets, in that order (`exposure` interpolates
+    /// values read before it). Every value is checked and every error kept:
+    /// one run names them all. Unknown keys are [`unknown_keys`]'.
+    fn env(&self, name: String, table: &DeTable<'_>) -> Result<Environment, Vec<ConfigError>> {
+        let (inputs, mut errors) = self.inputs(table);
+        let mut env = Environment { stage: Stage::from_name(&name), name, inputs, ..Environment::default() };
+        for key in keys::KEYS {
+            let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref() == key.name) else { continue };
+            if let Err(e) = (key.parse)(self, keys::Raw { key: key.name, value: value.clone() }, &mut env) {
+                errors.push(e);
             }
         }
         if errors.is_empty() { Ok(env) } else { Err(errors) }
     }
 
+    /// Each item read by `read`; the errors of all that cannot be, as one.
+    pub(crate) fn each<R, T>(
+        &self,
+        items: Vec<R>,
+        read: impl Fn(R) -> Result<T, ConfigError>,
+    ) -> Result<Vec<T>, ConfigError> {
+        let mut errors = Vec::new();
+        let out = items.into_iter().filter_map(|i| keep(&mut errors, read(i))).collect();
+        match ConfigError::all(errors) {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    }
+
     /// The `exposure` table: paths resolved against this file's folder, pages
     /// interpolated with the environment's values (`${website_url}`).
-    fn exposure(&self, raw: RawExposure, env: &Environment) -> Result<Exposure, ConfigError> {
+    pub(crate) fn exposure(&self, raw: RawExposure, env: &Environment) -> Result<Exposure, ConfigError> {
         let repo = match raw.repo {
             Some(r) => {
                 let path = self.base.join(r.get_ref());
@@ -572,17 +543,20 @@ impl Validator<'_> {
 
     /// The values of the pack's inputs the environment sets, read as each is
     /// declared, and the error of every one that cannot be read.
-    fn inputs(
-        &self,
-        pack: &Pack,
-        spans: &BTreeMap<Spanned<String>, Spanned<toml::Value>>,
-    ) -> (Vec<(String, Input)>, Vec<ConfigError>) {
+    fn inputs(&self, table: &DeTable<'_>) -> (Vec<(String, Input)>, Vec<ConfigError>) {
         let mut out = Vec::new();
         let mut errors = Vec::new();
-        for (name, spec) in &pack.inputs {
-            let Some((_, value)) = spans.iter().find(|(k, _)| k.get_ref() == name) else { continue };
+        for (name, spec) in &self.pack.inputs {
+            let Some((_, value)) = table.iter().find(|(k, _)| k.get_ref() == name) else { continue };
+            let value: Spanned<toml::Value> = match (keys::Raw { key: name, value: value.clone() }).read(self) {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
             let input = if spec.secret {
-                self.secret(name, value.clone()).map(Input::Secret)
+                self.secret(name, value).map(Input::Secret)
             } else {
                 match (value.get_ref().as_str(), spec.format) {
                     (None, _) => Err(ConfigError::at(self.file, value.span(), format!("`{name}` must be a string"))
@@ -601,7 +575,8 @@ impl Validator<'_> {
 
     /// `features`: each must be one the pack's probes name (`feature = "..."`),
     /// else a misspelt feature would silently leave its probes off.
-    fn features(&self, raw: Vec<Spanned<String>>, pack: &Pack) -> Result<Vec<String>, ConfigError> {
+    pub(crate) fn features(&self, raw: Vec<Spanned<String>>) -> Result<Vec<String>, ConfigError> {
+        let pack = self.pack;
         let mut known: Vec<&str> = Vec::new();
         for f in pack.probes.iter().filter_map(|p| p.feature.as_deref()) {
             if !known.contains(&f) {
@@ -625,7 +600,7 @@ impl Validator<'_> {
         Ok(raw.into_iter().map(Spanned::into_inner).collect())
     }
 
-    fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
+    pub(crate) fn stage(&self, raw: Spanned<String>) -> Result<Stage, ConfigError> {
         Stage::from_name(raw.get_ref()).ok_or_else(|| {
             ConfigError::at(self.file, raw.span(), format!("`{}` is not a stage", raw.get_ref()))
                 .suggest(raw.get_ref(), ["staging", "production"])
@@ -633,7 +608,7 @@ impl Validator<'_> {
         })
     }
 
-    fn url(&self, key: &str, raw: Spanned<String>) -> Result<reqwest::Url, ConfigError> {
+    pub(crate) fn url(&self, key: &str, raw: Spanned<String>) -> Result<reqwest::Url, ConfigError> {
         let span = raw.span();
         let bad = |why: String| {
             ConfigError::at(self.file, span.clone(), format!("invalid URL in `{key}`: {why}"))
@@ -646,7 +621,7 @@ impl Validator<'_> {
         }
     }
 
-    fn file_path(&self, key: &str, raw: Spanned<String>) -> Result<PathBuf, ConfigError> {
+    pub(crate) fn file_path(&self, key: &str, raw: Spanned<String>) -> Result<PathBuf, ConfigError> {
         let path = self.base.join(raw.get_ref());
         if !path.is_file() {
             let what = if path.is_dir() { "is a directory, not a file" } else { "not found" };
@@ -657,14 +632,14 @@ impl Validator<'_> {
         Ok(path)
     }
 
-    fn ip(&self, raw: Spanned<String>) -> Result<IpAddr, ConfigError> {
+    pub(crate) fn ip(&self, raw: Spanned<String>) -> Result<IpAddr, ConfigError> {
         raw.get_ref().trim().parse().map_err(|_| {
             ConfigError::at(self.file, raw.span(), format!("`{}` is not an IP address", raw.get_ref()))
                 .help("calling_ips lists IPv4 or IPv6 addresses, e.g. [\"203.0.113.10\", \"2001:db8::10\"]")
         })
     }
 
-    fn nameserver(&self, raw: Spanned<String>) -> Result<SocketAddr, ConfigError> {
+    pub(crate) fn nameserver(&self, raw: Spanned<String>) -> Result<SocketAddr, ConfigError> {
         let text = raw.get_ref().trim();
         text.parse::<SocketAddr>().or_else(|_| text.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53))).map_err(|_| {
             ConfigError::at(self.file, raw.span(), format!("`{text}` is not a nameserver address"))
@@ -672,7 +647,7 @@ impl Validator<'_> {
         })
     }
 
-    fn duration(&self, key: &str, raw: &Spanned<String>) -> Result<Duration, ConfigError> {
+    pub(crate) fn duration(&self, key: &str, raw: &Spanned<String>) -> Result<Duration, ConfigError> {
         parse_duration(raw.get_ref()).map_err(|why| {
             ConfigError::at(self.file, raw.span(), format!("invalid duration in `{key}`: {why}"))
                 .help("write durations like 500ms, 10s or 2m")
@@ -680,7 +655,7 @@ impl Validator<'_> {
     }
 
     /// An instant with its offset: an RFC 3339 string or a TOML offset date-time.
-    fn instant(&self, key: &str, raw: Spanned<toml::Value>) -> Result<time::OffsetDateTime, ConfigError> {
+    pub(crate) fn instant(&self, key: &str, raw: Spanned<toml::Value>) -> Result<time::OffsetDateTime, ConfigError> {
         let text = match raw.get_ref() {
             toml::Value::String(s) => s.trim().to_string(),
             toml::Value::Datetime(d) => d.to_string(),
@@ -696,14 +671,13 @@ impl Validator<'_> {
     }
 
     /// The webhook table: the endpoint, its `auth` and the destination id.
-    fn webhook(
+    pub(crate) fn webhook(
         &self,
         raw: RawWebhook,
-        pack: &Pack,
     ) -> Result<(Webhook, Option<WebhookAuth>, Option<String>), ConfigError> {
         let webhook = Webhook {
             url: self.url("webhook.url", raw.url)?,
-            scheme: raw.scheme.map(|s| self.webhook_scheme(s, pack)).transpose()?,
+            scheme: raw.scheme.map(|s| self.webhook_scheme(s)).transpose()?,
             secret: self.secret("webhook.secret", raw.secret)?,
         };
         let auth = raw.auth.map(|a| self.webhook_auth(a.into_inner())).transpose()?;
@@ -733,8 +707,8 @@ impl Validator<'_> {
         Ok(WebhookAuth::Basic { user: user.into_inner(), password })
     }
 
-    fn webhook_scheme(&self, raw: Spanned<toml::Value>, pack: &Pack) -> Result<super::scheme::Scheme, ConfigError> {
-        super::scheme::from_toml_with(raw.get_ref(), &pack.schemes).map_err(|why| {
+    fn webhook_scheme(&self, raw: Spanned<toml::Value>) -> Result<super::scheme::Scheme, ConfigError> {
+        super::scheme::from_toml_with(raw.get_ref(), &self.pack.schemes).map_err(|why| {
             ConfigError::at(self.file, raw.span(), format!("invalid `webhook.scheme`: {why}")).help(format!(
                 "write a built-in name ({}) or a table such as {{ header = \"X-Signature\", algorithm = \"sha256\", encoding = \"hex\" }}",
                 super::scheme::known_names()
@@ -742,7 +716,7 @@ impl Validator<'_> {
         })
     }
 
-    fn secret(&self, key: &str, raw: Spanned<toml::Value>) -> Result<Secret, ConfigError> {
+    pub(crate) fn secret(&self, key: &str, raw: Spanned<toml::Value>) -> Result<Secret, ConfigError> {
         let span = raw.span();
         let example_var = key.replace('.', "_").to_uppercase();
         let how = format!(

@@ -10,6 +10,7 @@ pub mod env;
 pub mod error;
 pub mod facts;
 pub mod interpolate;
+pub mod keys;
 pub mod matcher;
 pub mod observe;
 pub mod observe_rules;

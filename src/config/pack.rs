@@ -445,13 +445,13 @@ fn inputs(
     let mut raw: Vec<(Spanned<String>, InputSpec)> = raw.into_iter().collect();
     raw.sort_by_key(|(name, _)| name.span().start);
     for (name, _) in &raw {
-        if super::raw::CORE_KEYS.contains(&name.get_ref().as_str()) {
+        if super::keys::get(name.get_ref()).is_some() {
             return Err(ConfigError::at(
                 file,
                 name.span(),
                 format!("input `{}` has the name of a key golive itself reads", name.get_ref()),
             )
-            .help(format!("golive's own environment keys: {}", super::raw::CORE_KEYS.join(", "))));
+            .help(format!("golive's own environment keys: {}", super::keys::names().collect::<Vec<_>>().join(", "))));
         }
     }
     let inputs: Vec<(String, InputSpec)> = raw.into_iter().map(|(n, spec)| (n.into_inner(), spec)).collect();

@@ -1,7 +1,8 @@
 //! Raw `golive.toml` types: close to the file, unknown keys rejected.
 //!
-//! Nothing here is validated beyond TOML types; [`super::env`] turns these into
-//! an [`super::Environment`] with parsed URLs, addresses, durations and resolved
+//! Nothing here is validated beyond TOML types; [`super::env`] turns these
+//! into an [`super::Environment`] through the catalogue of keys
+//! ([`super::keys`]), with parsed URLs, addresses, durations and resolved
 //! secrets, pointing at the exact span when something is wrong.
 
 use std::collections::BTreeMap;
@@ -36,100 +37,28 @@ pub struct RawGroup {
     pub envs: Vec<Spanned<String>>,
 }
 
-/// One `[env.NAME]` table. Unknown keys are collected (`inputs`) rather than
-/// refused here: which are known depends on the pack.
-#[derive(Debug, Deserialize, schemars::JsonSchema)]
-#[schemars(rename = "Environment", deny_unknown_fields)]
+/// One `[env.NAME]` table: its pack, and every other key as written. The
+/// keys are read one by one through the catalogue ([`super::keys::KEYS`]),
+/// with the spans of their values, and the pack's inputs; any other key is an
+/// unknown-key error. The schema of the table is the catalogue's.
+#[derive(Debug, Deserialize)]
 pub struct RawEnv {
-    /// A built-in pack name or a path to a pack file.
-    #[schemars(with = "String")]
+    /// A built-in pack name or a path to a pack file: read first, since
+    /// which keys an environment may have depends on its pack.
     pub pack: Spanned<String>,
-    /// The partner API's base URL.
-    #[schemars(with = "Option<String>")]
-    pub base_url: Option<Spanned<String>>,
-    /// The API key, a secret reference.
-    #[schemars(with = "Option<super::schema::SecretRefSchema>")]
-    pub api_key: Option<Spanned<toml::Value>>,
-    /// PEM client certificate chain, leaf first.
-    #[schemars(with = "Option<String>")]
-    pub client_cert: Option<Spanned<String>>,
-    /// PEM private key of the client certificate (a path; its contents are secret).
-    #[schemars(with = "Option<String>")]
-    pub client_key: Option<Spanned<String>>,
-    /// The partner's server roots, trusted instead of the system's (PEM).
-    #[schemars(with = "Option<String>")]
-    pub server_ca: Option<Spanned<String>>,
-    /// The CA certificates that issued the program (client) certificate, up
-    /// to its root (PEM): the `cert` probe verifies the client chain to them.
-    #[schemars(with = "Option<String>")]
-    pub client_chain: Option<Spanned<String>>,
-    /// Older form of both: one PEM file holding the partner's server roots
-    /// and the program certificate's issuer; used where `server_ca` or
-    /// `client_chain` is not set.
-    #[schemars(with = "Option<String>")]
-    pub ca_bundle: Option<Spanned<String>>,
-    /// The static IPs the integration calls from.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub calling_ips: Vec<Spanned<String>>,
-    /// Nameservers to use instead of the system resolver.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub nameservers: Vec<Spanned<String>>,
-    /// When the temporal API key was issued (RFC 3339, e.g. "2026-11-20T10:00:00Z"),
-    /// so an expired one is refused before the exchange is sent.
-    #[schemars(with = "Option<super::schema::DateTimeSchema>")]
-    pub temporal_key_issued_at: Option<Spanned<toml::Value>>,
-    /// golive's local state (secret history, key age); default: the user's state folder.
-    #[schemars(with = "Option<String>")]
-    pub state_file: Option<Spanned<String>>,
-    /// The merchant's webhook endpoint.
-    #[schemars(with = "Option<RawWebhook>")]
-    pub webhook: Option<Spanned<RawWebhook>>,
-    /// The merchant's public website, for compliance checks.
-    #[schemars(with = "Option<String>")]
-    pub website_url: Option<Spanned<String>>,
-    /// Default probe deadline for this environment, e.g. "10s".
-    #[schemars(with = "Option<super::schema::DurationSchema>")]
-    pub timeout: Option<Spanned<String>>,
-    /// Extra values a pack may interpolate as `${name}`.
-    #[serde(default)]
-    #[schemars(with = "BTreeMap<String, String>")]
-    pub vars: BTreeMap<String, Spanned<String>>,
-    /// Optional program features this environment has (e.g. "wallets", "3ds"):
-    /// a pack's probes marked `feature = "..."` run only when it is listed.
-    #[serde(default)]
-    #[schemars(with = "Vec<String>")]
-    pub features: Vec<Spanned<String>>,
-    /// "staging" or "production": probes bound to a stage (`stage = "..."` in
-    /// the pack) run only in an environment of that stage. Default: the
-    /// environment's name when it is one of the two.
-    #[schemars(with = "Option<super::schema::StageSchema>")]
-    pub stage: Option<Spanned<String>>,
-    /// Other stages whose probes run here too: a sandbox (or golive's fakes)
-    /// that also answers another stage's steps, e.g. ["production"] for the
-    /// PaymentsAI fake, which answers the go-live key exchange.
-    #[serde(default)]
-    #[schemars(with = "Vec<super::schema::StageSchema>")]
-    pub extra_stages: Vec<Spanned<String>>,
-    /// `true` lets secrets go over plain `http://` to a host other than
-    /// loopback (a trusted test server); default: such a run is refused.
-    #[serde(default)]
-    pub allow_insecure_http: bool,
-    /// Where the `exposure` probe looks for leaked secrets and card data.
-    #[schemars(with = "Option<RawExposure>")]
-    pub exposure: Option<Spanned<RawExposure>>,
-    /// `true`: the partner facts a pack infers (not shown by any published
-    /// page) are hard checks, as documented ones are; by default a miss is a
-    /// warning. For a team that has confirmed them (`golive contract report`).
-    #[serde(default)]
-    pub strict_contract: bool,
-    /// Every other key: the inputs the environment's pack declares
-    /// (`[inputs.NAME]`), checked against the pack once it is loaded; any
-    /// other key is an unknown-key error (see [`CORE_KEYS`]).
+    /// Every other key.
     #[serde(flatten)]
-    #[schemars(skip)]
-    pub inputs: BTreeMap<String, toml::Value>,
+    pub rest: BTreeMap<String, toml::Value>,
+}
+
+impl schemars::JsonSchema for RawEnv {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Environment".into()
+    }
+
+    fn json_schema(g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        super::keys::schema(g)
+    }
 }
 
 /// The `exposure = { repo, bundles, pages, logs }` table.
@@ -152,33 +81,6 @@ pub struct RawExposure {
     #[schemars(with = "Vec<String>")]
     pub logs: Vec<Spanned<String>>,
 }
-
-/// The keys of `[env.NAME]` golive itself reads, in the order errors list
-/// them; a pack's inputs come after. Keep in step with [`RawEnv`].
-pub const CORE_KEYS: &[&str] = &[
-    "pack",
-    "base_url",
-    "api_key",
-    "client_cert",
-    "client_key",
-    "server_ca",
-    "client_chain",
-    "ca_bundle",
-    "calling_ips",
-    "nameservers",
-    "temporal_key_issued_at",
-    "state_file",
-    "webhook",
-    "website_url",
-    "timeout",
-    "vars",
-    "features",
-    "stage",
-    "extra_stages",
-    "allow_insecure_http",
-    "exposure",
-    "strict_contract",
-];
 
 /// The `webhook = { url, scheme, secret }` table.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::sign::{SIGNATURE, Signer};
 use super::{ENVIRONMENT, EvidenceError, MANIFEST, REPORT, RUN, STATES, TRACE, manifest};
-use crate::config::{Environment, Input, Secret};
+use crate::config::{Environment, Input, keys};
 use crate::plan::Plan;
 use crate::redact::Redactor;
 use crate::report::RunSummary;
@@ -201,96 +201,55 @@ fn environment(summary: &RunSummary, plan: &Plan) -> Value {
     })
 }
 
-/// One environment as configured, secrets as their references (`{ env = "VAR" }`),
-/// never their values. The destructuring is exhaustive on purpose: a field
-/// added to [`Environment`] must be placed here, as a value or a reference.
+/// One environment as configured, every key of the catalogue as it shows
+/// itself ([`keys::Key::show`]): a secret (`api_key`, the webhook's secret and
+/// password, a secret input) only as its reference (`{ env = "VAR" }`), never
+/// its value; a duration as `<key>_ms`.
 fn configuration(env: &Environment) -> Value {
-    let Environment {
-        name,
-        pack,
-        base_url,
-        api_key,
-        client_cert,
-        client_key,
-        server_ca,
-        client_chain,
-        ca_bundle,
-        calling_ips,
-        nameservers,
-        inputs,
-        temporal_key_issued_at,
-        state_file,
-        webhook,
-        webhook_auth,
-        webhook_destination_id,
-        website_url,
-        timeout,
-        vars,
-        features,
-        stage,
-        extra_stages,
-        allow_insecure_http,
-        exposure,
-        strict_contract,
-    } = env;
-    let secret = |s: &Option<Secret>| s.as_ref().map(|s| s.source.to_string());
-    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    let mut out = json!({
-        "name": name,
-        "pack": pack,
-        "base_url": base_url.as_ref().map(|u| u.as_str()),
-        "api_key": secret(api_key),
-        "client_cert": path(client_cert),
-        "client_key": path(client_key),
-        "server_ca": path(server_ca),
-        "client_chain": path(client_chain),
-        "ca_bundle": path(ca_bundle),
-        "calling_ips": calling_ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
-        "nameservers": nameservers.iter().map(|ns| ns.to_string()).collect::<Vec<_>>(),
-    });
+    let mut map = Map::new();
+    map.insert("name".into(), json!(env.name));
+    for key in keys::KEYS {
+        let shown = (key.show)(env);
+        let name = match shown {
+            keys::Shown::Duration(_) => format!("{}_ms", key.name),
+            _ => key.name.to_string(),
+        };
+        map.insert(name, shown.to_json());
+    }
     // The pack's inputs under the keys golive.toml gives them, secrets as references.
-    if let Value::Object(map) = &mut out {
-        for (key, input) in inputs {
-            let value = match input {
-                Input::Text(v) => json!(v),
-                Input::Secret(s) => json!(s.source.to_string()),
-                Input::Path(p) => json!(p.display().to_string()),
+    for (key, input) in &env.inputs {
+        let value = match input {
+            Input::Text(v) => json!(v),
+            Input::Secret(s) => json!(s.source.to_string()),
+            Input::Path(p) => json!(p.display().to_string()),
+        };
+        map.insert(key.clone(), value);
+    }
+    Value::Object(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The evidence's record of an environment is the catalogue's: every key
+    /// is there, and no secret of the catalogue (nor of a secret input) is,
+    /// only its reference.
+    #[test]
+    fn the_environment_record_holds_every_key_and_no_secret_value() {
+        let env = crate::config::keys::tests::full("CANARY-e91c-");
+        let record = configuration(&env);
+        let text = record.to_string();
+        assert!(!text.contains("CANARY-e91c-"), "a secret value reached the evidence: {text}");
+        for var in ["API_KEY", "WEBHOOK_SECRET", "WEBHOOK_PASSWORD", "ACCOUNT_SECRET"] {
+            assert!(text.contains(&format!("{{ env = \\\"{var}\\\" }}")), "the reference of {var}: {text}");
+        }
+        for key in keys::KEYS {
+            let shown = match (key.show)(&env) {
+                keys::Shown::Duration(_) => format!("{}_ms", key.name),
+                _ => key.name.to_string(),
             };
-            map.insert(key.clone(), value);
+            assert!(record.get(&shown).is_some_and(|v| !v.is_null()), "{} is recorded: {text}", key.name);
         }
     }
-    let rest = json!({
-        "temporal_key_issued_at": temporal_key_issued_at
-            .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
-        "state_file": path(state_file),
-        "webhook": webhook.as_ref().map(|w| json!({
-            "url": w.url.as_str(),
-            "scheme": w.scheme.as_ref().map(|s| s.name.clone()),
-            "secret": w.secret.source.to_string(),
-            "auth": webhook_auth.as_ref().map(|a| match a {
-                crate::config::WebhookAuth::Basic { user, password } => {
-                    json!({ "basic": { "user": user, "password": password.source.to_string() } })
-                }
-            }),
-            "destination_id": webhook_destination_id,
-        })),
-        "website_url": website_url.as_ref().map(|u| u.as_str()),
-        "timeout_ms": timeout.map(|t| t.as_millis() as u64),
-        "vars": vars,
-        "features": features,
-        "stage": stage.map(|s| s.name()),
-        "extra_stages": extra_stages.iter().map(|s| s.name()).collect::<Vec<_>>(),
-        "allow_insecure_http": allow_insecure_http,
-        "strict_contract": strict_contract,
-        "exposure": exposure.as_ref().map(|e| json!({
-            "repo": path(&e.repo),
-            "bundles": e.bundles.iter().map(|b| b.display().to_string()).collect::<Vec<_>>(),
-            "pages": e.pages.iter().map(|u| u.as_str()).collect::<Vec<_>>(),
-            "logs": e.logs,
-        })),
-    });
-    if let (Value::Object(map), Value::Object(rest)) = (&mut out, rest) {
-        map.extend(rest);
-    }
-    out
 }

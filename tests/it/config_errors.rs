@@ -29,6 +29,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("invalid-literal-input-secret", "production", "a secret input written as a literal, value hidden"),
     ("invalid-diagnosis-error-class", "staging", "an error class with a typo, with a suggestion"),
     ("valid-two-envs", "prod", "unknown environment, listing the known ones"),
+    ("invalid-key-types", "staging", "a value of the wrong type, at its key with an example, each one at once"),
     ("invalid-many-errors", "staging", "every error of the file at once, in file order"),
     ("invalid-too-many-errors", "staging", "the first ten errors, the rest counted"),
     ("invalid-pack-errors", "staging", "every probe's error of a pack at once"),

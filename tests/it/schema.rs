@@ -212,6 +212,8 @@ fn configurations_validate_and_unknown_keys_and_literal_secrets_are_rejected() {
         // Several mistakes, an unknown key among them.
         "fixtures/config/invalid-many-errors.toml".to_string(),
         "fixtures/config/invalid-too-many-errors.toml".to_string(),
+        // Values of the wrong type, and an unknown field of the webhook table.
+        "fixtures/config/invalid-key-types.toml".to_string(),
     ]);
     let mut files: Vec<(String, String)> = tomls("fixtures/config").iter().map(|p| read(p)).collect();
     assert!(files.iter().any(|(n, _)| n.ends_with("valid-two-envs.toml")), "the valid fixture is there");

@@ -155,8 +155,9 @@ impl super::Kind for ApiKey {
     const BUILD: super::Build<Self::Params> = |p, cx| build(p.0, cx);
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
+        use crate::config::keys;
         let super::Query { env, .. } = *q;
-        vec![super::Need::new("api_key", "the API key it checks", env.api_key.is_some())]
+        vec![super::Need::new(keys::API_KEY.name, "the API key it checks", env.api_key.is_some())]
     }
 
     fn sends(&self, q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {

@@ -119,11 +119,16 @@ impl super::Kind for Cert {
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;
+        use crate::config::keys;
         let super::Query { env, .. } = *q;
         vec![
-            Need::new("client_cert", "the program certificate it checks", env.client_cert.is_some()),
+            Need::new(keys::CLIENT_CERT.name, "the program certificate it checks", env.client_cert.is_some()),
             // Without the key the match cannot be confirmed: the probe errors.
-            Need::new("client_key", "the private key it matches against the certificate", env.client_key.is_some()),
+            Need::new(
+                keys::CLIENT_KEY.name,
+                "the private key it matches against the certificate",
+                env.client_key.is_some(),
+            ),
         ]
     }
 

@@ -11,6 +11,7 @@ use regex::Regex;
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use crate::config::keys::{self, Shown};
 use crate::config::{Environment, Input};
 use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::{Check, Diagnosis, Outcome, Status};
@@ -30,22 +31,6 @@ pub(crate) struct Params {
     hints: BTreeMap<String, String>,
 }
 
-/// golive's own values of an environment, by the names golive.toml uses; the
-/// pack's `[inputs]` come after.
-const KNOWN: &[&str] = &[
-    "base_url",
-    "api_key",
-    "client_cert",
-    "client_key",
-    "server_ca",
-    "client_chain",
-    "ca_bundle",
-    "calling_ips",
-    "nameservers",
-    "webhook",
-    "website_url",
-];
-
 struct EnvironmentProbe {
     require: Vec<String>,
     patterns: Vec<(String, Regex, String)>,
@@ -54,10 +39,10 @@ struct EnvironmentProbe {
 /// Builds an `environment` probe: `require = [names]`, `patterns = { name = regex }`.
 pub fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
     let declared = |name: &str| cx.pack.inputs.iter().any(|(n, _)| n == name);
+    let checkable = || keys::KEYS.iter().filter(|k| k.checkable).map(|k| k.name);
     for name in p.require.iter().chain(p.patterns.keys()) {
-        if !KNOWN.contains(&name.as_str()) && !declared(name) && !name.starts_with("vars.") {
-            let known: Vec<&str> =
-                KNOWN.iter().copied().chain(cx.pack.inputs.iter().map(|(n, _)| n.as_str())).collect();
+        if !checkable().any(|k| k == name) && !declared(name) && !name.starts_with("vars.") {
+            let known: Vec<&str> = checkable().chain(cx.pack.inputs.iter().map(|(n, _)| n.as_str())).collect();
             return Err(format!("`{name}` is not an environment value; use one of {} or vars.NAME", known.join(", ")));
         }
     }
@@ -74,22 +59,23 @@ pub fn build(p: Params, cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String>
 
 /// A value of the environment as text (secrets exposed only to be checked), or `None` when unset.
 fn value(env: &Environment, name: &str) -> Option<String> {
-    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
-    match name {
-        "api_key" => env.api_key.as_ref().map(|s| s.value.expose_secret().to_string()),
-        "client_cert" => path(&env.client_cert),
-        "client_key" => path(&env.client_key),
-        "server_ca" => path(&env.server_ca),
-        "client_chain" => path(&env.client_chain),
-        "ca_bundle" => path(&env.ca_bundle),
-        "calling_ips" => (!env.calling_ips.is_empty()).then(|| format!("{:?}", env.calling_ips)),
-        "nameservers" => (!env.nameservers.is_empty()).then(|| format!("{:?}", env.nameservers)),
-        "webhook" => env.webhook.as_ref().map(|w| w.url.to_string()),
-        other => match env.input(other) {
+    let own = keys::get(name).filter(|k| k.checkable).map(|k| (k.show)(env));
+    match own {
+        Some(shown) => match shown {
+            Shown::Unset | Shown::Flag(_) | Shown::Duration(_) => None,
+            Shown::Text(t) => Some(t),
+            // As `${base_url}` reads it.
+            Shown::Url(u) => Some(keys::url_text(u)),
+            Shown::Path(p) => Some(p.display().to_string()),
+            Shown::Secret(s) => Some(s.value.expose_secret().to_string()),
+            Shown::List(items) => (!items.is_empty()).then(|| format!("{items:?}")),
+            Shown::Table { text, .. } => text,
+        },
+        None => match env.input(name) {
             Some(Input::Secret(s)) => Some(s.value.expose_secret().to_string()),
             Some(Input::Path(p)) => Some(p.display().to_string()),
             Some(Input::Text(v)) => Some(v.clone()),
-            None => env.var(other.strip_prefix("vars.").unwrap_or(other)),
+            None => env.var(name.strip_prefix("vars.").unwrap_or(name)),
         },
     }
     .filter(|v| !v.trim().is_empty())
@@ -169,5 +155,27 @@ impl super::Kind for EnvironmentKind {
     fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
         // It checks values locally: nothing is sent.
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the kind may check is read from the environment when set,
+    /// and is missing when not: none is listed without a way to read it.
+    #[test]
+    fn every_checkable_key_of_the_catalogue_is_read_when_set_and_missing_when_not() {
+        let full = keys::tests::full("canary");
+        let empty = Environment::default();
+        let checkable: Vec<&str> = keys::KEYS.iter().filter(|k| k.checkable).map(|k| k.name).collect();
+        assert!(checkable.len() >= 11, "{checkable:?}");
+        for name in checkable {
+            assert!(value(&full, name).is_some(), "{name} set");
+            assert!(value(&empty, name).is_none(), "{name} unset");
+        }
+        // As `${base_url}` reads it: no trailing slash for a pattern to trip on.
+        assert_eq!(value(&full, "base_url").as_deref(), Some("https://192.0.2.1/v2"));
+        assert_eq!(value(&full, "webhook").as_deref(), Some("https://198.51.100.7/hooks"));
     }
 }

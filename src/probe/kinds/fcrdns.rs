@@ -254,15 +254,20 @@ impl super::Kind for Fcrdns {
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;
+        use crate::config::keys;
         let super::Query { params, env, .. } = *q;
         let listed = |name: &str| params.get(name).and_then(toml::Value::as_array).is_some_and(|a| !a.is_empty());
         let mut out = Vec::new();
         if !listed("calling_ips") {
-            out.push(Need::new("calling_ips", "the IPs whose reverse DNS it checks", !env.calling_ips.is_empty()));
+            out.push(Need::new(
+                keys::CALLING_IPS.name,
+                "the IPs whose reverse DNS it checks",
+                !env.calling_ips.is_empty(),
+            ));
         }
         if !listed("names") {
             out.push(Need::new(
-                "client_cert",
+                keys::CLIENT_CERT.name,
                 "the certificate names PTR records must match (or `names` in the probe's params)",
                 env.client_cert.is_some(),
             ));

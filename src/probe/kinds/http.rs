@@ -285,10 +285,11 @@ impl super::Kind for Http {
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;
+        use crate::config::keys;
         let super::Query { params, env, pack } = *q;
         let mut out = Vec::new();
         if super::needs_api_key(params, pack) {
-            out.push(Need::new("api_key", "the partner's API key its requests carry", env.api_key.is_some()));
+            out.push(Need::new(keys::API_KEY.name, "the partner's API key its requests carry", env.api_key.is_some()));
         }
         for input in crate::probe::flow::json_inputs(params) {
             out.push(Need::new(

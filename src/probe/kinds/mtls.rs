@@ -540,16 +540,17 @@ impl super::Kind for Mtls {
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;
+        use crate::config::keys;
         let super::Query { params, env, pack } = *q;
         // The kind has no parameter for a handshake without a client
         // certificate (`not_enforced` only judges a server that never asks
         // for one): a missing identity is a configuration error.
         let mut out = vec![
-            Need::new("client_cert", "the client certificate of the handshake", env.client_cert.is_some()),
-            Need::new("client_key", "the key of the client certificate", env.client_key.is_some()),
+            Need::new(keys::CLIENT_CERT.name, "the client certificate of the handshake", env.client_cert.is_some()),
+            Need::new(keys::CLIENT_KEY.name, "the key of the client certificate", env.client_key.is_some()),
         ];
         if super::needs_api_key(params, pack) {
-            out.push(Need::new("api_key", "the API key its request carries", env.api_key.is_some()));
+            out.push(Need::new(keys::API_KEY.name, "the API key its request carries", env.api_key.is_some()));
         }
         out
     }

@@ -424,9 +424,13 @@ impl super::Kind for Webhook {
 
     fn needs(&self, q: &super::Query<'_>) -> Vec<super::Need> {
         use super::Need;
+        use crate::config::keys;
         let super::Query { params, env, .. } = *q;
-        let mut out =
-            vec![Need::new("webhook", "the merchant endpoint it sends signed events to", env.webhook.is_some())];
+        let mut out = vec![Need::new(
+            keys::WEBHOOK.name,
+            "the merchant endpoint it sends signed events to",
+            env.webhook.is_some(),
+        )];
         if !params.contains_key("scheme") {
             out.push(Need::new(
                 "webhook.scheme",
