@@ -236,17 +236,22 @@ impl Environment {
         self.state_file.clone().unwrap_or_else(default_state_path)
     }
 
-    /// Every secret of this environment, for redaction: those its keys hold
-    /// ([`keys::Key::secrets`]) and its secret inputs.
+    /// Every secret of this environment, each by the name golive.toml gives
+    /// it: those its keys hold ([`keys::Key::secrets`]) and its secret inputs.
+    /// Redaction and the `exposure` probe's search both read this one list.
+    pub fn secrets(&self) -> Vec<(&str, &Secret)> {
+        let inputs = self.inputs.iter().filter_map(|(name, input)| match input {
+            Input::Secret(s) => Some((name.as_str(), s)),
+            _ => None,
+        });
+        keys::KEYS.iter().flat_map(|k| k.secrets(self)).chain(inputs).collect()
+    }
+
+    /// A redactor of every secret of this environment ([`Environment::secrets`]).
     pub fn redactor(&self) -> Redactor {
         let mut r = Redactor::new();
-        for (_, s) in keys::KEYS.iter().flat_map(|k| k.secrets(self)) {
+        for (_, s) in self.secrets() {
             r.add(&s.value);
-        }
-        for (_, input) in &self.inputs {
-            if let Input::Secret(s) = input {
-                r.add(&s.value);
-            }
         }
         r
     }

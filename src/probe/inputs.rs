@@ -131,7 +131,7 @@ mod tests {
                 set(&[&x.account, &x.temporal_key, &x.secret, &x.key_file]),
                 set(&[&x.temporal_key, &x.secret, "the permanent key the exchange returns"]),
             ),
-            "webhook" => (set(&["webhook"]), set(&["webhook.secret", "webhook.auth"])),
+            "webhook" => (set(&["webhook"]), set(&["webhook.secret", "webhook.auth.basic.password"])),
             "fcrdns" => (set(&["calling_ips", "client_cert"]), set(&[])),
             "environment" => (set(&[]), set(&[])),
             "exposure" => (set(&[]), set(&[])),

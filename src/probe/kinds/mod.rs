@@ -248,7 +248,7 @@ pub(super) fn api_key_sends(params: &toml::Table, env: &Environment, pack: &Pack
         .into_iter()
         .filter(|r| authenticated(r))
         .filter_map(|r| r.get("url").and_then(toml::Value::as_str).and_then(|u| url(u, env)))
-        .map(|u| Sent { secret: "api_key".into(), url: u })
+        .map(|u| Sent { secret: crate::config::keys::API_KEY.name.into(), url: u })
         .collect()
 }
 

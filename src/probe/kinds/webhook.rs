@@ -445,11 +445,12 @@ impl super::Kind for Webhook {
         use crate::probe::inputs::Sent;
         let super::Query { env, .. } = *q;
         let Some(w) = &env.webhook else { return Vec::new() };
-        let mut out = vec![Sent { secret: "webhook.secret".into(), url: w.url.clone() }];
-        if env.webhook_auth.is_some() {
-            out.push(Sent { secret: "webhook.auth".into(), url: w.url.clone() });
-        }
-        out
+        // Every secret the `webhook` key holds (its signing secret, its auth) goes to its URL.
+        crate::config::keys::WEBHOOK
+            .secrets(env)
+            .into_iter()
+            .map(|(name, _)| Sent { secret: name.into(), url: w.url.clone() })
+            .collect()
     }
 }
 

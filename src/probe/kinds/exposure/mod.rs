@@ -85,25 +85,11 @@ fn build(p: Params, _cx: &BuildContext<'_>) -> Result<Arc<dyn Probe>, String> {
 
 /// Every secret of the environment, by the name golive.toml gives it.
 pub fn secrets(env: &Environment) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut add = |name: &str, s: &crate::config::Secret| {
-        out.push((name.to_string(), s.value.expose_secret().as_bytes().to_vec()));
-    };
-    if let Some(s) = &env.api_key {
-        add("api_key", s);
-    }
-    // Every secret input the pack declares (a temporal key, an account secret).
-    for (name, input) in &env.inputs {
-        if let crate::config::Input::Secret(s) = input {
-            add(name, s);
-        }
-    }
-    if let Some(w) = &env.webhook {
-        add("webhook.secret", &w.secret);
-    }
-    if let Some(crate::config::WebhookAuth::Basic { password, .. }) = &env.webhook_auth {
-        add("webhook.auth.basic.password", password);
-    }
+    let mut out: Vec<(String, Vec<u8>)> = env
+        .secrets()
+        .into_iter()
+        .map(|(name, s)| (name.to_string(), s.value.expose_secret().as_bytes().to_vec()))
+        .collect();
     // A line of the key's body is enough to leak it, with or without its PEM header.
     if let Some(line) = env.client_key.as_deref().and_then(key_body_line) {
         out.push(("client_key".to_string(), line));
