@@ -5,7 +5,7 @@
 #    schema/, scripts/, benches/, fuzz/, ci/, .github/, .ci/ or .cargo/, or a
 #    glob (probes/*.toml) that matches something; templates
 #    (`src/probe/<kind>.rs`) are skipped, and a position (`probes/axys.toml:212`)
-#    is its file;
+#    is its file, and so is a test (`tests/it/schema.rs::name`);
 # 2. once Cargo.toml names golive's `repository`, no `OWNER/REPO` or
 #    `<clone URL>` placeholder is left where users copy from.
 # .ci/run runs it; it prints each problem and exits 1.
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 shopt -s nullglob
 problems=0
 named="$(grep -ohE '(^|[`( [])(\./)?(src|crates|tests|probes|fixtures|docs/partners|docs/runbooks|schema|scripts|benches|fuzz|ci|\.github|\.ci|\.cargo)/[^]` )]*' README.md ARCHITECTURE.md |
-  sed -E 's/^[`( []//; s/[.,;:]+$//; s/:[0-9]+$//' | sort -u)"
+  sed -E 's/^[`( []//; s/::[A-Za-z_].*$//; s/[.,;:]+$//; s/:[0-9]+$//' | sort -u)"
 while IFS= read -r path; do
   case "$path" in
     *'<'* | *'{'* | '') continue ;;
