@@ -1,7 +1,9 @@
 //! Network clients shared by the probes of one run: built once per target,
-//! reused by every probe, so connections and TLS sessions are pooled.
+//! reused by every probe, so connections and TLS sessions are pooled, and
+//! connections to one origin are set up one at a time ([`gate`]).
 
 pub mod dns;
+pub mod gate;
 pub mod handshake;
 pub mod tls;
 pub mod verifier;
@@ -89,6 +91,8 @@ fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(10))
+        // The wait for the origin's turn counts towards the connect timeout.
+        .connector_layer(gate::OneSetUpAtATime::new(gate::GRACE))
         .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("building the HTTP client failed: {e}"))
