@@ -22,9 +22,12 @@
 //! there, before it opens a socket ([`NotNeeded`]).
 //!
 //! Resumption never crosses environments: each target has its own HTTP
-//! client, so its own session cache (`net::Clients`), and the `mtls` probe,
-//! which diagnoses the client certificate, makes a fresh full handshake
-//! with a configuration of its own (`net::handshake::connect`).
+//! client, so its own rustls configuration and session cache
+//! (`net::Clients`), and rustls resumes a session only with the verifier and
+//! client-certificate resolver it was made with. The `mtls` probe, which
+//! diagnoses the client certificate, makes a fresh full handshake with a
+//! configuration of its own (`net::handshake::connect`).
+//! `tests/it/resumption.rs` holds both.
 
 use std::collections::HashMap;
 use std::future::Future;
