@@ -39,10 +39,11 @@ impl Clients {
         let result = self
             .http
             .get_or_init(|| async {
-                let env = self.env.clone();
-                let built = tokio::task::spawn_blocking(move || build_http(&env))
-                    .await
-                    .map_err(|e| format!("building the HTTP client failed: {e}"))?;
+                // Built in this task, not on the blocking pool: a new thread
+                // and the hand-over back cost more than the build (bounded
+                // reads of regular files, no network), and every probe of
+                // the target waits for the client anyway.
+                let built = build_http(&self.env);
                 match &built {
                     Ok(_) => tracing::debug!(
                         env = %self.env.name,
