@@ -6,11 +6,20 @@
 //! read here too, into `BUILT_IN_SCHEMES`: `--help` lists them, and every
 //! command builds its help, so reading them at run time would parse 180 KB
 //! of TOML at every start of golive.
+//!
+//! A release build of the binary on Linux (glibc) links as a fixed-address
+//! executable (`-no-pie`): a position-independent one has about 50,000
+//! relocations the dynamic loader applies at every start, writing some 220
+//! pages of tables; without them a one-probe run starts about 1 ms sooner
+//! (BENCHMARKS.md, "Start-up"). The price is ASLR for the binary's own code
+//! (libraries, heap and stack stay randomized); `GOLIVE_PIE=1` at build time
+//! keeps a position-independent executable.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
+    link_args();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("probes");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut packs: Vec<(String, String)> = std::fs::read_dir(&dir)
@@ -44,4 +53,16 @@ fn main() {
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("built_in_packs.rs");
     std::fs::write(target, out).expect("writing built_in_packs.rs");
+}
+
+/// `-no-pie` for release builds of the `golive` binary on Linux with glibc
+/// (see the module's documentation), unless `GOLIVE_PIE` is set.
+fn link_args() {
+    println!("cargo:rerun-if-env-changed=GOLIVE_PIE");
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let release = var("PROFILE") == "release";
+    let linux_gnu = var("CARGO_CFG_TARGET_OS") == "linux" && var("CARGO_CFG_TARGET_ENV") == "gnu";
+    if release && linux_gnu && std::env::var_os("GOLIVE_PIE").is_none() {
+        println!("cargo:rustc-link-arg-bin=golive=-no-pie");
+    }
 }

@@ -27,7 +27,7 @@ pub mod parts;
 
 use std::sync::{Arc, LazyLock, OnceLock, RwLock};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use cards::mask_card_numbers;
@@ -126,7 +126,16 @@ impl Redactor {
                 }
             }
             let ac = (!patterns.is_empty())
-                .then(|| AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).build(&patterns).ok())
+                // A contiguous NFA, not the DFA the builder would pick for a few
+                // patterns: as fast on the short texts scrubbed here, and built in
+                // a fraction of the time every run pays once.
+                .then(|| {
+                    AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .kind(Some(AhoCorasickKind::ContiguousNFA))
+                        .build(&patterns)
+                        .ok()
+                })
                 .flatten();
             let longest = patterns.iter().map(Vec::len).max().unwrap_or(0);
             Compiled { ac, base64, longest }

@@ -24,8 +24,10 @@
 //! taking turns (golive, Hurl, shell, curl, golive, ...), as median (min–max);
 //! a ratio is the median of the ratios of the runs of one turn, so a drift in
 //! the machine's speed moves both sides of it. `GOLIVE_PEERS_RUNS` changes
-//! RUNS; `GOLIVE_PEERS_HOLD=1` sets everything up, prints the commands and
-//! serves until stdin closes, for a profiler or an outside timer.
+//! RUNS; `GOLIVE_PEERS_SIZES=1,100` measures only those N (a goal is judged
+//! only for a size it is set for); `GOLIVE_PEERS_HOLD=1` sets everything up,
+//! prints the commands and serves until stdin closes, for a profiler or an
+//! outside timer.
 
 mod server;
 mod tools;
@@ -67,7 +69,7 @@ fn run() -> Result<bool> {
         .map_err(|e| e.to_string())?;
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let port = server::start(&rt, dir.path())?;
-    let cases = SIZES.iter().map(|&n| Case::new(dir.path(), port, n)).collect::<Result<Vec<_>>>()?;
+    let cases = sizes()?.into_iter().map(|n| Case::new(dir.path(), port, n)).collect::<Result<Vec<_>>>()?;
     let golive = std::path::Path::new(env!("CARGO_BIN_EXE_golive"));
     let hurl = tools::version("hurl");
     let (curl, jq) = (tools::version("curl"), tools::version("jq"));
@@ -148,6 +150,16 @@ fn run() -> Result<bool> {
         Some(_) => {}
     }
     Ok(all_met)
+}
+
+/// The sizes to measure: `GOLIVE_PEERS_SIZES` (comma-separated N), else [`SIZES`].
+fn sizes() -> Result<Vec<usize>> {
+    let Ok(text) = std::env::var("GOLIVE_PEERS_SIZES") else { return Ok(SIZES.to_vec()) };
+    text.split(',')
+        .map(|n| n.trim().parse().ok().filter(|&n: &usize| n > 0))
+        .collect::<Option<Vec<_>>>()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("GOLIVE_PEERS_SIZES={text}: expected positive numbers separated by commas, e.g. 1,100"))
 }
 
 /// `GOLIVE_PEERS_HOLD`: prints each size's commands and serves until stdin closes.

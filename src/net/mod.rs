@@ -1,7 +1,9 @@
 //! Network clients shared by the probes of one run: built once per target,
-//! reused by every probe, so connections and TLS sessions are pooled.
+//! reused by every probe, so connections and TLS sessions are pooled, and
+//! connections to one origin are set up one at a time ([`gate`]).
 
 pub mod dns;
+pub mod gate;
 pub mod handshake;
 pub mod tls;
 pub mod verifier;
@@ -37,10 +39,11 @@ impl Clients {
         let result = self
             .http
             .get_or_init(|| async {
-                let env = self.env.clone();
-                let built = tokio::task::spawn_blocking(move || build_http(&env))
-                    .await
-                    .map_err(|e| format!("building the HTTP client failed: {e}"))?;
+                // Built in this task, not on the blocking pool: a new thread
+                // and the hand-over back cost more than the build (bounded
+                // reads of regular files, no network), and every probe of
+                // the target waits for the client anyway.
+                let built = build_http(&self.env);
                 match &built {
                     Ok(_) => tracing::debug!(
                         env = %self.env.name,
@@ -89,6 +92,8 @@ fn build_http(env: &Environment) -> Result<reqwest::Client, String> {
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .connect_timeout(Duration::from_secs(10))
+        // The wait for the origin's turn counts towards the connect timeout.
+        .connector_layer(gate::OneSetUpAtATime::new(gate::GRACE))
         .user_agent(concat!("golive/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| format!("building the HTTP client failed: {e}"))

@@ -8,7 +8,10 @@ use regex::Regex;
 use super::MASK;
 
 /// Digit groups separated by single spaces or dashes: candidates for card numbers.
-static DIGIT_RUNS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"\d+(?:[ -]\d+)*").ok());
+/// ASCII digits (`[0-9]`), as the Luhn check reads them: Unicode's `\d` also took
+/// other scripts' digits as group separators, and compiling its class cost
+/// about 0.2 ms at every run's first trace.
+static DIGIT_RUNS: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"[0-9]+(?:[ -][0-9]+)*").ok());
 
 /// Whether a string of ASCII digits passes the Luhn check.
 fn luhn(digits: &[u8]) -> bool {

@@ -52,6 +52,7 @@ mod paymentsai_fake;
 mod props;
 mod reliability;
 mod renderers;
+mod resumption;
 mod runner;
 mod scenarios;
 mod schema;
