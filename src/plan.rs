@@ -14,7 +14,8 @@ use crate::config::{ConfigError, DiagnosisRule, Environment, Pack, ProbeSpec};
 use crate::net::Clients;
 use crate::probe::{BuildContext, Probe, inputs};
 use crate::redact::Redactor;
-use crate::report::{Diagnosis, OffProbe, Signals};
+use crate::report::OffProbe;
+use crate::spec::{Diagnosis, Signals};
 
 /// Which probes the user asked for.
 #[derive(Debug, Clone, Default)]

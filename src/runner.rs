@@ -19,7 +19,8 @@ use crate::probe::ProbeContext;
 use crate::redact::Redactor;
 use crate::report::events::OnEvent;
 use crate::report::trace::Trace;
-use crate::report::{Check, Counts, ErrorClass, Outcome, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
+use crate::report::{Check, Counts, Outcome, ProbeReport, RunEvent, RunSummary, SCHEMA_VERSION, Status};
+use crate::spec::ErrorClass;
 
 /// The deadline of a probe when neither the pack, `--timeout` nor the environment sets one.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -44,8 +45,6 @@ impl Default for RunOptions {
         RunOptions { jobs: DEFAULT_JOBS, timeout: None, allow_mutations: false, mutations_skipped_because: None }
     }
 }
-
-pub use crate::report::events::RunEvent;
 
 struct Finished {
     index: usize,
@@ -358,7 +357,7 @@ fn classify(outcome: &mut Outcome) -> Option<ErrorClass> {
 
 /// Gives every check that no step or fact placed the line of its probe's
 /// `[[probe]]` table, so a failed check of any kind points into the pack.
-fn locate(outcome: &mut Outcome, probe: Option<&crate::report::SourceAt>) {
+fn locate(outcome: &mut Outcome, probe: Option<&crate::spec::SourceAt>) {
     let Some(probe) = probe else { return };
     for check in outcome.checks.iter_mut().filter(|c| c.at.is_none()) {
         check.at = Some(Box::new(probe.clone()));

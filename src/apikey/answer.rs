@@ -8,7 +8,7 @@
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
-use super::exchange::ExchangeSpec;
+use crate::spec::ExchangeSpec;
 
 /// Where the key was found (and, inside this module's parent only, the key).
 #[derive(Clone, PartialEq, Eq)]

@@ -32,7 +32,7 @@ use crate::redact::Redactor;
 use crate::spec::SecretPolicy;
 
 pub use super::error::{ExchangeError, FailureKind};
-pub use crate::spec::exchange::{ExchangeSpec, KeyPaths};
+use crate::spec::exchange::ExchangeSpec;
 
 /// What the exchange needs.
 pub struct ExchangeInput<'a> {

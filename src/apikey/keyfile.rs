@@ -20,8 +20,8 @@ use tempfile::NamedTempFile;
 use super::answer_file::{AnswerFile, RESERVE, reserve};
 use super::exchange::ExchangeError;
 use super::inflight::Hold;
-use super::policy::SecretPolicy;
 use super::state::State;
+use crate::spec::SecretPolicy;
 
 /// Where the partner's raw answer is saved for a key file at `out`:
 /// `<out>.answer`, next to it, so the folder proven writable and the

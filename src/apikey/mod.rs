@@ -19,11 +19,7 @@ mod send;
 pub mod sent;
 pub mod state;
 
-pub use crate::spec::SecretPolicy;
-pub use crate::spec::secret_policy as policy;
-pub use exchange::{
-    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, KeyPaths, exchange, temporal_key_age,
-};
+pub use exchange::{ExchangeError, ExchangeInput, Exchanged, FailureKind, exchange, temporal_key_age};
 pub use keyfile::{answer_path, check_free};
 pub use lifetime::TemporalKeyAge;
 pub use sent::{Recorder, SentRequest};

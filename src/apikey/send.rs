@@ -15,11 +15,12 @@ use secrecy::SecretString;
 
 use super::answer::{self, Found};
 use super::answer_file::{AnswerFile, CAP};
-use super::exchange::{ExchangeError, ExchangeSpec};
+use super::exchange::ExchangeError;
 use super::inflight::{Hold, Phase};
 use super::keyfile::{self, Prepared};
 use super::sent::{self, Sending, SentRequest};
 use crate::redact::Redactor;
+use crate::spec::ExchangeSpec;
 
 /// What the task needs, owned.
 pub(super) struct Outgoing {

@@ -26,8 +26,6 @@ pub struct State {
     pub accounts: BTreeMap<String, AccountState>,
 }
 
-pub use crate::config::env::default_state_path as default_path;
-
 /// The environment's state file when it does not exist yet: a run with it
 /// starts golive's history over (a throwaway CI runner whose state folder is
 /// not kept). The demo's state lives in its temporary folder by design: never.

@@ -11,7 +11,8 @@ use webpki::{EndEntityCert, KeyUsage};
 
 use super::Finding;
 use super::facts::CertFacts;
-use crate::report::{Check, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::ErrorClass;
 
 /// The index of the leaf: the one certificate that issued none of the others.
 /// `0` when that is ambiguous (the order check then judges the file as written).
@@ -143,7 +144,7 @@ pub fn verify(
                             "ca_bundle {}: certificate {} is not usable as a root: {}",
                             ca_bundle.display(),
                             i + 1,
-                            super::verifier::webpki(&e)
+                            crate::net::verifier::webpki(&e)
                         ),
                     ),
                     class: Some(ErrorClass::CaBundle),
@@ -165,7 +166,7 @@ pub fn verify(
                 Check::new(
                     "chain-trust",
                     Status::Fail,
-                    format!("the leaf cannot be verified: {}", super::verifier::webpki(&e)),
+                    format!("the leaf cannot be verified: {}", crate::net::verifier::webpki(&e)),
                 ),
                 class,
             );
@@ -247,7 +248,7 @@ fn describe(
         webpki::Error::EndEntityUsedAsCa => {
             (ErrorClass::ChainInvalid, "an intermediate is not a CA certificate (basic constraints)".to_string())
         }
-        webpki::Error::UnsupportedCertVersion => (ErrorClass::CertVersion, super::verifier::webpki(e)),
-        other => (ErrorClass::ChainInvalid, super::verifier::webpki(other)),
+        webpki::Error::UnsupportedCertVersion => (ErrorClass::CertVersion, crate::net::verifier::webpki(e)),
+        other => (ErrorClass::ChainInvalid, crate::net::verifier::webpki(other)),
     }
 }

@@ -13,7 +13,6 @@ pub mod chain;
 pub mod facts;
 pub mod key;
 pub mod policy;
-pub use crate::net::verifier;
 
 use std::path::PathBuf;
 
@@ -24,7 +23,8 @@ pub use facts::CertFacts;
 pub use key::{KeyMatch, KeyReport, KeyType};
 pub use policy::Policy;
 
-use crate::report::{Check, Diagnosis, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// One check with the stable class of its failure, if it did not pass.
 #[derive(Debug, Clone, PartialEq)]
@@ -234,7 +234,7 @@ pub fn inspect(inputs: &Inputs, policy: &Policy, now: OffsetDateTime) -> Inspect
                     "the certificate `{}` is X.509 version {}: {}",
                     out.chain[out.leaf].short_name(),
                     leaf.version().0 + 1,
-                    verifier::webpki(&webpki::Error::UnsupportedCertVersion)
+                    crate::net::verifier::webpki(&webpki::Error::UnsupportedCertVersion)
                 ),
             ),
             ErrorClass::CertVersion,

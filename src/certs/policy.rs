@@ -9,7 +9,8 @@ use super::Finding;
 use super::facts::CertFacts;
 use super::key::KeyType;
 use crate::report::text::count;
-use crate::report::{Check, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::ErrorClass;
 
 /// The rules a certificate is held to; also the `cert` probe's parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

@@ -120,7 +120,7 @@ async fn inspect(args: InspectArgs) -> Result<u8, ConfigError> {
     let status = inspection.status();
     // The pack's diagnosis first, as the probe's would be; else the generic one.
     let pack_diagnosis = from_pack.as_ref().and_then(|p| {
-        let signals = crate::report::Signals { error_class: inspection.error_class(), ..Default::default() };
+        let signals = crate::spec::Signals { error_class: inspection.error_class(), ..Default::default() };
         crate::config::DiagnosisRule::first_match(&p.rules, &signals)
     });
     let diagnosis = pack_diagnosis.or_else(|| inspection.diagnosis(&inputs));
@@ -228,7 +228,7 @@ fn human(
     inspection: &Inspection,
     inputs: &Inputs,
     applied: Option<&Applied<'_>>,
-    diagnosis: Option<&crate::report::Diagnosis>,
+    diagnosis: Option<&crate::spec::Diagnosis>,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let row = |out: &mut dyn Write, label: &str, value: &str| writeln!(out, "{label:<16} {value}");

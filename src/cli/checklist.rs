@@ -69,7 +69,7 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
             // A probe without its inputs is an unticked item; a secret in clear text is refused.
             plan.insecure_secrets(&plan.may_run(opts.allow_mutations))?;
-            let mut quiet = |_: runner::RunEvent<'_>| {};
+            let mut quiet = |_: crate::report::RunEvent<'_>| {};
             let summary = tokio::select! {
                 summary = runner::run(&plan, &opts, &mut quiet) => summary,
                 signal = stopper.stopped() => {

@@ -141,7 +141,7 @@ pub async fn run(args: VerifyArgs) -> Result<u8, ConfigError> {
         None => None,
     };
     let reporter = Reporter::run(args.format, &args.report, super::stdout_colour(), args.no_progress);
-    let mut on_event = |event: runner::RunEvent<'_>| reporter.on_event(event);
+    let mut on_event = |event: crate::report::RunEvent<'_>| reporter.on_event(event);
     let mut summary = tokio::select! {
         summary = runner::run(&plan, &opts, &mut on_event) => summary,
         signal = stopper.stopped() => {

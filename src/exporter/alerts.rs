@@ -168,7 +168,7 @@ pub fn rules(plan: &Plan, opts: &AlertOptions) -> String {
             let meaning = p
                 .diagnoses
                 .iter()
-                .find(|d| d.when.error_class == Some(crate::report::ErrorClass::CertExpiring))
+                .find(|d| d.when.error_class == Some(crate::spec::ErrorClass::CertExpiring))
                 .map(|d| plain(&format!(" {}: {}.", d.cause.trim_end_matches('.'), d.fix.trim_end_matches('.'))))
                 .unwrap_or_default();
             let expiry = format!("golive_cert_not_after_timestamp_seconds{sel} - time()");

@@ -38,8 +38,9 @@ use std::time::Duration;
 use crate::config::{ConfigError, Environment, Pack};
 use crate::plan::{Plan, Selection};
 use crate::redact::Redactor;
-use crate::report::{Check, ErrorClass, ProbeReport, Status};
+use crate::report::{Check, ProbeReport, Status};
 use crate::runner::{self, RunOptions};
+use crate::spec::ErrorClass;
 
 use cache::{Cache, Cached, Lookup};
 

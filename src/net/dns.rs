@@ -19,7 +19,7 @@ use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData};
 
 use crate::config::Environment;
-use crate::report::ErrorClass;
+use crate::spec::ErrorClass;
 
 /// How long one query waits for one server before it is retried.
 const QUERY_TIMEOUT: Duration = Duration::from_secs(3);

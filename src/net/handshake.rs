@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::report::ErrorClass;
+use crate::spec::ErrorClass;
 
 /// What the server revealed during the handshake.
 #[derive(Debug, Default)]

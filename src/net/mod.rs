@@ -15,7 +15,7 @@ use reqwest::header::{HeaderName, HeaderValue};
 use tokio::sync::OnceCell;
 
 use crate::config::Environment;
-use crate::report::ErrorClass;
+use crate::spec::ErrorClass;
 
 /// Bodies larger than this are cut when read: reads are always bounded.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

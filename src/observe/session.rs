@@ -22,7 +22,8 @@ use super::record::Recorder;
 use crate::config::observe::{FaultSpec, RuleCheck, RuleSpec};
 use crate::config::{ConfigError, Environment, Pack};
 use crate::redact::Redactor;
-use crate::report::{Check, Counts, Diagnosis, ProbeReport, RunSummary, RunbookRef, SCHEMA_VERSION, Status};
+use crate::report::{Check, Counts, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
+use crate::spec::{Diagnosis, RunbookRef};
 
 /// How a run is set up (`golive observe` options).
 #[derive(Debug, Clone, Default)]

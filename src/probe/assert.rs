@@ -11,7 +11,8 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::config::interpolate::{interpolate_value, substitute_typed};
-use crate::report::{Check, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::ErrorClass;
 
 /// A JSON type name, as assertions write it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]

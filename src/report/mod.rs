@@ -24,8 +24,6 @@ pub mod trace;
 use std::io;
 use std::str::FromStr;
 
-pub use crate::spec::ErrorClass;
-pub use crate::spec::error_class;
 pub use events::RunEvent;
 pub use github::render as render_github;
 pub use human::{render as render_human, style as status_style};

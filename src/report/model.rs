@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals, SourceAt};
+use crate::spec::{Basis, Diagnosis, ErrorClass, RunbookRef, Signals, SourceAt};
 
 /// The verdict of a check, a probe or a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]

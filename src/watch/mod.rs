@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::plan::Plan;
-use crate::report::{Check, Counts, Diagnosis, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
+use crate::report::{Check, Counts, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
 use crate::runner::{self, RunOptions};
+use crate::spec::Diagnosis;
 
 /// How long and how often to watch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +187,7 @@ pub async fn watch(
         }
         let round_clock = Instant::now();
         let at = now();
-        let mut quiet = |_: runner::RunEvent<'_>| {};
+        let mut quiet = |_: crate::report::RunEvent<'_>| {};
         let summary = tokio::select! {
             () = &mut stop => { interrupted = true; break; }
             s = runner::run(plan, run, &mut quiet) => s,

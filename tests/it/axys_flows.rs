@@ -141,7 +141,7 @@ async fn a_missing_inferred_field_warns_naming_step_fact_and_answer_and_the_flow
         cvv.message
     );
     let mark = cvv.fact.as_ref().expect("the check names its fact");
-    assert_eq!((mark.basis, mark.held), (golive::report::Basis::Inferred, Some(false)));
+    assert_eq!((mark.basis, mark.held), (golive::spec::Basis::Inferred, Some(false)));
     assert_eq!(check(&p, "balance", "$.ledgerBalance").status, Status::Pass, "later steps ran: {p:#?}");
     assert!(f.handle.active_cards().is_empty(), "the cleanup put the card On Hold");
 }

@@ -81,7 +81,7 @@ fn the_junit_type_of_a_failure_is_its_error_class() {
     assert!(types.contains(&Some("unknown-issuer".to_string())), "{types:?}\n{xml}");
     for ty in &types {
         let ty = ty.as_deref().unwrap_or_default();
-        assert!(ty.parse::<golive::report::ErrorClass>().is_ok(), "`{ty}` is an error class, not a kind: {xml}");
+        assert!(ty.parse::<golive::spec::ErrorClass>().is_ok(), "`{ty}` is an error class, not a kind: {xml}");
     }
 }
 

@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use golive::plan::Selection;
-use golive::report::{Check, Counts, Diagnosis, Format, ProbeReport, RunSummary, RunbookRef, SCHEMA_VERSION, Status};
+use golive::report::{Check, Counts, Format, ProbeReport, RunSummary, SCHEMA_VERSION, Status};
 use golive::runner::RunOptions;
+use golive::spec::{Diagnosis, RunbookRef};
 use golive::watch::{ProbeStats, Round, RoundProbe, Spike, SpikeMeaning, WatchSummary};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};

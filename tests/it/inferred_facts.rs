@@ -6,7 +6,8 @@
 //! golive inferred, and `strict_contract` makes inferred facts hard checks.
 
 use golive::config::Environment;
-use golive::report::{Basis, Check, ProbeReport, Status};
+use golive::report::{Check, ProbeReport, Status};
+use golive::spec::Basis;
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};

@@ -272,3 +272,32 @@ fn kind_names_are_declared_only_in_the_list_of_kinds() {
     }
     assert!(offenders.is_empty(), "kind names declared outside src/probe/kinds/mod.rs: {offenders:?}");
 }
+
+/// A type has one name: no module re-exports what another top-level module
+/// declares (`pub use crate::spec::ErrorClass` in `report` gave it two, and
+/// imports went through whichever was nearer). A module may re-export its own
+/// submodules' items.
+#[test]
+fn no_module_re_exports_another_modules_items() {
+    let mut offenders = Vec::new();
+    for file in rust_files(&src()) {
+        let Some(own) = top_module(&file) else { continue };
+        let code = code_of(&std::fs::read_to_string(&file).expect("read"));
+        for line in code.lines().map(str::trim) {
+            let Some(path) = ["pub use crate::", "pub(crate) use crate::", "pub(super) use crate::"]
+                .iter()
+                .find_map(|p| line.strip_prefix(p))
+            else {
+                continue;
+            };
+            let target = path.split([':', ';', ' ', '{']).next().unwrap_or_default();
+            if target != own {
+                offenders.push(format!("{}: {line}", file.strip_prefix(src()).unwrap().display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "re-exports of another module's items (import them from where they live): {offenders:#?}"
+    );
+}

@@ -14,8 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use golive::plan::{Plan, Selection};
-use golive::report::{Basis, Check, ProbeReport, RunSummary, Status};
+use golive::report::{Check, ProbeReport, RunSummary, Status};
 use golive::runner::{self, RunOptions};
+use golive::spec::Basis;
 use golive_fakes::{Fakes, Scenario, Variant};
 
 use crate::evidence::json_lines;

@@ -19,7 +19,8 @@ use crate::probe::masking::mask_outcome;
 use crate::probe::request::{
     Exchange, Expect, Judged, Verdict, api_key_header, judge, trace_exchange, transport_diagnosis,
 };
-use crate::report::{Basis, Check, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::{Basis, ErrorClass};
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

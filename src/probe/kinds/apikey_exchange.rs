@@ -7,15 +7,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::apikey::{
-    ExchangeError, ExchangeInput, ExchangeSpec, Exchanged, FailureKind, SecretPolicy, SentRequest, exchange,
-    temporal_key_age,
-};
+use crate::apikey::{ExchangeError, ExchangeInput, Exchanged, FailureKind, SentRequest, exchange, temporal_key_age};
 use crate::config::{Environment, Secret};
 use crate::probe::request::{Exchange, trace_exchange};
 use crate::probe::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, Outcome, Status};
+use crate::report::{Check, Outcome, Status};
+use crate::spec::Diagnosis;
 use crate::spec::ExchangeInputs;
+use crate::spec::{ExchangeSpec, SecretPolicy};
 
 /// A built `apikey-exchange` probe.
 struct ExchangeProbe {

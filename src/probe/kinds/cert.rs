@@ -10,7 +10,8 @@ use async_trait::async_trait;
 
 use crate::certs::{self, Inputs, Policy};
 use crate::probe::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// A built `cert` probe.
 struct CertProbe {

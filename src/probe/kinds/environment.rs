@@ -14,7 +14,8 @@ use serde::Deserialize;
 use crate::config::keys::{self, Shown};
 use crate::config::{Environment, Input};
 use crate::probe::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, Outcome, Status};
+use crate::report::{Check, Outcome, Status};
+use crate::spec::Diagnosis;
 
 /// The `environment` probe's parameters.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

@@ -21,7 +21,8 @@ use serde::Deserialize;
 use self::lookup::{Lookups, ip_fact, name_fact};
 use self::names::{CertName, normalize_ip};
 use crate::probe::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// The default bound on PTR names considered per IP.
 const DEFAULT_MAX_PTR: usize = 10;

@@ -22,7 +22,8 @@ use crate::net::{self, tls};
 use crate::probe::masking::mask_outcome;
 use crate::probe::request::{Exchange, Judged, RequestSpec, api_key_header, judge, no_vars, trace_exchange};
 use crate::probe::{BuildContext, Probe, ProbeContext};
-use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// What a server that never asks for a client certificate gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, schemars::JsonSchema)]

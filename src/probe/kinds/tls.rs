@@ -13,7 +13,8 @@ use crate::net::handshake::{self, Failure, Observed, Rejection, Timings};
 use crate::net::tls;
 use crate::probe::{BuildContext, Probe, ProbeContext};
 use crate::report::text::count;
-use crate::report::{Check, Diagnosis, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::Diagnosis;
 
 /// The `tls` probe's parameters.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

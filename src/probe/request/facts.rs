@@ -6,7 +6,8 @@
 //! the run is strict (`--strict-contract`, `strict_contract = true`).
 
 use crate::config::positions::StepLines;
-use crate::report::{Check, FactMark, SourceAt, Status};
+use crate::report::{Check, FactMark, Status};
+use crate::spec::SourceAt;
 use crate::spec::basis::{Basis, FactBasis, RawBasis, fact_id};
 
 /// One fact of a request: its id in the probe and its basis.

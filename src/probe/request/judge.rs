@@ -6,7 +6,8 @@ use super::facts::{Fact, about_access_or_health};
 use crate::net;
 use crate::probe::assert::{Answer, Assertion};
 use crate::probe::masking::{Mask, mask_body};
-use crate::report::{Check, ErrorClass, Outcome, Status};
+use crate::report::{Check, Outcome, Status};
+use crate::spec::ErrorClass;
 use crate::spec::StatusExpect;
 
 /// What an answer must be: its status (a code or class) and the facts behind it.

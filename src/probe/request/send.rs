@@ -12,7 +12,8 @@ use crate::net;
 use crate::probe::ProbeContext;
 use crate::probe::assert::untyped;
 use crate::probe::masking::mask_outcome;
-use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Phase, Status};
+use crate::report::{Check, Outcome, Phase, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// Sends the request of `spec` with the environment's client and judges the
 /// answer into `out` (checks, phases, facts, shapes, signals, trace), with

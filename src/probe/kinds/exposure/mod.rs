@@ -172,7 +172,7 @@ to [env.{}] of golive.toml",
                     env.name, env.name
                 ),
             ));
-            out.signals.error_class = Some(crate::report::ErrorClass::ExposureNotConfigured);
+            out.signals.error_class = Some(crate::spec::ErrorClass::ExposureNotConfigured);
             return out;
         };
         let partner = self
@@ -253,7 +253,7 @@ to [env.{}] of golive.toml",
                 }
                 Err(e) => {
                     out.check(Check::new("source control", Status::Error, panicked(e)));
-                    out.signals.error_class.get_or_insert(crate::report::ErrorClass::Panic);
+                    out.signals.error_class.get_or_insert(crate::spec::ErrorClass::Panic);
                 }
             }
         }
@@ -266,7 +266,7 @@ to [env.{}] of golive.toml",
                     }
                     Err(e) => {
                         out.check(Check::new("files", Status::Error, panicked(e)));
-                        out.signals.error_class.get_or_insert(crate::report::ErrorClass::Panic);
+                        out.signals.error_class.get_or_insert(crate::spec::ErrorClass::Panic);
                     }
                 }
             }

@@ -9,7 +9,8 @@ use super::Results;
 use super::files::FileScan;
 use super::git::{GitError, RepoScan};
 use super::scan::{Found, Kind};
-use crate::report::{Check, Diagnosis, ErrorClass, Outcome, Status};
+use crate::report::{Check, Outcome, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// Bytes read after a PEM BEGIN line to recognise the key.
 const PEM_WINDOW: usize = 16 * 1024;
@@ -86,7 +87,7 @@ fn count(n: u64, one: &str, many: &str) -> String {
 
 /// The error classes of this kind, kebab-case, for pack diagnoses.
 pub mod class {
-    use crate::report::ErrorClass;
+    use crate::spec::ErrorClass;
 
     /// A configured secret or partner key in the repository's history or working tree.
     pub const SECRET_IN_SOURCE: ErrorClass = ErrorClass::SecretInSourceControl;

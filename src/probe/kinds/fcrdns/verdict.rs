@@ -10,7 +10,8 @@ use std::net::IpAddr;
 use super::lookup::{IpLookup, NameLookup, PtrName, answer_text};
 use super::names::{CertName, Match};
 use crate::net::dns::{DnsFailure, Family};
-use crate::report::{Check, Diagnosis, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 
 /// A check and, when it did not pass, its diagnosis and error class.
 #[derive(Debug, Clone)]

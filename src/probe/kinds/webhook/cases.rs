@@ -3,7 +3,8 @@
 
 use super::Answer;
 use crate::config::scheme::{self, Layout, Scheme};
-use crate::report::{Check, Diagnosis, ErrorClass, Status};
+use crate::report::{Check, Status};
+use crate::spec::{Diagnosis, ErrorClass};
 use crate::webhook::sign::{self, Key, Stamp};
 
 /// How far outside the tolerance the timestamp forgeries are dated.
