@@ -148,15 +148,9 @@ impl super::Kind for EnvironmentKind {
     type Params = Params;
     const BUILD: super::Build<Self::Params> = build;
 
-    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
-        // It judges what the environment sets; nothing is required for it to run.
-        Vec::new()
-    }
-
-    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
-        // It checks values locally: nothing is sent.
-        Vec::new()
-    }
+    super::needs_and_sends_nothing!(
+        "It judges what the environment sets (nothing is required for it to run) and checks values locally: nothing is sent."
+    );
 }
 
 #[cfg(test)]

@@ -140,6 +140,25 @@ pub struct Query<'a> {
     pub pack: &'a Pack,
 }
 
+/// The `needs` and `sends` of a kind that needs no environment key to run
+/// and sends no secret, with why: still written in each such kind's `impl
+/// Kind`, so that no kind leaves them out by default (a kind directly under
+/// this module invokes it).
+macro_rules! needs_and_sends_nothing {
+    ($why:literal) => {
+        #[doc = $why]
+        fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
+            Vec::new()
+        }
+
+        #[doc = $why]
+        fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
+            Vec::new()
+        }
+    };
+}
+pub(crate) use needs_and_sends_nothing;
+
 /// Lists each kind with its name and flags, one line per kind: `KINDS`
 /// (what it does) and `DECLARED` (its name and flags, registered for the
 /// layers below as `spec::ProbeKind`), in the same order. Every field is

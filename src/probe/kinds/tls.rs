@@ -232,12 +232,7 @@ impl super::Kind for Tls {
     type Params = Params;
     const BUILD: super::Build<Self::Params> = build;
 
-    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
-        Vec::new()
-    }
-
-    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
-        // A handshake that only reads the server's chain: no secret.
-        Vec::new()
-    }
+    super::needs_and_sends_nothing!(
+        "A handshake that only reads the server's chain: it needs no key and sends no secret."
+    );
 }

@@ -285,14 +285,7 @@ impl super::Kind for Exposure {
     type Params = Params;
     const BUILD: super::Build<Self::Params> = build;
 
-    fn needs(&self, _q: &super::Query<'_>) -> Vec<super::Need> {
-        // Without `exposure` sources the probe runs and ends `skip`, saying what to add:
-        // most environments have none yet, and that must not stop their gate.
-        Vec::new()
-    }
-
-    fn sends(&self, _q: &super::Query<'_>) -> Vec<crate::probe::inputs::Sent> {
-        // It reads pages, files and logs looking for secrets; it sends none.
-        Vec::new()
-    }
+    super::needs_and_sends_nothing!(
+        "Without `exposure` sources it runs and ends `skip`, saying what to add (most environments have none yet, and that must not stop their gate); it reads pages, files and logs looking for secrets and sends none."
+    );
 }
