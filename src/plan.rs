@@ -200,21 +200,22 @@ impl Plan {
                 }
             }
         }
+        if !listing {
+            targets.iter().filter(|t| t.env.base_url.is_some()).for_each(|t| t.clients.prepare_http());
+        }
+        let todo: Vec<(usize, &ProbeSpec)> =
+            all.iter().filter(|(_, s)| wanted.contains(s.id.as_str())).map(|(t, s)| (*t, *s)).collect();
         let mut probes = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
-        for (t, spec) in all.iter().filter(|(_, s)| wanted.contains(s.id.as_str())) {
-            let target = &targets[*t];
-            let needs = if listing { unset_var(spec, &target.env) } else { None };
-            let probe = match needs {
-                Some(_) => Arc::new(Unbound) as Arc<dyn Probe>,
-                None => bind(spec, &target.env, &target.pack)?,
-            };
+        for (&(t, spec), (needs, probe)) in todo.iter().zip(bind_all(&todo, &targets, listing)) {
+            let target = &targets[t];
+            let probe = probe?;
             index.insert(spec.id.clone(), probes.len());
             let mut diagnoses = spec.diagnoses.clone();
             diagnoses.extend(target.pack.diagnoses.iter().cloned());
             probes.push(PlannedProbe {
-                spec: (*spec).clone(),
-                target: *t,
+                spec: spec.clone(),
+                target: t,
                 probe,
                 deps: Vec::new(),
                 excluded_deps: spec.depends_on.iter().filter(|d| skipped.contains(d.as_str())).cloned().collect(),
@@ -499,6 +500,48 @@ impl Probe for Unbound {
 }
 
 /// Interpolates a probe's parameters and builds it; errors point at the pack.
+/// A probe bound to its target: the `${name}` it needs and the environment
+/// lacks (only when listing; it is then not built), and the probe or why it
+/// cannot be built.
+type Bound = (Option<String>, Result<Arc<dyn Probe>, ConfigError>);
+
+/// How many probes a plan binds before it shares the work between threads:
+/// below this, starting a thread costs more than it saves.
+const BIND_ALONE: usize = 32;
+
+/// Binds the probes of `todo` to their targets, in order. A large
+/// plan is bound on as many threads as the machine has processors, each
+/// taking a run of consecutive probes, so its first error is the one a
+/// sequential binding would meet first.
+fn bind_all(todo: &[(usize, &ProbeSpec)], targets: &[Target], listing: bool) -> Vec<Bound> {
+    let one = |&(t, spec): &(usize, &ProbeSpec)| {
+        let target = &targets[t];
+        match listing.then(|| unset_var(spec, &target.env)).flatten() {
+            Some(name) => (Some(name), Ok(Arc::new(Unbound) as Arc<dyn Probe>)),
+            None => (None, bind(spec, &target.env, &target.pack)),
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len() / BIND_ALONE);
+    if threads < 2 {
+        return todo.iter().map(one).collect();
+    }
+    let chunk = todo.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut runs = todo.chunks(chunk);
+        let first = runs.next().unwrap_or_default();
+        let others: Vec<_> = runs.map(|run| scope.spawn(move || run.iter().map(one).collect::<Vec<_>>())).collect();
+        let mut bound: Vec<_> = first.iter().map(one).collect();
+        for other in others {
+            match other.join() {
+                Ok(run) => bound.extend(run),
+                // A build that panics panics the plan, as it would on one thread.
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        bound
+    })
+}
+
 fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
     let params = interpolated(spec, env).map_err(|name| {
         ConfigError::at(

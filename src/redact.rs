@@ -31,6 +31,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use cards::mask_card_numbers;
+use cards::masked_cards;
 
 /// What a secret is replaced with.
 pub const MASK: &str = "***";
@@ -174,9 +175,23 @@ impl Redactor {
 
     /// The text with every secret replaced and every card number masked.
     pub fn redact(&self, text: &str) -> String {
+        self.redacted(text).unwrap_or_else(|| text.to_string())
+    }
+
+    /// Redacts a string in place; one with nothing to mask is left as it is,
+    /// not copied (a report's strings mostly are).
+    pub fn redact_in_place(&self, text: &mut String) {
+        if let Some(clean) = self.redacted(text) {
+            *text = clean;
+        }
+    }
+
+    /// The text with every secret replaced and every card number masked, or
+    /// `None` when there is nothing to mask.
+    fn redacted(&self, text: &str) -> Option<String> {
         let ranges = self.ranges(text);
         if ranges.is_empty() {
-            return mask_card_numbers(text);
+            return masked_cards(text);
         }
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
@@ -188,13 +203,13 @@ impl Redactor {
             last = end;
         }
         out.push_str(text.get(last..).unwrap_or_default());
-        mask_card_numbers(&out)
+        Some(masked_cards(&out).unwrap_or(out))
     }
 
     /// Redacts every string of a JSON value in place.
     pub fn redact_json(&self, value: &mut serde_json::Value) {
         match value {
-            serde_json::Value::String(s) => *s = self.redact(s),
+            serde_json::Value::String(s) => self.redact_in_place(s),
             serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.redact_json(v)),
             serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.redact_json(v)),
             _ => {}

@@ -38,11 +38,20 @@ pub struct RunOptions {
     pub allow_mutations: bool,
     /// Why mutating probes are skipped, when not for lack of `--allow-mutations`.
     pub mutations_skipped_because: Option<String>,
+    /// Whether probes keep a trace ([`ProbeReport::trace`]): the evidence and
+    /// `serve`'s debug log read it; a run that writes neither turns it off.
+    pub trace: bool,
 }
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { jobs: DEFAULT_JOBS, timeout: None, allow_mutations: false, mutations_skipped_because: None }
+        RunOptions {
+            jobs: DEFAULT_JOBS,
+            timeout: None,
+            allow_mutations: false,
+            mutations_skipped_because: None,
+            trace: true,
+        }
     }
 }
 
@@ -180,7 +189,7 @@ fn spawn(plan: &Plan, opts: &RunOptions, i: usize, running: &mut JoinSet<Finishe
         env: target.env.clone(),
         clients: Arc::clone(&target.clients),
         deadline: Instant::now() + timeout,
-        trace: Trace::default(),
+        trace: if opts.trace { Trace::default() } else { Trace::off() },
     };
     let trace = cx.trace.clone();
     let id = planned.spec.id.clone();

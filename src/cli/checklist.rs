@@ -66,7 +66,7 @@ pub async fn run(args: ChecklistArgs) -> Result<u8, ConfigError> {
             let packs: Vec<Pack> = resolved.targets.iter().map(|(_, p)| p.clone()).collect();
             let plan = Plan::build(&args.target.name(), resolved.targets, &Selection::default())?;
             // Like verify: mutating probes run only against the demo's fakes.
-            let opts = RunOptions { allow_mutations: demo, ..RunOptions::default() };
+            let opts = RunOptions { allow_mutations: demo, trace: false, ..RunOptions::default() };
             // A probe without its inputs is an unticked item; a secret in clear text is refused.
             plan.insecure_secrets(&plan.may_run(opts.allow_mutations))?;
             let mut quiet = |_: crate::report::RunEvent<'_>| {};

@@ -345,6 +345,8 @@ impl Exporter {
             timeout: self.opts.timeout,
             allow_mutations: false,
             mutations_skipped_because: Some(MUTATION_REASON.to_string()),
+            // The debug page shows each probe's last trace.
+            trace: true,
         };
         self.metrics.runs.inc();
         let summary = runner::run(&plan, &opts, &mut |_| {}).await;

@@ -60,6 +60,20 @@ impl Clients {
         result.as_ref().map_err(Clone::clone)
     }
 
+    /// Starts building the HTTP client on the runtime, while the plan is
+    /// still being made, so the first probe finds it ready instead of
+    /// building it while the target's other probes wait. The build reads
+    /// files and sends nothing; a failure is kept for the probes to report,
+    /// as when they build it. Outside a runtime, nothing happens.
+    pub fn prepare_http(self: &Arc<Self>) {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let clients = Arc::clone(self);
+            runtime.spawn(async move {
+                let _ = clients.http().await;
+            });
+        }
+    }
+
     /// The DNS resolver: the environment's nameservers, or the system's.
     pub async fn dns(&self) -> Result<&dns::Resolver, String> {
         let result = self

@@ -8,7 +8,7 @@ impl Redactor {
     /// Redacts every free-text field of a probe report in place.
     pub fn redact_report(&self, report: &mut ProbeReport) {
         // No early return without secrets: card numbers are masked regardless.
-        let fix = |s: &mut String| *s = self.redact(s);
+        let fix = |s: &mut String| self.redact_in_place(s);
         fix(&mut report.title);
         if let Some(reason) = &mut report.reason {
             fix(reason);

@@ -10,21 +10,40 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-/// A probe's trace buffer, shared between the probe and the runner.
-#[derive(Debug, Clone, Default)]
+/// A probe's trace buffer, shared between the probe and the runner; or
+/// none, when nothing of the run reads a trace ([`Trace::off`]).
+#[derive(Debug, Clone)]
 pub struct Trace {
-    records: Arc<Mutex<Vec<Value>>>,
+    records: Option<Arc<Mutex<Vec<Value>>>>,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace { records: Some(Arc::default()) }
+    }
 }
 
 impl Trace {
+    /// A trace that keeps nothing: for a run that writes no evidence and
+    /// serves no debug log, so its probes neither build nor redact records.
+    pub fn off() -> Self {
+        Trace { records: None }
+    }
+
+    /// Whether records are kept: a probe asks before it builds a costly one.
+    pub fn is_on(&self) -> bool {
+        self.records.is_some()
+    }
+
     /// Records one event: `kind` is `http`, `dns`, `tls` or `state`; `fields`
     /// must be a JSON object.
     pub fn record(&self, kind: &str, fields: Value) {
+        let Some(records) = &self.records else { return };
         let mut record = json!({ "type": kind, "at": now() });
         if let (Some(out), Value::Object(fields)) = (record.as_object_mut(), fields) {
             out.extend(fields);
         }
-        if let Ok(mut records) = self.records.lock() {
+        if let Ok(mut records) = records.lock() {
             records.push(record);
         }
     }
@@ -38,7 +57,8 @@ impl Trace {
 
     /// Takes every record so far.
     pub fn take(&self) -> Vec<Value> {
-        self.records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
+        let Some(records) = &self.records else { return Vec::new() };
+        records.lock().map(|mut r| std::mem::take(&mut *r)).unwrap_or_default()
     }
 }
 
@@ -63,5 +83,14 @@ mod tests {
         );
         assert_eq!((r["from"].as_i64(), r["to"].as_i64()), (Some(4), Some(3)));
         assert!(r["at"].as_str().is_some_and(|at| at.ends_with('Z')));
+    }
+
+    #[test]
+    fn a_trace_that_is_off_keeps_nothing() {
+        let trace = Trace::off();
+        trace.state("cardholder ch_1", "status", 4, 3);
+        trace.record("http", json!({ "url": "https://example.test/" }));
+        assert!(!trace.is_on());
+        assert!(trace.take().is_empty());
     }
 }

@@ -320,3 +320,30 @@ async fn an_html_page_answering_a_probe_without_assertions_warns() {
     assert!(check.message.contains("HTML page") && check.message.contains("add an `assert`"), "{}", check.message);
     assert_eq!(by_id("json").status, Status::Pass);
 }
+
+/// A plan of many probes is bound on several threads: its probes stay in
+/// declaration order, and of two probes that cannot be built the error names
+/// the one declared first, as a sequential binding would.
+#[test]
+fn a_large_plan_keeps_its_order_and_names_the_first_probe_that_cannot_be_built() {
+    let probes = |bad: &[usize]| {
+        (0..100)
+            .map(|i| match bad.contains(&i) {
+                true => probe(&format!("p{i}"), "/ok", "")
+                    .replace("[probe.params]\n", "[probe.params]\nmethod = \"NOT A METHOD\"\n"),
+                false => probe(&format!("p{i}"), "/ok", ""),
+            })
+            .collect::<String>()
+    };
+    let plan = |bad: &[usize]| {
+        let text = format!("{HEAD}{}", probes(bad));
+        golive::plan::Plan::build("test", vec![(env_at("http://127.0.0.1:9"), pack_from(&text))], &Selection::default())
+    };
+    let ids: Vec<String> = plan(&[]).expect("plan").probes.iter().map(|p| p.spec.id.clone()).collect();
+    assert_eq!(ids, (0..100).map(|i| format!("p{i}")).collect::<Vec<_>>());
+    for bad in [[40, 80], [80, 99], [3, 97]] {
+        let text = plan(&bad).err().expect("a bad method is refused").render(false);
+        assert!(text.contains(&format!("probe `p{}`", bad[0])), "{bad:?}: {text}");
+        assert!(!text.contains(&format!("probe `p{}`", bad[1])), "{bad:?}: {text}");
+    }
+}

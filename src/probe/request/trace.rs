@@ -28,6 +28,9 @@ pub(crate) struct Exchange<'a> {
 /// pack's masked paths would not apply to it.
 pub(crate) fn trace_exchange(cx: &ProbeContext, x: Exchange<'_>) {
     const MAX_CHARS: usize = 64 * 1024;
+    if !cx.trace.is_on() {
+        return;
+    }
     let text =
         |b: Option<&[u8]>| b.map(|b| crate::redact::cut(&String::from_utf8_lossy(&mask_body(b, x.mask)), MAX_CHARS));
     cx.trace.record(
