@@ -521,7 +521,11 @@ fn bind_all(todo: &[(usize, &ProbeSpec)], targets: &[Target], listing: bool) -> 
             None => (None, bind(spec, &target.env, &target.pack)),
         }
     };
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(todo.len() / BIND_ALONE);
+    // Asking for the processors reads the cgroup's files: only for a large plan.
+    let threads = match todo.len() / BIND_ALONE {
+        0 | 1 => 1,
+        most => std::thread::available_parallelism().map_or(1, |n| n.get()).min(most),
+    };
     if threads < 2 {
         return todo.iter().map(one).collect();
     }

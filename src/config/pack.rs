@@ -285,8 +285,6 @@ pub struct Pack {
     pub coverage: Vec<CoverageItem>,
     /// The file it came from, for errors.
     pub source: SourceFile,
-    /// SHA-256 of the pack text, for evidence.
-    pub sha256: String,
     /// What spikes of HTTP statuses mean during `--watch`.
     pub watch: Vec<WatchRule>,
     /// Whether every partner fact must say its basis (the built-in packs, or
@@ -294,6 +292,14 @@ pub struct Pack {
     pub require_basis: bool,
     /// What `golive observe` injects, records and judges.
     pub observe: super::observe::ObservePack,
+}
+
+impl Pack {
+    /// The SHA-256 of the pack's text, for the evidence: computed when asked,
+    /// not at every load (its first use costs the hash's processor detection).
+    pub fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(self.source.text.as_bytes()))
+    }
 }
 
 /// Loads a pack by built-in name or path. `from` is the configuration file and
@@ -395,7 +401,6 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
     let observe = super::observe::check(&file, raw.observe, raw.fault, raw.rule, &seen, &coverage)?;
     let inputs = inputs(&file, raw.inputs, raw.key_exchange.as_ref())?;
     let schemes = schemes(&file, raw.schemes)?;
-    let sha256 = hex::encode(Sha256::digest(file.text.as_bytes()));
     let watch = raw
         .watch
         .iter()
@@ -417,7 +422,6 @@ fn parse_as(file: SourceFile, built_in: bool) -> Result<Pack, ConfigError> {
         probes,
         coverage,
         source: file,
-        sha256,
         watch,
         require_basis,
         observe,

@@ -178,7 +178,7 @@ fn environment(summary: &RunSummary, plan: &Plan) -> Value {
                 "name": t.pack.name,
                 "title": t.pack.title,
                 "runbook": t.pack.runbook,
-                "sha256": t.pack.sha256,
+                "sha256": t.pack.sha256(),
                 "source": t.pack.source.path.display().to_string(),
             })
         })

@@ -269,3 +269,20 @@ fn list_needs_no_secret_values() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("GOLIVE_TEST_UNSET_"), "{}", stderr(&out));
 }
+
+/// The binary allocates with jemalloc and the options `src/main.rs` gives it
+/// (BENCHMARKS.md, "Start-up and fan-out"); on Linux it is unprefixed, so
+/// `MALLOC_CONF` reaches it, and the C code inside allocates from it too.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_binary_allocates_with_jemalloc_and_its_options() {
+    let out = golive_in(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["--version"],
+        &[("MALLOC_CONF", "stats_print:true")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stats = stderr(&out);
+    assert!(stats.contains("jemalloc statistics"), "{stats}");
+    assert!(stats.contains("opt.narenas: 2") && stats.contains("opt.tcache_max: 4096"), "{stats}");
+}
