@@ -499,7 +499,6 @@ impl Probe for Unbound {
     }
 }
 
-/// Interpolates a probe's parameters and builds it; errors point at the pack.
 /// A probe bound to its target: the `${name}` it needs and the environment
 /// lacks (only when listing; it is then not built), and the probe or why it
 /// cannot be built.
@@ -546,6 +545,7 @@ fn bind_all(todo: &[(usize, &ProbeSpec)], targets: &[Target], listing: bool) -> 
     })
 }
 
+/// Interpolates a probe's parameters and builds it; errors point at the pack.
 fn bind(spec: &ProbeSpec, env: &Environment, pack: &Pack) -> Result<Arc<dyn Probe>, ConfigError> {
     let params = interpolated(spec, env).map_err(|name| {
         ConfigError::at(
