@@ -32,7 +32,7 @@ inventory::collect!(Registry);
 /// The registered list; empty if none is (then no pack loads: every kind is unknown).
 fn list() -> &'static [Declared] {
     static LIST: OnceLock<&'static [Declared]> = OnceLock::new();
-    LIST.get_or_init(|| inventory::iter::<Registry>.into_iter().map(|r| r.0).next().unwrap_or(&[]))
+    LIST.get_or_init(|| registries().first().copied().unwrap_or(&[]))
 }
 
 /// Every registered list of kinds: exactly one in a built golive (a test holds it).
