@@ -23,9 +23,8 @@ pub fn is_closed_pipe(e: &io::Error) -> bool {
 
 /// Writes to stdout with `write`, flushing at the end (a line-buffered
 /// stdout would otherwise report an error only when dropped, where it is lost).
-/// Buffered: a report of a hundred probes is a few writes, not one per line.
 pub fn write(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Written {
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut out = io::stdout().lock();
     match write(&mut out).and_then(|()| out.flush()) {
         Ok(()) => Written::Done,
         Err(e) if is_closed_pipe(&e) => Written::Closed,
